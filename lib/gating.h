@@ -1,0 +1,67 @@
+/* gating.h -- the table of gating families (private).
+ *
+ * Each family lives in its own gating_<name>.c and exports one
+ * `const gmoe_gating gmoe_gating_<name>`.  The engine only talks to a
+ * family through this table, so adding a family adds a file, not `if`
+ * chains.  The free gate parameters are packed into a vector theta whose
+ * layout the family owns (it includes tau when m->tau_estimated).
+ */
+#ifndef GMOE_GATING_H
+#define GMOE_GATING_H
+
+#include "gmoe.h"
+
+typedef struct gmoe_gating {
+    const char *name;
+
+    /* Number of free gate parameters in theta (the M-step's unknowns). */
+    size_t (*npar)(const gmoe_model *m);
+
+    /* Free gate parameters counted by AIC/BIC (may differ from npar when
+     * theta holds a parameter that is not identifiable, e.g. the
+     * temperature's tau). */
+    size_t (*npar_ic)(const gmoe_model *m);
+
+    /* theta <-> model gate parameters. */
+    void (*pack)(const gmoe_model *m, double *theta);
+    void (*unpack)(gmoe_model *m, const double *theta);
+
+    /* log g_i(x) for one row, logg[k]; -INFINITY for a zero gate. */
+    void (*log_gate)(const gmoe_model *m, const double *x, double *logg);
+
+    /* One row's contribution to the gate M-step objective
+     *     Q = sum_i r_i log g_i(x)
+     * (terms with r_i == 0 contribute 0 even where g_i == 0; a term with
+     * r_i > 0 and g_i == 0 makes Q = -INFINITY).  If grad is not NULL,
+     * adds dQ/dtheta to grad[npar]; if hess is not NULL (only called when
+     * has_hessian(m)), adds d2Q/dtheta2 to hess[npar*npar] (row-major).
+     * work has room for work_size(m) doubles. */
+    double (*row_objective)(const gmoe_model *m, const double *x,
+                            const double *r, double *grad, double *hess,
+                            double *work);
+
+    /* Non-zero if row_objective can supply the Hessian (then the M-step
+     * uses Newton with step halving, else BFGS from GSL multimin). */
+    int (*has_hessian)(const gmoe_model *m);
+
+    /* Scratch doubles needed by row_objective and log_gate. */
+    size_t (*work_size)(const gmoe_model *m);
+
+    /* Optional (may be NULL): called after each gate M-step, e.g. to
+     * apply a normalization that removes a non-identifiability. */
+    void (*normalize)(gmoe_model *m);
+
+    /* Optional (may be NULL): checks family options (tau, top_k, ...).
+     * Returns GMOE_OK or fills err. */
+    int (*check)(const gmoe_model *m, gmoe_err *err);
+} gmoe_gating;
+
+/* The table entry for a family (never NULL for a valid family). */
+const gmoe_gating *gmoe_gating_get(gmoe_family f);
+
+extern const gmoe_gating gmoe_gating_softmax;
+extern const gmoe_gating gmoe_gating_topk;
+extern const gmoe_gating gmoe_gating_temperature;
+extern const gmoe_gating gmoe_gating_activation;
+
+#endif

@@ -1,0 +1,368 @@
+/* gmoe.h -- public interface of libgmoe, Gaussian mixtures of experts.
+ *
+ *   p(y | x) = sum_i g_i(x) N(y; a_i'x + b_i, sigma2_i),   i = 1..k, x in R^d
+ *
+ * Conventions (see gmoe-models(7) and shared MODELS.md):
+ *   - experts are indexed 0..k-1 in C; arrays of per-expert vectors are
+ *     row-major: beta1[i*d + j], a[i*d + j];
+ *   - data matrices are row-major: x[n*d + j];
+ *   - sigma2 is always the variance;
+ *   - in softmax, topk and temperature the last expert's gate is pinned to
+ *     zero (beta0[k-1] = 0, beta1[k-1,] = 0); in activation only beta0[k-1].
+ *
+ * Every fallible function returns a gmoe_status and, when `err` is not NULL,
+ * fills it with a message a user can act on.  The library never prints,
+ * exits or aborts; callers must call gsl_set_error_handler_off() (the
+ * command-line tools and the R entry points do).
+ */
+#ifndef GMOE_H
+#define GMOE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- status */
+
+typedef enum {
+    GMOE_OK = 0,
+    GMOE_EINVAL = 1,   /* invalid argument or option                     */
+    GMOE_ENOMEM = 2,   /* allocation failed                              */
+    GMOE_EIO = 3,      /* file could not be opened, read or written      */
+    GMOE_EFORMAT = 4,  /* malformed CSV or model file                    */
+    GMOE_EDATA = 5,    /* data unusable for the request (too few rows,
+                          constant or collinear covariates, ...)          */
+    GMOE_ESING = 6,    /* singular linear system that could not be fixed */
+    GMOE_ENOTSUP = 7,  /* combination not supported (e.g. rbar unknown)  */
+    GMOE_ENUMERIC = 8  /* non-finite value produced during a computation */
+} gmoe_status;
+
+#define GMOE_ERRMSG_LEN 512
+
+typedef struct {
+    int code;                       /* a gmoe_status */
+    char msg[GMOE_ERRMSG_LEN];      /* "" when code == GMOE_OK */
+} gmoe_err;
+
+/* Short fixed description of a status code ("invalid argument", ...). */
+const char *gmoe_strerror(int status);
+
+/* Clears *err (no-op for NULL). */
+void gmoe_err_clear(gmoe_err *err);
+
+/* Library version string, e.g. "0.1.0". */
+const char *gmoe_version(void);
+
+/* ---------------------------------------------------------------- data */
+
+typedef struct {
+    size_t n;        /* rows */
+    size_t d;        /* covariates (excluding the intercept) */
+    double *x;       /* n*d, row-major */
+    double *y;       /* n, or NULL when the response is absent */
+    char **xnames;   /* d names, or NULL */
+    char *yname;     /* or NULL */
+} gmoe_data;
+
+/* Frees a gmoe_data whose arrays and names were malloc'd (as the readers
+ * produce them); NULL is a no-op. */
+void gmoe_data_free(gmoe_data *data);
+
+/* A CSV file as read: a header of names and numeric cells.  Cells that do
+ * not parse are recorded (first bad cell per column) rather than refused,
+ * so that a non-numeric column the user does not select is harmless. */
+typedef struct {
+    size_t nrow, ncol;
+    char **names;          /* ncol header names */
+    double *cells;         /* nrow*ncol row-major; NaN where bad */
+    size_t *bad_line;      /* per column: file line of first bad cell, 0 if none */
+    char **bad_text;       /* per column: that cell's text, or NULL */
+    char *path;            /* file name used in messages */
+} gmoe_table;
+
+/* Reads a comma-separated file with a header row (C locale, RFC 4180
+ * quoting, '\n' or "\r\n" line ends, blank last line allowed).  Errors
+ * (GMOE_EIO, GMOE_EFORMAT) name the file, line and column: empty file,
+ * header only, duplicate or empty header names, ragged rows. */
+int gmoe_table_read(const char *path, gmoe_table **out, gmoe_err *err);
+void gmoe_table_free(gmoe_table *t);
+
+/* Column index of `name`, or -1. */
+long gmoe_table_column(const gmoe_table *t, const char *name);
+
+/* Builds a gmoe_data from table columns.  `yname` NULL means the last
+ * column; `xnames` NULL (nx = 0) means every other column.  If
+ * `y_optional` is set and the response column is absent, data->y is NULL.
+ * Refuses unknown names, a selected column with a non-numeric, missing
+ * or non-finite cell (message with file, line and column name), and a
+ * response that is also a covariate. */
+int gmoe_data_from_table(const gmoe_table *t, const char *yname,
+                         const char *const *xnames, size_t nx,
+                         int y_optional, gmoe_data **out, gmoe_err *err);
+
+/* Checks that data can support a fit with k experts: at least
+ * (d + 2) * k rows, no constant covariate, full-rank design [x, 1]. */
+int gmoe_data_check_fit(const gmoe_data *data, size_t k, gmoe_err *err);
+
+/* ---------------------------------------------------------------- model */
+
+typedef enum {
+    GMOE_SOFTMAX = 0,
+    GMOE_TOPK = 1,
+    GMOE_TEMPERATURE = 2,
+    GMOE_ACTIVATION = 3
+} gmoe_family;
+#define GMOE_NFAMILIES 4
+
+typedef enum { GMOE_SELECT_SLOPE = 0, GMOE_SELECT_LOGIT = 1 } gmoe_select;
+
+typedef enum {
+    GMOE_ACT_TANH = 0,
+    GMOE_ACT_SIGMOID = 1,
+    GMOE_ACT_ARCTAN = 2,
+    GMOE_ACT_SOFTSIGN = 3
+} gmoe_activation;
+#define GMOE_NACTIVATIONS 4
+
+typedef enum { GMOE_BIAS_OUTSIDE = 0, GMOE_BIAS_INSIDE = 1 } gmoe_bias_placement;
+
+/* Why an EM run stopped. */
+typedef enum {
+    GMOE_STOP_NONE = 0,
+    GMOE_STOP_TOL = 1,        /* tolerance met: converged */
+    GMOE_STOP_MAXITER = 2,    /* iteration limit reached */
+    GMOE_STOP_DEGENERATE = 3, /* an expert collapsed and could not be rescued */
+    GMOE_STOP_NUMERIC = 4     /* non-finite log-likelihood */
+} gmoe_stop_reason;
+
+typedef struct {
+    double loglik;
+    double aic, bic, icl;
+    size_t npar;          /* free parameters counted by AIC/BIC */
+    size_t iterations;    /* EM iterations of the kept run */
+    int converged;        /* 1 iff stop == GMOE_STOP_TOL */
+    gmoe_stop_reason stop;
+    size_t n;             /* rows fitted */
+    uint64_t seed;        /* master seed */
+    size_t restarts;      /* restarts tried */
+    size_t best_restart;  /* index of the kept run (0-based) */
+} gmoe_fit_info;
+
+typedef struct {
+    gmoe_family family;
+    size_t k, d;
+    double *beta0;        /* k       gate biases   */
+    double *beta1;        /* k*d     gate slopes   */
+    double *a;            /* k*d     expert slopes */
+    double *b;            /* k       expert intercepts */
+    double *sigma2;       /* k       expert variances  */
+    /* family options */
+    double tau;           /* temperature, activation: > 0 (1 otherwise) */
+    size_t top_k;         /* topk: 1 <= top_k <= k */
+    gmoe_select select;   /* topk: selection score */
+    gmoe_activation act;  /* activation: nonlinearity */
+    gmoe_bias_placement bias; /* activation: where beta0 enters */
+    int tau_estimated;    /* temperature, activation: tau is a free
+                             parameter of the fit (GMOE_TAU_ESTIMATE) */
+    /* names of the columns the model was fitted on (may be NULL) */
+    char **xnames;        /* d names */
+    char *yname;
+    /* set by a fit or read from a model file */
+    int has_fit;
+    gmoe_fit_info fit;
+} gmoe_model;
+
+/* Allocates a model with zero parameters, unit variances and the family's
+ * default options (tau = 1, top_k = k, select = slope, act = tanh, bias
+ * outside).  Returns NULL on bad sizes (k < 1, d < 1) or no memory. */
+gmoe_model *gmoe_model_alloc(gmoe_family family, size_t k, size_t d);
+void gmoe_model_free(gmoe_model *m);                  /* NULL is a no-op */
+/* Deep copy; dst must have the same k and d. */
+int gmoe_model_copy(gmoe_model *dst, const gmoe_model *src);
+gmoe_model *gmoe_model_clone(const gmoe_model *src);  /* NULL on failure */
+/* Sets the column names (copied); NULL clears them. */
+int gmoe_model_set_names(gmoe_model *m, const char *const *xnames, const char *yname);
+
+/* Validates a model: finite parameters, sigma2 > 0, the family's pinned
+ * gate entries zero, tau > 0, 1 <= top_k <= k, known enum values. */
+int gmoe_model_check(const gmoe_model *m, gmoe_err *err);
+
+/* Number of free parameters (for AIC/BIC): experts k*(d+2), gate as the
+ * family counts it (softmax: (k-1)(d+1)). */
+size_t gmoe_model_npar(const gmoe_model *m);
+
+/* Family names "softmax" "topk" "temperature" "activation" and back;
+ * gmoe_family_from_name returns -1 for an unknown name.  Likewise for
+ * activations ("tanh" "sigmoid" "arctan" "softsign"), selection rules
+ * ("slope" "logit") and bias placements ("outside" "inside"). */
+const char *gmoe_family_name(gmoe_family f);
+int gmoe_family_from_name(const char *name);
+const char *gmoe_activation_name(gmoe_activation a);
+int gmoe_activation_from_name(const char *name);
+const char *gmoe_select_name(gmoe_select s);
+int gmoe_select_from_name(const char *name);
+const char *gmoe_bias_name(gmoe_bias_placement b);
+int gmoe_bias_from_name(const char *name);
+const char *gmoe_stop_name(gmoe_stop_reason s);
+
+/* ------------------------------------------------------- evaluation */
+
+/* log g_i(x) for one row into logg[k] (-INFINITY for a gate that is zero,
+ * as outside the top-K set). */
+void gmoe_log_gate(const gmoe_model *m, const double *x, double *logg);
+
+/* log p(y | x) for one row. */
+double gmoe_log_density(const gmoe_model *m, const double *x, double y);
+
+/* Posterior expert probabilities for one row into resp[k]; returns
+ * log p(y | x). */
+double gmoe_responsibilities(const gmoe_model *m, const double *x, double y,
+                             double *resp);
+
+/* Predictive mean and variance of y given x, the gate probabilities
+ * (gate[k], may be NULL) and the most probable expert under the gate. */
+void gmoe_predict(const gmoe_model *m, const double *x, double *mean,
+                  double *var, double *gate, size_t *best);
+
+/* Total log-likelihood of data (y required), computed over fixed blocks
+ * of rows so the value is bit-identical for every nthreads (0 = OpenMP
+ * default). */
+int gmoe_loglik(const gmoe_model *m, const gmoe_data *data, int nthreads,
+                double *loglik, gmoe_err *err);
+
+/* ------------------------------------------------------------ fitting */
+
+typedef enum {
+    GMOE_TOL_PER_OBS = 0,  /* |dL| / n <= tol: does not loosen with n (default) */
+    GMOE_TOL_RELATIVE = 1, /* |dL| / |L| <= tol: the published rule */
+    GMOE_TOL_ABSOLUTE = 2  /* |dL| <= tol */
+} gmoe_tol_rule;
+
+typedef enum {
+    GMOE_TAU_FIXED = 0,     /* temperature/activation: keep the model's tau */
+    GMOE_TAU_ESTIMATE = 1   /* estimate tau jointly (see gmoe-models(7)) */
+} gmoe_tau_mode;
+
+typedef struct {
+    double tol;              /* default 1e-8 with GMOE_TOL_PER_OBS */
+    gmoe_tol_rule tol_rule;
+    size_t max_iter;         /* EM iterations per run, default 1000 */
+    size_t gate_max_iter;    /* inner Newton/quasi-Newton iterations, default 300 */
+    double gate_tol;         /* inner stop: objective change per row, default 1e-12 */
+    size_t restarts;         /* random starts, default 10 (1 when init given) */
+    uint64_t seed;           /* master seed, default 1 */
+    int nthreads;            /* 0 = OpenMP default */
+    double var_floor;        /* sigma2 >= var_floor * var(y); default 1e-6 */
+    double min_weight;       /* expert with sum of responsibilities below
+                                this is empty: default d + 2 */
+    gmoe_tau_mode tau_mode;  /* default GMOE_TAU_FIXED */
+    /* optional progress callback, called after each EM iteration of each
+       restart; return non-zero to stop the run early. */
+    int (*progress)(void *ctx, size_t restart, size_t iter, double loglik);
+    void *progress_ctx;
+} gmoe_em_options;
+
+void gmoe_em_options_default(gmoe_em_options *opt);
+/* Returns NULL if the options are valid, else a static message. */
+const char *gmoe_em_options_check(const gmoe_em_options *opt);
+
+/* Fits `m` (family, k, d and family options taken from m) to data by EM.
+ * If `init` is not NULL the first run starts from it (it must have the
+ * same family, k and d) and opt->restarts - 1 further random starts are
+ * tried; otherwise every start is random.  Restart r uses the seed
+ * gmoe_seed_derive(opt->seed, r).  The best run by log-likelihood is
+ * written into m, with m->fit filled and m->has_fit = 1.
+ * Non-convergence is reported in m->fit, not as an error. */
+int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
+             const gmoe_em_options *opt, gmoe_err *err);
+
+/* Fills info->aic/bic/icl from loglik, npar and n (icl also needs the
+ * data for the entropy term). */
+int gmoe_information_criteria(const gmoe_model *m, const gmoe_data *data,
+                              gmoe_fit_info *info, gmoe_err *err);
+
+/* A well-mixed 64-bit seed for sub-task `index` of master seed `master`
+ * (splitmix64).  Used for restarts, replicates and simulations. */
+uint64_t gmoe_seed_derive(uint64_t master, uint64_t index);
+
+/* ---------------------------------------------------------- simulation */
+
+typedef enum {
+    GMOE_DESIGN_UNIFORM = 0,  /* each covariate U(lo, hi) (default [0, 1]) */
+    GMOE_DESIGN_NORMAL = 1,   /* each covariate N(0, 1) */
+    GMOE_DESIGN_GRID = 2      /* covariate 0 evenly spaced on [lo, hi]:
+                                 x_n = lo + (hi-lo)(n-1)/(N-1); others uniform */
+} gmoe_design;
+
+/* Fills x (n*d) from the design using a GSL RNG seeded with `seed`
+ * (gsl_rng_mt19937).  lo/hi may be NULL (0 and 1). */
+int gmoe_simulate_design(gmoe_design design, size_t n, size_t d,
+                         const double *lo, const double *hi, uint64_t seed,
+                         double *x, gmoe_err *err);
+
+/* Draws y (n) and the latent expert z (n, may be NULL) given x (n*d)
+ * from the model, with its own RNG seeded from `seed`.  Same seed, same
+ * numbers, whatever the thread count. */
+int gmoe_simulate_y(const gmoe_model *m, const double *x, size_t n,
+                    uint64_t seed, double *y, size_t *z, gmoe_err *err);
+
+/* ---------------------------------------------------------- model files */
+
+/* JSON model files (jansson), numbers written with 17 significant digits
+ * so a model round-trips exactly.  Errors name the file and, for parse
+ * errors, the line and column. */
+int gmoe_model_read(const char *path, gmoe_model **out, gmoe_err *err);
+/* Writes atomically: a temporary file in the same directory renamed over
+ * `path`, so a failure never leaves half a file.  path "-" is stdout. */
+int gmoe_model_write(const char *path, const gmoe_model *m, gmoe_err *err);
+/* Same, to and from a malloc'd NUL-terminated string (caller frees). */
+char *gmoe_model_to_json(const gmoe_model *m, gmoe_err *err);
+int gmoe_model_from_json(const char *text, const char *source_name,
+                         gmoe_model **out, gmoe_err *err);
+
+/* ---------------------------------------------------------- Voronoi losses */
+
+typedef enum {
+    GMOE_LOSS_AUTO = 0,   /* D1 when k == k*, D2 when k > k* */
+    GMOE_LOSS_D1 = 1,
+    GMOE_LOSS_D2 = 2
+} gmoe_loss_kind;
+
+#define GMOE_RBAR_MAX 16  /* rbar[c] given for cell sizes c < GMOE_RBAR_MAX */
+
+typedef struct {
+    gmoe_loss_kind kind;
+    int translate;        /* 1: minimize over the gate translation (default);
+                             0: the untranslated value (published code) */
+    double rbar[GMOE_RBAR_MAX]; /* rbar[c] for a cell of c atoms; 0 = unknown.
+                                   defaults rbar[2] = 4, rbar[3] = 6 */
+} gmoe_loss_options;
+
+void gmoe_loss_options_default(gmoe_loss_options *opt);
+
+typedef struct {
+    gmoe_loss_kind kind;  /* D1 or D2, as computed */
+    double loss;          /* with the chosen translation option */
+    double loss_untranslated;
+    double t0;            /* the translation applied to the fitted gate */
+    double *t1;           /* d; owned by the result */
+    size_t k, kstar, d;
+    size_t *cell;         /* k: true atom index of each fitted expert */
+    size_t *cell_size;    /* kstar */
+    /* per true atom j: weight-summed errors |dbeta1|, |da|, |db|,
+       |dsigma2|, |dtau| and the mass term | sum exp(beta0_i) - exp(beta0*_j) | */
+    double *err_beta1, *err_a, *err_b, *err_sigma2, *err_tau, *err_mass;
+} gmoe_loss_result;
+
+int gmoe_voronoi_loss(const gmoe_model *fit, const gmoe_model *truth,
+                      const gmoe_loss_options *opt, gmoe_loss_result **out,
+                      gmoe_err *err);
+void gmoe_loss_result_free(gmoe_loss_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GMOE_H */

@@ -1,0 +1,149 @@
+/* model.c -- the model struct: allocation, copy, validation. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gating.h"
+#include "internal.h"
+
+gmoe_model *gmoe_model_alloc(gmoe_family family, size_t k, size_t d)
+{
+    if (k < 1 || d < 1 || (int)family < 0 || (int)family >= GMOE_NFAMILIES)
+        return NULL;
+    gmoe_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->family = family;
+    m->k = k;
+    m->d = d;
+    m->beta0 = calloc(k, sizeof(double));
+    m->beta1 = calloc(k * d, sizeof(double));
+    m->a = calloc(k * d, sizeof(double));
+    m->b = calloc(k, sizeof(double));
+    m->sigma2 = malloc(k * sizeof(double));
+    if (!m->beta0 || !m->beta1 || !m->a || !m->b || !m->sigma2) {
+        gmoe_model_free(m);
+        return NULL;
+    }
+    for (size_t i = 0; i < k; i++)
+        m->sigma2[i] = 1.0;
+    m->tau = 1.0;
+    m->top_k = k;
+    m->select = GMOE_SELECT_SLOPE;
+    m->act = GMOE_ACT_TANH;
+    m->bias = GMOE_BIAS_OUTSIDE;
+    return m;
+}
+
+static void free_names(gmoe_model *m)
+{
+    if (m->xnames) {
+        for (size_t j = 0; j < m->d; j++)
+            free(m->xnames[j]);
+        free(m->xnames);
+    }
+    free(m->yname);
+    m->xnames = NULL;
+    m->yname = NULL;
+}
+
+void gmoe_model_free(gmoe_model *m)
+{
+    if (!m)
+        return;
+    free(m->beta0);
+    free(m->beta1);
+    free(m->a);
+    free(m->b);
+    free(m->sigma2);
+    free_names(m);
+    free(m);
+}
+
+int gmoe_model_set_names(gmoe_model *m, const char *const *xnames, const char *yname)
+{
+    free_names(m);
+    if (xnames) {
+        m->xnames = calloc(m->d, sizeof(char *));
+        if (!m->xnames)
+            return GMOE_ENOMEM;
+        for (size_t j = 0; j < m->d; j++)
+            if (xnames[j] && !(m->xnames[j] = gmoe_strdup(xnames[j])))
+                return GMOE_ENOMEM;
+    }
+    if (yname && !(m->yname = gmoe_strdup(yname)))
+        return GMOE_ENOMEM;
+    return GMOE_OK;
+}
+
+int gmoe_model_copy(gmoe_model *dst, const gmoe_model *src)
+{
+    if (dst == src)
+        return GMOE_OK;
+    if (dst->k != src->k || dst->d != src->d)
+        return GMOE_EINVAL;
+    size_t k = src->k, d = src->d;
+    memcpy(dst->beta0, src->beta0, k * sizeof(double));
+    memcpy(dst->beta1, src->beta1, k * d * sizeof(double));
+    memcpy(dst->a, src->a, k * d * sizeof(double));
+    memcpy(dst->b, src->b, k * sizeof(double));
+    memcpy(dst->sigma2, src->sigma2, k * sizeof(double));
+    dst->family = src->family;
+    dst->tau = src->tau;
+    dst->top_k = src->top_k;
+    dst->select = src->select;
+    dst->act = src->act;
+    dst->bias = src->bias;
+    dst->tau_estimated = src->tau_estimated;
+    dst->has_fit = src->has_fit;
+    dst->fit = src->fit;
+    if (dst->xnames != src->xnames || dst->yname != src->yname)
+        return gmoe_model_set_names(dst, (const char *const *)src->xnames, src->yname);
+    return GMOE_OK;
+}
+
+gmoe_model *gmoe_model_clone(const gmoe_model *src)
+{
+    gmoe_model *m = gmoe_model_alloc(src->family, src->k, src->d);
+    if (m && gmoe_model_copy(m, src) != GMOE_OK) {
+        gmoe_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+static int all_finite(const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
+int gmoe_model_check(const gmoe_model *m, gmoe_err *err)
+{
+    if (!m)
+        return gmoe_error(err, GMOE_EINVAL, "no model");
+    if (m->k < 1 || m->d < 1)
+        return gmoe_error(err, GMOE_EINVAL, "model needs k >= 1 and d >= 1 (got k = %zu, d = %zu)", m->k, m->d);
+    const gmoe_gating *g = gmoe_gating_get(m->family);
+    if (!g)
+        return gmoe_error(err, GMOE_ENOTSUP, "gating family %d is not supported", (int)m->family);
+    size_t k = m->k, d = m->d;
+    if (!all_finite(m->beta0, k) || !all_finite(m->beta1, k * d))
+        return gmoe_error(err, GMOE_EINVAL, "gate parameters must be finite");
+    if (!all_finite(m->a, k * d) || !all_finite(m->b, k))
+        return gmoe_error(err, GMOE_EINVAL, "expert parameters must be finite");
+    for (size_t i = 0; i < k; i++)
+        if (!(m->sigma2[i] > 0) || !isfinite(m->sigma2[i]))
+            return gmoe_error(err, GMOE_EINVAL, "expert %zu: sigma2 must be finite and > 0 (got %g)", i + 1, m->sigma2[i]);
+    if (g->check)
+        return g->check(m, err);
+    return GMOE_OK;
+}
+
+size_t gmoe_model_npar(const gmoe_model *m)
+{
+    const gmoe_gating *g = gmoe_gating_get(m->family);
+    return m->k * (m->d + 2) + (g ? g->npar_ic(m) : 0);
+}

@@ -1,0 +1,39 @@
+/* names.c -- the names of families and options, as in files and on the
+ * command line. */
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const family_names[GMOE_NFAMILIES] = {
+    "softmax", "topk", "temperature", "activation"};
+static const char *const activation_names[GMOE_NACTIVATIONS] = {
+    "tanh", "sigmoid", "arctan", "softsign"};
+static const char *const select_names[2] = {"slope", "logit"};
+static const char *const bias_names[2] = {"outside", "inside"};
+static const char *const stop_names[5] = {
+    "none", "tolerance", "max-iterations", "degenerate", "numeric"};
+
+static int index_of(const char *const *names, int n, const char *name)
+{
+    if (!name)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+static const char *name_at(const char *const *names, int n, int i)
+{
+    return (i >= 0 && i < n) ? names[i] : "unknown";
+}
+
+const char *gmoe_family_name(gmoe_family f) { return name_at(family_names, GMOE_NFAMILIES, (int)f); }
+int gmoe_family_from_name(const char *s) { return index_of(family_names, GMOE_NFAMILIES, s); }
+const char *gmoe_activation_name(gmoe_activation a) { return name_at(activation_names, GMOE_NACTIVATIONS, (int)a); }
+int gmoe_activation_from_name(const char *s) { return index_of(activation_names, GMOE_NACTIVATIONS, s); }
+const char *gmoe_select_name(gmoe_select s) { return name_at(select_names, 2, (int)s); }
+int gmoe_select_from_name(const char *s) { return index_of(select_names, 2, s); }
+const char *gmoe_bias_name(gmoe_bias_placement b) { return name_at(bias_names, 2, (int)b); }
+int gmoe_bias_from_name(const char *s) { return index_of(bias_names, 2, s); }
+const char *gmoe_stop_name(gmoe_stop_reason s) { return name_at(stop_names, 5, (int)s); }
