@@ -91,7 +91,24 @@ void gmoe_em_ws_free(gmoe_em_ws *ws)
     free(ws->newton_mat);
     free(ws->block_gate);
     free(ws->scratch);
+    free(ws->x_shift);
+    free(ws->x_scale);
     free(ws);
+}
+
+void gmoe_column_moments(const gmoe_data *data, double *mean, double *sd)
+{
+    size_t n = data->n, d = data->d;
+    for (size_t j = 0; j < d; j++) {
+        double mu = 0.0, ss = 0.0;
+        for (size_t r = 0; r < n; r++)
+            mu += data->x[r * d + j];
+        mu /= (double)n;
+        for (size_t r = 0; r < n; r++)
+            ss += (data->x[r * d + j] - mu) * (data->x[r * d + j] - mu);
+        mean[j] = mu;
+        sd[j] = ss > 0 ? sqrt(ss / (double)n) : 1.0;
+    }
 }
 
 static double variance(const double *y, size_t n)
@@ -142,14 +159,17 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->newton_mat = malloc(np1 * np1 * sizeof(double));
     ws->block_gate = malloc(nb * (1 + np1 + np1 * np1) * sizeof(double));
     ws->scratch = malloc((size_t)ws->nthreads * ws->scratch_per_thread * sizeof(double));
+    ws->x_shift = malloc(m->d * sizeof(double));
+    ws->x_scale = malloc(m->d * sizeof(double));
     if (!ws->resp || !ws->block_ll || !ws->block_wls || !ws->block_rss || !ws->wls_mat ||
         !ws->wls_rhs || !ws->wls_copy || !ws->expert_w || !ws->expert_updated || !ws->trial ||
         !ws->theta || !ws->theta_new || !ws->grad || !ws->hess || !ws->grad_new || !ws->hess_new || !ws->step ||
-        !ws->newton_mat || !ws->block_gate || !ws->scratch) {
+        !ws->newton_mat || !ws->block_gate || !ws->scratch || !ws->x_shift || !ws->x_scale) {
         gmoe_em_ws_free(ws);
         return NULL;
     }
     gmoe_model_copy_params(ws->trial, m);
+    gmoe_column_moments(data, ws->x_shift, ws->x_scale);
     return ws;
 }
 

@@ -32,7 +32,13 @@ typedef struct {
     double *scratch;       /* nthreads * scratch_per_thread */
     size_t scratch_per_thread;
     double var_y;          /* variance of y, scale for the variance floor */
+    double *x_shift, *x_scale; /* d: covariate mean and sd; the experts'
+                                  normal equations are formed in
+                                  standardized covariates for accuracy */
 } gmoe_em_ws;
+
+/* Mean and (population) sd of each covariate; sd 1 for a constant one. */
+void gmoe_column_moments(const gmoe_data *data, double *mean, double *sd);
 
 /* Allocates a workspace for fitting `m`'s shape to data; NULL on failure. */
 gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nthreads);

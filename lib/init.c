@@ -21,21 +21,6 @@
 #include "engine.h"
 #include "internal.h"
 
-static void standardization(const gmoe_data *data, double *mean, double *sd)
-{
-    size_t n = data->n, d = data->d;
-    for (size_t j = 0; j < d; j++) {
-        double mu = 0.0, ss = 0.0;
-        for (size_t r = 0; r < n; r++)
-            mu += data->x[r * d + j];
-        mu /= (double)n;
-        for (size_t r = 0; r < n; r++)
-            ss += (data->x[r * d + j] - mu) * (data->x[r * d + j] - mu);
-        mean[j] = mu;
-        sd[j] = ss > 0 ? sqrt(ss / (double)n) : 1.0;
-    }
-}
-
 /* k distinct row indices drawn uniformly. */
 static void choose_rows(const gsl_rng *rng, size_t n, size_t k, size_t *rows)
 {
@@ -63,7 +48,7 @@ static void assign_x_partition(const gmoe_data *data, size_t k, const gsl_rng *r
             label[r] = r % k;
         goto done;
     }
-    standardization(data, mean, sd);
+    gmoe_column_moments(data, mean, sd);
     choose_rows(rng, n, k, centre);
     for (size_t r = 0; r < n; r++) {
         double best = INFINITY;

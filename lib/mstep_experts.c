@@ -7,7 +7,9 @@
 #include "internal.h"
 
 /* Accumulates, per block and expert, w = sum r, S = sum r z z' and
- * t = sum r z y with z = (x, 1). */
+ * t = sum r z y with z = (u, 1), u = (x - shift) / scale: standardizing
+ * keeps S well conditioned when covariates are large or far from zero
+ * (NIST Longley), and the back-transform is exact. */
 static void accumulate_normal_equations(const gmoe_data *data, gmoe_em_ws *ws)
 {
     size_t n = ws->n, d = ws->d, k = ws->k, p = ws->p, nb = ws->nblocks;
@@ -22,8 +24,13 @@ static void accumulate_normal_equations(const gmoe_data *data, gmoe_em_ws *ws)
         memset(acc, 0, k * stride * sizeof(double));
         size_t lo = b * GMOE_BLOCK_ROWS;
         size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
-        for (size_t r = lo; r < hi; r++) {
-            const double *x = data->x + r * d;
+        double ustack[64];
+        double *u = d <= 64 ? ustack : malloc(d * sizeof(double));
+        for (size_t r = lo; u && r < hi; r++) {
+            const double *xr = data->x + r * d;
+            for (size_t j = 0; j < d; j++)
+                u[j] = (xr[j] - ws->x_shift[j]) / ws->x_scale[j];
+            const double *x = u;
             double y = data->y[r];
             for (size_t i = 0; i < k; i++) {
                 double w = resp[r * k + i];
@@ -31,14 +38,16 @@ static void accumulate_normal_equations(const gmoe_data *data, gmoe_em_ws *ws)
                     continue;
                 double *a = acc + i * stride, *S = a + 1, *t = S + p * p;
                 a[0] += w;
-                for (size_t u = 0; u < p; u++) {
-                    double wz = w * (u < d ? x[u] : 1.0);
-                    t[u] += wz * y;
-                    for (size_t v = u; v < p; v++)  /* upper triangle */
-                        S[u * p + v] += wz * (v < d ? x[v] : 1.0);
+                for (size_t c = 0; c < p; c++) {
+                    double wz = w * (c < d ? x[c] : 1.0);
+                    t[c] += wz * y;
+                    for (size_t v = c; v < p; v++)  /* upper triangle */
+                        S[c * p + v] += wz * (v < d ? x[v] : 1.0);
                 }
             }
         }
+        if (u != ustack)
+            free(u);
     }
 }
 
@@ -131,8 +140,13 @@ size_t gmoe_mstep_experts(gmoe_model *m, const gmoe_data *data,
             frozen++;
             continue;
         }
-        memcpy(m->a + i * d, t, d * sizeof(double));
-        m->b[i] = t[d];
+        /* back to the original covariates: a = c / scale, b = c0 - a'shift */
+        double b = t[d];
+        for (size_t j = 0; j < d; j++) {
+            m->a[i * d + j] = t[j] / ws->x_scale[j];
+            b -= m->a[i * d + j] * ws->x_shift[j];
+        }
+        m->b[i] = b;
     }
     accumulate_rss(m, data, ws);
     for (size_t i = 0; i < k; i++) {
