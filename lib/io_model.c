@@ -101,6 +101,12 @@ static void put_number(sbuf *b, double v)
         double w = back ? json_number_value(back) : 0;
         json_decref(back);
         if (prec == 17 || memcmp(&w, &v, sizeof v) == 0) {
+            /* jansson marks integral reals with ".0"; "-8" reads back as
+             * the same double (integers print exactly below 1e17, above
+             * which an exponent is used), except for -0, which keeps it */
+            size_t n = strlen(s);
+            if (n > 2 && strcmp(s + n - 2, ".0") == 0 && !(v == 0 && signbit(v)))
+                s[n - 2] = '\0';
             put(b, "%s", s);
             free(s);
             return;
@@ -623,7 +629,7 @@ static int read_fit(const ctx *c, json_t *o, gmoe_fit_info *f)
 static int read_model(const ctx *c, json_t *root, gmoe_model **out)
 {
     int status = GMOE_OK, fam;
-    size_t k, d;
+    size_t k = 0, d = 0;
     json_t *v;
     if (!json_is_object(root))
         return ferr(c, "the top level must be an object");
