@@ -507,7 +507,7 @@ static int check_top_keys(const ctx *c, json_t *root, gmoe_family f)
 
 static int read_family_options(const ctx *c, json_t *root, gmoe_model *m)
 {
-    int status = GMOE_OK, e;
+    int status = GMOE_OK, e = 0;
     json_t *v;
     if (m->family == GMOE_TEMPERATURE || m->family == GMOE_ACTIVATION) {
         /* the defining parameter of the family is required */
@@ -590,7 +590,7 @@ static int get_stat(const ctx *c, json_t *o, const char *name, double *out)
 
 static int read_fit(const ctx *c, json_t *o, gmoe_fit_info *f)
 {
-    int status = GMOE_OK, e;
+    int status = GMOE_OK, e = 0;
     json_t *v;
     uint64_t u;
     if (!json_is_object(o))
@@ -628,7 +628,7 @@ static int read_fit(const ctx *c, json_t *o, gmoe_fit_info *f)
 /* Builds the model from a parsed document. */
 static int read_model(const ctx *c, json_t *root, gmoe_model **out)
 {
-    int status = GMOE_OK, fam;
+    int status = GMOE_OK, fam = 0;
     size_t k = 0, d = 0;
     json_t *v;
     if (!json_is_object(root))

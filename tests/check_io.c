@@ -79,6 +79,23 @@ START_TEST(csv_bom_and_no_final_newline)
 }
 END_TEST
 
+START_TEST(csv_numbers)
+{
+    gmoe_table *t = NULL;
+    gmoe_err e;
+    ck_assert_int_eq(gmoe_table_read(DATA("numbers.csv"), &t, &e), GMOE_OK);
+    ck_assert_uint_eq(t->bad_line[0], 2); /* no hexadecimal */
+    ck_assert_str_eq(t->bad_text[0], "0x10");
+    ck_assert_uint_eq(t->bad_line[1], 0); /* underflow is not an error */
+    ck_assert(t->cells[1] == 0.0);
+    ck_assert(t->cells[2] == 5.0); /* blanks and tabs around a number */
+    ck_assert_uint_eq(t->bad_line[3], 2);
+    ck_assert(isnan(t->cells[3]));
+    ck_assert(t->cells[4] == 2.5e-320);
+    gmoe_table_free(t);
+}
+END_TEST
+
 static const struct {
     const char *file, *where, *what;
 } csv_errors[] = {
@@ -94,6 +111,7 @@ static const struct {
     {"quote_in_field.csv", "quote_in_field.csv:2:4: ", "quote inside an unquoted field"},
     {"blank_middle.csv", "blank_middle.csv:3:1: ", "blank line inside the data"},
     {"bare_cr.csv", "bare_cr.csv:1:4: ", "carriage return not followed by a line feed"},
+    {"utf8_ragged.csv", "utf8_ragged.csv:2:6: ", "row has 2 fields, header has 3"}, /* characters, not bytes */
 };
 
 START_TEST(csv_format_errors)
@@ -605,6 +623,7 @@ static Suite *io_suite(void)
     TCase *tc = tcase_create("csv");
     tcase_add_test(tc, csv_happy_path);
     tcase_add_test(tc, csv_bom_and_no_final_newline);
+    tcase_add_test(tc, csv_numbers);
     tcase_add_loop_test(tc, csv_format_errors, 0, sizeof csv_errors / sizeof *csv_errors);
     tcase_add_test(tc, csv_missing_file);
     suite_add_tcase(s, tc);
