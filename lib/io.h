@@ -14,6 +14,13 @@ int gmoe_io_slurp(const char *path, char **buf, size_t *len, gmoe_err *err);
 /* The name of `path` in messages: "<stdin>" for "-". */
 const char *gmoe_io_display_name(const char *path);
 
+/* Writes len bytes of text to path atomically: a new file next to it
+ * (".<name>.<pid>.<n>.tmp", created with mode 0666 less the umask) is
+ * written, fsync'd and renamed over path, so readers see the old file or
+ * the whole new one, never half a file.  "-" writes to stdout.  GMOE_EIO
+ * naming the path and the step that failed; nothing is left behind. */
+int gmoe_io_write_atomic(const char *path, const char *text, size_t len, gmoe_err *err);
+
 /* How a CSV cell parsed. */
 typedef enum {
     GMOE_CELL_OK = 0,

@@ -18,55 +18,6 @@
 #include "internal.h"
 #include "io.h"
 
-/* ------------------------------------------------------------ files */
-
-const char *gmoe_io_display_name(const char *path)
-{
-    return strcmp(path, "-") == 0 ? "<stdin>" : path;
-}
-
-int gmoe_io_slurp(const char *path, char **buf, size_t *len, gmoe_err *err)
-{
-    int is_stdin = strcmp(path, "-") == 0;
-    const char *name = gmoe_io_display_name(path);
-    *buf = NULL;
-    *len = 0;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f)
-        return gmoe_error(err, GMOE_EIO, "%s: %s", name, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    int status = b ? GMOE_OK : gmoe_error(err, GMOE_ENOMEM, "%s: out of memory", name);
-    while (status == GMOE_OK) {
-        if (cap - n < 2) {
-            char *nb = cap > ((size_t)-1) / 2 ? NULL : realloc(b, cap * 2);
-            if (!nb) {
-                status = gmoe_error(err, GMOE_ENOMEM, "%s: out of memory", name);
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-        size_t got = fread(b + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f))
-                status = gmoe_error(err, GMOE_EIO, "%s: read error: %s", name, strerror(errno));
-            break;
-        }
-    }
-    if (!is_stdin)
-        fclose(f);
-    if (status != GMOE_OK) {
-        free(b);
-        return status;
-    }
-    b[n] = '\0';
-    *buf = b;
-    *len = n;
-    return GMOE_OK;
-}
-
 /* ------------------------------------------------------------ numbers */
 
 static int is_blank(char c)

@@ -10,11 +10,8 @@
  * "bias"; topk "top_k", "select".  Reading is strict: unknown keys,
  * another family's keys, wrong types and sizes are errors naming the key
  * (and the expert), since a silently ignored typo would change the model. */
-#define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
@@ -23,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "io.h"
@@ -703,69 +699,6 @@ int gmoe_model_read(const char *path, gmoe_model **out, gmoe_err *err)
     return status;
 }
 
-/* ================================================================ atomic write */
-
-static int write_all(int fd, const char *s, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, s, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        s += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Creates "<dir>/.<base>.<pid>.<n>.tmp" next to path.  O_EXCL with mode
- * 0666 lets the umask apply as for any new file (mkstemp's 0600 would
- * need the umask, which cannot be read without a race between threads);
- * a name taken by another writer is skipped. */
-static int open_temp(const char *path, char **tmp)
-{
-    const char *slash = strrchr(path, '/');
-    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-    size_t size = strlen(path) + 64;
-    char *t = malloc(size);
-    if (!t)
-        return -1;
-    for (unsigned n = 0; n < 1000; n++) {
-        snprintf(t, size, "%.*s.%s.%ld.%u.tmp", (int)dirlen, path, path + dirlen, (long)getpid(), n);
-        int fd = open(t, O_WRONLY | O_CREAT | O_EXCL, 0666);
-        if (fd >= 0) {
-            *tmp = t;
-            return fd;
-        }
-        if (errno != EEXIST)
-            break;
-    }
-    int e = errno;
-    free(t);
-    errno = e;
-    return -1;
-}
-
-/* Best effort: make the rename itself durable. */
-static void sync_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? malloc((size_t)(slash - path) + 2) : NULL;
-    if (slash && !dir)
-        return;
-    if (dir) {
-        memcpy(dir, path, (size_t)(slash - path) + 1);
-        dir[slash - path + 1] = '\0';
-    }
-    int fd = open(dir ? dir : ".", O_RDONLY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
 int gmoe_model_write(const char *path, const gmoe_model *m, gmoe_err *err)
 {
     if (!path)
@@ -774,31 +707,7 @@ int gmoe_model_write(const char *path, const gmoe_model *m, gmoe_err *err)
     int status = to_json(m, &text, err);
     if (status != GMOE_OK)
         return status; /* before touching the file */
-    size_t len = strlen(text);
-    if (strcmp(path, "-") == 0) {
-        if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0)
-            status = gmoe_error(err, GMOE_EIO, "<stdout>: write error: %s", strerror(errno));
-        free(text);
-        return status;
-    }
-    char *tmp = NULL;
-    int fd = open_temp(path, &tmp);
-    if (fd < 0) {
-        status = gmoe_error(err, GMOE_EIO, "%s: cannot create a temporary file next to it: %s", path,
-                            strerror(errno));
-    } else if (write_all(fd, text, len) != 0 || fsync(fd) != 0) {
-        status = gmoe_error(err, GMOE_EIO, "%s: write error: %s", path, strerror(errno));
-        close(fd);
-    } else if (close(fd) != 0) {
-        status = gmoe_error(err, GMOE_EIO, "%s: write error: %s", path, strerror(errno));
-    } else if (rename(tmp, path) != 0) {
-        status = gmoe_error(err, GMOE_EIO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
-    } else {
-        sync_dir(path);
-    }
-    if (status != GMOE_OK && tmp)
-        unlink(tmp);
-    free(tmp);
+    status = gmoe_io_write_atomic(path, text, strlen(text), err);
     free(text);
     return status;
 }
