@@ -62,18 +62,29 @@ void gmoe_model_free(gmoe_model *m)
 
 int gmoe_model_set_names(gmoe_model *m, const char *const *xnames, const char *yname)
 {
-    free_names(m);
+    /* Build the new names first so that a failure leaves the old ones. */
+    char **xs = NULL, *ys = NULL;
     if (xnames) {
-        m->xnames = calloc(m->d, sizeof(char *));
-        if (!m->xnames)
-            return GMOE_ENOMEM;
-        for (size_t j = 0; j < m->d; j++)
-            if (xnames[j] && !(m->xnames[j] = gmoe_strdup(xnames[j])))
-                return GMOE_ENOMEM;
+        xs = calloc(m->d, sizeof(char *));
+        for (size_t j = 0; xs && j < m->d; j++)
+            if (xnames[j] && !(xs[j] = gmoe_strdup(xnames[j])))
+                goto nomem;
+        if (!xs)
+            goto nomem;
     }
-    if (yname && !(m->yname = gmoe_strdup(yname)))
-        return GMOE_ENOMEM;
+    if (yname && !(ys = gmoe_strdup(yname)))
+        goto nomem;
+    free_names(m);
+    m->xnames = xs;
+    m->yname = ys;
     return GMOE_OK;
+nomem:
+    if (xs)
+        for (size_t j = 0; j < m->d; j++)
+            free(xs[j]);
+    free(xs);
+    free(ys);
+    return GMOE_ENOMEM;
 }
 
 void gmoe_model_copy_params(gmoe_model *dst, const gmoe_model *src)
