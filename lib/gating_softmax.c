@@ -33,43 +33,47 @@ static void softmax_unpack(gmoe_model *m, const double *theta)
     memset(m->beta1 + (m->k - 1) * m->d, 0, m->d * sizeof(double));
 }
 
-static void softmax_log_gate(const gmoe_model *m, const double *x, double *logg)
+/* Logits l_i into l[k]; the pinned last expert gives 0. */
+static void softmax_logits(const gmoe_model *m, const double *x, double *l)
 {
     size_t k = m->k, d = m->d;
     for (size_t i = 0; i < k; i++) {
         const double *b1 = m->beta1 + i * d;
-        double l = m->beta0[i];
+        double li = m->beta0[i];
         for (size_t j = 0; j < d; j++)
-            l += b1[j] * x[j];
-        logg[i] = l;
+            li += b1[j] * x[j];
+        l[i] = li;
     }
-    double lse = gmoe_logsumexp(logg, k);
-    for (size_t i = 0; i < k; i++)
+}
+
+static void softmax_log_gate(const gmoe_model *m, const double *x, double *logg)
+{
+    softmax_logits(m, x, logg);
+    double lse = gmoe_logsumexp(logg, m->k);
+    for (size_t i = 0; i < m->k; i++)
         logg[i] -= lse;
 }
 
-/* Gradient and Hessian of sum_i r_i log g_i for a softmax whose free
- * logit blocks are the first k-1 experts; shared with the temperature
- * family (which scales the logits by 1/tau).  scale multiplies the
- * covariate vector z = (1, x). */
+/* Q_row = sum_i r_i log g_i with gradient (r_i - R g_i) z and Hessian
+ * -R g_i (delta_ij - g_j) z z' per block pair, z = (1, x), R = sum_i r_i. */
 static double softmax_row_objective(const gmoe_model *m, const double *x,
                                     const double *r, double *grad, double *hess,
                                     double *work)
 {
     size_t k = m->k, d = m->d, p = d + 1, np = (k - 1) * p;
-    double *logg = work;
-    softmax_log_gate(m, x, logg);
+    double *l = work, *g = work + k;
+    softmax_logits(m, x, l);
+    double lse = gmoe_logsumexp_weights(l, k, g);
     double q = 0.0, rsum = 0.0;
     for (size_t i = 0; i < k; i++) {
         if (r[i] > 0)
-            q += r[i] * logg[i];
+            q += r[i] * (l[i] - lse);
         rsum += r[i];
     }
     if (!grad && !hess)
         return q;
     for (size_t i = 0; i + 1 < k; i++) {
-        double gi = exp(logg[i]);
-        double ci = r[i] - rsum * gi;
+        double ci = r[i] - rsum * g[i];
         if (grad) {
             grad[i * p] += ci;
             for (size_t u = 0; u < d; u++)
@@ -78,15 +82,14 @@ static double softmax_row_objective(const gmoe_model *m, const double *x,
         if (!hess)
             continue;
         for (size_t j = 0; j + 1 < k; j++) {
-            double gj = exp(logg[j]);
-            double w = -rsum * gi * ((i == j) - gj);
-            /* block (i, j) += w * z z' */
+            double w = -rsum * g[i] * ((i == j) - g[j]);
+            /* block (i, j) += w z z' with z = (1, x) */
             for (size_t u = 0; u < p; u++) {
-                double zu = u ? x[u - 1] : 1.0;
+                double wz = w * (u ? x[u - 1] : 1.0);
                 double *row = hess + (i * p + u) * np + j * p;
-                row[0] += w * zu;
+                row[0] += wz;
                 for (size_t v = 0; v < d; v++)
-                    row[1 + v] += w * zu * x[v];
+                    row[1 + v] += wz * x[v];
             }
         }
     }
@@ -101,7 +104,7 @@ static int softmax_has_hessian(const gmoe_model *m)
 
 static size_t softmax_work_size(const gmoe_model *m)
 {
-    return m->k;
+    return 2 * m->k;
 }
 
 static int softmax_check(const gmoe_model *m, gmoe_err *err)

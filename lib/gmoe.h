@@ -256,8 +256,10 @@ typedef struct {
     uint64_t seed;           /* master seed, default 1 */
     int nthreads;            /* 0 = OpenMP default */
     double var_floor;        /* sigma2 >= var_floor * var(y); default 1e-6 */
-    double min_weight;       /* expert with sum of responsibilities below
-                                this is empty: default d + 2 */
+    double min_weight;       /* an expert whose responsibilities sum to
+                                less than this keeps its regression and
+                                variance for that iteration; < 0 means
+                                d + 2 (the default) */
     gmoe_tau_mode tau_mode;  /* default GMOE_TAU_FIXED */
     /* optional progress callback, called after each EM iteration of each
        restart; return non-zero to stop the run early. */

@@ -21,14 +21,25 @@ int gmoe_error(gmoe_err *err, int code, const char *fmt, ...)
 /* log(sum exp(v[i])) over n entries, stable; -INFINITY if all are. */
 double gmoe_logsumexp(const double *v, size_t n);
 
+/* Returns log(sum exp(v[i])) and sets w[i] = exp(v[i] - lse) (the
+ * normalized weights) with one exp per entry; w may alias v. */
+double gmoe_logsumexp_weights(const double *v, size_t n, double *w);
+
 /* log N(y; mu, s2). */
 double gmoe_log_normal(double y, double mu, double s2);
 
 /* Expert mean a_i'x + b_i. */
 double gmoe_expert_mean(const gmoe_model *m, size_t i, const double *x);
 
+/* Copies parameters, family options and fit information (not the names)
+ * between models of the same k and d; never allocates. */
+void gmoe_model_copy_params(gmoe_model *dst, const gmoe_model *src);
+
 /* strdup that returns NULL for NULL. */
 char *gmoe_strdup(const char *s);
+
+/* nthreads <= 0 means the OpenMP default; always >= 1. */
+int gmoe_resolve_threads(int nthreads);
 
 /* Number of blocks of GMOE_BLOCK_ROWS covering n rows. */
 static inline size_t gmoe_nblocks(size_t n)

@@ -76,12 +76,8 @@ int gmoe_model_set_names(gmoe_model *m, const char *const *xnames, const char *y
     return GMOE_OK;
 }
 
-int gmoe_model_copy(gmoe_model *dst, const gmoe_model *src)
+void gmoe_model_copy_params(gmoe_model *dst, const gmoe_model *src)
 {
-    if (dst == src)
-        return GMOE_OK;
-    if (dst->k != src->k || dst->d != src->d)
-        return GMOE_EINVAL;
     size_t k = src->k, d = src->d;
     memcpy(dst->beta0, src->beta0, k * sizeof(double));
     memcpy(dst->beta1, src->beta1, k * d * sizeof(double));
@@ -97,6 +93,15 @@ int gmoe_model_copy(gmoe_model *dst, const gmoe_model *src)
     dst->tau_estimated = src->tau_estimated;
     dst->has_fit = src->has_fit;
     dst->fit = src->fit;
+}
+
+int gmoe_model_copy(gmoe_model *dst, const gmoe_model *src)
+{
+    if (dst == src)
+        return GMOE_OK;
+    if (dst->k != src->k || dst->d != src->d)
+        return GMOE_EINVAL;
+    gmoe_model_copy_params(dst, src);
     if (dst->xnames != src->xnames || dst->yname != src->yname)
         return gmoe_model_set_names(dst, (const char *const *)src->xnames, src->yname);
     return GMOE_OK;

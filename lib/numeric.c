@@ -4,6 +4,20 @@
 #include <string.h>
 
 #include "internal.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+int gmoe_resolve_threads(int nthreads)
+{
+    if (nthreads > 0)
+        return nthreads;
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
 
 double gmoe_logsumexp(const double *v, size_t n)
 {
@@ -16,6 +30,27 @@ double gmoe_logsumexp(const double *v, size_t n)
     double s = 0.0;
     for (size_t i = 0; i < n; i++)
         s += exp(v[i] - mx);
+    return mx + log(s);
+}
+
+double gmoe_logsumexp_weights(const double *v, size_t n, double *w)
+{
+    double mx = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] > mx)
+            mx = v[i];
+    if (mx == -INFINITY || !isfinite(mx)) {
+        for (size_t i = 0; i < n; i++)
+            w[i] = NAN;
+        return mx;
+    }
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        w[i] = v[i] > -INFINITY ? exp(v[i] - mx) : 0.0;
+        s += w[i];
+    }
+    for (size_t i = 0; i < n; i++)
+        w[i] /= s;
     return mx + log(s);
 }
 

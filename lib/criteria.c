@@ -1,0 +1,33 @@
+/* criteria.c -- AIC, BIC and ICL (all on the "lower is better" scale):
+ *   AIC = -2 L + 2 p,   BIC = -2 L + p log n,
+ *   ICL = BIC + 2 EN,   EN = -sum_n sum_i r_ni log r_ni  (classification entropy). */
+#include <math.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+int gmoe_information_criteria(const gmoe_model *m, const gmoe_data *data,
+                              gmoe_fit_info *info, gmoe_err *err)
+{
+    if (!data->y)
+        return gmoe_error(err, GMOE_EINVAL, "information criteria need the response");
+    size_t k = m->k, n = data->n;
+    double *resp = malloc(k * sizeof(double));
+    if (!resp)
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory");
+    double entropy = 0.0;
+    for (size_t r = 0; r < n; r++) {
+        gmoe_responsibilities(m, data->x + r * data->d, data->y[r], resp);
+        for (size_t i = 0; i < k; i++)
+            if (resp[i] > 0)
+                entropy -= resp[i] * log(resp[i]);
+    }
+    free(resp);
+    double p = (double)gmoe_model_npar(m), L = info->loglik;
+    info->npar = gmoe_model_npar(m);
+    info->n = n;
+    info->aic = -2 * L + 2 * p;
+    info->bic = -2 * L + p * log((double)n);
+    info->icl = info->bic + 2 * entropy;
+    return GMOE_OK;
+}

@@ -1,0 +1,334 @@
+/* em.c -- the EM engine: workspace, one run (init / iterate / test), and
+ * the driver with random restarts that keeps the best run. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "engine.h"
+#include "internal.h"
+
+void gmoe_em_options_default(gmoe_em_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->tol = 0;              /* the rule's default, see em_tolerance() */
+    opt->tol_rule = GMOE_TOL_PER_OBS;
+    opt->max_iter = 1000;
+    opt->gate_max_iter = 300;
+    opt->gate_tol = 1e-12;
+    opt->restarts = 10;
+    opt->seed = 1;
+    opt->nthreads = 0;
+    opt->var_floor = 1e-6;
+    opt->min_weight = -1;      /* d + 2 */
+    opt->tau_mode = GMOE_TAU_FIXED;
+}
+
+const char *gmoe_em_options_check(const gmoe_em_options *opt)
+{
+    if (!opt)
+        return "no options";
+    if (!(opt->tol >= 0) || !isfinite(opt->tol))
+        return "tolerance must be a finite number >= 0";
+    if ((int)opt->tol_rule < 0 || (int)opt->tol_rule > GMOE_TOL_ABSOLUTE)
+        return "unknown stopping rule";
+    if (opt->max_iter < 1)
+        return "maximum number of iterations must be >= 1";
+    if (opt->gate_max_iter < 1)
+        return "maximum number of gate iterations must be >= 1";
+    if (!(opt->gate_tol >= 0) || !isfinite(opt->gate_tol))
+        return "gate tolerance must be a finite number >= 0";
+    if (opt->restarts < 1)
+        return "number of restarts must be >= 1";
+    if (opt->nthreads < 0)
+        return "number of threads must be >= 0 (0: OpenMP default)";
+    if (!(opt->var_floor >= 0) || !isfinite(opt->var_floor) || opt->var_floor >= 1)
+        return "variance floor must be in [0, 1) (a fraction of var(y))";
+    if (isnan(opt->min_weight) || isinf(opt->min_weight))
+        return "minimum expert weight must be finite";
+    if ((int)opt->tau_mode < 0 || (int)opt->tau_mode > GMOE_TAU_ESTIMATE)
+        return "unknown tau mode";
+    return NULL;
+}
+
+/* The default tolerance of each stopping rule. */
+static double em_tolerance(const gmoe_em_options *opt)
+{
+    if (opt->tol > 0)
+        return opt->tol;
+    switch (opt->tol_rule) {
+    case GMOE_TOL_RELATIVE: return 1e-6;   /* the published runs */
+    case GMOE_TOL_ABSOLUTE: return 1e-6;
+    default: return 1e-8;                  /* per observation */
+    }
+}
+
+/* ---------------------------------------------------------- workspace */
+
+void gmoe_em_ws_free(gmoe_em_ws *ws)
+{
+    if (!ws)
+        return;
+    free(ws->resp);
+    free(ws->block_ll);
+    free(ws->block_wls);
+    free(ws->block_rss);
+    free(ws->wls_mat);
+    free(ws->wls_rhs);
+    free(ws->wls_copy);
+    free(ws->expert_w);
+    free(ws->expert_updated);
+    gmoe_model_free(ws->trial);
+    free(ws->theta);
+    free(ws->theta_new);
+    free(ws->grad);
+    free(ws->grad_new);
+    free(ws->hess_new);
+    free(ws->hess);
+    free(ws->step);
+    free(ws->newton_mat);
+    free(ws->block_gate);
+    free(ws->scratch);
+    free(ws->x_shift);
+    free(ws->x_scale);
+    free(ws);
+}
+
+void gmoe_column_moments(const gmoe_data *data, double *mean, double *sd)
+{
+    size_t n = data->n, d = data->d;
+    for (size_t j = 0; j < d; j++) {
+        double mu = 0.0, ss = 0.0;
+        for (size_t r = 0; r < n; r++)
+            mu += data->x[r * d + j];
+        mu /= (double)n;
+        for (size_t r = 0; r < n; r++)
+            ss += (data->x[r * d + j] - mu) * (data->x[r * d + j] - mu);
+        mean[j] = mu;
+        sd[j] = ss > 0 ? sqrt(ss / (double)n) : 1.0;
+    }
+}
+
+static double variance(const double *y, size_t n)
+{
+    double mean = 0.0, ss = 0.0;
+    for (size_t r = 0; r < n; r++)
+        mean += y[r];
+    mean /= (double)n;
+    for (size_t r = 0; r < n; r++)
+        ss += (y[r] - mean) * (y[r] - mean);
+    return n > 1 ? ss / (double)(n - 1) : 0.0;
+}
+
+gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nthreads)
+{
+    gmoe_em_ws *ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return NULL;
+    ws->gating = gmoe_gating_get(m->family);
+    ws->n = data->n;
+    ws->k = m->k;
+    ws->d = m->d;
+    ws->p = m->d + 1;
+    ws->np = ws->gating->npar(m);
+    ws->nblocks = gmoe_nblocks(data->n);
+    ws->nthreads = gmoe_resolve_threads(nthreads);
+    ws->var_y = variance(data->y, data->n);
+    size_t n = ws->n, k = ws->k, p = ws->p, np = ws->np, nb = ws->nblocks;
+    size_t np1 = np ? np : 1;
+    ws->scratch_per_thread = ws->gating->work_size(m) + k + 1;
+    ws->resp = malloc(n * k * sizeof(double));
+    ws->block_ll = malloc(nb * sizeof(double));
+    ws->block_wls = malloc(nb * k * (1 + p * p + p) * sizeof(double));
+    ws->block_rss = malloc(nb * k * sizeof(double));
+    ws->wls_mat = malloc(p * p * sizeof(double));
+    ws->wls_rhs = malloc(p * sizeof(double));
+    ws->wls_copy = malloc((p * p + p) * sizeof(double));
+    ws->expert_w = malloc(k * sizeof(double));
+    ws->expert_updated = malloc(k);
+    ws->trial = gmoe_model_alloc(m->family, k, m->d);
+    ws->theta = malloc(np1 * sizeof(double));
+    ws->theta_new = malloc(np1 * sizeof(double));
+    ws->grad = malloc(np1 * sizeof(double));
+    ws->hess = malloc(np1 * np1 * sizeof(double));
+    ws->grad_new = malloc(np1 * sizeof(double));
+    ws->hess_new = malloc(np1 * np1 * sizeof(double));
+    ws->step = malloc(np1 * sizeof(double));
+    ws->newton_mat = malloc(np1 * np1 * sizeof(double));
+    ws->block_gate = malloc(nb * (1 + np1 + np1 * np1) * sizeof(double));
+    ws->scratch = malloc((size_t)ws->nthreads * ws->scratch_per_thread * sizeof(double));
+    ws->x_shift = malloc(m->d * sizeof(double));
+    ws->x_scale = malloc(m->d * sizeof(double));
+    if (!ws->resp || !ws->block_ll || !ws->block_wls || !ws->block_rss || !ws->wls_mat ||
+        !ws->wls_rhs || !ws->wls_copy || !ws->expert_w || !ws->expert_updated || !ws->trial ||
+        !ws->theta || !ws->theta_new || !ws->grad || !ws->hess || !ws->grad_new || !ws->hess_new || !ws->step ||
+        !ws->newton_mat || !ws->block_gate || !ws->scratch || !ws->x_shift || !ws->x_scale) {
+        gmoe_em_ws_free(ws);
+        return NULL;
+    }
+    gmoe_model_copy_params(ws->trial, m);
+    gmoe_column_moments(data, ws->x_shift, ws->x_scale);
+    return ws;
+}
+
+double *gmoe_em_ws_scratch(gmoe_em_ws *ws)
+{
+#ifdef _OPENMP
+    size_t t = (size_t)omp_get_thread_num();
+#else
+    size_t t = 0;
+#endif
+    return ws->scratch + t * ws->scratch_per_thread;
+}
+
+/* ---------------------------------------------------------- one run */
+
+static int converged(double ll, double prev, size_t n, const gmoe_em_options *opt, double tol)
+{
+    double change = fabs(ll - prev);
+    switch (opt->tol_rule) {
+    case GMOE_TOL_RELATIVE: return change <= tol * fabs(prev);
+    case GMOE_TOL_ABSOLUTE: return change <= tol;
+    default: return change <= tol * (double)n;
+    }
+}
+
+int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                const gmoe_em_options *opt, size_t restart, gmoe_fit_info *info)
+{
+    double tol = em_tolerance(opt);
+    memset(info, 0, sizeof *info);
+    info->n = data->n;
+    double ll = gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
+    info->stop = GMOE_STOP_MAXITER;
+    if (!isfinite(ll)) {
+        info->loglik = ll;
+        info->stop = GMOE_STOP_NUMERIC;
+        return GMOE_OK;
+    }
+    size_t it;
+    for (it = 1; it <= opt->max_iter; it++) {
+        gmoe_mstep_experts(m, data, ws, opt);
+        if (gmoe_mstep_gate(m, data, ws, opt) != GMOE_OK) {
+            info->stop = GMOE_STOP_DEGENERATE;
+            break;
+        }
+        double prev = ll;
+        ll = gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
+        if (!isfinite(ll)) {
+            info->stop = GMOE_STOP_NUMERIC;
+            break;
+        }
+        if (opt->progress && opt->progress(opt->progress_ctx, restart, it, ll)) {
+            info->stop = GMOE_STOP_NONE;
+            break;
+        }
+        if (converged(ll, prev, data->n, opt, tol)) {
+            info->stop = GMOE_STOP_TOL;
+            break;
+        }
+    }
+    info->iterations = it > opt->max_iter ? opt->max_iter : it;
+    info->loglik = ll;
+    info->converged = info->stop == GMOE_STOP_TOL;
+    return GMOE_OK;
+}
+
+/* ---------------------------------------------------------- driver */
+
+static int check_fit_args(const gmoe_data *data, const gmoe_model *m,
+                          const gmoe_model *init, const gmoe_em_options *opt, gmoe_err *err)
+{
+    if (!data || !m || !opt)
+        return gmoe_error(err, GMOE_EINVAL, "missing data, model or options");
+    if (!data->y)
+        return gmoe_error(err, GMOE_EINVAL, "the data have no response column");
+    if (data->d != m->d)
+        return gmoe_error(err, GMOE_EINVAL, "the data have %zu covariates, the model %zu", data->d, m->d);
+    const char *msg = gmoe_em_options_check(opt);
+    if (msg)
+        return gmoe_error(err, GMOE_EINVAL, "%s", msg);
+    if (!gmoe_gating_get(m->family))
+        return gmoe_error(err, GMOE_ENOTSUP, "gating family %s is not supported", gmoe_family_name(m->family));
+    if (init) {
+        if (init->family != m->family || init->k != m->k || init->d != m->d)
+            return gmoe_error(err, GMOE_EINVAL,
+                              "the starting model (%s, k = %zu, d = %zu) does not match the fit (%s, k = %zu, d = %zu)",
+                              gmoe_family_name(init->family), init->k, init->d,
+                              gmoe_family_name(m->family), m->k, m->d);
+        int st = gmoe_model_check(init, err);
+        if (st)
+            return st;
+    }
+    return gmoe_data_check_fit(data, m->k, err);
+}
+
+int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
+             const gmoe_em_options *opt_in, gmoe_err *err)
+{
+    int st = check_fit_args(data, m, init, opt_in, err);
+    if (st)
+        return st;
+    gmoe_em_options opt = *opt_in;
+    if (opt.min_weight < 0)
+        opt.min_weight = (double)(m->d + 2);
+    int has_tau = m->family == GMOE_TEMPERATURE || m->family == GMOE_ACTIVATION;
+    m->tau_estimated = has_tau && opt.tau_mode == GMOE_TAU_ESTIMATE;
+
+    gmoe_em_ws *ws = gmoe_em_ws_alloc(m, data, opt.nthreads);
+    gmoe_model *cur = gmoe_model_alloc(m->family, m->k, m->d);
+    gmoe_model *best = gmoe_model_alloc(m->family, m->k, m->d);
+    if (!ws || !cur || !best) {
+        st = gmoe_error(err, GMOE_ENOMEM, "out of memory allocating the EM workspace (n = %zu, k = %zu)", data->n, m->k);
+        goto done;
+    }
+    gmoe_fit_info best_info = {0}, info;
+    best_info.loglik = -INFINITY;
+    int have_best = 0;
+    for (size_t r = 0; r < opt.restarts; r++) {
+        gmoe_model_copy_params(cur, m); /* family options */
+        if (r == 0 && init) {
+            /* Parameters from the starting model, options from the fit. */
+            gmoe_model_copy_params(cur, init);
+            cur->top_k = m->top_k;
+            cur->select = m->select;
+            cur->act = m->act;
+            cur->bias = m->bias;
+            cur->tau_estimated = m->tau_estimated;
+            if (!m->tau_estimated)
+                cur->tau = m->tau;
+        } else {
+            st = gmoe_init_random(cur, data, ws, &opt, r, gmoe_seed_derive(opt.seed, r));
+            if (st) {
+                gmoe_error(err, st, "random initialization failed");
+                goto done;
+            }
+        }
+        gmoe_em_run(cur, data, ws, &opt, r, &info);
+        if (isfinite(info.loglik) && (!have_best || info.loglik > best_info.loglik)) {
+            gmoe_model_copy_params(best, cur);
+            best_info = info;
+            best_info.best_restart = r;
+            have_best = 1;
+        }
+        if (info.stop == GMOE_STOP_NONE)
+            break; /* stopped by the progress callback */
+    }
+    if (!have_best) {
+        st = gmoe_error(err, GMOE_ENUMERIC, "every EM run ended with a non-finite log-likelihood");
+        goto done;
+    }
+    best_info.seed = opt.seed;
+    best_info.restarts = opt.restarts;
+    gmoe_model_copy_params(m, best);
+    m->fit = best_info;
+    st = gmoe_information_criteria(m, data, &m->fit, err);
+    m->has_fit = st == GMOE_OK;
+done:
+    gmoe_em_ws_free(ws);
+    gmoe_model_free(cur);
+    gmoe_model_free(best);
+    return st;
+}

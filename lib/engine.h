@@ -1,0 +1,86 @@
+/* engine.h -- the EM engine's private pieces: workspace, E-step, M-steps,
+ * initialization.  Everything a fit needs is allocated once in the
+ * workspace, so the iterations never allocate. */
+#ifndef GMOE_ENGINE_H
+#define GMOE_ENGINE_H
+
+#include "gating.h"
+#include "gmoe.h"
+
+typedef struct {
+    size_t n, k, d, p;     /* p = d + 1: expert regressors (x, 1) */
+    size_t np;             /* free gate parameters */
+    size_t nblocks;
+    int nthreads;          /* threads actually used (>= 1) */
+    const gmoe_gating *gating;
+    double *resp;          /* n*k responsibilities */
+    double *block_ll;      /* nblocks partial log-likelihoods */
+    /* experts' M-step: per block and expert, sum r, sum r z z', sum r z y */
+    double *block_wls;     /* nblocks * k * (1 + p*p + p) */
+    double *block_rss;     /* nblocks * k */
+    double *wls_mat;       /* p*p normal equations of one expert */
+    double *wls_rhs;       /* p */
+    double *wls_copy;      /* p*p + p: copy for the ridge retry */
+    double *expert_w;      /* k: sum of responsibilities per expert */
+    unsigned char *expert_updated; /* k: re-estimated in this M-step */
+    /* gate M-step */
+    gmoe_model *trial;     /* model holding trial gate parameters */
+    double *theta, *theta_new, *grad, *hess, *step;   /* np, np, np, np*np, np */
+    double *grad_new, *hess_new;                      /* np, np*np: at the trial point */
+    double *newton_mat;    /* np*np: the damped Newton system */
+    double *block_gate;    /* nblocks * (1 + np + np*np) */
+    double *scratch;       /* nthreads * scratch_per_thread */
+    size_t scratch_per_thread;
+    double var_y;          /* variance of y, scale for the variance floor */
+    double *x_shift, *x_scale; /* d: covariate mean and sd; the experts'
+                                  normal equations are formed in
+                                  standardized covariates for accuracy */
+} gmoe_em_ws;
+
+/* Mean and (population) sd of each covariate; sd 1 for a constant one. */
+void gmoe_column_moments(const gmoe_data *data, double *mean, double *sd);
+
+/* Allocates a workspace for fitting `m`'s shape to data; NULL on failure. */
+gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nthreads);
+void gmoe_em_ws_free(gmoe_em_ws *ws);
+
+/* Scratch of the calling thread inside a parallel region. */
+double *gmoe_em_ws_scratch(gmoe_em_ws *ws);
+
+/* E-step: responsibilities into resp (n*k, may be NULL for the
+ * log-likelihood only) and the log-likelihood, summed over blocks in
+ * block order.  block_ll has gmoe_nblocks(n) entries.  Returns the
+ * log-likelihood (-INFINITY or NaN if it is not finite). */
+double gmoe_estep(const gmoe_model *m, const gmoe_data *data, double *resp,
+                  double *block_ll, int nthreads);
+
+/* Experts' M-step: weighted least squares of y on (x, 1) for each expert
+ * with weights resp[, i]; variances clamped at var_floor * var(y).  An
+ * expert whose weight is below min_weight keeps its parameters.  Returns
+ * the number of experts left unchanged that way. */
+size_t gmoe_mstep_experts(gmoe_model *m, const gmoe_data *data,
+                          gmoe_em_ws *ws, const gmoe_em_options *opt);
+
+/* Gate M-step: increases (never decreases) Q(theta) = sum_n sum_i
+ * r_ni log g_i(x_n) by Newton with step halving when the family has a
+ * Hessian, else by BFGS.  Returns GMOE_OK, or an error status if the
+ * objective could not be evaluated. */
+int gmoe_mstep_gate(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                    const gmoe_em_options *opt);
+
+/* Gate objective Q at theta (and gradient, Hessian when not NULL),
+ * deterministic in the thread count.  Exposed for the tests. */
+double gmoe_gate_objective(gmoe_em_ws *ws, const gmoe_data *data,
+                           const double *theta, double *grad, double *hess);
+
+/* A random starting model for restart number `restart` (which picks the
+ * strategy) drawn with RNG seed `seed` (see init.c). */
+int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                     const gmoe_em_options *opt, size_t restart, uint64_t seed);
+
+/* One complete EM run from the parameters in m.  Fills info (loglik,
+ * iterations, stop, converged). */
+int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                const gmoe_em_options *opt, size_t restart, gmoe_fit_info *info);
+
+#endif

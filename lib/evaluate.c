@@ -1,0 +1,92 @@
+/* evaluate.c -- the model as a conditional density: gates, densities,
+ * responsibilities, predictions and the log-likelihood of a data set. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "engine.h"
+#include "internal.h"
+
+#define SMALL_K 64 /* rows with k <= SMALL_K use stack scratch */
+
+void gmoe_log_gate(const gmoe_model *m, const double *x, double *logg)
+{
+    gmoe_gating_get(m->family)->log_gate(m, x, logg);
+}
+
+double gmoe_responsibilities(const gmoe_model *m, const double *x, double y, double *resp)
+{
+    size_t k = m->k;
+    double stack[SMALL_K];
+    double *lj = k <= SMALL_K ? stack : malloc(k * sizeof(double));
+    if (!lj)
+        return NAN;
+    gmoe_log_gate(m, x, lj);
+    for (size_t i = 0; i < k; i++)
+        if (lj[i] > -INFINITY)
+            lj[i] += gmoe_log_normal(y, gmoe_expert_mean(m, i, x), m->sigma2[i]);
+    double lse = gmoe_logsumexp(lj, k);
+    if (resp)
+        for (size_t i = 0; i < k; i++)
+            resp[i] = lj[i] > -INFINITY ? exp(lj[i] - lse) : 0.0;
+    if (lj != stack)
+        free(lj);
+    return lse;
+}
+
+double gmoe_log_density(const gmoe_model *m, const double *x, double y)
+{
+    return gmoe_responsibilities(m, x, y, NULL);
+}
+
+void gmoe_predict(const gmoe_model *m, const double *x, double *mean,
+                  double *var, double *gate, size_t *best)
+{
+    size_t k = m->k;
+    double stack[SMALL_K];
+    double *logg = k <= SMALL_K ? stack : malloc(k * sizeof(double));
+    if (!logg) {
+        *mean = *var = NAN;
+        return;
+    }
+    gmoe_log_gate(m, x, logg);
+    double mu = 0.0, v = 0.0, gbest = -1.0;
+    for (size_t i = 0; i < k; i++) {
+        double g = exp(logg[i]);
+        mu += g * gmoe_expert_mean(m, i, x);
+        if (gate)
+            gate[i] = g;
+        if (g > gbest) {
+            gbest = g;
+            if (best)
+                *best = i;
+        }
+    }
+    /* Law of total variance, E[var] + var[E], in two passes to avoid the
+     * cancellation of E[y^2] - E[y]^2. */
+    for (size_t i = 0; i < k; i++) {
+        double e = gmoe_expert_mean(m, i, x) - mu;
+        v += exp(logg[i]) * (m->sigma2[i] + e * e);
+    }
+    *mean = mu;
+    *var = v;
+    if (logg != stack)
+        free(logg);
+}
+
+int gmoe_loglik(const gmoe_model *m, const gmoe_data *data, int nthreads,
+                double *loglik, gmoe_err *err)
+{
+    int st = gmoe_model_check(m, err);
+    if (st)
+        return st;
+    if (!data->y)
+        return gmoe_error(err, GMOE_EINVAL, "the log-likelihood needs the response");
+    if (data->d != m->d)
+        return gmoe_error(err, GMOE_EINVAL, "the data have %zu covariates, the model %zu", data->d, m->d);
+    double *block_ll = malloc(gmoe_nblocks(data->n) * sizeof(double) + 1);
+    if (!block_ll)
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory");
+    *loglik = gmoe_estep(m, data, NULL, block_ll, nthreads);
+    free(block_ll);
+    return GMOE_OK;
+}

@@ -1,0 +1,172 @@
+/* init.c -- random starting models for EM restarts.
+ *
+ * Two strategies alternate over restarts, both giving a hard assignment of
+ * rows to experts from which one M-step builds the starting model:
+ *   even restarts: "x-partition": k distinct random rows are centres in
+ *     standardized covariate space; each row goes to its nearest centre.
+ *     Suits gates that split the covariate space (the softmax's job).
+ *   odd restarts: "k-lines": each expert gets a least-squares line through
+ *     d + 2 random rows; each row goes to the line with the smallest
+ *     absolute residual.  Suits experts that overlap in x.
+ * The gate starts at zero and takes a few Newton steps towards the
+ * assignment (a hard assignment is separable, so a full fit would diverge).
+ */
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "internal.h"
+
+/* k distinct row indices drawn uniformly. */
+static void choose_rows(const gsl_rng *rng, size_t n, size_t k, size_t *rows)
+{
+    for (size_t i = 0; i < k; i++) {
+        size_t r;
+        int dup;
+        do {
+            r = (size_t)gsl_rng_uniform_int(rng, n);
+            dup = 0;
+            for (size_t j = 0; j < i; j++)
+                dup |= rows[j] == r;
+        } while (dup && k <= n);
+        rows[i] = r;
+    }
+}
+
+static void assign_x_partition(const gmoe_data *data, size_t k, const gsl_rng *rng,
+                               size_t *label)
+{
+    size_t n = data->n, d = data->d;
+    double *mean = malloc(d * sizeof(double)), *sd = malloc(d * sizeof(double));
+    size_t *centre = malloc(k * sizeof(size_t));
+    if (!mean || !sd || !centre) {
+        for (size_t r = 0; r < n; r++)
+            label[r] = r % k;
+        goto done;
+    }
+    gmoe_column_moments(data, mean, sd);
+    choose_rows(rng, n, k, centre);
+    for (size_t r = 0; r < n; r++) {
+        double best = INFINITY;
+        for (size_t i = 0; i < k; i++) {
+            double dist = 0.0;
+            for (size_t j = 0; j < d; j++) {
+                double u = (data->x[r * d + j] - data->x[centre[i] * d + j]) / sd[j];
+                dist += u * u;
+            }
+            if (dist < best) {
+                best = dist;
+                label[r] = i;
+            }
+        }
+    }
+done:
+    free(mean);
+    free(sd);
+    free(centre);
+}
+
+/* Least-squares coefficients (x, 1) -> y over the given rows, by LAPACKE's
+ * minimum-norm solver so that degenerate picks still give a line. */
+static void line_through(const gmoe_data *data, const size_t *rows, size_t m, double *coef)
+{
+    size_t d = data->d, p = d + 1;
+    double *A = malloc(m * p * sizeof(double)), *bvec = malloc((m > p ? m : p) * sizeof(double));
+    memset(coef, 0, p * sizeof(double));
+    if (A && bvec) {
+        for (size_t r = 0; r < m; r++) {
+            for (size_t j = 0; j < d; j++)
+                A[r * p + j] = data->x[rows[r] * d + j];
+            A[r * p + d] = 1.0;
+            bvec[r] = data->y[rows[r]];
+        }
+        for (size_t r = m; r < p; r++)
+            bvec[r] = 0.0;
+        lapack_int rank;
+        double *sv = malloc(p * sizeof(double));
+        if (sv && LAPACKE_dgelss(LAPACK_ROW_MAJOR, (lapack_int)m, (lapack_int)p, 1, A,
+                                 (lapack_int)p, bvec, 1, sv, -1.0, &rank) == 0)
+            memcpy(coef, bvec, p * sizeof(double));
+        free(sv);
+    }
+    free(A);
+    free(bvec);
+}
+
+static void assign_k_lines(const gmoe_data *data, size_t k, const gsl_rng *rng, size_t *label)
+{
+    size_t n = data->n, d = data->d, p = d + 1, m = d + 2 < n ? d + 2 : n;
+    double *coef = malloc(k * p * sizeof(double));
+    size_t *rows = malloc(m * sizeof(size_t));
+    if (!coef || !rows) {
+        for (size_t r = 0; r < n; r++)
+            label[r] = r % k;
+        goto done;
+    }
+    for (size_t i = 0; i < k; i++) {
+        choose_rows(rng, n, m, rows);
+        line_through(data, rows, m, coef + i * p);
+    }
+    for (size_t r = 0; r < n; r++) {
+        double best = INFINITY;
+        for (size_t i = 0; i < k; i++) {
+            double mu = coef[i * p + d];
+            for (size_t j = 0; j < d; j++)
+                mu += coef[i * p + j] * data->x[r * d + j];
+            double e = fabs(data->y[r] - mu);
+            if (e < best) {
+                best = e;
+                label[r] = i;
+            }
+        }
+    }
+done:
+    free(coef);
+    free(rows);
+}
+
+int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                     const gmoe_em_options *opt, size_t restart, uint64_t seed)
+{
+    size_t n = data->n, k = m->k, d = m->d;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    size_t *label = malloc(n * sizeof(size_t));
+    if (!rng || !label) {
+        gsl_rng_free(rng);
+        free(label);
+        return GMOE_ENOMEM;
+    }
+    gsl_rng_set(rng, (unsigned long)seed);
+    if (restart % 2 == 0)
+        assign_x_partition(data, k, rng, label);
+    else
+        assign_k_lines(data, k, rng, label);
+    for (size_t r = 0; r < n; r++)
+        for (size_t i = 0; i < k; i++)
+            ws->resp[r * k + i] = label[r] == i;
+
+    /* Experts the assignment leaves (nearly) empty keep a fallback: the
+     * overall mean with a random offset and the overall variance. */
+    double ymean = 0.0;
+    for (size_t r = 0; r < n; r++)
+        ymean += data->y[r];
+    ymean /= (double)n;
+    for (size_t i = 0; i < k; i++) {
+        memset(m->a + i * d, 0, d * sizeof(double));
+        m->b[i] = ymean + gsl_ran_gaussian(rng, sqrt(ws->var_y));
+        m->sigma2[i] = ws->var_y > 0 ? ws->var_y : 1.0;
+    }
+    memset(m->beta0, 0, k * sizeof(double));
+    memset(m->beta1, 0, k * d * sizeof(double));
+    gsl_rng_free(rng);
+    free(label);
+
+    gmoe_mstep_experts(m, data, ws, opt);
+    gmoe_em_options few = *opt;
+    few.gate_max_iter = 3;
+    return gmoe_mstep_gate(m, data, ws, &few);
+}

@@ -1,0 +1,155 @@
+/* io_file.c -- whole-file reading and atomic writing, shared by the
+ * readers and writers of data, model and result files. */
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "io.h"
+
+const char *gmoe_io_display_name(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+int gmoe_io_slurp(const char *path, char **buf, size_t *len, gmoe_err *err)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    const char *name = gmoe_io_display_name(path);
+    *buf = NULL;
+    *len = 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f)
+        return gmoe_error(err, GMOE_EIO, "%s: %s", name, strerror(errno));
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    int status = b ? GMOE_OK : gmoe_error(err, GMOE_ENOMEM, "%s: out of memory", name);
+    while (status == GMOE_OK) {
+        if (cap - n < 2) {
+            char *nb = cap > ((size_t)-1) / 2 ? NULL : realloc(b, cap * 2);
+            if (!nb) {
+                status = gmoe_error(err, GMOE_ENOMEM, "%s: out of memory", name);
+                break;
+            }
+            b = nb;
+            cap *= 2;
+        }
+        size_t got = fread(b + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f))
+                status = gmoe_error(err, GMOE_EIO, "%s: read error: %s", name, strerror(errno));
+            break;
+        }
+    }
+    if (!is_stdin)
+        fclose(f);
+    if (status != GMOE_OK) {
+        free(b);
+        return status;
+    }
+    b[n] = '\0';
+    *buf = b;
+    *len = n;
+    return GMOE_OK;
+}
+
+/* ------------------------------------------------------------ writing */
+
+static int write_all(int fd, const char *s, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, s, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        s += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Creates "<dir>/.<base>.<pid>.<n>.tmp" next to path.  O_EXCL with mode
+ * 0666 lets the umask apply as for any new file (mkstemp's 0600 would
+ * need the umask, which cannot be read without a race between threads);
+ * a name taken by another writer is skipped. */
+static int open_temp(const char *path, char **tmp)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+    size_t size = strlen(path) + 64;
+    char *t = malloc(size);
+    if (!t)
+        return -1;
+    for (unsigned n = 0; n < 1000; n++) {
+        snprintf(t, size, "%.*s.%s.%ld.%u.tmp", (int)dirlen, path, path + dirlen, (long)getpid(), n);
+        int fd = open(t, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        if (fd >= 0) {
+            *tmp = t;
+            return fd;
+        }
+        if (errno != EEXIST)
+            break;
+    }
+    int e = errno;
+    free(t);
+    errno = e;
+    return -1;
+}
+
+/* Best effort: make the rename itself durable. */
+static void sync_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? malloc((size_t)(slash - path) + 2) : NULL;
+    if (slash && !dir)
+        return;
+    if (dir) {
+        memcpy(dir, path, (size_t)(slash - path) + 1);
+        dir[slash - path + 1] = '\0';
+    }
+    int fd = open(dir ? dir : ".", O_RDONLY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
+/* The whole text to path, or GMOE_EIO naming the step that failed; the
+ * temporary file is removed on failure. */
+int gmoe_io_write_atomic(const char *path, const char *text, size_t len, gmoe_err *err)
+{
+    if (strcmp(path, "-") == 0) {
+        if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0)
+            return gmoe_error(err, GMOE_EIO, "<stdout>: write error: %s", strerror(errno));
+        return GMOE_OK;
+    }
+    int status = GMOE_OK;
+    char *tmp = NULL;
+    int fd = open_temp(path, &tmp);
+    if (fd < 0) {
+        status = gmoe_error(err, GMOE_EIO, "%s: cannot create a temporary file next to it: %s", path,
+                            strerror(errno));
+    } else if (write_all(fd, text, len) != 0 || fsync(fd) != 0) {
+        status = gmoe_error(err, GMOE_EIO, "%s: write error: %s", path, strerror(errno));
+        close(fd);
+    } else if (close(fd) != 0) {
+        status = gmoe_error(err, GMOE_EIO, "%s: write error: %s", path, strerror(errno));
+    } else if (rename(tmp, path) != 0) {
+        status = gmoe_error(err, GMOE_EIO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
+    } else {
+        sync_dir(path);
+    }
+    if (status != GMOE_OK && tmp)
+        unlink(tmp);
+    free(tmp);
+    return status;
+}

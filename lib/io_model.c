@@ -1,0 +1,713 @@
+/* io_model.c -- JSON model files (jansson).
+ *
+ *   {"family": "softmax", "k": 2, "d": 1,
+ *    "x_names": ["x"], "y_name": "y",
+ *    "experts": [{"beta0": -8, "beta1": [25], "a": [-20], "b": 15, "sigma2": 0.09}, ...],
+ *    "fit": {"loglik": ..., "stop": "tolerance", "seed": 1, ...}}
+ *
+ * plus, only for the family that has them: temperature "tau",
+ * "tau_estimated"; activation "tau", "tau_estimated", "activation",
+ * "bias"; topk "top_k", "select".  Reading is strict: unknown keys,
+ * another family's keys, wrong types and sizes are errors naming the key
+ * (and the expert), since a silently ignored typo would change the model. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "io.h"
+
+/* ================================================================ writing */
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+    int nomem;
+} sbuf;
+
+static void put(sbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void put(sbuf *b, const char *fmt, ...)
+{
+    if (b->nomem)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->nomem = 1;
+        return;
+    }
+    if ((size_t)n >= b->cap - b->len) {
+        size_t cap = 2 * b->cap > b->len + (size_t)n + 1 ? 2 * b->cap : b->len + (size_t)n + 1;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->nomem = 1;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+        va_start(ap, fmt);
+        vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+    }
+    b->len += (size_t)n;
+}
+
+/* Appends a JSON value made by jansson (which escapes strings and prints
+ * reals independently of the locale); steals the reference. */
+static void put_json(sbuf *b, json_t *v, size_t flags)
+{
+    char *s = v ? json_dumps(v, flags | JSON_ENCODE_ANY) : NULL;
+    json_decref(v);
+    if (!s) {
+        b->nomem = 1;
+        return;
+    }
+    put(b, "%s", s);
+    free(s);
+}
+
+/* The shortest of 15, 16 or 17 significant digits that reads back as the
+ * same double (17 always does), so files stay readable ("0.09", not
+ * "0.089999999999999997") and still round-trip bit for bit. */
+static void put_number(sbuf *b, double v)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        json_t *j = json_real(v);
+        char *s = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_REAL_PRECISION(prec)) : NULL;
+        json_decref(j);
+        if (!s) {
+            b->nomem = 1;
+            return;
+        }
+        json_t *back = prec < 17 ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
+        double w = back ? json_number_value(back) : 0;
+        json_decref(back);
+        if (prec == 17 || memcmp(&w, &v, sizeof v) == 0) {
+            /* jansson marks integral reals with ".0"; "-8" reads back as
+             * the same double (integers print exactly below 1e17, above
+             * which an exponent is used), except for -0, which keeps it */
+            size_t n = strlen(s);
+            if (n > 2 && strcmp(s + n - 2, ".0") == 0 && !(v == 0 && signbit(v)))
+                s[n - 2] = '\0';
+            put(b, "%s", s);
+            free(s);
+            return;
+        }
+        free(s);
+    }
+}
+
+static void put_vector(sbuf *b, const double *v, size_t n)
+{
+    put(b, "[");
+    for (size_t j = 0; j < n; j++) {
+        if (j)
+            put(b, ", ");
+        put_number(b, v[j]);
+    }
+    put(b, "]");
+}
+
+/* Starts the next "key": of an object laid out one key per line. */
+static void key(sbuf *b, int *first, const char *indent, const char *name)
+{
+    put(b, "%s\n%s\"%s\": ", *first ? "" : ",", indent, name);
+    *first = 0;
+}
+
+static int all_finite(const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
+/* JSON strings are UTF-8; jansson refuses anything else. */
+static int valid_utf8(const char *s)
+{
+    json_t *j = s ? json_string(s) : NULL;
+    json_decref(j);
+    return !s || j != NULL;
+}
+
+/* Refuses what JSON or the reader cannot represent. */
+static int check_writable(const gmoe_model *m, gmoe_err *err)
+{
+    if (!m)
+        return gmoe_error(err, GMOE_EINVAL, "no model");
+    if ((unsigned)m->family >= GMOE_NFAMILIES || m->k < 1 || m->d < 1)
+        return gmoe_error(err, GMOE_EINVAL, "cannot write a model of family %d with k = %zu, d = %zu",
+                          (int)m->family, m->k, m->d);
+    size_t d = m->d;
+    for (size_t i = 0; i < m->k; i++)
+        if (!isfinite(m->beta0[i]) || !all_finite(m->beta1 + i * d, d) || !all_finite(m->a + i * d, d) ||
+            !isfinite(m->b[i]) || !isfinite(m->sigma2[i]))
+            return gmoe_error(err, GMOE_EINVAL, "cannot write expert %zu: a parameter is not finite "
+                                                "(JSON has no inf or nan)", i + 1);
+    if ((m->family == GMOE_TEMPERATURE || m->family == GMOE_ACTIVATION) && !isfinite(m->tau))
+        return gmoe_error(err, GMOE_EINVAL, "cannot write a non-finite tau");
+    if ((unsigned)m->select > GMOE_SELECT_LOGIT || (unsigned)m->act >= GMOE_NACTIVATIONS ||
+        (unsigned)m->bias > GMOE_BIAS_INSIDE)
+        return gmoe_error(err, GMOE_EINVAL, "cannot write a model with an unknown family option");
+    if (m->has_fit && m->fit.seed > (uint64_t)INT64_MAX)
+        /* jansson's integers are signed 64-bit, so a larger seed could not be read back */
+        return gmoe_error(err, GMOE_EINVAL, "cannot write seed %" PRIu64 ": model files hold seeds up to %" PRId64,
+                          m->fit.seed, INT64_MAX);
+    for (size_t j = 0; m->xnames && j < d; j++)
+        if (!valid_utf8(m->xnames[j]))
+            return gmoe_error(err, GMOE_EINVAL, "cannot write covariate name %zu: not valid UTF-8", j + 1);
+    if (m->yname && !valid_utf8(m->yname))
+        return gmoe_error(err, GMOE_EINVAL, "cannot write the response name: not valid UTF-8");
+    if (m->has_fit && (unsigned)m->fit.stop > GMOE_STOP_NUMERIC)
+        return gmoe_error(err, GMOE_EINVAL, "cannot write an unknown stop reason %d", (int)m->fit.stop);
+    return GMOE_OK;
+}
+
+/* A fit statistic: null when not finite (a run that failed numerically). */
+static void put_stat(sbuf *b, double v)
+{
+    if (isfinite(v))
+        put_number(b, v);
+    else
+        put(b, "null");
+}
+
+static void put_fit(sbuf *b, const gmoe_fit_info *f)
+{
+    int first = 1;
+    const char *in = "    ";
+    put(b, "{");
+    key(b, &first, in, "loglik"), put_stat(b, f->loglik);
+    key(b, &first, in, "aic"), put_stat(b, f->aic);
+    key(b, &first, in, "bic"), put_stat(b, f->bic);
+    key(b, &first, in, "icl"), put_stat(b, f->icl);
+    key(b, &first, in, "npar"), put(b, "%zu", f->npar);
+    key(b, &first, in, "iterations"), put(b, "%zu", f->iterations);
+    key(b, &first, in, "converged"), put(b, "%s", f->converged ? "true" : "false");
+    key(b, &first, in, "stop"), put_json(b, json_string(gmoe_stop_name(f->stop)), 0);
+    key(b, &first, in, "n"), put(b, "%zu", f->n);
+    key(b, &first, in, "seed"), put(b, "%" PRIu64, f->seed);
+    key(b, &first, in, "restarts"), put(b, "%zu", f->restarts);
+    key(b, &first, in, "best_restart"), put(b, "%zu", f->best_restart);
+    put(b, "\n  }");
+}
+
+static int to_json(const gmoe_model *m, char **out, gmoe_err *err)
+{
+    int status;
+    *out = NULL;
+    if ((status = check_writable(m, err)) != GMOE_OK)
+        return status;
+    size_t k = m->k, d = m->d;
+    sbuf b = {malloc(1024), 0, 1024, 0};
+    if (!b.s)
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory");
+    b.s[0] = '\0';
+    int first = 1;
+    const char *in = "  ";
+    put(&b, "{");
+    key(&b, &first, in, "family"), put_json(&b, json_string(gmoe_family_name(m->family)), 0);
+    key(&b, &first, in, "k"), put(&b, "%zu", k);
+    key(&b, &first, in, "d"), put(&b, "%zu", d);
+    if (m->family == GMOE_TEMPERATURE || m->family == GMOE_ACTIVATION) {
+        key(&b, &first, in, "tau"), put_number(&b, m->tau);
+        key(&b, &first, in, "tau_estimated"), put(&b, "%s", m->tau_estimated ? "true" : "false");
+    }
+    if (m->family == GMOE_ACTIVATION) {
+        key(&b, &first, in, "activation"), put_json(&b, json_string(gmoe_activation_name(m->act)), 0);
+        key(&b, &first, in, "bias"), put_json(&b, json_string(gmoe_bias_name(m->bias)), 0);
+    }
+    if (m->family == GMOE_TOPK) {
+        key(&b, &first, in, "top_k"), put(&b, "%zu", m->top_k);
+        key(&b, &first, in, "select"), put_json(&b, json_string(gmoe_select_name(m->select)), 0);
+    }
+    if (m->xnames) {
+        key(&b, &first, in, "x_names"), put(&b, "[");
+        for (size_t j = 0; j < d; j++) {
+            put(&b, "%s", j ? ", " : "");
+            put_json(&b, json_string(m->xnames[j] ? m->xnames[j] : ""), 0);
+        }
+        put(&b, "]");
+    }
+    if (m->yname)
+        key(&b, &first, in, "y_name"), put_json(&b, json_string(m->yname), 0);
+    key(&b, &first, in, "experts"), put(&b, "[");
+    for (size_t i = 0; i < k; i++) {
+        put(&b, "%s\n    {\"beta0\": ", i ? "," : "");
+        put_number(&b, m->beta0[i]);
+        put(&b, ", \"beta1\": ");
+        put_vector(&b, m->beta1 + i * d, d);
+        put(&b, ", \"a\": ");
+        put_vector(&b, m->a + i * d, d);
+        put(&b, ", \"b\": ");
+        put_number(&b, m->b[i]);
+        put(&b, ", \"sigma2\": ");
+        put_number(&b, m->sigma2[i]);
+        put(&b, "}");
+    }
+    put(&b, "\n  ]");
+    if (m->has_fit)
+        key(&b, &first, in, "fit"), put_fit(&b, &m->fit);
+    put(&b, "\n}\n");
+    if (b.nomem) {
+        free(b.s);
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory");
+    }
+    *out = b.s;
+    return GMOE_OK;
+}
+
+char *gmoe_model_to_json(const gmoe_model *m, gmoe_err *err)
+{
+    char *s;
+    to_json(m, &s, err);
+    return s;
+}
+
+/* ================================================================ reading */
+
+typedef struct {
+    const char *name; /* source name for messages */
+    gmoe_err *err;
+} ctx;
+
+static int ferr(const ctx *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static int ferr(const ctx *c, const char *fmt, ...)
+{
+    char msg[GMOE_ERRMSG_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return gmoe_error(c->err, GMOE_EFORMAT, "%s: %s", c->name, msg);
+}
+
+/* "expert 2: " or "" (for messages about top-level or "fit" keys). */
+typedef struct {
+    char s[48];
+} where;
+
+static where at_expert(size_t i)
+{
+    where w;
+    snprintf(w.s, sizeof w.s, "expert %zu: ", i + 1);
+    return w;
+}
+
+static const where top = {""};
+static const where in_fit = {"fit: "};
+
+static int get_number(const ctx *c, where w, json_t *v, const char *name, double *out)
+{
+    if (!json_is_number(v))
+        return ferr(c, "%s\"%s\" must be a number", w.s, name);
+    *out = json_number_value(v);
+    return GMOE_OK;
+}
+
+/* A non-negative integer (an integral real such as 2.0 is accepted). */
+static int get_count(const ctx *c, where w, json_t *v, const char *name, uint64_t max, uint64_t *out)
+{
+    double x = json_is_real(v) ? json_real_value(v) : -1;
+    if (json_is_integer(v) && json_integer_value(v) >= 0 && (uint64_t)json_integer_value(v) <= max)
+        *out = (uint64_t)json_integer_value(v);
+    else if (json_is_real(v) && x >= 0 && x == floor(x) && x <= (double)max && x < 0x1p63)
+        *out = (uint64_t)x;
+    else
+        return ferr(c, "%s\"%s\" must be an integer from 0 to %" PRIu64, w.s, name, max);
+    return GMOE_OK;
+}
+
+static int get_size(const ctx *c, where w, json_t *v, const char *name, size_t *out)
+{
+    uint64_t u;
+    int status = get_count(c, w, v, name, SIZE_MAX < INT64_MAX ? SIZE_MAX : INT64_MAX, &u);
+    if (status == GMOE_OK)
+        *out = (size_t)u;
+    return status;
+}
+
+static int get_bool(const ctx *c, where w, json_t *v, const char *name, int *out)
+{
+    if (!json_is_boolean(v))
+        return ferr(c, "%s\"%s\" must be true or false", w.s, name);
+    *out = json_is_true(v);
+    return GMOE_OK;
+}
+
+/* A string that from_name() knows. */
+static int get_name(const ctx *c, where w, json_t *v, const char *name, int (*from_name)(const char *),
+                    const char *choices, int *out)
+{
+    int e = json_is_string(v) ? from_name(json_string_value(v)) : -1;
+    if (e < 0)
+        return ferr(c, "%s\"%s\" must be one of %s", w.s, name, choices);
+    *out = e;
+    return GMOE_OK;
+}
+
+static int stop_from_name(const char *s)
+{
+    for (int i = GMOE_STOP_NONE; i <= GMOE_STOP_NUMERIC; i++)
+        if (strcmp(gmoe_stop_name((gmoe_stop_reason)i), s) == 0)
+            return i;
+    return -1;
+}
+
+static int get_vector(const ctx *c, where w, json_t *v, const char *name, size_t d, double *out)
+{
+    if (!json_is_array(v) || json_array_size(v) != d)
+        return ferr(c, "%s\"%s\" must be an array of d = %zu number%s", w.s, name, d, d == 1 ? "" : "s");
+    for (size_t j = 0; j < d; j++)
+        if (!json_is_number(json_array_get(v, j)))
+            return ferr(c, "%s\"%s\" entry %zu must be a number", w.s, name, j + 1);
+        else
+            out[j] = json_number_value(json_array_get(v, j));
+    return GMOE_OK;
+}
+
+/* Every key of object o must be in the NULL-terminated list. */
+static int known_keys(const ctx *c, where w, json_t *o, const char *const *keys)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v) {
+        size_t i = 0;
+        while (keys[i] && strcmp(keys[i], k) != 0)
+            i++;
+        if (!keys[i])
+            return ferr(c, "%sunknown key \"%s\"", w.s, k);
+    }
+    return GMOE_OK;
+}
+
+static json_t *required(const ctx *c, where w, json_t *o, const char *name, int *status)
+{
+    json_t *v = json_object_get(o, name);
+    if (!v)
+        *status = ferr(c, "%smissing \"%s\"", w.s, name);
+    return v;
+}
+
+static const char *const expert_keys[] = {"beta0", "beta1", "a", "b", "sigma2", NULL};
+
+static int read_expert(const ctx *c, json_t *e, size_t i, gmoe_model *m)
+{
+    where w = at_expert(i);
+    size_t d = m->d;
+    int status = GMOE_OK;
+    json_t *v;
+    if (!json_is_object(e))
+        return ferr(c, "%smust be an object", w.s);
+    if ((status = known_keys(c, w, e, expert_keys)) != GMOE_OK)
+        return status;
+    if (!(v = required(c, w, e, "beta0", &status)) || (status = get_number(c, w, v, "beta0", &m->beta0[i])))
+        return status;
+    if (!(v = required(c, w, e, "beta1", &status)) || (status = get_vector(c, w, v, "beta1", d, m->beta1 + i * d)))
+        return status;
+    if (!(v = required(c, w, e, "a", &status)) || (status = get_vector(c, w, v, "a", d, m->a + i * d)))
+        return status;
+    if (!(v = required(c, w, e, "b", &status)) || (status = get_number(c, w, v, "b", &m->b[i])))
+        return status;
+    if (!(v = required(c, w, e, "sigma2", &status)) || (status = get_number(c, w, v, "sigma2", &m->sigma2[i])))
+        return status;
+    return GMOE_OK;
+}
+
+/* Sizes from "experts" (and "k", "d" when given, which must agree). */
+static int read_sizes(const ctx *c, json_t *root, size_t *k, size_t *d)
+{
+    int status = GMOE_OK;
+    json_t *ex = required(c, top, root, "experts", &status), *v;
+    if (!ex)
+        return status;
+    if (!json_is_array(ex) || json_array_size(ex) == 0)
+        return ferr(c, "\"experts\" must be a non-empty array of objects");
+    *k = json_array_size(ex);
+    if (!json_is_object(json_array_get(ex, 0)))
+        return ferr(c, "expert 1: must be an object");
+    json_t *b1 = json_object_get(json_array_get(ex, 0), "beta1");
+    if (!json_is_array(b1) || json_array_size(b1) == 0)
+        return ferr(c, "expert 1: \"beta1\" must be a non-empty array of numbers");
+    *d = json_array_size(b1);
+    size_t u;
+    if ((v = json_object_get(root, "k"))) {
+        if ((status = get_size(c, top, v, "k", &u)) != GMOE_OK)
+            return status;
+        if (u != *k)
+            return ferr(c, "\"k\" is %zu but there are %zu experts", u, *k);
+    }
+    if ((v = json_object_get(root, "d"))) {
+        if ((status = get_size(c, top, v, "d", &u)) != GMOE_OK)
+            return status;
+        if (u != *d)
+            return ferr(c, "\"d\" is %zu but expert 1's \"beta1\" has %zu entr%s", u, *d, *d == 1 ? "y" : "ies");
+    }
+    return GMOE_OK;
+}
+
+/* Top-level keys: common ones, then the family's own. */
+static const char *const common_keys[] = {"family", "k", "d", "x_names", "y_name", "experts", "fit", NULL};
+static const char *const family_keys[GMOE_NFAMILIES][5] = {
+    [GMOE_SOFTMAX] = {NULL},
+    [GMOE_TOPK] = {"top_k", "select", NULL},
+    [GMOE_TEMPERATURE] = {"tau", "tau_estimated", NULL},
+    [GMOE_ACTIVATION] = {"tau", "tau_estimated", "activation", "bias", NULL},
+};
+
+static int in_list(const char *const *list, const char *s)
+{
+    for (; *list; list++)
+        if (strcmp(*list, s) == 0)
+            return 1;
+    return 0;
+}
+
+static int check_top_keys(const ctx *c, json_t *root, gmoe_family f)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(root, k, v) {
+        if (in_list(common_keys, k) || in_list(family_keys[f], k))
+            continue;
+        for (int g = 0; g < GMOE_NFAMILIES; g++)
+            if (in_list(family_keys[g], k))
+                return ferr(c, "\"%s\" is not a key of family \"%s\" (it belongs to \"%s\"%s)", k,
+                            gmoe_family_name(f), gmoe_family_name((gmoe_family)g),
+                            g == GMOE_TEMPERATURE && in_list(family_keys[GMOE_ACTIVATION], k)
+                                ? " and \"activation\"" : "");
+        return ferr(c, "unknown key \"%s\"", k);
+    }
+    return GMOE_OK;
+}
+
+static int read_family_options(const ctx *c, json_t *root, gmoe_model *m)
+{
+    int status = GMOE_OK, e = 0;
+    json_t *v;
+    if (m->family == GMOE_TEMPERATURE || m->family == GMOE_ACTIVATION) {
+        /* the defining parameter of the family is required */
+        if (!(v = required(c, top, root, "tau", &status)) || (status = get_number(c, top, v, "tau", &m->tau)))
+            return status;
+        if ((v = json_object_get(root, "tau_estimated")) &&
+            (status = get_bool(c, top, v, "tau_estimated", &m->tau_estimated)))
+            return status;
+    }
+    if (m->family == GMOE_ACTIVATION) {
+        if ((v = json_object_get(root, "activation"))) {
+            if ((status = get_name(c, top, v, "activation", gmoe_activation_from_name,
+                                   "\"tanh\", \"sigmoid\", \"arctan\", \"softsign\"", &e)))
+                return status;
+            m->act = (gmoe_activation)e;
+        }
+        if ((v = json_object_get(root, "bias"))) {
+            if ((status = get_name(c, top, v, "bias", gmoe_bias_from_name, "\"outside\", \"inside\"", &e)))
+                return status;
+            m->bias = (gmoe_bias_placement)e;
+        }
+    }
+    if (m->family == GMOE_TOPK) {
+        if (!(v = required(c, top, root, "top_k", &status)) || (status = get_size(c, top, v, "top_k", &m->top_k)))
+            return status;
+        if ((v = json_object_get(root, "select"))) {
+            if ((status = get_name(c, top, v, "select", gmoe_select_from_name, "\"slope\", \"logit\"", &e)))
+                return status;
+            m->select = (gmoe_select)e;
+        }
+    }
+    return GMOE_OK;
+}
+
+static int read_names(const ctx *c, json_t *root, gmoe_model *m)
+{
+    json_t *xs = json_object_get(root, "x_names"), *y = json_object_get(root, "y_name");
+    const char **xn = NULL;
+    if (xs) {
+        if (!json_is_array(xs) || json_array_size(xs) != m->d)
+            return ferr(c, "\"x_names\" must be an array of d = %zu string%s", m->d, m->d == 1 ? "" : "s");
+        if (!(xn = malloc(m->d * sizeof *xn)))
+            return gmoe_error(c->err, GMOE_ENOMEM, "out of memory");
+        for (size_t j = 0; j < m->d; j++)
+            if (!(xn[j] = json_string_value(json_array_get(xs, j)))) {
+                free(xn);
+                return ferr(c, "\"x_names\" entry %zu must be a string", j + 1);
+            }
+    }
+    if (y && !json_is_string(y)) {
+        free(xn);
+        return ferr(c, "\"y_name\" must be a string");
+    }
+    int status = gmoe_model_set_names(m, xn, y ? json_string_value(y) : NULL);
+    free(xn);
+    if (status != GMOE_OK)
+        return gmoe_error(c->err, status, "out of memory");
+    return GMOE_OK;
+}
+
+static const char *const fit_keys[] = {"loglik", "aic", "bic", "icl", "npar", "iterations", "converged", "stop",
+                                       "n", "seed", "restarts", "best_restart", NULL};
+
+/* A fit statistic: a number, or null for a run that failed numerically. */
+static int get_stat(const ctx *c, json_t *o, const char *name, double *out)
+{
+    int status = GMOE_OK;
+    json_t *v = required(c, in_fit, o, name, &status);
+    if (!v)
+        return status;
+    if (json_is_null(v)) {
+        *out = NAN;
+        return GMOE_OK;
+    }
+    if (!json_is_number(v))
+        return ferr(c, "fit: \"%s\" must be a number or null", name);
+    *out = json_number_value(v);
+    return GMOE_OK;
+}
+
+static int read_fit(const ctx *c, json_t *o, gmoe_fit_info *f)
+{
+    int status = GMOE_OK, e = 0;
+    json_t *v;
+    uint64_t u;
+    if (!json_is_object(o))
+        return ferr(c, "\"fit\" must be an object");
+    if ((status = known_keys(c, in_fit, o, fit_keys)) || (status = get_stat(c, o, "loglik", &f->loglik)) ||
+        (status = get_stat(c, o, "aic", &f->aic)) || (status = get_stat(c, o, "bic", &f->bic)) ||
+        (status = get_stat(c, o, "icl", &f->icl)))
+        return status;
+    struct {
+        const char *name;
+        size_t *dst;
+    } sizes[] = {{"npar", &f->npar}, {"iterations", &f->iterations}, {"n", &f->n},
+                 {"restarts", &f->restarts}, {"best_restart", &f->best_restart}};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+        if (!(v = required(c, in_fit, o, sizes[i].name, &status)) ||
+            (status = get_size(c, in_fit, v, sizes[i].name, sizes[i].dst)))
+            return status;
+    if (!(v = required(c, in_fit, o, "seed", &status)) || (status = get_count(c, in_fit, v, "seed", INT64_MAX, &u)))
+        return status;
+    f->seed = u;
+    if (!(v = required(c, in_fit, o, "converged", &status)) ||
+        (status = get_bool(c, in_fit, v, "converged", &f->converged)))
+        return status;
+    if (!(v = required(c, in_fit, o, "stop", &status)) ||
+        (status = get_name(c, in_fit, v, "stop", stop_from_name,
+                           "\"none\", \"tolerance\", \"max-iterations\", \"degenerate\", \"numeric\"", &e)))
+        return status;
+    f->stop = (gmoe_stop_reason)e;
+    if (f->converged != (f->stop == GMOE_STOP_TOL))
+        return ferr(c, "fit: \"converged\" is %s but \"stop\" is \"%s\"", f->converged ? "true" : "false",
+                    gmoe_stop_name(f->stop));
+    return GMOE_OK;
+}
+
+/* Builds the model from a parsed document. */
+static int read_model(const ctx *c, json_t *root, gmoe_model **out)
+{
+    int status = GMOE_OK, fam = 0;
+    size_t k = 0, d = 0;
+    json_t *v;
+    if (!json_is_object(root))
+        return ferr(c, "the top level must be an object");
+    if (!(v = required(c, top, root, "family", &status)) ||
+        (status = get_name(c, top, v, "family", gmoe_family_from_name,
+                           "\"softmax\", \"topk\", \"temperature\", \"activation\"", &fam)) ||
+        (status = check_top_keys(c, root, (gmoe_family)fam)) || (status = read_sizes(c, root, &k, &d)))
+        return status;
+    gmoe_model *m = gmoe_model_alloc((gmoe_family)fam, k, d);
+    if (!m)
+        return gmoe_error(c->err, GMOE_ENOMEM, "out of memory");
+    json_t *ex = json_object_get(root, "experts");
+    for (size_t i = 0; i < k && status == GMOE_OK; i++)
+        status = read_expert(c, json_array_get(ex, i), i, m);
+    if (status == GMOE_OK)
+        status = read_family_options(c, root, m);
+    if (status == GMOE_OK)
+        status = read_names(c, root, m);
+    if (status == GMOE_OK && (v = json_object_get(root, "fit"))) {
+        m->has_fit = 1;
+        status = read_fit(c, v, &m->fit);
+    }
+    if (status == GMOE_OK) {
+        gmoe_err e;
+        gmoe_err_clear(&e);
+        if ((status = gmoe_model_check(m, &e)) != GMOE_OK)
+            /* an invalid model in a file is a malformed file; keep ENOTSUP */
+            status = gmoe_error(c->err, status == GMOE_EINVAL ? GMOE_EFORMAT : status, "%s: %s", c->name, e.msg);
+    }
+    if (status != GMOE_OK) {
+        gmoe_model_free(m);
+        return status;
+    }
+    *out = m;
+    return GMOE_OK;
+}
+
+static int parse_buffer(const char *text, size_t len, const char *name, gmoe_model **out, gmoe_err *err)
+{
+    json_error_t je;
+    /* duplicate keys are refused: which one wins would be a guess */
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return gmoe_error(err, GMOE_EFORMAT, "%s:%d:%d: %s", name, je.line, je.column, je.text);
+    ctx c = {name, err};
+    int status = read_model(&c, root, out);
+    json_decref(root);
+    return status;
+}
+
+int gmoe_model_from_json(const char *text, const char *source_name, gmoe_model **out, gmoe_err *err)
+{
+    *out = NULL;
+    if (!text)
+        return gmoe_error(err, GMOE_EINVAL, "no model text");
+    return parse_buffer(text, strlen(text), source_name ? source_name : "<string>", out, err);
+}
+
+int gmoe_model_read(const char *path, gmoe_model **out, gmoe_err *err)
+{
+    *out = NULL;
+    if (!path)
+        return gmoe_error(err, GMOE_EINVAL, "no file name");
+    char *buf;
+    size_t len;
+    int status = gmoe_io_slurp(path, &buf, &len, err);
+    if (status != GMOE_OK)
+        return status;
+    status = parse_buffer(buf, len, gmoe_io_display_name(path), out, err);
+    free(buf);
+    return status;
+}
+
+int gmoe_model_write(const char *path, const gmoe_model *m, gmoe_err *err)
+{
+    if (!path)
+        return gmoe_error(err, GMOE_EINVAL, "no file name");
+    char *text;
+    int status = to_json(m, &text, err);
+    if (status != GMOE_OK)
+        return status; /* before touching the file */
+    status = gmoe_io_write_atomic(path, text, strlen(text), err);
+    free(text);
+    return status;
+}

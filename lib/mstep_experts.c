@@ -1,0 +1,164 @@
+/* mstep_experts.c -- experts' M-step: weighted least squares (LAPACKE). */
+#include <lapacke.h>
+#include <math.h>
+#include <string.h>
+
+#include "engine.h"
+#include "internal.h"
+
+/* Accumulates, per block and expert, w = sum r, S = sum r z z' and
+ * t = sum r z y with z = (u, 1), u = (x - shift) / scale: standardizing
+ * keeps S well conditioned when covariates are large or far from zero
+ * (NIST Longley), and the back-transform is exact. */
+static void accumulate_normal_equations(const gmoe_data *data, gmoe_em_ws *ws)
+{
+    size_t n = ws->n, d = ws->d, k = ws->k, p = ws->p, nb = ws->nblocks;
+    size_t stride = 1 + p * p + p;
+    const double *resp = ws->resp;
+    double *block_wls = ws->block_wls;
+    int nt = ws->nthreads;
+    (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (size_t b = 0; b < nb; b++) {
+        double *acc = block_wls + b * k * stride;
+        memset(acc, 0, k * stride * sizeof(double));
+        size_t lo = b * GMOE_BLOCK_ROWS;
+        size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
+        double ustack[64];
+        double *u = d <= 64 ? ustack : malloc(d * sizeof(double));
+        for (size_t r = lo; u && r < hi; r++) {
+            const double *xr = data->x + r * d;
+            for (size_t j = 0; j < d; j++)
+                u[j] = (xr[j] - ws->x_shift[j]) / ws->x_scale[j];
+            const double *x = u;
+            double y = data->y[r];
+            for (size_t i = 0; i < k; i++) {
+                double w = resp[r * k + i];
+                if (w == 0.0)
+                    continue;
+                double *a = acc + i * stride, *S = a + 1, *t = S + p * p;
+                a[0] += w;
+                for (size_t c = 0; c < p; c++) {
+                    double wz = w * (c < d ? x[c] : 1.0);
+                    t[c] += wz * y;
+                    for (size_t v = c; v < p; v++)  /* upper triangle */
+                        S[c * p + v] += wz * (v < d ? x[v] : 1.0);
+                }
+            }
+        }
+        if (u != ustack)
+            free(u);
+    }
+}
+
+/* Weighted residual sums of squares per block and expert at the current
+ * expert parameters (a second pass: forming it from the normal equations
+ * cancels badly when sigma2 is small against y^2). */
+static void accumulate_rss(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws)
+{
+    size_t n = ws->n, d = ws->d, k = ws->k, nb = ws->nblocks;
+    const double *resp = ws->resp;
+    double *block_rss = ws->block_rss;
+    int nt = ws->nthreads;
+    (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (size_t b = 0; b < nb; b++) {
+        double *acc = block_rss + b * k;
+        memset(acc, 0, k * sizeof(double));
+        size_t lo = b * GMOE_BLOCK_ROWS;
+        size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
+        for (size_t r = lo; r < hi; r++) {
+            const double *x = data->x + r * d;
+            for (size_t i = 0; i < k; i++) {
+                double w = resp[r * k + i];
+                if (w == 0.0)
+                    continue;
+                double e = data->y[r] - gmoe_expert_mean(m, i, x);
+                acc[i] += w * e * e;
+            }
+        }
+    }
+}
+
+/* Solves S c = t (S symmetric, upper triangle filled) by Cholesky; if S is
+ * not numerically positive definite, retries with a ridge of 1e-10 times
+ * its mean diagonal (a near-empty or one-point expert).  The solution
+ * replaces t.  Returns 0 on success. */
+static int solve_spd(double *S, double *t, size_t p, double *copy)
+{
+    double *Sc = copy, *tc = copy + p * p;
+    memcpy(Sc, S, p * p * sizeof(double));
+    memcpy(tc, t, p * sizeof(double));
+    if (LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)p, 1, Sc, (lapack_int)p, tc, 1) == 0) {
+        memcpy(t, tc, p * sizeof(double));
+        return 0;
+    }
+    double tr = 0.0;
+    for (size_t u = 0; u < p; u++)
+        tr += S[u * p + u];
+    for (size_t u = 0; u < p; u++)
+        S[u * p + u] += 1e-10 * tr / (double)p;
+    return LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)p, 1, S, (lapack_int)p, t, 1) == 0 ? 0 : -1;
+}
+
+/* Sums expert i's normal equations over the blocks, in block order. */
+static double sum_blocks(const gmoe_em_ws *ws, size_t i, double *S, double *t)
+{
+    size_t k = ws->k, p = ws->p, stride = 1 + p * p + p;
+    double w = 0.0;
+    memset(S, 0, p * p * sizeof(double));
+    memset(t, 0, p * sizeof(double));
+    for (size_t b = 0; b < ws->nblocks; b++) {
+        const double *a = ws->block_wls + (b * k + i) * stride;
+        w += a[0];
+        for (size_t u = 0; u < p * p; u++)
+            S[u] += a[1 + u];
+        for (size_t u = 0; u < p; u++)
+            t[u] += a[1 + p * p + u];
+    }
+    return w;
+}
+
+size_t gmoe_mstep_experts(gmoe_model *m, const gmoe_data *data,
+                          gmoe_em_ws *ws, const gmoe_em_options *opt)
+{
+    size_t d = ws->d, k = ws->k, p = ws->p;
+    double floor = opt->var_floor * ws->var_y;
+    size_t frozen = 0;
+
+    accumulate_normal_equations(data, ws);
+    for (size_t i = 0; i < k; i++) {
+        double *S = ws->wls_mat, *t = ws->wls_rhs;
+        double w = sum_blocks(ws, i, S, t);
+        ws->expert_w[i] = w;
+        /* Too little weight to estimate d + 2 parameters: keep the expert
+         * as it is rather than fit it to a handful of points (documented
+         * option --min-weight). */
+        ws->expert_updated[i] = w >= opt->min_weight && w > 0 &&
+                                solve_spd(S, t, p, ws->wls_copy) == 0;
+        if (!ws->expert_updated[i]) {
+            frozen++;
+            continue;
+        }
+        /* back to the original covariates: a = c / scale, b = c0 - a'shift */
+        double b = t[d];
+        for (size_t j = 0; j < d; j++) {
+            m->a[i * d + j] = t[j] / ws->x_scale[j];
+            b -= m->a[i * d + j] * ws->x_shift[j];
+        }
+        m->b[i] = b;
+    }
+    accumulate_rss(m, data, ws);
+    for (size_t i = 0; i < k; i++) {
+        if (!ws->expert_updated[i])
+            continue;
+        double rss = 0.0;
+        for (size_t b = 0; b < ws->nblocks; b++)
+            rss += ws->block_rss[b * k + i];
+        double s2 = rss / ws->expert_w[i];
+        /* Clamping is the constrained maximizer: the likelihood is
+         * unimodal in sigma2, so EM monotonicity is kept. */
+        m->sigma2[i] = s2 > floor ? s2 : floor;
+    }
+    return frozen;
+}
