@@ -385,6 +385,33 @@ START_TEST(translation_interior)
 }
 END_TEST
 
+/* The same in d = 1, with k* = 1: the true atom (beta0, beta1, a, b,
+ * sigma2) = (0, 0, 1, 0, 1) split into two fitted atoms of weight 1/2
+ * with beta1 = 0.3 and -0.1, the rest exact.  D2 (r = 4):
+ *   f(t1) = (1/2) ((0.3 + t1)^4 + (t1 - 0.1)^4),
+ * smallest at the midpoint t1 = -0.1, where D2 = 0.2^4 = 0.0016 (the mass
+ * 1/2 + 1/2 = 1 is exact at t0 = 0, and C = 0.0016 < 1 keeps s = 1).
+ * The candidates are t1 = -0.3, 0.1 and 0 (f = 0.00410); Nelder-Mead
+ * finds the midpoint (f'' = 0.48 there, so 1e-9 in f is ~5e-5 in t1). */
+START_TEST(translation_interior_1d)
+{
+    gmoe_model *t = gmoe_model_alloc(GMOE_SOFTMAX, 1, 1);
+    set1(t, 0, 0, 0, 1, 0, 1);
+    gmoe_model *f = gmoe_model_alloc(GMOE_SOFTMAX, 2, 1);
+    set1(f, 0, log(0.5), 0.3, 1, 0, 1);
+    set1(f, 1, log(0.5), -0.1, 1, 0, 1);
+    gmoe_loss_result *r = loss_ok(f, t, GMOE_LOSS_AUTO, 1);
+    ck_assert_int_eq(r->kind, GMOE_LOSS_D2);
+    ck_assert_close(r->loss_untranslated, 0.5 * (pow(0.3, 4) + pow(0.1, 4)), TOL);
+    ck_assert_close(r->loss, 0.0016, 1e-9);
+    ck_assert_close(r->t1[0], -0.1, 1e-4);
+    ck_assert_close(r->t0, 0.0, 1e-9);
+    gmoe_loss_result_free(r);
+    gmoe_model_free(f);
+    gmoe_model_free(t);
+}
+END_TEST
+
 /* The published-code failure mode (MODELS.md sections 2 and 3).  True
  * model: the reference experiment (beta0, beta1, a, b, sigma2) =
  * (-8, 25, -20, 15, 0.09) and (0, 0, 20, -5, 0.16).  The over-fitted
@@ -708,6 +735,7 @@ static Suite *voronoi_suite(void)
     tcase_add_test(tc, relabel_invariant);
     tcase_add_test(tc, translation_recovered);
     tcase_add_test(tc, translation_interior);
+    tcase_add_test(tc, translation_interior_1d);
     tcase_add_test(tc, split_reference_cell);
     tcase_add_test(tc, truth_normalized);
     suite_add_tcase(s, tc);
