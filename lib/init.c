@@ -167,6 +167,6 @@ int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
 
     gmoe_mstep_experts(m, data, ws, opt);
     gmoe_em_options few = *opt;
-    few.gate_max_iter = 3;
+    few.gate_max_iter = 1;
     return gmoe_mstep_gate(m, data, ws, &few);
 }

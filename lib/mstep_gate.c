@@ -102,10 +102,15 @@ static int gate_newton(gmoe_em_ws *ws, const gmoe_data *data, const gmoe_em_opti
             decrement += ws->grad[u] * step[u];
         if (!(decrement > 2 * tol))
             break;
+        /* Derivatives at the trial point only if another iteration may
+         * use them: the last allowed step, or one whose predicted gain is
+         * already below the tolerance, needs Q alone. */
+        int last = it + 1 >= opt->gate_max_iter || decrement <= 4 * tol;
         double t = 1.0, qt;
         for (size_t u = 0; u < np; u++)
             trial[u] = theta[u] + step[u];
-        qt = gmoe_gate_objective(ws, data, trial, ws->grad_new, ws->hess_new);
+        qt = gmoe_gate_objective(ws, data, trial, last ? NULL : ws->grad_new,
+                                 last ? NULL : ws->hess_new);
         for (int halving = 0; !(qt >= q) && halving < 40; halving++) {
             t *= 0.5;
             for (size_t u = 0; u < np; u++)
@@ -115,6 +120,8 @@ static int gate_newton(gmoe_em_ws *ws, const gmoe_data *data, const gmoe_em_opti
         if (!(qt >= q))
             break; /* no ascent along the Newton direction: at the optimum */
         memcpy(theta, trial, np * sizeof(double));
+        if (last)
+            break;
         if (t == 1.0) {
             double *sw = ws->grad; ws->grad = ws->grad_new; ws->grad_new = sw;
             sw = ws->hess; ws->hess = ws->hess_new; ws->hess_new = sw;

@@ -27,9 +27,11 @@ double gmoe_logsumexp(const double *v, size_t n)
             mx = v[i];
     if (mx == -INFINITY || !isfinite(mx))
         return mx;
+    /* exp(0) = 1 for the maximum: one exp fewer per row (half of them
+     * when k = 2) in the hot loops. */
     double s = 0.0;
     for (size_t i = 0; i < n; i++)
-        s += exp(v[i] - mx);
+        s += v[i] == mx ? 1.0 : exp(v[i] - mx);
     return mx + log(s);
 }
 
@@ -46,11 +48,12 @@ double gmoe_logsumexp_weights(const double *v, size_t n, double *w)
     }
     double s = 0.0;
     for (size_t i = 0; i < n; i++) {
-        w[i] = v[i] > -INFINITY ? exp(v[i] - mx) : 0.0;
+        w[i] = v[i] == mx ? 1.0 : v[i] > -INFINITY ? exp(v[i] - mx) : 0.0;
         s += w[i];
     }
+    double inv = 1.0 / s;
     for (size_t i = 0; i < n; i++)
-        w[i] /= s;
+        w[i] *= inv;
     return mx + log(s);
 }
 
