@@ -24,6 +24,7 @@ void gmoe_em_options_default(gmoe_em_options *opt)
     opt->var_floor = 1e-6;
     opt->min_weight = -1;      /* d + 2 */
     opt->tau_mode = GMOE_TAU_FIXED;
+    opt->accel = GMOE_ACCEL_SQUAREM;
 }
 
 const char *gmoe_em_options_check(const gmoe_em_options *opt)
@@ -50,6 +51,8 @@ const char *gmoe_em_options_check(const gmoe_em_options *opt)
         return "minimum expert weight must be finite";
     if ((int)opt->tau_mode < 0 || (int)opt->tau_mode > GMOE_TAU_ESTIMATE)
         return "unknown tau mode";
+    if ((int)opt->accel < 0 || (int)opt->accel > GMOE_ACCEL_SQUAREM)
+        return "unknown acceleration";
     return NULL;
 }
 
@@ -91,6 +94,8 @@ void gmoe_em_ws_free(gmoe_em_ws *ws)
     free(ws->newton_mat);
     free(ws->block_gate);
     free(ws->scratch);
+    for (int i = 0; i < 4; i++)
+        free(ws->sq[i]);
     free(ws->x_shift);
     free(ws->x_scale);
     free(ws);
@@ -159,12 +164,16 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->newton_mat = malloc(np1 * np1 * sizeof(double));
     ws->block_gate = malloc(nb * (1 + np1 + np1 * np1) * sizeof(double));
     ws->scratch = malloc((size_t)ws->nthreads * ws->scratch_per_thread * sizeof(double));
+    ws->nvec = gmoe_squarem_nvec(m);
+    for (int i = 0; i < 4; i++)
+        ws->sq[i] = malloc(ws->nvec * sizeof(double));
     ws->x_shift = malloc(m->d * sizeof(double));
     ws->x_scale = malloc(m->d * sizeof(double));
     if (!ws->resp || !ws->block_ll || !ws->block_wls || !ws->block_rss || !ws->wls_mat ||
         !ws->wls_rhs || !ws->wls_copy || !ws->expert_w || !ws->expert_updated || !ws->trial ||
         !ws->theta || !ws->theta_new || !ws->grad || !ws->hess || !ws->grad_new || !ws->hess_new || !ws->step ||
-        !ws->newton_mat || !ws->block_gate || !ws->scratch || !ws->x_shift || !ws->x_scale) {
+        !ws->newton_mat || !ws->block_gate || !ws->scratch || !ws->x_shift || !ws->x_scale ||
+        !ws->sq[0] || !ws->sq[1] || !ws->sq[2] || !ws->sq[3]) {
         gmoe_em_ws_free(ws);
         return NULL;
     }
@@ -195,6 +204,17 @@ static int converged(double ll, double prev, size_t n, const gmoe_em_options *op
     }
 }
 
+double gmoe_em_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                    const gmoe_em_options *opt, int *failed)
+{
+    gmoe_mstep_experts(m, data, ws, opt);
+    if (gmoe_mstep_gate(m, data, ws, opt) != GMOE_OK) {
+        *failed = 1;
+        return NAN;
+    }
+    return gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
+}
+
 int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                 const gmoe_em_options *opt, size_t restart, gmoe_fit_info *info)
 {
@@ -208,20 +228,27 @@ int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
         info->stop = GMOE_STOP_NUMERIC;
         return GMOE_OK;
     }
-    size_t it;
-    for (it = 1; it <= opt->max_iter; it++) {
-        gmoe_mstep_experts(m, data, ws, opt);
-        if (gmoe_mstep_gate(m, data, ws, opt) != GMOE_OK) {
+    size_t steps = 0;
+    while (steps < opt->max_iter) {
+        double prev = ll;
+        int failed = 0;
+        /* SQUAREM needs room for its three M-steps; the last few
+         * iterations allowed are plain EM. */
+        if (opt->accel == GMOE_ACCEL_SQUAREM && steps + 3 <= opt->max_iter) {
+            ll = gmoe_squarem_cycle(m, data, ws, opt, &steps, &failed);
+        } else {
+            ll = gmoe_em_step(m, data, ws, opt, &failed);
+            steps++;
+        }
+        if (failed) {
             info->stop = GMOE_STOP_DEGENERATE;
             break;
         }
-        double prev = ll;
-        ll = gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
         if (!isfinite(ll)) {
             info->stop = GMOE_STOP_NUMERIC;
             break;
         }
-        if (opt->progress && opt->progress(opt->progress_ctx, restart, it, ll)) {
+        if (opt->progress && opt->progress(opt->progress_ctx, restart, steps, ll)) {
             info->stop = GMOE_STOP_NONE;
             break;
         }
@@ -230,7 +257,7 @@ int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
             break;
         }
     }
-    info->iterations = it > opt->max_iter ? opt->max_iter : it;
+    info->iterations = steps;
     info->loglik = ll;
     info->converged = info->stop == GMOE_STOP_TOL;
     return GMOE_OK;

@@ -32,6 +32,8 @@ typedef struct {
     double *scratch;       /* nthreads * scratch_per_thread */
     size_t scratch_per_thread;
     double var_y;          /* variance of y, scale for the variance floor */
+    size_t nvec;           /* length of the full parameter vector (squarem.c) */
+    double *sq[4];         /* SQUAREM: theta0, theta1, theta2, extrapolated */
     double *x_shift, *x_scale; /* d: covariate mean and sd; the experts'
                                   normal equations are formed in
                                   standardized covariates for accuracy */
@@ -77,6 +79,23 @@ double gmoe_gate_objective(gmoe_em_ws *ws, const gmoe_data *data,
  * strategy) drawn with RNG seed `seed` (see init.c). */
 int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                      const gmoe_em_options *opt, size_t restart, uint64_t seed);
+
+/* One EM iteration from the current state (ws->resp holds the
+ * responsibilities of m): both M-steps, then the E-step.  Returns the new
+ * log-likelihood; sets *failed if the gate M-step could not be done. */
+double gmoe_em_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                    const gmoe_em_options *opt, int *failed);
+
+/* One SQUAREM cycle (Varadhan & Roland 2008, scheme S3) from the current
+ * state: two EM steps, an extrapolation and a stabilizing EM step, the
+ * extrapolation being kept only if it ends no lower than the two plain EM
+ * steps.  Returns the new log-likelihood and adds the M-steps used to
+ * *steps. */
+double gmoe_squarem_cycle(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                          const gmoe_em_options *opt, size_t *steps, int *failed);
+
+/* Length of the full parameter vector used by SQUAREM. */
+size_t gmoe_squarem_nvec(const gmoe_model *m);
 
 /* One complete EM run from the parameters in m.  Fills info (loglik,
  * iterations, stop, converged). */

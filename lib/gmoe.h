@@ -142,7 +142,7 @@ typedef struct {
     double loglik;
     double aic, bic, icl;
     size_t npar;          /* free parameters counted by AIC/BIC */
-    size_t iterations;    /* EM iterations of the kept run */
+    size_t iterations;    /* EM iterations (M-steps) of the kept run */
     int converged;        /* 1 iff stop == GMOE_STOP_TOL */
     gmoe_stop_reason stop;
     size_t n;             /* rows fitted */
@@ -242,6 +242,12 @@ typedef enum {
 } gmoe_tol_rule;
 
 typedef enum {
+    GMOE_ACCEL_NONE = 0,    /* plain EM (the published runs) */
+    GMOE_ACCEL_SQUAREM = 1  /* SQUAREM extrapolation, kept only when it does
+                               not lower the likelihood (default) */
+} gmoe_accel;
+
+typedef enum {
     GMOE_TAU_FIXED = 0,     /* temperature/activation: keep the model's tau */
     GMOE_TAU_ESTIMATE = 1   /* estimate tau jointly (see gmoe-models(7)) */
 } gmoe_tau_mode;
@@ -261,6 +267,7 @@ typedef struct {
                                 variance for that iteration; < 0 means
                                 d + 2 (the default) */
     gmoe_tau_mode tau_mode;  /* default GMOE_TAU_FIXED */
+    gmoe_accel accel;        /* default GMOE_ACCEL_SQUAREM */
     /* optional progress callback, called after each EM iteration of each
        restart; return non-zero to stop the run early. */
     int (*progress)(void *ctx, size_t restart, size_t iter, double loglik);

@@ -187,24 +187,29 @@ static int record(void *ctx, size_t restart, size_t iter, double ll)
     return 0;
 }
 
+/* Both plain EM and SQUAREM (whose safeguard keeps an extrapolation only
+ * if it ends no lower) must never lower the log-likelihood. */
 START_TEST(test_em_monotone)
 {
     gmoe_model *truth = reference_model();
     gmoe_data *data = simulate(truth, 5000, GMOE_DESIGN_UNIFORM, 11);
-    /* over-fitted k = 3: slow EM with many iterations to check */
-    gmoe_model *m = gmoe_model_alloc(GMOE_SOFTMAX, 3, 1);
-    gmoe_em_options opt;
-    gmoe_em_options_default(&opt);
-    opt.restarts = 4;
-    opt.max_iter = 300;
-    trace *t = calloc(1, sizeof *t);
-    opt.progress = record;
-    opt.progress_ctx = t;
-    ck_assert_int_eq(gmoe_fit(data, m, NULL, &opt, NULL), GMOE_OK);
-    ck_assert_msg(!t->decreased, "log-likelihood decreased by %g", t->worst);
-    ck_assert_uint_gt(t->n, 20);
-    free(t);
-    gmoe_model_free(m);
+    for (int accel = GMOE_ACCEL_NONE; accel <= GMOE_ACCEL_SQUAREM; accel++) {
+        /* over-fitted k = 3: slow EM with many iterations to check */
+        gmoe_model *m = gmoe_model_alloc(GMOE_SOFTMAX, 3, 1);
+        gmoe_em_options opt;
+        gmoe_em_options_default(&opt);
+        opt.restarts = 4;
+        opt.max_iter = 300;
+        opt.accel = (gmoe_accel)accel;
+        trace *t = calloc(1, sizeof *t);
+        opt.progress = record;
+        opt.progress_ctx = t;
+        ck_assert_int_eq(gmoe_fit(data, m, NULL, &opt, NULL), GMOE_OK);
+        ck_assert_msg(!t->decreased, "accel %d: log-likelihood decreased by %g", accel, t->worst);
+        ck_assert_uint_gt(t->n, 20);
+        free(t);
+        gmoe_model_free(m);
+    }
     gmoe_model_free(truth);
     gmoe_data_free(data);
 }
