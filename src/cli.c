@@ -98,13 +98,21 @@ int cli_fail(int status, const gmoe_err *err, cli_stage stage, const char *conte
 
 int cli_getopt_error(int c, char *const argv[])
 {
-    const char *arg = optind > 0 ? argv[optind - 1] : "?";
+    /* the option as typed: a long one from argv (optopt is its code, or 0
+     * when unknown), a short one from optopt */
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    int is_long = strncmp(arg, "--", 2) == 0;
+    int len = is_long ? (int)strcspn(arg, "=") : 0;
     if (c == ':') {
-        if (optopt)
-            return cli_usage_error("option '-%c' needs a value", optopt);
-        return cli_usage_error("option '%s' needs a value", arg);
+        if (is_long)
+            return cli_usage_error("option '%.*s' needs a value", len, arg);
+        return cli_usage_error("option '-%c' needs a value", optopt);
     }
-    if (optopt)
+    if (is_long && optopt && strchr(arg, '='))
+        return cli_usage_error("option '%.*s' takes no value", len, arg);
+    if (is_long)
+        return cli_usage_error("unknown or ambiguous option '%.*s'", len, arg);
+    if (optopt > 32 && optopt < 127)
         return cli_usage_error("unknown option '-%c'", optopt);
     return cli_usage_error("unknown option '%s'", arg);
 }

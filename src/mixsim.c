@@ -135,9 +135,10 @@ static int parse_ranges(const char *text, size_t d, double *lo, double *hi)
     int st = cli_parse_list("--range", text, &items, &n);
     if (st)
         return st;
-    if (n != 1 && n != d)
-        st = cli_usage_error("--range: %zu ranges given; the model has %zu covariate%s (give 1 or %zu)", n, d,
-                             d == 1 ? "" : "s", d);
+    if (n != 1 && n != d && d == 1)
+        st = cli_usage_error("--range: %zu ranges given; the model has one covariate", n);
+    else if (n != 1 && n != d)
+        st = cli_usage_error("--range: %zu ranges given; the model has %zu covariates (give 1 or %zu)", n, d, d);
     for (size_t j = 0; j < d && st == CLI_EXIT_OK; j++)
         st = cli_parse_interval("--range", items[n == 1 ? 0 : j], &lo[j], &hi[j]);
     cli_free_list(items, n);
