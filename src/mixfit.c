@@ -243,7 +243,7 @@ static double criterion_value(const gmoe_model *m, int crit)
 static void print_table(const options *o, gmoe_model *const *fits, size_t best)
 {
     fprintf(stderr, "%s: choosing k by %s (lower is better)\n", cli_progname(), crit_names[o->criterion]);
-    fprintf(stderr, "     k %16s %5s %16s %16s %16s %6s  %s\n", "loglik", "npar", "AIC", "BIC", "ICL", "iter",
+    fprintf(stderr, "      k %16s %5s %16s %16s %16s %6s  %s\n", "loglik", "npar", "AIC", "BIC", "ICL", "iter",
             "converged");
     for (size_t k = o->klo; k <= o->khi; k++) {
         const gmoe_model *m = fits[k - o->klo];
