@@ -158,7 +158,7 @@ static int parse_u64(const char *text, uint64_t *out)
 
 int cli_parse_size(const char *opt, const char *text, size_t min, size_t max, size_t *out)
 {
-    uint64_t v;
+    uint64_t v = 0;
     int r = parse_u64(text, &v);
     if (r == -1)
         return cli_usage_error("%s: \"%s\" is not a whole number", opt, text);
@@ -170,7 +170,7 @@ int cli_parse_size(const char *opt, const char *text, size_t min, size_t max, si
 
 int cli_parse_seed(const char *opt, const char *text, uint64_t *out)
 {
-    uint64_t v;
+    uint64_t v = 0;
     int r = parse_u64(text, &v);
     if (r == -1)
         return cli_usage_error("%s: \"%s\" is not a whole number", opt, text);
@@ -202,7 +202,7 @@ static int split_colon(const char *text, char **a, char **b)
 
 int cli_parse_k(const char *opt, const char *text, size_t *lo, size_t *hi)
 {
-    uint64_t a, b;
+    uint64_t a = 0, b = 0;
     char *sa, *sb;
     if (!strchr(text, ':')) {
         int r = parse_u64(text, &a);
