@@ -41,6 +41,12 @@ enum gmoe_r_info {
     GMOE_R_NINFO
 };
 
+/* Checks a packed model (gmoe_model_check): family known and implemented,
+ * sizes, finite parameters, sigma2 > 0, pinned gate entries zero, tau > 0,
+ * 1 <= top_k <= k. */
+void gmoe_r_model_check(char **mnames, int *mints, double *mpar, int *mlen,
+                        int *status, char **msg);
+
 /* Fits a model by EM (gmoe_fit).
  *   mnames, mints, mpar, mlen: the packed model.  Its family, k, d,
  *       top_k, select, activation, bias and tau (the last entry of mpar)

@@ -75,9 +75,10 @@ static void put_string(char **buf, const char *s)
 /* A count from R: NA_INTEGER is INT_MIN, so the range check refuses it. */
 static int check_count(int v, int lo, const char *what, gmoe_err *err)
 {
+    if (v == INT_MIN)
+        return gmoe_error(err, GMOE_EINVAL, "%s must be an integer >= %d (got NA)", what, lo);
     if (v < lo)
-        return gmoe_error(err, GMOE_EINVAL, "%s must be an integer >= %d (got %s)", what, lo,
-                          v == INT_MIN ? "NA" : "a smaller value");
+        return gmoe_error(err, GMOE_EINVAL, "%s must be an integer >= %d (got %d)", what, lo, v);
     return GMOE_OK;
 }
 
@@ -185,48 +186,50 @@ static size_t packed_len(size_t k, size_t d)
 /* A model of the packed shape with the family and options of mnames and
  * mints, parameters from mpar when `params` (else zero gates and unit
  * variances), tau from mpar either way.  `what` names the model in
- * messages ("model", "truth", ...).  Checks everything that
+ * messages ("true model", ...; NULL for the only model of a call).  Checks everything that
  * gmoe_model_check checks when `params`; else only the family options. */
 static int model_unpack(char **mnames, const int *mints, const double *mpar, int mlen,
                         int params, const char *what, gmoe_model **out, gmoe_err *err)
 {
     *out = NULL;
     if (!mnames || !mints || !mpar)
-        return gmoe_error(err, GMOE_EINVAL, "%s: missing model vectors", what);
+        return gmoe_error(err, GMOE_EINVAL, "missing model vectors");
     int family, select, act, bias, st;
-    char label[64];
-    snprintf(label, sizeof label, "%s gating family", what);
+    char label[96], pre[48] = "";
+    if (what)
+        snprintf(pre, sizeof pre, "%s: ", what);
+    snprintf(label, sizeof label, "%sgating family", pre);
     if ((st = check_name(mnames[0], gmoe_family_from_name, label,
                          "softmax, topk, temperature, activation", &family, err)))
         return st;
-    snprintf(label, sizeof label, "%s top-K selection", what);
+    snprintf(label, sizeof label, "%stop-K selection", pre);
     if ((st = check_name(mnames[1], gmoe_select_from_name, label, "slope, logit", &select, err)))
         return st;
-    snprintf(label, sizeof label, "%s activation", what);
+    snprintf(label, sizeof label, "%sactivation", pre);
     if ((st = check_name(mnames[2], gmoe_activation_from_name, label,
                          "tanh, sigmoid, arctan, softsign", &act, err)))
         return st;
-    snprintf(label, sizeof label, "%s bias placement", what);
+    snprintf(label, sizeof label, "%sbias placement", pre);
     if ((st = check_name(mnames[3], gmoe_bias_from_name, label, "outside, inside", &bias, err)))
         return st;
-    snprintf(label, sizeof label, "%s: k (number of experts)", what);
+    snprintf(label, sizeof label, "%sk (number of experts)", pre);
     if ((st = check_count(mints[0], 1, label, err)))
         return st;
-    snprintf(label, sizeof label, "%s: d (number of covariates)", what);
+    snprintf(label, sizeof label, "%sd (number of covariates)", pre);
     if ((st = check_count(mints[1], 1, label, err)))
         return st;
-    snprintf(label, sizeof label, "%s: top_k", what);
+    snprintf(label, sizeof label, "%stop_k", pre);
     if ((st = check_count(mints[2], 1, label, err)))
         return st;
     if (mints[3] != 0 && mints[3] != 1)
-        return gmoe_error(err, GMOE_EINVAL, "%s: tau_estimated must be 0 or 1", what);
+        return gmoe_error(err, GMOE_EINVAL, "%stau_estimated must be 0 or 1", pre);
     if (!gmoe_gating_get((gmoe_family)family))
-        return gmoe_error(err, GMOE_ENOTSUP, "%s: gating family '%s' is not implemented in this build",
-                          what, mnames[0]);
+        return gmoe_error(err, GMOE_ENOTSUP, "%sgating family '%s' is not implemented in this build",
+                          pre, mnames[0]);
     size_t k = (size_t)mints[0], d = (size_t)mints[1];
-    if ((st = check_product(k, 2 * d + 3, what, err)))
+    if ((st = check_product(k, 2 * d + 3, "model", err)))
         return st;
-    snprintf(label, sizeof label, "%s parameter vector", what);
+    snprintf(label, sizeof label, "%sparameter vector", pre);
     if ((st = check_length(mlen, packed_len(k, d), label, err)))
         return st;
     gmoe_model *m = gmoe_model_alloc((gmoe_family)family, k, d);
@@ -258,7 +261,7 @@ static int model_unpack(char **mnames, const int *mints, const double *mpar, int
         /* Prefix the model's role so that the user knows which one. */
         char inner[GMOE_ERRMSG_LEN];
         copy_bounded(inner, sizeof inner - 1, err ? err->msg : "");
-        gmoe_error(err, st, "%s: %s", what, inner);
+        gmoe_error(err, st, "%s%s", pre, inner);
         gmoe_model_free(m);
         return st;
     }
@@ -345,10 +348,12 @@ static int data_build(int n_in, size_t d, const double *x, int len_x, const doub
     if ((st = check_count(n_in, 1, "n (number of rows)", err)))
         return st;
     size_t n = (size_t)n_in;
-    if ((st = check_product(n, d, "x", err)) ||
-        (st = check_length(len_x, n * d, "x", err)) ||
-        (st = check_finite(x, n * d, "x", err)))
+    if ((st = check_product(n, d, "x", err)) || (st = check_length(len_x, n * d, "x", err)))
         return st;
+    for (size_t i = 0; i < n * d; i++)
+        if (!isfinite(x[i]))
+            return gmoe_error(err, GMOE_EINVAL, "x[%zu, %zu] is %s: only finite numbers are allowed",
+                              i % n + 1, i / n + 1, isnan(x[i]) ? "NA or NaN" : "infinite");
     if (len_y) {
         if ((st = check_length(*len_y, n, "y", err)) || (st = check_finite(y, n, "y", err)))
             return st;
@@ -372,6 +377,17 @@ static int check_threads(int t, gmoe_err *err)
 
 /* ------------------------------------------------------------ entry points */
 
+void gmoe_r_model_check(char **mnames, int *mints, double *mpar, int *mlen,
+                        int *status, char **msg)
+{
+    r_out o = r_begin(status, msg);
+    gmoe_err err = {0};
+    gmoe_model *m = NULL;
+    int st = model_unpack(mnames, mints, mpar, *mlen, 1, NULL, &m, &err);
+    gmoe_model_free(m);
+    r_finish(&o, st, &err);
+}
+
 void gmoe_r_fit(char **mnames, int *mints, double *mpar, int *mlen, int *has_init,
                 int *n, double *x, int *len_x, double *y, int *len_y,
                 char **onames, int *oints, double *odbl,
@@ -390,7 +406,7 @@ void gmoe_r_fit(char **mnames, int *mints, double *mpar, int *mlen, int *has_ini
         st = gmoe_error(&err, GMOE_EINVAL, "has_init must be 0 or 1");
         goto done;
     }
-    if ((st = model_unpack(mnames, mints, mpar, *mlen, 0, "model", &m, &err)))
+    if ((st = model_unpack(mnames, mints, mpar, *mlen, 0, NULL, &m, &err)))
         goto done;
     if (*has_init && (st = model_unpack(mnames, mints, mpar, *mlen, 1, "starting values", &init, &err)))
         goto done;
@@ -463,7 +479,7 @@ void gmoe_r_predict(char **mnames, int *mints, double *mpar, int *mlen,
     gmoe_data data = {0};
     double *g = NULL;
     int st;
-    if ((st = model_unpack(mnames, mints, mpar, *mlen, 1, "model", &m, &err)) ||
+    if ((st = model_unpack(mnames, mints, mpar, *mlen, 1, NULL, &m, &err)) ||
         (st = data_build(*n, m->d, x, *len_x, NULL, NULL, &data, &err)))
         goto done;
     size_t k = m->k, d = m->d, rows = data.n;
@@ -499,7 +515,7 @@ void gmoe_r_loglik(char **mnames, int *mints, double *mpar, int *mlen,
     gmoe_data data = {0};
     double *rr = NULL;
     int st;
-    if ((st = model_unpack(mnames, mints, mpar, *mlen, 1, "model", &m, &err)) ||
+    if ((st = model_unpack(mnames, mints, mpar, *mlen, 1, NULL, &m, &err)) ||
         (st = data_build(*n, m->d, x, *len_x, y, len_y, &data, &err)) ||
         (st = check_threads(*threads, &err)) ||
         (st = check_product(data.n, m->k, "responsibilities", &err)))
@@ -596,7 +612,7 @@ void gmoe_r_simulate(char **mnames, int *mints, double *mpar, int *mlen,
     double *xr = NULL;
     uint64_t s;
     int st, des;
-    if ((st = model_unpack(mnames, mints, mpar, *mlen, 1, "model", &m, &err)) ||
+    if ((st = model_unpack(mnames, mints, mpar, *mlen, 1, NULL, &m, &err)) ||
         (st = check_name(design[0], design_from_name, "design", "uniform, normal, grid, given",
                          &des, &err)) ||
         (st = check_seed(*seed, &s, &err)) ||
@@ -724,7 +740,7 @@ void gmoe_r_model_write(char **path, char **mnames, int *mints, double *mpar, in
     gmoe_model *m = NULL;
     int st;
     if ((st = check_path(path, &err)) ||
-        (st = model_unpack(mnames, mints, mpar, *mlen, 1, "model", &m, &err)))
+        (st = model_unpack(mnames, mints, mpar, *mlen, 1, NULL, &m, &err)))
         goto done;
     if (*n_names != 0 && (st = check_length(*n_names, m->d, "xnames", &err)))
         goto done;
