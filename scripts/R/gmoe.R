@@ -17,7 +17,7 @@
 
 .gmoe <- new.env(parent = emptyenv())
 .gmoe_errmsg_len <- 512L                 # GMOE_ERRMSG_LEN in gmoe.h
-.gmoe_installed_libdir <- "@libdir@"     # filled in by `make install`
+.gmoe_installed_libdir <- "@GMOE_LIBDIR@"  # filled in by `make install`
 .gmoe_info_names <- c("loglik", "aic", "bic", "icl", "npar", "iterations",
                       "converged", "stop_code", "n", "seed", "restarts",
                       "best_restart")     # enum gmoe_r_info in gmoe_r.h
