@@ -56,8 +56,8 @@ void gmoe_r_model_check(char **mnames, int *mints, double *mpar, int *mlen,
  *   n, x (n x d, len_x), y (len_y): the data.
  *   onames[3] = tol rule ("per-obs", "relative", "absolute"), acceleration
  *       ("squarem", "none"), tau mode ("fixed", "estimate").
- *   oints[4]  = restarts, max_iter, threads (0 = OpenMP default),
- *       gate_max_iter.
+ *   oints[5]  = restarts, max_iter, threads (0 = OpenMP default),
+ *       gate_max_iter, accel_warmup.
  *   odbl[5]   = tol (0 = the rule's default), seed, var_floor, min_weight
  *       (< 0: d + 2), gate_tol.
  *   Out: out_par (the fitted packed model's mpar, length *mlen),

@@ -426,12 +426,14 @@ void gmoe_r_fit(char **mnames, int *mints, double *mpar, int *mlen, int *has_ini
     if ((st = check_count(oints[0], 1, "restarts", &err)) ||
         (st = check_count(oints[1], 1, "max_iter", &err)) ||
         (st = check_threads(oints[2], &err)) ||
-        (st = check_count(oints[3], 1, "gate_max_iter", &err)))
+        (st = check_count(oints[3], 1, "gate_max_iter", &err)) ||
+        (st = check_count(oints[4], 0, "accel_warmup", &err)))
         goto done;
     opt.restarts = (size_t)oints[0];
     opt.max_iter = (size_t)oints[1];
     opt.nthreads = oints[2];
     opt.gate_max_iter = (size_t)oints[3];
+    opt.accel_warmup = (size_t)oints[4];
     if (!isfinite(odbl[0]) || odbl[0] < 0) {
         st = gmoe_error(&err, GMOE_EINVAL, "tol must be a finite number >= 0 (0: the rule's default)");
         goto done;

@@ -247,7 +247,7 @@ gmoe_model <- function(beta0, beta1, a, b, sigma2, gating = "softmax", tau = 1,
 ## vector (n).  See gmoe-r(7) for every option.
 gmoe_fit <- function(x, y, k, gating = "softmax", restarts = if (is.null(init)) 10 else 1,
                      seed = 1, tol = NULL, tol_rule = "per-obs", max_iter = 1000,
-                     threads = 0, accel = "squarem", top_k = k, select = "slope",
+                     threads = 0, accel = "squarem", accel_warmup = 10, top_k = k, select = "slope",
                      tau = 1, tau_mode = "fixed", activation = "tanh", bias = "outside",
                      init = NULL, var_floor = 1e-6, min_weight = -1,
                      gate_max_iter = 300, gate_tol = 1e-12, keep_data = TRUE) {
@@ -291,7 +291,8 @@ gmoe_fit <- function(x, y, k, gating = "softmax", restarts = if (is.null(init)) 
         onames = c(.gmoe_str(tol_rule, "tol_rule"), .gmoe_str(accel, "accel"),
                    .gmoe_str(tau_mode, "tau_mode")),
         oints = c(.gmoe_int(restarts, "restarts"), .gmoe_int(max_iter, "max_iter"),
-                  .gmoe_int(threads, "threads"), .gmoe_int(gate_max_iter, "gate_max_iter")),
+                  .gmoe_int(threads, "threads"), .gmoe_int(gate_max_iter, "gate_max_iter"),
+                  .gmoe_int(accel_warmup, "accel_warmup")),
         odbl = c(.gmoe_dbl(tol, "tol"), .gmoe_dbl(seed, "seed"),
                  .gmoe_dbl(var_floor, "var_floor"), .gmoe_dbl(min_weight, "min_weight"),
                  .gmoe_dbl(gate_tol, "gate_tol")),
