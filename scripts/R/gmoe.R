@@ -482,12 +482,12 @@ plot.gmoe <- function(x, which = 1L, data = NULL, ngrid = 200L, col = NULL, ...)
     }
     matlines(grid[, j], means, col = col, lty = 2, lwd = 1.5)
     lines(grid[, j], pr$mean, lwd = 2)
-    legend("topleft", bty = "n", lty = c(rep(2, m$k), 1), lwd = c(rep(1.5, m$k), 2),
-           col = c(col, "black"), legend = c(paste("expert", seq_len(m$k)), "predictive mean"),
-           cex = 0.8)
     matplot(grid[, j], as.matrix(pr[paste0("gate.", seq_len(m$k))]), type = "l",
             lty = 1, lwd = 2, col = col, ylim = c(0, 1), xlab = xl,
             ylab = "gate probability", main = "gate")
+    ## One legend for both panels, where gate curves rarely are.
+    legend("right", bg = "white", lty = 1, lwd = 2, col = c(col, "black"), cex = 0.8,
+           legend = c(paste("expert", seq_len(m$k)), "predictive mean"))
     invisible(m)
 }
 
