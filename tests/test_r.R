@@ -53,6 +53,25 @@ check("loglik: total is the sum", abs(ll$loglik - sum(log(dens))) < 1e-13)
 r1 <- g1 * dnorm(y0, 9, sqrt(0.09)) / dens
 check("loglik: responsibilities by hand", max(abs(ll$resp[, 1] - r1)) < 1e-13)
 
+## Two covariates, three experts: a transposed k x d matrix or a shifted
+## block in the packed model would change these numbers.
+B1 <- rbind(c(2, -1), c(-3, 0.5), c(0, 0)); A <- rbind(c(1, 2), c(-1, 0.5), c(3, -2))
+m32 <- gmoe_model(beta0 = c(-1, 0.5, 0), beta1 = B1, a = A, b = c(0, 1, -2),
+                  sigma2 = c(0.5, 1, 2), xnames = c("u", "v"))
+X <- rbind(c(0.1, 0.2), c(-1, 2), c(0.7, -0.3))
+eta <- sweep(X %*% t(B1), 2, c(-1, 0.5, 0), "+")
+G <- exp(eta) / rowSums(exp(eta))
+MU <- sweep(X %*% t(A), 2, c(0, 1, -2), "+")
+p32 <- predict(m32, data.frame(v = X[, 2], u = X[, 1]))   # matched by name
+check("predict d = 2, k = 3: gates and means by hand (columns matched by name)",
+      max(abs(as.matrix(p32[paste0("gate.", 1:3)]) - G)) < 1e-15 &&
+      max(abs(p32$mean - rowSums(G * MU))) < 1e-13)
+sim32 <- gmoe_simulate(m32, 1500, seed = 5, design = "normal")
+fit32 <- gmoe_fit(sim32[c("u", "v")], sim32$y, k = 3, seed = 2, restarts = 3)
+check("fit d = 2, k = 3: the returned parameters give the returned loglik",
+      abs(gmoe_loglik(fit32, sim32[c("u", "v")], sim32$y)$loglik - fit32$loglik) <=
+          1e-12 * abs(fit32$loglik) && identical(colnames(fit32$beta1), c("u", "v")))
+
 ## ------------------------------------------------------------ simulation
 sim2 <- gmoe_simulate(truth, 2000, seed = 2023)
 set.seed(99)
