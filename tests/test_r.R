@@ -124,6 +124,13 @@ check("fit: bit-identical with 1 and 2 threads",
 fit_init <- gmoe_fit(sim$x, sim$y, k = 2, init = truth)
 check("fit: from the truth as starting values reaches the same maximum",
       fit_init$restarts == 1 && abs(fit_init$loglik - fit$loglik) < 1e-6)
+fit_f <- gmoe_fit(y ~ x, sim, k = 2, seed = 1, restarts = 5)
+check("fit: formula interface gives the same fit and names",
+      identical(coef(fit_f), coef(fit)) && fit_f$yname == "y" && fit_f$xnames == "x")
+short_fit <- gmoe_fit(sim$x, sim$y, k = 2, seed = 1, restarts = 1, max_iter = 2, accel = "none")
+check("fit: max_iter reached is reported, not an error",
+      !short_fit$converged && short_fit$stop == "max-iterations" && short_fit$iterations == 2 &&
+      any(grepl("did not converge", capture.output(print(short_fit)))))
 ## Voronoi loss.  The fit started from the truth keeps its labels (expert 2
 ## the reference), so its untranslated D1 (MODELS.md section 2) can be
 ## written out with fitted expert i in true expert i's cell.

@@ -244,7 +244,8 @@ gmoe_model <- function(beta0, beta1, a, b, sigma2, gating = "softmax", tau = 1,
 
 ## Fits a k-expert mixture of experts by maximum likelihood (EM with
 ## restarts).  x: numeric vector, matrix or data frame (n x d); y: numeric
-## vector (n).  See gmoe-r(7) for every option.
+## vector (n).  Or x a formula and y a data frame: gmoe_fit(y ~ u + v, df, k).
+## See gmoe-r(7) for every option.
 gmoe_fit <- function(x, y, k, gating = "softmax", restarts = if (is.null(init)) 10 else 1,
                      seed = 1, tol = NULL, tol_rule = "per-obs", max_iter = 1000,
                      threads = 0, accel = "squarem", accel_warmup = 10, top_k = k, select = "slope",
@@ -253,6 +254,17 @@ gmoe_fit <- function(x, y, k, gating = "softmax", restarts = if (is.null(init)) 
                      gate_max_iter = 300, gate_tol = 1e-12, keep_data = TRUE) {
     cl <- match.call()
     yname <- if (is.name(cl$y)) as.character(cl$y) else "y"
+    if (inherits(x, "formula")) {
+        ## gmoe_fit(y ~ u + v, data, k): the covariates of the formula's
+        ## design matrix, without its intercept (every expert and gate has one).
+        if (missing(y) || !is.data.frame(y))
+            stop("with a formula, give the data frame as the second argument", call. = FALSE)
+        mf <- model.frame(x, data = y, na.action = na.pass)
+        yname <- names(mf)[[1L]]
+        mm <- model.matrix(attr(mf, "terms"), mf)
+        x <- mm[, colnames(mm) != "(Intercept)", drop = FALSE]
+        y <- model.response(mf)
+    }
     x <- .gmoe_x(x)
     n <- nrow(x); d <- ncol(x)
     if (!is.numeric(y) || !is.null(dim(y)) && ncol(as.matrix(y)) != 1L)
@@ -332,9 +344,12 @@ coef.gmoe <- function(object, ...) {
 
 print.gmoe <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
     cat(.gmoe_header(x), "\n", sep = "")
-    if (isTRUE(x$has_fit))
+    if (isTRUE(x$has_fit)) {
         cat(sprintf("n = %g, log-likelihood = %.*g, AIC = %.*g, BIC = %.*g\n",
                     x$n, digits + 3L, x$loglik, digits + 3L, x$aic, digits + 3L, x$bic))
+        if (!isTRUE(x$converged))
+            cat("EM did not converge (stopped: ", x$stop, ")\n", sep = "")
+    }
     cat("\n")
     print(coef(x), digits = digits)
     invisible(x)
