@@ -128,53 +128,12 @@ static int check_name(const char *s, int (*from_name)(const char *), const char 
     return GMOE_OK;
 }
 
-static int tol_rule_from_name(const char *s)
-{
-    static const char *const names[] = {"per-obs", "relative", "absolute"};
-    for (int i = 0; i < 3; i++)
-        if (strcmp(s, names[i]) == 0)
-            return i;
-    return -1;
-}
-
-static int accel_from_name(const char *s)
-{
-    if (strcmp(s, "none") == 0)
-        return GMOE_ACCEL_NONE;
-    if (strcmp(s, "squarem") == 0)
-        return GMOE_ACCEL_SQUAREM;
-    return -1;
-}
-
-static int tau_mode_from_name(const char *s)
-{
-    if (strcmp(s, "fixed") == 0)
-        return GMOE_TAU_FIXED;
-    if (strcmp(s, "estimate") == 0)
-        return GMOE_TAU_ESTIMATE;
-    return -1;
-}
-
-static int loss_kind_from_name(const char *s)
-{
-    if (strcmp(s, "auto") == 0)
-        return GMOE_LOSS_AUTO;
-    if (strcmp(s, "D1") == 0)
-        return GMOE_LOSS_D1;
-    if (strcmp(s, "D2") == 0)
-        return GMOE_LOSS_D2;
-    return -1;
-}
-
+/* The designs of gmoe_simulate_design, plus "given": x comes from R. */
+#define R_DESIGN_GIVEN 3
 static int design_from_name(const char *s)
 {
-    static const char *const names[] = {"uniform", "normal", "grid", "given"};
-    for (int i = 0; i < 4; i++)
-        if (strcmp(s, names[i]) == 0)
-            return i;
-    return -1;
+    return strcmp(s, "given") == 0 ? R_DESIGN_GIVEN : gmoe_design_from_name(s);
 }
-#define R_DESIGN_GIVEN 3
 
 /* ------------------------------------------------------------ models */
 
@@ -413,14 +372,14 @@ void gmoe_r_fit(char **mnames, int *mints, double *mpar, int *mlen, int *has_ini
     if ((st = data_build(*n, m->d, x, *len_x, y, len_y, &data, &err)))
         goto done;
 
-    if ((st = check_name(onames[0], tol_rule_from_name, "tolerance rule",
+    if ((st = check_name(onames[0], gmoe_tol_rule_from_name, "tolerance rule",
                          "per-obs, relative, absolute", &v, &err)))
         goto done;
     opt.tol_rule = (gmoe_tol_rule)v;
-    if ((st = check_name(onames[1], accel_from_name, "acceleration", "squarem, none", &v, &err)))
+    if ((st = check_name(onames[1], gmoe_accel_from_name, "acceleration", "squarem, none", &v, &err)))
         goto done;
     opt.accel = (gmoe_accel)v;
-    if ((st = check_name(onames[2], tau_mode_from_name, "tau mode", "fixed, estimate", &v, &err)))
+    if ((st = check_name(onames[2], gmoe_tau_mode_from_name, "tau mode", "fixed, estimate", &v, &err)))
         goto done;
     opt.tau_mode = (gmoe_tau_mode)v;
     if ((st = check_count(oints[0], 1, "restarts", &err)) ||
@@ -558,7 +517,7 @@ void gmoe_r_loss(char **fnames, int *fints, double *fpar, int *flen,
     if ((st = model_unpack(fnames, fints, fpar, *flen, 1, "fitted model", &f, &err)) ||
         (st = model_unpack(tnames, tints, tpar, *tlen, 1, "true model", &t, &err)))
         goto done;
-    if ((st = check_name(kind[0], loss_kind_from_name, "loss kind", "auto, D1, D2", &v, &err)))
+    if ((st = check_name(kind[0], gmoe_loss_kind_from_name, "loss kind", "auto, D1, D2", &v, &err)))
         goto done;
     opt.kind = (gmoe_loss_kind)v;
     if (*translate != 0 && *translate != 1) {

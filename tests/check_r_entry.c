@@ -296,6 +296,27 @@ START_TEST(model_file_round_trip)
 }
 END_TEST
 
+/* The option names the entry points accept, both ways (lib/names.c). */
+START_TEST(option_names_round_trip)
+{
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(gmoe_tol_rule_from_name(gmoe_tol_rule_name((gmoe_tol_rule)i)), i);
+        ck_assert_int_eq(gmoe_design_from_name(gmoe_design_name((gmoe_design)i)), i);
+        ck_assert_int_eq(gmoe_loss_kind_from_name(gmoe_loss_kind_name((gmoe_loss_kind)i)), i);
+    }
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(gmoe_accel_from_name(gmoe_accel_name((gmoe_accel)i)), i);
+        ck_assert_int_eq(gmoe_tau_mode_from_name(gmoe_tau_mode_name((gmoe_tau_mode)i)), i);
+    }
+    ck_assert_str_eq(gmoe_tol_rule_name(GMOE_TOL_PER_OBS), "per-obs");
+    ck_assert_str_eq(gmoe_accel_name(GMOE_ACCEL_SQUAREM), "squarem");
+    ck_assert_str_eq(gmoe_loss_kind_name(GMOE_LOSS_D2), "D2");
+    ck_assert_int_eq(gmoe_design_from_name("given"), -1); /* R-only, in r_entry.c */
+    ck_assert_int_eq(gmoe_tol_rule_from_name(NULL), -1);
+    ck_assert_int_eq(gmoe_accel_from_name("Squarem"), -1);
+}
+END_TEST
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -307,6 +328,7 @@ int main(void)
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, message_buffer_not_overrun);
     tcase_add_test(tc, model_file_round_trip);
+    tcase_add_test(tc, option_names_round_trip);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
