@@ -226,24 +226,50 @@ again <- gmoe_fit(sim$x, sim$y, k = 2, seed = 1, restarts = 5)
 check("session survives: the same fit again", identical(coef(again), coef(fit)))
 
 ## ------------------------------------------------------------ the command line
-mixfit <- file.path(top_builddir, "src", "mixfit")
-if (file.exists(mixfit)) {
+## The tools and the R interface are the same library: with the same data,
+## options and seed they must give the same numbers.  Numbers cross as
+## %.17g text, which round-trips doubles exactly; the 1e-12 tolerances
+## below only allow for R's own CSV parser being off by an ulp.
+tool <- function(name) file.path(top_builddir, "src", name)
+if (file.exists(tool("mixfit"))) {
     csv <- file.path(tmp, "data.csv")
-    ## %.17g so the CLI reads exactly the doubles R holds.
     writeLines(c("x,y", sprintf("%.17g,%.17g", sim$x, sim$y)), csv)
     cli_json <- file.path(tmp, "cli.json")
-    st <- system2(mixfit, c("-k", "2", "--seed", "11", "--restarts", "4", "-o", cli_json, csv),
-                  stdout = FALSE, stderr = FALSE)
+    st <- system2(tool("mixfit"), c("-q", "-k", "2", "--seed", "11", "--restarts", "4",
+                                    "-o", cli_json, csv), stdout = FALSE, stderr = FALSE)
     check("CLI: mixfit ran", st == 0)
     cli <- gmoe_read_model(cli_json)
     rfit <- gmoe_fit(sim$x, sim$y, k = 2, seed = 11, restarts = 4)
     dpar <- max(abs(coef(cli) - coef(rfit)))
-    check(sprintf("CLI: R fit equals mixfit fit (loglik %.17g vs %.17g, max parameter difference %g)",
+    check(sprintf("CLI: R fit equals mixfit's (loglik %.17g vs %.17g, max parameter difference %g)",
                   rfit$loglik, cli$loglik, dpar),
           abs(rfit$loglik - cli$loglik) <= 1e-12 * abs(cli$loglik) && dpar <= 1e-12 &&
-          cli$seed == 11 && cli$restarts == 4)
+          cli$seed == 11 && cli$restarts == 4 && cli$iterations == rfit$iterations)
+
+    sim_csv <- file.path(tmp, "sim.csv")
+    st <- system2(tool("mixsim"), c("--model", cli_json, "-n", "300", "--seed", "9",
+                                    "-o", sim_csv), stdout = FALSE, stderr = FALSE)
+    cs <- read.csv(sim_csv)
+    rs <- gmoe_simulate(cli, 300, seed = 9)
+    check("CLI: gmoe_simulate equals mixsim with the same seed",
+          st == 0 && nrow(cs) == 300 && max(abs(cs$x - rs$x)) <= 1e-15 &&
+          max(abs(cs$y - rs$y)) <= 1e-12 * max(abs(rs$y)))
+
+    pred_csv <- file.path(tmp, "pred.csv")
+    st <- system2(tool("mixpredict"), c("--model", cli_json, sim_csv),
+                  stdout = pred_csv, stderr = FALSE)
+    cp <- read.csv(pred_csv)
+    rp <- predict(cli, cs["x"])
+    rl <- gmoe_loglik(cli, cs["x"], cs$y)
+    rel <- function(a, b) max(abs(a - b) / pmax(1, abs(b)))
+    check("CLI: predict and gmoe_loglik equal mixpredict",
+          st == 0 && rel(cp$mean, rp$mean) <= 1e-12 && rel(cp$var, rp$var) <= 1e-12 &&
+          identical(as.integer(cp$expert), rp$expert) &&
+          rel(as.matrix(cp[c("gate_1", "gate_2")]), as.matrix(rp[c("gate.1", "gate.2")])) <= 1e-12 &&
+          rel(as.matrix(cp[c("resp_1", "resp_2")]), rl$resp) <= 1e-12 &&
+          rel(cp$logdens, rl$logdens) <= 1e-12)
 } else {
-    cat("skip CLI comparison:", mixfit, "not built\n")
+    cat("skip CLI comparison:", tool("mixfit"), "not built\n")
 }
 
 ## ------------------------------------------------------------ flexmix
