@@ -269,7 +269,7 @@ if (file.exists(tool("mixfit"))) {
           rel(as.matrix(cp[c("resp_1", "resp_2")]), rl$resp) <= 1e-12 &&
           rel(cp$logdens, rl$logdens) <= 1e-12)
 } else {
-    cat("skip CLI comparison:", tool("mixfit"), "not built\n")
+    check(paste("CLI: the tools are built in", tool("")), FALSE)
 }
 
 ## ------------------------------------------------------------ flexmix
