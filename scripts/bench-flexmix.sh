@@ -161,7 +161,7 @@ if [ $families = 1 ] && [ $quick = 0 ]; then
     printf '%-10s %7s %2s %9s %6s %15s %10s\n' case N k mixfit_s it loglik ms/iter
     per_iter softmax "$top/data/bench-k3-model.json" 3 uniform
     per_iter topk "$top/data/bench-topk-model.json" 3 normal --gating topk --top-k 2 --select slope
-    per_iter activation "$top/data/bench-activation-model.json" 3 normal --gating activation --activation tanh
+    per_iter activation "$top/data/bench-activation-model.json" 3 normal --gating activation --activation tanh --tau-mode estimate
 fi
 echo "# load after: $(uptime | sed 's/.*load average/load average/')"
 exit $status
