@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # bench-flexmix.sh -- mixfit against R's flexmix on the same simulated files.
 #
 # For N = 1e3, 1e4, 1e5 and k = 2 (data/reference-model.json) and k = 3
@@ -7,7 +7,9 @@
 # (scripts/bench-flexmix.R) from the same number of random starts, and
 # prints one table side by side.  Then mixfit alone on a top-K and an
 # activation model at N = 1e5 (no R package fits those): time per EM
-# iteration.  Everything runs on one thread.
+# iteration.  Everything runs on one thread.  Wall and CPU time are both
+# reported; the ratio is taken on CPU time (user + system), which a machine
+# shared with other jobs inflates far less than wall time.
 #
 # Usage: scripts/bench-flexmix.sh [--quick] [--starts S] [--seed N]
 #            [--bindir DIR] [--keep DIR] [--no-flexmix] [--no-families]
@@ -74,8 +76,15 @@ else
     trap 'exit 1' HUP INT TERM
 fi
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+# timed FILE CMD...: runs CMD (its stderr to $work/cmd.err), writes
+# "wall cpu" seconds to FILE, returns CMD's status.
+timed() {
+    local out=$1 st=0 TIMEFORMAT='%R %U %S'
+    shift
+    { time "$@" 2>"$work/cmd.err"; } 2>"$work/time.raw" || st=$?
+    awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' "$work/time.raw" >"$out"
+    return $st
+}
 # A number from the "fit" block of a model file mixfit wrote.
 fitfield() { sed -n "s/^ *\"$1\": *\([-+0-9.eE]*\).*/\1/p" "$2" | tail -n 1; }
 
@@ -87,15 +96,16 @@ echo "# load before: $(uptime | sed 's/.*load average/load average/')"
 echo "# $starts random starts each, best kept; seed $seed; one thread (OMP_NUM_THREADS=1, OPENBLAS_NUM_THREADS=1)"
 echo "# data: mixsim --design uniform (x ~ U(0,1)); k=2 data/reference-model.json, k=3 data/bench-k3-model.json"
 echo "# mixfit: --threads 1 --restarts $starts, default stop |dL|/N <= 1e-8 (per observation), max 1000 iterations;"
-echo "#   seconds = whole process (read CSV, fit, write JSON); it = EM steps (E + M) of the best start"
+echo "#   times: the whole process (read CSV, fit, write JSON); it = EM steps (E + M) of the best start"
 echo "#   (SQUAREM, mixfit's default, spends 3 EM steps per cycle; all counted)"
 echo "# flexmix $(Rscript -e 'cat(format(packageVersion("flexmix")))' 2>/dev/null || echo '?'): FLXMRglm() + FLXPmultinom(~ x), $starts calls from random"
 echo "#   initializations; stop |dL|/(|L|+0.1) < 1e-6 (flexmix's default tolerance), iter.max 1000, minprior 0;"
-echo "#   seconds = the $starts fits only (not R start-up or reading the CSV); it = EM iterations of the best start"
-echo "# ratio = flexmix seconds / mixfit seconds; dloglik = mixfit loglik - flexmix loglik (>= 0: mixfit as high)"
-fmt='%-10s %7s %2s %9s %6s %15s %9s %6s %15s %8s %10s\n'
+echo "#   times: the $starts fits only (not R start-up or reading the CSV); it = EM iterations of the best start"
+echo "# wall, cpu: seconds (cpu = user + system); ratio = flexmix cpu / mixfit cpu;"
+echo "#   dloglik = mixfit loglik - flexmix loglik (>= 0: mixfit as high)"
+fmt='%-8s %6s %1s | %7s %7s %4s %13s | %8s %8s %4s %13s | %6s %8s\n'
 # shellcheck disable=SC2059
-printf "$fmt" case N k mixfit_s it loglik flexmix_s it loglik ratio dloglik
+printf "$fmt" case N k mix_wall mix_cpu it mix_loglik flex_wall flex_cpu it flex_loglik ratio dloglik
 
 status=0
 for k in 2 3; do
@@ -103,21 +113,18 @@ for k in 2 3; do
     for n in $sizes; do
         csv=$work/softmax-k$k-n$n.csv out=$work/softmax-k$k-n$n.mixfit.json
         "$mixsim" --model "$model" -n "$n" --seed "$seed" -o "$csv" || { status=1; continue; }
-        t0=$(now)
-        if ! "$mixfit" -k "$k" --threads 1 --restarts "$starts" --seed "$seed" -o "$out" "$csv" 2>"$work/mixfit.err"; then
-            echo "bench-flexmix.sh: mixfit failed on $csv:" >&2; cat "$work/mixfit.err" >&2; status=1; continue
+        if ! timed "$work/t" "$mixfit" -k "$k" --threads 1 --restarts "$starts" --seed "$seed" -o "$out" "$csv"; then
+            echo "bench-flexmix.sh: mixfit failed on $csv:" >&2; cat "$work/cmd.err" >&2; status=1; continue
         fi
-        t1=$(now)
-        ms=$(elapsed "$t0" "$t1") mit=$(fitfield iterations "$out") mll=$(fitfield loglik "$out")
-        fs=- fit=- fll=- ratio=- dll=-
+        read -r mw mc <"$work/t"
+        mit=$(fitfield iterations "$out") mll=$(fitfield loglik "$out")
+        fw=- fc=- fit=- fll=- ratio=- dll=-
         if [ $flexmix = 1 ]; then
             if line=$(Rscript "$here/bench-flexmix.R" --data "$csv" --k "$k" --starts "$starts" --seed "$seed"); then
-                # shellcheck disable=SC2086 # split the fields on purpose
-                set -- $line
-                fs=$1 fit=$2 fll=$3
-                [ "$6" = "$k" ] || echo "bench-flexmix.sh: flexmix kept $6 of $k experts on $csv" >&2
-                [ "$5" = 0 ] || echo "bench-flexmix.sh: flexmix: $5 of $starts starts failed on $csv" >&2
-                ratio=$(awk -v f="$fs" -v m="$ms" 'BEGIN { printf "%.1f", f / m }')
+                read -r fw fc fit fll _ nfail kept <<<"$line"
+                [ "$kept" = "$k" ] || echo "bench-flexmix.sh: flexmix kept $kept of $k experts on $csv" >&2
+                [ "$nfail" = 0 ] || echo "bench-flexmix.sh: flexmix: $nfail of $starts starts failed on $csv" >&2
+                ratio=$(awk -v f="$fc" -v m="$mc" 'BEGIN { printf "%.1f", f / m }')
                 dll=$(awk -v a="$mll" -v b="$fll" 'BEGIN { printf "%.4f", a - b }')
             else
                 echo "bench-flexmix.sh: flexmix failed on $csv" >&2; status=1
@@ -126,7 +133,7 @@ for k in 2 3; do
         mll=$(awk -v v="$mll" 'BEGIN { printf "%.4f", v }')
         [ "$fll" = - ] || fll=$(awk -v v="$fll" 'BEGIN { printf "%.4f", v }')
         # shellcheck disable=SC2059
-        printf "$fmt" softmax "$n" "$k" "$ms" "$mit" "$mll" "$fs" "$fit" "$fll" "$ratio" "$dll"
+        printf "$fmt" softmax "$n" "$k" "$mw" "$mc" "$mit" "$mll" "$fw" "$fc" "$fit" "$fll" "$ratio" "$dll"
     done
 done
 
@@ -139,26 +146,24 @@ per_iter() { # name model k design extra-mixfit-options...
     if ! "$mixsim" --model "$model" -n $n --seed "$seed" --design "$design" -o "$csv" 2>"$work/mixsim.err"; then
         echo "# $name: skipped, mixsim refused $(basename "$model"): $(head -n 1 "$work/mixsim.err")"; return 0
     fi
-    t0=$(now)
-    if ! "$mixfit" -k "$k" "$@" --threads 1 --restarts 1 --seed "$seed" -o "$out" "$csv" 2>"$work/mixfit.err"; then
-        echo "# $name: skipped, mixfit refused the family: $(head -n 1 "$work/mixfit.err")"; return 0
+    if ! timed "$work/t" "$mixfit" -k "$k" "$@" --threads 1 --restarts 1 --seed "$seed" -o "$out" "$csv"; then
+        echo "# $name: skipped, mixfit refused it: $(head -n 1 "$work/cmd.err")"; return 0
     fi
-    t1=$(now)
-    "$mixfit" -k "$k" "$@" --threads 1 --restarts 1 --seed "$seed" --max-iter 1 -o "$out.1" "$csv" 2>/dev/null || true
-    t2=$(now)
-    it=$(fitfield iterations "$out")
-    awk -v name="$name" -v n=$n -v k="$k" -v full="$(elapsed "$t0" "$t1")" -v one="$(elapsed "$t1" "$t2")" \
-        -v it="$it" -v ll="$(fitfield loglik "$out")" 'BEGIN {
-            per = it > 1 ? 1000 * (full - one) / (it - 1) : 1000 * full
-            printf "%-10s %7d %2d %9.3f %6d %15.4f %10.2f\n", name, n, k, full, it, ll, per }'
+    read -r wall cpu <"$work/t"
+    timed "$work/t1" "$mixfit" -k "$k" "$@" --threads 1 --restarts 1 --seed "$seed" --max-iter 1 -o "$out.1" "$csv" || true
+    read -r _ cpu1 <"$work/t1"
+    awk -v name="$name" -v n=$n -v k="$k" -v wall="$wall" -v cpu="$cpu" -v cpu1="$cpu1" \
+        -v it="$(fitfield iterations "$out")" -v ll="$(fitfield loglik "$out")" 'BEGIN {
+            per = it > 1 ? 1000 * (cpu - cpu1) / (it - 1) : 1000 * cpu
+            printf "%-10s %6d %1d | %7.3f %7.3f %4d %13.4f | %8.2f\n", name, n, k, wall, cpu, it, ll, per }'
 }
 
 if [ $families = 1 ] && [ $quick = 0 ]; then
     echo
     echo "# mixfit alone, N = 1e5, 1 start, --threads 1; softmax: data/bench-k3-model.json, x ~ U(0,1);"
     echo "#   topk, activation: data/bench-{topk,activation}-model.json, x ~ N(0,1) (mixsim --design normal)"
-    echo "#   ms/iter = (seconds - seconds of the same start with --max-iter 1) / (iterations - 1)"
-    printf '%-10s %7s %2s %9s %6s %15s %10s\n' case N k mixfit_s it loglik ms/iter
+    echo "#   ms/iter = (cpu - cpu of the same start with --max-iter 1) / (it - 1): reading, start and output excluded"
+    printf '%-10s %6s %1s | %7s %7s %4s %13s | %8s\n' case N k mix_wall mix_cpu it mix_loglik ms/iter
     per_iter softmax "$top/data/bench-k3-model.json" 3 uniform
     per_iter topk "$top/data/bench-topk-model.json" 3 normal --gating topk --top-k 2 --select slope
     per_iter activation "$top/data/bench-activation-model.json" 3 normal --gating activation --activation tanh --tau-mode estimate
