@@ -166,7 +166,14 @@ int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
     free(label);
 
     gmoe_mstep_experts(m, data, ws, opt);
+    /* A sparse family takes this first step on its dense surrogate (same
+     * theta layout): its own objective is -INFINITY on a hard assignment. */
     gmoe_em_options few = *opt;
     few.gate_max_iter = 1;
-    return gmoe_mstep_gate(m, data, ws, &few);
+    const gmoe_gating *own = ws->gating;
+    if (own->init_surrogate)
+        ws->gating = own->init_surrogate;
+    int st = gmoe_mstep_gate(m, data, ws, &few);
+    ws->gating = own;
+    return st;
 }
