@@ -269,6 +269,23 @@ int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
 
 /* ---------------------------------------------------------- driver */
 
+/* The fit's family options (tau, top_k, ...) must be valid: checked on a
+ * zero-parameter model carrying them (m's own parameters are outputs). */
+static int check_family_options(const gmoe_model *m, gmoe_err *err)
+{
+    gmoe_model *o = gmoe_model_alloc(m->family, m->k, m->d);
+    if (!o)
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory");
+    o->tau = m->tau;
+    o->top_k = m->top_k;
+    o->select = m->select;
+    o->act = m->act;
+    o->bias = m->bias;
+    int st = gmoe_model_check(o, err);
+    gmoe_model_free(o);
+    return st;
+}
+
 static int check_fit_args(const gmoe_data *data, const gmoe_model *m,
                           const gmoe_model *init, const gmoe_em_options *opt, gmoe_err *err)
 {
@@ -283,14 +300,16 @@ static int check_fit_args(const gmoe_data *data, const gmoe_model *m,
         return gmoe_error(err, GMOE_EINVAL, "%s", msg);
     if (!gmoe_gating_get(m->family))
         return gmoe_error(err, GMOE_ENOTSUP, "gating family %s is not supported", gmoe_family_name(m->family));
+    int st = check_family_options(m, err);
+    if (st)
+        return st;
     if (init) {
         if (init->family != m->family || init->k != m->k || init->d != m->d)
             return gmoe_error(err, GMOE_EINVAL,
                               "the starting model (%s, k = %zu, d = %zu) does not match the fit (%s, k = %zu, d = %zu)",
                               gmoe_family_name(init->family), init->k, init->d,
                               gmoe_family_name(m->family), m->k, m->d);
-        int st = gmoe_model_check(init, err);
-        if (st)
+        if ((st = gmoe_model_check(init, err)) != GMOE_OK)
             return st;
     }
     return gmoe_data_check_fit(data, m->k, err);

@@ -469,6 +469,29 @@ START_TEST(test_thread_invariance)
 }
 END_TEST
 
+/* Bad family options are refused by gmoe_fit with a message. */
+START_TEST(test_bad_options)
+{
+    gmoe_model *truth = topk_truth();
+    gmoe_data *data = simulate_truth(truth, 200, 51);
+    gmoe_em_options opt;
+    options(&opt, 1, 1);
+    gmoe_err err;
+    gmoe_model *m = gmoe_model_alloc(GMOE_TOPK, 3, 1);
+    m->top_k = 4;
+    ck_assert_int_eq(gmoe_fit(data, m, NULL, &opt, &err), GMOE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "top_k"));
+    gmoe_model_free(m);
+    m = gmoe_model_alloc(GMOE_ACTIVATION, 2, 1);
+    m->tau = -1;
+    ck_assert_int_eq(gmoe_fit(data, m, NULL, &opt, &err), GMOE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "tau"));
+    gmoe_model_free(m);
+    gmoe_model_free(truth);
+    gmoe_data_free(data);
+}
+END_TEST
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -482,6 +505,7 @@ int main(void)
     tcase_add_test(tc, test_recover_temperature);
     tcase_add_test(tc, test_recover_activation);
     tcase_add_test(tc, test_thread_invariance);
+    tcase_add_test(tc, test_bad_options);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
