@@ -87,6 +87,7 @@ void gmoe_em_ws_free(gmoe_em_ws *ws)
     gmoe_model_free(ws->trial);
     free(ws->theta);
     free(ws->theta_new);
+    free(ws->theta_keep);
     free(ws->grad);
     free(ws->grad_new);
     free(ws->hess_new);
@@ -157,6 +158,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->trial = gmoe_model_alloc(m->family, k, m->d);
     ws->theta = malloc(np1 * sizeof(double));
     ws->theta_new = malloc(np1 * sizeof(double));
+    ws->theta_keep = malloc(np1 * sizeof(double));
     ws->grad = malloc(np1 * sizeof(double));
     ws->hess = malloc(np1 * np1 * sizeof(double));
     ws->grad_new = malloc(np1 * sizeof(double));
@@ -172,7 +174,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->x_scale = malloc(m->d * sizeof(double));
     if (!ws->resp || !ws->block_ll || !ws->block_wls || !ws->block_rss || !ws->wls_mat ||
         !ws->wls_rhs || !ws->wls_copy || !ws->expert_w || !ws->expert_updated || !ws->trial ||
-        !ws->theta || !ws->theta_new || !ws->grad || !ws->hess || !ws->grad_new || !ws->hess_new || !ws->step ||
+        !ws->theta || !ws->theta_new || !ws->theta_keep || !ws->grad || !ws->hess || !ws->grad_new || !ws->hess_new || !ws->step ||
         !ws->newton_mat || !ws->block_gate || !ws->scratch || !ws->x_shift || !ws->x_scale ||
         !ws->sq[0] || !ws->sq[1] || !ws->sq[2] || !ws->sq[3]) {
         gmoe_em_ws_free(ws);
@@ -205,6 +207,34 @@ static int converged(double ll, double prev, size_t n, const gmoe_em_options *op
     }
 }
 
+/* A sparse gate's pattern proposal (gating.h), from the ordinary M-step's
+ * result theta_c: kept only if the observed log-likelihood is no lower
+ * than at theta_c, which EM already guarantees to be no lower than
+ * before, so the step stays monotone.  Costs up to two more E-steps and a
+ * gate M-step.  Returns the log-likelihood with ws->resp filled. */
+static double pattern_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                           const gmoe_em_options *opt, const gmoe_gating *pattern)
+{
+    const gmoe_gating *own = ws->gating;
+    double ll_c = gmoe_estep(m, data, NULL, ws->block_ll, ws->nthreads);
+    own->pack(m, ws->theta_keep);
+    ws->gating = pattern;
+    int st = gmoe_mstep_gate(m, data, ws, opt);
+    ws->gating = own;
+    if (st == GMOE_OK) {
+        own->pack(m, ws->theta_new);
+        if (memcmp(ws->theta_new, ws->theta_keep, ws->np * sizeof(double)) == 0)
+            return gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
+        double ll_p = gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
+        if (ll_p >= ll_c)
+            return ll_p;
+    }
+    own->unpack(m, ws->theta_keep);
+    if (own->normalize)
+        own->normalize(m);
+    return gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
+}
+
 double gmoe_em_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                     const gmoe_em_options *opt, int *failed)
 {
@@ -213,6 +243,10 @@ double gmoe_em_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
         *failed = 1;
         return NAN;
     }
+    const gmoe_gating *g = ws->gating;
+    const gmoe_gating *pattern = g->pattern_surrogate ? g->pattern_surrogate(m) : NULL;
+    if (pattern && ws->np > 0)
+        return pattern_step(m, data, ws, opt, pattern);
     return gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
 }
 

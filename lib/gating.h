@@ -59,11 +59,23 @@ typedef struct gmoe_gating {
      * keeps or estimates, per gmoe_em_options.tau_mode). */
     int has_tau;
 
-    /* Optional (may be NULL): a dense family with the same theta layout
-     * whose objective turns a random start's hard assignment into a first
-     * gate.  A sparse gate needs it: from a hard assignment its own
-     * objective is -INFINITY (rows assigned outside the selected set). */
-    const struct gmoe_gating *init_surrogate;
+    /* Optional (may be NULL, or return NULL when the model's gate is not
+     * sparse, e.g. top-K with K = k): a dense family with the same theta
+     * layout whose objective turns a random start's hard assignment into
+     * a first gate, followed by a few EM iterations of that family (see
+     * init.c).  A sparse gate needs it: from a hard assignment its own
+     * objective is -INFINITY (rows assigned outside the selected set), and
+     * its EM can hardly change the selection pattern it starts with. */
+    const struct gmoe_gating *(*init_surrogate)(const gmoe_model *m);
+
+    /* Optional (may be NULL, or return NULL when not sparse): the
+     * "pattern" objective of a sparse gate, the same theta layout with
+     * each row's selected set held at the experts with positive
+     * responsibility.  It is smooth where the family's own objective
+     * is -INFINITY, so its maximizer may move selection boundaries; EM
+     * keeps that proposal only if it raises the observed log-likelihood
+     * over the ordinary gate M-step (gmoe_em_step), so EM stays monotone. */
+    const struct gmoe_gating *(*pattern_surrogate)(const gmoe_model *m);
 } gmoe_gating;
 
 /* The softmax algebra shared by softmax, topk and temperature.  For one

@@ -233,4 +233,5 @@ const gmoe_gating gmoe_gating_activation = {
     .check = activation_check,
     .has_tau = 1,
     .init_surrogate = NULL,
+    .pattern_surrogate = NULL,
 };

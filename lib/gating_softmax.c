@@ -148,4 +148,5 @@ const gmoe_gating gmoe_gating_softmax = {
     .check = gmoe_check_last_gate_pinned,
     .has_tau = 0,
     .init_surrogate = NULL,
+    .pattern_surrogate = NULL,
 };

@@ -111,4 +111,5 @@ const gmoe_gating gmoe_gating_temperature = {
     .check = temperature_check,
     .has_tau = 1,
     .init_surrogate = NULL,
+    .pattern_surrogate = NULL,
 };

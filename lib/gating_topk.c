@@ -101,6 +101,47 @@ static int topk_check(const gmoe_model *m, gmoe_err *err)
     return gmoe_check_last_gate_pinned(m, err);
 }
 
+/* The pattern objective: softmax over the experts with positive
+ * responsibility (the selected set of the E-step, up to underflow). */
+static double topk_pattern_row_objective(const gmoe_model *m, const double *x,
+                                         const double *r, double *grad, double *hess,
+                                         double *work)
+{
+    double *l = work, *g = work + m->k;
+    gmoe_softmax_logits(m, x, l);
+    for (size_t i = 0; i < m->k; i++)
+        if (!(r[i] > 0))
+            l[i] = -INFINITY;
+    return gmoe_softmax_row(m->k, m->d, l, x, r, 1.0, grad, hess, g);
+}
+
+static const gmoe_gating topk_pattern = {
+    .name = "topk-pattern",
+    .npar = gmoe_softmax_npar,
+    .npar_ic = gmoe_softmax_npar,
+    .pack = gmoe_softmax_pack,
+    .unpack = gmoe_softmax_unpack,
+    .log_gate = topk_log_gate,
+    .row_objective = topk_pattern_row_objective,
+    .has_hessian = topk_has_hessian,
+    .work_size = topk_work_size,
+    .normalize = NULL,
+    .check = topk_check,
+    .has_tau = 0,
+    .init_surrogate = NULL,
+    .pattern_surrogate = NULL,
+};
+
+static const gmoe_gating *topk_init_surrogate(const gmoe_model *m)
+{
+    return m->top_k < m->k ? &gmoe_gating_softmax : NULL;
+}
+
+static const gmoe_gating *topk_pattern_surrogate(const gmoe_model *m)
+{
+    return m->top_k < m->k ? &topk_pattern : NULL;
+}
+
 const gmoe_gating gmoe_gating_topk = {
     .name = "topk",
     .npar = gmoe_softmax_npar,
@@ -114,5 +155,6 @@ const gmoe_gating gmoe_gating_topk = {
     .normalize = NULL,
     .check = topk_check,
     .has_tau = 0,
-    .init_surrogate = &gmoe_gating_softmax,
+    .init_surrogate = topk_init_surrogate,
+    .pattern_surrogate = topk_pattern_surrogate,
 };

@@ -173,7 +173,7 @@ START_TEST(test_em_monotone)
     gmoe_err err;
     ck_assert_msg(gmoe_fit(data, m, NULL, &opt, &err) == GMOE_OK, "%s", err.msg);
     ck_assert_msg(!t.decreased, "case %d accel %d: log-likelihood decreased by %g", c, accel, t.worst);
-    ck_assert_uint_gt(t.n, 10);
+    ck_assert_uint_gt(t.n, 5);
     ck_assert(isfinite(m->fit.loglik));
     gmoe_model_free(m);
     gmoe_model_free(truth);
@@ -314,9 +314,10 @@ END_TEST
 /* topk: sd of the gate contrasts to the pinned expert (beta0, beta1):
  * expert 1 (0.043, 0.103), expert 2 (0.053, 0.103); experts (a, b,
  * sigma2): 1 (0.0099, 0.0073, 0.0011), 2 (0.0142, 0.0092, 0.0016),
- * 3 (0.0123, 0.0047, 0.0023).  10 restarts: the selection pattern (which
- * expert is dropped on each side of x = 0) is fixed by the start (EM
- * cannot move it, see gmoe-models(7)), so several starts are needed. */
+ * 3 (0.0123, 0.0047, 0.0023).  3 restarts: the selection pattern (which
+ * expert is dropped on each side of x = 0) depends on the start (see
+ * gmoe-models(7)); with the dense pre-fit of init.c every one of 20
+ * single starts found it (12 of 30 without). */
 START_TEST(test_recover_topk)
 {
     gmoe_model *truth = topk_truth();
@@ -324,7 +325,7 @@ START_TEST(test_recover_topk)
     gmoe_model *m = gmoe_model_alloc(GMOE_TOPK, 3, 1);
     m->top_k = 2;
     gmoe_em_options opt;
-    options(&opt, 10, 100);
+    options(&opt, 3, 100);
     ck_assert_int_eq(gmoe_fit(data, m, NULL, &opt, NULL), GMOE_OK);
     ck_assert(m->fit.converged);
     size_t e[3] = {match(m, 2, 2), match(m, 2, -2), match(m, -1, 0.5)};

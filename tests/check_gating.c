@@ -303,7 +303,14 @@ START_TEST(test_checks)
     /* the table flags */
     ck_assert(!gmoe_gating_get(GMOE_SOFTMAX)->has_tau && !gmoe_gating_get(GMOE_TOPK)->has_tau);
     ck_assert(gmoe_gating_get(GMOE_TEMPERATURE)->has_tau && gmoe_gating_get(GMOE_ACTIVATION)->has_tau);
-    ck_assert_ptr_eq(gmoe_gating_get(GMOE_TOPK)->init_surrogate, &gmoe_gating_softmax);
+    m = gmoe_model_alloc(GMOE_TOPK, 3, 1);
+    m->top_k = 2;
+    ck_assert_ptr_eq(gmoe_gating_get(GMOE_TOPK)->init_surrogate(m), &gmoe_gating_softmax);
+    ck_assert_ptr_nonnull(gmoe_gating_get(GMOE_TOPK)->pattern_surrogate(m));
+    m->top_k = 3; /* dense: no surrogate */
+    ck_assert_ptr_null(gmoe_gating_get(GMOE_TOPK)->init_surrogate(m));
+    ck_assert_ptr_null(gmoe_gating_get(GMOE_TOPK)->pattern_surrogate(m));
+    gmoe_model_free(m);
 }
 END_TEST
 
