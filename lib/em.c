@@ -25,6 +25,7 @@ void gmoe_em_options_default(gmoe_em_options *opt)
     opt->min_weight = -1;      /* d + 2 */
     opt->tau_mode = GMOE_TAU_FIXED;
     opt->accel = GMOE_ACCEL_SQUAREM;
+    opt->accel_warmup = 10;
 }
 
 const char *gmoe_em_options_check(const gmoe_em_options *opt)
@@ -232,9 +233,12 @@ int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
     while (steps < opt->max_iter) {
         double prev = ll;
         int failed = 0;
-        /* SQUAREM needs room for its three M-steps; the last few
-         * iterations allowed are plain EM. */
-        if (opt->accel == GMOE_ACCEL_SQUAREM && steps + 3 <= opt->max_iter) {
+        /* Plain EM first: a well-separated fit converges in a few plain
+         * steps, where each SQUAREM cycle costs three.  SQUAREM needs
+         * room for its three M-steps; the last few iterations allowed
+         * are plain EM. */
+        if (opt->accel == GMOE_ACCEL_SQUAREM && steps >= opt->accel_warmup &&
+            steps + 3 <= opt->max_iter) {
             ll = gmoe_squarem_cycle(m, data, ws, opt, &steps, &failed);
         } else {
             ll = gmoe_em_step(m, data, ws, opt, &failed);

@@ -268,6 +268,10 @@ typedef struct {
                                 d + 2 (the default) */
     gmoe_tau_mode tau_mode;  /* default GMOE_TAU_FIXED */
     gmoe_accel accel;        /* default GMOE_ACCEL_SQUAREM */
+    size_t accel_warmup;     /* plain EM iterations before SQUAREM starts,
+                                default 10: a well-separated fit converges
+                                in fewer, and a SQUAREM cycle costs three
+                                M-steps */
     /* optional progress callback, called after each EM iteration of each
        restart; return non-zero to stop the run early. */
     int (*progress)(void *ctx, size_t restart, size_t iter, double loglik);

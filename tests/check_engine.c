@@ -201,6 +201,7 @@ START_TEST(test_em_monotone)
         opt.restarts = 4;
         opt.max_iter = 300;
         opt.accel = (gmoe_accel)accel;
+        opt.accel_warmup = 2; /* exercise the SQUAREM cycles from early on */
         trace *t = calloc(1, sizeof *t);
         opt.progress = record;
         opt.progress_ctx = t;
