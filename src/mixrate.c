@@ -274,6 +274,7 @@ static json_t *make_settings(const gmoe_model *truth, const gmoe_model *shape, c
     json_object_set_new(em, "tol_rule", json_string(rules[o->em.tol_rule]));
     json_object_set_new(em, "max_iter", json_integer((json_int_t)o->em.max_iter));
     json_object_set_new(em, "accel", json_string(o->em.accel == GMOE_ACCEL_NONE ? "none" : "squarem"));
+    json_object_set_new(em, "accel_warmup", json_integer((json_int_t)o->em.accel_warmup));
     json_object_set_new(em, "var_floor", json_real(o->em.var_floor));
     json_object_set_new(em, "min_weight", json_real(o->em.min_weight));
     json_object_set_new(em, "gate_max_iter", json_integer((json_int_t)o->em.gate_max_iter));
