@@ -230,9 +230,10 @@ static int run_gnuplot(const char *outdir)
     return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128;
 }
 
-/* Quantities summarized per N: the loss and each error summed over the
- * true experts. */
-#define MAXQ (1 + GMOE_RATE_NERR)
+/* Quantities summarized per N: the mean loss, each error summed over the
+ * true experts, and the median loss (robust to the heavy tail of
+ * over-fitted losses). */
+#define MAXQ (2 + GMOE_RATE_NERR)
 
 int rate_write_reports(const char *outdir, size_t kstar, int has_tau, const char *kind,
                        const char *title, size_t replicates)
@@ -303,6 +304,7 @@ int rate_write_reports(const char *outdir, size_t kstar, int has_tau, const char
         gmoe_rate_summary(vals, m, &mean, &sd, &med, NULL);
         gridn[ngrid] = nv;
         means[ngrid * MAXQ] = mean;
+        means[ngrid * MAXQ + nq] = med;
         cli_buf_printf(&sb, "%.17g,%zu,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g", nv, m, mean, sd, med, conv / (double)m,
                        iters / (double)m, secs / (double)m);
         for (size_t e = 0; e + 1 < nq; e++) {
@@ -322,14 +324,17 @@ int rate_write_reports(const char *outdir, size_t kstar, int has_tau, const char
 
     /* slope.txt: the loss first, then each summed error. */
     cli_buf_printf(&lb, "# least-squares slope of log(mean over replicates) against log N, 95%% CI\n"
-                        "# (Student t, points - 2 df); errors summed over the true experts\n");
+                        "# (Student t, points - 2 df); errors summed over the true experts;\n"
+                        "# median_: the same for the median loss over replicates\n");
     cli_buf_printf(&lb, "%-12s %10s %10s %10s %10s %7s\n", "quantity", "slope", "ci_lo", "ci_hi", "intercept", "points");
     gmoe_rate_slope main_fit = {0};
     int have_main = 0;
-    for (size_t q = 0; q < nq; q++) {
+    for (size_t q = 0; q <= nq; q++) {
         char name[32];
         if (q == 0)
             snprintf(name, sizeof name, "loss_%s", kind);
+        else if (q == nq)
+            snprintf(name, sizeof name, "median_%s", kind);
         else
             snprintf(name, sizeof name, "err_%s", gmoe_rate_err_name(q - 1));
         for (size_t g = 0; g < ngrid; g++)
