@@ -14,8 +14,8 @@ set ylabel 'D1 loss'
 set title "softmax, k = 2 fitted, k* = 2 true, grid design, near-truth start" noenhanced
 set key bottom left box opaque
 set grid
-slope = -0.50464761329737695; intercept = 1.9653413817372507
+slope = -0.50465043433100198; intercept = 1.9653567712999744
 f(x) = exp(intercept) * x**slope
 plot 'results.csv' skip 1 using 1:4 with points pt 7 ps 0.25 lc rgb '#b0b0b0' title 'replicates', \
      'summary.csv' skip 1 using 1:3 with points pt 7 ps 0.8 lc rgb '#1f4e9c' title 'mean over 40 replicates', \
-     f(x) with lines lw 2 lc rgb '#c0392b' title sprintf('least squares: slope %.3f, 95%% CI [%.3f, %.3f]', slope, -0.51881296099436158, -0.49048226560039226)
+     f(x) with lines lw 2 lc rgb '#c0392b' title sprintf('least squares: slope %.3f, 95%% CI [%.3f, %.3f]', slope, -0.51881591110754155, -0.49048495755446236)
