@@ -17,7 +17,9 @@ const char *gmoe_io_display_name(const char *path);
 /* Writes len bytes of text to path atomically: a new file next to it
  * (".<name>.<pid>.<n>.tmp", created with mode 0666 less the umask) is
  * written, fsync'd and renamed over path, so readers see the old file or
- * the whole new one, never half a file.  "-" writes to stdout.  GMOE_EIO
+ * the whole new one, never half a file.  "-" writes to stdout; an
+ * existing path that is not a regular file (/dev/null, a fifo) is written
+ * in place, never replaced.  GMOE_EIO
  * naming the path and the step that failed; nothing is left behind. */
 int gmoe_io_write_atomic(const char *path, const char *text, size_t len, gmoe_err *err);
 

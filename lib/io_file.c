@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -123,6 +124,25 @@ static void sync_dir(const char *path)
     free(dir);
 }
 
+/* An existing target that is not a regular file (a device such as
+ * /dev/null or /dev/stdout, a fifo) is written in place: renaming a
+ * temporary file over it would replace the device node itself (as root)
+ * or fail for want of a writable /dev.  Atomicity means nothing there. */
+static int write_in_place(const char *path, const char *text, size_t len, gmoe_err *err)
+{
+    int fd = open(path, O_WRONLY);
+    if (fd < 0)
+        return gmoe_error(err, GMOE_EIO, "%s: cannot open for writing: %s", path, strerror(errno));
+    if (write_all(fd, text, len) != 0) {
+        int e = errno;
+        close(fd);
+        return gmoe_error(err, GMOE_EIO, "%s: write error: %s", path, strerror(e));
+    }
+    if (close(fd) != 0)
+        return gmoe_error(err, GMOE_EIO, "%s: write error: %s", path, strerror(errno));
+    return GMOE_OK;
+}
+
 /* The whole text to path, or GMOE_EIO naming the step that failed; the
  * temporary file is removed on failure. */
 int gmoe_io_write_atomic(const char *path, const char *text, size_t len, gmoe_err *err)
@@ -132,6 +152,9 @@ int gmoe_io_write_atomic(const char *path, const char *text, size_t len, gmoe_er
             return gmoe_error(err, GMOE_EIO, "<stdout>: write error: %s", strerror(errno));
         return GMOE_OK;
     }
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return write_in_place(path, text, len, err);
     int status = GMOE_OK;
     char *tmp = NULL;
     int fd = open_temp(path, &tmp);

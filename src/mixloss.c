@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cli.h"
 #include "gmoe.h"
+#include "loss_options.h"
 
 enum { OPT_TRUTH = CLI_OPT_PROGRAM, OPT_FIT, OPT_LOSS, OPT_RBAR, OPT_NO_TRANSLATE, OPT_JSON, OPT_HELP, OPT_VERSION };
 
@@ -30,47 +30,6 @@ static void help(void)
            "  --help, --version\n\n",
            GMOE_RBAR_MAX - 1);
     cli_exit_help(stdout);
-}
-
-static int loss_from_name(const char *s)
-{
-    if (strcasecmp(s, "auto") == 0)
-        return GMOE_LOSS_AUTO;
-    if (strcasecmp(s, "d1") == 0)
-        return GMOE_LOSS_D1;
-    if (strcasecmp(s, "d2") == 0)
-        return GMOE_LOSS_D2;
-    return -1;
-}
-
-/* "C=R,C=R": rbar[C] = R with 2 <= C < GMOE_RBAR_MAX and R > 0. */
-static int parse_rbar(const char *text, gmoe_loss_options *lo)
-{
-    char **items;
-    size_t n;
-    int st = cli_parse_list("--rbar", text, &items, &n);
-    if (st)
-        return st;
-    for (size_t i = 0; i < n && !st; i++) {
-        char *eq = strchr(items[i], '=');
-        size_t c;
-        double r;
-        if (!eq) {
-            st = cli_usage_error("--rbar: \"%s\" is not C=R", items[i]);
-            break;
-        }
-        *eq = '\0';
-        if ((st = cli_parse_size("--rbar", items[i], 2, GMOE_RBAR_MAX - 1, &c)) ||
-            (st = cli_parse_double("--rbar", eq + 1, &r)))
-            break;
-        if (!(r > 0)) {
-            st = cli_usage_error("--rbar: rbar(%zu) = %g must be > 0", c, r);
-            break;
-        }
-        lo->rbar[c] = r;
-    }
-    cli_free_list(items, n);
-    return st;
 }
 
 static const char *kind_name(gmoe_loss_kind k)
@@ -166,15 +125,12 @@ int main(int argc, char **argv)
         case OPT_TRUTH: truth_path = optarg; break;
         case OPT_FIT: fit_path = optarg; break;
         case 'o': out_path = optarg; break;
-        case OPT_LOSS: {
-            int k;
-            if ((st = cli_parse_choice("--loss", optarg, loss_from_name, "auto, D1, D2", &k)))
+        case OPT_LOSS:
+            if ((st = loss_parse_kind(optarg, &lo)))
                 return st;
-            lo.kind = (gmoe_loss_kind)k;
             break;
-        }
         case OPT_RBAR:
-            if ((st = parse_rbar(optarg, &lo)))
+            if ((st = loss_parse_rbar(optarg, &lo)))
                 return st;
             break;
         case OPT_NO_TRANSLATE: lo.translate = 0; break;

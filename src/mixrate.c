@@ -10,13 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "gmoe.h"
+#include "loss_options.h"
 #include "rate_files.h"
 
 enum {
@@ -75,32 +75,6 @@ static void help(void)
     cli_exit_help(stdout);
 }
 
-static int loss_from_name(const char *s)
-{
-    if (strcasecmp(s, "auto") == 0)
-        return GMOE_LOSS_AUTO;
-    if (strcasecmp(s, "d1") == 0)
-        return GMOE_LOSS_D1;
-    if (strcasecmp(s, "d2") == 0)
-        return GMOE_LOSS_D2;
-    return -1;
-}
-
-static int design_from_name(const char *s)
-{
-    if (strcmp(s, "grid") == 0)
-        return GMOE_DESIGN_GRID;
-    if (strcmp(s, "uniform") == 0)
-        return GMOE_DESIGN_UNIFORM;
-    if (strcmp(s, "normal") == 0)
-        return GMOE_DESIGN_NORMAL;
-    return -1;
-}
-static const char *design_name(gmoe_design d)
-{
-    return d == GMOE_DESIGN_GRID ? "grid" : d == GMOE_DESIGN_UNIFORM ? "uniform" : "normal";
-}
-
 static int init_from_name(const char *s)
 {
     if (strcmp(s, "near-truth") == 0)
@@ -113,36 +87,6 @@ static int init_from_name(const char *s)
 static int spacing_from_name(const char *s)
 {
     return strcmp(s, "lin") == 0 ? 0 : strcmp(s, "log") == 0 ? 1 : -1;
-}
-
-/* "C=R,C=R" into lo->rbar. */
-static int parse_rbar(const char *text, gmoe_loss_options *lo)
-{
-    char **items;
-    size_t n;
-    int st = cli_parse_list("--rbar", text, &items, &n);
-    if (st)
-        return st;
-    for (size_t i = 0; i < n && !st; i++) {
-        char *eq = strchr(items[i], '=');
-        size_t c;
-        double r;
-        if (!eq) {
-            st = cli_usage_error("--rbar: \"%s\" is not C=R", items[i]);
-            break;
-        }
-        *eq = '\0';
-        if ((st = cli_parse_size("--rbar", items[i], 2, GMOE_RBAR_MAX - 1, &c)) ||
-            (st = cli_parse_double("--rbar", eq + 1, &r)))
-            break;
-        if (!(r > 0)) {
-            st = cli_usage_error("--rbar: rbar(%zu) = %g must be > 0", c, r);
-            break;
-        }
-        lo->rbar[c] = r;
-    }
-    cli_free_list(items, n);
-    return st;
 }
 
 /* "LO:HI:COUNT". */
@@ -252,7 +196,7 @@ static json_t *make_settings(const gmoe_model *truth, const gmoe_model *shape, c
     }
     if (shape->family == GMOE_TEMPERATURE || shape->family == GMOE_ACTIVATION) {
         json_object_set_new(fam, "tau", json_real(shape->tau));
-        json_object_set_new(fam, "tau_mode", json_string(o->em.tau_mode == GMOE_TAU_ESTIMATE ? "estimate" : "fixed"));
+        json_object_set_new(fam, "tau_mode", json_string(gmoe_tau_mode_name(o->em.tau_mode)));
     }
     if (shape->family == GMOE_ACTIVATION) {
         json_object_set_new(fam, "activation", json_string(gmoe_activation_name(shape->act)));
@@ -265,23 +209,21 @@ static json_t *make_settings(const gmoe_model *truth, const gmoe_model *shape, c
     json_object_set_new(s, "grid", g);
     json_object_set_new(s, "replicates", json_integer((json_int_t)replicates));
     json_object_set_new(s, "seed", json_integer((json_int_t)o->em.seed));
-    json_object_set_new(s, "design", json_string(design_name(o->design)));
+    json_object_set_new(s, "design", json_string(gmoe_design_name(o->design)));
     json_object_set_new(s, "init", json_string(o->init == GMOE_RATE_INIT_RANDOM ? "random" : "near-truth"));
     json_t *em = json_object();
-    const char *rules[] = {"per-obs", "relative", "absolute"};
     json_object_set_new(em, "restarts", json_integer((json_int_t)o->em.restarts));
     json_object_set_new(em, "tol", json_real(o->em.tol));
-    json_object_set_new(em, "tol_rule", json_string(rules[o->em.tol_rule]));
+    json_object_set_new(em, "tol_rule", json_string(gmoe_tol_rule_name(o->em.tol_rule)));
     json_object_set_new(em, "max_iter", json_integer((json_int_t)o->em.max_iter));
-    json_object_set_new(em, "accel", json_string(o->em.accel == GMOE_ACCEL_NONE ? "none" : "squarem"));
+    json_object_set_new(em, "accel", json_string(gmoe_accel_name(o->em.accel)));
     json_object_set_new(em, "accel_warmup", json_integer((json_int_t)o->em.accel_warmup));
     json_object_set_new(em, "var_floor", json_real(o->em.var_floor));
     json_object_set_new(em, "min_weight", json_real(o->em.min_weight));
     json_object_set_new(em, "gate_max_iter", json_integer((json_int_t)o->em.gate_max_iter));
     json_object_set_new(s, "em", em);
     json_t *loss = json_object();
-    const char *kinds[] = {"auto", "D1", "D2"};
-    json_object_set_new(loss, "kind", json_string(kinds[o->loss.kind]));
+    json_object_set_new(loss, "kind", json_string(gmoe_loss_kind_name(o->loss.kind)));
     json_object_set_new(loss, "translate", json_boolean(o->loss.translate));
     json_t *rb = json_object();
     for (size_t c = 2; c < GMOE_RBAR_MAX; c++)
@@ -356,18 +298,15 @@ int main(int argc, char **argv)
             break;
         case OPT_REPLICATES: st = cli_parse_size("--replicates", optarg, 1, 1000000, &replicates); break;
         case OPT_DESIGN:
-            st = cli_parse_choice("--design", optarg, design_from_name, "grid, uniform, normal", &v);
+            st = cli_parse_choice("--design", optarg, gmoe_design_from_name, "grid, uniform, normal", &v);
             ro.design = (gmoe_design)v;
             break;
         case OPT_INIT:
             st = cli_parse_choice("--init", optarg, init_from_name, "near-truth, random", &v);
             ro.init = (gmoe_rate_init)v;
             break;
-        case OPT_LOSS:
-            st = cli_parse_choice("--loss", optarg, loss_from_name, "auto, D1, D2", &v);
-            ro.loss.kind = (gmoe_loss_kind)v;
-            break;
-        case OPT_RBAR: st = parse_rbar(optarg, &ro.loss); break;
+        case OPT_LOSS: st = loss_parse_kind(optarg, &ro.loss); break;
+        case OPT_RBAR: st = loss_parse_rbar(optarg, &ro.loss); break;
         case OPT_NO_TRANSLATE: ro.loss.translate = 0; break;
         case OPT_HELP: help(); return CLI_EXIT_OK;
         case OPT_VERSION: return cli_version();
@@ -532,7 +471,7 @@ int main(int argc, char **argv)
 
     char title[256];
     snprintf(title, sizeof title, "%s, k = %zu fitted, k* = %zu true, %s design, %s start%s", gmoe_family_name(truth->family),
-             k, truth->k, design_name(ro.design), ro.init == GMOE_RATE_INIT_RANDOM ? "random" : "near-truth",
+             k, truth->k, gmoe_design_name(ro.design), ro.init == GMOE_RATE_INIT_RANDOM ? "random" : "near-truth",
              ro.loss.translate ? "" : ", untranslated loss");
     st = rate_write_reports(outdir, truth->k, has_tau, kind, title, replicates);
 done:

@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gmoe.h"
+#include "io.h"
 
 #ifndef TEST_DATADIR
 #define TEST_DATADIR "data"
@@ -466,6 +468,50 @@ START_TEST(model_write_stdout)
 }
 END_TEST
 
+/* A target that exists and is not a regular file is written in place, not
+ * replaced by a renamed temporary file (as root, "-o /dev/null" once
+ * replaced /dev/null).  A fifo shows both: the text arrives through it and
+ * it is still a fifo afterwards.  A directory is refused, nothing left. */
+START_TEST(write_atomic_special_files)
+{
+    gmoe_err e;
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "check_io-%ld.fifo", (long)getpid());
+    unlink(fifo);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    /* our own non-blocking reader lets the writer open the fifo; the text
+     * is far smaller than a pipe buffer, so the write cannot block */
+    int rd = open(fifo, O_RDONLY | O_NONBLOCK);
+    ck_assert_int_ge(rd, 0);
+    const char text[] = "x,y\n1,2\n";
+    int s = gmoe_io_write_atomic(fifo, text, strlen(text), &e);
+    ck_assert_msg(s == GMOE_OK, "%s", e.msg);
+    char got[64] = "";
+    ssize_t n = read(rd, got, sizeof got - 1);
+    close(rd);
+    ck_assert_int_eq(n, (ssize_t)strlen(text));
+    ck_assert_str_eq(got, text);
+    struct stat st;
+    ck_assert_int_eq(stat(fifo, &st), 0);
+    ck_assert_msg(S_ISFIFO(st.st_mode), "the fifo was replaced");
+    unlink(fifo);
+
+    char dir[64];
+    snprintf(dir, sizeof dir, "check_io-%ld.dir", (long)getpid());
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    s = gmoe_io_write_atomic(dir, text, strlen(text), &e);
+    ck_assert_err(s, e, GMOE_EIO, dir);
+    ck_assert_int_eq(stat(dir, &st), 0);
+    ck_assert(S_ISDIR(st.st_mode));
+    ck_assert_int_eq(rmdir(dir), 0);
+    DIR *d = opendir(".");
+    struct dirent *ent;
+    while ((ent = readdir(d)))
+        ck_assert_msg(!strstr(ent->d_name, ".tmp"), "left behind: %s", ent->d_name);
+    closedir(d);
+}
+END_TEST
+
 START_TEST(model_write_refuses)
 {
     gmoe_err e;
@@ -638,6 +684,7 @@ static Suite *io_suite(void)
     tcase_add_test(tc, model_round_trip_file);
     tcase_add_test(tc, model_write_stdout);
     tcase_add_test(tc, model_write_refuses);
+    tcase_add_test(tc, write_atomic_special_files);
     tcase_add_test(tc, model_round_trip_families);
     tcase_add_loop_test(tc, model_json_errors, 0, sizeof json_errors / sizeof *json_errors);
     tcase_add_test(tc, model_json_accepts);

@@ -1,0 +1,422 @@
+/* mixfit -- fit a Gaussian mixture of experts to a CSV file by EM and
+ * write the model as JSON.  With -k LO:HI it fits every k and keeps the
+ * best by BIC (or --criterion).  See mixfit(1). */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum { CRIT_BIC, CRIT_AIC, CRIT_ICL };
+static const char *const crit_names[] = {"BIC", "AIC", "ICL"};
+
+static int criterion_from_name(const char *s)
+{
+    static const char *const names[] = {"bic", "aic", "icl"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+enum { OPT_INIT = CLI_OPT_PROGRAM, OPT_CRITERION, OPT_QUIET, OPT_HELP, OPT_VERSION };
+
+typedef struct {
+    const char *data_path, *out, *yname, *init_path;
+    char **xnames;
+    size_t nx;
+    size_t klo, khi;
+    int k_set, criterion, quiet;
+    cli_family fam;
+    cli_em em;
+} options;
+
+static void help(void)
+{
+    printf("Usage: mixfit -k K [options] data.csv\n"
+           "Fit a Gaussian mixture of experts p(y|x) = sum_i g_i(x) N(y; a_i'x + b_i, sigma2_i)\n"
+           "by maximum likelihood (EM) and write the model as JSON.\n"
+           "\n"
+           "  -k K | LO:HI            number of experts, or fit each k in LO..HI and keep the\n"
+           "                          best by --criterion (table on stderr); required unless\n"
+           "                          --init gives it\n"
+           "  -y NAME                 response column (default: the last column)\n"
+           "  -x NAME,NAME,...        covariate columns (default: every other column)\n"
+           "  -o FILE                 write the model to FILE (default: stdout)\n"
+           "      --init MODEL        start the first run from MODEL (a JSON model file);\n"
+           "                          its columns are the default -x and -y; with\n"
+           "                          --max-iter 0 the model is scored on the data, not fitted\n"
+           "      --criterion C       bic (default), aic or icl: how -k LO:HI chooses\n"
+           "  -q, --quiet             no summary or table on stderr (warnings still shown)\n"
+           "  -h, --help              this help\n"
+           "      --version           the version\n"
+           "\n");
+    cli_em_help(stdout);
+    printf("\n");
+    cli_family_help(stdout);
+    printf("\nThe summary goes to stderr; non-convergence is a warning, not an error.\n");
+    cli_exit_help(stdout);
+}
+
+/* Returns CLI_EXIT_OK, an exit code, or -1 when --help/--version was served. */
+static int parse_args(int argc, char **argv, options *o)
+{
+    static const struct option longopts[] = {
+        {"init", required_argument, NULL, OPT_INIT},
+        {"criterion", required_argument, NULL, OPT_CRITERION},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        CLI_FAMILY_LONG_OPTIONS,
+        CLI_EM_LONG_OPTIONS,
+        {NULL, 0, NULL, 0}};
+    int c, st = CLI_EXIT_OK;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":k:y:x:o:qh", longopts, NULL)) != -1) {
+        if (cli_family_option(c, optarg, &o->fam, &st) || cli_em_option(c, optarg, &o->em, &st)) {
+            if (st)
+                return st;
+            continue;
+        }
+        switch (c) {
+        case 'k':
+            if ((st = cli_parse_k("-k", optarg, &o->klo, &o->khi)))
+                return st;
+            o->k_set = 1;
+            break;
+        case 'y':
+            o->yname = optarg;
+            break;
+        case 'x':
+            cli_free_list(o->xnames, o->nx);
+            o->xnames = NULL;
+            if ((st = cli_parse_list("-x", optarg, &o->xnames, &o->nx)))
+                return st;
+            break;
+        case 'o':
+            o->out = optarg;
+            break;
+        case OPT_INIT:
+            o->init_path = optarg;
+            break;
+        case OPT_CRITERION:
+            if ((st = cli_parse_choice("--criterion", optarg, criterion_from_name, "bic, aic, icl", &o->criterion)))
+                return st;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case 'h':
+            help();
+            return -1;
+        case OPT_VERSION:
+            cli_version();
+            return -1;
+        default:
+            return cli_getopt_error(c, argv);
+        }
+    }
+    if (optind == argc)
+        return cli_usage_error("no data file given (usage: mixfit -k K [options] data.csv)");
+    if (argc - optind > 1)
+        return cli_usage_error("one data file expected, got %d (\"%s\", \"%s\", ...)", argc - optind,
+                               argv[optind], argv[optind + 1]);
+    o->data_path = argv[optind];
+    if (!o->k_set && !o->init_path)
+        return cli_usage_error("-k is required (the number of experts, or a range such as -k 1:6)");
+    if (o->em.em.max_iter == 0 && !o->init_path)
+        return cli_usage_error("--max-iter 0 needs --init MODEL (the model to score)");
+    if (o->out && strcmp(o->out, "-") == 0)
+        o->out = NULL;
+    gmoe_em_options check = o->em.em;
+    check.max_iter = check.max_iter ? check.max_iter : 1;
+    const char *msg = gmoe_em_options_check(&check);
+    return msg ? cli_usage_error("%s", msg) : CLI_EXIT_OK;
+}
+
+/* Makes the starting model and the fit agree: family, k and d. */
+static int reconcile_init(options *o, const gmoe_model *init, const gmoe_data *data)
+{
+    const char *fam = gmoe_family_name(init->family);
+    if (o->fam.set_family && o->fam.family != init->family)
+        return cli_usage_error("--gating %s does not match the --init model %s (family %s)",
+                               gmoe_family_name(o->fam.family), o->init_path, fam);
+    o->fam.family = init->family;
+    if (!o->k_set)
+        o->klo = o->khi = init->k;
+    else if (o->klo != init->k || o->khi != init->k) {
+        char ks[64];
+        snprintf(ks, sizeof ks, o->klo == o->khi ? "%zu" : "%zu:%zu", o->klo, o->khi);
+        return cli_usage_error("-k %s does not match the --init model %s, which has k = %zu", ks, o->init_path,
+                               init->k);
+    }
+    if (init->d != data->d) {
+        cli_error("--init %s: the model has %zu covariate%s, the data selection from %s has %zu",
+                  o->init_path, init->d, init->d == 1 ? "" : "s", o->data_path, data->d);
+        return CLI_EXIT_INPUT;
+    }
+    if (!o->em.set_restarts)
+        o->em.em.restarts = 1;
+    return CLI_EXIT_OK;
+}
+
+/* --max-iter 0: the starting model scored on the data, as if fitted with
+ * no iteration. */
+static int score_init(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
+                      const gmoe_em_options *em, gmoe_err *err)
+{
+    gmoe_model *tmp = gmoe_model_clone(init);
+    if (!tmp)
+        return GMOE_ENOMEM;
+    /* parameters from the file, family options as given on the command line */
+    tmp->top_k = m->top_k;
+    tmp->select = m->select;
+    tmp->tau = m->tau;
+    tmp->act = m->act;
+    tmp->bias = m->bias;
+    int st = gmoe_model_copy(m, tmp);
+    gmoe_model_free(tmp);
+    if (st == GMOE_OK)
+        st = gmoe_loglik(m, data, em->nthreads, &m->fit.loglik, err);
+    if (st != GMOE_OK)
+        return st;
+    m->fit.iterations = 0;
+    m->fit.converged = 0;
+    m->fit.stop = GMOE_STOP_MAXITER;
+    m->fit.n = data->n;
+    m->fit.seed = em->seed;
+    m->fit.restarts = 0;
+    m->fit.best_restart = 0;
+    st = gmoe_information_criteria(m, data, &m->fit, err);
+    m->has_fit = st == GMOE_OK;
+    return st;
+}
+
+/* Fits one k; prints the error and returns its exit code on failure. */
+static int fit_one(const options *o, const gmoe_data *data, const gmoe_model *init, size_t k, gmoe_model **out)
+{
+    gmoe_err err;
+    gmoe_err_clear(&err);
+    *out = NULL;
+    gmoe_model *m = gmoe_model_alloc(o->fam.family, k, data->d);
+    if (!m) {
+        cli_error("out of memory");
+        return CLI_EXIT_ESTIMATION;
+    }
+    if (init) {
+        m->top_k = init->top_k;
+        m->select = init->select;
+        m->tau = init->tau;
+        m->act = init->act;
+        m->bias = init->bias;
+    }
+    int st = cli_family_apply(&o->fam, &o->em, m);
+    if (st) {
+        gmoe_model_free(m);
+        return st;
+    }
+    int gs = gmoe_model_set_names(m, (const char *const *)data->xnames, data->yname);
+    if (gs == GMOE_OK)
+        gs = o->em.em.max_iter == 0 ? score_init(data, m, init, &o->em.em, &err)
+                                    : gmoe_fit(data, m, init, &o->em.em, &err);
+    if (gs != GMOE_OK) {
+        gmoe_model_free(m);
+        char ctx[64];
+        snprintf(ctx, sizeof ctx, "k = %zu", k);
+        if (gs == GMOE_EDATA)
+            return cli_fail(gs, &err, CLI_STAGE_COMPUTE, o->data_path);
+        if (gs == GMOE_ENOTSUP)
+            return cli_fail(gs, &err, CLI_STAGE_COMPUTE, "--gating");
+        return cli_fail(gs, &err, CLI_STAGE_COMPUTE, ctx);
+    }
+    *out = m;
+    return CLI_EXIT_OK;
+}
+
+static double criterion_value(const gmoe_model *m, int crit)
+{
+    return crit == CRIT_AIC ? m->fit.aic : crit == CRIT_ICL ? m->fit.icl : m->fit.bic;
+}
+
+static void print_table(const options *o, gmoe_model *const *fits, size_t best)
+{
+    fprintf(stderr, "%s: choosing k by %s (lower is better)\n", cli_progname(), crit_names[o->criterion]);
+    fprintf(stderr, "      k %16s %5s %16s %16s %16s %6s  %s\n", "loglik", "npar", "AIC", "BIC", "ICL", "iter",
+            "converged");
+    for (size_t k = o->klo; k <= o->khi; k++) {
+        const gmoe_model *m = fits[k - o->klo];
+        if (!m) {
+            fprintf(stderr, "   %3zu  (failed)\n", k);
+            continue;
+        }
+        const gmoe_fit_info *f = &m->fit;
+        fprintf(stderr, "%s %3zu %16.4f %5zu %16.4f %16.4f %16.4f %6zu  %s\n", k == best ? "  *" : "   ", k,
+                f->loglik, f->npar, f->aic, f->bic, f->icl, f->iterations, f->converged ? "yes" : "no");
+    }
+}
+
+/* One row of the parameter table: label, then one value per expert. */
+static void param_row(int width, const char *label, const char *name, const double *v, size_t stride, size_t k)
+{
+    char lab[256];
+    snprintf(lab, sizeof lab, "%s%s%s", label, name ? " " : "", name ? name : "");
+    fprintf(stderr, "  %-*s", width, lab);
+    for (size_t i = 0; i < k; i++)
+        fprintf(stderr, " %13.6g", v[i * stride]);
+    fputc('\n', stderr);
+}
+
+static void print_summary(const options *o, const gmoe_model *m, const gmoe_data *data)
+{
+    size_t k = m->k, d = m->d;
+    const gmoe_fit_info *f = &m->fit;
+    fprintf(stderr, "%s: %s: %s on ", cli_progname(), o->data_path, data->yname ? data->yname : "y");
+    for (size_t j = 0; j < d; j++)
+        fprintf(stderr, "%s%s", j ? ", " : "", data->xnames[j]);
+    fprintf(stderr, ", n = %zu rows\n", data->n);
+    fprintf(stderr, "  family %s, k = %zu expert%s, %zu free parameters", gmoe_family_name(m->family), k,
+            k == 1 ? "" : "s", f->npar);
+    if (m->family == GMOE_TOPK)
+        fprintf(stderr, ", top-k %zu, select %s", m->top_k, gmoe_select_name(m->select));
+    if (m->family == GMOE_TEMPERATURE || m->family == GMOE_ACTIVATION)
+        fprintf(stderr, ", tau %.6g (%s)", m->tau, m->tau_estimated ? "estimated" : "fixed");
+    if (m->family == GMOE_ACTIVATION)
+        fprintf(stderr, ", activation %s, bias %s", gmoe_activation_name(m->act), gmoe_bias_name(m->bias));
+    fputc('\n', stderr);
+    int width = (int)strlen("intercept");
+    for (size_t j = 0; j < d; j++) {
+        int w = (int)strlen(data->xnames[j]) + (int)strlen("gate slope ");
+        width = w > width ? w : width;
+    }
+    fprintf(stderr, "  %-*s", width, "");
+    for (size_t i = 0; i < k; i++)
+    {
+        char h[32];
+        snprintf(h, sizeof h, "expert %zu", i + 1);
+        fprintf(stderr, " %13s", h);
+    }
+    fputc('\n', stderr);
+    param_row(width, "gate bias", NULL, m->beta0, 1, k);
+    for (size_t j = 0; j < d; j++)
+        param_row(width, "gate slope", data->xnames[j], m->beta1 + j, d, k);
+    param_row(width, "intercept", NULL, m->b, 1, k);
+    for (size_t j = 0; j < d; j++)
+        param_row(width, "slope", data->xnames[j], m->a + j, d, k);
+    param_row(width, "sigma2", NULL, m->sigma2, 1, k);
+    fprintf(stderr, "  (gate of expert %zu pinned to zero)\n", k);
+    fprintf(stderr, "  loglik %.10g   AIC %.10g   BIC %.10g   ICL %.10g\n", f->loglik, f->aic, f->bic, f->icl);
+    if (o->em.em.max_iter == 0)
+        fprintf(stderr, "  scored the --init model (--max-iter 0), no EM iteration\n");
+    else
+        fprintf(stderr, "  EM: %zu iterations, %s (stop: %s); best of %zu start%s (start %zu), seed %llu\n",
+                f->iterations, f->converged ? "converged" : "NOT converged", gmoe_stop_name(f->stop), f->restarts,
+                f->restarts == 1 ? "" : "s", f->best_restart + 1, (unsigned long long)f->seed);
+}
+
+static void warn_convergence(const options *o, const gmoe_model *m)
+{
+    if (o->em.em.max_iter == 0 || m->fit.converged)
+        return;
+    cli_warn("k = %zu: EM did not converge (stop: %s after %zu iterations); the model is written anyway",
+             m->k, gmoe_stop_name(m->fit.stop), m->fit.iterations);
+}
+
+static int run(options *o)
+{
+    int st;
+    gmoe_model *init = NULL;
+    gmoe_data *data = NULL;
+    gmoe_model **fits = NULL;
+    cli_buf out = {0};
+    char *json = NULL;
+    if (o->init_path && (st = cli_read_model("--init", o->init_path, &init)))
+        goto done;
+    /* the starting model's columns are the default selection */
+    const char *yname = o->yname ? o->yname : init ? init->yname : NULL;
+    const char *const *xnames = (const char *const *)o->xnames;
+    size_t nx = o->nx;
+    if (!xnames && init && init->xnames) {
+        xnames = (const char *const *)init->xnames;
+        nx = init->d;
+    }
+    if ((st = cli_read_data(o->data_path, yname, xnames, nx, 0, &data)))
+        goto done;
+    if (init && (st = reconcile_init(o, init, data)))
+        goto done;
+    if (o->em.em.max_iter > 0) {
+        gmoe_err err;
+        gmoe_err_clear(&err);
+        int gs = gmoe_data_check_fit(data, o->khi, &err);
+        if (gs) {
+            st = cli_fail(gs, &err, CLI_STAGE_COMPUTE, o->data_path);
+            goto done;
+        }
+    }
+    size_t nk = o->khi - o->klo + 1, best = 0, nfit = 0;
+    if (!(fits = calloc(nk, sizeof *fits))) {
+        cli_error("out of memory");
+        st = CLI_EXIT_ESTIMATION;
+        goto done;
+    }
+    for (size_t k = o->klo; k <= o->khi; k++) {
+        st = fit_one(o, data, init, k, &fits[k - o->klo]);
+        /* in a range a numerical failure of one k is reported and skipped */
+        if (st && !(nk > 1 && st == CLI_EXIT_ESTIMATION))
+            goto done;
+        if (!fits[k - o->klo])
+            continue;
+        nfit++;
+        if (!best || criterion_value(fits[k - o->klo], o->criterion) < criterion_value(fits[best - o->klo], o->criterion))
+            best = k;
+    }
+    if (nfit == 0) {
+        st = CLI_EXIT_ESTIMATION;
+        goto done;
+    }
+    st = CLI_EXIT_OK;
+    gmoe_model *m = fits[best - o->klo];
+    if (!o->quiet && nk > 1)
+        print_table(o, fits, best);
+    if (!o->quiet)
+        print_summary(o, m, data);
+    for (size_t i = 0; i < nk; i++)
+        if (fits[i])
+            warn_convergence(o, fits[i]);
+    gmoe_err err;
+    gmoe_err_clear(&err);
+    if (!(json = gmoe_model_to_json(m, &err))) {
+        st = cli_fail(err.code, &err, CLI_STAGE_COMPUTE, "the fitted model");
+        if (st == CLI_EXIT_USAGE)
+            st = CLI_EXIT_ESTIMATION; /* a fit with non-finite parameters */
+        goto done;
+    }
+    cli_buf_printf(&out, "%s%s", json, json[0] && json[strlen(json) - 1] == '\n' ? "" : "\n");
+    st = cli_write_output(o->out, &out);
+done:
+    if (fits)
+        for (size_t i = 0; i < o->khi - o->klo + 1; i++)
+            gmoe_model_free(fits[i]);
+    free(fits);
+    free(json);
+    cli_buf_free(&out);
+    gmoe_data_free(data);
+    gmoe_model_free(init);
+    return st;
+}
+
+int main(int argc, char **argv)
+{
+    cli_init("mixfit");
+    options o;
+    memset(&o, 0, sizeof o);
+    cli_family_default(&o.fam);
+    cli_em_default(&o.em);
+    o.criterion = CRIT_BIC;
+    int st = parse_args(argc, argv, &o);
+    if (st == 0)
+        st = run(&o);
+    cli_free_list(o.xnames, o.nx);
+    return st < 0 ? CLI_EXIT_OK : st;
+}

@@ -1,0 +1,157 @@
+/* mixpredict -- predictions of a model on the rows of a CSV file: the
+ * predictive mean and variance, the most probable expert, the gate
+ * probabilities and, when the response is present, the responsibilities
+ * and the log-density.  See mixpredict(1). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum { OPT_VERSION = CLI_OPT_PROGRAM };
+
+typedef struct {
+    const char *model_path, *data_path, *out;
+} options;
+
+static void help(void)
+{
+    printf("Usage: mixpredict --model MODEL [-o FILE] data.csv\n"
+           "Predict with a Gaussian mixture of experts on every row of a CSV file.\n"
+           "The covariates are the columns named in the model (x1..xd when it has no\n"
+           "names); other columns are ignored.  Output, one CSV row per input row:\n"
+           "  mean, var           predictive mean and variance of y given x\n"
+           "  expert              the expert with the largest gate probability (1-based)\n"
+           "  gate_1..gate_k      gate probabilities g_i(x)\n"
+           "and, when the model's response column is present in the file:\n"
+           "  resp_1..resp_k      posterior expert probabilities given x and y\n"
+           "  logdens             log p(y | x)\n"
+           "\n"
+           "  -m, --model MODEL       the model (JSON model file), required\n"
+           "  -o FILE                 write to FILE (default: stdout)\n"
+           "  -h, --help              this help\n"
+           "      --version           the version\n"
+           "\n");
+    cli_exit_help(stdout);
+}
+
+static int parse_args(int argc, char **argv, options *o)
+{
+    static const struct option longopts[] = {{"model", required_argument, NULL, 'm'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"version", no_argument, NULL, OPT_VERSION},
+                                             {NULL, 0, NULL, 0}};
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":m:o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'm':
+            o->model_path = optarg;
+            break;
+        case 'o':
+            o->out = strcmp(optarg, "-") == 0 ? NULL : optarg;
+            break;
+        case 'h':
+            help();
+            return -1;
+        case OPT_VERSION:
+            cli_version();
+            return -1;
+        default:
+            return cli_getopt_error(c, argv);
+        }
+    }
+    if (!o->model_path)
+        return cli_usage_error("--model is required");
+    if (optind == argc)
+        return cli_usage_error("no data file given (usage: mixpredict --model MODEL data.csv)");
+    if (argc - optind > 1)
+        return cli_usage_error("one data file expected, got %d", argc - optind);
+    o->data_path = argv[optind];
+    return CLI_EXIT_OK;
+}
+
+static void header(cli_buf *b, size_t k, int has_y)
+{
+    cli_buf_printf(b, "mean,var,expert");
+    for (size_t i = 0; i < k; i++)
+        cli_buf_printf(b, ",gate_%zu", i + 1);
+    if (has_y) {
+        for (size_t i = 0; i < k; i++)
+            cli_buf_printf(b, ",resp_%zu", i + 1);
+        cli_buf_printf(b, ",logdens");
+    }
+    cli_buf_printf(b, "\n");
+}
+
+static void rows(cli_buf *b, const gmoe_model *m, const gmoe_data *data, double *gate, double *resp)
+{
+    size_t k = m->k, d = m->d;
+    for (size_t r = 0; r < data->n && !b->failed; r++) {
+        const double *x = data->x + r * d;
+        double mean, var;
+        size_t best = 0;
+        gmoe_predict(m, x, &mean, &var, gate, &best);
+        cli_buf_number(b, mean);
+        cli_buf_printf(b, ",");
+        cli_buf_number(b, var);
+        cli_buf_printf(b, ",%zu", best + 1);
+        for (size_t i = 0; i < k; i++) {
+            cli_buf_printf(b, ",");
+            cli_buf_number(b, gate[i]);
+        }
+        if (data->y) {
+            double ld = gmoe_responsibilities(m, x, data->y[r], resp);
+            for (size_t i = 0; i < k; i++) {
+                cli_buf_printf(b, ",");
+                cli_buf_number(b, resp[i]);
+            }
+            cli_buf_printf(b, ",");
+            cli_buf_number(b, ld);
+        }
+        cli_buf_printf(b, "\n");
+    }
+}
+
+static int run(const options *o)
+{
+    gmoe_model *m = NULL;
+    gmoe_data *data = NULL;
+    char **xnames = NULL;
+    double *gate = NULL, *resp = NULL;
+    cli_buf out = {0};
+    int st = cli_read_model("--model", o->model_path, &m);
+    if (st)
+        return st;
+    if (!(xnames = cli_model_xnames(m)) || !(gate = malloc(m->k * sizeof(double))) ||
+        !(resp = malloc(m->k * sizeof(double)))) {
+        cli_error("out of memory");
+        st = CLI_EXIT_ESTIMATION;
+        goto done;
+    }
+    /* the model's columns; the response is optional */
+    if ((st = cli_read_data(o->data_path, cli_model_yname(m), (const char *const *)xnames, m->d, 1, &data)))
+        goto done;
+    header(&out, m->k, data->y != NULL);
+    rows(&out, m, data, gate, resp);
+    st = cli_write_output(o->out, &out);
+done:
+    cli_buf_free(&out);
+    cli_free_list(xnames, m->d);
+    free(gate);
+    free(resp);
+    gmoe_data_free(data);
+    gmoe_model_free(m);
+    return st;
+}
+
+int main(int argc, char **argv)
+{
+    cli_init("mixpredict");
+    options o = {0};
+    int st = parse_args(argc, argv, &o);
+    if (st == 0)
+        st = run(&o);
+    return st < 0 ? CLI_EXIT_OK : st;
+}
