@@ -371,6 +371,7 @@ int rate_write_reports(const char *outdir, size_t kstar, int has_tau, const char
                    "} }\n"
                    "set datafile separator ','\n"
                    "set logscale xy\n"
+                   "set offsets graph 0.03, graph 0.03, 0, 0\n"
                    "set format x '10^{%%T}'\n"
                    "set xlabel 'sample size N'\n"
                    "set ylabel '%s loss'\n"

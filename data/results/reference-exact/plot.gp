@@ -8,6 +8,7 @@ if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {
 } }
 set datafile separator ','
 set logscale xy
+set offsets graph 0.03, graph 0.03, 0, 0
 set format x '10^{%T}'
 set xlabel 'sample size N'
 set ylabel 'D1 loss'
