@@ -179,6 +179,8 @@ static int score_init(const gmoe_data *data, gmoe_model *m, const gmoe_model *in
     tmp->bias = m->bias;
     int st = gmoe_model_copy(m, tmp);
     gmoe_model_free(tmp);
+    if (st == GMOE_OK) /* the columns are the data's, as in a fit (copy took the file's) */
+        st = gmoe_model_set_names(m, (const char *const *)data->xnames, data->yname);
     if (st == GMOE_OK)
         st = gmoe_loglik(m, data, em->nthreads, &m->fit.loglik, err);
     if (st != GMOE_OK)
