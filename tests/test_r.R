@@ -218,6 +218,8 @@ check_error("model file: missing file", gmoe_read_model(file.path(tmp, "none.jso
 check_error("k = 0", gmoe_fit(sim$x, sim$y, k = 0), "k (number of experts) must be an integer >= 1")
 check_error("k = NA", gmoe_fit(sim$x, sim$y, k = NA), "got NA")
 check_error("k = 1.5", gmoe_fit(sim$x, sim$y, k = 1.5), "k must be a whole number")
+check_error("k = 0:2 (a range with 0)", gmoe_fit(sim$x, sim$y, k = 0:2), "must be an integer >= 1 (got 0)")
+check_error("unknown criterion", gmoe_fit(sim$x, sim$y, k = 1:2, criterion = "dic"), "should be one of")
 check_error("unknown gating", gmoe_fit(sim$x, sim$y, k = 2, gating = "sofmax"),
             "unknown gating family 'sofmax'")
 x_na <- sim$x; x_na[17] <- NA
@@ -287,6 +289,16 @@ if (file.exists(tool("mixfit"))) {
                   rfit$loglik, cli$loglik, dpar),
           abs(rfit$loglik - cli$loglik) <= 1e-12 * abs(cli$loglik) && dpar <= 1e-12 &&
           cli$seed == 11 && cli$restarts == 4 && cli$iterations == rfit$iterations)
+
+    sel_json <- file.path(tmp, "sel.json")
+    st <- system2(tool("mixfit"), c("-q", "-k", "1:3", "-o", sel_json, csv),
+                  stdout = FALSE, stderr = FALSE)
+    rsel <- gmoe_fit(sim$x, sim$y, k = 1:3)
+    csel <- gmoe_read_model(sel_json)
+    check("CLI: k = 1:3 picks k = 2 by BIC, as mixfit -k 1:3, with the same fit",
+          st == 0 && rsel$k == 2 && csel$k == 2 && identical(coef(rsel), coef(csel)) &&
+          identical(rsel$selection$k, 1:3) && which.min(rsel$selection$bic) == 2 &&
+          identical(coef(rsel), coef(gmoe_fit(sim$x, sim$y, k = 2))))
 
     sim_csv <- file.path(tmp, "sim.csv")
     st <- system2(tool("mixsim"), c("--model", cli_json, "-n", "300", "--seed", "9",
