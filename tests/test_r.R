@@ -300,6 +300,22 @@ if (file.exists(tool("mixfit"))) {
           identical(rsel$selection$k, 1:3) && which.min(rsel$selection$bic) == 2 &&
           identical(coef(rsel), coef(gmoe_fit(sim$x, sim$y, k = 2))))
 
+    ## mixloss --json, read with a regular expression (no JSON package
+    ## needed): "name": number.
+    truth_json <- file.path(tmp, "truth.json")
+    gmoe_write_model(truth, truth_json)
+    lj <- system2(tool("mixloss"), c("--fit", cli_json, "--truth", truth_json, "--json"),
+                  stdout = TRUE, stderr = FALSE)
+    json_num <- function(key) {
+        line <- grep(sprintf('"%s":', key), lj, value = TRUE, fixed = TRUE)
+        as.numeric(sub('.*: *([-0-9.eE+]+),?$', "\\1", line))
+    }
+    rl <- gmoe_loss(cli, truth)
+    check(sprintf("CLI: gmoe_loss equals mixloss (%.17g vs %.17g)", rl$loss, json_num("loss")),
+          length(lj) > 0 && abs(rl$loss - json_num("loss")) <= 1e-13 * rl$loss &&
+          abs(rl$untranslated - json_num("loss_untranslated")) <= 1e-13 * rl$untranslated &&
+          abs(rl$t0 - json_num("t0")) <= 1e-13 * abs(rl$t0))
+
     sim_csv <- file.path(tmp, "sim.csv")
     st <- system2(tool("mixsim"), c("--model", cli_json, "-n", "300", "--seed", "9",
                                     "-o", sim_csv), stdout = FALSE, stderr = FALSE)
