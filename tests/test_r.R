@@ -265,6 +265,10 @@ short <- .C(getNativeSymbolInfo("gmoe_r_model_check", .gmoe$dll),
             mpar = double(11), mlen = 11L, status = 0L, msg = "          ")
 check("C side: message truncated to the buffer R passed",
       short$status == 1L && short$msg == "unknown ga")
+lib_ok <- Sys.getenv("GMOE_LIB")
+Sys.setenv(GMOE_LIB = file.path(tmp, "nowhere.so"))
+check_error("GMOE_LIB naming a missing file", gmoe_find_library(), "nowhere.so', which does not exist")
+Sys.setenv(GMOE_LIB = lib_ok)
 ## The session survives all of that.
 again <- gmoe_fit(sim$x, sim$y, k = 2, seed = 1, restarts = 5)
 check("session survives: the same fit again", identical(coef(again), coef(fit)))

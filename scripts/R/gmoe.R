@@ -56,7 +56,13 @@ gmoe_find_library <- function() {
 gmoe_load <- function(path = gmoe_find_library()) {
     if (!is.null(.gmoe$dll) && identical(.gmoe$path, path))
         return(invisible(path))
-    .gmoe$dll <- dyn.load(path, local = TRUE, now = TRUE)
+    dll <- dyn.load(path, local = TRUE, now = TRUE)
+    if (!is.loaded("gmoe_r_fit", PACKAGE = dll[["name"]])) {
+        dyn.unload(path)
+        stop(path, " has no R entry points (gmoe_r_fit): a libgmoe older than this gmoe.R?",
+             call. = FALSE)
+    }
+    .gmoe$dll <- dll
     .gmoe$path <- path
     .gmoe$sym <- new.env(parent = emptyenv())
     invisible(path)
