@@ -375,6 +375,146 @@ int gmoe_voronoi_loss(const gmoe_model *fit, const gmoe_model *truth,
                       gmoe_err *err);
 void gmoe_loss_result_free(gmoe_loss_result *r);
 
+/* ---------------------------------------------------------- option names */
+
+/* Names of the fitting, simulation and loss options, as on the command
+ * line and in the R interface, and back (-1 for an unknown name):
+ * tolerance rules "per-obs" "relative" "absolute"; accelerations "none"
+ * "squarem"; tau modes "fixed" "estimate"; designs "uniform" "normal"
+ * "grid"; loss kinds "auto" "D1" "D2". */
+const char *gmoe_tol_rule_name(gmoe_tol_rule r);
+int gmoe_tol_rule_from_name(const char *name);
+const char *gmoe_accel_name(gmoe_accel a);
+int gmoe_accel_from_name(const char *name);
+const char *gmoe_tau_mode_name(gmoe_tau_mode t);
+int gmoe_tau_mode_from_name(const char *name);
+const char *gmoe_design_name(gmoe_design d);
+int gmoe_design_from_name(const char *name);
+const char *gmoe_loss_kind_name(gmoe_loss_kind k);
+int gmoe_loss_kind_from_name(const char *name);
+
+/* ------------------------------------------ convergence-rate experiments */
+
+/* Sample-size grids.  Each returns a malloc'd, strictly increasing array
+ * of sizes in *out (caller frees) and its length in *count.
+ *
+ * gmoe_rate_grid_list parses "100,200,500" (positive integers, strictly
+ * increasing; errors name the entry).
+ * gmoe_rate_grid_range gives `count` sizes from lo to hi (lo < hi, count
+ * >= 2; count 1 needs lo == hi), evenly spaced (logspace 0) or evenly
+ * spaced in log N (logspace 1), each rounded to the nearest integer;
+ * refused if rounding makes two sizes equal.
+ * gmoe_rate_grid_preset knows
+ *   "reference-exact"  5 sizes evenly spaced in [100, 900] then 195 in
+ *                      [1000, 100000] (MODELS.md section 3; 200 sizes)
+ *   "reference-over"   10 sizes evenly spaced in [10000, 100000]. */
+int gmoe_rate_grid_list(const char *text, size_t **out, size_t *count, gmoe_err *err);
+int gmoe_rate_grid_range(double lo, double hi, size_t count, int logspace,
+                         size_t **out, size_t *count_out, gmoe_err *err);
+int gmoe_rate_grid_preset(const char *name, size_t **out, size_t *count, gmoe_err *err);
+
+/* The seed of cell (N, replicate) of an experiment with master seed
+ * `master`: it depends on N and the replicate only, not on the grid, the
+ * order of the cells or the thread count.  Within a cell the design, the
+ * response, the starting values and the fit use gmoe_seed_derive(cell
+ * seed, 0..3). */
+uint64_t gmoe_rate_seed(uint64_t master, size_t n, size_t replicate);
+
+/* Near-truth starting values (MODELS.md section 3) for a fit of
+ * start->k >= truth->k experts of the same family and d on N rows, drawn
+ * with seed `seed`.  The fitted experts are assigned to the true ones at
+ * random so that every true expert gets at least one, the last fitted
+ * expert going to the last true one; each starts at its true expert's
+ * values plus Gaussian noise of sd 0.005 N^-0.083 on the free gate
+ * entries (beta0, beta1; the pinned entries of the last expert stay
+ * zero), 0.05 N^-0.083 on (b, a), and |N(0, (0.005 N^-0.25)^2)| added to
+ * sigma2.  If start->tau_estimated, tau is the true tau plus the gate's
+ * noise (kept >= tau/2).  The family options of `start` (top_k, select,
+ * act, bias) are left as they are.  If `assign` is not NULL it receives
+ * the true expert of each fitted expert (start->k entries). */
+int gmoe_rate_init_near_truth(const gmoe_model *truth, size_t n, uint64_t seed,
+                              gmoe_model *start, size_t *assign, gmoe_err *err);
+
+typedef enum {
+    GMOE_RATE_INIT_NEAR_TRUTH = 0, /* every restart near truth (own noise) */
+    GMOE_RATE_INIT_RANDOM = 1      /* gmoe_fit's random restarts */
+} gmoe_rate_init;
+
+typedef struct {
+    const gmoe_model *shape;  /* family, k, d and family options of the fit
+                                 (parameters ignored); k >= truth->k */
+    gmoe_design design;       /* default GMOE_DESIGN_GRID on [0, 1] */
+    gmoe_rate_init init;      /* default GMOE_RATE_INIT_NEAR_TRUTH */
+    gmoe_em_options em;       /* em.restarts starts per cell (near-truth
+                                 or random); em.seed and em.nthreads are
+                                 set per cell (a fit is single-threaded) */
+    gmoe_loss_options loss;
+} gmoe_rate_options;
+
+/* Defaults as above, EM defaults with restarts = 1. */
+void gmoe_rate_options_default(gmoe_rate_options *opt);
+
+/* Per-parameter error columns of a cell, each per true expert j:
+ * the Voronoi result's err_mass, err_beta1, err_a, err_b, err_sigma2,
+ * err_tau (see gmoe_loss_result). */
+#define GMOE_RATE_NERR 6
+const char *gmoe_rate_err_name(size_t e); /* "mass" "beta1" "a" "b" "sigma2" "tau" */
+
+typedef struct {
+    size_t n, replicate;
+    uint64_t seed;            /* gmoe_rate_seed(master, n, replicate) */
+    double loss;              /* per opt->loss (translated by default) */
+    double loss_untranslated;
+    double loglik;
+    size_t iterations;        /* EM iterations of the kept start */
+    int converged;
+    double seconds;           /* wall time of the fits */
+    size_t kstar;
+    double *err;              /* caller's array of GMOE_RATE_NERR * kstar:
+                                 err[e * kstar + j] */
+} gmoe_rate_cell;
+
+/* Runs one cell: simulates a design of n rows and a response from
+ * `truth`, fits opt->shape from the chosen starts, and takes the loss of
+ * the best fit against the truth.  Deterministic in (master, n,
+ * replicate).  cell->err must point to GMOE_RATE_NERR * truth->k
+ * doubles.  Non-convergence is recorded, not an error. */
+int gmoe_rate_run_cell(const gmoe_model *truth, const gmoe_rate_options *opt,
+                       uint64_t master, size_t n, size_t replicate,
+                       gmoe_rate_cell *cell, gmoe_err *err);
+
+/* Runs cells (n[c], replicate[c]), c = 0..ncells-1, on nthreads threads
+ * (0 = OpenMP default), each fit single-threaded.  `done` is called once
+ * per cell in the order c = 0, 1, ... (never concurrently), as soon as
+ * that cell and all before it are finished; a non-zero return stops the
+ * run.  On a cell's error the cells not yet started are skipped, the
+ * cells before it are still delivered, and the error is returned. */
+int gmoe_rate_run_cells(const gmoe_model *truth, const gmoe_rate_options *opt,
+                        uint64_t master, const size_t *n, const size_t *replicate,
+                        size_t ncells, int nthreads,
+                        int (*done)(void *ctx, size_t c, const gmoe_rate_cell *cell),
+                        void *ctx, gmoe_err *err);
+
+/* Least-squares line log(y) = intercept + slope log(n) with a two-sided
+ * confidence interval at `level` (e.g. 0.95) from Student's t with
+ * npoints - 2 degrees of freedom.  Needs >= 3 points, distinct n, all n
+ * and y > 0 and finite. */
+typedef struct {
+    double slope, intercept;
+    double se;                /* standard error of the slope */
+    double lo, hi;            /* confidence interval of the slope */
+    double level;
+    size_t npoints;
+} gmoe_rate_slope;
+
+int gmoe_rate_fit_slope(const double *n, const double *y, size_t npoints,
+                        double level, gmoe_rate_slope *out, gmoe_err *err);
+
+/* Mean, sample sd (0 for one value) and median of v[0..n-1], n >= 1.
+ * v is not modified. */
+int gmoe_rate_summary(const double *v, size_t n, double *mean, double *sd,
+                      double *median, gmoe_err *err);
+
 #ifdef __cplusplus
 }
 #endif

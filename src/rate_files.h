@@ -1,0 +1,46 @@
+/* rate_files.h -- the files of a mixrate output directory (mixrate(1)):
+ * run.json (the settings, checked on resume), results.csv (one row per
+ * cell, appended in cell order), summary.csv, slope.txt and the plot. */
+#ifndef GMOE_RATE_FILES_H
+#define GMOE_RATE_FILES_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "gmoe.h"
+
+/* Column names of results.csv (malloc'd text of the header line without
+ * its newline): N,rep,seed,loss,loss_untranslated,loglik,iterations,
+ * converged,seconds, then err_<name>_<j> per error and true expert
+ * (err_tau_<j> only when has_tau).  NULL when out of memory. */
+char *rate_results_header(size_t kstar, int has_tau);
+
+/* One results.csv row for a cell, with its newline, into buf (size
+ * bufsize); returns the length, or 0 if it did not fit. */
+size_t rate_results_row(char *buf, size_t bufsize, const gmoe_rate_cell *c, int has_tau);
+
+/* Loads OUTDIR/run.json if it exists and compares its "settings" with
+ * `settings`.  Returns 0 when they agree or there is no file (*exists
+ * says which), else prints why (naming the first setting that differs,
+ * or the file's problem) and returns the exit code. */
+int rate_check_run_json(const char *path, json_t *settings, int *exists);
+
+/* Writes run.json atomically: {"program", "version", "command",
+ * "settings"}. Returns an exit code. */
+int rate_write_run_json(const char *path, json_t *settings, int argc, char **argv);
+
+/* Validates an existing results.csv against the header and the expected
+ * cell order (n[c], rep[c]): returns the number of complete rows in
+ * *done and cuts off a partial last line (an interrupted write).  A
+ * missing file gives *done = 0 and *exists = 0.  Returns an exit code. */
+int rate_resume_results(const char *path, const char *header, const size_t *n,
+                        const size_t *rep, size_t ncells, size_t *done, int *exists);
+
+/* Reads the complete results.csv and writes summary.csv, slope.txt,
+ * plot.gp and (with gnuplot) plot.png into outdir.  `kind` is "D1" or
+ * "D2", `title` the plot's title.  Returns an exit code; a missing
+ * gnuplot is only a warning. */
+int rate_write_reports(const char *outdir, size_t kstar, int has_tau, const char *kind,
+                       const char *title, size_t replicates);
+
+#endif

@@ -1,0 +1,95 @@
+#!/bin/sh
+# mixrate(1): a small experiment, identical results for 1 and 2 threads,
+# resume after an interrupted write, settings checked on resume, and
+# usage errors (exit 2 naming the option).
+set -u
+bin="$top_builddir/src/mixrate"
+truth="$TEST_DATADIR/../../data/reference-model.json"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rate_cli.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { # description, then a command that must succeed
+    d=$1; shift
+    if "$@"; then :; else echo "FAIL: $d"; fail=1; fi
+}
+# Exit status and a word of the message.
+expect() { # status, needle, mixrate arguments...
+    want=$1 needle=$2; shift 2
+    "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    if [ "$got" -ne "$want" ] || ! grep -q -- "$needle" "$tmp/err"; then
+        echo "FAIL: mixrate $* -> exit $got (want $want), stderr:"; cat "$tmp/err"; fail=1
+    fi
+}
+# results.csv without the seconds column (9), the only one that may vary.
+strip() { cut -d, -f1-8,10- "$1"; }
+
+args="--truth $truth --grid 200,400,800 --replicates 3 --seed 11"
+
+# A small exact-fitted run.
+"$bin" $args --threads 1 -O "$tmp/a" 2>"$tmp/err" || { echo "FAIL: small run"; cat "$tmp/err"; fail=1; }
+for f in run.json results.csv summary.csv slope.txt plot.gp; do
+    check "$f written" test -s "$tmp/a/$f"
+done
+check "results.csv has a header and 9 rows" test "$(wc -l <"$tmp/a/results.csv")" -eq 10
+check "header" grep -q '^N,rep,seed,loss,loss_untranslated,loglik,iterations,converged,seconds,err_mass_1,err_mass_2,' "$tmp/a/results.csv"
+check "rows in (N, rep) order" test "$(cut -d, -f1,2 "$tmp/a/results.csv" | tr '\n' ' ')" = \
+    "N,rep 200,1 200,2 200,3 400,1 400,2 400,3 800,1 800,2 800,3 "
+check "summary has 3 sizes" test "$(wc -l <"$tmp/a/summary.csv")" -eq 4
+check "slope of D1" grep -q '^loss_D1 ' "$tmp/a/slope.txt"
+# Every loss is a positive finite number.
+check "losses positive" awk -F, 'NR > 1 && !($4 > 0 && $4 < 100) { exit 1 }' "$tmp/a/results.csv"
+
+# Two threads: the same file but for the seconds.
+"$bin" $args --threads 2 -O "$tmp/b" 2>"$tmp/err" || { echo "FAIL: 2 threads"; cat "$tmp/err"; fail=1; }
+strip "$tmp/a/results.csv" >"$tmp/a.csv"
+strip "$tmp/b/results.csv" >"$tmp/b.csv"
+check "1 and 2 threads give the same results" cmp -s "$tmp/a.csv" "$tmp/b.csv"
+
+# Resume: keep the header, 4 rows and half of the fifth, rerun.
+mkdir "$tmp/c"
+cp "$tmp/a/run.json" "$tmp/c/"
+head -n 5 "$tmp/a/results.csv" >"$tmp/c/results.csv"
+sed -n 6p "$tmp/a/results.csv" | head -c 25 >>"$tmp/c/results.csv"
+"$bin" $args --threads 2 -O "$tmp/c" 2>"$tmp/err" || { echo "FAIL: resume"; cat "$tmp/err"; fail=1; }
+check "resume says so" grep -q 'resuming: 4 of 9 cells' "$tmp/err"
+strip "$tmp/c/results.csv" >"$tmp/c.csv"
+check "resumed results equal the uninterrupted run" cmp -s "$tmp/a.csv" "$tmp/c.csv"
+# A finished run rerun computes nothing and changes nothing.
+"$bin" $args -O "$tmp/a" 2>"$tmp/err"
+strip "$tmp/a/results.csv" >"$tmp/a2.csv"
+check "rerun of a finished run" cmp -s "$tmp/a.csv" "$tmp/a2.csv"
+check "rerun finds all cells" grep -q 'resuming: 9 of 9 cells' "$tmp/err"
+
+# Other settings in the same directory are refused, naming the setting.
+expect 2 '"replicates" was 3 there, 4 now' --truth "$truth" --grid 200,400,800 --replicates 4 --seed 11 -O "$tmp/a"
+expect 2 '"seed"' --truth "$truth" --grid 200,400,800 --replicates 3 --seed 12 -O "$tmp/a"
+# A results.csv that is not this run's.
+mkdir "$tmp/d"; cp "$tmp/a/run.json" "$tmp/d/"; echo "a,b" >"$tmp/d/results.csv"
+expect 3 'header' $args -O "$tmp/d"
+
+# Over-fitted: D2.
+"$bin" --truth "$truth" -k 3 --grid 500,1000,2000 --replicates 2 --threads 2 -O "$tmp/o" 2>"$tmp/err" ||
+    { echo "FAIL: over-fitted run"; cat "$tmp/err"; fail=1; }
+check "slope of D2" grep -q '^loss_D2 ' "$tmp/o/slope.txt"
+
+# Usage errors: exit 2, naming the option.
+expect 2 '\-\-truth' --grid 100,200 -O "$tmp/x"
+expect 2 '\-O' --truth "$truth" --grid 100,200
+expect 2 'exactly one of' --truth "$truth" --grid 100,200 --preset reference-exact -O "$tmp/x"
+expect 2 'exactly one of' --truth "$truth" -O "$tmp/x"
+expect 2 '\-\-replicates' --truth "$truth" --grid 100,200 --replicates 0 -O "$tmp/x"
+expect 2 '\-\-range' --truth "$truth" --range 500:100:3 -O "$tmp/x"
+expect 2 '\-\-range' --truth "$truth" --range 100:500 -O "$tmp/x"
+expect 2 '\-\-spacing' --truth "$truth" --grid 100,200 --spacing log -O "$tmp/x"
+expect 2 '\-\-spacing' --truth "$truth" --range 100:1000:3 --spacing cubic -O "$tmp/x"
+expect 2 '\-\-grid' --truth "$truth" --grid 300,200 -O "$tmp/x"
+expect 2 '\-\-preset' --truth "$truth" --preset paper -O "$tmp/x"
+expect 2 '\-\-init' --truth "$truth" --grid 100,200 --init far -O "$tmp/x"
+expect 2 '\-\-design' --truth "$truth" --grid 100,200 --design sobol -O "$tmp/x"
+expect 2 '\-k 1' --truth "$truth" -k 1 --grid 100,200 -O "$tmp/x"
+expect 2 '\-\-gating topk' --truth "$truth" --gating topk --grid 100,200 -O "$tmp/x"
+expect 2 'bogus' --truth "$truth" --grid 100,200 --bogus -O "$tmp/x"
+expect 3 'no-such' --truth "$tmp/no-such.json" --grid 100,200 -O "$tmp/x"
+check "no output directory after usage errors" test ! -e "$tmp/x"
+exit $fail
