@@ -303,6 +303,15 @@ int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
 
 /* ---------------------------------------------------------- driver */
 
+/* Switches whether tau is a free parameter of cur, resizing the gate
+ * unknowns (the workspace was allocated for the larger size). */
+static void set_tau_estimated(gmoe_model *cur, gmoe_em_ws *ws, int on)
+{
+    cur->tau_estimated = on;
+    ws->np = ws->gating->npar(cur);
+    ws->nvec = gmoe_squarem_nvec(cur);
+}
+
 /* The fit's family options (tau, top_k, ...) must be valid: checked on a
  * zero-parameter model carrying them (m's own parameters are outputs). */
 static int check_family_options(const gmoe_model *m, gmoe_err *err)
@@ -370,8 +379,12 @@ int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
     gmoe_fit_info best_info = {0}, info;
     best_info.loglik = -INFINITY;
     int have_best = 0;
+    int warmup = m->tau_estimated && ws->gating->tau_warmup;
     for (size_t r = 0; r < opt.restarts; r++) {
         gmoe_model_copy_params(cur, m); /* family options */
+        /* tau warm-up: the start and a first run keep the start's tau */
+        if (warmup)
+            set_tau_estimated(cur, ws, 0);
         if (r == 0 && init) {
             /* Parameters from the starting model, options from the fit. */
             gmoe_model_copy_params(cur, init);
@@ -379,7 +392,7 @@ int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
             cur->select = m->select;
             cur->act = m->act;
             cur->bias = m->bias;
-            cur->tau_estimated = m->tau_estimated;
+            set_tau_estimated(cur, ws, warmup ? 0 : m->tau_estimated);
             if (!m->tau_estimated)
                 cur->tau = m->tau;
         } else {
@@ -390,6 +403,13 @@ int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
             }
         }
         gmoe_em_run(cur, data, ws, &opt, r, &info);
+        if (warmup && info.stop != GMOE_STOP_NONE && isfinite(info.loglik)) {
+            size_t warm_iter = info.iterations;
+            set_tau_estimated(cur, ws, 1);
+            gmoe_em_run(cur, data, ws, &opt, r, &info);
+            info.iterations += warm_iter;
+        }
+        set_tau_estimated(cur, ws, m->tau_estimated);
         if (isfinite(info.loglik) && (!have_best || info.loglik > best_info.loglik)) {
             gmoe_model_copy_params(best, cur);
             best_info = info;
