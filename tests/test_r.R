@@ -172,6 +172,50 @@ check("model file: exact round trip of parameters and fit information",
       identical(back$iterations, fit$iterations) && identical(back$stop, fit$stop))
 check_error("model file: missing file", gmoe_read_model(file.path(tmp, "none.json")), "none.json")
 
+## ------------------------------------------------------------ gating families
+## Each family's options must cross the boundary both ways: the returned
+## object, packed again, must give back the returned log-likelihood, and
+## the families that reduce to softmax must reach softmax's maximum.
+## Tolerance 1e-6 on log-likelihoods of different code paths: both stop at
+## a change below 1e-8 per row (2e-5 in total) of a maximum they share.
+families_built <- !grepl("not implemented",
+                         error_of(gmoe_fit(sim$x, sim$y, k = 2, gating = "topk", restarts = 1)))
+if (families_built) {
+    same_ll <- function(f) abs(gmoe_loglik(f, sim$x, sim$y)$loglik - f$loglik) <= 1e-12 * abs(f$loglik)
+    tk2 <- gmoe_fit(sim$x, sim$y, k = 2, gating = "topk", top_k = 2, seed = 1, restarts = 5)
+    check(sprintf("topk, top_k = k: softmax's maximum (%.10g vs %.10g)", tk2$loglik, fit$loglik),
+          abs(tk2$loglik - fit$loglik) < 1e-6 && same_ll(tk2))
+    tk1 <- gmoe_fit(sim$x, sim$y, k = 2, gating = "topk", top_k = 1, select = "logit",
+                    seed = 1, restarts = 5)
+    g <- predict(tk1, type = "gate")
+    check("topk, top_k = 1, select = logit: options kept, one-hot gates, loglik reproduced",
+          tk1$top_k == 1 && tk1$select == "logit" && all(rowSums(g == 1) == 1) &&
+          all(rowSums(g == 0) == 1) && same_ll(tk1))
+    tf <- gmoe_fit(sim$x, sim$y, k = 2, gating = "temperature", tau = 2, seed = 1, restarts = 5)
+    check(sprintf("temperature, tau = 2 fixed: softmax's maximum (%.10g)", tf$loglik),
+          tf$tau == 2 && !tf$tau_estimated && abs(tf$loglik - fit$loglik) < 1e-6 && same_ll(tf))
+    te <- gmoe_fit(sim$x, sim$y, k = 2, gating = "temperature", tau_mode = "estimate",
+                   seed = 1, restarts = 5)
+    check(sprintf("temperature, tau estimated (%.6g): flagged, softmax's maximum", te$tau),
+          te$tau_estimated && abs(te$loglik - fit$loglik) < 1e-6 && same_ll(te))
+    ac <- gmoe_fit(sim$x, sim$y, k = 2, gating = "activation", activation = "sigmoid",
+                   bias = "inside", tau = 0.5, seed = 1, restarts = 3)
+    path_ac <- file.path(tmp, "activation.json")
+    gmoe_write_model(ac, path_ac)
+    back_ac <- gmoe_read_model(path_ac)
+    check("activation sigmoid, bias inside: options kept, loglik reproduced, file round trip",
+          ac$activation == "sigmoid" && ac$bias == "inside" && ac$tau == 0.5 && same_ll(ac) &&
+          identical(back_ac[c("family", "activation", "bias", "tau", "tau_estimated")],
+                    ac[c("family", "activation", "bias", "tau", "tau_estimated")]) &&
+          identical(coef(back_ac), coef(ac)))
+    check_error("topk with top_k > k", gmoe_fit(sim$x, sim$y, k = 2, gating = "topk", top_k = 3), "top_k")
+    check_error("temperature with tau = 0", gmoe_fit(sim$x, sim$y, k = 2, gating = "temperature", tau = 0), "tau")
+    check_error("unknown activation", gmoe_fit(sim$x, sim$y, k = 2, gating = "activation",
+                                               activation = "relu"), "unknown activation 'relu'")
+} else {
+    cat("skip gating family tests: only softmax is implemented in this build\n")
+}
+
 ## ------------------------------------------------------------ bad arguments
 check_error("k = 0", gmoe_fit(sim$x, sim$y, k = 0), "k (number of experts) must be an integer >= 1")
 check_error("k = NA", gmoe_fit(sim$x, sim$y, k = NA), "got NA")
