@@ -87,6 +87,7 @@ void gmoe_em_ws_free(gmoe_em_ws *ws)
     gmoe_model_free(ws->trial);
     free(ws->theta);
     free(ws->theta_new);
+    free(ws->theta_keep);
     free(ws->grad);
     free(ws->grad_new);
     free(ws->hess_new);
@@ -157,6 +158,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->trial = gmoe_model_alloc(m->family, k, m->d);
     ws->theta = malloc(np1 * sizeof(double));
     ws->theta_new = malloc(np1 * sizeof(double));
+    ws->theta_keep = malloc(np1 * sizeof(double));
     ws->grad = malloc(np1 * sizeof(double));
     ws->hess = malloc(np1 * np1 * sizeof(double));
     ws->grad_new = malloc(np1 * sizeof(double));
@@ -172,7 +174,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->x_scale = malloc(m->d * sizeof(double));
     if (!ws->resp || !ws->block_ll || !ws->block_wls || !ws->block_rss || !ws->wls_mat ||
         !ws->wls_rhs || !ws->wls_copy || !ws->expert_w || !ws->expert_updated || !ws->trial ||
-        !ws->theta || !ws->theta_new || !ws->grad || !ws->hess || !ws->grad_new || !ws->hess_new || !ws->step ||
+        !ws->theta || !ws->theta_new || !ws->theta_keep || !ws->grad || !ws->hess || !ws->grad_new || !ws->hess_new || !ws->step ||
         !ws->newton_mat || !ws->block_gate || !ws->scratch || !ws->x_shift || !ws->x_scale ||
         !ws->sq[0] || !ws->sq[1] || !ws->sq[2] || !ws->sq[3]) {
         gmoe_em_ws_free(ws);
@@ -205,6 +207,34 @@ static int converged(double ll, double prev, size_t n, const gmoe_em_options *op
     }
 }
 
+/* A sparse gate's pattern proposal (gating.h), from the ordinary M-step's
+ * result theta_c: kept only if the observed log-likelihood is no lower
+ * than at theta_c, which EM already guarantees to be no lower than
+ * before, so the step stays monotone.  Costs up to two more E-steps and a
+ * gate M-step.  Returns the log-likelihood with ws->resp filled. */
+static double pattern_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                           const gmoe_em_options *opt, const gmoe_gating *pattern)
+{
+    const gmoe_gating *own = ws->gating;
+    double ll_c = gmoe_estep(m, data, NULL, ws->block_ll, ws->nthreads);
+    own->pack(m, ws->theta_keep);
+    ws->gating = pattern;
+    int st = gmoe_mstep_gate(m, data, ws, opt);
+    ws->gating = own;
+    if (st == GMOE_OK) {
+        own->pack(m, ws->theta_new);
+        if (memcmp(ws->theta_new, ws->theta_keep, ws->np * sizeof(double)) == 0)
+            return gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
+        double ll_p = gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
+        if (ll_p >= ll_c)
+            return ll_p;
+    }
+    own->unpack(m, ws->theta_keep);
+    if (own->normalize)
+        own->normalize(m);
+    return gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
+}
+
 double gmoe_em_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                     const gmoe_em_options *opt, int *failed)
 {
@@ -213,6 +243,10 @@ double gmoe_em_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
         *failed = 1;
         return NAN;
     }
+    const gmoe_gating *g = ws->gating;
+    const gmoe_gating *pattern = g->pattern_surrogate ? g->pattern_surrogate(m) : NULL;
+    if (pattern && ws->np > 0)
+        return pattern_step(m, data, ws, opt, pattern);
     return gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
 }
 
@@ -269,6 +303,23 @@ int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
 
 /* ---------------------------------------------------------- driver */
 
+/* The fit's family options (tau, top_k, ...) must be valid: checked on a
+ * zero-parameter model carrying them (m's own parameters are outputs). */
+static int check_family_options(const gmoe_model *m, gmoe_err *err)
+{
+    gmoe_model *o = gmoe_model_alloc(m->family, m->k, m->d);
+    if (!o)
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory");
+    o->tau = m->tau;
+    o->top_k = m->top_k;
+    o->select = m->select;
+    o->act = m->act;
+    o->bias = m->bias;
+    int st = gmoe_model_check(o, err);
+    gmoe_model_free(o);
+    return st;
+}
+
 static int check_fit_args(const gmoe_data *data, const gmoe_model *m,
                           const gmoe_model *init, const gmoe_em_options *opt, gmoe_err *err)
 {
@@ -283,14 +334,16 @@ static int check_fit_args(const gmoe_data *data, const gmoe_model *m,
         return gmoe_error(err, GMOE_EINVAL, "%s", msg);
     if (!gmoe_gating_get(m->family))
         return gmoe_error(err, GMOE_ENOTSUP, "gating family %s is not supported", gmoe_family_name(m->family));
+    int st = check_family_options(m, err);
+    if (st)
+        return st;
     if (init) {
         if (init->family != m->family || init->k != m->k || init->d != m->d)
             return gmoe_error(err, GMOE_EINVAL,
                               "the starting model (%s, k = %zu, d = %zu) does not match the fit (%s, k = %zu, d = %zu)",
                               gmoe_family_name(init->family), init->k, init->d,
                               gmoe_family_name(m->family), m->k, m->d);
-        int st = gmoe_model_check(init, err);
-        if (st)
+        if ((st = gmoe_model_check(init, err)) != GMOE_OK)
             return st;
     }
     return gmoe_data_check_fit(data, m->k, err);
@@ -305,8 +358,7 @@ int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
     gmoe_em_options opt = *opt_in;
     if (opt.min_weight < 0)
         opt.min_weight = (double)(m->d + 2);
-    int has_tau = m->family == GMOE_TEMPERATURE || m->family == GMOE_ACTIVATION;
-    m->tau_estimated = has_tau && opt.tau_mode == GMOE_TAU_ESTIMATE;
+    m->tau_estimated = gmoe_gating_get(m->family)->has_tau && opt.tau_mode == GMOE_TAU_ESTIMATE;
 
     gmoe_em_ws *ws = gmoe_em_ws_alloc(m, data, opt.nthreads);
     gmoe_model *cur = gmoe_model_alloc(m->family, m->k, m->d);

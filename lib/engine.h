@@ -27,6 +27,8 @@ typedef struct {
     gmoe_model *trial;     /* model holding trial gate parameters */
     double *theta, *theta_new, *grad, *hess, *step;   /* np, np, np, np*np, np */
     double *grad_new, *hess_new;                      /* np, np*np: at the trial point */
+    double *theta_keep;    /* np: the M-step's result while a sparse gate's
+                              pattern proposal is tried (em.c) */
     double *newton_mat;    /* np*np: the damped Newton system */
     double *block_gate;    /* nblocks * (1 + np + np*np) */
     double *scratch;       /* nthreads * scratch_per_thread */
@@ -81,7 +83,9 @@ int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                      const gmoe_em_options *opt, size_t restart, uint64_t seed);
 
 /* One EM iteration from the current state (ws->resp holds the
- * responsibilities of m): both M-steps, then the E-step.  Returns the new
+ * responsibilities of m): both M-steps (for a sparse gate, also the
+ * pattern proposal, kept only if it raises the likelihood), then the
+ * E-step.  Returns the new
  * log-likelihood; sets *failed if the gate M-step could not be done. */
 double gmoe_em_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                     const gmoe_em_options *opt, int *failed);

@@ -7,6 +7,9 @@ const gmoe_gating *gmoe_gating_get(gmoe_family f)
 {
     switch (f) {
     case GMOE_SOFTMAX: return &gmoe_gating_softmax;
-    default: return NULL; /* not (yet) implemented */
+    case GMOE_TOPK: return &gmoe_gating_topk;
+    case GMOE_TEMPERATURE: return &gmoe_gating_temperature;
+    case GMOE_ACTIVATION: return &gmoe_gating_activation;
+    default: return NULL;
     }
 }

@@ -54,7 +54,52 @@ typedef struct gmoe_gating {
     /* Optional (may be NULL): checks family options (tau, top_k, ...).
      * Returns GMOE_OK or fills err. */
     int (*check)(const gmoe_model *m, gmoe_err *err);
+
+    /* Non-zero if the family has a temperature tau (which the fit either
+     * keeps or estimates, per gmoe_em_options.tau_mode). */
+    int has_tau;
+
+    /* Optional (may be NULL, or return NULL when the model's gate is not
+     * sparse, e.g. top-K with K = k): a dense family with the same theta
+     * layout whose objective turns a random start's hard assignment into
+     * a first gate, followed by a few EM iterations of that family (see
+     * init.c).  A sparse gate needs it: from a hard assignment its own
+     * objective is -INFINITY (rows assigned outside the selected set), and
+     * its EM can hardly change the selection pattern it starts with. */
+    const struct gmoe_gating *(*init_surrogate)(const gmoe_model *m);
+
+    /* Optional (may be NULL, or return NULL when not sparse): the
+     * "pattern" objective of a sparse gate, the same theta layout with
+     * each row's selected set held at the experts with positive
+     * responsibility.  It is smooth where the family's own objective
+     * is -INFINITY, so its maximizer may move selection boundaries; EM
+     * keeps that proposal only if it raises the observed log-likelihood
+     * over the ordinary gate M-step (gmoe_em_step), so EM stays monotone. */
+    const struct gmoe_gating *(*pattern_surrogate)(const gmoe_model *m);
 } gmoe_gating;
+
+/* The softmax algebra shared by softmax, topk and temperature.  For one
+ * row with logits l[k] (l[i] = -INFINITY: expert i is outside the
+ * selected set, g_i = 0), returns Q = sum_i r_i log g_i, g = softmax(l),
+ * or -INFINITY if some r_i > 0 has g_i = 0.  theta block i (i < k-1, d+1
+ * entries) moves l_i by scale * (1, x); if grad (hess) is not NULL the
+ * row's gradient (Hessian, row-major (k-1)(d+1) square) with respect to
+ * theta is added to it.  g is scratch for k doubles. */
+double gmoe_softmax_row(size_t k, size_t d, const double *l, const double *x,
+                        const double *r, double scale, double *grad,
+                        double *hess, double *g);
+
+/* The softmax layout, shared by topk (and temperature's logits):
+ * theta = (beta0_i, beta1_i[0..d-1]) for i = 0..k-2, the last expert
+ * pinned at zero; logits l_i = beta0_i + beta1_i'x into l[k]. */
+size_t gmoe_softmax_npar(const gmoe_model *m);
+void gmoe_softmax_pack(const gmoe_model *m, double *theta);
+void gmoe_softmax_unpack(gmoe_model *m, const double *theta);
+void gmoe_softmax_logits(const gmoe_model *m, const double *x, double *l);
+
+/* Checks that the last expert's gate is pinned to zero (softmax, topk,
+ * temperature). */
+int gmoe_check_last_gate_pinned(const gmoe_model *m, gmoe_err *err);
 
 /* The table entry for a family (never NULL for a valid family). */
 const gmoe_gating *gmoe_gating_get(gmoe_family f);

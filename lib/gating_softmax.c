@@ -8,12 +8,12 @@
 #include "gating.h"
 #include "internal.h"
 
-static size_t softmax_npar(const gmoe_model *m)
+size_t gmoe_softmax_npar(const gmoe_model *m)
 {
     return (m->k - 1) * (m->d + 1);
 }
 
-static void softmax_pack(const gmoe_model *m, double *theta)
+void gmoe_softmax_pack(const gmoe_model *m, double *theta)
 {
     size_t p = m->d + 1;
     for (size_t i = 0; i + 1 < m->k; i++) {
@@ -22,7 +22,7 @@ static void softmax_pack(const gmoe_model *m, double *theta)
     }
 }
 
-static void softmax_unpack(gmoe_model *m, const double *theta)
+void gmoe_softmax_unpack(gmoe_model *m, const double *theta)
 {
     size_t p = m->d + 1;
     for (size_t i = 0; i + 1 < m->k; i++) {
@@ -34,7 +34,7 @@ static void softmax_unpack(gmoe_model *m, const double *theta)
 }
 
 /* Logits l_i into l[k]; the pinned last expert gives 0. */
-static void softmax_logits(const gmoe_model *m, const double *x, double *l)
+void gmoe_softmax_logits(const gmoe_model *m, const double *x, double *l)
 {
     size_t k = m->k, d = m->d;
     for (size_t i = 0; i < k; i++) {
@@ -48,41 +48,46 @@ static void softmax_logits(const gmoe_model *m, const double *x, double *l)
 
 static void softmax_log_gate(const gmoe_model *m, const double *x, double *logg)
 {
-    softmax_logits(m, x, logg);
+    gmoe_softmax_logits(m, x, logg);
     double lse = gmoe_logsumexp(logg, m->k);
     for (size_t i = 0; i < m->k; i++)
         logg[i] -= lse;
 }
 
-/* Q_row = sum_i r_i log g_i with gradient (r_i - R g_i) z and Hessian
- * -R g_i (delta_ij - g_j) z z' per block pair, z = (1, x), R = sum_i r_i. */
-static double softmax_row_objective(const gmoe_model *m, const double *x,
-                                    const double *r, double *grad, double *hess,
-                                    double *work)
+/* Q_row = sum_i r_i log g_i with gradient c (r_i - R g_i) z and Hessian
+ * -c^2 R g_i (delta_ij - g_j) z z' per block pair, z = (1, x),
+ * R = sum_i r_i, c = scale. */
+double gmoe_softmax_row(size_t k, size_t d, const double *l, const double *x,
+                        const double *r, double scale, double *grad,
+                        double *hess, double *g)
 {
-    size_t k = m->k, d = m->d, p = d + 1, np = (k - 1) * p;
-    double *l = work, *g = work + k;
-    softmax_logits(m, x, l);
+    size_t p = d + 1, np = (k - 1) * p;
     double lse = gmoe_logsumexp_weights(l, k, g);
     double q = 0.0, rsum = 0.0;
     for (size_t i = 0; i < k; i++) {
-        if (r[i] > 0)
+        if (r[i] > 0) {
+            if (l[i] == -INFINITY)
+                return -INFINITY; /* positive responsibility, zero gate */
             q += r[i] * (l[i] - lse);
+        }
         rsum += r[i];
     }
     if (!grad && !hess)
         return q;
+    double c2 = scale * scale;
     for (size_t i = 0; i + 1 < k; i++) {
-        double ci = r[i] - rsum * g[i];
+        double ci = scale * (r[i] - rsum * g[i]);
         if (grad) {
             grad[i * p] += ci;
             for (size_t u = 0; u < d; u++)
                 grad[i * p + 1 + u] += ci * x[u];
         }
-        if (!hess)
+        if (!hess || g[i] == 0.0)
             continue;
         for (size_t j = 0; j + 1 < k; j++) {
-            double w = -rsum * g[i] * ((i == j) - g[j]);
+            double w = -c2 * rsum * g[i] * ((i == j) - g[j]);
+            if (w == 0.0)
+                continue;
             /* block (i, j) += w z z' with z = (1, x) */
             for (size_t u = 0; u < p; u++) {
                 double wz = w * (u ? x[u - 1] : 1.0);
@@ -96,6 +101,15 @@ static double softmax_row_objective(const gmoe_model *m, const double *x,
     return q;
 }
 
+static double softmax_row_objective(const gmoe_model *m, const double *x,
+                                    const double *r, double *grad, double *hess,
+                                    double *work)
+{
+    double *l = work, *g = work + m->k;
+    gmoe_softmax_logits(m, x, l);
+    return gmoe_softmax_row(m->k, m->d, l, x, r, 1.0, grad, hess, g);
+}
+
 static int softmax_has_hessian(const gmoe_model *m)
 {
     (void)m;
@@ -107,7 +121,7 @@ static size_t softmax_work_size(const gmoe_model *m)
     return 2 * m->k;
 }
 
-static int softmax_check(const gmoe_model *m, gmoe_err *err)
+int gmoe_check_last_gate_pinned(const gmoe_model *m, gmoe_err *err)
 {
     size_t last = m->k - 1;
     int pinned = m->beta0[last] == 0.0;
@@ -122,14 +136,17 @@ static int softmax_check(const gmoe_model *m, gmoe_err *err)
 
 const gmoe_gating gmoe_gating_softmax = {
     .name = "softmax",
-    .npar = softmax_npar,
-    .npar_ic = softmax_npar,
-    .pack = softmax_pack,
-    .unpack = softmax_unpack,
+    .npar = gmoe_softmax_npar,
+    .npar_ic = gmoe_softmax_npar,
+    .pack = gmoe_softmax_pack,
+    .unpack = gmoe_softmax_unpack,
     .log_gate = softmax_log_gate,
     .row_objective = softmax_row_objective,
     .has_hessian = softmax_has_hessian,
     .work_size = softmax_work_size,
     .normalize = NULL,
-    .check = softmax_check,
+    .check = gmoe_check_last_gate_pinned,
+    .has_tau = 0,
+    .init_surrogate = NULL,
+    .pattern_surrogate = NULL,
 };

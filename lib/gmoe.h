@@ -375,6 +375,24 @@ int gmoe_voronoi_loss(const gmoe_model *fit, const gmoe_model *truth,
                       gmoe_err *err);
 void gmoe_loss_result_free(gmoe_loss_result *r);
 
+/* ---------------------------------------------------------- option names */
+
+/* Names of the fitting, simulation and loss options, as on the command
+ * line and in the R interface, and back (-1 for an unknown name):
+ * tolerance rules "per-obs" "relative" "absolute"; accelerations "none"
+ * "squarem"; tau modes "fixed" "estimate"; designs "uniform" "normal"
+ * "grid"; loss kinds "auto" "D1" "D2". */
+const char *gmoe_tol_rule_name(gmoe_tol_rule r);
+int gmoe_tol_rule_from_name(const char *name);
+const char *gmoe_accel_name(gmoe_accel a);
+int gmoe_accel_from_name(const char *name);
+const char *gmoe_tau_mode_name(gmoe_tau_mode t);
+int gmoe_tau_mode_from_name(const char *name);
+const char *gmoe_design_name(gmoe_design d);
+int gmoe_design_from_name(const char *name);
+const char *gmoe_loss_kind_name(gmoe_loss_kind k);
+int gmoe_loss_kind_from_name(const char *name);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,6 +21,8 @@
 #include "engine.h"
 #include "internal.h"
 
+#define SURROGATE_ITERS 20
+
 /* k distinct row indices drawn uniformly. */
 static void choose_rows(const gsl_rng *rng, size_t n, size_t k, size_t *rows)
 {
@@ -166,7 +168,29 @@ int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
     free(label);
 
     gmoe_mstep_experts(m, data, ws, opt);
+    /* A sparse family takes this first step on its dense surrogate (same
+     * theta layout): its own objective is -INFINITY on a hard assignment. */
     gmoe_em_options few = *opt;
     few.gate_max_iter = 1;
-    return gmoe_mstep_gate(m, data, ws, &few);
+    const gmoe_gating *own = ws->gating;
+    const gmoe_gating *sur = own->init_surrogate ? own->init_surrogate(m) : NULL;
+    if (sur)
+        ws->gating = sur;
+    int st = gmoe_mstep_gate(m, data, ws, &few);
+    if (st == GMOE_OK && sur) {
+        /* A few EM iterations of the dense surrogate place the experts and
+         * order the gate before the sparse fit, which cannot change its
+         * selection pattern much, takes over. */
+        gmoe_family fam = m->family;
+        m->family = (gmoe_family)gmoe_family_from_name(sur->name);
+        gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
+        for (int it = 0; it < SURROGATE_ITERS && st == GMOE_OK; it++) {
+            int failed = 0;
+            gmoe_em_step(m, data, ws, opt, &failed);
+            st = failed ? GMOE_ENUMERIC : GMOE_OK;
+        }
+        m->family = fam;
+    }
+    ws->gating = own;
+    return st;
 }

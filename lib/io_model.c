@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gating.h"
 #include "internal.h"
 #include "io.h"
 
@@ -159,7 +160,7 @@ static int check_writable(const gmoe_model *m, gmoe_err *err)
             !isfinite(m->b[i]) || !isfinite(m->sigma2[i]))
             return gmoe_error(err, GMOE_EINVAL, "cannot write expert %zu: a parameter is not finite "
                                                 "(JSON has no inf or nan)", i + 1);
-    if ((m->family == GMOE_TEMPERATURE || m->family == GMOE_ACTIVATION) && !isfinite(m->tau))
+    if (gmoe_gating_get(m->family)->has_tau && !isfinite(m->tau))
         return gmoe_error(err, GMOE_EINVAL, "cannot write a non-finite tau");
     if ((unsigned)m->select > GMOE_SELECT_LOGIT || (unsigned)m->act >= GMOE_NACTIVATIONS ||
         (unsigned)m->bias > GMOE_BIAS_INSIDE)
@@ -224,7 +225,7 @@ static int to_json(const gmoe_model *m, char **out, gmoe_err *err)
     key(&b, &first, in, "family"), put_json(&b, json_string(gmoe_family_name(m->family)), 0);
     key(&b, &first, in, "k"), put(&b, "%zu", k);
     key(&b, &first, in, "d"), put(&b, "%zu", d);
-    if (m->family == GMOE_TEMPERATURE || m->family == GMOE_ACTIVATION) {
+    if (gmoe_gating_get(m->family)->has_tau) {
         key(&b, &first, in, "tau"), put_number(&b, m->tau);
         key(&b, &first, in, "tau_estimated"), put(&b, "%s", m->tau_estimated ? "true" : "false");
     }
@@ -505,7 +506,7 @@ static int read_family_options(const ctx *c, json_t *root, gmoe_model *m)
 {
     int status = GMOE_OK, e = 0;
     json_t *v;
-    if (m->family == GMOE_TEMPERATURE || m->family == GMOE_ACTIVATION) {
+    if (gmoe_gating_get(m->family)->has_tau) {
         /* the defining parameter of the family is required */
         if (!(v = required(c, top, root, "tau", &status)) || (status = get_number(c, top, v, "tau", &m->tau)))
             return status;

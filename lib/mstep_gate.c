@@ -35,7 +35,9 @@ double gmoe_gate_objective(gmoe_em_ws *ws, const gmoe_data *data,
             double *hb = hess ? acc + 1 + (grad ? np : 0) : NULL;
             size_t lo = b * GMOE_BLOCK_ROWS;
             size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
-            for (size_t r = lo; r < hi; r++)
+            /* A sparse gate's infeasible trial (-INFINITY) is known at its
+             * first infeasible row: skip the rest of the block. */
+            for (size_t r = lo; r < hi && acc[0] > -INFINITY; r++)
                 acc[0] += g->row_objective(m, data->x + r * d, ws->resp + r * k, gb, hb, work);
         }
     }

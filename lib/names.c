@@ -12,6 +12,11 @@ static const char *const select_names[2] = {"slope", "logit"};
 static const char *const bias_names[2] = {"outside", "inside"};
 static const char *const stop_names[5] = {
     "none", "tolerance", "max-iterations", "degenerate", "numeric"};
+static const char *const tol_rule_names[3] = {"per-obs", "relative", "absolute"};
+static const char *const accel_names[2] = {"none", "squarem"};
+static const char *const tau_mode_names[2] = {"fixed", "estimate"};
+static const char *const design_names[3] = {"uniform", "normal", "grid"};
+static const char *const loss_kind_names[3] = {"auto", "D1", "D2"};
 
 static int index_of(const char *const *names, int n, const char *name)
 {
@@ -37,3 +42,13 @@ int gmoe_select_from_name(const char *s) { return index_of(select_names, 2, s); 
 const char *gmoe_bias_name(gmoe_bias_placement b) { return name_at(bias_names, 2, (int)b); }
 int gmoe_bias_from_name(const char *s) { return index_of(bias_names, 2, s); }
 const char *gmoe_stop_name(gmoe_stop_reason s) { return name_at(stop_names, 5, (int)s); }
+const char *gmoe_tol_rule_name(gmoe_tol_rule r) { return name_at(tol_rule_names, 3, (int)r); }
+int gmoe_tol_rule_from_name(const char *s) { return index_of(tol_rule_names, 3, s); }
+const char *gmoe_accel_name(gmoe_accel a) { return name_at(accel_names, 2, (int)a); }
+int gmoe_accel_from_name(const char *s) { return index_of(accel_names, 2, s); }
+const char *gmoe_tau_mode_name(gmoe_tau_mode t) { return name_at(tau_mode_names, 2, (int)t); }
+int gmoe_tau_mode_from_name(const char *s) { return index_of(tau_mode_names, 2, s); }
+const char *gmoe_design_name(gmoe_design d) { return name_at(design_names, 3, (int)d); }
+int gmoe_design_from_name(const char *s) { return index_of(design_names, 3, s); }
+const char *gmoe_loss_kind_name(gmoe_loss_kind k) { return name_at(loss_kind_names, 3, (int)k); }
+int gmoe_loss_kind_from_name(const char *s) { return index_of(loss_kind_names, 3, s); }

@@ -158,7 +158,7 @@ static int parse_u64(const char *text, uint64_t *out)
 
 int cli_parse_size(const char *opt, const char *text, size_t min, size_t max, size_t *out)
 {
-    uint64_t v;
+    uint64_t v = 0;
     int r = parse_u64(text, &v);
     if (r == -1)
         return cli_usage_error("%s: \"%s\" is not a whole number", opt, text);
@@ -170,7 +170,7 @@ int cli_parse_size(const char *opt, const char *text, size_t min, size_t max, si
 
 int cli_parse_seed(const char *opt, const char *text, uint64_t *out)
 {
-    uint64_t v;
+    uint64_t v = 0;
     int r = parse_u64(text, &v);
     if (r == -1)
         return cli_usage_error("%s: \"%s\" is not a whole number", opt, text);
@@ -202,7 +202,7 @@ static int split_colon(const char *text, char **a, char **b)
 
 int cli_parse_k(const char *opt, const char *text, size_t *lo, size_t *hi)
 {
-    uint64_t a, b;
+    uint64_t a = 0, b = 0;
     char *sa, *sb;
     if (!strchr(text, ':')) {
         int r = parse_u64(text, &a);
@@ -449,6 +449,9 @@ int cli_em_option(int code, const char *arg, cli_em *o, int *status)
         *status = cli_parse_choice("--accel", arg, accel_from_name, "squarem, none", &v);
         e->accel = (gmoe_accel)v;
         return 1;
+    case CLI_OPT_ACCEL_WARMUP:
+        *status = cli_parse_size("--accel-warmup", arg, 0, 100000000, &e->accel_warmup);
+        return 1;
     case CLI_OPT_VAR_FLOOR:
         *status = cli_parse_double("--var-floor", arg, &e->var_floor);
         if (*status == CLI_EXIT_OK && !(e->var_floor >= 0 && e->var_floor < 1))
@@ -499,13 +502,14 @@ void cli_em_help(FILE *out)
             "                          (the published runs); absolute: |dL| <= T\n"
             "      --max-iter N        EM iterations per start (default %zu)\n"
             "      --accel A           squarem (default) or none (plain EM)\n"
+            "      --accel-warmup N    plain EM iterations before SQUAREM starts (default %zu)\n"
             "      --var-floor F       variances >= F * var(y) (default %g)\n"
             "      --min-weight W      an expert with total responsibility < W keeps its\n"
             "                          parameters for that iteration (default d + 2)\n"
             "      --gate-max-iter N   Newton iterations of the gate M-step (default %zu)\n"
             "      --threads N         OpenMP threads, 0 = all (default 0); results do not\n"
             "                          depend on it\n",
-            d.restarts, (unsigned long long)d.seed, d.max_iter, d.var_floor, d.gate_max_iter);
+            d.restarts, (unsigned long long)d.seed, d.max_iter, d.accel_warmup, d.var_floor, d.gate_max_iter);
 }
 
 void cli_exit_help(FILE *out)

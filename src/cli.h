@@ -119,6 +119,7 @@ enum {
     CLI_OPT_VAR_FLOOR,
     CLI_OPT_MIN_WEIGHT,
     CLI_OPT_GATE_MAX_ITER,
+    CLI_OPT_ACCEL_WARMUP,
     CLI_OPT_PROGRAM = 1200 /* first code free for a program's own options */
 };
 
@@ -138,6 +139,7 @@ enum {
     {"max-iter", required_argument, NULL, CLI_OPT_MAX_ITER},           \
     {"threads", required_argument, NULL, CLI_OPT_THREADS},             \
     {"accel", required_argument, NULL, CLI_OPT_ACCEL},                 \
+    {"accel-warmup", required_argument, NULL, CLI_OPT_ACCEL_WARMUP},   \
     {"var-floor", required_argument, NULL, CLI_OPT_VAR_FLOOR},         \
     {"min-weight", required_argument, NULL, CLI_OPT_MIN_WEIGHT},       \
     {"gate-max-iter", required_argument, NULL, CLI_OPT_GATE_MAX_ITER}, \

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "io.h"
 
 enum { CRIT_BIC, CRIT_AIC, CRIT_ICL };
 static const char *const crit_names[] = {"BIC", "AIC", "ICL"};
@@ -154,7 +155,7 @@ static int reconcile_init(options *o, const gmoe_model *init, const gmoe_data *d
     }
     if (init->d != data->d) {
         cli_error("--init %s: the model has %zu covariate%s, the data selection from %s has %zu",
-                  o->init_path, init->d, init->d == 1 ? "" : "s", o->data_path, data->d);
+                  o->init_path, init->d, init->d == 1 ? "" : "s", gmoe_io_display_name(o->data_path), data->d);
         return CLI_EXIT_INPUT;
     }
     if (!o->em.set_restarts)
@@ -226,7 +227,7 @@ static int fit_one(const options *o, const gmoe_data *data, const gmoe_model *in
         char ctx[64];
         snprintf(ctx, sizeof ctx, "k = %zu", k);
         if (gs == GMOE_EDATA)
-            return cli_fail(gs, &err, CLI_STAGE_COMPUTE, o->data_path);
+            return cli_fail(gs, &err, CLI_STAGE_COMPUTE, gmoe_io_display_name(o->data_path));
         if (gs == GMOE_ENOTSUP)
             return cli_fail(gs, &err, CLI_STAGE_COMPUTE, "--gating");
         return cli_fail(gs, &err, CLI_STAGE_COMPUTE, ctx);
@@ -272,7 +273,7 @@ static void print_summary(const options *o, const gmoe_model *m, const gmoe_data
 {
     size_t k = m->k, d = m->d;
     const gmoe_fit_info *f = &m->fit;
-    fprintf(stderr, "%s: %s: %s on ", cli_progname(), o->data_path, data->yname ? data->yname : "y");
+    fprintf(stderr, "%s: %s: %s on ", cli_progname(), gmoe_io_display_name(o->data_path), data->yname ? data->yname : "y");
     for (size_t j = 0; j < d; j++)
         fprintf(stderr, "%s%s", j ? ", " : "", data->xnames[j]);
     fprintf(stderr, ", n = %zu rows\n", data->n);
@@ -350,7 +351,7 @@ static int run(options *o)
         gmoe_err_clear(&err);
         int gs = gmoe_data_check_fit(data, o->khi, &err);
         if (gs) {
-            st = cli_fail(gs, &err, CLI_STAGE_COMPUTE, o->data_path);
+            st = cli_fail(gs, &err, CLI_STAGE_COMPUTE, gmoe_io_display_name(o->data_path));
             goto done;
         }
     }

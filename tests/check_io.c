@@ -540,12 +540,19 @@ START_TEST(model_round_trip_families)
         m->beta0[0] = 0.5;
         m->beta1[0] = -1.0 / 3.0;
         m->beta1[2] = fam[f] == GMOE_ACTIVATION ? 0.25 : 0.0; /* activation pins beta0 only */
-        m->tau = 0.7;
-        m->tau_estimated = 1;
-        m->top_k = 2;
-        m->select = GMOE_SELECT_LOGIT;
-        m->act = GMOE_ACT_SOFTSIGN;
-        m->bias = GMOE_BIAS_INSIDE;
+        /* each family's own options (a file holds only those; the
+         * others keep their defaults) */
+        if (fam[f] != GMOE_TOPK) {
+            m->tau = 0.7;
+            m->tau_estimated = 1;
+        } else {
+            m->top_k = 2;
+            m->select = GMOE_SELECT_LOGIT;
+        }
+        if (fam[f] == GMOE_ACTIVATION) {
+            m->act = GMOE_ACT_SOFTSIGN;
+            m->bias = GMOE_BIAS_INSIDE;
+        }
         char *s = gmoe_model_to_json(m, &e);
         ck_assert_msg(s != NULL, "%s", e.msg);
         int has_tau = fam[f] != GMOE_TOPK;

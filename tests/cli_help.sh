@@ -17,7 +17,7 @@ done
 # every option in mixfit's synopsis is in its help, with its default
 expect_ok "$MIXFIT" --help
 for opt in -k -y -x -o --init --criterion --quiet --restarts --seed --tol --tol-rule \
-    --max-iter --threads --accel --var-floor --min-weight --gate-max-iter --gating --top-k \
+    --max-iter --threads --accel --accel-warmup --var-floor --min-weight --gate-max-iter --gating --top-k \
     --select --tau --tau-mode --activation --bias; do
     grep -q -- "$opt " "$WORK/out" || fail "mixfit --help lacks $opt"
 done

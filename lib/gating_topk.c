@@ -1,0 +1,160 @@
+/* gating_topk.c -- top-K sparse softmax gate (ICLR 2024, arXiv 2309.13850):
+ *     g_i(x) = exp(l_i) / sum_{j in S(x)} exp(l_j)  if i in S(x), else 0,
+ * l_i = beta0_i + beta1_i'x, S(x) the K = top_k experts with the largest
+ * score s_j(x): s_j = beta1_j'x (select = slope, the paper's rule: the
+ * bias is added after selection; default) or s_j = l_j (select = logit,
+ * common in ML code).  Ties go to the lower index.  Same theta layout and
+ * pinned last expert as softmax.
+ *
+ * The gate M-step objective is -INFINITY wherever a row with positive
+ * responsibility for expert i would leave i outside S(x): such a step is
+ * rejected by the M-step's step halving, so EM stays monotone.  Inside
+ * one selection pattern the objective is the (concave) softmax one over
+ * S(x), so Newton applies unchanged. */
+#include <math.h>
+
+#include "gating.h"
+#include "internal.h"
+
+/* Logits of the selected experts into l[k], -INFINITY for the others.
+ * In place: the scores are computed first, the K-th largest found by
+ * counting (k is small), then the selected scores turned into logits. */
+static void topk_logits(const gmoe_model *m, const double *x, double *l)
+{
+    size_t k = m->k, d = m->d, K = m->top_k;
+    int slope = m->select == GMOE_SELECT_SLOPE;
+    for (size_t i = 0; i < k; i++) {
+        const double *b1 = m->beta1 + i * d;
+        double s = slope ? 0.0 : m->beta0[i];
+        for (size_t j = 0; j < d; j++)
+            s += b1[j] * x[j];
+        l[i] = s;
+    }
+    if (K < k) {
+        /* t = the K-th largest score; `above` scores are strictly larger,
+         * so K - above of the experts tied at t are kept, lowest first. */
+        double t = -INFINITY;
+        size_t above = 0;
+        for (size_t i = 0; i < k; i++) {
+            size_t gt = 0, ge = 0;
+            for (size_t j = 0; j < k; j++) {
+                gt += l[j] > l[i];
+                ge += l[j] >= l[i];
+            }
+            if (gt < K && K <= ge) {
+                t = l[i];
+                above = gt;
+                break;
+            }
+        }
+        size_t ties = K - above;
+        for (size_t i = 0; i < k; i++) {
+            if (l[i] > t)
+                continue;
+            if (l[i] == t && ties > 0)
+                ties--;
+            else
+                l[i] = -INFINITY;
+        }
+    }
+    if (slope)
+        for (size_t i = 0; i < k; i++)
+            if (l[i] > -INFINITY)
+                l[i] += m->beta0[i];
+}
+
+static void topk_log_gate(const gmoe_model *m, const double *x, double *logg)
+{
+    topk_logits(m, x, logg);
+    double lse = gmoe_logsumexp(logg, m->k);
+    for (size_t i = 0; i < m->k; i++)
+        if (logg[i] > -INFINITY)
+            logg[i] -= lse;
+}
+
+static double topk_row_objective(const gmoe_model *m, const double *x,
+                                 const double *r, double *grad, double *hess,
+                                 double *work)
+{
+    double *l = work, *g = work + m->k;
+    topk_logits(m, x, l);
+    return gmoe_softmax_row(m->k, m->d, l, x, r, 1.0, grad, hess, g);
+}
+
+static int topk_has_hessian(const gmoe_model *m)
+{
+    (void)m;
+    return 1;
+}
+
+static size_t topk_work_size(const gmoe_model *m)
+{
+    return 2 * m->k;
+}
+
+static int topk_check(const gmoe_model *m, gmoe_err *err)
+{
+    if (m->top_k < 1 || m->top_k > m->k)
+        return gmoe_error(err, GMOE_EINVAL, "top_k must be between 1 and k = %zu (got %zu)", m->k, m->top_k);
+    if ((unsigned)m->select > GMOE_SELECT_LOGIT)
+        return gmoe_error(err, GMOE_EINVAL, "unknown top-K selection rule %d", (int)m->select);
+    return gmoe_check_last_gate_pinned(m, err);
+}
+
+/* The pattern objective: softmax over the experts with positive
+ * responsibility (the selected set of the E-step, up to underflow). */
+static double topk_pattern_row_objective(const gmoe_model *m, const double *x,
+                                         const double *r, double *grad, double *hess,
+                                         double *work)
+{
+    double *l = work, *g = work + m->k;
+    gmoe_softmax_logits(m, x, l);
+    for (size_t i = 0; i < m->k; i++)
+        if (!(r[i] > 0))
+            l[i] = -INFINITY;
+    return gmoe_softmax_row(m->k, m->d, l, x, r, 1.0, grad, hess, g);
+}
+
+static const gmoe_gating topk_pattern = {
+    .name = "topk-pattern",
+    .npar = gmoe_softmax_npar,
+    .npar_ic = gmoe_softmax_npar,
+    .pack = gmoe_softmax_pack,
+    .unpack = gmoe_softmax_unpack,
+    .log_gate = topk_log_gate,
+    .row_objective = topk_pattern_row_objective,
+    .has_hessian = topk_has_hessian,
+    .work_size = topk_work_size,
+    .normalize = NULL,
+    .check = topk_check,
+    .has_tau = 0,
+    .init_surrogate = NULL,
+    .pattern_surrogate = NULL,
+};
+
+static const gmoe_gating *topk_init_surrogate(const gmoe_model *m)
+{
+    return m->top_k < m->k ? &gmoe_gating_softmax : NULL;
+}
+
+static const gmoe_gating *topk_pattern_surrogate(const gmoe_model *m)
+{
+    return m->top_k < m->k ? &topk_pattern : NULL;
+}
+
+const gmoe_gating gmoe_gating_topk = {
+    .name = "topk",
+    .npar = gmoe_softmax_npar,
+    .npar_ic = gmoe_softmax_npar,   /* K and the rule are options, not estimates */
+    .pack = gmoe_softmax_pack,
+    .unpack = gmoe_softmax_unpack,
+    .log_gate = topk_log_gate,
+    .row_objective = topk_row_objective,
+    .has_hessian = topk_has_hessian,
+    .work_size = topk_work_size,
+    .normalize = NULL,
+    .check = topk_check,
+    .has_tau = 0,
+    .init_surrogate = topk_init_surrogate,
+    .pattern_surrogate = topk_pattern_surrogate,
+};

@@ -1,0 +1,334 @@
+/* check_gating.c -- the gating families' table entries: hand-computed
+ * gates, analytic gradients and Hessians of the gate M-step objective
+ * against finite differences for every family and option combination,
+ * pack/unpack round trips, the top-K infeasibility rule and the checks. */
+#include <check.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gating.h"
+#include "gmoe.h"
+
+/* One family configuration of the loop tests. */
+typedef struct {
+    gmoe_family family;
+    size_t top_k;
+    gmoe_select select;
+    double tau;
+    int tau_estimated;
+    gmoe_activation act;
+    gmoe_bias_placement bias;
+} config;
+
+static config configs[64];
+static size_t nconfigs;
+
+static void build_configs(void)
+{
+    nconfigs = 0;
+    configs[nconfigs++] = (config){GMOE_SOFTMAX, 3, 0, 1, 0, 0, 0};
+    for (size_t K = 1; K <= 3; K++)
+        for (int s = 0; s < 2; s++)
+            configs[nconfigs++] = (config){GMOE_TOPK, K, (gmoe_select)s, 1, 0, 0, 0};
+    configs[nconfigs++] = (config){GMOE_TEMPERATURE, 3, 0, 0.4, 0, 0, 0};
+    configs[nconfigs++] = (config){GMOE_TEMPERATURE, 3, 0, 2.5, 1, 0, 0};
+    for (int a = 0; a < GMOE_NACTIVATIONS; a++)
+        for (int b = 0; b < 2; b++)
+            for (int e = 0; e < 2; e++)
+                configs[nconfigs++] = (config){GMOE_ACTIVATION, 3, 0, 0.7, e, (gmoe_activation)a,
+                                               (gmoe_bias_placement)b};
+}
+
+/* A k = 3, d = 2 model of the configuration with random gate parameters. */
+static gmoe_model *random_model(const config *c, gsl_rng *rng)
+{
+    gmoe_model *m = gmoe_model_alloc(c->family, 3, 2);
+    m->top_k = c->top_k;
+    m->select = c->select;
+    m->tau = c->tau;
+    m->tau_estimated = c->tau_estimated;
+    m->act = c->act;
+    m->bias = c->bias;
+    for (size_t i = 0; i < 3; i++) {
+        m->beta0[i] = gsl_ran_gaussian(rng, 1.0);
+        for (size_t j = 0; j < 2; j++)
+            m->beta1[i * 2 + j] = gsl_ran_gaussian(rng, 1.5);
+    }
+    const gmoe_gating *g = gmoe_gating_get(c->family);
+    double theta[16];
+    g->pack(m, theta);
+    g->unpack(m, theta); /* applies the pinning */
+    return m;
+}
+
+static double objective_at(gmoe_model *m, const double *theta, const double *x, const double *r,
+                           double *grad, double *hess, double *work)
+{
+    const gmoe_gating *g = gmoe_gating_get(m->family);
+    g->unpack(m, theta);
+    return g->row_objective(m, x, r, grad, hess, work);
+}
+
+/* Same selected set (finite gates) at two parameter points. */
+static int same_support(const gmoe_model *m, const double *x, const double *logg0)
+{
+    double lg[3];
+    gmoe_log_gate(m, x, lg);
+    for (size_t i = 0; i < 3; i++)
+        if ((lg[i] > -INFINITY) != (logg0[i] > -INFINITY))
+            return 0;
+    return 1;
+}
+
+/* Central differences with h = 1e-5: truncation error h^2 f'''/6 ~ 1e-10
+ * and rounding eps |f| / h ~ 1e-11 for these O(1) objectives, so the
+ * analytic derivatives must agree to 1e-6 (absolute plus relative). */
+START_TEST(test_derivatives_fd)
+{
+    const config *c = &configs[_i];
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 100 + (unsigned long)_i);
+    size_t tested = 0;
+    for (int rep = 0; rep < 20; rep++) {
+        gmoe_model *m = random_model(c, rng);
+        const gmoe_gating *g = gmoe_gating_get(m->family);
+        size_t np = g->npar(m);
+        ck_assert_uint_le(np, 16);
+        ck_assert(g->has_hessian(m));
+        double *work = malloc(g->work_size(m) * sizeof(double));
+        double x[2] = {gsl_ran_gaussian(rng, 1.0), gsl_ran_gaussian(rng, 1.0)};
+        double logg[3], r[3], theta[16], grad[16] = {0}, hess[256] = {0};
+        gmoe_log_gate(m, x, logg);
+        /* responsibilities: positive exactly where the gate is */
+        for (size_t i = 0; i < 3; i++)
+            r[i] = logg[i] > -INFINITY ? 0.05 + gsl_rng_uniform(rng) : 0.0;
+        g->pack(m, theta);
+        double q = objective_at(m, theta, x, r, grad, hess, work);
+        ck_assert(isfinite(q));
+        int ok = 1;
+        double fd_grad[16], fd_hess[256];
+        for (size_t u = 0; u < np && ok; u++) {
+            double h = 1e-5, tp[16], tm[16], gp[16] = {0}, gm[16] = {0};
+            memcpy(tp, theta, sizeof tp);
+            memcpy(tm, theta, sizeof tm);
+            tp[u] += h;
+            tm[u] -= h;
+            double qp = objective_at(m, tp, x, r, gp, NULL, work);
+            ok = ok && same_support(m, x, logg);
+            double qm = objective_at(m, tm, x, r, gm, NULL, work);
+            ok = ok && same_support(m, x, logg);
+            fd_grad[u] = (qp - qm) / (2 * h);
+            for (size_t v = 0; v < np; v++)
+                fd_hess[v * np + u] = (gp[v] - gm[v]) / (2 * h);
+        }
+        if (ok) { /* a step crossed a top-K selection boundary: skip the point */
+            tested++;
+            for (size_t u = 0; u < np; u++) {
+                ck_assert_msg(fabs(grad[u] - fd_grad[u]) <= 1e-6 * (1 + fabs(fd_grad[u])),
+                              "config %d grad[%zu]: %.10g vs fd %.10g", _i, u, grad[u], fd_grad[u]);
+                for (size_t v = 0; v < np; v++)
+                    ck_assert_msg(fabs(hess[u * np + v] - fd_hess[u * np + v]) <=
+                                      1e-6 * (1 + fabs(fd_hess[u * np + v])),
+                                  "config %d hess[%zu,%zu]: %.10g vs fd %.10g", _i, u, v,
+                                  hess[u * np + v], fd_hess[u * np + v]);
+            }
+        }
+        /* the objective is sum_i r_i log g_i as the gate reports it */
+        double qq = 0.0;
+        for (size_t i = 0; i < 3; i++)
+            if (r[i] > 0)
+                qq += r[i] * logg[i];
+        g->unpack(m, theta);
+        ck_assert_double_eq_tol(q, qq, 1e-12 * (1 + fabs(qq)));
+        free(work);
+        gmoe_model_free(m);
+    }
+    /* boundaries are crossed rarely: most points are tested */
+    ck_assert_uint_ge(tested, 15);
+    gsl_rng_free(rng);
+}
+END_TEST
+
+/* pack then unpack is the identity on a valid model, and npar counts. */
+START_TEST(test_pack_round_trip)
+{
+    const config *c = &configs[_i];
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 7);
+    gmoe_model *m = random_model(c, rng), *back = random_model(c, rng);
+    const gmoe_gating *g = gmoe_gating_get(m->family);
+    double theta[16];
+    g->pack(m, theta);
+    g->unpack(back, theta);
+    back->tau = c->tau_estimated ? back->tau : m->tau;
+    for (size_t u = 0; u < 3; u++)
+        ck_assert_double_eq_tol(back->beta0[u], m->beta0[u], 1e-14);
+    for (size_t u = 0; u < 6; u++)
+        ck_assert_double_eq_tol(back->beta1[u], m->beta1[u], 1e-14);
+    ck_assert_double_eq_tol(back->tau, m->tau, 1e-14);
+    /* k = 3, d = 2: softmax layout 2 * 3; activation 2 * 3 + 2 (+ log tau) */
+    size_t expect = c->family == GMOE_ACTIVATION ? 8 + (size_t)c->tau_estimated : 6;
+    ck_assert_uint_eq(g->npar(m), expect);
+    ck_assert_uint_eq(g->npar_ic(m), expect);
+    ck_assert_int_eq(gmoe_model_check(m, NULL), GMOE_OK);
+    gmoe_model_free(m);
+    gmoe_model_free(back);
+    gsl_rng_free(rng);
+}
+END_TEST
+
+/* Known gates, computed independently in python3 (math.exp) from the
+ * formulas of MODELS.md section 1; 1e-15 absolute is rounding. */
+START_TEST(test_gates_by_hand)
+{
+    double lg[3];
+    /* topk, k = 3, d = 1, beta0 = (0.5, -1, 0), beta1 = (2, -1, 0), x = 0.4 */
+    gmoe_model *m = gmoe_model_alloc(GMOE_TOPK, 3, 1);
+    m->beta0[0] = 0.5; m->beta1[0] = 2;
+    m->beta0[1] = -1;  m->beta1[1] = -1;
+    m->top_k = 2;
+    double x = 0.4;
+    /* slope scores (0.8, -0.4, 0): keep 1 and 3; g1 = e^1.3 / (e^1.3 + 1) */
+    gmoe_log_gate(m, &x, lg);
+    ck_assert_double_eq_tol(exp(lg[0]), 0.7858349830425586, 1e-15);
+    ck_assert(lg[1] == -INFINITY);
+    ck_assert_double_eq_tol(exp(lg[2]), 0.2141650169574414, 1e-15);
+    /* logit scores (1.3, -1.4, 0): the same set */
+    m->select = GMOE_SELECT_LOGIT;
+    x = -0.3;
+    /* logits (-0.1, -0.7, 0): keep 1 and 3 (logit rule); slope scores
+     * (-0.6, 0.3, 0) keep 2 and 3 */
+    gmoe_log_gate(m, &x, lg);
+    ck_assert_double_eq_tol(exp(lg[0]), 0.47502081252106, 1e-15);
+    ck_assert(lg[1] == -INFINITY);
+    m->select = GMOE_SELECT_SLOPE;
+    gmoe_log_gate(m, &x, lg);
+    ck_assert(lg[0] == -INFINITY);
+    ck_assert_double_eq_tol(exp(lg[1]), 0.33181222783183395, 1e-15);
+    /* ties go to the lower index: x = 0 gives slope scores (0, 0, 0) */
+    x = 0;
+    gmoe_log_gate(m, &x, lg);
+    ck_assert(lg[0] > -INFINITY && lg[1] > -INFINITY && lg[2] == -INFINITY);
+    ck_assert_double_eq_tol(exp(lg[0]), 0.8175744761936437, 1e-15);
+    m->top_k = 1;
+    gmoe_log_gate(m, &x, lg);
+    ck_assert(lg[0] == 0.0 && lg[1] == -INFINITY && lg[2] == -INFINITY);
+    gmoe_model_free(m);
+
+    /* temperature, k = 2, d = 1, beta = (-8, 25), tau = 2, x = 0.3:
+     * l_1 / tau = -0.25, g1 = 1 / (1 + e^0.25) */
+    m = gmoe_model_alloc(GMOE_TEMPERATURE, 2, 1);
+    m->beta0[0] = -8; m->beta1[0] = 25; m->tau = 2;
+    x = 0.3;
+    gmoe_log_gate(m, &x, lg);
+    ck_assert_double_eq_tol(exp(lg[0]), 0.43782349911420193, 1e-15);
+    gmoe_model_free(m);
+
+    /* activation, k = 2, d = 1, beta0 = (0.5, 0), beta1 = (3, -1),
+     * tau = 0.8, x = 0.2 */
+    m = gmoe_model_alloc(GMOE_ACTIVATION, 2, 1);
+    m->beta0[0] = 0.5; m->beta1[0] = 3; m->beta1[1] = -1; m->tau = 0.8;
+    x = 0.2;
+    const double outside[4] = {0.8050295708483424, 0.6779491601800938,
+                               0.8056938502313058, 0.7644229741374213};
+    const double inside[4] = {0.8239049273365615, 0.7046131091672105,
+                              0.8245189152253222, 0.7861853958371384};
+    for (int a = 0; a < GMOE_NACTIVATIONS; a++) {
+        m->act = (gmoe_activation)a;
+        m->bias = GMOE_BIAS_OUTSIDE;
+        gmoe_log_gate(m, &x, lg);
+        ck_assert_msg(fabs(exp(lg[0]) - outside[a]) < 1e-15, "act %d outside: %.17g", a, exp(lg[0]));
+        m->bias = GMOE_BIAS_INSIDE;
+        gmoe_log_gate(m, &x, lg);
+        ck_assert_msg(fabs(exp(lg[0]) - inside[a]) < 1e-15, "act %d inside: %.17g", a, exp(lg[0]));
+    }
+    gmoe_model_free(m);
+}
+END_TEST
+
+/* Top-K: a row with positive responsibility for an expert outside the
+ * selected set has objective -INFINITY (the M-step rejects such steps). */
+START_TEST(test_topk_infeasible)
+{
+    gmoe_model *m = gmoe_model_alloc(GMOE_TOPK, 3, 1);
+    m->beta0[0] = 0.5; m->beta1[0] = 2;
+    m->beta0[1] = -1;  m->beta1[1] = -1;
+    m->top_k = 2;
+    const gmoe_gating *g = gmoe_gating_get(GMOE_TOPK);
+    double x = 0.4, work[6], grad[6] = {0};
+    double r_ok[3] = {0.3, 0.0, 0.7}, r_bad[3] = {0.3, 1e-300, 0.7};
+    ck_assert(isfinite(g->row_objective(m, &x, r_ok, grad, NULL, work)));
+    ck_assert(g->row_objective(m, &x, r_bad, NULL, NULL, work) == -INFINITY);
+    ck_assert(g->row_objective(m, &x, r_bad, grad, NULL, work) == -INFINITY);
+    gmoe_model_free(m);
+}
+END_TEST
+
+/* The family checks refuse bad options with a message. */
+START_TEST(test_checks)
+{
+    gmoe_err err;
+    gmoe_model *m = gmoe_model_alloc(GMOE_TOPK, 3, 1);
+    m->top_k = 4;
+    ck_assert_int_eq(gmoe_model_check(m, &err), GMOE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "top_k"));
+    m->top_k = 0;
+    ck_assert_int_eq(gmoe_model_check(m, &err), GMOE_EINVAL);
+    m->top_k = 2;
+    m->beta1[2] = 1;
+    ck_assert_int_eq(gmoe_model_check(m, &err), GMOE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "pinned"));
+    gmoe_model_free(m);
+    m = gmoe_model_alloc(GMOE_TEMPERATURE, 2, 1);
+    m->tau = 0;
+    ck_assert_int_eq(gmoe_model_check(m, &err), GMOE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "tau"));
+    gmoe_model_free(m);
+    m = gmoe_model_alloc(GMOE_ACTIVATION, 2, 1);
+    m->beta1[1] = 3; /* legal: only beta0 is pinned */
+    ck_assert_int_eq(gmoe_model_check(m, NULL), GMOE_OK);
+    m->beta0[1] = 1;
+    ck_assert_int_eq(gmoe_model_check(m, &err), GMOE_EINVAL);
+    m->beta0[1] = 0;
+    m->tau = -1;
+    ck_assert_int_eq(gmoe_model_check(m, &err), GMOE_EINVAL);
+    m->tau = 1;
+    m->act = (gmoe_activation)9;
+    ck_assert_int_eq(gmoe_model_check(m, &err), GMOE_EINVAL);
+    gmoe_model_free(m);
+    /* the table flags */
+    ck_assert(!gmoe_gating_get(GMOE_SOFTMAX)->has_tau && !gmoe_gating_get(GMOE_TOPK)->has_tau);
+    ck_assert(gmoe_gating_get(GMOE_TEMPERATURE)->has_tau && gmoe_gating_get(GMOE_ACTIVATION)->has_tau);
+    m = gmoe_model_alloc(GMOE_TOPK, 3, 1);
+    m->top_k = 2;
+    ck_assert_ptr_eq(gmoe_gating_get(GMOE_TOPK)->init_surrogate(m), &gmoe_gating_softmax);
+    ck_assert_ptr_nonnull(gmoe_gating_get(GMOE_TOPK)->pattern_surrogate(m));
+    m->top_k = 3; /* dense: no surrogate */
+    ck_assert_ptr_null(gmoe_gating_get(GMOE_TOPK)->init_surrogate(m));
+    ck_assert_ptr_null(gmoe_gating_get(GMOE_TOPK)->pattern_surrogate(m));
+    gmoe_model_free(m);
+}
+END_TEST
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    build_configs();
+    Suite *s = suite_create("gating");
+    TCase *tc = tcase_create("families");
+    tcase_add_loop_test(tc, test_derivatives_fd, 0, (int)nconfigs);
+    tcase_add_loop_test(tc, test_pack_round_trip, 0, (int)nconfigs);
+    tcase_add_test(tc, test_gates_by_hand);
+    tcase_add_test(tc, test_topk_infeasible);
+    tcase_add_test(tc, test_checks);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
