@@ -24,7 +24,7 @@ top=$(cd "$here/.." && pwd)
 usage() {
     cat <<EOF
 usage: $0 [options]
-  --quick        N = 1e3 and 1e4 only (no N = 1e5 rows)
+  --quick        N = 1e3 and 1e4 only (no N = 1e5 rows, so no per-iteration rows)
   --starts S     random starts for both programs (default 5)
   --seed N       seed of the simulations and of the starts (default 1)
   --bindir DIR   where mixsim and mixfit are (default $top/src)
