@@ -18,6 +18,7 @@ void gmoe_em_options_default(gmoe_em_options *opt)
     opt->max_iter = 1000;
     opt->gate_max_iter = 300;
     opt->gate_tol = 1e-12;
+    opt->gate_rel_tol = 0.01;
     opt->restarts = 10;
     opt->seed = 1;
     opt->nthreads = 0;
@@ -42,6 +43,8 @@ const char *gmoe_em_options_check(const gmoe_em_options *opt)
         return "maximum number of gate iterations must be >= 1";
     if (!(opt->gate_tol >= 0) || !isfinite(opt->gate_tol))
         return "gate tolerance must be a finite number >= 0";
+    if (!(opt->gate_rel_tol >= 0) || !(opt->gate_rel_tol < 1))
+        return "relative gate tolerance must be in [0, 1)";
     if (opt->restarts < 1)
         return "number of restarts must be >= 1";
     if (opt->nthreads < 0)
