@@ -27,6 +27,7 @@ void gmoe_em_options_default(gmoe_em_options *opt)
     opt->tau_mode = GMOE_TAU_FIXED;
     opt->accel = GMOE_ACCEL_SQUAREM;
     opt->accel_warmup = 10;
+    opt->screen_iter = 0;
 }
 
 const char *gmoe_em_options_check(const gmoe_em_options *opt)
@@ -383,6 +384,16 @@ int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
     best_info.loglik = -INFINITY;
     int have_best = 0;
     int warmup = m->tau_estimated && ws->gating->tau_warmup;
+    /* Short-EM screening (Biernacki, Celeux & Govaert 2003): every start
+     * runs screen_iter iterations, then only the best one runs on.  Not
+     * combined with the tau warm-up, whose two stages would each need
+     * screening. */
+    size_t screen = opt.restarts > 1 && !warmup ? opt.screen_iter : 0;
+    gmoe_em_options first = opt;
+    if (screen > 0 && screen < opt.max_iter)
+        first.max_iter = screen;
+    else
+        screen = 0;
     for (size_t r = 0; r < opt.restarts; r++) {
         gmoe_model_copy_params(cur, m); /* family options */
         /* tau warm-up: the start and a first run keep the start's tau */
@@ -405,7 +416,7 @@ int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
                 goto done;
             }
         }
-        gmoe_em_run(cur, data, ws, &opt, r, &info);
+        gmoe_em_run(cur, data, ws, &first, r, &info);
         if (warmup && info.stop != GMOE_STOP_NONE && isfinite(info.loglik)) {
             size_t warm_iter = info.iterations;
             set_tau_estimated(cur, ws, 1);
@@ -421,6 +432,18 @@ int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
         }
         if (info.stop == GMOE_STOP_NONE)
             break; /* stopped by the progress callback */
+    }
+    if (have_best && screen > 0 && best_info.stop == GMOE_STOP_MAXITER) {
+        /* The screening winner runs on to the full iteration limit. */
+        gmoe_em_options rest = opt;
+        rest.max_iter = opt.max_iter - best_info.iterations;
+        size_t screened = best_info.iterations, r = best_info.best_restart;
+        gmoe_em_run(best, data, ws, &rest, r, &info);
+        if (isfinite(info.loglik) && info.loglik >= best_info.loglik) {
+            best_info = info;
+            best_info.best_restart = r;
+        }
+        best_info.iterations += screened;
     }
     if (!have_best) {
         st = gmoe_error(err, GMOE_ENUMERIC, "every EM run ended with a non-finite log-likelihood");

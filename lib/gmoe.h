@@ -262,6 +262,11 @@ typedef struct {
                                 gain below this fraction of the first step's,
                                 default 0.01 (0: solve to gate_tol) */
     size_t restarts;         /* random starts, default 10 (1 when init given) */
+    size_t screen_iter;      /* with several starts, each runs this many EM
+                                iterations, then only the best runs on to
+                                convergence (short-EM screening).  Default 0:
+                                every start runs to convergence (screening
+                                can pick a worse start when over-fitted) */
     uint64_t seed;           /* master seed, default 1 */
     int nthreads;            /* 0 = OpenMP default */
     double var_floor;        /* sigma2 >= var_floor * var(y); default 1e-6 */
