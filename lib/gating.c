@@ -13,3 +13,9 @@ const gmoe_gating *gmoe_gating_get(gmoe_family f)
     default: return NULL;
     }
 }
+
+int gmoe_family_has_tau(gmoe_family f)
+{
+    const gmoe_gating *g = gmoe_gating_get(f);
+    return g && g->has_tau;
+}

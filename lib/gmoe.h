@@ -207,6 +207,9 @@ int gmoe_select_from_name(const char *name);
 const char *gmoe_bias_name(gmoe_bias_placement b);
 int gmoe_bias_from_name(const char *name);
 const char *gmoe_stop_name(gmoe_stop_reason s);
+/* 1 when the family has a temperature tau (temperature, activation), 0
+ * otherwise (also for an unknown family). */
+int gmoe_family_has_tau(gmoe_family f);
 
 /* ------------------------------------------------------- evaluation */
 

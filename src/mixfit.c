@@ -283,7 +283,7 @@ static void print_summary(const options *o, const gmoe_model *m, const gmoe_data
             k == 1 ? "" : "s", f->npar);
     if (m->family == GMOE_TOPK)
         fprintf(stderr, ", top-k %zu, select %s", m->top_k, gmoe_select_name(m->select));
-    if (m->family == GMOE_TEMPERATURE || m->family == GMOE_ACTIVATION)
+    if (gmoe_family_has_tau(m->family))
         fprintf(stderr, ", tau %.6g (%s)", m->tau, m->tau_estimated ? "estimated" : "fixed");
     if (m->family == GMOE_ACTIVATION)
         fprintf(stderr, ", activation %s, bias %s", gmoe_activation_name(m->act), gmoe_bias_name(m->bias));

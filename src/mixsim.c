@@ -19,15 +19,6 @@ typedef struct {
     gmoe_design design;
 } options;
 
-static int design_from_name(const char *s)
-{
-    static const char *const names[] = {"uniform", "normal", "grid"};
-    for (int i = 0; i < 3; i++)
-        if (strcmp(s, names[i]) == 0)
-            return i;
-    return -1;
-}
-
 static void help(void)
 {
     printf("Usage: mixsim --model MODEL -n N --seed S [options]\n"
@@ -81,7 +72,7 @@ static int parse_args(int argc, char **argv, options *o)
             o->seed_set = 1;
             break;
         case OPT_DESIGN:
-            if ((st = cli_parse_choice("--design", optarg, design_from_name, "uniform, normal, grid", &v)))
+            if ((st = cli_parse_choice("--design", optarg, gmoe_design_from_name, "uniform, normal, grid", &v)))
                 return st;
             o->design = (gmoe_design)v;
             o->design_set = 1;

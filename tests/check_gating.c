@@ -303,6 +303,10 @@ START_TEST(test_checks)
     /* the table flags */
     ck_assert(!gmoe_gating_get(GMOE_SOFTMAX)->has_tau && !gmoe_gating_get(GMOE_TOPK)->has_tau);
     ck_assert(gmoe_gating_get(GMOE_TEMPERATURE)->has_tau && gmoe_gating_get(GMOE_ACTIVATION)->has_tau);
+    /* and the public query, which reads them (an unknown family has no tau) */
+    ck_assert(!gmoe_family_has_tau(GMOE_SOFTMAX) && !gmoe_family_has_tau(GMOE_TOPK));
+    ck_assert(gmoe_family_has_tau(GMOE_TEMPERATURE) && gmoe_family_has_tau(GMOE_ACTIVATION));
+    ck_assert(!gmoe_family_has_tau((gmoe_family)9));
     m = gmoe_model_alloc(GMOE_TOPK, 3, 1);
     m->top_k = 2;
     ck_assert_ptr_eq(gmoe_gating_get(GMOE_TOPK)->init_surrogate(m), &gmoe_gating_softmax);
