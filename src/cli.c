@@ -123,6 +123,19 @@ int cli_version(void)
     return CLI_EXIT_OK;
 }
 
+int cli_standard_option(int c, void (*help)(void), char *const argv[])
+{
+    if (c == 'h') {
+        help();
+        return -1;
+    }
+    if (c == CLI_OPT_VERSION) {
+        cli_version();
+        return -1;
+    }
+    return cli_getopt_error(c, argv);
+}
+
 /* ------------------------------------------------------ option values */
 
 int cli_parse_double(const char *opt, const char *text, double *out)
@@ -536,6 +549,21 @@ char **cli_model_xnames(const gmoe_model *m)
 const char *cli_model_yname(const gmoe_model *m)
 {
     return m->yname ? m->yname : "y";
+}
+
+int cli_read_model_xnames(const char *opt, const char *path, gmoe_model **m, char ***xnames)
+{
+    *xnames = NULL;
+    int st = cli_read_model(opt, path, m);
+    if (st)
+        return st;
+    if (!(*xnames = cli_model_xnames(*m))) {
+        cli_error("out of memory");
+        gmoe_model_free(*m);
+        *m = NULL;
+        return CLI_EXIT_ESTIMATION;
+    }
+    return CLI_EXIT_OK;
 }
 
 /* ------------------------------------------------------------ output */

@@ -22,7 +22,7 @@ static int criterion_from_name(const char *s)
     return -1;
 }
 
-enum { OPT_INIT = CLI_OPT_PROGRAM, OPT_CRITERION, OPT_QUIET, OPT_HELP, OPT_VERSION };
+enum { OPT_INIT = CLI_OPT_PROGRAM, OPT_CRITERION };
 
 typedef struct {
     const char *data_path, *out, *yname, *init_path;
@@ -68,8 +68,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"init", required_argument, NULL, OPT_INIT},
         {"criterion", required_argument, NULL, OPT_CRITERION},
         {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
+        CLI_STANDARD_LONG_OPTIONS,
         CLI_FAMILY_LONG_OPTIONS,
         CLI_EM_LONG_OPTIONS,
         {NULL, 0, NULL, 0}};
@@ -109,14 +108,8 @@ static int parse_args(int argc, char **argv, options *o)
         case 'q':
             o->quiet = 1;
             break;
-        case 'h':
-            help();
-            return -1;
-        case OPT_VERSION:
-            cli_version();
-            return -1;
         default:
-            return cli_getopt_error(c, argv);
+            return cli_standard_option(c, help, argv);
         }
     }
     if (optind == argc)
@@ -129,8 +122,6 @@ static int parse_args(int argc, char **argv, options *o)
         return cli_usage_error("-k is required (the number of experts, or a range such as -k 1:6)");
     if (o->em.em.max_iter == 0 && !o->init_path)
         return cli_usage_error("--max-iter 0 needs --init MODEL (the model to score)");
-    if (o->out && strcmp(o->out, "-") == 0)
-        o->out = NULL;
     gmoe_em_options check = o->em.em;
     check.max_iter = check.max_iter ? check.max_iter : 1;
     const char *msg = gmoe_em_options_check(&check);

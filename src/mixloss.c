@@ -11,7 +11,7 @@
 #include "gmoe.h"
 #include "loss_options.h"
 
-enum { OPT_TRUTH = CLI_OPT_PROGRAM, OPT_FIT, OPT_LOSS, OPT_RBAR, OPT_NO_TRANSLATE, OPT_JSON, OPT_HELP, OPT_VERSION };
+enum { OPT_TRUTH = CLI_OPT_PROGRAM, OPT_FIT, OPT_LOSS, OPT_RBAR, OPT_NO_TRANSLATE, OPT_JSON };
 
 static void help(void)
 {
@@ -112,8 +112,7 @@ int main(int argc, char **argv)
         {"rbar", required_argument, NULL, OPT_RBAR},
         {"no-translate", no_argument, NULL, OPT_NO_TRANSLATE},
         {"json", no_argument, NULL, OPT_JSON},
-        {"help", no_argument, NULL, OPT_HELP},
-        {"version", no_argument, NULL, OPT_VERSION},
+        CLI_STANDARD_LONG_OPTIONS,
         {NULL, 0, NULL, 0}};
     const char *truth_path = NULL, *fit_path = NULL, *out_path = NULL;
     int json = 0, c, st = CLI_EXIT_OK;
@@ -135,9 +134,9 @@ int main(int argc, char **argv)
             break;
         case OPT_NO_TRANSLATE: lo.translate = 0; break;
         case OPT_JSON: json = 1; break;
-        case OPT_HELP: help(); return CLI_EXIT_OK;
-        case OPT_VERSION: return cli_version();
-        default: return cli_getopt_error(c, argv);
+        default:
+            st = cli_standard_option(c, help, argv);
+            return st < 0 ? CLI_EXIT_OK : st;
         }
     }
     if (optind < argc)
