@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gmoe.h"
+#include "check_util.h"
 
 /* The reference model of MODELS.md section 3. */
 static gmoe_model *reference_model(void)
@@ -36,16 +37,7 @@ static gmoe_model *small_model(void)
  * as mixsim does. */
 static gmoe_data *simulate(const gmoe_model *m, size_t n, gmoe_design design, uint64_t seed)
 {
-    gmoe_data *data = calloc(1, sizeof *data);
-    data->n = n;
-    data->d = m->d;
-    data->x = malloc(n * m->d * sizeof(double));
-    data->y = malloc(n * sizeof(double));
-    ck_assert_int_eq(gmoe_simulate_design(design, n, m->d, NULL, NULL,
-                                          gmoe_seed_derive(seed, 0), data->x, NULL), GMOE_OK);
-    ck_assert_int_eq(gmoe_simulate_y(m, data->x, n, gmoe_seed_derive(seed, 1), data->y, NULL, NULL),
-                     GMOE_OK);
-    return data;
+    return check_simulate(m, n, design, NULL, NULL, seed);
 }
 
 /* Values below were computed independently in python3 with math.exp/log
@@ -410,9 +402,5 @@ int main(void)
     tcase_add_test(tc, test_guards);
     tcase_add_test(tc, test_information_criteria);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run_suite(s);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gmoe.h"
+#include "check_util.h"
 
 static void set_expert(gmoe_model *m, size_t i, double beta0, double beta1, double a, double b, double s2)
 {
@@ -62,18 +63,11 @@ static gmoe_model *activation_truth(void)
     return m;
 }
 
+/* d = 1: one range [lo, hi] */
 static gmoe_data *simulate(const gmoe_model *m, size_t n, gmoe_design design, double lo, double hi,
                            uint64_t seed)
 {
-    gmoe_data *data = calloc(1, sizeof *data);
-    data->n = n;
-    data->d = m->d;
-    data->x = malloc(n * m->d * sizeof(double));
-    data->y = malloc(n * sizeof(double));
-    ck_assert_int_eq(gmoe_simulate_design(design, n, m->d, &lo, &hi, gmoe_seed_derive(seed, 0), data->x, NULL),
-                     GMOE_OK);
-    ck_assert_int_eq(gmoe_simulate_y(m, data->x, n, gmoe_seed_derive(seed, 1), data->y, NULL, NULL), GMOE_OK);
-    return data;
+    return check_simulate(m, n, design, &lo, &hi, seed);
 }
 
 static gmoe_data *simulate_truth(const gmoe_model *m, size_t n, uint64_t seed)
@@ -511,9 +505,5 @@ int main(void)
     tcase_add_test(tc, test_thread_invariance);
     tcase_add_test(tc, test_bad_options);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run_suite(s);
 }

@@ -12,6 +12,7 @@
 
 #include "gating.h"
 #include "gmoe.h"
+#include "check_util.h"
 
 /* One family configuration of the loop tests. */
 typedef struct {
@@ -330,9 +331,5 @@ int main(void)
     tcase_add_test(tc, test_topk_infeasible);
     tcase_add_test(tc, test_checks);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run_suite(s);
 }

@@ -15,6 +15,7 @@
 
 #include "gmoe.h"
 #include "gmoe_r.h"
+#include "check_util.h"
 
 /* A message buffer as R passes it: GMOE_ERRMSG_LEN - 1 spaces. */
 typedef struct {
@@ -330,9 +331,5 @@ int main(void)
     tcase_add_test(tc, model_file_round_trip);
     tcase_add_test(tc, option_names_round_trip);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run_suite(s);
 }
