@@ -183,6 +183,9 @@ void gmoe_model_free(gmoe_model *m);                  /* NULL is a no-op */
 /* Deep copy; dst must have the same k and d. */
 int gmoe_model_copy(gmoe_model *dst, const gmoe_model *src);
 gmoe_model *gmoe_model_clone(const gmoe_model *src);  /* NULL on failure */
+/* Copies the family options tau, top_k, select, act and bias (not the
+ * family, the parameters or the fit). */
+void gmoe_model_copy_options(gmoe_model *dst, const gmoe_model *src);
 /* Sets the column names (copied); NULL clears them. */
 int gmoe_model_set_names(gmoe_model *m, const char *const *xnames, const char *yname);
 

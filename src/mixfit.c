@@ -163,11 +163,7 @@ static int score_init(const gmoe_data *data, gmoe_model *m, const gmoe_model *in
     if (!tmp)
         return GMOE_ENOMEM;
     /* parameters from the file, family options as given on the command line */
-    tmp->top_k = m->top_k;
-    tmp->select = m->select;
-    tmp->tau = m->tau;
-    tmp->act = m->act;
-    tmp->bias = m->bias;
+    gmoe_model_copy_options(tmp, m);
     int st = gmoe_model_copy(m, tmp);
     gmoe_model_free(tmp);
     if (st == GMOE_OK) /* the columns are the data's, as in a fit (copy took the file's) */
@@ -199,13 +195,8 @@ static int fit_one(const options *o, const gmoe_data *data, const gmoe_model *in
         cli_error("out of memory");
         return CLI_EXIT_ESTIMATION;
     }
-    if (init) {
-        m->top_k = init->top_k;
-        m->select = init->select;
-        m->tau = init->tau;
-        m->act = init->act;
-        m->bias = init->bias;
-    }
+    if (init)
+        gmoe_model_copy_options(m, init);
     int st = cli_family_apply(&o->fam, &o->em, m);
     if (st) {
         gmoe_model_free(m);

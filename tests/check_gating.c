@@ -308,6 +308,20 @@ START_TEST(test_checks)
     ck_assert(!gmoe_family_has_tau(GMOE_SOFTMAX) && !gmoe_family_has_tau(GMOE_TOPK));
     ck_assert(gmoe_family_has_tau(GMOE_TEMPERATURE) && gmoe_family_has_tau(GMOE_ACTIVATION));
     ck_assert(!gmoe_family_has_tau((gmoe_family)9));
+    /* gmoe_model_copy_options: the five options, not the family or parameters */
+    gmoe_model *src = gmoe_model_alloc(GMOE_ACTIVATION, 3, 1), *dst = gmoe_model_alloc(GMOE_TOPK, 3, 1);
+    src->tau = 0.25;
+    src->top_k = 2;
+    src->select = GMOE_SELECT_LOGIT;
+    src->act = GMOE_ACT_SOFTSIGN;
+    src->bias = GMOE_BIAS_INSIDE;
+    src->b[0] = 7;
+    gmoe_model_copy_options(dst, src);
+    ck_assert(dst->tau == 0.25 && dst->top_k == 2 && dst->select == GMOE_SELECT_LOGIT &&
+              dst->act == GMOE_ACT_SOFTSIGN && dst->bias == GMOE_BIAS_INSIDE);
+    ck_assert(dst->family == GMOE_TOPK && dst->b[0] == 0);
+    gmoe_model_free(src);
+    gmoe_model_free(dst);
     m = gmoe_model_alloc(GMOE_TOPK, 3, 1);
     m->top_k = 2;
     ck_assert_ptr_eq(gmoe_gating_get(GMOE_TOPK)->init_surrogate(m), &gmoe_gating_softmax);
