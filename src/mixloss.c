@@ -32,11 +32,6 @@ static void help(void)
     cli_exit_help(stdout);
 }
 
-static const char *kind_name(gmoe_loss_kind k)
-{
-    return k == GMOE_LOSS_D2 ? "D2" : "D1";
-}
-
 static void print_vector(cli_buf *b, const double *v, size_t n)
 {
     cli_buf_printf(b, "[");
@@ -59,7 +54,7 @@ static void print_sizes(cli_buf *b, const size_t *v, size_t n, size_t add)
 /* Experts are numbered from 1 in the output, as in the man pages. */
 static void format_json(cli_buf *b, const gmoe_loss_result *r, int translate)
 {
-    cli_buf_printf(b, "{\n  \"kind\": \"%s\",\n  \"translated\": %s,\n  \"loss\": ", kind_name(r->kind),
+    cli_buf_printf(b, "{\n  \"kind\": \"%s\",\n  \"translated\": %s,\n  \"loss\": ", gmoe_loss_kind_name(r->kind),
                    translate ? "true" : "false");
     cli_buf_number(b, r->loss);
     cli_buf_printf(b, ",\n  \"loss_untranslated\": ");
@@ -83,7 +78,7 @@ static void format_json(cli_buf *b, const gmoe_loss_result *r, int translate)
 
 static void format_text(cli_buf *b, const gmoe_loss_result *r, int translate)
 {
-    cli_buf_printf(b, "%s loss %.6g (%s; untranslated %.6g)\n", kind_name(r->kind), r->loss,
+    cli_buf_printf(b, "%s loss %.6g (%s; untranslated %.6g)\n", gmoe_loss_kind_name(r->kind), r->loss,
                    translate ? "minimized over the gate translation" : "untranslated", r->loss_untranslated);
     cli_buf_printf(b, "k = %zu fitted experts, k* = %zu true experts\n", r->k, r->kstar);
     cli_buf_printf(b, "translation: t0 = %.6g, t1 = (", r->t0);
