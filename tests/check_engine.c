@@ -153,31 +153,6 @@ START_TEST(test_k1_is_ols_longley)
 }
 END_TEST
 
-/* Records the log-likelihood after every EM iteration. */
-typedef struct {
-    double ll[4096];
-    size_t n, restart;
-    int decreased;
-    double worst;
-} trace;
-
-static int record(void *ctx, size_t restart, size_t iter, double ll)
-{
-    trace *t = ctx;
-    (void)iter;
-    if (t->n > 0 && restart == t->restart) {
-        /* Summing n terms in double: allow 1e-12 relative for rounding. */
-        double drop = t->ll[t->n - 1] - ll;
-        if (drop > 1e-12 * fabs(ll))
-            t->decreased = 1;
-        if (drop > t->worst)
-            t->worst = drop;
-    }
-    t->restart = restart;
-    if (t->n < 4096)
-        t->ll[t->n++] = ll;
-    return 0;
-}
 
 /* Both plain EM and SQUAREM (whose safeguard keeps an extrapolation only
  * if it ends no lower) must never lower the log-likelihood. */
@@ -194,8 +169,8 @@ START_TEST(test_em_monotone)
         opt.max_iter = 300;
         opt.accel = (gmoe_accel)accel;
         opt.accel_warmup = 2; /* exercise the SQUAREM cycles from early on */
-        trace *t = calloc(1, sizeof *t);
-        opt.progress = record;
+        check_trace *t = calloc(1, sizeof *t);
+        opt.progress = check_trace_record;
         opt.progress_ctx = t;
         ck_assert_int_eq(gmoe_fit(data, m, NULL, &opt, NULL), GMOE_OK);
         ck_assert_msg(!t->decreased, "accel %d: log-likelihood decreased by %g", accel, t->worst);

@@ -109,30 +109,6 @@ static size_t match(const gmoe_model *m, double a, double b)
 
 /* ------------------------------------------------------------ monotone */
 
-typedef struct {
-    double last;
-    size_t n, restart;
-    int decreased;
-    double worst;
-} trace;
-
-static int record(void *ctx, size_t restart, size_t iter, double ll)
-{
-    trace *t = ctx;
-    (void)iter;
-    if (t->n > 0 && restart == t->restart) {
-        /* Summing n terms in double: allow 1e-12 relative for rounding. */
-        double drop = t->last - ll;
-        if (drop > 1e-12 * fabs(ll))
-            t->decreased = 1;
-        if (drop > t->worst)
-            t->worst = drop;
-    }
-    t->restart = restart;
-    t->last = ll;
-    t->n++;
-    return 0;
-}
 
 /* Over-fitted (k = 3 or 4 against the truth's 2 or 3) so that EM crawls
  * for many iterations; every family option combination that changes the
@@ -171,8 +147,8 @@ START_TEST(test_em_monotone)
     opt.max_iter = 100;
     opt.tau_mode = cases[c].tau_mode;
     opt.accel = (gmoe_accel)accel;
-    trace t = {0};
-    opt.progress = record;
+    check_trace t = {0};
+    opt.progress = check_trace_record;
     opt.progress_ctx = &t;
     gmoe_err err;
     ck_assert_msg(gmoe_fit(data, m, NULL, &opt, &err) == GMOE_OK, "%s", err.msg);

@@ -4,6 +4,7 @@
 #define GMOE_CHECK_UTIL_H
 
 #include <check.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "gmoe.h"
@@ -35,6 +36,33 @@ static inline gmoe_data *check_simulate(const gmoe_model *m, size_t n, gmoe_desi
                      GMOE_OK);
     ck_assert_int_eq(gmoe_simulate_y(m, data->x, n, gmoe_seed_derive(seed, 1), data->y, NULL, NULL), GMOE_OK);
     return data;
+}
+
+/* An EM progress callback (gmoe_em_options.progress, ctx a zeroed
+ * check_trace) that records whether the log-likelihood ever fell within
+ * a restart, and by how much at worst. */
+typedef struct {
+    double last, worst;
+    size_t n, restart;
+    int decreased;
+} check_trace;
+
+static inline int check_trace_record(void *ctx, size_t restart, size_t iter, double ll)
+{
+    check_trace *t = ctx;
+    (void)iter;
+    if (t->n > 0 && restart == t->restart) {
+        /* Summing n terms in double: allow 1e-12 relative for rounding. */
+        double drop = t->last - ll;
+        if (drop > 1e-12 * fabs(ll))
+            t->decreased = 1;
+        if (drop > t->worst)
+            t->worst = drop;
+    }
+    t->restart = restart;
+    t->last = ll;
+    t->n++;
+    return 0;
 }
 
 #endif
