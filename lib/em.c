@@ -323,11 +323,7 @@ static int check_family_options(const gmoe_model *m, gmoe_err *err)
     gmoe_model *o = gmoe_model_alloc(m->family, m->k, m->d);
     if (!o)
         return gmoe_error(err, GMOE_ENOMEM, "out of memory");
-    o->tau = m->tau;
-    o->top_k = m->top_k;
-    o->select = m->select;
-    o->act = m->act;
-    o->bias = m->bias;
+    gmoe_model_copy_options(o, m);
     int st = gmoe_model_check(o, err);
     gmoe_model_free(o);
     return st;
@@ -402,13 +398,10 @@ int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
         if (r == 0 && init) {
             /* Parameters from the starting model, options from the fit. */
             gmoe_model_copy_params(cur, init);
-            cur->top_k = m->top_k;
-            cur->select = m->select;
-            cur->act = m->act;
-            cur->bias = m->bias;
+            gmoe_model_copy_options(cur, m);
             set_tau_estimated(cur, ws, warmup ? 0 : m->tau_estimated);
-            if (!m->tau_estimated)
-                cur->tau = m->tau;
+            if (m->tau_estimated) /* an estimated tau starts from the starting model's */
+                cur->tau = init->tau;
         } else {
             st = gmoe_init_random(cur, data, ws, &opt, r, gmoe_seed_derive(opt.seed, r));
             if (st) {

@@ -1,7 +1,9 @@
-/* gating.c -- the family table. */
+/* gating.c -- the family table, and checks shared by families. */
+#include <math.h>
 #include <stddef.h>
 
 #include "gating.h"
+#include "internal.h"
 
 const gmoe_gating *gmoe_gating_get(gmoe_family f)
 {
@@ -12,4 +14,17 @@ const gmoe_gating *gmoe_gating_get(gmoe_family f)
     case GMOE_ACTIVATION: return &gmoe_gating_activation;
     default: return NULL;
     }
+}
+
+int gmoe_family_has_tau(gmoe_family f)
+{
+    const gmoe_gating *g = gmoe_gating_get(f);
+    return g && g->has_tau;
+}
+
+int gmoe_check_tau(const gmoe_model *m, gmoe_err *err)
+{
+    if (!(m->tau > 0) || !isfinite(m->tau))
+        return gmoe_error(err, GMOE_EINVAL, "tau must be finite and > 0 (got %g)", m->tau);
+    return GMOE_OK;
 }

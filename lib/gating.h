@@ -107,6 +107,8 @@ void gmoe_softmax_logits(const gmoe_model *m, const double *x, double *l);
 /* Checks that the last expert's gate is pinned to zero (softmax, topk,
  * temperature). */
 int gmoe_check_last_gate_pinned(const gmoe_model *m, gmoe_err *err);
+/* Checks that tau is finite and > 0 (temperature, activation). */
+int gmoe_check_tau(const gmoe_model *m, gmoe_err *err);
 
 /* The table entry for a family (never NULL for a valid family). */
 const gmoe_gating *gmoe_gating_get(gmoe_family f);

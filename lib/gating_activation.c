@@ -107,9 +107,7 @@ static void activation_logits(const gmoe_model *m, const double *x, double *l,
 static void activation_log_gate(const gmoe_model *m, const double *x, double *logg)
 {
     activation_logits(m, x, logg, NULL, NULL, NULL);
-    double lse = gmoe_logsumexp(logg, m->k);
-    for (size_t i = 0; i < m->k; i++)
-        logg[i] -= lse;
+    gmoe_log_normalize(logg, m->k);
 }
 
 /* Q_row = sum_i r_i l_i - R lse(l), R = sum_i r_i, c_i = r_i - R g_i:
@@ -207,8 +205,9 @@ static size_t activation_work_size(const gmoe_model *m)
 
 static int activation_check(const gmoe_model *m, gmoe_err *err)
 {
-    if (!(m->tau > 0) || !isfinite(m->tau))
-        return gmoe_error(err, GMOE_EINVAL, "tau must be finite and > 0 (got %g)", m->tau);
+    int st = gmoe_check_tau(m, err);
+    if (st)
+        return st;
     if ((unsigned)m->act >= GMOE_NACTIVATIONS)
         return gmoe_error(err, GMOE_EINVAL, "unknown activation %d", (int)m->act);
     if ((unsigned)m->bias > GMOE_BIAS_INSIDE)

@@ -49,9 +49,7 @@ void gmoe_softmax_logits(const gmoe_model *m, const double *x, double *l)
 static void softmax_log_gate(const gmoe_model *m, const double *x, double *logg)
 {
     gmoe_softmax_logits(m, x, logg);
-    double lse = gmoe_logsumexp(logg, m->k);
-    for (size_t i = 0; i < m->k; i++)
-        logg[i] -= lse;
+    gmoe_log_normalize(logg, m->k);
 }
 
 /* Q_row = sum_i r_i log g_i with gradient c (r_i - R g_i) z and Hessian

@@ -46,9 +46,7 @@ static void temperature_logits(const gmoe_model *m, const double *x, double *l)
 static void temperature_log_gate(const gmoe_model *m, const double *x, double *logg)
 {
     temperature_logits(m, x, logg);
-    double lse = gmoe_logsumexp(logg, m->k);
-    for (size_t i = 0; i < m->k; i++)
-        logg[i] -= lse;
+    gmoe_log_normalize(logg, m->k);
 }
 
 static double temperature_row_objective(const gmoe_model *m, const double *x,
@@ -92,9 +90,8 @@ static void temperature_normalize(gmoe_model *m)
 
 static int temperature_check(const gmoe_model *m, gmoe_err *err)
 {
-    if (!(m->tau > 0) || !isfinite(m->tau))
-        return gmoe_error(err, GMOE_EINVAL, "tau must be finite and > 0 (got %g)", m->tau);
-    return gmoe_check_last_gate_pinned(m, err);
+    int st = gmoe_check_tau(m, err);
+    return st ? st : gmoe_check_last_gate_pinned(m, err);
 }
 
 const gmoe_gating gmoe_gating_temperature = {

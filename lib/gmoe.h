@@ -183,6 +183,9 @@ void gmoe_model_free(gmoe_model *m);                  /* NULL is a no-op */
 /* Deep copy; dst must have the same k and d. */
 int gmoe_model_copy(gmoe_model *dst, const gmoe_model *src);
 gmoe_model *gmoe_model_clone(const gmoe_model *src);  /* NULL on failure */
+/* Copies the family options tau, top_k, select, act and bias (not the
+ * family, the parameters or the fit). */
+void gmoe_model_copy_options(gmoe_model *dst, const gmoe_model *src);
 /* Sets the column names (copied); NULL clears them. */
 int gmoe_model_set_names(gmoe_model *m, const char *const *xnames, const char *yname);
 
@@ -207,6 +210,9 @@ int gmoe_select_from_name(const char *name);
 const char *gmoe_bias_name(gmoe_bias_placement b);
 int gmoe_bias_from_name(const char *name);
 const char *gmoe_stop_name(gmoe_stop_reason s);
+/* 1 when the family has a temperature tau (temperature, activation), 0
+ * otherwise (also for an unknown family). */
+int gmoe_family_has_tau(gmoe_family f);
 
 /* ------------------------------------------------------- evaluation */
 

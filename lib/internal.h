@@ -25,6 +25,9 @@ double gmoe_logsumexp(const double *v, size_t n);
  * normalized weights) with one exp per entry; w may alias v. */
 double gmoe_logsumexp_weights(const double *v, size_t n, double *w);
 
+/* v[i] -= log(sum exp(v)): logits become log-probabilities. */
+void gmoe_log_normalize(double *v, size_t n);
+
 /* log N(y; mu, s2). */
 double gmoe_log_normal(double y, double mu, double s2);
 

@@ -87,6 +87,15 @@ nomem:
     return GMOE_ENOMEM;
 }
 
+void gmoe_model_copy_options(gmoe_model *dst, const gmoe_model *src)
+{
+    dst->tau = src->tau;
+    dst->top_k = src->top_k;
+    dst->select = src->select;
+    dst->act = src->act;
+    dst->bias = src->bias;
+}
+
 void gmoe_model_copy_params(gmoe_model *dst, const gmoe_model *src)
 {
     size_t k = src->k, d = src->d;
@@ -96,11 +105,7 @@ void gmoe_model_copy_params(gmoe_model *dst, const gmoe_model *src)
     memcpy(dst->b, src->b, k * sizeof(double));
     memcpy(dst->sigma2, src->sigma2, k * sizeof(double));
     dst->family = src->family;
-    dst->tau = src->tau;
-    dst->top_k = src->top_k;
-    dst->select = src->select;
-    dst->act = src->act;
-    dst->bias = src->bias;
+    gmoe_model_copy_options(dst, src);
     dst->tau_estimated = src->tau_estimated;
     dst->has_fit = src->has_fit;
     dst->fit = src->fit;

@@ -35,6 +35,13 @@ double gmoe_logsumexp(const double *v, size_t n)
     return mx + log(s);
 }
 
+void gmoe_log_normalize(double *v, size_t n)
+{
+    double lse = gmoe_logsumexp(v, n);
+    for (size_t i = 0; i < n; i++)
+        v[i] -= lse;
+}
+
 double gmoe_logsumexp_weights(const double *v, size_t n, double *w)
 {
     double mx = -INFINITY;

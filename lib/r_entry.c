@@ -329,6 +329,15 @@ static int data_build(int n_in, size_t d, const double *x, int len_x, const doub
     return GMOE_OK;
 }
 
+/* malloc that reports running out of memory in err (and *st). */
+static void *r_malloc(size_t bytes, int *st, gmoe_err *err)
+{
+    void *p = malloc(bytes);
+    if (!p)
+        *st = gmoe_error(err, GMOE_ENOMEM, "out of memory");
+    return p;
+}
+
 static int check_threads(int t, gmoe_err *err)
 {
     return check_count(t, 0, "threads (0 = OpenMP default)", err);
@@ -446,11 +455,8 @@ void gmoe_r_predict(char **mnames, int *mints, double *mpar, int *mlen,
     size_t k = m->k, d = m->d, rows = data.n;
     if ((st = check_product(rows, k, "gate probabilities", &err)))
         goto done;
-    g = malloc(k * sizeof(double));
-    if (!g) {
-        st = gmoe_error(&err, GMOE_ENOMEM, "out of memory");
+    if (!(g = r_malloc(k * sizeof(double), &st, &err)))
         goto done;
-    }
     for (size_t r = 0; r < rows; r++) {
         size_t b;
         gmoe_predict(m, data.x + r * d, &mean[r], &var[r], g, &b);
@@ -484,11 +490,8 @@ void gmoe_r_loglik(char **mnames, int *mints, double *mpar, int *mlen,
     if ((st = gmoe_loglik(m, &data, *threads, loglik, &err)))
         goto done;
     size_t k = m->k, rows = data.n;
-    rr = malloc(k * sizeof(double));
-    if (!rr) {
-        st = gmoe_error(&err, GMOE_ENOMEM, "out of memory");
+    if (!(rr = r_malloc(k * sizeof(double), &st, &err)))
         goto done;
-    }
     for (size_t r = 0; r < rows; r++) {
         logdens[r] = gmoe_responsibilities(m, data.x + r * m->d, data.y[r], rr);
         for (size_t i = 0; i < k; i++)
@@ -593,11 +596,8 @@ void gmoe_r_simulate(char **mnames, int *mints, double *mpar, int *mlen,
             if ((st = check_length(*len_range, d, "lo and hi", &err)))
                 goto done;
         }
-        xr = malloc(rows * d * sizeof(double));
-        if (!xr) {
-            st = gmoe_error(&err, GMOE_ENOMEM, "out of memory");
+        if (!(xr = r_malloc(rows * d * sizeof(double), &st, &err)))
             goto done;
-        }
         if ((st = gmoe_simulate_design((gmoe_design)des, rows, d, *len_range ? lo : NULL,
                                        *len_range ? hi : NULL, gmoe_seed_derive(s, 0), xr, &err)))
             goto done;
@@ -605,11 +605,8 @@ void gmoe_r_simulate(char **mnames, int *mints, double *mpar, int *mlen,
             for (size_t j = 0; j < d; j++)
                 x[r + rows * j] = xr[r * d + j];
     }
-    zz = malloc(rows * sizeof(size_t));
-    if (!zz) {
-        st = gmoe_error(&err, GMOE_ENOMEM, "out of memory");
+    if (!(zz = r_malloc(rows * sizeof(size_t), &st, &err)))
         goto done;
-    }
     if ((st = gmoe_simulate_y(m, xr, rows, gmoe_seed_derive(s, 1), y, zz, &err)))
         goto done;
     for (size_t r = 0; r < rows; r++)

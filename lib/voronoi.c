@@ -265,8 +265,7 @@ static int check_atoms(const gmoe_model *m, const char *which, gmoe_err *err)
                               "voronoi loss: %s model, expert %zu: parameters must be finite and sigma2 > 0",
                               which, i + 1);
     }
-    if ((m->family == GMOE_TEMPERATURE || m->family == GMOE_ACTIVATION) &&
-        !(m->tau > 0 && isfinite(m->tau)))
+    if (gmoe_family_has_tau(m->family) && !(m->tau > 0 && isfinite(m->tau)))
         return gmoe_error(err, GMOE_EINVAL, "voronoi loss: %s model: tau must be finite and > 0 (got %g)",
                           which, m->tau);
     return GMOE_OK;
@@ -298,7 +297,7 @@ static int vws_init(vws *v, const gmoe_model *fit, const gmoe_model *truth,
     v->truth = truth;
     v->kind = kind;
     v->rbar = rbar;
-    v->use_tau = fit->family == GMOE_TEMPERATURE || fit->family == GMOE_ACTIVATION;
+    v->use_tau = gmoe_family_has_tau(fit->family);
     v->use_t1 = fit->family != GMOE_ACTIVATION;
     v->dtau = v->use_tau ? fabs(fit->tau - truth->tau) : 0.0;
 

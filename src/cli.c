@@ -123,6 +123,19 @@ int cli_version(void)
     return CLI_EXIT_OK;
 }
 
+int cli_standard_option(int c, void (*help)(void), char *const argv[])
+{
+    if (c == 'h') {
+        help();
+        return -1;
+    }
+    if (c == CLI_OPT_VERSION) {
+        cli_version();
+        return -1;
+    }
+    return cli_getopt_error(c, argv);
+}
+
 /* ------------------------------------------------------ option values */
 
 int cli_parse_double(const char *opt, const char *text, double *out)
@@ -349,7 +362,7 @@ int cli_family_option(int code, const char *arg, cli_family *f, int *status)
 int cli_family_apply(const cli_family *f, const cli_em *em, gmoe_model *m)
 {
     gmoe_family fam = m->family;
-    int has_tau = fam == GMOE_TEMPERATURE || fam == GMOE_ACTIVATION;
+    int has_tau = gmoe_family_has_tau(fam);
     const char *name = gmoe_family_name(fam);
     if (f->set_top_k && fam != GMOE_TOPK)
         return cli_usage_error("--top-k applies to --gating topk only (the family is %s)", name);
@@ -385,33 +398,6 @@ void cli_em_default(cli_em *o)
     gmoe_em_options_default(&o->em);
 }
 
-static int tol_rule_from_name(const char *s)
-{
-    static const char *const names[] = {"per-obs", "relative", "absolute"};
-    for (int i = 0; i < 3; i++)
-        if (strcmp(s, names[i]) == 0)
-            return i;
-    return -1;
-}
-
-static int accel_from_name(const char *s)
-{
-    if (strcmp(s, "none") == 0)
-        return GMOE_ACCEL_NONE;
-    if (strcmp(s, "squarem") == 0)
-        return GMOE_ACCEL_SQUAREM;
-    return -1;
-}
-
-static int tau_mode_from_name(const char *s)
-{
-    if (strcmp(s, "fixed") == 0)
-        return GMOE_TAU_FIXED;
-    if (strcmp(s, "estimate") == 0)
-        return GMOE_TAU_ESTIMATE;
-    return -1;
-}
-
 int cli_em_option(int code, const char *arg, cli_em *o, int *status)
 {
     gmoe_em_options *e = &o->em;
@@ -432,7 +418,7 @@ int cli_em_option(int code, const char *arg, cli_em *o, int *status)
             *status = cli_usage_error("--tol: the tolerance must be > 0, not %s", arg);
         return 1;
     case CLI_OPT_TOL_RULE:
-        *status = cli_parse_choice("--tol-rule", arg, tol_rule_from_name, "per-obs, relative, absolute", &v);
+        *status = cli_parse_choice("--tol-rule", arg, gmoe_tol_rule_from_name, "per-obs, relative, absolute", &v);
         e->tol_rule = (gmoe_tol_rule)v;
         return 1;
     case CLI_OPT_MAX_ITER:
@@ -446,7 +432,7 @@ int cli_em_option(int code, const char *arg, cli_em *o, int *status)
         e->nthreads = (int)n;
         return 1;
     case CLI_OPT_ACCEL:
-        *status = cli_parse_choice("--accel", arg, accel_from_name, "squarem, none", &v);
+        *status = cli_parse_choice("--accel", arg, gmoe_accel_from_name, "squarem, none", &v);
         e->accel = (gmoe_accel)v;
         return 1;
     case CLI_OPT_ACCEL_WARMUP:
@@ -466,7 +452,7 @@ int cli_em_option(int code, const char *arg, cli_em *o, int *status)
         *status = cli_parse_size("--gate-max-iter", arg, 1, 100000000, &e->gate_max_iter);
         return 1;
     case CLI_OPT_TAU_MODE:
-        *status = cli_parse_choice("--tau-mode", arg, tau_mode_from_name, "fixed, estimate", &v);
+        *status = cli_parse_choice("--tau-mode", arg, gmoe_tau_mode_from_name, "fixed, estimate", &v);
         e->tau_mode = (gmoe_tau_mode)v;
         o->set_tau_mode = 1;
         return 1;
@@ -563,6 +549,21 @@ char **cli_model_xnames(const gmoe_model *m)
 const char *cli_model_yname(const gmoe_model *m)
 {
     return m->yname ? m->yname : "y";
+}
+
+int cli_read_model_xnames(const char *opt, const char *path, gmoe_model **m, char ***xnames)
+{
+    *xnames = NULL;
+    int st = cli_read_model(opt, path, m);
+    if (st)
+        return st;
+    if (!(*xnames = cli_model_xnames(*m))) {
+        cli_error("out of memory");
+        gmoe_model_free(*m);
+        *m = NULL;
+        return CLI_EXIT_ESTIMATION;
+    }
+    return CLI_EXIT_OK;
 }
 
 /* ------------------------------------------------------------ output */

@@ -70,6 +70,13 @@ int cli_getopt_error(int c, char *const argv[]);
 /* "<program> (gmoe) <version>" on stdout; returns CLI_EXIT_OK. */
 int cli_version(void);
 
+/* The options every tool has: CLI_STANDARD_LONG_OPTIONS in the
+ * getopt_long table, and cli_standard_option() as the default: branch of
+ * the switch.  It serves -h/--help (calling help()) and --version and
+ * returns -1 for them (the tool then exits with CLI_EXIT_OK); any other
+ * code is a getopt error, returned as cli_getopt_error() does. */
+int cli_standard_option(int c, void (*help)(void), char *const argv[]);
+
 /* ------------------------------------------------------ option values
  * Each parses the whole text strictly (no trailing characters, no empty
  * text, C locale) and on failure prints "--opt: ..." and returns
@@ -120,8 +127,13 @@ enum {
     CLI_OPT_MIN_WEIGHT,
     CLI_OPT_GATE_MAX_ITER,
     CLI_OPT_ACCEL_WARMUP,
+    CLI_OPT_VERSION = 1199,
     CLI_OPT_PROGRAM = 1200 /* first code free for a program's own options */
 };
+
+#define CLI_STANDARD_LONG_OPTIONS               \
+    {"help", no_argument, NULL, 'h'},           \
+    {"version", no_argument, NULL, CLI_OPT_VERSION}
 
 #define CLI_FAMILY_LONG_OPTIONS                                   \
     {"gating", required_argument, NULL, CLI_OPT_GATING},         \
@@ -198,6 +210,11 @@ int cli_read_model(const char *opt, const char *path, gmoe_model **out);
  * is the model's, or "y". */
 char **cli_model_xnames(const gmoe_model *m);
 const char *cli_model_yname(const gmoe_model *m);
+
+/* cli_read_model, then cli_model_xnames: on success *m and *xnames are
+ * set (free with gmoe_model_free and cli_free_list(*xnames, (*m)->d)); on
+ * failure both are NULL. */
+int cli_read_model_xnames(const char *opt, const char *path, gmoe_model **m, char ***xnames);
 
 /* ------------------------------------------------------------ output */
 

@@ -22,7 +22,7 @@ static int criterion_from_name(const char *s)
     return -1;
 }
 
-enum { OPT_INIT = CLI_OPT_PROGRAM, OPT_CRITERION, OPT_QUIET, OPT_HELP, OPT_VERSION };
+enum { OPT_INIT = CLI_OPT_PROGRAM, OPT_CRITERION };
 
 typedef struct {
     const char *data_path, *out, *yname, *init_path;
@@ -68,8 +68,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"init", required_argument, NULL, OPT_INIT},
         {"criterion", required_argument, NULL, OPT_CRITERION},
         {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
+        CLI_STANDARD_LONG_OPTIONS,
         CLI_FAMILY_LONG_OPTIONS,
         CLI_EM_LONG_OPTIONS,
         {NULL, 0, NULL, 0}};
@@ -109,14 +108,8 @@ static int parse_args(int argc, char **argv, options *o)
         case 'q':
             o->quiet = 1;
             break;
-        case 'h':
-            help();
-            return -1;
-        case OPT_VERSION:
-            cli_version();
-            return -1;
         default:
-            return cli_getopt_error(c, argv);
+            return cli_standard_option(c, help, argv);
         }
     }
     if (optind == argc)
@@ -129,8 +122,6 @@ static int parse_args(int argc, char **argv, options *o)
         return cli_usage_error("-k is required (the number of experts, or a range such as -k 1:6)");
     if (o->em.em.max_iter == 0 && !o->init_path)
         return cli_usage_error("--max-iter 0 needs --init MODEL (the model to score)");
-    if (o->out && strcmp(o->out, "-") == 0)
-        o->out = NULL;
     gmoe_em_options check = o->em.em;
     check.max_iter = check.max_iter ? check.max_iter : 1;
     const char *msg = gmoe_em_options_check(&check);
@@ -172,11 +163,7 @@ static int score_init(const gmoe_data *data, gmoe_model *m, const gmoe_model *in
     if (!tmp)
         return GMOE_ENOMEM;
     /* parameters from the file, family options as given on the command line */
-    tmp->top_k = m->top_k;
-    tmp->select = m->select;
-    tmp->tau = m->tau;
-    tmp->act = m->act;
-    tmp->bias = m->bias;
+    gmoe_model_copy_options(tmp, m);
     int st = gmoe_model_copy(m, tmp);
     gmoe_model_free(tmp);
     if (st == GMOE_OK) /* the columns are the data's, as in a fit (copy took the file's) */
@@ -208,13 +195,8 @@ static int fit_one(const options *o, const gmoe_data *data, const gmoe_model *in
         cli_error("out of memory");
         return CLI_EXIT_ESTIMATION;
     }
-    if (init) {
-        m->top_k = init->top_k;
-        m->select = init->select;
-        m->tau = init->tau;
-        m->act = init->act;
-        m->bias = init->bias;
-    }
+    if (init)
+        gmoe_model_copy_options(m, init);
     int st = cli_family_apply(&o->fam, &o->em, m);
     if (st) {
         gmoe_model_free(m);
@@ -283,7 +265,7 @@ static void print_summary(const options *o, const gmoe_model *m, const gmoe_data
             k == 1 ? "" : "s", f->npar);
     if (m->family == GMOE_TOPK)
         fprintf(stderr, ", top-k %zu, select %s", m->top_k, gmoe_select_name(m->select));
-    if (m->family == GMOE_TEMPERATURE || m->family == GMOE_ACTIVATION)
+    if (gmoe_family_has_tau(m->family))
         fprintf(stderr, ", tau %.6g (%s)", m->tau, m->tau_estimated ? "estimated" : "fixed");
     if (m->family == GMOE_ACTIVATION)
         fprintf(stderr, ", activation %s, bias %s", gmoe_activation_name(m->act), gmoe_bias_name(m->bias));

@@ -11,7 +11,7 @@
 #include "gmoe.h"
 #include "loss_options.h"
 
-enum { OPT_TRUTH = CLI_OPT_PROGRAM, OPT_FIT, OPT_LOSS, OPT_RBAR, OPT_NO_TRANSLATE, OPT_JSON, OPT_HELP, OPT_VERSION };
+enum { OPT_TRUTH = CLI_OPT_PROGRAM, OPT_FIT, OPT_LOSS, OPT_RBAR, OPT_NO_TRANSLATE, OPT_JSON };
 
 static void help(void)
 {
@@ -30,11 +30,6 @@ static void help(void)
            "  --help, --version\n\n",
            GMOE_RBAR_MAX - 1);
     cli_exit_help(stdout);
-}
-
-static const char *kind_name(gmoe_loss_kind k)
-{
-    return k == GMOE_LOSS_D2 ? "D2" : "D1";
 }
 
 static void print_vector(cli_buf *b, const double *v, size_t n)
@@ -59,7 +54,7 @@ static void print_sizes(cli_buf *b, const size_t *v, size_t n, size_t add)
 /* Experts are numbered from 1 in the output, as in the man pages. */
 static void format_json(cli_buf *b, const gmoe_loss_result *r, int translate)
 {
-    cli_buf_printf(b, "{\n  \"kind\": \"%s\",\n  \"translated\": %s,\n  \"loss\": ", kind_name(r->kind),
+    cli_buf_printf(b, "{\n  \"kind\": \"%s\",\n  \"translated\": %s,\n  \"loss\": ", gmoe_loss_kind_name(r->kind),
                    translate ? "true" : "false");
     cli_buf_number(b, r->loss);
     cli_buf_printf(b, ",\n  \"loss_untranslated\": ");
@@ -83,7 +78,7 @@ static void format_json(cli_buf *b, const gmoe_loss_result *r, int translate)
 
 static void format_text(cli_buf *b, const gmoe_loss_result *r, int translate)
 {
-    cli_buf_printf(b, "%s loss %.6g (%s; untranslated %.6g)\n", kind_name(r->kind), r->loss,
+    cli_buf_printf(b, "%s loss %.6g (%s; untranslated %.6g)\n", gmoe_loss_kind_name(r->kind), r->loss,
                    translate ? "minimized over the gate translation" : "untranslated", r->loss_untranslated);
     cli_buf_printf(b, "k = %zu fitted experts, k* = %zu true experts\n", r->k, r->kstar);
     cli_buf_printf(b, "translation: t0 = %.6g, t1 = (", r->t0);
@@ -112,8 +107,7 @@ int main(int argc, char **argv)
         {"rbar", required_argument, NULL, OPT_RBAR},
         {"no-translate", no_argument, NULL, OPT_NO_TRANSLATE},
         {"json", no_argument, NULL, OPT_JSON},
-        {"help", no_argument, NULL, OPT_HELP},
-        {"version", no_argument, NULL, OPT_VERSION},
+        CLI_STANDARD_LONG_OPTIONS,
         {NULL, 0, NULL, 0}};
     const char *truth_path = NULL, *fit_path = NULL, *out_path = NULL;
     int json = 0, c, st = CLI_EXIT_OK;
@@ -135,9 +129,9 @@ int main(int argc, char **argv)
             break;
         case OPT_NO_TRANSLATE: lo.translate = 0; break;
         case OPT_JSON: json = 1; break;
-        case OPT_HELP: help(); return CLI_EXIT_OK;
-        case OPT_VERSION: return cli_version();
-        default: return cli_getopt_error(c, argv);
+        default:
+            st = cli_standard_option(c, help, argv);
+            return st < 0 ? CLI_EXIT_OK : st;
         }
     }
     if (optind < argc)

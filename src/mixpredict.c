@@ -9,8 +9,6 @@
 
 #include "cli.h"
 
-enum { OPT_VERSION = CLI_OPT_PROGRAM };
-
 typedef struct {
     const char *model_path, *data_path, *out;
 } options;
@@ -38,10 +36,8 @@ static void help(void)
 
 static int parse_args(int argc, char **argv, options *o)
 {
-    static const struct option longopts[] = {{"model", required_argument, NULL, 'm'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {"version", no_argument, NULL, OPT_VERSION},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"model", required_argument, NULL, 'm'}, CLI_STANDARD_LONG_OPTIONS, {NULL, 0, NULL, 0}};
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":m:o:h", longopts, NULL)) != -1) {
@@ -50,16 +46,10 @@ static int parse_args(int argc, char **argv, options *o)
             o->model_path = optarg;
             break;
         case 'o':
-            o->out = strcmp(optarg, "-") == 0 ? NULL : optarg;
+            o->out = optarg; /* "-": stdout, as cli_write_output reads it */
             break;
-        case 'h':
-            help();
-            return -1;
-        case OPT_VERSION:
-            cli_version();
-            return -1;
         default:
-            return cli_getopt_error(c, argv);
+            return cli_standard_option(c, help, argv);
         }
     }
     if (!o->model_path)
@@ -121,11 +111,10 @@ static int run(const options *o)
     char **xnames = NULL;
     double *gate = NULL, *resp = NULL;
     cli_buf out = {0};
-    int st = cli_read_model("--model", o->model_path, &m);
+    int st = cli_read_model_xnames("--model", o->model_path, &m, &xnames);
     if (st)
         return st;
-    if (!(xnames = cli_model_xnames(m)) || !(gate = malloc(m->k * sizeof(double))) ||
-        !(resp = malloc(m->k * sizeof(double)))) {
+    if (!(gate = malloc(m->k * sizeof(double))) || !(resp = malloc(m->k * sizeof(double)))) {
         cli_error("out of memory");
         st = CLI_EXIT_ESTIMATION;
         goto done;

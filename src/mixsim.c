@@ -7,7 +7,7 @@
 
 #include "cli.h"
 
-enum { OPT_MODEL = CLI_OPT_PROGRAM, OPT_SEED, OPT_DESIGN, OPT_RANGE, OPT_X, OPT_LATENT, OPT_VERSION };
+enum { OPT_DESIGN = CLI_OPT_PROGRAM, OPT_RANGE, OPT_X, OPT_LATENT };
 
 #define MIXSIM_N_MAX 1000000000
 
@@ -18,15 +18,6 @@ typedef struct {
     int n_set, seed_set, design_set, latent;
     gmoe_design design;
 } options;
-
-static int design_from_name(const char *s)
-{
-    static const char *const names[] = {"uniform", "normal", "grid"};
-    for (int i = 0; i < 3; i++)
-        if (strcmp(s, names[i]) == 0)
-            return i;
-    return -1;
-}
 
 static void help(void)
 {
@@ -61,7 +52,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"model", required_argument, NULL, 'm'},   {"seed", required_argument, NULL, 's'},
         {"design", required_argument, NULL, OPT_DESIGN}, {"range", required_argument, NULL, OPT_RANGE},
         {"x", required_argument, NULL, OPT_X},     {"latent", no_argument, NULL, OPT_LATENT},
-        {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, OPT_VERSION},
+        CLI_STANDARD_LONG_OPTIONS,
         {NULL, 0, NULL, 0}};
     int c, st = CLI_EXIT_OK, v = 0;
     opterr = 0;
@@ -81,7 +72,7 @@ static int parse_args(int argc, char **argv, options *o)
             o->seed_set = 1;
             break;
         case OPT_DESIGN:
-            if ((st = cli_parse_choice("--design", optarg, design_from_name, "uniform, normal, grid", &v)))
+            if ((st = cli_parse_choice("--design", optarg, gmoe_design_from_name, "uniform, normal, grid", &v)))
                 return st;
             o->design = (gmoe_design)v;
             o->design_set = 1;
@@ -96,16 +87,10 @@ static int parse_args(int argc, char **argv, options *o)
             o->latent = 1;
             break;
         case 'o':
-            o->out = strcmp(optarg, "-") == 0 ? NULL : optarg;
+            o->out = optarg; /* "-": stdout, as cli_write_output reads it */
             break;
-        case 'h':
-            help();
-            return -1;
-        case OPT_VERSION:
-            cli_version();
-            return -1;
         default:
-            return cli_getopt_error(c, argv);
+            return cli_standard_option(c, help, argv);
         }
     }
     if (optind < argc)
@@ -212,14 +197,9 @@ static int run(const options *o)
     double *x = NULL, *y = NULL;
     size_t *z = NULL, n = 0;
     cli_buf out = {0};
-    int st = cli_read_model("--model", o->model_path, &m);
+    int st = cli_read_model_xnames("--model", o->model_path, &m, &xnames);
     if (st)
         return st;
-    if (!(xnames = cli_model_xnames(m))) {
-        cli_error("out of memory");
-        st = CLI_EXIT_ESTIMATION;
-        goto done;
-    }
     for (size_t j = 0; j < m->d; j++)
         if (strcmp(xnames[j], cli_model_yname(m)) == 0) {
             cli_error("--model %s: column \"%s\" is both a covariate and the response", o->model_path, xnames[j]);
@@ -246,8 +226,7 @@ static int run(const options *o)
     st = cli_write_output(o->out, &out);
 done:
     cli_buf_free(&out);
-    if (m)
-        cli_free_list(xnames, m->d);
+    cli_free_list(xnames, m->d);
     free(x);
     free(y);
     free(z);

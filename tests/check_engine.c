@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gmoe.h"
+#include "check_util.h"
 
 /* The reference model of MODELS.md section 3. */
 static gmoe_model *reference_model(void)
@@ -36,16 +37,7 @@ static gmoe_model *small_model(void)
  * as mixsim does. */
 static gmoe_data *simulate(const gmoe_model *m, size_t n, gmoe_design design, uint64_t seed)
 {
-    gmoe_data *data = calloc(1, sizeof *data);
-    data->n = n;
-    data->d = m->d;
-    data->x = malloc(n * m->d * sizeof(double));
-    data->y = malloc(n * sizeof(double));
-    ck_assert_int_eq(gmoe_simulate_design(design, n, m->d, NULL, NULL,
-                                          gmoe_seed_derive(seed, 0), data->x, NULL), GMOE_OK);
-    ck_assert_int_eq(gmoe_simulate_y(m, data->x, n, gmoe_seed_derive(seed, 1), data->y, NULL, NULL),
-                     GMOE_OK);
-    return data;
+    return check_simulate(m, n, design, NULL, NULL, seed);
 }
 
 /* Values below were computed independently in python3 with math.exp/log
@@ -161,31 +153,6 @@ START_TEST(test_k1_is_ols_longley)
 }
 END_TEST
 
-/* Records the log-likelihood after every EM iteration. */
-typedef struct {
-    double ll[4096];
-    size_t n, restart;
-    int decreased;
-    double worst;
-} trace;
-
-static int record(void *ctx, size_t restart, size_t iter, double ll)
-{
-    trace *t = ctx;
-    (void)iter;
-    if (t->n > 0 && restart == t->restart) {
-        /* Summing n terms in double: allow 1e-12 relative for rounding. */
-        double drop = t->ll[t->n - 1] - ll;
-        if (drop > 1e-12 * fabs(ll))
-            t->decreased = 1;
-        if (drop > t->worst)
-            t->worst = drop;
-    }
-    t->restart = restart;
-    if (t->n < 4096)
-        t->ll[t->n++] = ll;
-    return 0;
-}
 
 /* Both plain EM and SQUAREM (whose safeguard keeps an extrapolation only
  * if it ends no lower) must never lower the log-likelihood. */
@@ -202,8 +169,8 @@ START_TEST(test_em_monotone)
         opt.max_iter = 300;
         opt.accel = (gmoe_accel)accel;
         opt.accel_warmup = 2; /* exercise the SQUAREM cycles from early on */
-        trace *t = calloc(1, sizeof *t);
-        opt.progress = record;
+        check_trace *t = calloc(1, sizeof *t);
+        opt.progress = check_trace_record;
         opt.progress_ctx = t;
         ck_assert_int_eq(gmoe_fit(data, m, NULL, &opt, NULL), GMOE_OK);
         ck_assert_msg(!t->decreased, "accel %d: log-likelihood decreased by %g", accel, t->worst);
@@ -452,9 +419,5 @@ int main(void)
     tcase_add_test(tc, test_guards);
     tcase_add_test(tc, test_information_criteria);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run_suite(s);
 }

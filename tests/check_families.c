@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gmoe.h"
+#include "check_util.h"
 
 static void set_expert(gmoe_model *m, size_t i, double beta0, double beta1, double a, double b, double s2)
 {
@@ -62,18 +63,11 @@ static gmoe_model *activation_truth(void)
     return m;
 }
 
+/* d = 1: one range [lo, hi] */
 static gmoe_data *simulate(const gmoe_model *m, size_t n, gmoe_design design, double lo, double hi,
                            uint64_t seed)
 {
-    gmoe_data *data = calloc(1, sizeof *data);
-    data->n = n;
-    data->d = m->d;
-    data->x = malloc(n * m->d * sizeof(double));
-    data->y = malloc(n * sizeof(double));
-    ck_assert_int_eq(gmoe_simulate_design(design, n, m->d, &lo, &hi, gmoe_seed_derive(seed, 0), data->x, NULL),
-                     GMOE_OK);
-    ck_assert_int_eq(gmoe_simulate_y(m, data->x, n, gmoe_seed_derive(seed, 1), data->y, NULL, NULL), GMOE_OK);
-    return data;
+    return check_simulate(m, n, design, &lo, &hi, seed);
 }
 
 static gmoe_data *simulate_truth(const gmoe_model *m, size_t n, uint64_t seed)
@@ -93,6 +87,16 @@ static void options(gmoe_em_options *opt, size_t restarts, uint64_t seed)
     opt->nthreads = 1;
 }
 
+/* Fitted expert i has regression (a, b, sigma2) within 5 of the given
+ * standard deviations (measured over replicates; see "recovery"). */
+static void assert_expert(const gmoe_model *m, size_t i, double a, double b, double sigma2, double sd_a,
+                          double sd_b, double sd_sigma2)
+{
+    ck_assert_double_eq_tol(m->a[i], a, 5 * sd_a);
+    ck_assert_double_eq_tol(m->b[i], b, 5 * sd_b);
+    ck_assert_double_eq_tol(m->sigma2[i], sigma2, 5 * sd_sigma2);
+}
+
 /* Index of the fitted expert whose regression (a, b) is nearest to (a, b). */
 static size_t match(const gmoe_model *m, double a, double b)
 {
@@ -105,30 +109,6 @@ static size_t match(const gmoe_model *m, double a, double b)
 
 /* ------------------------------------------------------------ monotone */
 
-typedef struct {
-    double last;
-    size_t n, restart;
-    int decreased;
-    double worst;
-} trace;
-
-static int record(void *ctx, size_t restart, size_t iter, double ll)
-{
-    trace *t = ctx;
-    (void)iter;
-    if (t->n > 0 && restart == t->restart) {
-        /* Summing n terms in double: allow 1e-12 relative for rounding. */
-        double drop = t->last - ll;
-        if (drop > 1e-12 * fabs(ll))
-            t->decreased = 1;
-        if (drop > t->worst)
-            t->worst = drop;
-    }
-    t->restart = restart;
-    t->last = ll;
-    t->n++;
-    return 0;
-}
 
 /* Over-fitted (k = 3 or 4 against the truth's 2 or 3) so that EM crawls
  * for many iterations; every family option combination that changes the
@@ -167,8 +147,8 @@ START_TEST(test_em_monotone)
     opt.max_iter = 100;
     opt.tau_mode = cases[c].tau_mode;
     opt.accel = (gmoe_accel)accel;
-    trace t = {0};
-    opt.progress = record;
+    check_trace t = {0};
+    opt.progress = check_trace_record;
     opt.progress_ctx = &t;
     gmoe_err err;
     ck_assert_msg(gmoe_fit(data, m, NULL, &opt, &err) == GMOE_OK, "%s", err.msg);
@@ -336,11 +316,8 @@ START_TEST(test_recover_topk)
         ck_assert_double_eq_tol(m->beta1[e[i]] - m->beta1[e[2]], truth->beta1[i], 5 * sd_b1[i]);
     }
     const double sd[3][3] = {{0.0099, 0.0073, 0.0011}, {0.0142, 0.0092, 0.0016}, {0.0123, 0.0047, 0.0023}};
-    for (int i = 0; i < 3; i++) {
-        ck_assert_double_eq_tol(m->a[e[i]], truth->a[i], 5 * sd[i][0]);
-        ck_assert_double_eq_tol(m->b[e[i]], truth->b[i], 5 * sd[i][1]);
-        ck_assert_double_eq_tol(m->sigma2[e[i]], truth->sigma2[i], 5 * sd[i][2]);
-    }
+    for (int i = 0; i < 3; i++)
+        assert_expert(m, e[i], truth->a[i], truth->b[i], truth->sigma2[i], sd[i][0], sd[i][1], sd[i][2]);
     double ll_truth;
     gmoe_loglik(truth, data, 1, &ll_truth, NULL);
     ck_assert_double_ge(m->fit.loglik, ll_truth);
@@ -378,12 +355,8 @@ START_TEST(test_recover_temperature)
             ck_assert_double_eq_tol(1 / m->tau, 12.5, 5 * 0.189);
             ck_assert_double_eq_tol(b0, -0.32, 5 * 0.0017);
         }
-        ck_assert_double_eq_tol(m->a[e1], -20, 5 * 0.0094);
-        ck_assert_double_eq_tol(m->b[e1], 15, 5 * 0.0064);
-        ck_assert_double_eq_tol(m->sigma2[e1], 0.09, 5 * 0.0014);
-        ck_assert_double_eq_tol(m->a[e2], 20, 5 * 0.0368);
-        ck_assert_double_eq_tol(m->b[e2], -5, 5 * 0.0105);
-        ck_assert_double_eq_tol(m->sigma2[e2], 0.16, 5 * 0.0021);
+        assert_expert(m, e1, -20, 15, 0.09, 0.0094, 0.0064, 0.0014);
+        assert_expert(m, e2, 20, -5, 0.16, 0.0368, 0.0105, 0.0021);
         gmoe_model_free(m);
     }
     gmoe_model_free(truth);
@@ -427,12 +400,8 @@ START_TEST(test_recover_activation)
     ck_assert_double_eq_tol(s1, 4, 5 * 0.306);
     ck_assert_double_eq_tol(s2, 0.5, 5 * 0.0251);
     ck_assert_double_eq_tol(m->beta0[e1] - m->beta0[e2], 0, 5 * 0.0121);
-    ck_assert_double_eq_tol(m->a[e1], 1, 5 * 0.0019);
-    ck_assert_double_eq_tol(m->b[e1], 2, 5 * 0.0033);
-    ck_assert_double_eq_tol(m->sigma2[e1], 0.09, 5 * 0.0010);
-    ck_assert_double_eq_tol(m->a[e2], -1, 5 * 0.0026);
-    ck_assert_double_eq_tol(m->b[e2], -2, 5 * 0.0042);
-    ck_assert_double_eq_tol(m->sigma2[e2], 0.16, 5 * 0.0026);
+    assert_expert(m, e1, 1, 2, 0.09, 0.0019, 0.0033, 0.0010);
+    assert_expert(m, e2, -1, -2, 0.16, 0.0026, 0.0042, 0.0026);
     double ll_truth;
     gmoe_loglik(truth, data, 1, &ll_truth, NULL);
     ck_assert_double_ge(m->fit.loglik, ll_truth);
@@ -511,9 +480,5 @@ int main(void)
     tcase_add_test(tc, test_thread_invariance);
     tcase_add_test(tc, test_bad_options);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run_suite(s);
 }

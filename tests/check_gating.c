@@ -12,6 +12,7 @@
 
 #include "gating.h"
 #include "gmoe.h"
+#include "check_util.h"
 
 /* One family configuration of the loop tests. */
 typedef struct {
@@ -303,6 +304,24 @@ START_TEST(test_checks)
     /* the table flags */
     ck_assert(!gmoe_gating_get(GMOE_SOFTMAX)->has_tau && !gmoe_gating_get(GMOE_TOPK)->has_tau);
     ck_assert(gmoe_gating_get(GMOE_TEMPERATURE)->has_tau && gmoe_gating_get(GMOE_ACTIVATION)->has_tau);
+    /* and the public query, which reads them (an unknown family has no tau) */
+    ck_assert(!gmoe_family_has_tau(GMOE_SOFTMAX) && !gmoe_family_has_tau(GMOE_TOPK));
+    ck_assert(gmoe_family_has_tau(GMOE_TEMPERATURE) && gmoe_family_has_tau(GMOE_ACTIVATION));
+    ck_assert(!gmoe_family_has_tau((gmoe_family)9));
+    /* gmoe_model_copy_options: the five options, not the family or parameters */
+    gmoe_model *src = gmoe_model_alloc(GMOE_ACTIVATION, 3, 1), *dst = gmoe_model_alloc(GMOE_TOPK, 3, 1);
+    src->tau = 0.25;
+    src->top_k = 2;
+    src->select = GMOE_SELECT_LOGIT;
+    src->act = GMOE_ACT_SOFTSIGN;
+    src->bias = GMOE_BIAS_INSIDE;
+    src->b[0] = 7;
+    gmoe_model_copy_options(dst, src);
+    ck_assert(dst->tau == 0.25 && dst->top_k == 2 && dst->select == GMOE_SELECT_LOGIT &&
+              dst->act == GMOE_ACT_SOFTSIGN && dst->bias == GMOE_BIAS_INSIDE);
+    ck_assert(dst->family == GMOE_TOPK && dst->b[0] == 0);
+    gmoe_model_free(src);
+    gmoe_model_free(dst);
     m = gmoe_model_alloc(GMOE_TOPK, 3, 1);
     m->top_k = 2;
     ck_assert_ptr_eq(gmoe_gating_get(GMOE_TOPK)->init_surrogate(m), &gmoe_gating_softmax);
@@ -326,9 +345,5 @@ int main(void)
     tcase_add_test(tc, test_topk_infeasible);
     tcase_add_test(tc, test_checks);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run_suite(s);
 }

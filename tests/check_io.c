@@ -15,6 +15,7 @@
 
 #include "gmoe.h"
 #include "io.h"
+#include "check_util.h"
 
 #ifndef TEST_DATADIR
 #define TEST_DATADIR "data"
@@ -702,9 +703,5 @@ static Suite *io_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(io_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_run_suite(io_suite());
 }

@@ -15,6 +15,7 @@
 
 #include "gmoe.h"
 #include "gmoe_r.h"
+#include "check_util.h"
 
 /* A message buffer as R passes it: GMOE_ERRMSG_LEN - 1 spaces. */
 typedef struct {
@@ -168,38 +169,34 @@ START_TEST(fit_equals_library_fit)
 }
 END_TEST
 
+/* gmoe_r_predict on the 3 rows of refusals' model (k = 2, d = 1), which
+ * must refuse them with GMOE_EINVAL; returns its message (in mb). */
+static const char *predict_refusal(int *mints, double *par, int mlen, double *x, int len_x, msgbuf *mb)
+{
+    int n = 3, status, best[3];
+    double mean[3], var[3], gate[6];
+    gmoe_r_predict(mnames, mints, par, &mlen, &n, x, &len_x, mean, var, gate, best, &status, msg_init(mb));
+    ck_assert_int_eq(status, GMOE_EINVAL);
+    return mb->text;
+}
+
 START_TEST(refusals)
 {
     double par[11] = {-8, 0, 25, 0, -20, 20, 15, -5, 0.09, 0.16, 1};
     int mints[4] = {2, 1, 2, 0}, mlen = 11, n = 3, len_x = 3, status;
-    double x[3] = {0, 0.5, 1}, mean[3], var[3], gate[6];
-    int best[3];
+    double x[3] = {0, 0.5, 1};
     msgbuf mb;
 
     mints[0] = INT_MIN; /* R's NA_integer_ */
-    gmoe_r_predict(mnames, mints, par, &mlen, &n, x, &len_x, mean, var, gate, best, &status,
-                   msg_init(&mb));
-    ck_assert_int_eq(status, GMOE_EINVAL);
-    ck_assert_str_eq(mb.text, "k (number of experts) must be an integer >= 1 (got NA)");
+    ck_assert_str_eq(predict_refusal(mints, par, mlen, x, len_x, &mb),
+                     "k (number of experts) must be an integer >= 1 (got NA)");
     mints[0] = 2;
-
-    len_x = 2;
-    gmoe_r_predict(mnames, mints, par, &mlen, &n, x, &len_x, mean, var, gate, best, &status,
-                   msg_init(&mb));
-    ck_assert_str_eq(mb.text, "x has length 2, expected 3");
-    len_x = 3;
-
+    ck_assert_str_eq(predict_refusal(mints, par, mlen, x, 2, &mb), "x has length 2, expected 3");
     x[1] = NAN;
-    gmoe_r_predict(mnames, mints, par, &mlen, &n, x, &len_x, mean, var, gate, best, &status,
-                   msg_init(&mb));
-    ck_assert_str_eq(mb.text, "x[2, 1] is NA or NaN: only finite numbers are allowed");
+    ck_assert_str_eq(predict_refusal(mints, par, mlen, x, len_x, &mb),
+                     "x[2, 1] is NA or NaN: only finite numbers are allowed");
     x[1] = 0.5;
-
-    mlen = 10;
-    gmoe_r_predict(mnames, mints, par, &mlen, &n, x, &len_x, mean, var, gate, best, &status,
-                   msg_init(&mb));
-    ck_assert_str_eq(mb.text, "parameter vector has length 10, expected 11");
-    mlen = 11;
+    ck_assert_str_eq(predict_refusal(mints, par, 10, x, len_x, &mb), "parameter vector has length 10, expected 11");
 
     par[1] = 0.5; /* unpinned reference gate */
     gmoe_r_model_check(mnames, mints, par, &mlen, &status, msg_init(&mb));
@@ -330,9 +327,5 @@ int main(void)
     tcase_add_test(tc, model_file_round_trip);
     tcase_add_test(tc, option_names_round_trip);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run_suite(s);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gmoe.h"
+#include "check_util.h"
 
 #define ck_assert_close(got, want, tol)                                                    \
     ck_assert_msg(fabs((got) - (want)) <= (tol), "%s = %.17g, want %.17g (tol %g)", #got, \
@@ -445,9 +446,5 @@ static Suite *rates_suite(void)
 int main(void)
 {
     gsl_set_error_handler_off();
-    SRunner *sr = srunner_create(rates_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run_suite(rates_suite());
 }

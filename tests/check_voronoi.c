@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "gmoe.h"
+#include "check_util.h"
 
 #define TOL 1e-12
 #define TOL_NM 1e-9
@@ -750,9 +751,5 @@ static Suite *voronoi_suite(void)
 int main(void)
 {
     gsl_set_error_handler_off();
-    SRunner *sr = srunner_create(voronoi_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run_suite(voronoi_suite());
 }
