@@ -18,6 +18,7 @@ void gmoe_em_options_default(gmoe_em_options *opt)
     opt->max_iter = 1000;
     opt->gate_max_iter = 300;
     opt->gate_tol = 1e-12;
+    opt->gate_rel_tol = 0.01;
     opt->restarts = 10;
     opt->seed = 1;
     opt->nthreads = 0;
@@ -26,6 +27,7 @@ void gmoe_em_options_default(gmoe_em_options *opt)
     opt->tau_mode = GMOE_TAU_FIXED;
     opt->accel = GMOE_ACCEL_SQUAREM;
     opt->accel_warmup = 10;
+    opt->screen_iter = 0;
 }
 
 const char *gmoe_em_options_check(const gmoe_em_options *opt)
@@ -42,6 +44,8 @@ const char *gmoe_em_options_check(const gmoe_em_options *opt)
         return "maximum number of gate iterations must be >= 1";
     if (!(opt->gate_tol >= 0) || !isfinite(opt->gate_tol))
         return "gate tolerance must be a finite number >= 0";
+    if (!(opt->gate_rel_tol >= 0) || !(opt->gate_rel_tol < 1))
+        return "relative gate tolerance must be in [0, 1)";
     if (opt->restarts < 1)
         return "number of restarts must be >= 1";
     if (opt->nthreads < 0)
@@ -303,6 +307,15 @@ int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
 
 /* ---------------------------------------------------------- driver */
 
+/* Switches whether tau is a free parameter of cur, resizing the gate
+ * unknowns (the workspace was allocated for the larger size). */
+static void set_tau_estimated(gmoe_model *cur, gmoe_em_ws *ws, int on)
+{
+    cur->tau_estimated = on;
+    ws->np = ws->gating->npar(cur);
+    ws->nvec = gmoe_squarem_nvec(cur);
+}
+
 /* The fit's family options (tau, top_k, ...) must be valid: checked on a
  * zero-parameter model carrying them (m's own parameters are outputs). */
 static int check_family_options(const gmoe_model *m, gmoe_err *err)
@@ -370,8 +383,22 @@ int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
     gmoe_fit_info best_info = {0}, info;
     best_info.loglik = -INFINITY;
     int have_best = 0;
+    int warmup = m->tau_estimated && ws->gating->tau_warmup;
+    /* Short-EM screening (Biernacki, Celeux & Govaert 2003): every start
+     * runs screen_iter iterations, then only the best one runs on.  Not
+     * combined with the tau warm-up, whose two stages would each need
+     * screening. */
+    size_t screen = opt.restarts > 1 && !warmup ? opt.screen_iter : 0;
+    gmoe_em_options first = opt;
+    if (screen > 0 && screen < opt.max_iter)
+        first.max_iter = screen;
+    else
+        screen = 0;
     for (size_t r = 0; r < opt.restarts; r++) {
         gmoe_model_copy_params(cur, m); /* family options */
+        /* tau warm-up: the start and a first run keep the start's tau */
+        if (warmup)
+            set_tau_estimated(cur, ws, 0);
         if (r == 0 && init) {
             /* Parameters from the starting model, options from the fit. */
             gmoe_model_copy_params(cur, init);
@@ -379,7 +406,7 @@ int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
             cur->select = m->select;
             cur->act = m->act;
             cur->bias = m->bias;
-            cur->tau_estimated = m->tau_estimated;
+            set_tau_estimated(cur, ws, warmup ? 0 : m->tau_estimated);
             if (!m->tau_estimated)
                 cur->tau = m->tau;
         } else {
@@ -389,7 +416,14 @@ int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
                 goto done;
             }
         }
-        gmoe_em_run(cur, data, ws, &opt, r, &info);
+        gmoe_em_run(cur, data, ws, &first, r, &info);
+        if (warmup && info.stop != GMOE_STOP_NONE && isfinite(info.loglik)) {
+            size_t warm_iter = info.iterations;
+            set_tau_estimated(cur, ws, 1);
+            gmoe_em_run(cur, data, ws, &opt, r, &info);
+            info.iterations += warm_iter;
+        }
+        set_tau_estimated(cur, ws, m->tau_estimated);
         if (isfinite(info.loglik) && (!have_best || info.loglik > best_info.loglik)) {
             gmoe_model_copy_params(best, cur);
             best_info = info;
@@ -398,6 +432,18 @@ int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
         }
         if (info.stop == GMOE_STOP_NONE)
             break; /* stopped by the progress callback */
+    }
+    if (have_best && screen > 0 && best_info.stop == GMOE_STOP_MAXITER) {
+        /* The screening winner runs on to the full iteration limit. */
+        gmoe_em_options rest = opt;
+        rest.max_iter = opt.max_iter - best_info.iterations;
+        size_t screened = best_info.iterations, r = best_info.best_restart;
+        gmoe_em_run(best, data, ws, &rest, r, &info);
+        if (isfinite(info.loglik) && info.loglik >= best_info.loglik) {
+            best_info = info;
+            best_info.best_restart = r;
+        }
+        best_info.iterations += screened;
     }
     if (!have_best) {
         st = gmoe_error(err, GMOE_ENUMERIC, "every EM run ended with a non-finite log-likelihood");

@@ -59,6 +59,13 @@ typedef struct gmoe_gating {
      * keeps or estimates, per gmoe_em_options.tau_mode). */
     int has_tau;
 
+    /* Non-zero if, with tau estimated, each start should first be fitted
+     * at its starting tau and only then with tau free (gmoe_fit).  For
+     * activation: from a random start the joint fit tends to the softmax
+     * limit (slopes -> 0, tau -> 0 with beta1 / tau fixed), a boundary of
+     * the model far below the maximum. */
+    int tau_warmup;
+
     /* Optional (may be NULL, or return NULL when the model's gate is not
      * sparse, e.g. top-K with K = k): a dense family with the same theta
      * layout whose objective turns a random start's hard assignment into

@@ -232,6 +232,7 @@ const gmoe_gating gmoe_gating_activation = {
     .normalize = NULL,
     .check = activation_check,
     .has_tau = 1,
+    .tau_warmup = 1,
     .init_surrogate = NULL,
     .pattern_surrogate = NULL,
 };

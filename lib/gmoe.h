@@ -258,7 +258,15 @@ typedef struct {
     size_t max_iter;         /* EM iterations per run, default 1000 */
     size_t gate_max_iter;    /* inner Newton/quasi-Newton iterations, default 300 */
     double gate_tol;         /* inner stop: objective change per row, default 1e-12 */
+    double gate_rel_tol;     /* inner stop after the first Newton step: predicted
+                                gain below this fraction of the first step's,
+                                default 0.01 (0: solve to gate_tol) */
     size_t restarts;         /* random starts, default 10 (1 when init given) */
+    size_t screen_iter;      /* with several starts, each runs this many EM
+                                iterations, then only the best runs on to
+                                convergence (short-EM screening).  Default 0:
+                                every start runs to convergence (screening
+                                can pick a worse start when over-fitted) */
     uint64_t seed;           /* master seed, default 1 */
     int nthreads;            /* 0 = OpenMP default */
     double var_floor;        /* sigma2 >= var_floor * var(y); default 1e-6 */

@@ -104,6 +104,11 @@ static int gate_newton(gmoe_em_ws *ws, const gmoe_data *data, const gmoe_em_opti
             decrement += ws->grad[u] * step[u];
         if (!(decrement > 2 * tol))
             break;
+        /* Inexact M-step: after the first step, polishing the gate
+         * beyond a fraction of this M-step's first predicted gain buys
+         * nothing that the next E-step does not undo. */
+        if (it == 0)
+            tol = fmax(tol, opt->gate_rel_tol * decrement / 2);
         /* Derivatives at the trial point only if another iteration may
          * use them: the last allowed step, or one whose predicted gain is
          * already below the tolerance, needs Q alone. */

@@ -179,6 +179,8 @@ static int score_init(const gmoe_data *data, gmoe_model *m, const gmoe_model *in
     tmp->bias = m->bias;
     int st = gmoe_model_copy(m, tmp);
     gmoe_model_free(tmp);
+    if (st == GMOE_OK) /* the columns are the data's, as in a fit (copy took the file's) */
+        st = gmoe_model_set_names(m, (const char *const *)data->xnames, data->yname);
     if (st == GMOE_OK)
         st = gmoe_loglik(m, data, em->nthreads, &m->fit.loglik, err);
     if (st != GMOE_OK)
@@ -306,7 +308,8 @@ static void print_summary(const options *o, const gmoe_model *m, const gmoe_data
     for (size_t j = 0; j < d; j++)
         param_row(width, "slope", data->xnames[j], m->a + j, d, k);
     param_row(width, "sigma2", NULL, m->sigma2, 1, k);
-    fprintf(stderr, "  (gate of expert %zu pinned to zero)\n", k);
+    /* activation pins only the bias: its slopes have no translation invariance */
+    fprintf(stderr, "  (gate %sof expert %zu pinned to zero)\n", m->family == GMOE_ACTIVATION ? "bias " : "", k);
     fprintf(stderr, "  loglik %.10g   AIC %.10g   BIC %.10g   ICL %.10g\n", f->loglik, f->aic, f->bic, f->icl);
     if (o->em.em.max_iter == 0)
         fprintf(stderr, "  scored the --init model (--max-iter 0), no EM iteration\n");

@@ -391,7 +391,7 @@ START_TEST(test_recover_temperature)
 }
 END_TEST
 
-/* activation (tau estimated, 5 restarts in the replicates, 3 here): sd
+/* activation (tau estimated, 5 restarts in the replicates): sd
  * of tau 0.0234; slopes beta1 of expert 1 0.306 and of expert 2 0.0251;
  * beta0 contrast 0.0121; experts (a, b, sigma2): 1 (0.0019, 0.0033,
  * 0.0010), 2 (0.0026, 0.0042, 0.0026).
@@ -407,7 +407,10 @@ START_TEST(test_recover_activation)
     gmoe_model *m = gmoe_model_alloc(GMOE_ACTIVATION, 2, 1);
     m->tau = 1; /* the start; estimated */
     gmoe_em_options opt;
-    options(&opt, 3, 102);
+    /* One start: with the tau warm-up (em.c) 12 of 12 single starts reached
+     * the truth's likelihood on this model; without it 7 of 12, the others
+     * went to the softmax limit (slopes and tau -> 0), as this seed does. */
+    options(&opt, 1, 309);
     opt.tau_mode = GMOE_TAU_ESTIMATE;
     gmoe_err err;
     ck_assert_msg(gmoe_fit(data, m, NULL, &opt, &err) == GMOE_OK, "%s", err.msg);

@@ -22,6 +22,13 @@ cmp -s "$WORK/e1" "$WORK/e2" || fail "the parameters changed through the file"
 grep -q '"iterations": 0' "$WORK/scored.json" || fail "scored model: iterations"
 ok "mixfit --init FIT --max-iter 0 reproduces the log-likelihood $(json_number "$WORK/fit.json" loglik)"
 
+# the scored model carries the data's column names, not the file's
+sed '1s/.*/u,v/' "$REFDATA" >"$WORK/uv.csv"
+expect_ok "$MIXFIT" --init "$WORK/fit.json" --max-iter 0 -x u -y v -q "$WORK/uv.csv"
+grep -q '"x_names": \["u"\]' "$WORK/out" && grep -q '"y_name": "v"' "$WORK/out" || fail "scored model: names"
+[ "$(json_number "$WORK/out" loglik)" = "$(json_number "$WORK/fit.json" loglik)" ] || fail "renamed columns: loglik"
+ok "scoring on renamed columns"
+
 # --init with iterations continues from the fitted (converged) model: the
 # log-likelihood may rise by no more than the stopping tolerance allows
 # (1e-8 per row, here 2000 rows) and never falls.

@@ -56,7 +56,13 @@ gmoe_find_library <- function() {
 gmoe_load <- function(path = gmoe_find_library()) {
     if (!is.null(.gmoe$dll) && identical(.gmoe$path, path))
         return(invisible(path))
-    .gmoe$dll <- dyn.load(path, local = TRUE, now = TRUE)
+    dll <- dyn.load(path, local = TRUE, now = TRUE)
+    if (!is.loaded("gmoe_r_fit", PACKAGE = dll[["name"]])) {
+        dyn.unload(path)
+        stop(path, " has no R entry points (gmoe_r_fit): a libgmoe older than this gmoe.R?",
+             call. = FALSE)
+    }
+    .gmoe$dll <- dll
     .gmoe$path <- path
     .gmoe$sym <- new.env(parent = emptyenv())
     invisible(path)
@@ -245,13 +251,15 @@ gmoe_model <- function(beta0, beta1, a, b, sigma2, gating = "softmax", tau = 1,
 ## Fits a k-expert mixture of experts by maximum likelihood (EM with
 ## restarts).  x: numeric vector, matrix or data frame (n x d); y: numeric
 ## vector (n).  Or x a formula and y a data frame: gmoe_fit(y ~ u + v, df, k).
-## See gmoe-r(7) for every option.
+## A vector k (e.g. 1:4) fits each and keeps the best by `criterion`, with
+## the table in $selection.  See gmoe-r(7) for every option.
 gmoe_fit <- function(x, y, k, gating = "softmax", restarts = if (is.null(init)) 10 else 1,
                      seed = 1, tol = NULL, tol_rule = "per-obs", max_iter = 1000,
                      threads = 0, accel = "squarem", accel_warmup = 10, top_k = k, select = "slope",
                      tau = 1, tau_mode = "fixed", activation = "tanh", bias = "outside",
                      init = NULL, var_floor = 1e-6, min_weight = -1,
-                     gate_max_iter = 300, gate_tol = 1e-12, keep_data = TRUE) {
+                     gate_max_iter = 300, gate_tol = 1e-12, criterion = c("bic", "aic", "icl"),
+                     keep_data = TRUE) {
     cl <- match.call()
     yname <- if (is.name(cl$y)) as.character(cl$y) else "y"
     if (inherits(x, "formula")) {
@@ -272,47 +280,83 @@ gmoe_fit <- function(x, y, k, gating = "softmax", restarts = if (is.null(init)) 
     y <- as.double(y)
     if (length(y) != n)
         stop("x has ", n, " rows but y has ", length(y), " values", call. = FALSE)
-    k <- .gmoe_int(k, "k")
     xnames <- .gmoe_xnames(x, d)
-    kk <- if (is.na(k) || k < 1L) 0L else k   # the C side refuses k < 1
-    shell <- structure(class = "gmoe", list(
-        family = .gmoe_str(gating, "gating"), k = k, d = d,
-        beta0 = double(kk), beta1 = double(kk * d), a = double(kk * d),
-        b = double(kk), sigma2 = rep(1, kk), tau = .gmoe_dbl(tau, "tau"),
-        top_k = .gmoe_int(top_k, "top_k"), select = .gmoe_str(select, "select"),
-        activation = .gmoe_str(activation, "activation"),
-        bias = .gmoe_str(bias, "bias"), tau_estimated = FALSE))
-    has_init <- 0L
-    if (!is.null(init)) {
-        if (!inherits(init, "gmoe"))
-            stop("init must be a \"gmoe\" object (a fit or gmoe_model())", call. = FALSE)
-        if (!identical(init$k, k) || !identical(as.integer(init$d), d) ||
-            !identical(init$family, shell$family))
-            stop("init (", init$family, ", k = ", init$k, ", d = ", init$d,
-                 ") does not match the fit (", shell$family, ", k = ", k, ", d = ", d, ")",
-                 call. = FALSE)
-        for (f in c("beta0", "beta1", "a", "b", "sigma2"))
-            shell[[f]] <- init[[f]]
-        has_init <- 1L
-    }
-    p <- .gmoe_pack(shell)
+    criterion <- match.arg(criterion)
+    default_top_k <- missing(top_k)
     if (is.null(tol)) tol <- 0
-    out <- .gmoe_call("gmoe_r_fit",
-        mnames = p$mnames, mints = p$mints, mpar = p$mpar, mlen = p$mlen,
-        has_init = has_init, n = n, x = x, len_x = length(x), y = y, len_y = length(y),
-        onames = c(.gmoe_str(tol_rule, "tol_rule"), .gmoe_str(accel, "accel"),
-                   .gmoe_str(tau_mode, "tau_mode")),
-        oints = c(.gmoe_int(restarts, "restarts"), .gmoe_int(max_iter, "max_iter"),
-                  .gmoe_int(threads, "threads"), .gmoe_int(gate_max_iter, "gate_max_iter"),
-                  .gmoe_int(accel_warmup, "accel_warmup")),
-        odbl = c(.gmoe_dbl(tol, "tol"), .gmoe_dbl(seed, "seed"),
-                 .gmoe_dbl(var_floor, "var_floor"), .gmoe_dbl(min_weight, "min_weight"),
-                 .gmoe_dbl(gate_tol, "gate_tol")),
-        out_par = double(p$mlen), out_tau_estimated = 0L,
-        info = double(length(.gmoe_info_names)), stop = strrep(" ", 31L))
-    m <- .gmoe_unpack(p$mnames, p$mints, out$out_par, xnames, yname)
-    m$tau_estimated <- out$out_tau_estimated == 1L
-    m <- .gmoe_set_info(m, out$info, out$stop)
+
+    fit_k <- function(k) {
+        k <- .gmoe_int(k, "k")
+        if (default_top_k) top_k <- k
+        kk <- if (is.na(k) || k < 1L) 0L else k   # the C side refuses k < 1
+        shell <- structure(class = "gmoe", list(
+            family = .gmoe_str(gating, "gating"), k = k, d = d,
+            beta0 = double(kk), beta1 = double(kk * d), a = double(kk * d),
+            b = double(kk), sigma2 = rep(1, kk), tau = .gmoe_dbl(tau, "tau"),
+            top_k = .gmoe_int(top_k, "top_k"), select = .gmoe_str(select, "select"),
+            activation = .gmoe_str(activation, "activation"),
+            bias = .gmoe_str(bias, "bias"), tau_estimated = FALSE))
+        has_init <- 0L
+        if (!is.null(init)) {
+            if (!inherits(init, "gmoe"))
+                stop("init must be a \"gmoe\" object (a fit or gmoe_model())", call. = FALSE)
+            if (!identical(init$k, k) || !identical(as.integer(init$d), d) ||
+                !identical(init$family, shell$family))
+                stop("init (", init$family, ", k = ", init$k, ", d = ", init$d,
+                     ") does not match the fit (", shell$family, ", k = ", k, ", d = ", d, ")",
+                     call. = FALSE)
+            for (f in c("beta0", "beta1", "a", "b", "sigma2"))
+                shell[[f]] <- init[[f]]
+            has_init <- 1L
+        }
+        p <- .gmoe_pack(shell)
+        out <- .gmoe_call("gmoe_r_fit",
+            mnames = p$mnames, mints = p$mints, mpar = p$mpar, mlen = p$mlen,
+            has_init = has_init, n = n, x = x, len_x = length(x), y = y, len_y = length(y),
+            onames = c(.gmoe_str(tol_rule, "tol_rule"), .gmoe_str(accel, "accel"),
+                       .gmoe_str(tau_mode, "tau_mode")),
+            oints = c(.gmoe_int(restarts, "restarts"), .gmoe_int(max_iter, "max_iter"),
+                      .gmoe_int(threads, "threads"), .gmoe_int(gate_max_iter, "gate_max_iter"),
+                      .gmoe_int(accel_warmup, "accel_warmup")),
+            odbl = c(.gmoe_dbl(tol, "tol"), .gmoe_dbl(seed, "seed"),
+                     .gmoe_dbl(var_floor, "var_floor"), .gmoe_dbl(min_weight, "min_weight"),
+                     .gmoe_dbl(gate_tol, "gate_tol")),
+            out_par = double(p$mlen), out_tau_estimated = 0L,
+            info = double(length(.gmoe_info_names)), stop = strrep(" ", 31L))
+        m <- .gmoe_unpack(p$mnames, p$mints, out$out_par, xnames, yname)
+        m$tau_estimated <- out$out_tau_estimated == 1L
+        .gmoe_set_info(m, out$info, out$stop)
+    }
+
+    if (!(is.numeric(k) || identical(k, NA)) || length(k) < 1L)   # NA: refused by the C side
+        stop("k must be a number, or a vector of numbers to choose from", call. = FALSE)
+    if (length(k) == 1L) {
+        m <- fit_k(k)
+    } else {
+        ## As `mixfit -k LO:HI`: every k with the same options and seed, the
+        ## lowest criterion kept (ties to the smaller k); a k whose fit fails
+        ## numerically is reported in the table and skipped.
+        if (!is.null(init))
+            stop("init fixes k: give a single k with init", call. = FALSE)
+        k <- sort(unique(k))
+        fits <- lapply(k, function(kk) tryCatch(fit_k(kk), gmoe_error = function(e) {
+            if (!e$status %in% c(6L, 8L))      # GMOE_ESING, GMOE_ENUMERIC
+                stop(e)
+            conditionMessage(e)
+        }))
+        ok <- vapply(fits, inherits, logical(1L), "gmoe")
+        if (!any(ok))
+            stop("every fit failed: ", paste(unlist(fits[!ok]), collapse = "; "), call. = FALSE)
+        field <- function(f) vapply(fits, function(m) if (inherits(m, "gmoe")) as.double(m[[f]]) else NA_real_, 0)
+        sel <- data.frame(k = k, loglik = field("loglik"), npar = field("npar"),
+                          aic = field("aic"), bic = field("bic"), icl = field("icl"),
+                          iterations = field("iterations"), converged = field("converged") == 1,
+                          error = vapply(fits, function(f) if (is.character(f)) f else "", ""))
+        best <- which.min(sel[[criterion]])
+        m <- fits[[best]]
+        m$selection <- sel
+        m$criterion <- criterion
+    }
     m$call <- cl
     if (keep_data) {
         m$x <- x
@@ -349,6 +393,13 @@ print.gmoe <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
                     x$n, digits + 3L, x$loglik, digits + 3L, x$aic, digits + 3L, x$bic))
         if (!isTRUE(x$converged))
             cat("EM did not converge (stopped: ", x$stop, ")\n", sep = "")
+    }
+    if (!is.null(x$selection)) {
+        cat("k chosen by ", toupper(x$criterion), " (lower is better):\n", sep = "")
+        sel <- x$selection
+        sel$error <- NULL
+        sel$chosen <- ifelse(sel$k == x$k, "*", "")
+        print(sel, digits = digits + 3L, row.names = FALSE)
     }
     cat("\n")
     print(coef(x), digits = digits)
