@@ -15,8 +15,8 @@ set ylabel 'D2 loss'
 set title "softmax, k = 3 fitted, k* = 2 true, grid design, near-truth start" noenhanced
 set key bottom left box opaque
 set grid
-slope = -2.1758280868821669; intercept = 23.928148256424443
+slope = -1.4216898878981961; intercept = 16.914720073648343
 f(x) = exp(intercept) * x**slope
 plot 'results.csv' skip 1 using 1:4 with points pt 7 ps 0.25 lc rgb '#b0b0b0' title 'replicates', \
-     'summary.csv' skip 1 using 1:3 with points pt 7 ps 0.8 lc rgb '#1f4e9c' title 'mean over 10 replicates', \
-     f(x) with lines lw 2 lc rgb '#c0392b' title sprintf('least squares: slope %.3f, 95%% CI [%.3f, %.3f]', slope, -3.4845363676288743, -0.86711980613545969)
+     'summary.csv' skip 1 using 1:3 with points pt 7 ps 0.8 lc rgb '#1f4e9c' title 'mean over 20 replicates', \
+     f(x) with lines lw 2 lc rgb '#c0392b' title sprintf('least squares: slope %.3f, 95%% CI [%.3f, %.3f]', slope, -2.3993817685280772, -0.44399800726831495)
