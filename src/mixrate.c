@@ -70,6 +70,7 @@ static void help(void)
     cli_family_help(stdout);
     printf("  (default: the truth's family and options; --gating must match the truth)\n\n");
     cli_em_help(stdout);
+    printf("  (in mixrate, --restarts, --seed and --threads mean what is said above)\n");
     printf("\nFiles in OUTDIR: run.json (settings), results.csv (one row per N and replicate),\n"
            "summary.csv (mean, sd, median per N), slope.txt, plot.gp and plot.png.\n\n");
     cli_exit_help(stdout);
