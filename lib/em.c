@@ -102,6 +102,10 @@ void gmoe_em_ws_free(gmoe_em_ws *ws)
     free(ws->scratch);
     for (int i = 0; i < 4; i++)
         free(ws->sq[i]);
+    free(ws->gate_cache[0]);
+    free(ws->gate_cache[1]);
+    free(ws->gate_cache_theta);
+    free(ws->gate_cache_probe);
     free(ws->x_shift);
     free(ws->x_scale);
     free(ws);
@@ -176,7 +180,17 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
         ws->sq[i] = malloc(ws->nvec * sizeof(double));
     ws->x_shift = malloc(m->d * sizeof(double));
     ws->x_scale = malloc(m->d * sizeof(double));
-    if (!ws->resp || !ws->block_ll || !ws->block_wls || !ws->block_rss || !ws->wls_mat ||
+    int cache_ok = 1;
+    if (ws->gating->softmax_logits) {
+        /* optional: without it the passes compute every gate afresh */
+        ws->gate_cache[0] = malloc(n * 2 * k * sizeof(double));
+        ws->gate_cache[1] = malloc(n * 2 * k * sizeof(double));
+        ws->gate_cache_theta = malloc(np1 * sizeof(double));
+        ws->gate_cache_probe = malloc(np1 * sizeof(double));
+        cache_ok = ws->gate_cache[0] && ws->gate_cache[1] && ws->gate_cache_theta &&
+                   ws->gate_cache_probe;
+    }
+    if (!cache_ok ||!ws->resp || !ws->block_ll || !ws->block_wls || !ws->block_rss || !ws->wls_mat ||
         !ws->wls_rhs || !ws->wls_copy || !ws->expert_w || !ws->expert_updated || !ws->trial ||
         !ws->theta || !ws->theta_new || !ws->theta_keep || !ws->grad || !ws->hess || !ws->grad_new || !ws->hess_new || !ws->step ||
         !ws->newton_mat || !ws->block_gate || !ws->scratch || !ws->x_shift || !ws->x_scale ||
@@ -220,7 +234,7 @@ static double pattern_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                            const gmoe_em_options *opt, const gmoe_gating *pattern)
 {
     const gmoe_gating *own = ws->gating;
-    double ll_c = gmoe_estep(m, data, NULL, ws->block_ll, ws->nthreads);
+    double ll_c = gmoe_em_estep(m, data, ws, NULL);
     own->pack(m, ws->theta_keep);
     ws->gating = pattern;
     int st = gmoe_mstep_gate(m, data, ws, opt);
@@ -228,15 +242,15 @@ static double pattern_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
     if (st == GMOE_OK) {
         own->pack(m, ws->theta_new);
         if (memcmp(ws->theta_new, ws->theta_keep, ws->np * sizeof(double)) == 0)
-            return gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
-        double ll_p = gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
+            return gmoe_em_estep(m, data, ws, ws->resp);
+        double ll_p = gmoe_em_estep(m, data, ws, ws->resp);
         if (ll_p >= ll_c)
             return ll_p;
     }
     own->unpack(m, ws->theta_keep);
     if (own->normalize)
         own->normalize(m);
-    return gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
+    return gmoe_em_estep(m, data, ws, ws->resp);
 }
 
 double gmoe_em_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
@@ -251,7 +265,7 @@ double gmoe_em_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
     const gmoe_gating *pattern = g->pattern_surrogate ? g->pattern_surrogate(m) : NULL;
     if (pattern && ws->np > 0)
         return pattern_step(m, data, ws, opt, pattern);
-    return gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
+    return gmoe_em_estep(m, data, ws, ws->resp);
 }
 
 int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
@@ -260,7 +274,7 @@ int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
     double tol = em_tolerance(opt);
     memset(info, 0, sizeof *info);
     info->n = data->n;
-    double ll = gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
+    double ll = gmoe_em_estep(m, data, ws, ws->resp);
     info->stop = GMOE_STOP_MAXITER;
     if (!isfinite(ll)) {
         info->loglik = ll;

@@ -36,6 +36,14 @@ typedef struct {
     double var_y;          /* variance of y, scale for the variance floor */
     size_t nvec;           /* length of the full parameter vector (squarem.c) */
     double *sq[4];         /* SQUAREM: theta0, theta1, theta2, extrapolated */
+    /* gate cache (families with softmax_logits, see mstep_gate.c): per
+     * row log-gates then gates (2k doubles); [0] holds them at
+     * gate_cache_theta when gate_cache_ok, [1] at the last theta a gate
+     * pass evaluated */
+    double *gate_cache[2];
+    double *gate_cache_theta, *gate_cache_probe; /* np each */
+    const gmoe_gating *gate_cache_family;
+    int gate_cache_ok;
     double *x_shift, *x_scale; /* d: covariate mean and sd; the experts'
                                   normal equations are formed in
                                   standardized covariates for accuracy */
@@ -57,6 +65,15 @@ double *gmoe_em_ws_scratch(gmoe_em_ws *ws);
  * log-likelihood (-INFINITY or NaN if it is not finite). */
 double gmoe_estep(const gmoe_model *m, const gmoe_data *data, double *resp,
                   double *block_ll, int nthreads);
+
+/* The same with the workspace: the log-gates come from the gate cache
+ * when it holds them for m's gate parameters (no exp or log for them). */
+double gmoe_em_estep(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                     double *resp);
+
+/* The cached rows (2k doubles each: log-gates, gates) if the gate cache
+ * holds m's current gate, else NULL. */
+const double *gmoe_gate_cache_for(gmoe_em_ws *ws, const gmoe_model *m);
 
 /* Experts' M-step: weighted least squares of y on (x, 1) for each expert
  * with weights resp[, i]; variances clamped at var_floor * var(y).  An

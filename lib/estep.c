@@ -18,10 +18,15 @@
  * row loop. */
 static double row_estep(const gmoe_model *m, const gmoe_gating *g,
                         const double *x, double y, double *lj, double *resp,
-                        const double *lnorm, const double *half_prec)
+                        const double *lnorm, const double *half_prec,
+                        const double *cached_logg)
 {
     size_t k = m->k;
-    g->log_gate(m, x, lj);
+    if (cached_logg)
+        for (size_t i = 0; i < k; i++)
+            lj[i] = cached_logg[i];
+    else
+        g->log_gate(m, x, lj);
     for (size_t i = 0; i < k; i++)
         if (lj[i] > -INFINITY) {
             double e = y - gmoe_expert_mean(m, i, x);
@@ -30,8 +35,9 @@ static double row_estep(const gmoe_model *m, const gmoe_gating *g,
     return resp ? gmoe_logsumexp_weights(lj, k, resp) : gmoe_logsumexp(lj, k);
 }
 
-double gmoe_estep(const gmoe_model *m, const gmoe_data *data, double *resp,
-                  double *block_ll, int nthreads)
+/* cache: NULL, or 2k doubles per row whose first k are the log-gates. */
+static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
+                    double *block_ll, int nthreads, const double *cache)
 {
     const gmoe_gating *g = gmoe_gating_get(m->family);
     size_t n = data->n, d = data->d, k = m->k, nb = gmoe_nblocks(n);
@@ -58,7 +64,8 @@ double gmoe_estep(const gmoe_model *m, const gmoe_data *data, double *resp,
             }
             for (size_t r = lo; r < hi; r++)
                 s += row_estep(m, g, data->x + r * d, data->y[r], lj,
-                               resp ? resp + r * k : NULL, lnorm, half_prec);
+                               resp ? resp + r * k : NULL, lnorm, half_prec,
+                               cache ? cache + r * 2 * k : NULL);
             block_ll[b] = s;
         }
         if (lj != stack)
@@ -68,4 +75,16 @@ double gmoe_estep(const gmoe_model *m, const gmoe_data *data, double *resp,
     for (size_t b = 0; b < nb; b++)
         ll += block_ll[b];
     return ll;
+}
+
+double gmoe_estep(const gmoe_model *m, const gmoe_data *data, double *resp,
+                  double *block_ll, int nthreads)
+{
+    return estep(m, data, resp, block_ll, nthreads, NULL);
+}
+
+double gmoe_em_estep(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                     double *resp)
+{
+    return estep(m, data, resp, ws->block_ll, ws->nthreads, gmoe_gate_cache_for(ws, m));
 }

@@ -55,6 +55,13 @@ typedef struct gmoe_gating {
      * Returns GMOE_OK or fills err. */
     int (*check)(const gmoe_model *m, gmoe_err *err);
 
+    /* Optional (may be NULL): set when the gate is exactly softmax(l) of
+     * these logits and row_objective is gmoe_softmax_row(l, scale 1) in
+     * theta.  The engine then keeps each row's gates from its passes over
+     * the data (mstep_gate.c), so the E-step and the next gate M-step's
+     * first pass need no exp or log. */
+    void (*softmax_logits)(const gmoe_model *m, const double *x, double *l);
+
     /* Non-zero if the family has a temperature tau (which the fit either
      * keeps or estimates, per gmoe_em_options.tau_mode). */
     int has_tau;
@@ -92,6 +99,11 @@ typedef struct gmoe_gating {
  * entries) moves l_i by scale * (1, x); if grad (hess) is not NULL the
  * row's gradient (Hessian, row-major (k-1)(d+1) square) with respect to
  * theta is added to it.  g is scratch for k doubles. */
+/* The same from the gates g[k] and log-gates l[i] - lse (lse = 0 when l
+ * holds the log-gates): no exp or log. */
+double gmoe_softmax_row_given(size_t k, size_t d, const double *l, double lse,
+                              const double *g, const double *x, const double *r,
+                              double scale, double *grad, double *hess);
 double gmoe_softmax_row(size_t k, size_t d, const double *l, const double *x,
                         const double *r, double scale, double *grad,
                         double *hess, double *g);

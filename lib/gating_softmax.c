@@ -54,13 +54,13 @@ static void softmax_log_gate(const gmoe_model *m, const double *x, double *logg)
 
 /* Q_row = sum_i r_i log g_i with gradient c (r_i - R g_i) z and Hessian
  * -c^2 R g_i (delta_ij - g_j) z z' per block pair, z = (1, x),
- * R = sum_i r_i, c = scale. */
-double gmoe_softmax_row(size_t k, size_t d, const double *l, const double *x,
-                        const double *r, double scale, double *grad,
-                        double *hess, double *g)
+ * R = sum_i r_i, c = scale, from the gates g[k] and log-gates
+ * log g_i = l[i] - lse (lse = 0 when l holds the log-gates themselves). */
+double gmoe_softmax_row_given(size_t k, size_t d, const double *l, double lse,
+                              const double *g, const double *x, const double *r,
+                              double scale, double *grad, double *hess)
 {
     size_t p = d + 1, np = (k - 1) * p;
-    double lse = gmoe_logsumexp_weights(l, k, g);
     double q = 0.0, rsum = 0.0;
     for (size_t i = 0; i < k; i++) {
         if (r[i] > 0) {
@@ -97,6 +97,14 @@ double gmoe_softmax_row(size_t k, size_t d, const double *l, const double *x,
         }
     }
     return q;
+}
+
+double gmoe_softmax_row(size_t k, size_t d, const double *l, const double *x,
+                        const double *r, double scale, double *grad,
+                        double *hess, double *g)
+{
+    double lse = gmoe_logsumexp_weights(l, k, g);
+    return gmoe_softmax_row_given(k, d, l, lse, g, x, r, scale, grad, hess);
 }
 
 static double softmax_row_objective(const gmoe_model *m, const double *x,
@@ -140,6 +148,7 @@ const gmoe_gating gmoe_gating_softmax = {
     .unpack = gmoe_softmax_unpack,
     .log_gate = softmax_log_gate,
     .row_objective = softmax_row_objective,
+    .softmax_logits = gmoe_softmax_logits,
     .has_hessian = softmax_has_hessian,
     .work_size = softmax_work_size,
     .normalize = NULL,

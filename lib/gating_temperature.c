@@ -102,6 +102,7 @@ const gmoe_gating gmoe_gating_temperature = {
     .unpack = temperature_unpack,
     .log_gate = temperature_log_gate,
     .row_objective = temperature_row_objective,
+    .softmax_logits = temperature_logits,
     .has_hessian = temperature_has_hessian,
     .work_size = temperature_work_size,
     .normalize = temperature_normalize,

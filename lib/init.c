@@ -183,7 +183,7 @@ int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
          * selection pattern much, takes over. */
         gmoe_family fam = m->family;
         m->family = (gmoe_family)gmoe_family_from_name(sur->name);
-        gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
+        gmoe_em_estep(m, data, ws, ws->resp);
         for (int it = 0; it < SURROGATE_ITERS && st == GMOE_OK; it++) {
             int failed = 0;
             gmoe_em_step(m, data, ws, opt, &failed);

@@ -13,12 +13,42 @@
 #include "engine.h"
 #include "internal.h"
 
-double gmoe_gate_objective(gmoe_em_ws *ws, const gmoe_data *data,
-                           const double *theta, double *grad, double *hess)
+/* The gate cache.  For a family whose gate is softmax(logits)
+ * (gating.h: softmax_logits), a pass over the data at theta can keep each
+ * row's log-gates and gates (PASS_WRITE, into gate_cache[1]).  When Newton
+ * accepts that theta the two buffers swap, so gate_cache[0] holds the
+ * gates of the accepted gate parameters: the E-step that follows and the
+ * next M-step's first pass (PASS_READ: resp changed, the gates did not)
+ * then need no exp or log.  Every value is the one the plain pass
+ * computes, bit for bit. */
+enum gate_pass_mode { PASS_PLAIN, PASS_WRITE, PASS_READ };
+
+static double row_pass(gmoe_em_ws *ws, const gmoe_model *m, const double *x, size_t row,
+                       double *grad, double *hess, double *work, enum gate_pass_mode mode)
+{
+    size_t k = ws->k;
+    const double *r = ws->resp + row * k;
+    if (mode == PASS_PLAIN)
+        return ws->gating->row_objective(m, x, r, grad, hess, work);
+    if (mode == PASS_READ) {
+        const double *c = ws->gate_cache[0] + row * 2 * k;
+        return gmoe_softmax_row_given(k, ws->d, c, 0.0, c + k, x, r, 1.0, grad, hess);
+    }
+    double *c = ws->gate_cache[1] + row * 2 * k;
+    ws->gating->softmax_logits(m, x, c);
+    double lse = gmoe_logsumexp_weights(c, k, c + k);
+    double q = gmoe_softmax_row_given(k, ws->d, c, lse, c + k, x, r, 1.0, grad, hess);
+    for (size_t i = 0; i < k; i++)
+        c[i] -= lse;
+    return q;
+}
+
+static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *theta,
+                        double *grad, double *hess, enum gate_pass_mode mode)
 {
     const gmoe_gating *g = ws->gating;
     gmoe_model *m = ws->trial;
-    size_t n = ws->n, d = ws->d, k = ws->k, np = ws->np, nb = ws->nblocks;
+    size_t n = ws->n, d = ws->d, np = ws->np, nb = ws->nblocks;
     size_t stride = 1 + (grad ? np : 0) + (hess ? np * np : 0);
     double *block = ws->block_gate;
     g->unpack(m, theta);
@@ -38,7 +68,7 @@ double gmoe_gate_objective(gmoe_em_ws *ws, const gmoe_data *data,
             /* A sparse gate's infeasible trial (-INFINITY) is known at its
              * first infeasible row: skip the rest of the block. */
             for (size_t r = lo; r < hi && acc[0] > -INFINITY; r++)
-                acc[0] += g->row_objective(m, data->x + r * d, ws->resp + r * k, gb, hb, work);
+                acc[0] += row_pass(ws, m, data->x + r * d, r, gb, hb, work, mode);
         }
     }
     double q = 0.0;
@@ -57,6 +87,43 @@ double gmoe_gate_objective(gmoe_em_ws *ws, const gmoe_data *data,
                 hess[u] += acc[1 + (grad ? np : 0) + u];
     }
     return q;
+}
+
+double gmoe_gate_objective(gmoe_em_ws *ws, const gmoe_data *data,
+                           const double *theta, double *grad, double *hess)
+{
+    return gate_pass(ws, data, theta, grad, hess, PASS_PLAIN);
+}
+
+static int cache_usable(const gmoe_em_ws *ws)
+{
+    return ws->gating->softmax_logits && ws->gate_cache[0];
+}
+
+/* gate_cache[1] holds the gates at theta, just accepted. */
+static void cache_accept(gmoe_em_ws *ws, const double *theta)
+{
+    double *t = ws->gate_cache[0];
+    ws->gate_cache[0] = ws->gate_cache[1];
+    ws->gate_cache[1] = t;
+    memcpy(ws->gate_cache_theta, theta, ws->np * sizeof(double));
+    ws->gate_cache_family = ws->gating;
+    ws->gate_cache_ok = 1;
+}
+
+static int cache_holds(const gmoe_em_ws *ws, const gmoe_gating *family, const double *theta)
+{
+    return ws->gate_cache_ok && ws->gate_cache_family == family &&
+           memcmp(theta, ws->gate_cache_theta, ws->np * sizeof(double)) == 0;
+}
+
+const double *gmoe_gate_cache_for(gmoe_em_ws *ws, const gmoe_model *m)
+{
+    const gmoe_gating *family = gmoe_gating_get(m->family);
+    if (!ws->gate_cache_ok || family != ws->gate_cache_family || family != ws->gating)
+        return NULL;
+    family->pack(m, ws->gate_cache_probe);
+    return cache_holds(ws, family, ws->gate_cache_probe) ? ws->gate_cache[0] : NULL;
 }
 
 /* Newton direction: solve (-H + lambda I) s = grad, raising lambda until
@@ -91,7 +158,16 @@ static int gate_newton(gmoe_em_ws *ws, const gmoe_data *data, const gmoe_em_opti
 {
     size_t np = ws->np;
     double *theta = ws->theta, *trial = ws->theta_new, *step = ws->step;
-    double q = gmoe_gate_objective(ws, data, theta, ws->grad, ws->hess);
+    int cache = cache_usable(ws);
+    enum gate_pass_mode eval = cache ? PASS_WRITE : PASS_PLAIN;
+    double q;
+    if (cache && cache_holds(ws, ws->gating, theta)) {
+        q = gate_pass(ws, data, theta, ws->grad, ws->hess, PASS_READ);
+    } else {
+        q = gate_pass(ws, data, theta, ws->grad, ws->hess, eval);
+        if (cache && isfinite(q))
+            cache_accept(ws, theta);
+    }
     if (!isfinite(q))
         return GMOE_ENUMERIC;
     double tol = opt->gate_tol * (double)ws->n;
@@ -116,24 +192,26 @@ static int gate_newton(gmoe_em_ws *ws, const gmoe_data *data, const gmoe_em_opti
         double t = 1.0, qt;
         for (size_t u = 0; u < np; u++)
             trial[u] = theta[u] + step[u];
-        qt = gmoe_gate_objective(ws, data, trial, last ? NULL : ws->grad_new,
-                                 last ? NULL : ws->hess_new);
+        qt = gate_pass(ws, data, trial, last ? NULL : ws->grad_new,
+                       last ? NULL : ws->hess_new, eval);
         for (int halving = 0; !(qt >= q) && halving < 40; halving++) {
             t *= 0.5;
             for (size_t u = 0; u < np; u++)
                 trial[u] = theta[u] + t * step[u];
-            qt = gmoe_gate_objective(ws, data, trial, NULL, NULL);
+            qt = gate_pass(ws, data, trial, NULL, NULL, eval);
         }
         if (!(qt >= q))
             break; /* no ascent along the Newton direction: at the optimum */
         memcpy(theta, trial, np * sizeof(double));
+        if (cache)
+            cache_accept(ws, theta); /* the last pass evaluated theta */
         if (last)
             break;
         if (t == 1.0) {
             double *sw = ws->grad; ws->grad = ws->grad_new; ws->grad_new = sw;
             sw = ws->hess; ws->hess = ws->hess_new; ws->hess_new = sw;
         } else {
-            qt = gmoe_gate_objective(ws, data, theta, ws->grad, ws->hess);
+            qt = gate_pass(ws, data, theta, ws->grad, ws->hess, cache ? PASS_READ : PASS_PLAIN);
         }
         double gain = qt - q;
         q = qt;

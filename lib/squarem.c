@@ -84,7 +84,7 @@ double gmoe_squarem_cycle(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
         tx[u] = t0[u] - 2 * alpha * r + alpha * alpha * v;
     }
     unpack(m, ws, tx, floor);
-    double llx = gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
+    double llx = gmoe_em_estep(m, data, ws, ws->resp);
     if (isfinite(llx)) {
         int fail3 = 0;
         double ll3 = gmoe_em_step(m, data, ws, opt, &fail3);
@@ -95,5 +95,5 @@ double gmoe_squarem_cycle(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
     }
     /* The extrapolation did not pay: back to theta2. */
     unpack(m, ws, t2, floor);
-    return gmoe_estep(m, data, ws->resp, ws->block_ll, ws->nthreads);
+    return gmoe_em_estep(m, data, ws, ws->resp);
 }

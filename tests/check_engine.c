@@ -292,6 +292,33 @@ static int count_steps(void *ctx, size_t restart, size_t iter, double ll)
     return 0;
 }
 
+/* The fit's log-likelihood comes from E-steps that reuse the gates kept
+ * by the gate M-step's passes (mstep_gate.c); recomputed from scratch at
+ * the fitted parameters it must be the same number, to the last bit, for
+ * both families that keep them (softmax, temperature at a fixed tau). */
+START_TEST(test_gate_cache_exact)
+{
+    gmoe_model *truth = reference_model();
+    gmoe_data *data = simulate(truth, 4000, GMOE_DESIGN_UNIFORM, 31);
+    gmoe_family fams[2] = {GMOE_SOFTMAX, GMOE_TEMPERATURE};
+    for (int f = 0; f < 2; f++) {
+        gmoe_model *m = gmoe_model_alloc(fams[f], 2, 1);
+        m->tau = f ? 0.5 : 1.0;
+        gmoe_em_options opt;
+        gmoe_em_options_default(&opt);
+        opt.restarts = 3;
+        opt.nthreads = 2;
+        ck_assert_int_eq(gmoe_fit(data, m, NULL, &opt, NULL), GMOE_OK);
+        double ll;
+        ck_assert_int_eq(gmoe_loglik(m, data, 1, &ll, NULL), GMOE_OK);
+        ck_assert_msg(ll == m->fit.loglik, "family %d: refit %.17g, fit %.17g", f, ll, m->fit.loglik);
+        gmoe_model_free(m);
+    }
+    gmoe_model_free(truth);
+    gmoe_data_free(data);
+}
+END_TEST
+
 START_TEST(test_screening)
 {
     gmoe_model *truth = reference_model();
@@ -415,6 +442,7 @@ int main(void)
     tcase_add_test(tc, test_thread_invariance);
     tcase_add_test(tc, test_seeds);
     tcase_add_test(tc, test_screening);
+    tcase_add_test(tc, test_gate_cache_exact);
     tcase_add_test(tc, test_init_model);
     tcase_add_test(tc, test_guards);
     tcase_add_test(tc, test_information_criteria);
