@@ -107,6 +107,13 @@ int rate_check_run_json(const char *path, json_t *settings, int *exists)
     if (!json_is_object(old)) {
         cli_error("%s: no \"settings\" object (not a mixrate run file; use another -O directory)", path);
         st = CLI_EXIT_INPUT;
+    } else if (json_is_object(json_object_get(old, "em")) &&
+               !json_object_get(json_object_get(old, "em"), "screen_iter")) {
+        /* Before em.screen_iter, results.csv had no status column. */
+        cli_error("%s: written by an older mixrate (no em.screen_iter, no status column in results.csv); "
+                  "it cannot be resumed: use another -O directory",
+                  path);
+        st = CLI_EXIT_USAGE;
     } else if (!json_equal(old, settings)) {
         const char *key = first_difference(old, settings);
         char *was = json_dumps(json_object_get(old, key), JSON_ENCODE_ANY | JSON_COMPACT);
@@ -429,10 +436,11 @@ int rate_write_reports(const char *outdir, size_t kstar, int has_tau, const char
                    "plot 'results.csv' skip 1 using 1:4 with points pt 7 ps 0.25 lc rgb '#b0b0b0' "
                    "title 'replicates', \\\n"
                    "     'summary.csv' skip 1 using 1:3 with points pt 7 ps 0.8 lc rgb '#1f4e9c' "
-                   "title 'mean over %zu replicates', \\\n"
+                   "title 'mean over %zu replicates%s', \\\n"
                    "     f(x) with lines lw 2 lc rgb '#c0392b' "
                    "title sprintf('least squares: slope %%.3f, 95%%%% CI [%%.3f, %%.3f]', slope, %.17g, %.17g)\n",
-                   kind, title, main_fit.slope, main_fit.intercept, replicates, main_fit.lo, main_fit.hi);
+                   kind, title, main_fit.slope, main_fit.intercept, replicates,
+                   nfailed ? " (successful ones)" : "", main_fit.lo, main_fit.hi);
     if ((st = cli_write_output(gp, &pb)))
         goto done;
     int gs = run_gnuplot(outdir);

@@ -81,4 +81,12 @@ sed '1s/,status$//' "$r" | head -n 1 >"$tmp/e/results.csv"
 st=$?
 check "old results.csv: exit 3 (got $st)" test "$st" -eq 3
 check "old results.csv: says why" grep -q 'without the status column' "$tmp/err"
+# A run.json of an older mixrate (no em.screen_iter) is refused first.
+mkdir "$tmp/f"
+sed '/"screen_iter"/d' "$tmp/a/run.json" >"$tmp/f/run.json"
+sed '1s/,status$//' "$r" >"$tmp/f/results.csv"
+"$bin" $args -O "$tmp/f" 2>"$tmp/err"
+st=$?
+check "old run.json: exit 2 (got $st)" test "$st" -eq 2
+check "old run.json: says why" grep -q 'older mixrate' "$tmp/err"
 exit $fail
