@@ -486,13 +486,26 @@ typedef struct {
     size_t kstar;
     double *err;              /* caller's array of GMOE_RATE_NERR * kstar:
                                  err[e * kstar + j] */
+    int status;               /* GMOE_OK, or why the cell failed (see
+                                 gmoe_rate_cell_recoverable) */
+    char message[GMOE_ERRMSG_LEN]; /* the library's message when it failed */
 } gmoe_rate_cell;
+
+/* Whether a cell failing with `status` is recorded and the run goes on:
+ * GMOE_EDATA, GMOE_ESING, GMOE_ENOTSUP and GMOE_ENUMERIC (a property of
+ * that cell's sample or fit, deterministic in its seed).  Other statuses
+ * (out of memory, invalid options) stop the run. */
+int gmoe_rate_cell_recoverable(int status);
 
 /* Runs one cell: simulates a design of n rows and a response from
  * `truth`, fits opt->shape from the chosen starts, and takes the loss of
  * the best fit against the truth.  Deterministic in (master, n,
  * replicate).  cell->err must point to GMOE_RATE_NERR * truth->k
- * doubles.  Non-convergence is recorded, not an error. */
+ * doubles.  Non-convergence is recorded, not an error.  When the fit or
+ * the loss fails, the status is returned and also kept in cell->status
+ * and cell->message (the message without the cell's name, which err
+ * has), with loss, loss_untranslated and err NaN, converged 0, and
+ * loglik and iterations NaN and 0 unless the fit itself succeeded. */
 int gmoe_rate_run_cell(const gmoe_model *truth, const gmoe_rate_options *opt,
                        uint64_t master, size_t n, size_t replicate,
                        gmoe_rate_cell *cell, gmoe_err *err);
@@ -501,8 +514,11 @@ int gmoe_rate_run_cell(const gmoe_model *truth, const gmoe_rate_options *opt,
  * (0 = OpenMP default), each fit single-threaded.  `done` is called once
  * per cell in the order c = 0, 1, ... (never concurrently), as soon as
  * that cell and all before it are finished; a non-zero return stops the
- * run.  On a cell's error the cells not yet started are skipped, the
- * cells before it are still delivered, and the error is returned. */
+ * run.  A cell that fails with a recoverable status (see
+ * gmoe_rate_cell_recoverable) is delivered like the others, with
+ * cell->status set, and the run goes on.  On any other error the cells
+ * not yet started are skipped, the cells before it are still delivered,
+ * and the error is returned. */
 int gmoe_rate_run_cells(const gmoe_model *truth, const gmoe_rate_options *opt,
                         uint64_t master, const size_t *n, const size_t *replicate,
                         size_t ncells, int nthreads,

@@ -2,6 +2,7 @@
  * experiment, and the parallel driver over many cells that delivers them
  * in order (shared MODELS.md section 3). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +26,26 @@ const char *gmoe_rate_err_name(size_t e)
 {
     static const char *const names[GMOE_RATE_NERR] = {"mass", "beta1", "a", "b", "sigma2", "tau"};
     return e < GMOE_RATE_NERR ? names[e] : "?";
+}
+
+int gmoe_rate_cell_recoverable(int status)
+{
+    return status == GMOE_EDATA || status == GMOE_ESING || status == GMOE_ENOTSUP || status == GMOE_ENUMERIC;
+}
+
+/* A failed cell: no loss, no errors; the fit's numbers only if it ran. */
+static void mark_failed(gmoe_rate_cell *cell, int st, const gmoe_err *err, int fitted)
+{
+    cell->status = st;
+    snprintf(cell->message, sizeof cell->message, "%s", err && err->msg[0] ? err->msg : gmoe_strerror(st));
+    cell->loss = cell->loss_untranslated = NAN;
+    cell->converged = 0;
+    if (!fitted) {
+        cell->loglik = NAN;
+        cell->iterations = 0;
+    }
+    for (size_t i = 0; i < GMOE_RATE_NERR * cell->kstar; i++)
+        cell->err[i] = NAN;
 }
 
 static double now_seconds(void)
@@ -115,6 +136,7 @@ int gmoe_rate_run_cell(const gmoe_model *truth, const gmoe_rate_options *opt,
     double *y = malloc(n * sizeof *y);
     gmoe_model *fit = gmoe_model_clone(opt->shape);
     gmoe_loss_result *res = NULL;
+    int fitted = 0;
     if (!x || !y || !fit) {
         st = gmoe_error(err, GMOE_ENOMEM, "out of memory for N = %zu", n);
         goto done;
@@ -139,6 +161,7 @@ int gmoe_rate_run_cell(const gmoe_model *truth, const gmoe_rate_options *opt,
     cell->loglik = fit->fit.loglik;
     cell->iterations = fit->fit.iterations;
     cell->converged = fit->fit.converged;
+    fitted = 1;
 
     if ((st = gmoe_voronoi_loss(fit, truth, &opt->loss, &res, err)))
         goto done;
@@ -150,6 +173,8 @@ int gmoe_rate_run_cell(const gmoe_model *truth, const gmoe_rate_options *opt,
         for (size_t j = 0; j < kstar; j++)
             cell->err[e * kstar + j] = src[e][j];
 done:
+    if (st)
+        mark_failed(cell, st, err, fitted);
     if (st && err)
         /* Say which cell failed, keeping the library's message. */
         if (strlen(err->msg) + 64 < sizeof err->msg) {
@@ -211,8 +236,8 @@ int gmoe_rate_run_cells(const gmoe_model *truth, const gmoe_rate_options *opt,
         {
             status[c] = cs;
             finished[c] = 1;
-            if (cs && c < limit) {
-                /* The first failing cell in order is reported; no cell
+            if (cs && !gmoe_rate_cell_recoverable(cs) && c < limit) {
+                /* The first cell in order that stops the run is reported; no cell
                  * from it on is delivered. */
                 if (err)
                     *err = cell_err;

@@ -72,7 +72,9 @@ static void help(void)
     cli_em_help(stdout);
     printf("  (in mixrate, --restarts, --seed and --threads mean what is said above)\n");
     printf("\nFiles in OUTDIR: run.json (settings), results.csv (one row per N and replicate),\n"
-           "summary.csv (mean, sd, median per N), slope.txt, plot.gp and plot.png.\n\n");
+           "summary.csv (mean, sd, median per N), slope.txt, plot.gp and plot.png.\n"
+           "A cell whose fit or loss fails on its data is recorded (status column) and\n"
+           "the run goes on; the exit status is 4 only if every cell failed.\n\n");
     cli_exit_help(stdout);
 }
 
@@ -165,6 +167,12 @@ static int deliver(void *ctx, size_t c, const gmoe_rate_cell *cell)
         return 1;
     }
     r->delivered++;
+    if (cell->status != GMOE_OK) {
+        if (r->progress)
+            fputs("\r\033[K", stderr);
+        cli_warn("N = %zu, replicate %zu failed (%s): %s; recorded in %s, the run goes on", cell->n,
+                 cell->replicate + 1, gmoe_strerror(cell->status), cell->message, r->path);
+    }
     if (r->progress)
         show_progress(r, cell, 0);
     return 0;
@@ -219,6 +227,7 @@ static json_t *make_settings(const gmoe_model *truth, const gmoe_model *shape, c
     json_object_set_new(em, "max_iter", json_integer((json_int_t)o->em.max_iter));
     json_object_set_new(em, "accel", json_string(gmoe_accel_name(o->em.accel)));
     json_object_set_new(em, "accel_warmup", json_integer((json_int_t)o->em.accel_warmup));
+    json_object_set_new(em, "screen_iter", json_integer((json_int_t)o->em.screen_iter));
     json_object_set_new(em, "var_floor", json_real(o->em.var_floor));
     json_object_set_new(em, "min_weight", json_real(o->em.min_weight));
     json_object_set_new(em, "gate_max_iter", json_integer((json_int_t)o->em.gate_max_iter));

@@ -26,6 +26,7 @@ char *rate_results_header(size_t kstar, int has_tau)
     for (size_t e = 0; e < nerr(has_tau); e++)
         for (size_t j = 0; j < kstar; j++)
             cli_buf_printf(&b, ",err_%s_%zu", gmoe_rate_err_name(e), j + 1);
+    cli_buf_printf(&b, ",status");
     if (b.failed) {
         cli_buf_free(&b);
         return NULL;
@@ -46,6 +47,21 @@ size_t rate_results_row(char *buf, size_t bufsize, const gmoe_rate_cell *c, int 
             len = snprintf(buf + used, bufsize - used, ",%.17g", c->err[e * c->kstar + j]);
             used += len > 0 ? (size_t)len : bufsize;
         }
+    /* status: ok, or "<kind>: <library message>" CSV-quoted. */
+    if (c->status == GMOE_OK) {
+        len = snprintf(buf + used, used < bufsize ? bufsize - used : 0, ",ok");
+        used += len > 0 ? (size_t)len : bufsize;
+    } else if (used + 4 < bufsize) {
+        used += (size_t)snprintf(buf + used, bufsize - used, ",\"%s: ", gmoe_strerror(c->status));
+        for (const char *p = c->message; *p && used + 4 < bufsize; p++) {
+            char ch = *p == '\n' || *p == '\r' ? ' ' : *p;
+            if (ch == '"')
+                buf[used++] = '"';
+            buf[used++] = ch;
+        }
+        if (used + 1 < bufsize)
+            buf[used++] = '"';
+    }
     if (used + 2 > bufsize)
         return 0;
     buf[used++] = '\n';
@@ -91,6 +107,13 @@ int rate_check_run_json(const char *path, json_t *settings, int *exists)
     if (!json_is_object(old)) {
         cli_error("%s: no \"settings\" object (not a mixrate run file; use another -O directory)", path);
         st = CLI_EXIT_INPUT;
+    } else if (json_is_object(json_object_get(old, "em")) &&
+               !json_object_get(json_object_get(old, "em"), "screen_iter")) {
+        /* Before em.screen_iter, results.csv had no status column. */
+        cli_error("%s: written by an older mixrate (no em.screen_iter, no status column in results.csv); "
+                  "it cannot be resumed: use another -O directory",
+                  path);
+        st = CLI_EXIT_USAGE;
     } else if (!json_equal(old, settings)) {
         const char *key = first_difference(old, settings);
         char *was = json_dumps(json_object_get(old, key), JSON_ENCODE_ANY | JSON_COMPACT);
@@ -156,6 +179,14 @@ int rate_resume_results(const char *path, const char *header, const size_t *n,
             break; /* an interrupted write: cut below */
         line[len - 1] = '\0';
         if (lineno == 1) {
+            size_t hl = strlen(line);
+            if (strcmp(line, header) != 0 && strncmp(header, line, hl) == 0 && strcmp(header + hl, ",status") == 0) {
+                cli_error("%s:1: written by a mixrate without the status column (before failed cells were "
+                          "recorded); it cannot be resumed: use another -O directory",
+                          path);
+                st = CLI_EXIT_INPUT;
+                break;
+            }
             if (strcmp(line, header) != 0) {
                 cli_error("%s:1: the header is not that of this run's results (use another -O directory)", path);
                 st = CLI_EXIT_INPUT;
@@ -286,37 +317,49 @@ int rate_write_reports(const char *outdir, size_t kstar, int has_tau, const char
     cli_buf_printf(&sb, "N,replicates,mean,sd,median,converged,mean_iterations,mean_seconds");
     for (size_t e = 0; e + 1 < nq; e++)
         cli_buf_printf(&sb, ",mean_err_%s", gmoe_rate_err_name(e));
-    cli_buf_printf(&sb, "\n");
-    /* Rows are in N order; one block of rows per N. */
+    cli_buf_printf(&sb, ",failed\n");
+    /* Rows are in N order; one block of rows per N.  A failed cell (its
+     * status column is not "ok") has a NaN loss: only the others count,
+     * and an N without any is left out of the slope. */
+    size_t nfailed = 0;
     for (size_t r0 = 0; r0 < nrow;) {
         double nv = t->cells[r0 * ncol + cn];
         size_t r1 = r0;
         while (r1 < nrow && t->cells[r1 * ncol + cn] == nv)
             r1++;
-        size_t m = r1 - r0;
-        double mean, sd, med, conv = 0, iters = 0, secs = 0;
+        size_t m = 0, failed = 0;
+        double mean = NAN, sd = NAN, med = NAN, conv = 0, iters = 0, secs = 0;
         for (size_t r = r0; r < r1; r++) {
-            vals[r - r0] = t->cells[r * ncol + cl];
+            if (!isfinite(t->cells[r * ncol + cl])) {
+                failed++;
+                continue;
+            }
+            vals[m++] = t->cells[r * ncol + cl];
             conv += t->cells[r * ncol + cc];
             iters += t->cells[r * ncol + ci];
             secs += t->cells[r * ncol + cs];
         }
-        gmoe_rate_summary(vals, m, &mean, &sd, &med, NULL);
+        nfailed += failed;
+        double inv = m ? 1.0 / (double)m : NAN; /* no successful cell: NaN means */
+        if (m > 0)
+            gmoe_rate_summary(vals, m, &mean, &sd, &med, NULL);
         gridn[ngrid] = nv;
         means[ngrid * MAXQ] = mean;
         means[ngrid * MAXQ + nq] = med;
-        cli_buf_printf(&sb, "%.17g,%zu,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g", nv, m, mean, sd, med, conv / (double)m,
-                       iters / (double)m, secs / (double)m);
+        cli_buf_printf(&sb, "%.17g,%zu,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g", nv, m, mean, sd, med, conv * inv,
+                       iters * inv, secs * inv);
         for (size_t e = 0; e + 1 < nq; e++) {
             double s = 0;
             for (size_t r = r0; r < r1; r++)
-                for (size_t j = 0; j < kstar; j++)
-                    s += t->cells[r * ncol + cerr[e * kstar + j]];
-            means[ngrid * MAXQ + 1 + e] = s / (double)m;
-            cli_buf_printf(&sb, ",%.17g", s / (double)m);
+                if (isfinite(t->cells[r * ncol + cl]))
+                    for (size_t j = 0; j < kstar; j++)
+                        s += t->cells[r * ncol + cerr[e * kstar + j]];
+            means[ngrid * MAXQ + 1 + e] = s * inv;
+            cli_buf_printf(&sb, ",%.17g", s * inv);
         }
-        cli_buf_printf(&sb, "\n");
-        ngrid++;
+        cli_buf_printf(&sb, ",%zu\n", failed);
+        if (m > 0)
+            ngrid++; /* else the next N overwrites this one's slope point */
         r0 = r1;
     }
     if ((st = cli_write_output(summary, &sb)))
@@ -325,7 +368,9 @@ int rate_write_reports(const char *outdir, size_t kstar, int has_tau, const char
     /* slope.txt: the loss first, then each summed error. */
     cli_buf_printf(&lb, "# least-squares slope of log(mean over replicates) against log N, 95%% CI\n"
                         "# (Student t, points - 2 df); errors summed over the true experts;\n"
-                        "# median_: the same for the median loss over replicates\n");
+                        "# median_: the same for the median loss over replicates\n"
+                        "# failed cells: %zu of %zu (left out of the summary and the slope)\n",
+                        nfailed, nrow);
     cli_buf_printf(&lb, "%-12s %10s %10s %10s %10s %7s\n", "quantity", "slope", "ci_lo", "ci_hi", "intercept", "points");
     gmoe_rate_slope main_fit = {0};
     int have_main = 0;
@@ -354,6 +399,14 @@ int rate_write_reports(const char *outdir, size_t kstar, int has_tau, const char
     }
     if ((st = cli_write_output(slope, &lb)))
         goto done;
+    if (nfailed == nrow) {
+        cli_error("every cell failed (%zu of %zu; reasons in the status column of %s)", nfailed, nrow, results);
+        st = CLI_EXIT_ESTIMATION;
+        goto done;
+    }
+    if (nfailed > 0)
+        cli_warn("%zu of %zu cells failed (status column of %s); the summary and the slope use the others",
+                 nfailed, nrow, results);
     if (!have_main) {
         cli_warn("no slope for the loss (%s); plot not drawn", ngrid < 3 ? "fewer than 3 sample sizes" : err.msg);
         goto done;
@@ -383,10 +436,11 @@ int rate_write_reports(const char *outdir, size_t kstar, int has_tau, const char
                    "plot 'results.csv' skip 1 using 1:4 with points pt 7 ps 0.25 lc rgb '#b0b0b0' "
                    "title 'replicates', \\\n"
                    "     'summary.csv' skip 1 using 1:3 with points pt 7 ps 0.8 lc rgb '#1f4e9c' "
-                   "title 'mean over %zu replicates', \\\n"
+                   "title 'mean over %zu replicates%s', \\\n"
                    "     f(x) with lines lw 2 lc rgb '#c0392b' "
                    "title sprintf('least squares: slope %%.3f, 95%%%% CI [%%.3f, %%.3f]', slope, %.17g, %.17g)\n",
-                   kind, title, main_fit.slope, main_fit.intercept, replicates, main_fit.lo, main_fit.hi);
+                   kind, title, main_fit.slope, main_fit.intercept, replicates,
+                   nfailed ? " (successful ones)" : "", main_fit.lo, main_fit.hi);
     if ((st = cli_write_output(gp, &pb)))
         goto done;
     int gs = run_gnuplot(outdir);

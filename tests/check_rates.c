@@ -5,6 +5,7 @@
 #include <check.h>
 #include <gsl/gsl_errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -339,6 +340,8 @@ typedef struct {
     size_t calls;
     size_t order[8];
     double loss[8], loglik[8];
+    int status[8];
+    char message[8][64];
 } collect_ctx;
 
 static int collect(void *ctx, size_t c, const gmoe_rate_cell *cell)
@@ -347,6 +350,8 @@ static int collect(void *ctx, size_t c, const gmoe_rate_cell *cell)
     cc->order[cc->calls] = c;
     cc->loss[cc->calls] = cell->loss;
     cc->loglik[cc->calls] = cell->loglik;
+    cc->status[cc->calls] = cell->status;
+    snprintf(cc->message[cc->calls], sizeof cc->message[0], "%s", cell->message);
     cc->calls++;
     return 0;
 }
@@ -375,11 +380,12 @@ START_TEST(test_cells_threads)
 }
 END_TEST
 
-START_TEST(test_cells_error_stops_in_order)
+START_TEST(test_cells_failed_cell_recorded)
 {
-    /* N = 3 is too few rows for k = 2 (needs (d + 2) k = 6): cells before
-     * it are delivered, it and those after are not, and its error names
-     * the cell. */
+    /* N = 3 is too few rows for k = 2 (needs (d + 2) k = 6): a data
+     * failure, so that cell is delivered in its place with its status,
+     * its message (without the cell's name) and NaN loss and loglik, and
+     * the cells after it still run; the return is GMOE_OK. */
     gmoe_model *t = reference_truth(), *s = shape2();
     gmoe_rate_options o;
     gmoe_rate_options_default(&o);
@@ -388,9 +394,18 @@ START_TEST(test_cells_error_stops_in_order)
     const size_t rep[] = {0, 1, 0, 0};
     collect_ctx a = {0};
     gmoe_err e;
-    ck_assert_int_eq(gmoe_rate_run_cells(t, &o, 9, n, rep, 4, 2, collect, &a, &e), GMOE_EDATA);
-    ck_assert_uint_eq(a.calls, 2);
-    ck_assert_ptr_nonnull(strstr(e.msg, "N = 3, replicate 1"));
+    gmoe_err_clear(&e);
+    ck_assert_int_eq(gmoe_rate_run_cells(t, &o, 9, n, rep, 4, 2, collect, &a, &e), GMOE_OK);
+    ck_assert_uint_eq(a.calls, 4);
+    for (size_t c = 0; c < 4; c++)
+        ck_assert_uint_eq(a.order[c], c);
+    ck_assert_int_eq(a.status[2], GMOE_EDATA);
+    ck_assert(isnan(a.loss[2]) && isnan(a.loglik[2]));
+    ck_assert(a.message[2][0] != '\0' && !strstr(a.message[2], "N = 3"));
+    ck_assert_int_eq(a.status[3], GMOE_OK);
+    ck_assert(a.loss[3] > 0 && isfinite(a.loss[3]));
+    ck_assert(gmoe_rate_cell_recoverable(GMOE_ENOTSUP) && !gmoe_rate_cell_recoverable(GMOE_ENOMEM) &&
+              !gmoe_rate_cell_recoverable(GMOE_EINVAL));
     gmoe_model_free(s);
     gmoe_model_free(t);
 }
@@ -437,7 +452,7 @@ static Suite *rates_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_cell_deterministic);
     tcase_add_test(tc, test_cells_threads);
-    tcase_add_test(tc, test_cells_error_stops_in_order);
+    tcase_add_test(tc, test_cells_failed_cell_recorded);
     tcase_add_test(tc, test_cell_refusals);
     suite_add_tcase(s, tc);
     return s;
