@@ -424,9 +424,12 @@ int main(int argc, char **argv)
         st = CLI_EXIT_OUTPUT;
         goto done;
     }
-    int have_run, have_results;
+    int have_run = 0, have_results;
     size_t done_cells = 0;
-    if ((st = rate_check_run_json(run_json, settings, &have_run)))
+    /* Settings matter only when there are results to resume: a directory
+     * with run.json and summaries but no results.csv (a committed results
+     * page, say) is simply run again. */
+    if (access(results, F_OK) == 0 && (st = rate_check_run_json(run_json, settings, &have_run)))
         goto done;
     if (!have_run && access(results, F_OK) == 0) {
         cli_error("%s exists without run.json: not a mixrate run; use another -O directory", results);

@@ -68,6 +68,14 @@ expect 2 '"seed"' --truth "$truth" --grid 200,400,800 --replicates 3 --seed 12 -
 mkdir "$tmp/d"; cp "$tmp/a/run.json" "$tmp/d/"; echo "a,b" >"$tmp/d/results.csv"
 expect 3 'header' $args -O "$tmp/d"
 
+# Without results.csv (a committed results page) there is nothing to
+# resume: other settings run afresh and replace run.json.
+mkdir "$tmp/p"; cp "$tmp/a/run.json" "$tmp/p/"
+"$bin" --truth "$truth" --grid 200,400,800 --replicates 2 --seed 11 -O "$tmp/p" 2>"$tmp/err" ||
+    { echo "FAIL: run over a run.json without results.csv"; cat "$tmp/err"; fail=1; }
+check "fresh run.json" grep -q '"replicates": 2' "$tmp/p/run.json"
+check "fresh results" test "$(wc -l <"$tmp/p/results.csv")" -eq 7
+
 # Over-fitted: D2.
 "$bin" --truth "$truth" -k 3 --grid 500,1000,2000 --replicates 2 --threads 2 -O "$tmp/o" 2>"$tmp/err" ||
     { echo "FAIL: over-fitted run"; cat "$tmp/err"; fail=1; }
