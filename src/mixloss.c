@@ -114,7 +114,7 @@ int main(int argc, char **argv)
     gmoe_loss_options lo;
     gmoe_loss_options_default(&lo);
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_TRUTH: truth_path = optarg; break;
         case OPT_FIT: fit_path = optarg; break;

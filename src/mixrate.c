@@ -30,9 +30,7 @@ enum {
     OPT_INIT,
     OPT_LOSS,
     OPT_RBAR,
-    OPT_NO_TRANSLATE,
-    OPT_HELP,
-    OPT_VERSION
+    OPT_NO_TRANSLATE
 };
 
 static void help(void)
@@ -273,8 +271,7 @@ int main(int argc, char **argv)
         {"loss", required_argument, NULL, OPT_LOSS},
         {"rbar", required_argument, NULL, OPT_RBAR},
         {"no-translate", no_argument, NULL, OPT_NO_TRANSLATE},
-        {"help", no_argument, NULL, OPT_HELP},
-        {"version", no_argument, NULL, OPT_VERSION},
+        CLI_STANDARD_LONG_OPTIONS,
         CLI_FAMILY_LONG_OPTIONS,
         CLI_EM_LONG_OPTIONS,
         {NULL, 0, NULL, 0}};
@@ -288,7 +285,7 @@ int main(int argc, char **argv)
     gmoe_rate_options ro;
     gmoe_rate_options_default(&ro);
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":k:O:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":k:O:h", longopts, NULL)) != -1) {
         int v;
         if (cli_family_option(c, optarg, &fam, &st) || cli_em_option(c, optarg, &cem, &st)) {
             if (st)
@@ -318,9 +315,9 @@ int main(int argc, char **argv)
         case OPT_LOSS: st = loss_parse_kind(optarg, &ro.loss); break;
         case OPT_RBAR: st = loss_parse_rbar(optarg, &ro.loss); break;
         case OPT_NO_TRANSLATE: ro.loss.translate = 0; break;
-        case OPT_HELP: help(); return CLI_EXIT_OK;
-        case OPT_VERSION: return cli_version();
-        default: return cli_getopt_error(c, argv);
+        default:
+            st = cli_standard_option(c, help, argv);
+            return st < 0 ? CLI_EXIT_OK : st;
         }
         if (st)
             return st;
