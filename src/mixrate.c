@@ -426,9 +426,10 @@ int main(int argc, char **argv)
     /* Settings matter only when there are results to resume: a directory
      * with run.json and summaries but no results.csv (a committed results
      * page, say) is simply run again. */
-    if (access(results, F_OK) == 0 && (st = rate_check_run_json(run_json, settings, &have_run)))
+    int have_csv = access(results, F_OK) == 0;
+    if (have_csv && (st = rate_check_run_json(run_json, settings, &have_run)))
         goto done;
-    if (!have_run && access(results, F_OK) == 0) {
+    if (have_csv && !have_run) {
         cli_error("%s exists without run.json: not a mixrate run; use another -O directory", results);
         st = CLI_EXIT_USAGE;
         goto done;
