@@ -487,6 +487,8 @@ void gmoe_r_loglik(char **mnames, int *mints, double *mpar, int *mlen,
         (st = check_threads(*threads, &err)) ||
         (st = check_product(data.n, m->k, "responsibilities", &err)))
         goto done;
+    /* The total from gmoe_loglik, not the sum of logdens below: its fixed
+     * blocks make it the number mixfit reports, for any thread count. */
     if ((st = gmoe_loglik(m, &data, *threads, loglik, &err)))
         goto done;
     size_t k = m->k, rows = data.n;
