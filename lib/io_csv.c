@@ -25,21 +25,32 @@ static int is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
-gmoe_cell_class gmoe_io_parse_number(const char *text, double *v)
+/* The white space strtod skips before a number in the C locale. */
+static int is_c_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+/* gmoe_io_parse_number for a cell whose length is known: text[n] is its
+ * terminating NUL and there is no NUL before it.  The reader calls this
+ * directly, which saves a strlen per cell. */
+static gmoe_cell_class parse_cell(const char *text, size_t n, double *v)
 {
     *v = NAN;
     const char *s = text;
-    while (is_blank(*s))
-        s++;
-    size_t n = strlen(s);
+    while (n > 0 && is_blank(*s))
+        s++, n--;
     while (n > 0 && is_blank(s[n - 1]))
         n--;
     if (n == 0 || (n == 2 && s[0] == 'N' && s[1] == 'A'))
         return GMOE_CELL_MISSING;
     /* strtod would skip other white space (a quoted newline) and accept
      * hexadecimal; neither belongs in a data cell. */
-    if (strchr(" \t\n\v\f\r", s[0]) || memchr(s, 'x', n) || memchr(s, 'X', n))
+    if (is_c_space(s[0]))
         return GMOE_CELL_NAN;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == 'x' || s[i] == 'X')
+            return GMOE_CELL_NAN;
     errno = 0;
     char *end;
     double x = strtod(s, &end);
@@ -53,7 +64,21 @@ gmoe_cell_class gmoe_io_parse_number(const char *text, double *v)
     return GMOE_CELL_OK;
 }
 
+gmoe_cell_class gmoe_io_parse_number(const char *text, double *v)
+{
+    return parse_cell(text, strlen(text), v);
+}
+
 /* ------------------------------------------------------------ tokenizer */
+
+/* A place in the file.  It is kept as pointers rather than a column
+ * number because counting the column means scanning the line from its
+ * start: that is done only when a message needs it (pos_column). */
+typedef struct {
+    size_t line;
+    const char *line_start;       /* first byte of that line */
+    const char *at;
+} csv_pos;
 
 typedef struct {
     const char *name;             /* file name for messages */
@@ -64,8 +89,8 @@ typedef struct {
     char *field;                  /* text of the last field read (NUL-terminated) */
     size_t flen, fcap;
     int fquoted;                  /* the field was quoted */
-    size_t fline, fcol;           /* where the field starts */
-    size_t eline, ecol;           /* where it ends (its terminator) */
+    csv_pos fstart;               /* where the field starts */
+    csv_pos fend;                 /* where it ends (its terminator) */
 } csv_reader;
 
 enum { TERM_COMMA, TERM_EOL, TERM_EOF };
@@ -78,6 +103,17 @@ static size_t column_of(const char *ls, const char *ptr)
         if (((unsigned char)*ls & 0xC0) != 0x80)
             c++;
     return c;
+}
+
+static size_t pos_column(csv_pos pos)
+{
+    return column_of(pos.line_start, pos.at);
+}
+
+/* The cursor as a csv_pos. */
+static csv_pos here(const csv_reader *r)
+{
+    return (csv_pos){r->line, r->line_start, r->p};
 }
 
 static int csv_error(const csv_reader *r, size_t line, size_t col, const char *fmt, ...)
@@ -101,17 +137,21 @@ static int error_here(const csv_reader *r, const char *what)
     return csv_error(r, r->line, column_of(r->line_start, r->p), "%s", what);
 }
 
-static int append(csv_reader *r, char c)
+/* Appends n bytes to r->field, which stays NUL-terminated. */
+static int append(csv_reader *r, const char *s, size_t n)
 {
-    if (r->flen + 1 >= r->fcap) {
-        size_t cap = r->fcap ? 2 * r->fcap : 64;
-        char *f = realloc(r->field, cap);
+    if (n >= r->fcap - r->flen) { /* room for n bytes and the NUL */
+        size_t cap = r->fcap ? r->fcap : 64;
+        while (cap - r->flen <= n && cap <= ((size_t)-1) / 2)
+            cap *= 2;
+        char *f = cap - r->flen > n ? realloc(r->field, cap) : NULL;
         if (!f)
             return gmoe_error(r->err, GMOE_ENOMEM, "%s: out of memory", r->name);
         r->field = f;
         r->fcap = cap;
     }
-    r->field[r->flen++] = c;
+    memcpy(r->field + r->flen, s, n);
+    r->flen += n;
     r->field[r->flen] = '\0';
     return GMOE_OK;
 }
@@ -131,8 +171,7 @@ static int at_eol(const csv_reader *r)
 /* Consumes the terminator after a field into *term. */
 static int read_terminator(csv_reader *r, int *term)
 {
-    r->eline = r->line;
-    r->ecol = column_of(r->line_start, r->p);
+    r->fend = here(r);
     if (r->p == r->end) {
         *term = TERM_EOF;
     } else if (*r->p == ',') {
@@ -151,54 +190,73 @@ static int read_terminator(csv_reader *r, int *term)
     return GMOE_OK;
 }
 
+/* Bytes that end an unquoted field or are refused in one. */
+static int ends_unquoted(char c)
+{
+    return c == ',' || c == '\n' || c == '\r' || c == '"' || c == '\0';
+}
+
+/* The text of an unquoted field, up to its terminator (not consumed).
+ * Ordinary bytes are skipped as a run and copied with one memcpy. */
+static int read_unquoted(csv_reader *r)
+{
+    const char *q = r->p;
+    while (q < r->end && !ends_unquoted(*q))
+        q++;
+    int status = append(r, r->p, (size_t)(q - r->p));
+    r->p = q;
+    if (status != GMOE_OK || q == r->end || *q == ',' || at_eol(r))
+        return status;
+    if (*q == '"')
+        return error_here(r, "quote inside an unquoted field "
+                             "(a quoted field must start with the quote)");
+    if (*q == '\r')
+        return error_here(r, "carriage return not followed by a line feed");
+    return error_here(r, "NUL byte (not a text file?)");
+}
+
+/* The text of a quoted field (the cursor at its opening quote), up to and
+ * including the closing quote.  Runs of ordinary bytes are copied at once;
+ * a line feed inside the field starts a new line for the positions. */
+static int read_quoted(csv_reader *r)
+{
+    int status;
+    r->p++;
+    for (;;) {
+        const char *q = r->p;
+        while (q < r->end && *q != '"' && *q != '\n' && *q != '\0')
+            q++;
+        if ((status = append(r, r->p, (size_t)(q - r->p))) != GMOE_OK)
+            return status;
+        r->p = q;
+        if (q == r->end)
+            return csv_error(r, r->fstart.line, pos_column(r->fstart), "unterminated quoted field");
+        if (*q == '\0')
+            return error_here(r, "NUL byte (not a text file?)");
+        if (*q == '"' && !(q + 1 < r->end && q[1] == '"')) {
+            r->p++; /* the closing quote */
+            return GMOE_OK;
+        }
+        if ((status = append(r, q, 1)) != GMOE_OK) /* a line feed, or "" as one quote */
+            return status;
+        r->p += *q == '"' ? 2 : 1;
+        if (*q == '\n')
+            newline(r);
+    }
+}
+
 /* Reads one field into r->field and its terminator into *term. */
 static int read_field(csv_reader *r, int *term)
 {
     int status;
     r->flen = 0;
-    if (append(r, '\0') != GMOE_OK) /* make r->field a valid "" */
-        return GMOE_ENOMEM;
-    r->flen = 0;
-    r->fline = r->line;
-    r->fcol = column_of(r->line_start, r->p);
+    if ((status = append(r, r->p, 0)) != GMOE_OK) /* make r->field a valid "" */
+        return status;
+    r->fstart = here(r);
     r->fquoted = r->p < r->end && *r->p == '"';
-    if (r->fquoted) {
-        r->p++;
-        for (;;) {
-            if (r->p == r->end)
-                return csv_error(r, r->fline, r->fcol, "unterminated quoted field");
-            char c = *r->p;
-            if (c == '"') {
-                if (r->p + 1 < r->end && r->p[1] == '"') {
-                    r->p++; /* "" is one quote */
-                } else {
-                    r->p++;
-                    break;
-                }
-            } else if (c == '\0') {
-                return error_here(r, "NUL byte (not a text file?)");
-            }
-            if ((status = append(r, c)) != GMOE_OK)
-                return status;
-            r->p++;
-            if (c == '\n')
-                newline(r);
-        }
-    } else {
-        while (r->p < r->end && *r->p != ',' && !at_eol(r)) {
-            char c = *r->p;
-            if (c == '"')
-                return error_here(r, "quote inside an unquoted field "
-                                     "(a quoted field must start with the quote)");
-            if (c == '\r')
-                return error_here(r, "carriage return not followed by a line feed");
-            if (c == '\0')
-                return error_here(r, "NUL byte (not a text file?)");
-            if ((status = append(r, c)) != GMOE_OK)
-                return status;
-            r->p++;
-        }
-    }
+    status = r->fquoted ? read_quoted(r) : read_unquoted(r);
+    if (status != GMOE_OK)
+        return status;
     return read_terminator(r, term);
 }
 
@@ -256,12 +314,13 @@ static int read_header(csv_reader *r, gmoe_table *t)
                 n--;
         }
         if (n == 0)
-            return csv_error(r, r->fline, r->fcol, "empty column name (column %zu)", t->ncol + 1);
+            return csv_error(r, r->fstart.line, pos_column(r->fstart), "empty column name (column %zu)",
+                             t->ncol + 1);
         s[n] = '\0';
         for (size_t j = 0; j < t->ncol; j++)
             if (strcmp(t->names[j], s) == 0)
-                return csv_error(r, r->fline, r->fcol, "duplicate column name \"%s\" (columns %zu and %zu)",
-                                 s, j + 1, t->ncol + 1);
+                return csv_error(r, r->fstart.line, pos_column(r->fstart),
+                                 "duplicate column name \"%s\" (columns %zu and %zu)", s, j + 1, t->ncol + 1);
         if (t->ncol == cap) {
             cap = cap ? 2 * cap : 16;
             char **nn = realloc(t->names, cap * sizeof *nn);
@@ -300,7 +359,8 @@ static int grow_rows(csv_reader *r, gmoe_table *t, size_t *cap)
 static int read_row(csv_reader *r, gmoe_table *t, size_t *cap)
 {
     int term, status;
-    size_t nf = 0, xline = 0, xcol = 0; /* position of the first extra field */
+    size_t nf = 0;
+    csv_pos extra = {0}; /* where the first extra field starts */
     if ((status = grow_rows(r, t, cap)) != GMOE_OK)
         return status;
     double *row = t->cells + t->nrow * t->ncol;
@@ -308,21 +368,21 @@ static int read_row(csv_reader *r, gmoe_table *t, size_t *cap)
         if ((status = read_field(r, &term)) != GMOE_OK)
             return status;
         if (nf < t->ncol) {
-            if (gmoe_io_parse_number(r->field, &row[nf]) != GMOE_CELL_OK && t->bad_line[nf] == 0) {
-                t->bad_line[nf] = r->fline;
+            if (parse_cell(r->field, r->flen, &row[nf]) != GMOE_CELL_OK && t->bad_line[nf] == 0) {
+                t->bad_line[nf] = r->fstart.line;
                 if (!(t->bad_text[nf] = gmoe_strdup(r->field)))
                     return gmoe_error(r->err, GMOE_ENOMEM, "%s: out of memory", r->name);
             }
         } else if (nf == t->ncol) {
-            xline = r->fline;
-            xcol = r->fcol;
+            extra = r->fstart;
         }
         nf++;
     } while (term == TERM_COMMA);
     if (nf > t->ncol)
-        return csv_error(r, xline, xcol, "row has %zu fields, header has %zu", nf, t->ncol);
+        return csv_error(r, extra.line, pos_column(extra), "row has %zu fields, header has %zu",
+                         nf, t->ncol);
     if (nf < t->ncol)
-        return csv_error(r, r->eline, r->ecol, "row has %zu field%s, header has %zu",
+        return csv_error(r, r->fend.line, pos_column(r->fend), "row has %zu field%s, header has %zu",
                          nf, nf == 1 ? "" : "s", t->ncol);
     t->nrow++;
     return GMOE_OK;
