@@ -153,7 +153,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->var_y = variance(data->y, data->n);
     size_t n = ws->n, k = ws->k, p = ws->p, np = ws->np, nb = ws->nblocks;
     size_t np1 = np ? np : 1;
-    ws->scratch_per_thread = ws->gating->work_size(m) + k + 1;
+    ws->scratch_per_thread = ws->gating->work_size(m) + k + 1 + GMOE_BLOCK_SCRATCH(k);
     ws->resp = malloc(n * k * sizeof(double));
     ws->block_ll = malloc(nb * sizeof(double));
     ws->block_wls = malloc(nb * k * (1 + p * p + p) * sizeof(double));
@@ -211,6 +211,11 @@ double *gmoe_em_ws_scratch(gmoe_em_ws *ws)
     size_t t = 0;
 #endif
     return ws->scratch + t * ws->scratch_per_thread;
+}
+
+double *gmoe_em_ws_block_scratch(gmoe_em_ws *ws)
+{
+    return gmoe_em_ws_scratch(ws) + ws->scratch_per_thread - GMOE_BLOCK_SCRATCH(ws->k);
 }
 
 /* ---------------------------------------------------------- one run */

@@ -59,6 +59,14 @@ void gmoe_em_ws_free(gmoe_em_ws *ws);
 /* Scratch of the calling thread inside a parallel region. */
 double *gmoe_em_ws_scratch(gmoe_em_ws *ws);
 
+/* Doubles a thread needs to batch one block's log-sum-exps
+ * (gmoe_block_lse_weights): lse[GMOE_BLOCK_ROWS], then its buf. */
+#define GMOE_BLOCK_SCRATCH(k) (GMOE_BLOCK_ROWS * ((k) + 2))
+
+/* The calling thread's GMOE_BLOCK_SCRATCH(k) doubles, apart from the
+ * scratch above. */
+double *gmoe_em_ws_block_scratch(gmoe_em_ws *ws);
+
 /* E-step: responsibilities into resp (n*k, may be NULL for the
  * log-likelihood only) and the log-likelihood, summed over blocks in
  * block order.  block_ll has gmoe_nblocks(n) entries.  Returns the

@@ -12,14 +12,13 @@
 #include "engine.h"
 #include "internal.h"
 
-/* One row: log p(y|x) and, if resp is not NULL, the posterior expert
- * probabilities.  lj is scratch of k doubles; lnorm[i] = -(log 2 pi +
- * log sigma2_i)/2 and half_prec[i] = 1/(2 sigma2_i) are hoisted out of the
- * row loop. */
-static double row_estep(const gmoe_model *m, const gmoe_gating *g,
-                        const double *x, double y, double *lj, double *resp,
-                        const double *lnorm, const double *half_prec,
-                        const double *cached_logg)
+/* One row's log terms lj[i] = log g_i(x) + log N(y; mu_i, sigma2_i).
+ * lnorm[i] = -(log 2 pi + log sigma2_i)/2 and half_prec[i] = 1/(2 sigma2_i)
+ * are hoisted out of the row loop; cached_logg, if not NULL, holds the
+ * row's log-gates (from the cache or gmoe_block_softmax_gates). */
+static void row_log_terms(const gmoe_model *m, const gmoe_gating *g, const double *x,
+                          double y, double *lj, const double *lnorm,
+                          const double *half_prec, const double *cached_logg)
 {
     size_t k = m->k;
     if (cached_logg)
@@ -32,7 +31,6 @@ static double row_estep(const gmoe_model *m, const gmoe_gating *g,
             double e = y - gmoe_expert_mean(m, i, x);
             lj[i] += lnorm[i] - e * e * half_prec[i];
         }
-    return resp ? gmoe_logsumexp_weights(lj, k, resp) : gmoe_logsumexp(lj, k);
 }
 
 /* cache: NULL, or 2k doubles per row whose first k are the log-gates. */
@@ -41,15 +39,22 @@ static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
 {
     const gmoe_gating *g = gmoe_gating_get(m->family);
     size_t n = data->n, d = data->d, k = m->k, nb = gmoe_nblocks(n);
+    /* Without the cache, a softmax-like family's gates come from the
+     * same batched code as the cache's (gating.h): the same bits. */
+    int batch_gates = !cache && g->softmax_logits;
     int nt = gmoe_resolve_threads(nthreads);
     (void)nt; /* unused without OpenMP */
 
 #pragma omp parallel num_threads(nt)
     {
-        double stack[3 * 64];
-        double *lj = k <= 64 ? stack : malloc(3 * k * sizeof(double));
-        double *lnorm = lj + k, *half_prec = lj + 2 * k;
-        for (size_t i = 0; lj && i < k; i++) {
+        /* per thread: lnorm, half_prec (k each); a block's log terms,
+         * log-sums, the batch's scratch and (batch_gates) its gates */
+        size_t rows = GMOE_BLOCK_ROWS;
+        double *lnorm = malloc((2 * k + rows * (k + 1) + rows * (k + 1) +
+                                (batch_gates ? rows * 2 * k : 0)) * sizeof(double));
+        double *half_prec = lnorm + k, *terms = half_prec + k;
+        double *lse = terms + rows * k, *buf = lse + rows, *gates = buf + rows * (k + 1);
+        for (size_t i = 0; lnorm && i < k; i++) {
             lnorm[i] = -0.5 * (GMOE_LOG_2PI + log(m->sigma2[i]));
             half_prec[i] = 0.5 / m->sigma2[i];
         }
@@ -57,19 +62,27 @@ static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
         for (size_t b = 0; b < nb; b++) {
             size_t lo = b * GMOE_BLOCK_ROWS;
             size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
-            double s = 0.0;
-            if (!lj) {
+            if (!lnorm) {
                 block_ll[b] = NAN;
                 continue;
             }
+            const double *logg = cache ? cache + lo * 2 * k : NULL;
+            if (batch_gates) {
+                gmoe_block_softmax_gates(m, g, data->x + lo * d, hi - lo, gates, lse, buf);
+                logg = gates;
+            }
+            /* the terms go straight into resp, normalized there in place */
+            double *t = resp ? resp + lo * k : terms;
             for (size_t r = lo; r < hi; r++)
-                s += row_estep(m, g, data->x + r * d, data->y[r], lj,
-                               resp ? resp + r * k : NULL, lnorm, half_prec,
-                               cache ? cache + r * 2 * k : NULL);
+                row_log_terms(m, g, data->x + r * d, data->y[r], t + (r - lo) * k,
+                              lnorm, half_prec, logg ? logg + (r - lo) * 2 * k : NULL);
+            gmoe_block_lse_weights(hi - lo, k, t, k, t, k, lse, buf);
+            double s = 0.0;
+            for (size_t r = 0; r < hi - lo; r++)
+                s += lse[r];
             block_ll[b] = s;
         }
-        if (lj != stack)
-            free(lj);
+        free(lnorm);
     }
     double ll = 0.0;
     for (size_t b = 0; b < nb; b++)

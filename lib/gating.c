@@ -28,3 +28,15 @@ int gmoe_check_tau(const gmoe_model *m, gmoe_err *err)
         return gmoe_error(err, GMOE_EINVAL, "tau must be finite and > 0 (got %g)", m->tau);
     return GMOE_OK;
 }
+
+void gmoe_block_softmax_gates(const gmoe_model *m, const gmoe_gating *g, const double *x,
+                              size_t nrows, double *c, double *lse, double *buf)
+{
+    size_t k = m->k, d = m->d;
+    for (size_t r = 0; r < nrows; r++)
+        g->softmax_logits(m, x + r * d, c + r * 2 * k);
+    gmoe_block_lse_weights(nrows, k, c, 2 * k, c + k, 2 * k, lse, buf);
+    for (size_t r = 0; r < nrows; r++)
+        for (size_t i = 0; i < k; i++)
+            c[r * 2 * k + i] -= lse[r];
+}

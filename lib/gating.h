@@ -10,6 +10,7 @@
 #define GMOE_GATING_H
 
 #include "gmoe.h"
+#include "softmax_row.h"
 
 typedef struct gmoe_gating {
     const char *name;
@@ -34,7 +35,9 @@ typedef struct gmoe_gating {
      * (terms with r_i == 0 contribute 0 even where g_i == 0; a term with
      * r_i > 0 and g_i == 0 makes Q = -INFINITY).  If grad is not NULL,
      * adds dQ/dtheta to grad[npar]; if hess is not NULL (only called when
-     * has_hessian(m)), adds d2Q/dtheta2 to hess[npar*npar] (row-major).
+     * has_hessian(m)), adds d2Q/dtheta2 to hess[npar*npar] (row-major):
+ * at least its upper triangle (u <= v), which is all the Newton solve
+ * reads; the lower triangle may be left as it is.
      * work has room for work_size(m) doubles. */
     double (*row_objective)(const gmoe_model *m, const double *x,
                             const double *r, double *grad, double *hess,
@@ -97,16 +100,23 @@ typedef struct gmoe_gating {
  * selected set, g_i = 0), returns Q = sum_i r_i log g_i, g = softmax(l),
  * or -INFINITY if some r_i > 0 has g_i = 0.  theta block i (i < k-1, d+1
  * entries) moves l_i by scale * (1, x); if grad (hess) is not NULL the
- * row's gradient (Hessian, row-major (k-1)(d+1) square) with respect to
- * theta is added to it.  g is scratch for k doubles. */
-/* The same from the gates g[k] and log-gates l[i] - lse (lse = 0 when l
- * holds the log-gates): no exp or log. */
-double gmoe_softmax_row_given(size_t k, size_t d, const double *l, double lse,
-                              const double *g, const double *x, const double *r,
-                              double scale, double *grad, double *hess);
+ * row's gradient (Hessian's upper triangle, row-major (k-1)(d+1) square)
+ * with respect to theta is added to it.  g is scratch for k doubles. */
+/* gmoe_softmax_row_given (softmax_row.h) does the same from the gates g[k]
+ * and log-gates l[i] - lse (lse = 0 when l holds the log-gates): no exp
+ * or log. */
 double gmoe_softmax_row(size_t k, size_t d, const double *l, const double *x,
                         const double *r, double scale, double *grad,
                         double *hess, double *g);
+
+/* For a family with softmax_logits: the gates of nrows rows (covariates
+ * x, row-major), each row's log-gates then gates into c (2k doubles per
+ * row, the gate cache's layout).  lse (nrows) and buf (nrows * (k + 1))
+ * are scratch.  The E-step and the gate M-step both take the gates from
+ * here, so a model's log-likelihood is the same to the last bit whether
+ * the gates come from the cache or are computed afresh. */
+void gmoe_block_softmax_gates(const gmoe_model *m, const gmoe_gating *g, const double *x,
+                              size_t nrows, double *c, double *lse, double *buf);
 
 /* The softmax layout, shared by topk (and temperature's logits):
  * theta = (beta0_i, beta1_i[0..d-1]) for i = 0..k-2, the last expert

@@ -52,53 +52,6 @@ static void softmax_log_gate(const gmoe_model *m, const double *x, double *logg)
     gmoe_log_normalize(logg, m->k);
 }
 
-/* Q_row = sum_i r_i log g_i with gradient c (r_i - R g_i) z and Hessian
- * -c^2 R g_i (delta_ij - g_j) z z' per block pair, z = (1, x),
- * R = sum_i r_i, c = scale, from the gates g[k] and log-gates
- * log g_i = l[i] - lse (lse = 0 when l holds the log-gates themselves). */
-double gmoe_softmax_row_given(size_t k, size_t d, const double *l, double lse,
-                              const double *g, const double *x, const double *r,
-                              double scale, double *grad, double *hess)
-{
-    size_t p = d + 1, np = (k - 1) * p;
-    double q = 0.0, rsum = 0.0;
-    for (size_t i = 0; i < k; i++) {
-        if (r[i] > 0) {
-            if (l[i] == -INFINITY)
-                return -INFINITY; /* positive responsibility, zero gate */
-            q += r[i] * (l[i] - lse);
-        }
-        rsum += r[i];
-    }
-    if (!grad && !hess)
-        return q;
-    double c2 = scale * scale;
-    for (size_t i = 0; i + 1 < k; i++) {
-        double ci = scale * (r[i] - rsum * g[i]);
-        if (grad) {
-            grad[i * p] += ci;
-            for (size_t u = 0; u < d; u++)
-                grad[i * p + 1 + u] += ci * x[u];
-        }
-        if (!hess || g[i] == 0.0)
-            continue;
-        for (size_t j = 0; j + 1 < k; j++) {
-            double w = -c2 * rsum * g[i] * ((i == j) - g[j]);
-            if (w == 0.0)
-                continue;
-            /* block (i, j) += w z z' with z = (1, x) */
-            for (size_t u = 0; u < p; u++) {
-                double wz = w * (u ? x[u - 1] : 1.0);
-                double *row = hess + (i * p + u) * np + j * p;
-                row[0] += wz;
-                for (size_t v = 0; v < d; v++)
-                    row[1 + v] += wz * x[v];
-            }
-        }
-    }
-    return q;
-}
-
 double gmoe_softmax_row(size_t k, size_t d, const double *l, const double *x,
                         const double *r, double scale, double *grad,
                         double *hess, double *g)

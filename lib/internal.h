@@ -2,6 +2,8 @@
 #ifndef GMOE_INTERNAL_H
 #define GMOE_INTERNAL_H
 
+#include <math.h>
+
 #include "gmoe.h"
 
 /* Rows per block in the parallel loops.  Partial sums are formed per block
@@ -18,21 +20,77 @@ int gmoe_error(gmoe_err *err, int code, const char *fmt, ...)
 #endif
     ;
 
+/* The row helpers below run once per row in every pass over the data:
+ * they are inline so that the hot loops make no call through the
+ * shared library's PLT for them. */
+
 /* log(sum exp(v[i])) over n entries, stable; -INFINITY if all are. */
-double gmoe_logsumexp(const double *v, size_t n);
+static inline double gmoe_logsumexp(const double *v, size_t n)
+{
+    double mx = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] > mx)
+            mx = v[i];
+    if (mx == -INFINITY || !isfinite(mx))
+        return mx;
+    /* exp(0) = 1 for the maximum: one exp fewer per row (half of them
+     * when k = 2). */
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += v[i] == mx ? 1.0 : exp(v[i] - mx);
+    return mx + log(s);
+}
 
 /* Returns log(sum exp(v[i])) and sets w[i] = exp(v[i] - lse) (the
  * normalized weights) with one exp per entry; w may alias v. */
-double gmoe_logsumexp_weights(const double *v, size_t n, double *w);
+static inline double gmoe_logsumexp_weights(const double *v, size_t n, double *w)
+{
+    double mx = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] > mx)
+            mx = v[i];
+    if (mx == -INFINITY || !isfinite(mx)) {
+        for (size_t i = 0; i < n; i++)
+            w[i] = NAN;
+        return mx;
+    }
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        w[i] = v[i] == mx ? 1.0 : exp(v[i] - mx); /* exp(-inf) = 0 */
+        s += w[i];
+    }
+    double inv = 1.0 / s;
+    for (size_t i = 0; i < n; i++)
+        w[i] *= inv;
+    return mx + log(s);
+}
+
+/* gmoe_logsumexp_weights for nrows rows at once: row r's k values at
+ * v + r * vstride, its weights to w + r * wstride (w may alias v), its
+ * log-sum-exp to lse[r].  buf: scratch of nrows * (k + 1) doubles. */
+void gmoe_block_lse_weights(size_t nrows, size_t k, const double *v, size_t vstride,
+                            double *w, size_t wstride, double *lse, double *buf);
 
 /* v[i] -= log(sum exp(v)): logits become log-probabilities. */
-void gmoe_log_normalize(double *v, size_t n);
+static inline void gmoe_log_normalize(double *v, size_t n)
+{
+    double lse = gmoe_logsumexp(v, n);
+    for (size_t i = 0; i < n; i++)
+        v[i] -= lse;
+}
+
+/* Expert mean a_i'x + b_i. */
+static inline double gmoe_expert_mean(const gmoe_model *m, size_t i, const double *x)
+{
+    const double *a = m->a + i * m->d;
+    double mu = m->b[i];
+    for (size_t j = 0; j < m->d; j++)
+        mu += a[j] * x[j];
+    return mu;
+}
 
 /* log N(y; mu, s2). */
 double gmoe_log_normal(double y, double mu, double s2);
-
-/* Expert mean a_i'x + b_i. */
-double gmoe_expert_mean(const gmoe_model *m, size_t i, const double *x);
 
 /* Copies parameters, family options and fit information (not the names)
  * between models of the same k and d; never allocates. */

@@ -19,28 +19,48 @@
  * accepts that theta the two buffers swap, so gate_cache[0] holds the
  * gates of the accepted gate parameters: the E-step that follows and the
  * next M-step's first pass (PASS_READ: resp changed, the gates did not)
- * then need no exp or log.  Every value is the one the plain pass
- * computes, bit for bit. */
+ * then need no exp or log.  The gates are computed a block at a time
+ * (gmoe_block_softmax_gates), as the E-step computes them without the
+ * cache, so a cached and a fresh evaluation agree to the last bit. */
 enum gate_pass_mode { PASS_PLAIN, PASS_WRITE, PASS_READ };
 
-static double row_pass(gmoe_em_ws *ws, const gmoe_model *m, const double *x, size_t row,
-                       double *grad, double *hess, double *work, enum gate_pass_mode mode)
+/* One row's Q (and derivatives) from its log-gates and gates c. */
+static inline __attribute__((always_inline)) double
+row_from_cache(const double *c, size_t k, size_t d, const double *x, const double *r,
+               double *grad, double *hess)
 {
-    size_t k = ws->k;
-    const double *r = ws->resp + row * k;
-    if (mode == PASS_PLAIN)
-        return ws->gating->row_objective(m, x, r, grad, hess, work);
-    if (mode == PASS_READ) {
-        const double *c = ws->gate_cache[0] + row * 2 * k;
-        return gmoe_softmax_row_given(k, ws->d, c, 0.0, c + k, x, r, 1.0, grad, hess);
+    return gmoe_softmax_row_given(k, d, c, 0.0, c + k, x, r, 1.0, grad, hess);
+}
+
+/* Rows lo..hi-1 into acc (Q, then the gradient and Hessian if wanted);
+ * k and d are the model's, passed so that the specialized copies in
+ * gate_pass see them as constants.  blk: the thread's block scratch. */
+static inline __attribute__((always_inline)) void
+block_pass(gmoe_em_ws *ws, const gmoe_model *m, size_t k, size_t d, const double *xdata,
+           size_t lo, size_t hi, double *acc, double *gb, double *hb, double *work,
+           double *blk, enum gate_pass_mode mode)
+{
+    const double *resp = ws->resp;
+    if (mode == PASS_PLAIN) {
+        /* A sparse gate's infeasible trial (-INFINITY) is known at its
+         * first infeasible row: skip the rest of the block. */
+        for (size_t r = lo; r < hi && acc[0] > -INFINITY; r++)
+            acc[0] += ws->gating->row_objective(m, xdata + r * d, resp + r * k, gb, hb, work);
+        return;
     }
-    double *c = ws->gate_cache[1] + row * 2 * k;
-    ws->gating->softmax_logits(m, x, c);
-    double lse = gmoe_logsumexp_weights(c, k, c + k);
-    double q = gmoe_softmax_row_given(k, ws->d, c, lse, c + k, x, r, 1.0, grad, hess);
-    for (size_t i = 0; i < k; i++)
-        c[i] -= lse;
-    return q;
+    if (mode == PASS_READ) {
+        const double *c = ws->gate_cache[0];
+        for (size_t r = lo; r < hi; r++)
+            acc[0] += row_from_cache(c + r * 2 * k, k, d, xdata + r * d, resp + r * k, gb, hb);
+        return;
+    }
+    /* PASS_WRITE: the block's gates into the cache (exps and logs in one
+     * batch), then the rows as PASS_READ reads them. */
+    double *c = ws->gate_cache[1];
+    gmoe_block_softmax_gates(m, ws->gating, xdata + lo * d, hi - lo, c + lo * 2 * k, blk,
+                             blk + GMOE_BLOCK_ROWS);
+    for (size_t r = lo; r < hi; r++)
+        acc[0] += row_from_cache(c + r * 2 * k, k, d, xdata + r * d, resp + r * k, gb, hb);
 }
 
 static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *theta,
@@ -48,7 +68,7 @@ static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *the
 {
     const gmoe_gating *g = ws->gating;
     gmoe_model *m = ws->trial;
-    size_t n = ws->n, d = ws->d, np = ws->np, nb = ws->nblocks;
+    size_t n = ws->n, k = ws->k, d = ws->d, np = ws->np, nb = ws->nblocks;
     size_t stride = 1 + (grad ? np : 0) + (hess ? np * np : 0);
     double *block = ws->block_gate;
     g->unpack(m, theta);
@@ -56,7 +76,7 @@ static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *the
     (void)nt;
 #pragma omp parallel num_threads(nt)
     {
-        double *work = gmoe_em_ws_scratch(ws);
+        double *work = gmoe_em_ws_scratch(ws), *blk = gmoe_em_ws_block_scratch(ws);
 #pragma omp for schedule(static)
         for (size_t b = 0; b < nb; b++) {
             double *acc = block + b * stride;
@@ -65,10 +85,15 @@ static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *the
             double *hb = hess ? acc + 1 + (grad ? np : 0) : NULL;
             size_t lo = b * GMOE_BLOCK_ROWS;
             size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
-            /* A sparse gate's infeasible trial (-INFINITY) is known at its
-             * first infeasible row: skip the rest of the block. */
-            for (size_t r = lo; r < hi && acc[0] > -INFINITY; r++)
-                acc[0] += row_pass(ws, m, data->x + r * d, r, gb, hb, work, mode);
+            /* Copies with constant k and d for the commonest small
+             * shapes: the compiler unrolls the per-row loops over experts
+             * and covariates (same arithmetic, same results). */
+            if (k == 2 && d == 1)
+                block_pass(ws, m, 2, 1, data->x, lo, hi, acc, gb, hb, work, blk, mode);
+            else if (k == 3 && d == 1)
+                block_pass(ws, m, 3, 1, data->x, lo, hi, acc, gb, hb, work, blk, mode);
+            else
+                block_pass(ws, m, k, d, data->x, lo, hi, acc, gb, hb, work, blk, mode);
         }
     }
     double q = 0.0;
