@@ -41,9 +41,18 @@ void gmoe_block_lse_weights(size_t nrows, size_t k, const double *v, size_t vstr
         for (size_t i = 0; i < k; i++)
             buf[r * k + i] = vr[i] - mx;
     }
+    /* An exp below 1e-300 (next to the 1 of the maximum in the sum) counts
+     * as 0, and arguments are raised to -700 first: the vector exp takes
+     * a slow scalar path near underflow, and -inf (a zero gate) must give
+     * exactly 0.  NaN passes through. */
+    for (size_t j = 0; j < nrows * k; j++)
+        buf[j] = isless(buf[j], -700.0) ? -700.0 : buf[j];
 #pragma omp simd
     for (size_t j = 0; j < nrows * k; j++)
-        buf[j] = exp(buf[j]); /* exp(-inf) = 0 */
+        buf[j] = exp(buf[j]);
+#pragma omp simd
+    for (size_t j = 0; j < nrows * k; j++)
+        buf[j] = isless(buf[j], 1e-300) ? 0.0 : buf[j];
     for (size_t r = 0; r < nrows; r++) {
         double s = 0.0;
         for (size_t i = 0; i < k; i++)

@@ -108,6 +108,7 @@ void gmoe_em_ws_free(gmoe_em_ws *ws)
     free(ws->gate_cache_probe);
     free(ws->x_shift);
     free(ws->x_scale);
+    free(ws->x_std);
     free(ws);
 }
 
@@ -180,6 +181,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
         ws->sq[i] = malloc(ws->nvec * sizeof(double));
     ws->x_shift = malloc(m->d * sizeof(double));
     ws->x_scale = malloc(m->d * sizeof(double));
+    ws->x_std = malloc(n * m->d * sizeof(double));
     int cache_ok = 1;
     if (ws->gating->softmax_logits) {
         /* optional: without it the passes compute every gate afresh */
@@ -193,13 +195,16 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     if (!cache_ok ||!ws->resp || !ws->block_ll || !ws->block_wls || !ws->block_rss || !ws->wls_mat ||
         !ws->wls_rhs || !ws->wls_copy || !ws->expert_w || !ws->expert_updated || !ws->trial ||
         !ws->theta || !ws->theta_new || !ws->theta_keep || !ws->grad || !ws->hess || !ws->grad_new || !ws->hess_new || !ws->step ||
-        !ws->newton_mat || !ws->block_gate || !ws->scratch || !ws->x_shift || !ws->x_scale ||
+        !ws->newton_mat || !ws->block_gate || !ws->scratch || !ws->x_shift || !ws->x_scale || !ws->x_std ||
         !ws->sq[0] || !ws->sq[1] || !ws->sq[2] || !ws->sq[3]) {
         gmoe_em_ws_free(ws);
         return NULL;
     }
     gmoe_model_copy_params(ws->trial, m);
     gmoe_column_moments(data, ws->x_shift, ws->x_scale);
+    for (size_t r = 0; r < n; r++)
+        for (size_t j = 0; j < m->d; j++)
+            ws->x_std[r * m->d + j] = (data->x[r * m->d + j] - ws->x_shift[j]) / ws->x_scale[j];
     return ws;
 }
 

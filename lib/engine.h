@@ -47,6 +47,7 @@ typedef struct {
     double *x_shift, *x_scale; /* d: covariate mean and sd; the experts'
                                   normal equations are formed in
                                   standardized covariates for accuracy */
+    double *x_std;         /* n*d: the covariates standardized, (x - shift) / scale */
 } gmoe_em_ws;
 
 /* Mean and (population) sd of each covariate; sd 1 for a constant one. */

@@ -6,77 +6,74 @@
 #include "engine.h"
 #include "internal.h"
 
-/* Accumulates, per block and expert, w = sum r, S = sum r z z' and
- * t = sum r z y with z = (u, 1), u = (x - shift) / scale: standardizing
- * keeps S well conditioned when covariates are large or far from zero
- * (NIST Longley), and the back-transform is exact. */
-static void accumulate_normal_equations(const gmoe_data *data, gmoe_em_ws *ws)
+/* Expert i's normal equations at acc (w, S upper triangle, t) += row
+ * (u, y) with weight w, z = (u, 1). */
+static inline __attribute__((always_inline)) void
+add_wls_row(double *acc, size_t d, const double *u, double y, double w)
 {
-    size_t n = ws->n, d = ws->d, k = ws->k, p = ws->p, nb = ws->nblocks;
-    size_t stride = 1 + p * p + p;
-    const double *resp = ws->resp;
-    double *block_wls = ws->block_wls;
-    int nt = ws->nthreads;
-    (void)nt;
-#pragma omp parallel for schedule(static) num_threads(nt)
-    for (size_t b = 0; b < nb; b++) {
-        double *acc = block_wls + b * k * stride;
-        memset(acc, 0, k * stride * sizeof(double));
-        size_t lo = b * GMOE_BLOCK_ROWS;
-        size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
-        double ustack[64];
-        double *u = d <= 64 ? ustack : malloc(d * sizeof(double));
-        for (size_t r = lo; u && r < hi; r++) {
-            const double *xr = data->x + r * d;
-            for (size_t j = 0; j < d; j++)
-                u[j] = (xr[j] - ws->x_shift[j]) / ws->x_scale[j];
-            const double *x = u;
-            double y = data->y[r];
-            for (size_t i = 0; i < k; i++) {
-                double w = resp[r * k + i];
-                if (w == 0.0)
-                    continue;
-                double *a = acc + i * stride, *S = a + 1, *t = S + p * p;
-                a[0] += w;
-                for (size_t c = 0; c < p; c++) {
-                    double wz = w * (c < d ? x[c] : 1.0);
-                    t[c] += wz * y;
-                    for (size_t v = c; v < p; v++)  /* upper triangle */
-                        S[c * p + v] += wz * (v < d ? x[v] : 1.0);
-                }
-            }
-        }
-        if (u != ustack)
-            free(u);
+    size_t p = d + 1;
+    double *S = acc + 1, *t = S + p * p;
+    acc[0] += w;
+    for (size_t c = 0; c < p; c++) {
+        double wz = w * (c < d ? u[c] : 1.0);
+        t[c] += wz * y;
+        for (size_t v = c; v < p; v++) /* upper triangle */
+            S[c * p + v] += wz * (v < d ? u[v] : 1.0);
     }
 }
 
-/* Weighted residual sums of squares per block and expert at the current
- * expert parameters (a second pass: forming it from the normal equations
- * cancels badly when sigma2 is small against y^2). */
-static void accumulate_rss(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws)
+/* Rows lo..hi-1 of both accumulations: normal equations (rss NULL) or
+ * residual sums of squares at m (rss not NULL).  k and d are passed so
+ * that the specialized copies below see them as constants. */
+static inline __attribute__((always_inline)) void
+block_sums(const gmoe_model *m, const gmoe_data *data, const gmoe_em_ws *ws, size_t k,
+           size_t d, size_t lo, size_t hi, double *acc, double *rss)
 {
-    size_t n = ws->n, d = ws->d, k = ws->k, nb = ws->nblocks;
+    size_t stride = 1 + (d + 1) * (d + 1) + d + 1;
     const double *resp = ws->resp;
-    double *block_rss = ws->block_rss;
+    for (size_t r = lo; r < hi; r++) {
+        double y = data->y[r];
+        for (size_t i = 0; i < k; i++) {
+            double w = resp[r * k + i];
+            if (w == 0.0)
+                continue;
+            if (rss) {
+                double e = y - gmoe_expert_mean(m, i, data->x + r * d);
+                rss[i] += w * e * e;
+            } else {
+                add_wls_row(acc + i * stride, d, ws->x_std + r * d, y, w);
+            }
+        }
+    }
+}
+
+/* Per block and expert: the normal equations (w = sum r, S = sum r z z',
+ * t = sum r z y with z = (u, 1), u the standardized covariates, which
+ * keep S well conditioned when covariates are large or far from zero,
+ * as in NIST Longley; the back-transform is exact), or, with m not NULL,
+ * the weighted residual sums of squares at m's expert parameters (a
+ * second pass: forming them from the normal equations cancels badly when
+ * sigma2 is small against y^2). */
+static void accumulate(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws)
+{
+    size_t n = ws->n, d = ws->d, k = ws->k, p = ws->p, nb = ws->nblocks;
+    size_t stride = m ? k : k * (1 + p * p + p);
+    double *blocks = m ? ws->block_rss : ws->block_wls;
     int nt = ws->nthreads;
     (void)nt;
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (size_t b = 0; b < nb; b++) {
-        double *acc = block_rss + b * k;
-        memset(acc, 0, k * sizeof(double));
+        double *acc = blocks + b * stride, *rss = m ? acc : NULL;
+        memset(acc, 0, stride * sizeof(double));
         size_t lo = b * GMOE_BLOCK_ROWS;
         size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
-        for (size_t r = lo; r < hi; r++) {
-            const double *x = data->x + r * d;
-            for (size_t i = 0; i < k; i++) {
-                double w = resp[r * k + i];
-                if (w == 0.0)
-                    continue;
-                double e = data->y[r] - gmoe_expert_mean(m, i, x);
-                acc[i] += w * e * e;
-            }
-        }
+        /* constant k and d for the commonest small shapes (gate_pass) */
+        if (k == 2 && d == 1)
+            block_sums(m, data, ws, 2, 1, lo, hi, acc, rss);
+        else if (k == 3 && d == 1)
+            block_sums(m, data, ws, 3, 1, lo, hi, acc, rss);
+        else
+            block_sums(m, data, ws, k, d, lo, hi, acc, rss);
     }
 }
 
@@ -126,7 +123,7 @@ size_t gmoe_mstep_experts(gmoe_model *m, const gmoe_data *data,
     double floor = opt->var_floor * ws->var_y;
     size_t frozen = 0;
 
-    accumulate_normal_equations(data, ws);
+    accumulate(NULL, data, ws);
     for (size_t i = 0; i < k; i++) {
         double *S = ws->wls_mat, *t = ws->wls_rhs;
         double w = sum_blocks(ws, i, S, t);
@@ -148,7 +145,7 @@ size_t gmoe_mstep_experts(gmoe_model *m, const gmoe_data *data,
         }
         m->b[i] = b;
     }
-    accumulate_rss(m, data, ws);
+    accumulate(m, data, ws);
     for (size_t i = 0; i < k; i++) {
         if (!ws->expert_updated[i])
             continue;

@@ -10,8 +10,8 @@
 
 /* hess block at blk (row stride np) += w z z', z = (1, x): all of it for
  * an off-diagonal block, its upper triangle for a diagonal one. */
-static inline void gmoe_add_zz(double *blk, size_t np, size_t d, const double *x,
-                          double w, int diagonal)
+static inline __attribute__((always_inline)) void
+gmoe_add_zz(double *blk, size_t np, size_t d, const double *x, double w, int diagonal)
 {
     blk[0] += w;
     for (size_t v = 0; v < d; v++)
@@ -32,9 +32,10 @@ static inline void gmoe_add_zz(double *blk, size_t np, size_t d, const double *x
  * log g_i = l[i] - lse (lse = 0 when l holds the log-gates themselves).
  * Only the Hessian's upper triangle is added (gating.h): the Newton
  * solve reads no more, and it is about half the work. */
-static inline double gmoe_softmax_row_given(size_t k, size_t d, const double *l, double lse,
-                              const double *g, const double *x, const double *r,
-                              double scale, double *grad, double *hess)
+static inline __attribute__((always_inline)) double
+gmoe_softmax_row_given(size_t k, size_t d, const double *l, double lse, const double *g,
+                       const double *x, const double *r, double scale, double *grad,
+                       double *hess)
 {
     size_t p = d + 1, np = (k - 1) * p;
     double q = 0.0, rsum = 0.0;

@@ -12,6 +12,7 @@
 
 #include "gating.h"
 #include "gmoe.h"
+#include "internal.h"
 #include "check_util.h"
 
 /* One family configuration of the loop tests. */
@@ -333,6 +334,53 @@ START_TEST(test_checks)
 }
 END_TEST
 
+/* The batched log-sum-exp against the row function: vector exp and log
+ * are within a few ulp, so 1e-14 relative (lse near 10 at most here)
+ * and 1e-15 absolute on weights in [0, 1] leave room for 40 ulp.  A zero
+ * gate (-inf) must give a weight of exactly 0, a row with no finite
+ * entry a NaN weight and its maximum as lse, a NaN entry a NaN. */
+START_TEST(test_block_lse)
+{
+    enum { K = 3, ROWS = 37 };
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 7);
+    double v[ROWS * K], w[ROWS * K], lse[ROWS], buf[ROWS * (K + 1)];
+    for (size_t j = 0; j < ROWS * K; j++)
+        v[j] = 20 * (gsl_rng_uniform(rng) - 0.5);
+    v[1] = -INFINITY;                                      /* a zero gate */
+    v[2 * K] = v[2 * K + 1] = v[2 * K + 2] = -INFINITY;    /* no finite entry */
+    v[3 * K + 1] = -800;                                   /* exp underflows */
+    v[4 * K + 2] = NAN;
+    v[5 * K] = v[5 * K + 2];                               /* a tie for the max */
+    gmoe_block_lse_weights(ROWS, K, v, K, w, K, lse, buf);
+    for (size_t r = 0; r < ROWS; r++) {
+        double wr[K];
+        double l = gmoe_logsumexp_weights(v + r * K, K, wr);
+        if (r == 4) {
+            ck_assert(isnan(lse[r]) && isnan(w[r * K]));
+            continue;
+        }
+        if (r == 2) {
+            ck_assert(lse[r] == -INFINITY);
+            ck_assert(isnan(w[r * K]) && isnan(w[r * K + 2]));
+            continue;
+        }
+        ck_assert_msg(fabs(lse[r] - l) <= 1e-14 * fabs(l), "row %zu: %.17g vs %.17g", r, lse[r], l);
+        for (size_t i = 0; i < K; i++)
+            ck_assert_msg(fabs(w[r * K + i] - wr[i]) <= 1e-15, "row %zu weight %zu", r, i);
+    }
+    ck_assert(w[1] == 0.0);
+    ck_assert(w[3 * K + 1] == 0.0);
+    /* in place (the E-step normalizes resp where its terms are) */
+    double u[ROWS * K];
+    memcpy(u, v, sizeof u);
+    gmoe_block_lse_weights(ROWS, K, u, K, u, K, lse, buf);
+    for (size_t j = 0; j < ROWS * K; j++)
+        ck_assert(memcmp(&u[j], &w[j], sizeof(double)) == 0);
+    gsl_rng_free(rng);
+}
+END_TEST
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -344,6 +392,7 @@ int main(void)
     tcase_add_test(tc, test_gates_by_hand);
     tcase_add_test(tc, test_topk_infeasible);
     tcase_add_test(tc, test_checks);
+    tcase_add_test(tc, test_block_lse);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
 }
