@@ -154,6 +154,8 @@ const gmoe_gating gmoe_gating_topk = {
     .work_size = topk_work_size,
     .normalize = NULL,
     .check = topk_check,
+    /* softmax of these logits (-inf outside S(x)): the gate cache applies */
+    .softmax_logits = topk_logits,
     .has_tau = 0,
     .init_surrogate = topk_init_surrogate,
     .pattern_surrogate = topk_pattern_surrogate,
