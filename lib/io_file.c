@@ -1,6 +1,6 @@
 /* io_file.c -- whole-file reading and atomic writing, shared by the
  * readers and writers of data, model and result files. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* POSIX 2008 with realpath */
 #include "config.h"
 
 #include <errno.h>
@@ -145,6 +145,29 @@ static int write_in_place(const char *path, const char *text, size_t len, gmoe_e
 
 /* The whole text to path, or GMOE_EIO naming the step that failed; the
  * temporary file is removed on failure. */
+/* The path a symbolic link points to (malloc'ed): the file itself when
+ * it exists, else the link's own text, taken relative to the link's
+ * directory.  NULL if it cannot be read. */
+static char *link_target(const char *link)
+{
+    char *real = realpath(link, NULL);
+    if (real)
+        return real;
+    char buf[4096];
+    ssize_t n = readlink(link, buf, sizeof buf - 1);
+    if (n <= 0 || (size_t)n >= sizeof buf - 1)
+        return NULL;
+    buf[n] = '\0';
+    const char *slash = strrchr(link, '/');
+    size_t dirlen = buf[0] == '/' || !slash ? 0 : (size_t)(slash - link) + 1;
+    char *t = malloc(dirlen + (size_t)n + 1);
+    if (t) {
+        memcpy(t, link, dirlen);
+        memcpy(t + dirlen, buf, (size_t)n + 1);
+    }
+    return t;
+}
+
 int gmoe_io_write_atomic(const char *path, const char *text, size_t len, gmoe_err *err)
 {
     if (strcmp(path, "-") == 0) {
@@ -155,6 +178,14 @@ int gmoe_io_write_atomic(const char *path, const char *text, size_t len, gmoe_er
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
         return write_in_place(path, text, len, err);
+    /* Through a symbolic link to a file, the file is replaced, not the
+     * link (as `> link` in the shell would write it). */
+    char *target = NULL;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && (target = link_target(path)) != NULL) {
+        int status = gmoe_io_write_atomic(target, text, len, err);
+        free(target);
+        return status;
+    }
     int status = GMOE_OK;
     char *tmp = NULL;
     int fd = open_temp(path, &tmp);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Output handling: an output that cannot be written exits 5 and leaves
-# nothing; an existing fifo is written through, not replaced; a summary
+# nothing; an existing fifo is written through, not replaced, and so is a
+# symbolic link; a summary
 # goes to stderr and only the model to stdout; non-convergence is a
 # warning with exit 0.
 . "${TEST_DATADIR:-data}/../cli_lib.sh"
@@ -29,6 +30,17 @@ wait "$reader"
 [ "$rc" -eq 0 ] || fail "-o FIFO: exit $rc"
 "$MIXSIM" --model "$REFMODEL" -n 3 --seed 1 | cmp -s - "$WORK/from_fifo" || fail "the fifo got other text"
 ok "-o FIFO writes through the fifo"
+
+# through a symbolic link the file it points to is written, the link stays
+echo old >"$WORK/target.csv"
+ln -s target.csv "$WORK/link.csv" || fail "ln -s"
+expect_ok "$MIXSIM" --model "$REFMODEL" -n 3 --seed 1 -o "$WORK/link.csv"
+[ -L "$WORK/link.csv" ] || fail "the symbolic link was replaced"
+"$MIXSIM" --model "$REFMODEL" -n 3 --seed 1 | cmp -s - "$WORK/target.csv" || fail "the link's target got other text"
+ln -s new-target.csv "$WORK/dangling.csv" || fail "ln -s"
+expect_ok "$MIXSIM" --model "$REFMODEL" -n 3 --seed 1 -o "$WORK/dangling.csv"
+[ -L "$WORK/dangling.csv" ] && [ -f "$WORK/new-target.csv" ] || fail "a dangling link: its target not created"
+ok "-o LINK writes the file the link points to (created if missing)"
 
 # stdout: the model only; stderr: the summary
 expect_ok "$MIXFIT" -k 2 --restarts 2 "$REFDATA"
