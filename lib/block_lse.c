@@ -27,9 +27,9 @@ extern double log(double);
  * exp and log are correctly rounded to within a few ulp, not always to
  * the same value).  The AVX2 copy is chosen at run time where the
  * processor has it. */
-VECTOR_CLONES
-static void block_lse_weights(size_t nrows, size_t k, const double *v, size_t vstride,
-                              double *w, size_t wstride, double *lse, double *buf)
+static inline __attribute__((always_inline)) void
+lse_rows(size_t nrows, size_t k, const double *v, size_t vstride, double *w, size_t wstride,
+         double *lse, double *buf)
 {
     double *sum = buf + nrows * k;
     for (size_t r = 0; r < nrows; r++) {
@@ -74,6 +74,19 @@ static void block_lse_weights(size_t nrows, size_t k, const double *v, size_t vs
                 w[r * wstride + i] = NAN;
         }
     }
+}
+
+/* Copies with k = 2 and 3 known to the compiler (unrolled row loops). */
+VECTOR_CLONES
+static void block_lse_weights(size_t nrows, size_t k, const double *v, size_t vstride,
+                              double *w, size_t wstride, double *lse, double *buf)
+{
+    if (k == 2)
+        lse_rows(nrows, 2, v, vstride, w, wstride, lse, buf);
+    else if (k == 3)
+        lse_rows(nrows, 3, v, vstride, w, wstride, lse, buf);
+    else
+        lse_rows(nrows, k, v, vstride, w, wstride, lse, buf);
 }
 
 /* The clones above are one indirect (ifunc) symbol, which libtool's list

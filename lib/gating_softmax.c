@@ -36,14 +36,7 @@ void gmoe_softmax_unpack(gmoe_model *m, const double *theta)
 /* Logits l_i into l[k]; the pinned last expert gives 0. */
 void gmoe_softmax_logits(const gmoe_model *m, const double *x, double *l)
 {
-    size_t k = m->k, d = m->d;
-    for (size_t i = 0; i < k; i++) {
-        const double *b1 = m->beta1 + i * d;
-        double li = m->beta0[i];
-        for (size_t j = 0; j < d; j++)
-            li += b1[j] * x[j];
-        l[i] = li;
-    }
+    gmoe_softmax_logits_row(m, m->k, m->d, x, l);
 }
 
 static void softmax_log_gate(const gmoe_model *m, const double *x, double *logg)

@@ -1,12 +1,28 @@
-/* softmax_row.h -- one row of the softmax gate's M-step objective, its
- * gradient and Hessian (private).  Inline: the gate M-step's passes over
- * the data call it for every row, and the engine specializes those loops
- * for small k and d (mstep_gate.c), which needs the body visible. */
+/* softmax_row.h -- one row of the softmax gate: its logits, and its
+ * M-step objective with gradient and Hessian (private).  Inline: the
+ * passes over the data call them for every row, and the engine
+ * specializes those loops for small k and d (mstep_gate.c, gating.c),
+ * which needs the bodies visible. */
 #ifndef GMOE_SOFTMAX_ROW_H
 #define GMOE_SOFTMAX_ROW_H
 
 #include <math.h>
 #include <stddef.h>
+
+#include "gmoe.h"
+
+/* Softmax logits l_i = beta0_i + beta1_i'x into l[k] (k, d: m's). */
+static inline __attribute__((always_inline)) void
+gmoe_softmax_logits_row(const gmoe_model *m, size_t k, size_t d, const double *x, double *l)
+{
+    for (size_t i = 0; i < k; i++) {
+        const double *b1 = m->beta1 + i * d;
+        double li = m->beta0[i];
+        for (size_t j = 0; j < d; j++)
+            li += b1[j] * x[j];
+        l[i] = li;
+    }
+}
 
 /* hess block at blk (row stride np) += w z z', z = (1, x): all of it for
  * an off-diagonal block, its upper triangle for a diagonal one. */
