@@ -424,8 +424,7 @@ int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
             gmoe_model_copy_params(cur, init);
             gmoe_model_copy_options(cur, m);
             set_tau_estimated(cur, ws, warmup ? 0 : m->tau_estimated);
-            if (m->tau_estimated) /* an estimated tau starts from the starting model's */
-                cur->tau = init->tau;
+            gmoe_model_start_tau(cur, init->tau, m->tau_estimated);
         } else {
             st = gmoe_init_random(cur, data, ws, &opt, r, gmoe_seed_derive(opt.seed, r));
             if (st) {

@@ -1,6 +1,7 @@
 /* gating.c -- the family table, and checks shared by families. */
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "gating.h"
 #include "internal.h"
@@ -20,6 +21,36 @@ int gmoe_family_has_tau(gmoe_family f)
 {
     const gmoe_gating *g = gmoe_gating_get(f);
     return g && g->has_tau;
+}
+
+int gmoe_model_set_tau(gmoe_model *m, double tau)
+{
+    const gmoe_gating *g = m ? gmoe_gating_get(m->family) : NULL;
+    if (!g || !g->has_tau || !(tau > 0) || !isfinite(tau))
+        return GMOE_EINVAL;
+    /* The family's theta, taken at the old tau and read back at the new
+     * one: temperature's theta is beta / tau, activation's is beta (plus
+     * log tau when estimated, which unpack would restore: tau is set
+     * again after it). */
+    double *theta = malloc(g->npar(m) * sizeof(double));
+    if (!theta)
+        return GMOE_ENOMEM;
+    g->pack(m, theta);
+    m->tau = tau;
+    g->unpack(m, theta);
+    m->tau = tau;
+    free(theta);
+    return GMOE_OK;
+}
+
+void gmoe_model_start_tau(gmoe_model *m, double start_tau, int tau_estimated)
+{
+    if (!gmoe_family_has_tau(m->family) || start_tau == m->tau)
+        return;
+    double tau = m->tau;
+    m->tau = start_tau;
+    if (!tau_estimated && gmoe_model_set_tau(m, tau) != GMOE_OK)
+        m->tau = tau; /* a bad tau: the fit's own checks report it */
 }
 
 int gmoe_check_tau(const gmoe_model *m, gmoe_err *err)

@@ -186,6 +186,20 @@ gmoe_model *gmoe_model_clone(const gmoe_model *src);  /* NULL on failure */
 /* Copies the family options tau, top_k, select, act and bias (not the
  * family, the parameters or the fit). */
 void gmoe_model_copy_options(gmoe_model *dst, const gmoe_model *src);
+/* Sets the temperature of a family with one (gmoe_family_has_tau) to tau
+ * (finite, > 0).  temperature: the gate is unchanged, beta0 and beta1
+ * being scaled by tau / m->tau (the likelihood depends on beta / tau
+ * only); activation: beta0 and beta1 are kept, so the gate changes (its
+ * tau is not a rescaling).  GMOE_EINVAL for another family or a bad tau,
+ * GMOE_ENOMEM. */
+int gmoe_model_set_tau(gmoe_model *m, double tau);
+/* For a model m holding a starting model's parameters and a fit's options
+ * (so the fit's tau), whose starting model had tau start_tau: where a fit
+ * from that start begins.  tau_estimated: at start_tau; tau fixed at
+ * another value: gmoe_model_set_tau to it (temperature: the starting
+ * gate, re-expressed).  No effect for a family without tau.  Used by
+ * gmoe_fit with a starting model and by mixfit --max-iter 0. */
+void gmoe_model_start_tau(gmoe_model *m, double start_tau, int tau_estimated);
 /* Sets the column names (copied); NULL clears them. */
 int gmoe_model_set_names(gmoe_model *m, const char *const *xnames, const char *yname);
 

@@ -162,8 +162,10 @@ static int score_init(const gmoe_data *data, gmoe_model *m, const gmoe_model *in
     gmoe_model *tmp = gmoe_model_clone(init);
     if (!tmp)
         return GMOE_ENOMEM;
-    /* parameters from the file, family options as given on the command line */
+    /* parameters from the file, family options as given on the command
+     * line, tau where a fit from the file would start */
     gmoe_model_copy_options(tmp, m);
+    gmoe_model_start_tau(tmp, init->tau, em->tau_mode == GMOE_TAU_ESTIMATE);
     int st = gmoe_model_copy(m, tmp);
     gmoe_model_free(tmp);
     if (st == GMOE_OK) /* the columns are the data's, as in a fit (copy took the file's) */

@@ -283,6 +283,57 @@ START_TEST(test_temperature_scale_invariance)
 }
 END_TEST
 
+/* gmoe_model_set_tau keeps a temperature gate (the log-likelihood to
+ * rounding: one division and one multiplication per parameter, 1e-12
+ * relative as above) and keeps an activation gate's beta; a start
+ * from a model at another fixed tau (gmoe_model_start_tau, as gmoe_fit
+ * and mixfit --max-iter 0 begin) has that model's gate. */
+START_TEST(test_set_tau)
+{
+    gmoe_model *m = temperature_truth();
+    gmoe_data *data = simulate_truth(m, 2000, 32);
+    double l0, l1;
+    ck_assert_int_eq(gmoe_loglik(m, data, 1, &l0, NULL), GMOE_OK);
+    gmoe_model *s = gmoe_model_clone(m);
+    ck_assert_int_eq(gmoe_model_set_tau(s, 7.5 * m->tau), GMOE_OK);
+    ck_assert_double_eq(s->tau, 7.5 * m->tau);
+    ck_assert_double_eq_tol(s->beta1[0], 7.5 * m->beta1[0], 1e-12 * fabs(m->beta1[0]));
+    ck_assert_int_eq(gmoe_loglik(s, data, 1, &l1, NULL), GMOE_OK);
+    ck_assert_double_eq_tol(l1, l0, 1e-12 * fabs(l0));
+
+    /* a start from m with the fit's tau fixed at 0.2 tau: m's gate; with
+     * tau estimated: m's tau and parameters */
+    for (int estimated = 0; estimated < 2; estimated++) {
+        gmoe_model *start = gmoe_model_clone(m);
+        start->tau = 0.2 * m->tau; /* the fit's option */
+        gmoe_model_start_tau(start, m->tau, estimated);
+        ck_assert_double_eq(start->tau, estimated ? m->tau : 0.2 * m->tau);
+        ck_assert_int_eq(gmoe_loglik(start, data, 1, &l1, NULL), GMOE_OK);
+        ck_assert_double_eq_tol(l1, l0, 1e-12 * fabs(l0));
+        gmoe_model_free(start);
+    }
+
+    ck_assert_int_eq(gmoe_model_set_tau(s, 0.0), GMOE_EINVAL);
+    ck_assert_int_eq(gmoe_model_set_tau(s, NAN), GMOE_EINVAL);
+    gmoe_model_free(s);
+    gmoe_model_free(m);
+
+    m = activation_truth();
+    s = gmoe_model_clone(m);
+    ck_assert_int_eq(gmoe_model_set_tau(s, 2 * m->tau), GMOE_OK);
+    ck_assert_double_eq(s->tau, 2 * m->tau);
+    for (size_t u = 0; u < m->k * m->d; u++)
+        ck_assert_double_eq(s->beta1[u], m->beta1[u]);
+    gmoe_model_free(s);
+    gmoe_model_free(m);
+
+    m = gmoe_model_alloc(GMOE_SOFTMAX, 2, 1);
+    ck_assert_int_eq(gmoe_model_set_tau(m, 2.0), GMOE_EINVAL);
+    gmoe_model_free(m);
+    gmoe_data_free(data);
+}
+END_TEST
+
 /* ------------------------------------------------------------ recovery */
 
 /* Tolerances below are 5 standard deviations of each estimate, measured
@@ -474,6 +525,7 @@ int main(void)
     tcase_add_loop_test(tc, test_em_monotone, 0, 16);
     tcase_add_test(tc, test_reductions_to_softmax);
     tcase_add_test(tc, test_temperature_scale_invariance);
+    tcase_add_test(tc, test_set_tau);
     tcase_add_test(tc, test_recover_topk);
     tcase_add_test(tc, test_recover_temperature);
     tcase_add_test(tc, test_recover_activation);

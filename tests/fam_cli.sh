@@ -146,6 +146,18 @@ within "1 / tau" "$(awk -v t="$tau" 'BEGIN { printf "%.17g", 1 / t }')" 12.5 1.8
 [ "$(json_number "$WORK/tempe_fit.json" npar)" = 8 ] || fail "npar: tau is not counted"
 ok "temperature: tau estimated, unit-norm normalization"
 
+# --init at another fixed tau starts from the same gate (beta rescaled by
+# the ratio of the taus), so scoring it (--max-iter 0) gives the model's
+# own log-likelihood: 1e-12 relative, one rounding per parameter.
+expect_ok "$MIXFIT" --init "$WORK/temp.json" --max-iter 0 -q -o "$WORK/temp_s2.json" "$WORK/temp.csv"
+expect_ok "$MIXFIT" --init "$WORK/temp.json" --tau 0.5 --max-iter 0 -q -o "$WORK/temp_s05.json" "$WORK/temp.csv"
+[ "$(json_number "$WORK/temp_s05.json" tau)" = 0.5 ] || fail "--tau 0.5 with --init: tau"
+[ "$(json_number "$WORK/temp_s05.json" beta0)" = -2 ] || fail "--tau 0.5 with --init: beta0 = -8 / 4"
+l1=$(json_number "$WORK/temp_s2.json" loglik)
+l2=$(json_number "$WORK/temp_s05.json" loglik)
+within "loglik of the --init model at another tau" "$l2" "$l1" "$(awk -v l="$l1" 'BEGIN { print 1e-12 * (l < 0 ? -l : l) }')"
+ok "temperature: --init at another fixed tau keeps the starting gate"
+
 # gate at x = 0.3: l_1 / tau = (-8 + 7.5) / 2 = -0.25
 printf 'x\n0.3\n' >"$WORK/p1.csv"
 expect_ok "$MIXPREDICT" --model "$WORK/temp.json" "$WORK/p1.csv"
