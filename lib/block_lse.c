@@ -5,19 +5,7 @@
 #include <math.h>
 
 #include "internal.h"
-
-/* exp and log of whole arrays at once: declared as OpenMP simd functions,
- * the compiler calls glibc's vector versions (libmvec) in the loops
- * marked `omp simd`.  configure checks that this links (x86-64 glibc). */
-#if defined(GMOE_VECTOR_MATH) && defined(_OPENMP)
-#pragma omp declare simd notinbranch
-extern double exp(double);
-#pragma omp declare simd notinbranch
-extern double log(double);
-#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define VECTOR_CLONES
-#endif
+#include "vector_math.h"
 
 /* Row by row the arithmetic of gmoe_logsumexp_weights, but laid out for
  * the processor: no branch that depends on which entry is the largest

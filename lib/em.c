@@ -154,7 +154,10 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->var_y = variance(data->y, data->n);
     size_t n = ws->n, k = ws->k, p = ws->p, np = ws->np, nb = ws->nblocks;
     size_t np1 = np ? np : 1;
-    ws->scratch_per_thread = ws->gating->work_size(m) + k + 1 + GMOE_BLOCK_SCRATCH(k);
+    ws->block_scratch = GMOE_BLOCK_SCRATCH(k);
+    if (ws->gating->block_work_size && ws->gating->block_work_size(m) > ws->block_scratch)
+        ws->block_scratch = ws->gating->block_work_size(m);
+    ws->scratch_per_thread = ws->gating->work_size(m) + k + 1 + ws->block_scratch;
     ws->resp = malloc(n * k * sizeof(double));
     ws->block_ll = malloc(nb * sizeof(double));
     ws->block_wls = malloc(nb * k * (1 + p * p + p) * sizeof(double));
@@ -220,7 +223,7 @@ double *gmoe_em_ws_scratch(gmoe_em_ws *ws)
 
 double *gmoe_em_ws_block_scratch(gmoe_em_ws *ws)
 {
-    return gmoe_em_ws_scratch(ws) + ws->scratch_per_thread - GMOE_BLOCK_SCRATCH(ws->k);
+    return gmoe_em_ws_scratch(ws) + ws->scratch_per_thread - ws->block_scratch;
 }
 
 /* ---------------------------------------------------------- one run */

@@ -33,6 +33,7 @@ typedef struct {
     double *block_gate;    /* nblocks * (1 + np + np*np) */
     double *scratch;       /* nthreads * scratch_per_thread */
     size_t scratch_per_thread;
+    size_t block_scratch;  /* its last part: a block's batch (gmoe_em_ws_block_scratch) */
     double var_y;          /* variance of y, scale for the variance floor */
     size_t nvec;           /* length of the full parameter vector (squarem.c) */
     double *sq[4];         /* SQUAREM: theta0, theta1, theta2, extrapolated */
@@ -64,8 +65,9 @@ double *gmoe_em_ws_scratch(gmoe_em_ws *ws);
  * (gmoe_block_lse_weights): lse[GMOE_BLOCK_ROWS], then its buf. */
 #define GMOE_BLOCK_SCRATCH(k) (GMOE_BLOCK_ROWS * ((k) + 2))
 
-/* The calling thread's GMOE_BLOCK_SCRATCH(k) doubles, apart from the
- * scratch above. */
+/* The calling thread's scratch for a block's batch, apart from the
+ * scratch above: GMOE_BLOCK_SCRATCH(k) doubles, or the family's
+ * block_work_size if larger. */
 double *gmoe_em_ws_block_scratch(gmoe_em_ws *ws);
 
 /* E-step: responsibilities into resp (n*k, may be NULL for the

@@ -41,19 +41,22 @@ static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
     size_t n = data->n, d = data->d, k = m->k, nb = gmoe_nblocks(n);
     /* Without the cache, a softmax-like family's gates come from the
      * same batched code as the cache's (gating.h): the same bits. */
-    int batch_gates = !cache && g->softmax_logits;
+    int batch_gates = !cache && (g->softmax_logits || g->block_logits);
+    size_t family_work = batch_gates && g->block_work_size ? g->block_work_size(m) : 0;
     int nt = gmoe_resolve_threads(nthreads);
     (void)nt; /* unused without OpenMP */
 
 #pragma omp parallel num_threads(nt)
     {
         /* per thread: lnorm, half_prec (k each); a block's log terms,
-         * log-sums, the batch's scratch and (batch_gates) its gates */
+         * log-sums, the batch's scratch and (batch_gates) its gates and
+         * the family's block work */
         size_t rows = GMOE_BLOCK_ROWS;
         double *lnorm = malloc((2 * k + rows * (k + 1) + rows * (k + 1) +
-                                (batch_gates ? rows * 2 * k : 0)) * sizeof(double));
+                                (batch_gates ? rows * 2 * k : 0) + family_work) * sizeof(double));
         double *half_prec = lnorm + k, *terms = half_prec + k;
         double *lse = terms + rows * k, *buf = lse + rows, *gates = buf + rows * (k + 1);
+        double *work = gates + (batch_gates ? rows * 2 * k : 0);
         for (size_t i = 0; lnorm && i < k; i++) {
             lnorm[i] = -0.5 * (GMOE_LOG_2PI + log(m->sigma2[i]));
             half_prec[i] = 0.5 / m->sigma2[i];
@@ -68,7 +71,7 @@ static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
             }
             const double *logg = cache ? cache + lo * 2 * k : NULL;
             if (batch_gates) {
-                gmoe_block_softmax_gates(m, g, data->x + lo * d, hi - lo, gates, lse, buf);
+                gmoe_block_softmax_gates(m, g, data->x + lo * d, hi - lo, gates, lse, buf, work);
                 logg = gates;
             }
             /* the terms go straight into resp, normalized there in place */

@@ -71,10 +71,12 @@ softmax_logits_rows(const gmoe_model *m, size_t k, size_t d, const double *x, si
 }
 
 void gmoe_block_softmax_gates(const gmoe_model *m, const gmoe_gating *g, const double *x,
-                              size_t nrows, double *c, double *lse, double *buf)
+                              size_t nrows, double *c, double *lse, double *buf, double *work)
 {
     size_t k = m->k, d = m->d;
-    if (g->softmax_logits != gmoe_softmax_logits)
+    if (g->block_logits)
+        g->block_logits(m, x, nrows, c, 2 * k, work);
+    else if (g->softmax_logits != gmoe_softmax_logits)
         for (size_t r = 0; r < nrows; r++)
             g->softmax_logits(m, x + r * d, c + r * 2 * k);
     else if (k == 2 && d == 1)

@@ -43,6 +43,22 @@ typedef struct gmoe_gating {
                             const double *r, double *grad, double *hess,
                             double *work);
 
+    /* Optional (may be NULL): row_objective summed over nrows <=
+     * GMOE_BLOCK_ROWS rows (x: nrows*d, r: nrows*k, row-major), the same
+     * contract for grad and hess, computed in one batch so that the
+     * transcendental functions run in vector loops.  work has room for
+     * block_work_size(m) doubles. */
+    double (*block_objective)(const gmoe_model *m, const double *x, size_t nrows,
+                              const double *r, double *grad, double *hess, double *work);
+
+    /* Optional (may be NULL, and then so is block_objective unless it
+     * needs none): logits l of nrows <= GMOE_BLOCK_ROWS rows, g =
+     * softmax(l), into l (row stride lstride); work as above.  The E-step
+     * takes the gates of such a family a block at a time. */
+    void (*block_logits)(const gmoe_model *m, const double *x, size_t nrows, double *l,
+                         size_t lstride, double *work);
+    size_t (*block_work_size)(const gmoe_model *m);
+
     /* Non-zero if row_objective can supply the Hessian (then the M-step
      * uses Newton with step halving, else BFGS from GSL multimin). */
     int (*has_hessian)(const gmoe_model *m);
@@ -109,14 +125,15 @@ double gmoe_softmax_row(size_t k, size_t d, const double *l, const double *x,
                         const double *r, double scale, double *grad,
                         double *hess, double *g);
 
-/* For a family with softmax_logits: the gates of nrows rows (covariates
- * x, row-major), each row's log-gates then gates into c (2k doubles per
- * row, the gate cache's layout).  lse (nrows) and buf (nrows * (k + 1))
- * are scratch.  The E-step and the gate M-step both take the gates from
+/* For a family with softmax_logits or block_logits: the gates of nrows
+ * rows (covariates x, row-major), each row's log-gates then gates into c
+ * (2k doubles per row, the gate cache's layout).  lse (nrows) and buf
+ * (nrows * (k + 1)) are scratch, and work (block_work_size) for
+ * block_logits.  The E-step and the gate M-step both take the gates from
  * here, so a model's log-likelihood is the same to the last bit whether
  * the gates come from the cache or are computed afresh. */
 void gmoe_block_softmax_gates(const gmoe_model *m, const gmoe_gating *g, const double *x,
-                              size_t nrows, double *c, double *lse, double *buf);
+                              size_t nrows, double *c, double *lse, double *buf, double *work);
 
 /* The softmax layout, shared by topk (and temperature's logits):
  * theta = (beta0_i, beta1_i[0..d-1]) for i = 0..k-2, the last expert

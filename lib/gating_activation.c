@@ -13,38 +13,99 @@
  * objective is not concave (act is not linear); the M-step uses the
  * analytic Hessian with Levenberg damping, which turns an indefinite
  * Hessian into an ascent direction, and step halving. */
+#include "config.h"
+
 #include <math.h>
 #include <string.h>
 
 #include "gating.h"
 #include "internal.h"
+#include "vector_math.h"
 
-/* act(u) and its first two derivatives. */
-static double act_eval(gmoe_activation a, double u, double *d1, double *d2)
+/* act(u).  The sigmoid is 1 / (1 + e) or e / (1 + e), e = exp(-|u|):
+ * exp never overflows. */
+static inline double act_value(gmoe_activation a, double u)
 {
-    double v, s;
+    double e;
     switch (a) {
     case GMOE_ACT_SIGMOID:
-        v = u >= 0 ? 1.0 / (1.0 + exp(-u)) : exp(u) / (1.0 + exp(u));
+        e = exp(-fabs(u));
+        return u >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+    case GMOE_ACT_ARCTAN:
+        return atan(u);
+    case GMOE_ACT_SOFTSIGN:
+        return u / (1.0 + fabs(u));
+    default:
+        return tanh(u);
+    }
+}
+
+/* act'(u) and act''(u) from u and v = act(u). */
+static inline void act_derivs(gmoe_activation a, double u, double v, double *d1, double *d2)
+{
+    double s;
+    switch (a) {
+    case GMOE_ACT_SIGMOID:
         *d1 = v * (1 - v);
         *d2 = *d1 * (1 - 2 * v);
-        return v;
+        break;
     case GMOE_ACT_ARCTAN:
         s = 1.0 / (1.0 + u * u);
         *d1 = s;
         *d2 = -2 * u * s * s;
-        return atan(u);
+        break;
     case GMOE_ACT_SOFTSIGN:
         s = 1.0 / (1.0 + fabs(u));
         *d1 = s * s;
         *d2 = -2 * copysign(1.0, u) * s * s * s;
-        return u * s;
+        break;
     default: /* tanh */
-        v = tanh(u);
         *d1 = 1 - v * v;
         *d2 = -2 * v * *d1;
-        return v;
+        break;
     }
+}
+
+/* act(u) and its first two derivatives. */
+static double act_eval(gmoe_activation a, double u, double *d1, double *d2)
+{
+    double v = act_value(a, u);
+    act_derivs(a, u, v, d1, d2);
+    return v;
+}
+
+/* act_value and (d1 not NULL) act_derivs over n values, each switch case
+ * a vector loop (vector_math.h): the activation gate's tanh, atan and exp
+ * calls are most of its work. */
+VECTOR_CLONES
+static void act_block(gmoe_activation a, size_t n, const double *u, double *v, double *d1,
+                      double *d2)
+{
+    switch (a) {
+    case GMOE_ACT_SIGMOID:
+#pragma omp simd
+        for (size_t j = 0; j < n; j++)
+            v[j] = act_value(GMOE_ACT_SIGMOID, u[j]);
+        break;
+    case GMOE_ACT_ARCTAN:
+#pragma omp simd
+        for (size_t j = 0; j < n; j++)
+            v[j] = act_value(GMOE_ACT_ARCTAN, u[j]);
+        break;
+    case GMOE_ACT_SOFTSIGN:
+#pragma omp simd
+        for (size_t j = 0; j < n; j++)
+            v[j] = act_value(GMOE_ACT_SOFTSIGN, u[j]);
+        break;
+    default:
+#pragma omp simd
+        for (size_t j = 0; j < n; j++)
+            v[j] = act_value(GMOE_ACT_TANH, u[j]);
+        break;
+    }
+    if (d1)
+        for (size_t j = 0; j < n; j++)
+            act_derivs(a, u[j], v[j], &d1[j], &d2[j]);
 }
 
 static size_t activation_npar(const gmoe_model *m)
@@ -122,15 +183,16 @@ static void activation_log_gate(const gmoe_model *m, const double *x, double *lo
  *   d2l_i/dbeta1_i^2 = act''(u_i) x x' / tau,
  *   d2l_i/dbeta1_i dlog tau = -act'(u_i) x / tau,
  *   d2l_i/dbeta0_i dlog tau = 0 (outside) or -1/tau (inside),
- *   d2l_i/dlog tau^2 = -w_i. */
-static double activation_row_objective(const gmoe_model *m, const double *x,
-                                       const double *r, double *grad, double *hess,
-                                       double *work)
+ *   d2l_i/dlog tau^2 = -w_i.
+ * From the row's logits l, gates g (log-sum-exp lse) and activations a,
+ * a' and a'' (a1, a2); work: k + k(d+1) doubles. */
+static double row_given(const gmoe_model *m, const double *x, const double *r,
+                        const double *l, double lse, const double *g, const double *a,
+                        const double *a1, const double *a2, double *grad, double *hess,
+                        double *work)
 {
     size_t k = m->k, d = m->d, p = d + 1, np = activation_npar(m);
-    double *l = work, *g = l + k, *a = g + k, *a1 = a + k, *a2 = a1 + k, *w = a2 + k, *V = w + k;
-    activation_logits(m, x, l, a, a1, a2);
-    double lse = gmoe_logsumexp_weights(l, k, g);
+    double *w = work, *V = w + k;
     double q = 0.0, rsum = 0.0;
     for (size_t i = 0; i < k; i++) {
         if (r[i] > 0)
@@ -192,6 +254,79 @@ static double activation_row_objective(const gmoe_model *m, const double *x,
     return q;
 }
 
+static double activation_row_objective(const gmoe_model *m, const double *x,
+                                       const double *r, double *grad, double *hess,
+                                       double *work)
+{
+    size_t k = m->k;
+    double *l = work, *g = l + k, *a = g + k, *a1 = a + k, *a2 = a1 + k;
+    activation_logits(m, x, l, a, a1, a2);
+    double lse = gmoe_logsumexp_weights(l, k, g);
+    return row_given(m, x, r, l, lse, g, a, a1, a2, grad, hess, a2 + k);
+}
+
+/* ---- blocks of rows: the same, with the activations, exps and logs in
+ * vector loops.  Block work: u, act, act', act'', logits, gates (nrows*k
+ * each), lse (nrows), gmoe_block_lse_weights' buf (nrows*(k+1)), then
+ * row_given's work (k + k*(d+1)). */
+
+static size_t activation_block_work_size(const gmoe_model *m)
+{
+    size_t k = m->k, n = GMOE_BLOCK_ROWS;
+    return n * (6 * k + 1 + k + 1) + k + k * (m->d + 1);
+}
+
+/* u_i = beta1_i'x and the activations of nrows rows into U, A (and their
+ * derivatives into A1, A2 unless NULL), logits into l (row stride
+ * lstride), as activation_logits computes them. */
+static void block_terms(const gmoe_model *m, const double *x, size_t nrows, double *l,
+                        size_t lstride, double *U, double *A, double *A1, double *A2)
+{
+    size_t k = m->k, d = m->d;
+    double inv_tau = 1.0 / m->tau;
+    int inside = m->bias == GMOE_BIAS_INSIDE;
+    for (size_t r = 0; r < nrows; r++)
+        for (size_t i = 0; i < k; i++) {
+            const double *b1 = m->beta1 + i * d;
+            double u = 0.0;
+            for (size_t j = 0; j < d; j++)
+                u += b1[j] * x[r * d + j];
+            U[r * k + i] = u;
+        }
+    act_block(m->act, nrows * k, U, A, A1, A2);
+    for (size_t r = 0; r < nrows; r++)
+        for (size_t i = 0; i < k; i++) {
+            double v = A[r * k + i];
+            l[r * lstride + i] = inside ? (v + m->beta0[i]) * inv_tau : v * inv_tau + m->beta0[i];
+        }
+}
+
+static void activation_block_logits(const gmoe_model *m, const double *x, size_t nrows,
+                                    double *l, size_t lstride, double *work)
+{
+    size_t n = GMOE_BLOCK_ROWS * m->k;
+    block_terms(m, x, nrows, l, lstride, work, work + n, NULL, NULL);
+}
+
+static double activation_block_objective(const gmoe_model *m, const double *x, size_t nrows,
+                                         const double *r, double *grad, double *hess,
+                                         double *work)
+{
+    size_t k = m->k, d = m->d, n = GMOE_BLOCK_ROWS * k;
+    double *U = work, *A = U + n, *A1 = A + n, *A2 = A1 + n, *L = A2 + n, *G = L + n;
+    double *lse = G + n, *buf = lse + GMOE_BLOCK_ROWS, *rest = buf + n + GMOE_BLOCK_ROWS;
+    int derivs = grad || hess;
+    block_terms(m, x, nrows, L, k, U, A, derivs ? A1 : NULL, A2);
+    gmoe_block_lse_weights(nrows, k, L, k, G, k, lse, buf);
+    double q = 0.0;
+    for (size_t t = 0; t < nrows; t++) {
+        size_t o = t * k;
+        q += row_given(m, x + t * d, r + o, L + o, lse[t], G + o, A + o, A1 + o, A2 + o,
+                       grad, hess, rest);
+    }
+    return q;
+}
+
 static int activation_has_hessian(const gmoe_model *m)
 {
     (void)m;
@@ -226,6 +361,9 @@ const gmoe_gating gmoe_gating_activation = {
     .unpack = activation_unpack,
     .log_gate = activation_log_gate,
     .row_objective = activation_row_objective,
+    .block_objective = activation_block_objective,
+    .block_logits = activation_block_logits,
+    .block_work_size = activation_block_work_size,
     .has_hessian = activation_has_hessian,
     .work_size = activation_work_size,
     .normalize = NULL,

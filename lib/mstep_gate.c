@@ -41,6 +41,11 @@ block_pass(gmoe_em_ws *ws, const gmoe_model *m, size_t k, size_t d, const double
            double *blk, enum gate_pass_mode mode)
 {
     const double *resp = ws->resp;
+    if (mode == PASS_PLAIN && ws->gating->block_objective) {
+        acc[0] += ws->gating->block_objective(m, xdata + lo * d, hi - lo, resp + lo * k, gb, hb,
+                                              blk);
+        return;
+    }
     if (mode == PASS_PLAIN) {
         /* A sparse gate's infeasible trial (-INFINITY) is known at its
          * first infeasible row: skip the rest of the block. */
@@ -58,7 +63,7 @@ block_pass(gmoe_em_ws *ws, const gmoe_model *m, size_t k, size_t d, const double
      * batch), then the rows as PASS_READ reads them. */
     double *c = ws->gate_cache[1];
     gmoe_block_softmax_gates(m, ws->gating, xdata + lo * d, hi - lo, c + lo * 2 * k, blk,
-                             blk + GMOE_BLOCK_ROWS);
+                             blk + GMOE_BLOCK_ROWS, NULL);
     for (size_t r = lo; r < hi; r++)
         acc[0] += row_from_cache(c + r * 2 * k, k, d, xdata + r * d, resp + r * k, gb, hb);
 }

@@ -381,6 +381,69 @@ START_TEST(test_block_lse)
 }
 END_TEST
 
+/* A family's block functions against its row functions over 300 rows
+ * (x ~ N(0, 2^2), so activations reach their saturated range), where it
+ * has them: the vector tanh, atan, exp and log are within a few ulp of
+ * the scalar ones, so Q, its gradient and Hessian (sums of 300 O(1)
+ * terms) agree to 1e-11 relative to their size, and the logits, whose
+ * softmax is the gate, to 1e-13 after removing each row's mean (a
+ * common shift changes no gate). */
+START_TEST(test_block_functions)
+{
+    const config *c = &configs[_i];
+    const gmoe_gating *g = gmoe_gating_get(c->family);
+    if (!g->block_objective)
+        return;
+    enum { N = 300, K = 3, D = 2 };
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 400 + (unsigned long)_i);
+    gmoe_model *m = random_model(c, rng);
+    size_t np = g->npar(m);
+    double x[N * D], r[N * K];
+    for (size_t j = 0; j < N * D; j++)
+        x[j] = gsl_ran_gaussian(rng, 2.0);
+    for (size_t t = 0; t < N; t++) {
+        double s = 0.0;
+        for (size_t i = 0; i < K; i++)
+            s += r[t * K + i] = 0.05 + gsl_rng_uniform(rng);
+        for (size_t i = 0; i < K; i++)
+            r[t * K + i] /= s;
+    }
+    double *work = malloc(g->work_size(m) * sizeof(double));
+    double *bwork = malloc(g->block_work_size(m) * sizeof(double));
+    double grad[16] = {0}, hess[256] = {0}, bgrad[16] = {0}, bhess[256] = {0}, q = 0.0;
+    for (size_t t = 0; t < N; t++)
+        q += g->row_objective(m, x + t * D, r + t * K, grad, hess, work);
+    double bq = g->block_objective(m, x, N, r, bgrad, bhess, bwork);
+    ck_assert_msg(fabs(bq - q) <= 1e-11 * fabs(q), "config %d: Q %.17g vs %.17g", _i, bq, q);
+    double gscale = 0.0, hscale = 0.0;
+    for (size_t u = 0; u < np; u++)
+        gscale = fmax(gscale, fabs(grad[u]));
+    for (size_t u = 0; u < np * np; u++)
+        hscale = fmax(hscale, fabs(hess[u]));
+    for (size_t u = 0; u < np; u++) {
+        ck_assert_msg(fabs(bgrad[u] - grad[u]) <= 1e-11 * gscale, "config %d grad[%zu]", _i, u);
+        for (size_t v = u; v < np; v++) /* the upper triangle (gating.h) */
+            ck_assert_msg(fabs(bhess[u * np + v] - hess[u * np + v]) <= 1e-11 * hscale,
+                          "config %d hess[%zu,%zu]", _i, u, v);
+    }
+    double l[N * K], lrow[K];
+    g->block_logits(m, x, N, l, K, bwork);
+    for (size_t t = 0; t < N; t++) {
+        g->log_gate(m, x + t * D, lrow);
+        double mb = (l[t * K] + l[t * K + 1] + l[t * K + 2]) / 3;
+        double mr = (lrow[0] + lrow[1] + lrow[2]) / 3;
+        for (size_t i = 0; i < K; i++)
+            ck_assert_msg(fabs((l[t * K + i] - mb) - (lrow[i] - mr)) <= 1e-13 * (1 + fabs(lrow[i] - mr)),
+                          "config %d row %zu logit %zu", _i, t, i);
+    }
+    free(work);
+    free(bwork);
+    gmoe_model_free(m);
+    gsl_rng_free(rng);
+}
+END_TEST
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -393,6 +456,7 @@ int main(void)
     tcase_add_test(tc, test_topk_infeasible);
     tcase_add_test(tc, test_checks);
     tcase_add_test(tc, test_block_lse);
+    tcase_add_loop_test(tc, test_block_functions, 0, (int)nconfigs);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
 }
