@@ -51,10 +51,11 @@ typedef struct gmoe_gating {
     double (*block_objective)(const gmoe_model *m, const double *x, size_t nrows,
                               const double *r, double *grad, double *hess, double *work);
 
-    /* Optional (may be NULL, and then so is block_objective unless it
-     * needs none): logits l of nrows <= GMOE_BLOCK_ROWS rows, g =
-     * softmax(l), into l (row stride lstride); work as above.  The E-step
-     * takes the gates of such a family a block at a time. */
+    /* Optional (may be NULL): logits l of nrows <= GMOE_BLOCK_ROWS rows,
+     * g = softmax(l), into l (row stride lstride); work as above.  The
+     * E-step takes the gates of such a family a block at a time.  Not
+     * together with softmax_logits: the gate cache's passes have no room
+     * for its work. */
     void (*block_logits)(const gmoe_model *m, const double *x, size_t nrows, double *l,
                          size_t lstride, double *work);
     size_t (*block_work_size)(const gmoe_model *m);
