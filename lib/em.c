@@ -138,6 +138,20 @@ static double variance(const double *y, size_t n)
     return n > 1 ? ss / (double)(n - 1) : 0.0;
 }
 
+/* A thread's block scratch: the block log-sum-exp's, or the largest
+ * block_work_size of the family and the surrogates it may hand the
+ * M-step (gating.h: init_surrogate, pattern_surrogate). */
+static size_t block_scratch_size(const gmoe_gating *g, const gmoe_model *m)
+{
+    const gmoe_gating *fams[3] = {g, g->init_surrogate ? g->init_surrogate(m) : NULL,
+                                  g->pattern_surrogate ? g->pattern_surrogate(m) : NULL};
+    size_t size = GMOE_BLOCK_SCRATCH(m->k);
+    for (int f = 0; f < 3; f++)
+        if (fams[f] && fams[f]->block_work_size && fams[f]->block_work_size(m) > size)
+            size = fams[f]->block_work_size(m);
+    return size;
+}
+
 gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nthreads)
 {
     gmoe_em_ws *ws = calloc(1, sizeof *ws);
@@ -154,9 +168,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->var_y = variance(data->y, data->n);
     size_t n = ws->n, k = ws->k, p = ws->p, np = ws->np, nb = ws->nblocks;
     size_t np1 = np ? np : 1;
-    ws->block_scratch = GMOE_BLOCK_SCRATCH(k);
-    if (ws->gating->block_work_size && ws->gating->block_work_size(m) > ws->block_scratch)
-        ws->block_scratch = ws->gating->block_work_size(m);
+    ws->block_scratch = block_scratch_size(ws->gating, m);
     ws->scratch_per_thread = ws->gating->work_size(m) + k + 1 + ws->block_scratch;
     ws->resp = malloc(n * k * sizeof(double));
     ws->block_ll = malloc(nb * sizeof(double));

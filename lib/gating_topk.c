@@ -115,6 +115,34 @@ static double topk_pattern_row_objective(const gmoe_model *m, const double *x,
     return gmoe_softmax_row(m->k, m->d, l, x, r, 1.0, grad, hess, g);
 }
 
+/* The same for a block of rows, the exps and logs in one batch. */
+static double topk_pattern_block_objective(const gmoe_model *m, const double *x, size_t nrows,
+                                           const double *r, double *grad, double *hess,
+                                           double *work)
+{
+    size_t k = m->k, d = m->d, n = GMOE_BLOCK_ROWS * k;
+    double *L = work, *G = L + n, *lse = G + n, *buf = lse + GMOE_BLOCK_ROWS;
+    for (size_t t = 0; t < nrows; t++) {
+        double *l = L + t * k;
+        gmoe_softmax_logits_row(m, k, d, x + t * d, l);
+        for (size_t i = 0; i < k; i++)
+            if (!(r[t * k + i] > 0))
+                l[i] = -INFINITY;
+    }
+    gmoe_block_lse_weights(nrows, k, L, k, G, k, lse, buf);
+    double q = 0.0;
+    for (size_t t = 0; t < nrows; t++)
+        q += gmoe_softmax_row_given(k, d, L + t * k, lse[t], G + t * k, x + t * d, r + t * k, 1.0,
+                                    grad, hess);
+    return q;
+}
+
+/* L, G (nrows*k each), lse (nrows), buf (nrows*(k+1)). */
+static size_t topk_pattern_block_work_size(const gmoe_model *m)
+{
+    return GMOE_BLOCK_ROWS * (3 * m->k + 2);
+}
+
 static const gmoe_gating topk_pattern = {
     .name = "topk-pattern",
     .npar = gmoe_softmax_npar,
@@ -123,6 +151,8 @@ static const gmoe_gating topk_pattern = {
     .unpack = gmoe_softmax_unpack,
     .log_gate = topk_log_gate,
     .row_objective = topk_pattern_row_objective,
+    .block_objective = topk_pattern_block_objective,
+    .block_work_size = topk_pattern_block_work_size,
     .has_hessian = topk_has_hessian,
     .work_size = topk_work_size,
     .normalize = NULL,
