@@ -15,8 +15,8 @@ set ylabel 'D2 loss'
 set title "activation, k = 3 fitted, k* = 2 true, grid design, near-truth start" noenhanced
 set key bottom left box opaque
 set grid
-slope = -2.3540923496253225; intercept = 27.411671081479604
+slope = -2.6448814346394833; intercept = 30.047047951471299
 f(x) = exp(intercept) * x**slope
 plot 'results.csv' skip 1 using 1:4 with points pt 7 ps 0.25 lc rgb '#b0b0b0' title 'replicates', \
      'summary.csv' skip 1 using 1:3 with points pt 7 ps 0.8 lc rgb '#1f4e9c' title 'mean over 20 replicates', \
-     f(x) with lines lw 2 lc rgb '#c0392b' title sprintf('least squares: slope %.3f, 95%% CI [%.3f, %.3f]', slope, -3.4970059613605367, -1.2111787378901087)
+     f(x) with lines lw 2 lc rgb '#c0392b' title sprintf('least squares: slope %.3f, 95%% CI [%.3f, %.3f]', slope, -4.2164283591150093, -1.0733345101639571)

@@ -15,8 +15,8 @@ set ylabel 'D2 loss'
 set title "temperature, k = 3 fitted, k* = 2 true, grid design, near-truth start" noenhanced
 set key bottom left box opaque
 set grid
-slope = -0.32622980302702753; intercept = 2.6713432201002805
+slope = -0.32627745126627766; intercept = 2.6739439524606219
 f(x) = exp(intercept) * x**slope
 plot 'results.csv' skip 1 using 1:4 with points pt 7 ps 0.25 lc rgb '#b0b0b0' title 'replicates', \
      'summary.csv' skip 1 using 1:3 with points pt 7 ps 0.8 lc rgb '#1f4e9c' title 'mean over 20 replicates', \
-     f(x) with lines lw 2 lc rgb '#c0392b' title sprintf('least squares: slope %.3f, 95%% CI [%.3f, %.3f]', slope, -0.46075071747960161, -0.19170888857445348)
+     f(x) with lines lw 2 lc rgb '#c0392b' title sprintf('least squares: slope %.3f, 95%% CI [%.3f, %.3f]', slope, -0.46138461377963014, -0.19117028875292516)
