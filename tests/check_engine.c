@@ -293,17 +293,20 @@ static int count_steps(void *ctx, size_t restart, size_t iter, double ll)
 }
 
 /* The fit's log-likelihood comes from E-steps that reuse the gates kept
- * by the gate M-step's passes (mstep_gate.c); recomputed from scratch at
- * the fitted parameters it must be the same number, to the last bit, for
- * both families that keep them (softmax, temperature at a fixed tau). */
+ * by the gate M-step's passes (mstep_gate.c) or compute them a block at
+ * a time; recomputed from scratch at the fitted parameters
+ * (gmoe_loglik) it must be the same number, to the last bit. */
 START_TEST(test_gate_cache_exact)
 {
     gmoe_model *truth = reference_model();
     gmoe_data *data = simulate(truth, 4000, GMOE_DESIGN_UNIFORM, 31);
-    gmoe_family fams[2] = {GMOE_SOFTMAX, GMOE_TEMPERATURE};
-    for (int f = 0; f < 2; f++) {
-        gmoe_model *m = gmoe_model_alloc(fams[f], 2, 1);
-        m->tau = f ? 0.5 : 1.0;
+    /* softmax, temperature and top-K use the gate cache, activation the
+     * block gates; top-K with K = 2 of 3 also its pattern step */
+    gmoe_family fams[4] = {GMOE_SOFTMAX, GMOE_TEMPERATURE, GMOE_TOPK, GMOE_ACTIVATION};
+    for (int f = 0; f < 4; f++) {
+        gmoe_model *m = gmoe_model_alloc(fams[f], fams[f] == GMOE_TOPK ? 3 : 2, 1);
+        m->tau = f == 1 ? 0.5 : 1.0;
+        m->top_k = 2;
         gmoe_em_options opt;
         gmoe_em_options_default(&opt);
         opt.restarts = 3;
