@@ -15,8 +15,8 @@ set ylabel 'D1 loss'
 set title "topk, k = 3 fitted, k* = 3 true, normal design, near-truth start" noenhanced
 set key bottom left box opaque
 set grid
-slope = -0.45315695990110383; intercept = 3.8438503088801625
+slope = -0.45315695971458309; intercept = 3.8438503068375773
 f(x) = exp(intercept) * x**slope
 plot 'results.csv' skip 1 using 1:4 with points pt 7 ps 0.25 lc rgb '#b0b0b0' title 'replicates', \
      'summary.csv' skip 1 using 1:3 with points pt 7 ps 0.8 lc rgb '#1f4e9c' title 'mean over 20 replicates', \
-     f(x) with lines lw 2 lc rgb '#c0392b' title sprintf('least squares: slope %.3f, 95%% CI [%.3f, %.3f]', slope, -0.47919980306000831, -0.42711411674219935)
+     f(x) with lines lw 2 lc rgb '#c0392b' title sprintf('least squares: slope %.3f, 95%% CI [%.3f, %.3f]', slope, -0.47919980295818188, -0.4271141164709843)
