@@ -39,8 +39,9 @@ static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
 {
     const gmoe_gating *g = gmoe_gating_get(m->family);
     size_t n = data->n, d = data->d, k = m->k, nb = gmoe_nblocks(n);
-    /* Without the cache, a softmax-like family's gates come from the
-     * same batched code as the cache's (gating.h): the same bits. */
+    /* Without the cache, a family with softmax_logits or block_logits
+     * takes its gates a block at a time from the code that fills the
+     * cache (gmoe_block_softmax_gates): the same bits, and vector exps. */
     int batch_gates = !cache && (g->softmax_logits || g->block_logits);
     size_t family_work = batch_gates && g->block_work_size ? g->block_work_size(m) : 0;
     int nt = gmoe_resolve_threads(nthreads);
