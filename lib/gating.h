@@ -36,8 +36,8 @@ typedef struct gmoe_gating {
      * r_i > 0 and g_i == 0 makes Q = -INFINITY).  If grad is not NULL,
      * adds dQ/dtheta to grad[npar]; if hess is not NULL (only called when
      * has_hessian(m)), adds d2Q/dtheta2 to hess[npar*npar] (row-major):
- * at least its upper triangle (u <= v), which is all the Newton solve
- * reads; the lower triangle may be left as it is.
+     * at least its upper triangle (u <= v), which is all the Newton solve
+     * reads; the lower triangle may be left as it is.
      * work has room for work_size(m) doubles. */
     double (*row_objective)(const gmoe_model *m, const double *x,
                             const double *r, double *grad, double *hess,
@@ -58,6 +58,9 @@ typedef struct gmoe_gating {
      * for its work. */
     void (*block_logits)(const gmoe_model *m, const double *x, size_t nrows, double *l,
                          size_t lstride, double *work);
+
+    /* Scratch doubles of block_objective and block_logits (NULL when the
+     * family has neither). */
     size_t (*block_work_size)(const gmoe_model *m);
 
     /* Non-zero if row_objective can supply the Hessian (then the M-step
