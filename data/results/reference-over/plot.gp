@@ -15,8 +15,8 @@ set ylabel 'D2 loss'
 set title "softmax, k = 3 fitted, k* = 2 true, grid design, near-truth start" noenhanced
 set key bottom left box opaque
 set grid
-slope = -1.4216898878981961; intercept = 16.914720073648343
+slope = -1.5270983293443274; intercept = 18.093462970901328
 f(x) = exp(intercept) * x**slope
 plot 'results.csv' skip 1 using 1:4 with points pt 7 ps 0.25 lc rgb '#b0b0b0' title 'replicates', \
-     'summary.csv' skip 1 using 1:3 with points pt 7 ps 0.8 lc rgb '#1f4e9c' title 'mean over 20 replicates', \
-     f(x) with lines lw 2 lc rgb '#c0392b' title sprintf('least squares: slope %.3f, 95%% CI [%.3f, %.3f]', slope, -2.3993817685280772, -0.44399800726831495)
+     'summary.csv' skip 1 using 1:3 with points pt 7 ps 0.8 lc rgb '#1f4e9c' title 'mean over 40 replicates', \
+     f(x) with lines lw 2 lc rgb '#c0392b' title sprintf('least squares: slope %.3f, 95%% CI [%.3f, %.3f]', slope, -2.0179553429511796, -1.0362413157374752)
