@@ -7,14 +7,51 @@
 #include "internal.h"
 #include "vector_math.h"
 
+/* exp(buf[j]) for n arguments <= 0 in vector loops.  An exp below 1e-300
+ * (next to the 1 of a row's maximum in its sum) counts as 0, and
+ * arguments are raised to -700 first: the vector exp takes a slow scalar
+ * path near underflow, and -inf (a zero gate) must give exactly 0.  NaN
+ * passes through. */
+static inline __attribute__((always_inline)) void exp_nonpositive(double *buf, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        buf[j] = isless(buf[j], -700.0) ? -700.0 : buf[j];
+#pragma omp simd
+    for (size_t j = 0; j < n; j++)
+        buf[j] = exp(buf[j]);
+#pragma omp simd
+    for (size_t j = 0; j < n; j++)
+        buf[j] = isless(buf[j], 1e-300) ? 0.0 : buf[j];
+}
+
+/* lse[r] holds row r's maximum and sum[r] its sum of exps: lse[r] +=
+ * log(sum[r]) in a vector loop; a row with no finite maximum (all -inf,
+ * or a +inf) keeps the maximum as its lse and gets NaN weights, as in
+ * gmoe_logsumexp_weights. */
+static inline __attribute__((always_inline)) void
+add_logs(size_t nrows, size_t k, double *lse, double *sum, double *w, size_t wstride)
+{
+#pragma omp simd
+    for (size_t r = 0; r < nrows; r++)
+        sum[r] = log(sum[r]);
+    for (size_t r = 0; r < nrows; r++) {
+        if (isfinite(lse[r])) {
+            lse[r] += sum[r];
+        } else {
+            for (size_t i = 0; i < k; i++)
+                w[r * wstride + i] = NAN;
+        }
+    }
+}
+
 /* Row by row the arithmetic of gmoe_logsumexp_weights, but laid out for
  * the processor: no branch that depends on which entry is the largest
  * (exp(0) = 1 for it, exactly), and the exps and logs of the whole block
- * in two vector loops.  That makes it several times faster than calling
- * the row function in a loop; the last bits may differ from it (vector
- * exp and log are correctly rounded to within a few ulp, not always to
- * the same value).  The AVX2 copy is chosen at run time where the
- * processor has it. */
+ * in vector loops.  That makes it several times faster than calling the
+ * row function in a loop; the last bits may differ from it (vector exp
+ * and log are correctly rounded to within a few ulp, not always to the
+ * same value).  The AVX2 copy is chosen at run time where the processor
+ * has it. */
 static inline __attribute__((always_inline)) void
 lse_rows(size_t nrows, size_t k, const double *v, size_t vstride, double *w, size_t wstride,
          double *lse, double *buf)
@@ -29,18 +66,7 @@ lse_rows(size_t nrows, size_t k, const double *v, size_t vstride, double *w, siz
         for (size_t i = 0; i < k; i++)
             buf[r * k + i] = vr[i] - mx;
     }
-    /* An exp below 1e-300 (next to the 1 of the maximum in the sum) counts
-     * as 0, and arguments are raised to -700 first: the vector exp takes
-     * a slow scalar path near underflow, and -inf (a zero gate) must give
-     * exactly 0.  NaN passes through. */
-    for (size_t j = 0; j < nrows * k; j++)
-        buf[j] = isless(buf[j], -700.0) ? -700.0 : buf[j];
-#pragma omp simd
-    for (size_t j = 0; j < nrows * k; j++)
-        buf[j] = exp(buf[j]);
-#pragma omp simd
-    for (size_t j = 0; j < nrows * k; j++)
-        buf[j] = isless(buf[j], 1e-300) ? 0.0 : buf[j];
+    exp_nonpositive(buf, nrows * k);
     for (size_t r = 0; r < nrows; r++) {
         double s = 0.0;
         for (size_t i = 0; i < k; i++)
@@ -50,18 +76,35 @@ lse_rows(size_t nrows, size_t k, const double *v, size_t vstride, double *w, siz
             wr[i] = buf[r * k + i] * inv;
         sum[r] = s;
     }
-#pragma omp simd
-    for (size_t r = 0; r < nrows; r++)
-        sum[r] = log(sum[r]);
+    add_logs(nrows, k, lse, sum, w, wstride);
+}
+
+/* k = 2: the same numbers with one exp per row instead of two, exp(min -
+ * max), the maximum's being exp(0) = 1.  Ties give 1 and 1, as above. */
+static inline __attribute__((always_inline)) void
+lse_rows2(size_t nrows, const double *v, size_t vstride, double *w, size_t wstride,
+          double *lse, double *buf)
+{
+    double *sum = buf + nrows;
     for (size_t r = 0; r < nrows; r++) {
-        if (isfinite(lse[r])) {
-            lse[r] += sum[r];
-        } else { /* all -inf, or a +inf: lse is the maximum, as in
-                  * gmoe_logsumexp_weights */
-            for (size_t i = 0; i < k; i++)
-                w[r * wstride + i] = NAN;
-        }
+        double a = v[r * vstride], b = v[r * vstride + 1], mx = -INFINITY;
+        mx = a > mx ? a : mx;
+        mx = b > mx ? b : mx;
+        lse[r] = mx;
+        /* the smaller entry minus the maximum (the other term is 0), and
+         * NaN if either entry is NaN, as lse_rows would give */
+        buf[r] = (a - mx) + (b - mx);
     }
+    exp_nonpositive(buf, nrows);
+    for (size_t r = 0; r < nrows; r++) {
+        double a = v[r * vstride], e = buf[r]; /* v is read: w may alias it */
+        int first = a == lse[r];               /* the maximum is v0 (or a tie) */
+        double s = 1.0 + e, inv = 1.0 / s;
+        w[r * wstride] = (first ? 1.0 : e) * inv;
+        w[r * wstride + 1] = (first ? e : 1.0) * inv;
+        sum[r] = s;
+    }
+    add_logs(nrows, 2, lse, sum, w, wstride);
 }
 
 /* Copies with k = 2 and 3 known to the compiler (unrolled row loops). */
@@ -70,7 +113,7 @@ static void block_lse_weights(size_t nrows, size_t k, const double *v, size_t vs
                               double *w, size_t wstride, double *lse, double *buf)
 {
     if (k == 2)
-        lse_rows(nrows, 2, v, vstride, w, wstride, lse, buf);
+        lse_rows2(nrows, v, vstride, w, wstride, lse, buf);
     else if (k == 3)
         lse_rows(nrows, 3, v, vstride, w, wstride, lse, buf);
     else

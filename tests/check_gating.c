@@ -341,28 +341,35 @@ END_TEST
  * entry a NaN weight and its maximum as lse, a NaN entry a NaN. */
 START_TEST(test_block_lse)
 {
-    enum { K = 3, ROWS = 37 };
+    /* k = 2 has its own code (one exp per row), k = 3 a copy with k
+     * known, k = 5 the general one */
+    const size_t Ks[3] = {2, 3, 5};
+    const size_t K = Ks[_i];
+    enum { KMAX = 5, ROWS = 37 };
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 7);
-    double v[ROWS * K], w[ROWS * K], lse[ROWS], buf[ROWS * (K + 1)];
+    double v[ROWS * KMAX], w[ROWS * KMAX], lse[ROWS], buf[ROWS * (KMAX + 1)];
     for (size_t j = 0; j < ROWS * K; j++)
         v[j] = 20 * (gsl_rng_uniform(rng) - 0.5);
     v[1] = -INFINITY;                                      /* a zero gate */
-    v[2 * K] = v[2 * K + 1] = v[2 * K + 2] = -INFINITY;    /* no finite entry */
+    for (size_t i = 0; i < K; i++)
+        v[2 * K + i] = -INFINITY;                          /* no finite entry */
     v[3 * K + 1] = -800;                                   /* exp underflows */
-    v[4 * K + 2] = NAN;
-    v[5 * K] = v[5 * K + 2];                               /* a tie for the max */
+    v[4 * K + K - 1] = NAN;
+    v[5 * K] = v[5 * K + K - 1];                           /* a tie for the max */
+    v[6 * K] = NAN;                                        /* NaN first */
+    v[7 * K + K - 1] = INFINITY;
     gmoe_block_lse_weights(ROWS, K, v, K, w, K, lse, buf);
     for (size_t r = 0; r < ROWS; r++) {
-        double wr[K];
+        double wr[KMAX];
         double l = gmoe_logsumexp_weights(v + r * K, K, wr);
-        if (r == 4) {
-            ck_assert(isnan(lse[r]) && isnan(w[r * K]));
+        if (r == 4 || r == 6) {
+            ck_assert(isnan(lse[r]) && isnan(w[r * K]) && isnan(w[r * K + K - 1]));
             continue;
         }
-        if (r == 2) {
-            ck_assert(lse[r] == -INFINITY);
-            ck_assert(isnan(w[r * K]) && isnan(w[r * K + 2]));
+        if (r == 2 || r == 7) {
+            ck_assert(lse[r] == l && (r == 2 ? l == -INFINITY : l == INFINITY));
+            ck_assert(isnan(w[r * K]) && isnan(w[r * K + K - 1]));
             continue;
         }
         ck_assert_msg(fabs(lse[r] - l) <= 1e-14 * fabs(l), "row %zu: %.17g vs %.17g", r, lse[r], l);
@@ -372,8 +379,8 @@ START_TEST(test_block_lse)
     ck_assert(w[1] == 0.0);
     ck_assert(w[3 * K + 1] == 0.0);
     /* in place (the E-step normalizes resp where its terms are) */
-    double u[ROWS * K];
-    memcpy(u, v, sizeof u);
+    double u[ROWS * KMAX];
+    memcpy(u, v, ROWS * K * sizeof(double));
     gmoe_block_lse_weights(ROWS, K, u, K, u, K, lse, buf);
     for (size_t j = 0; j < ROWS * K; j++)
         ck_assert(memcmp(&u[j], &w[j], sizeof(double)) == 0);
@@ -463,7 +470,7 @@ int main(void)
     tcase_add_test(tc, test_gates_by_hand);
     tcase_add_test(tc, test_topk_infeasible);
     tcase_add_test(tc, test_checks);
-    tcase_add_test(tc, test_block_lse);
+    tcase_add_loop_test(tc, test_block_lse, 0, 3);
     tcase_add_loop_test(tc, test_block_functions, 0, (int)nconfigs);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
