@@ -143,20 +143,22 @@ static int write_in_place(const char *path, const char *text, size_t len, gmoe_e
     return GMOE_OK;
 }
 
-/* The whole text to path, or GMOE_EIO naming the step that failed; the
- * temporary file is removed on failure. */
 /* The path a symbolic link points to (malloc'ed): the file itself when
- * it exists, else the link's own text, taken relative to the link's
- * directory.  NULL if it cannot be read. */
+ * it exists, else (a dangling link) the link's own text, taken relative
+ * to the link's directory.  NULL with errno set if it cannot be
+ * followed: a loop of links gives ELOOP here (from realpath), so the
+ * caller's recursion over a chain of dangling links always ends. */
 static char *link_target(const char *link)
 {
     char *real = realpath(link, NULL);
-    if (real)
+    if (real || errno != ENOENT)
         return real;
     char buf[4096];
     ssize_t n = readlink(link, buf, sizeof buf - 1);
-    if (n <= 0 || (size_t)n >= sizeof buf - 1)
+    if (n <= 0 || (size_t)n >= sizeof buf - 1) {
+        errno = n < 0 ? errno : ENAMETOOLONG;
         return NULL;
+    }
     buf[n] = '\0';
     const char *slash = strrchr(link, '/');
     size_t dirlen = buf[0] == '/' || !slash ? 0 : (size_t)(slash - link) + 1;
@@ -168,6 +170,8 @@ static char *link_target(const char *link)
     return t;
 }
 
+/* The whole text to path, or GMOE_EIO naming the step that failed; the
+ * temporary file is removed on failure. */
 int gmoe_io_write_atomic(const char *path, const char *text, size_t len, gmoe_err *err)
 {
     if (strcmp(path, "-") == 0) {
@@ -180,8 +184,11 @@ int gmoe_io_write_atomic(const char *path, const char *text, size_t len, gmoe_er
         return write_in_place(path, text, len, err);
     /* Through a symbolic link to a file, the file is replaced, not the
      * link (as `> link` in the shell would write it). */
-    char *target = NULL;
-    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && (target = link_target(path)) != NULL) {
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char *target = link_target(path);
+        if (!target)
+            return gmoe_error(err, GMOE_EIO, "%s: cannot follow the symbolic link: %s", path,
+                              strerror(errno));
         int status = gmoe_io_write_atomic(target, text, len, err);
         free(target);
         return status;

@@ -41,6 +41,13 @@ ln -s new-target.csv "$WORK/dangling.csv" || fail "ln -s"
 expect_ok "$MIXSIM" --model "$REFMODEL" -n 3 --seed 1 -o "$WORK/dangling.csv"
 [ -L "$WORK/dangling.csv" ] && [ -f "$WORK/new-target.csv" ] || fail "a dangling link: its target not created"
 ok "-o LINK writes the file the link points to (created if missing)"
+ln -s loop-b "$WORK/loop-a" && ln -s loop-a "$WORK/loop-b" || fail "ln -s"
+run "$MIXSIM" --model "$REFMODEL" -n 3 --seed 1 -o "$WORK/loop-a"
+[ "$rc" -eq 5 ] || fail "-o through a loop of links: exit $rc"
+grep -q "^mixsim: $WORK/loop-a: cannot follow the symbolic link" "$WORK/err" ||
+    fail "-o through a loop of links: message"
+[ -L "$WORK/loop-a" ] && [ -L "$WORK/loop-b" ] || fail "a link of the loop was replaced"
+ok "-o through a loop of symbolic links exits 5"
 
 # stdout: the model only; stderr: the summary
 expect_ok "$MIXFIT" -k 2 --restarts 2 "$REFDATA"
