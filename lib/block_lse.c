@@ -107,10 +107,10 @@ lse_rows2(size_t nrows, const double *v, size_t vstride, double *w, size_t wstri
     add_logs(nrows, 2, lse, sum, w, wstride);
 }
 
-/* Copies with k = 2 and 3 known to the compiler (unrolled row loops). */
+/* Copies with k = 2 (one exp per row) and k = 3 (row loops unrolled). */
 VECTOR_CLONES
-static void block_lse_weights(size_t nrows, size_t k, const double *v, size_t vstride,
-                              double *w, size_t wstride, double *lse, double *buf)
+void gmoe_block_lse_weights(size_t nrows, size_t k, const double *v, size_t vstride,
+                            double *w, size_t wstride, double *lse, double *buf)
 {
     if (k == 2)
         lse_rows2(nrows, v, vstride, w, wstride, lse, buf);
@@ -118,13 +118,4 @@ static void block_lse_weights(size_t nrows, size_t k, const double *v, size_t vs
         lse_rows(nrows, 3, v, vstride, w, wstride, lse, buf);
     else
         lse_rows(nrows, k, v, vstride, w, wstride, lse, buf);
-}
-
-/* The clones above are one indirect (ifunc) symbol, which libtool's list
- * of exported symbols leaves out: the library's callers and the tests
- * reach it through this plain function. */
-void gmoe_block_lse_weights(size_t nrows, size_t k, const double *v, size_t vstride,
-                            double *w, size_t wstride, double *lse, double *buf)
-{
-    block_lse_weights(nrows, k, v, vstride, w, wstride, lse, buf);
 }

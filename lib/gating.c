@@ -60,10 +60,9 @@ int gmoe_check_tau(const gmoe_model *m, gmoe_err *err)
     return GMOE_OK;
 }
 
-/* gmoe_softmax_logits for rows of x, with k and d passed so that the
- * copies below see them as constants. */
+/* gmoe_softmax_logits for rows of x (k, d: m's, GMOE_WITH_SHAPE). */
 static inline __attribute__((always_inline)) void
-softmax_logits_rows(const gmoe_model *m, size_t k, size_t d, const double *x, size_t nrows,
+softmax_logits_rows(size_t k, size_t d, const gmoe_model *m, const double *x, size_t nrows,
                     double *c)
 {
     for (size_t r = 0; r < nrows; r++)
@@ -79,12 +78,8 @@ void gmoe_block_softmax_gates(const gmoe_model *m, const gmoe_gating *g, const d
     else if (g->softmax_logits != gmoe_softmax_logits)
         for (size_t r = 0; r < nrows; r++)
             g->softmax_logits(m, x + r * d, c + r * 2 * k);
-    else if (k == 2 && d == 1)
-        softmax_logits_rows(m, 2, 1, x, nrows, c);
-    else if (k == 3 && d == 1)
-        softmax_logits_rows(m, 3, 1, x, nrows, c);
     else
-        softmax_logits_rows(m, k, d, x, nrows, c);
+        GMOE_WITH_SHAPE(softmax_logits_rows, k, d, m, x, nrows, c);
     gmoe_block_lse_weights(nrows, k, c, 2 * k, c + k, 2 * k, lse, buf);
     for (size_t r = 0; r < nrows; r++)
         for (size_t i = 0; i < k; i++)

@@ -103,15 +103,21 @@ static int topk_check(const gmoe_model *m, gmoe_err *err)
 
 /* The pattern objective: softmax over the experts with positive
  * responsibility (the selected set of the E-step, up to underflow). */
+static inline void pattern_logits(const gmoe_model *m, const double *x, const double *r,
+                                  double *l)
+{
+    gmoe_softmax_logits_row(m, m->k, m->d, x, l);
+    for (size_t i = 0; i < m->k; i++)
+        if (!(r[i] > 0))
+            l[i] = -INFINITY;
+}
+
 static double topk_pattern_row_objective(const gmoe_model *m, const double *x,
                                          const double *r, double *grad, double *hess,
                                          double *work)
 {
     double *l = work, *g = work + m->k;
-    gmoe_softmax_logits(m, x, l);
-    for (size_t i = 0; i < m->k; i++)
-        if (!(r[i] > 0))
-            l[i] = -INFINITY;
+    pattern_logits(m, x, r, l);
     return gmoe_softmax_row(m->k, m->d, l, x, r, 1.0, grad, hess, g);
 }
 
@@ -122,13 +128,8 @@ static double topk_pattern_block_objective(const gmoe_model *m, const double *x,
 {
     size_t k = m->k, d = m->d, n = GMOE_BLOCK_ROWS * k;
     double *L = work, *G = L + n, *lse = G + n, *buf = lse + GMOE_BLOCK_ROWS;
-    for (size_t t = 0; t < nrows; t++) {
-        double *l = L + t * k;
-        gmoe_softmax_logits_row(m, k, d, x + t * d, l);
-        for (size_t i = 0; i < k; i++)
-            if (!(r[t * k + i] > 0))
-                l[i] = -INFINITY;
-    }
+    for (size_t t = 0; t < nrows; t++)
+        pattern_logits(m, x + t * d, r + t * k, L + t * k);
     gmoe_block_lse_weights(nrows, k, L, k, G, k, lse, buf);
     double q = 0.0;
     for (size_t t = 0; t < nrows; t++)

@@ -20,9 +20,10 @@ int gmoe_error(gmoe_err *err, int code, const char *fmt, ...)
 #endif
     ;
 
-/* The row helpers below run once per row in every pass over the data:
- * they are inline so that the hot loops make no call through the
- * shared library's PLT for them. */
+/* The row helpers below run once per row in the row-by-row paths (the
+ * families' log_gate and row_objective, the experts' residuals): they
+ * are inline so that those loops make no call through the shared
+ * library's PLT for them. */
 
 /* log(sum exp(v[i])) over n entries, stable; -INFINITY if all are. */
 static inline double gmoe_logsumexp(const double *v, size_t n)
@@ -101,6 +102,15 @@ char *gmoe_strdup(const char *s);
 
 /* nthreads <= 0 means the OpenMP default; always >= 1. */
 int gmoe_resolve_threads(int nthreads);
+
+/* f(K, D, ...) with the shape (k experts, d covariates) as compile-time
+ * constants for the commonest small ones, k = 2 or 3 with d = 1, and
+ * f(k, d, ...) for any other: an always_inline f then gets its loops over
+ * experts and covariates unrolled in those copies, with the same
+ * arithmetic.  f returns void. */
+#define GMOE_WITH_SHAPE(f, k, d, ...)                                            \
+    ((k) == 2 && (d) == 1 ? f(2, 1, __VA_ARGS__)                                 \
+     : (k) == 3 && (d) == 1 ? f(3, 1, __VA_ARGS__) : f((k), (d), __VA_ARGS__))
 
 /* Number of blocks of GMOE_BLOCK_ROWS covering n rows. */
 static inline size_t gmoe_nblocks(size_t n)

@@ -22,58 +22,66 @@ add_wls_row(double *acc, size_t d, const double *u, double y, double w)
     }
 }
 
-/* Rows lo..hi-1 of both accumulations: normal equations (rss NULL) or
- * residual sums of squares at m (rss not NULL).  k and d are passed so
- * that the specialized copies below see them as constants. */
+/* Rows lo..hi-1 of the normal equations into acc (k blocks of 1 + p*p +
+ * p), in the standardized covariates (k, d: GMOE_WITH_SHAPE). */
 static inline __attribute__((always_inline)) void
-block_sums(const gmoe_model *m, const gmoe_data *data, const gmoe_em_ws *ws, size_t k,
-           size_t d, size_t lo, size_t hi, double *acc, double *rss)
+wls_rows(size_t k, size_t d, const gmoe_data *data, const gmoe_em_ws *ws, size_t lo,
+         size_t hi, double *acc)
 {
     size_t stride = 1 + (d + 1) * (d + 1) + d + 1;
-    const double *resp = ws->resp;
-    for (size_t r = lo; r < hi; r++) {
-        double y = data->y[r];
+    for (size_t r = lo; r < hi; r++)
         for (size_t i = 0; i < k; i++) {
-            double w = resp[r * k + i];
-            if (w == 0.0)
-                continue;
-            if (rss) {
-                double e = y - gmoe_expert_mean(m, i, data->x + r * d);
-                rss[i] += w * e * e;
-            } else {
-                add_wls_row(acc + i * stride, d, ws->x_std + r * d, y, w);
-            }
+            double w = ws->resp[r * k + i];
+            if (w != 0.0)
+                add_wls_row(acc + i * stride, d, ws->x_std + r * d, data->y[r], w);
         }
-    }
 }
 
-/* Per block and expert: the normal equations (w = sum r, S = sum r z z',
- * t = sum r z y with z = (u, 1), u the standardized covariates, which
- * keep S well conditioned when covariates are large or far from zero,
- * as in NIST Longley; the back-transform is exact), or, with m not NULL,
- * the weighted residual sums of squares at m's expert parameters (a
- * second pass: forming them from the normal equations cancels badly when
- * sigma2 is small against y^2). */
-static void accumulate(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws)
+/* Rows lo..hi-1 of the weighted residual sums of squares at m's expert
+ * parameters into rss[k] (k, d: GMOE_WITH_SHAPE). */
+static inline __attribute__((always_inline)) void
+rss_rows(size_t k, size_t d, const gmoe_model *m, const gmoe_data *data,
+         const gmoe_em_ws *ws, size_t lo, size_t hi, double *rss)
+{
+    (void)d; /* the residuals need k only */
+    for (size_t r = lo; r < hi; r++)
+        for (size_t i = 0; i < k; i++) {
+            double w = ws->resp[r * k + i];
+            if (w == 0.0)
+                continue;
+            double e = data->y[r] - gmoe_expert_mean(m, i, data->x + r * m->d);
+            rss[i] += w * e * e;
+        }
+}
+
+enum block_sums { NORMAL_EQUATIONS, RESIDUALS };
+
+/* Per block and expert, in block order:
+ * - NORMAL_EQUATIONS into block_wls: w = sum r, S = sum r z z' and
+ *   t = sum r z y with z = (u, 1), u the standardized covariates, which
+ *   keep S well conditioned when covariates are large or far from zero
+ *   (NIST Longley); the back-transform is exact.
+ * - RESIDUALS into block_rss: the weighted residual sums of squares at
+ *   m's expert parameters (a second pass: forming them from the normal
+ *   equations cancels badly when sigma2 is small against y^2). */
+static void accumulate(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                       enum block_sums what)
 {
     size_t n = ws->n, d = ws->d, k = ws->k, p = ws->p, nb = ws->nblocks;
-    size_t stride = m ? k : k * (1 + p * p + p);
-    double *blocks = m ? ws->block_rss : ws->block_wls;
+    size_t stride = what == RESIDUALS ? k : k * (1 + p * p + p);
+    double *blocks = what == RESIDUALS ? ws->block_rss : ws->block_wls;
     int nt = ws->nthreads;
     (void)nt;
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (size_t b = 0; b < nb; b++) {
-        double *acc = blocks + b * stride, *rss = m ? acc : NULL;
+        double *acc = blocks + b * stride;
         memset(acc, 0, stride * sizeof(double));
         size_t lo = b * GMOE_BLOCK_ROWS;
         size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
-        /* constant k and d for the commonest small shapes (gate_pass) */
-        if (k == 2 && d == 1)
-            block_sums(m, data, ws, 2, 1, lo, hi, acc, rss);
-        else if (k == 3 && d == 1)
-            block_sums(m, data, ws, 3, 1, lo, hi, acc, rss);
+        if (what == RESIDUALS)
+            GMOE_WITH_SHAPE(rss_rows, k, d, m, data, ws, lo, hi, acc);
         else
-            block_sums(m, data, ws, k, d, lo, hi, acc, rss);
+            GMOE_WITH_SHAPE(wls_rows, k, d, data, ws, lo, hi, acc);
     }
 }
 
@@ -123,7 +131,7 @@ size_t gmoe_mstep_experts(gmoe_model *m, const gmoe_data *data,
     double floor = opt->var_floor * ws->var_y;
     size_t frozen = 0;
 
-    accumulate(NULL, data, ws);
+    accumulate(m, data, ws, NORMAL_EQUATIONS);
     for (size_t i = 0; i < k; i++) {
         double *S = ws->wls_mat, *t = ws->wls_rhs;
         double w = sum_blocks(ws, i, S, t);
@@ -145,7 +153,7 @@ size_t gmoe_mstep_experts(gmoe_model *m, const gmoe_data *data,
         }
         m->b[i] = b;
     }
-    accumulate(m, data, ws);
+    accumulate(m, data, ws, RESIDUALS);
     for (size_t i = 0; i < k; i++) {
         if (!ws->expert_updated[i])
             continue;

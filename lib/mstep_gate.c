@@ -33,10 +33,10 @@ row_from_cache(const double *c, size_t k, size_t d, const double *x, const doubl
 }
 
 /* Rows lo..hi-1 into acc (Q, then the gradient and Hessian if wanted);
- * k and d are the model's, passed so that the specialized copies in
- * gate_pass see them as constants.  blk: the thread's block scratch. */
+ * k and d are the model's (GMOE_WITH_SHAPE).  blk: the thread's block
+ * scratch. */
 static inline __attribute__((always_inline)) void
-block_pass(gmoe_em_ws *ws, const gmoe_model *m, size_t k, size_t d, const double *xdata,
+block_pass(size_t k, size_t d, gmoe_em_ws *ws, const gmoe_model *m, const double *xdata,
            size_t lo, size_t hi, double *acc, double *gb, double *hb, double *work,
            double *blk, enum gate_pass_mode mode)
 {
@@ -90,15 +90,8 @@ static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *the
             double *hb = hess ? acc + 1 + (grad ? np : 0) : NULL;
             size_t lo = b * GMOE_BLOCK_ROWS;
             size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
-            /* Copies with constant k and d for the commonest small
-             * shapes: the compiler unrolls the per-row loops over experts
-             * and covariates (same arithmetic, same results). */
-            if (k == 2 && d == 1)
-                block_pass(ws, m, 2, 1, data->x, lo, hi, acc, gb, hb, work, blk, mode);
-            else if (k == 3 && d == 1)
-                block_pass(ws, m, 3, 1, data->x, lo, hi, acc, gb, hb, work, blk, mode);
-            else
-                block_pass(ws, m, k, d, data->x, lo, hi, acc, gb, hb, work, blk, mode);
+            GMOE_WITH_SHAPE(block_pass, k, d, ws, m, data->x, lo, hi, acc, gb, hb, work, blk,
+                            mode);
         }
     }
     double q = 0.0;
