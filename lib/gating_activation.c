@@ -144,19 +144,29 @@ static void activation_unpack(gmoe_model *m, const double *theta)
 
 /* Logits into l[k]; if a is not NULL, act(u_i), act'(u_i), act''(u_i)
  * into a, a1, a2. */
+/* u_i = beta1_i'x, the activation's argument. */
+static inline double act_argument(const gmoe_model *m, size_t i, const double *x)
+{
+    const double *b1 = m->beta1 + i * m->d;
+    double u = 0.0;
+    for (size_t j = 0; j < m->d; j++)
+        u += b1[j] * x[j];
+    return u;
+}
+
+/* Expert i's logit from its activation v = act(u_i); inv_tau = 1 / tau. */
+static inline double act_logit(const gmoe_model *m, size_t i, double v, double inv_tau)
+{
+    return m->bias == GMOE_BIAS_INSIDE ? (v + m->beta0[i]) * inv_tau : v * inv_tau + m->beta0[i];
+}
+
 static void activation_logits(const gmoe_model *m, const double *x, double *l,
                               double *a, double *a1, double *a2)
 {
-    size_t k = m->k, d = m->d;
     double inv_tau = 1.0 / m->tau;
-    int inside = m->bias == GMOE_BIAS_INSIDE;
-    for (size_t i = 0; i < k; i++) {
-        const double *b1 = m->beta1 + i * d;
-        double u = 0.0, d1, d2;
-        for (size_t j = 0; j < d; j++)
-            u += b1[j] * x[j];
-        double v = act_eval(m->act, u, &d1, &d2);
-        l[i] = inside ? (v + m->beta0[i]) * inv_tau : v * inv_tau + m->beta0[i];
+    for (size_t i = 0; i < m->k; i++) {
+        double d1, d2, v = act_eval(m->act, act_argument(m, i, x), &d1, &d2);
+        l[i] = act_logit(m, i, v, inv_tau);
         if (a) {
             a[i] = v;
             a1[i] = d1;
@@ -284,21 +294,13 @@ static void block_terms(const gmoe_model *m, const double *x, size_t nrows, doub
 {
     size_t k = m->k, d = m->d;
     double inv_tau = 1.0 / m->tau;
-    int inside = m->bias == GMOE_BIAS_INSIDE;
     for (size_t r = 0; r < nrows; r++)
-        for (size_t i = 0; i < k; i++) {
-            const double *b1 = m->beta1 + i * d;
-            double u = 0.0;
-            for (size_t j = 0; j < d; j++)
-                u += b1[j] * x[r * d + j];
-            U[r * k + i] = u;
-        }
+        for (size_t i = 0; i < k; i++)
+            U[r * k + i] = act_argument(m, i, x + r * d);
     act_block(m->act, nrows * k, U, A, A1, A2);
     for (size_t r = 0; r < nrows; r++)
-        for (size_t i = 0; i < k; i++) {
-            double v = A[r * k + i];
-            l[r * lstride + i] = inside ? (v + m->beta0[i]) * inv_tau : v * inv_tau + m->beta0[i];
-        }
+        for (size_t i = 0; i < k; i++)
+            l[r * lstride + i] = act_logit(m, i, A[r * k + i], inv_tau);
 }
 
 static void activation_block_logits(const gmoe_model *m, const double *x, size_t nrows,
