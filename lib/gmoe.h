@@ -386,9 +386,17 @@ void gmoe_loss_options_default(gmoe_loss_options *opt);
 
 typedef struct {
     gmoe_loss_kind kind;  /* D1 or D2, as computed */
-    double loss;          /* with the chosen translation option */
+    double loss;          /* with the chosen translation option: translated,
+                             the infimum min(loss_breakpoint, loss_limit) */
+    int at_limit;         /* 1: loss is loss_limit, the limit t0 -> -infinity
+                             (the parameter term outweighs the fitted mass) */
+    double loss_breakpoint; /* best value over the breakpoints of t0 and the
+                               refined t1 (NaN when not translated) */
+    double loss_limit;    /* W* = sum_j exp(beta0*_j), the true gate pinned
+                             on its last expert */
     double loss_untranslated;
-    double t0;            /* the translation applied to the fitted gate */
+    double t0;            /* the translation applied to the fitted gate (of
+                             the breakpoint; cells and errors are there) */
     double *t1;           /* d; owned by the result */
     size_t k, kstar, d;
     size_t *cell;         /* k: true atom index of each fitted expert */
@@ -492,6 +500,8 @@ typedef struct {
     size_t n, replicate;
     uint64_t seed;            /* gmoe_rate_seed(master, n, replicate) */
     double loss;              /* per opt->loss (translated by default) */
+    int at_limit;             /* the gmoe_loss_result fields */
+    double loss_breakpoint;
     double loss_untranslated;
     double loglik;
     size_t iterations;        /* EM iterations of the kept start */

@@ -38,7 +38,8 @@ static void mark_failed(gmoe_rate_cell *cell, int st, const gmoe_err *err, int f
 {
     cell->status = st;
     snprintf(cell->message, sizeof cell->message, "%s", err && err->msg[0] ? err->msg : gmoe_strerror(st));
-    cell->loss = cell->loss_untranslated = NAN;
+    cell->loss = cell->loss_breakpoint = cell->loss_untranslated = NAN;
+    cell->at_limit = 0;
     cell->converged = 0;
     if (!fitted) {
         cell->loglik = NAN;
@@ -166,6 +167,8 @@ int gmoe_rate_run_cell(const gmoe_model *truth, const gmoe_rate_options *opt,
     if ((st = gmoe_voronoi_loss(fit, truth, &opt->loss, &res, err)))
         goto done;
     cell->loss = res->loss;
+    cell->at_limit = res->at_limit;
+    cell->loss_breakpoint = res->loss_breakpoint;
     cell->loss_untranslated = res->loss_untranslated;
     const double *src[GMOE_RATE_NERR] = {res->err_mass, res->err_beta1, res->err_a,
                                          res->err_b, res->err_sigma2, res->err_tau};

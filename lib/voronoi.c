@@ -33,10 +33,14 @@
  * fixed t1 the loss as a function of s = exp(t0) > 0 is
  *     f(s) = s C + sum_j | s M_j - w*_j |,
  * C = sum_i exp(beta0_i) * (its parameter term), M_j = sum_{A_j} exp(beta0_i),
- * which is convex and piecewise linear; its minimum over s is at a
- * breakpoint s = w*_j / M_j (unless the parameter term dominates so much,
- * C >= sum_j M_j, that f only decreases towards s -> 0; such fits are
- * nowhere near the truth and we keep the best breakpoint).  So t0 is
+ * which is convex and piecewise linear with f(s) -> W* = sum_j w*_j as
+ * s -> 0; its infimum over s is the smaller of the best breakpoint
+ * s = w*_j / M_j and W* (the limit t0 -> -infinity, the infimum when the
+ * parameter term dominates, C >= sum_j M_j).  MODELS.md section 2
+ * ("Decision"): the loss is min(best breakpoint, W*), with at_limit saying
+ * which, and the breakpoint value kept beside it.  W* does not depend on
+ * t1, so the search over t1 minimizes the breakpoint value and the limit
+ * is taken at the end.  So t0 is
  * minimized exactly for every t1, and t1 (d dimensions) by the candidates
  * t1 = beta1*_j - beta1_i (every fitted i aligned on every true j; j = the
  * reference expert gives MODELS.md's "align fitted expert i with the true
@@ -97,6 +101,19 @@ void gmoe_loss_result_free(gmoe_loss_result *r)
     free(r->err_tau);
     free(r->err_mass);
     free(r);
+}
+
+/* Family questions (until the family table answers them): whether the
+ * gate translation includes t1 (the family pins the last expert's slopes)
+ * and whether the family has an activation and a bias placement. */
+static int translates_slopes(gmoe_family f)
+{
+    return f != GMOE_ACTIVATION;
+}
+
+static int uses_activation(gmoe_family f)
+{
+    return f == GMOE_ACTIVATION;
 }
 
 /* ------------------------------------------------------------ workspace */
@@ -298,7 +315,7 @@ static int vws_init(vws *v, const gmoe_model *fit, const gmoe_model *truth,
     v->kind = kind;
     v->rbar = rbar;
     v->use_tau = gmoe_family_has_tau(fit->family);
-    v->use_t1 = fit->family != GMOE_ACTIVATION;
+    v->use_t1 = translates_slopes(fit->family);
     v->dtau = v->use_tau ? fabs(fit->tau - truth->tau) : 0.0;
 
     v->tb0 = malloc(ks * sizeof(double));
@@ -404,26 +421,15 @@ static int refine(vws *v, gsl_multimin_fminimizer *mz, gsl_vector *x, gsl_vector
     return GMOE_OK;
 }
 
-/* Searches the translation; on return best_t1 (d) and *best_sp hold the
- * minimizer and *best_val the loss.  untranslated_val is the loss at t = 0
- * (a candidate too). */
-static int search_translation(vws *v, double untranslated_val, double *best_t1,
-                              double *best_sp, double *best_val, gmoe_err *err)
+/* Candidate translations: index 0 is t = (0, 0); 1 + i*ks + j aligns
+ * fitted expert i's gate with true expert j's (t1 = beta1*_j - beta1_i,
+ * and the literal t0 = beta0*_j - beta0_i).  Fills t1s (ncand * d) and
+ * cand (value over the breakpoints or the literal t0, whichever is lower;
+ * INFINITY when the cells need an unknown rbar), sorted by value. */
+static void eval_candidates(vws *v, double untranslated_val, size_t ncand, double *t1s, candidate *cand)
 {
-    size_t k = v->k, ks = v->ks, d = v->d;
+    size_t ks = v->ks, d = v->d;
     const gmoe_model *f = v->fit;
-    size_t ncand = v->use_t1 ? 1 + k * ks : 1;
-    double *t1s = calloc(ncand * d, sizeof(double));
-    candidate *cand = malloc(ncand * sizeof *cand);
-    if (!t1s || !cand) {
-        free(t1s);
-        free(cand);
-        return gmoe_error(err, GMOE_ENOMEM, "voronoi loss: out of memory");
-    }
-
-    /* Candidate 0: t = (0, 0); candidates 1 + i*ks + j: fitted expert i's
-     * gate aligned with true expert j's (t1 = beta1*_j - beta1_i, and the
-     * literal t0 = beta0*_j - beta0_i). */
     for (size_t c = 0; c < ncand; c++) {
         double lit_sp; /* the literal t0 of the candidate, as s' */
         if (c == 0) {
@@ -451,50 +457,80 @@ static int search_translation(vws *v, double untranslated_val, double *best_t1,
         }
     }
     qsort(cand, ncand, sizeof *cand, cmp_candidate);
+}
 
+/* Whether candidate c's t1 equals that of an earlier candidate. */
+static int same_t1_before(const double *t1s, const candidate *cand, size_t c, size_t d)
+{
+    const double *tc = t1s + cand[c].idx * d;
+    for (size_t e = 0; e < c; e++) {
+        const double *te = t1s + cand[e].idx * d;
+        int same = 1;
+        for (size_t l = 0; l < d; l++)
+            same = same && tc[l] == te[l];
+        if (same)
+            return 1;
+    }
+    return 0;
+}
+
+/* Nelder-Mead from the VORONOI_REFINE best distinct candidates; improves
+ * (best_t1, *best_sp, *best_val) in place. */
+static int refine_candidates(vws *v, const double *t1s, const candidate *cand, size_t ncand,
+                             double *best_t1, double *best_sp, double *best_val, gmoe_err *err)
+{
+    size_t d = v->d;
+    gsl_multimin_fminimizer *mz = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, d);
+    gsl_vector *x = gsl_vector_alloc(d), *step = gsl_vector_alloc(d);
+    double *t1 = malloc(d * sizeof(double));
+    int status = GMOE_OK;
+    if (!mz || !x || !step || !t1)
+        status = gmoe_error(err, GMOE_ENOMEM, "voronoi loss: out of memory");
+    size_t done = 0;
+    for (size_t c = 0; status == GMOE_OK && c < ncand && done < VORONOI_REFINE; c++) {
+        if (!isfinite(cand[c].val))
+            break;
+        if (same_t1_before(t1s, cand, c, d))
+            continue;
+        done++;
+        memcpy(t1, t1s + cand[c].idx * d, d * sizeof(double));
+        double val = cand[c].val, sp = cand[c].sp;
+        status = refine(v, mz, x, step, t1, &val, &sp, err);
+        if (status == GMOE_OK && val < *best_val) {
+            *best_val = val;
+            *best_sp = sp;
+            memcpy(best_t1, t1, d * sizeof(double));
+        }
+    }
+    free(t1);
+    gsl_vector_free(x);
+    gsl_vector_free(step);
+    gsl_multimin_fminimizer_free(mz);
+    return status;
+}
+
+/* Searches the translation; on return best_t1 (d) and *best_sp hold the
+ * minimizer over the breakpoints and *best_val the loss there.
+ * untranslated_val is the loss at t = 0 (a candidate too). */
+static int search_translation(vws *v, double untranslated_val, double *best_t1,
+                              double *best_sp, double *best_val, gmoe_err *err)
+{
+    size_t d = v->d;
+    size_t ncand = v->use_t1 ? 1 + v->k * v->ks : 1;
+    double *t1s = calloc(ncand * d, sizeof(double));
+    candidate *cand = malloc(ncand * sizeof *cand);
+    int status = GMOE_OK;
+    if (!t1s || !cand) {
+        status = gmoe_error(err, GMOE_ENOMEM, "voronoi loss: out of memory");
+        goto done;
+    }
+    eval_candidates(v, untranslated_val, ncand, t1s, cand);
     *best_val = cand[0].val;
     *best_sp = cand[0].sp;
     memcpy(best_t1, t1s + cand[0].idx * d, d * sizeof(double));
-
-    int status = GMOE_OK;
-    if (v->use_t1) {
-        gsl_multimin_fminimizer *mz =
-            gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, d);
-        gsl_vector *x = gsl_vector_alloc(d), *step = gsl_vector_alloc(d);
-        double *t1 = malloc(d * sizeof(double));
-        if (!mz || !x || !step || !t1)
-            status = gmoe_error(err, GMOE_ENOMEM, "voronoi loss: out of memory");
-        size_t done = 0;
-        for (size_t c = 0; status == GMOE_OK && c < ncand && done < VORONOI_REFINE; c++) {
-            if (!isfinite(cand[c].val))
-                break;
-            /* skip a start equal to one already refined */
-            const double *tc = t1s + cand[c].idx * d;
-            int dup = 0;
-            for (size_t e = 0; e < c && !dup; e++) {
-                const double *te = t1s + cand[e].idx * d;
-                int same = 1;
-                for (size_t l = 0; l < d; l++)
-                    same = same && tc[l] == te[l];
-                dup = same;
-            }
-            if (dup)
-                continue;
-            done++;
-            memcpy(t1, tc, d * sizeof(double));
-            double val = cand[c].val, sp = cand[c].sp;
-            status = refine(v, mz, x, step, t1, &val, &sp, err);
-            if (status == GMOE_OK && val < *best_val) {
-                *best_val = val;
-                *best_sp = sp;
-                memcpy(best_t1, t1, d * sizeof(double));
-            }
-        }
-        free(t1);
-        gsl_vector_free(x);
-        gsl_vector_free(step);
-        gsl_multimin_fminimizer_free(mz);
-    }
+    if (v->use_t1)
+        status = refine_candidates(v, t1s, cand, ncand, best_t1, best_sp, best_val, err);
+done:
     free(t1s);
     free(cand);
     return status;
@@ -514,6 +550,138 @@ static int unknown_rbar_error(const vws *v, gmoe_err *err)
                       v->bad_j + 1, v->bad_c, v->bad_c, v->bad_c, v->bad_c);
 }
 
+/* The models and options, and the kind the loss takes (AUTO resolved). */
+static int check_arguments(const gmoe_model *fit, const gmoe_model *truth, const gmoe_loss_options *opt,
+                           gmoe_loss_kind *kind, gmoe_err *err)
+{
+    int status;
+    if ((status = check_atoms(fit, "fitted", err)) != GMOE_OK ||
+        (status = check_atoms(truth, "true", err)) != GMOE_OK ||
+        (status = check_options(opt, err)) != GMOE_OK)
+        return status;
+    if (fit->family != truth->family)
+        return gmoe_error(err, GMOE_EINVAL,
+                          "voronoi loss: the fitted model's family (%s) differs from the true model's (%s)",
+                          gmoe_family_name(fit->family), gmoe_family_name(truth->family));
+    if (fit->d != truth->d)
+        return gmoe_error(err, GMOE_EINVAL,
+                          "voronoi loss: the fitted model has d = %zu covariates, the true model d = %zu",
+                          fit->d, truth->d);
+    if (uses_activation(fit->family) && (fit->act != truth->act || fit->bias != truth->bias))
+        return gmoe_error(err, GMOE_EINVAL,
+                          "voronoi loss: the activation models differ in activation (%s, %s) or bias "
+                          "placement (%s, %s)",
+                          gmoe_activation_name(fit->act), gmoe_activation_name(truth->act),
+                          gmoe_bias_name(fit->bias), gmoe_bias_name(truth->bias));
+    *kind = opt->kind;
+    if (*kind == GMOE_LOSS_AUTO) {
+        /* Under-fitted models are refused under AUTO: neither loss is the
+         * one the theory is about.  A forced kind computes its formula for
+         * any k (cells of true atoms with no fitted atom are empty). */
+        if (fit->k < truth->k)
+            return gmoe_error(err, GMOE_EINVAL,
+                              "voronoi loss: the fitted model has fewer experts (k = %zu) than the true model "
+                              "(k* = %zu); D1 needs k = k*, D2 k > k* (force a kind to compute its formula anyway)",
+                              fit->k, truth->k);
+        *kind = fit->k == truth->k ? GMOE_LOSS_D1 : GMOE_LOSS_D2;
+    }
+    return GMOE_OK;
+}
+
+/* The values of the loss: untranslated, the best breakpoint (t0 and t1
+ * found by search_translation) and the limit t0 -> -infinity, W*. */
+typedef struct {
+    double untranslated, breakpoint, limit;
+    double sp;      /* s' = exp(t0 + bmax) of the breakpoint */
+    double *t1;     /* d: t1 of the breakpoint */
+} loss_values;
+
+static int compute_values(vws *v, const gmoe_loss_options *opt, loss_values *lv, gmoe_err *err)
+{
+    /* Untranslated loss: t0 = 0, t1 = 0, i.e. s' = exp(bmax). */
+    if (cells_eval(v, NULL))
+        return unknown_rbar_error(v, err);
+    lv->sp = exp(v->bmax);
+    lv->untranslated = loss_at(v, lv->sp);
+    if (!isfinite(lv->untranslated))
+        return gmoe_error(err, GMOE_ENUMERIC,
+                          "voronoi loss: the untranslated loss overflows (largest fitted beta0 = %g)", v->bmax);
+    lv->limit = 0.0;
+    for (size_t j = 0; j < v->ks; j++)
+        lv->limit += v->wstar[j];
+    lv->breakpoint = lv->untranslated;
+    if (!(lv->t1 = calloc(v->d, sizeof(double))))
+        return gmoe_error(err, GMOE_ENOMEM, "voronoi loss: out of memory");
+    if (opt->translate) {
+        int status = search_translation(v, lv->untranslated, lv->t1, &lv->sp, &lv->breakpoint, err);
+        if (status != GMOE_OK)
+            return status;
+    }
+    /* Final evaluation at the chosen translation fills the cells. */
+    if (cells_eval(v, lv->t1)) /* cannot happen: every kept point passed */
+        return unknown_rbar_error(v, err);
+    return GMOE_OK;
+}
+
+/* The result: the loss, its other values, and the cells and errors at the
+ * breakpoint translation (also when the loss is the limit, where every
+ * fitted weight vanishes). */
+static int make_result(const vws *v, const gmoe_loss_options *opt, loss_values *lv, gmoe_loss_result **out,
+                       gmoe_err *err)
+{
+    size_t k = v->k, ks = v->ks;
+    gmoe_loss_result *r = calloc(1, sizeof *r);
+    if (!r)
+        return gmoe_error(err, GMOE_ENOMEM, "voronoi loss: out of memory");
+    r->kind = v->kind;
+    r->k = k;
+    r->kstar = ks;
+    r->d = v->d;
+    r->loss_untranslated = lv->untranslated;
+    r->loss_limit = lv->limit;
+    if (opt->translate) {
+        r->loss_breakpoint = loss_at(v, lv->sp);
+        r->at_limit = lv->limit < r->loss_breakpoint;
+        r->loss = r->at_limit ? lv->limit : r->loss_breakpoint;
+    } else {
+        r->loss_breakpoint = NAN;
+        r->loss = lv->untranslated;
+    }
+    r->t0 = opt->translate ? log(lv->sp) - v->bmax : 0.0;
+    r->t1 = lv->t1;
+    lv->t1 = NULL;
+    r->cell = malloc(k * sizeof(size_t));
+    r->cell_size = malloc(ks * sizeof(size_t));
+    r->err_beta1 = calloc(ks, sizeof(double));
+    r->err_a = calloc(ks, sizeof(double));
+    r->err_b = calloc(ks, sizeof(double));
+    r->err_sigma2 = calloc(ks, sizeof(double));
+    r->err_tau = calloc(ks, sizeof(double));
+    r->err_mass = calloc(ks, sizeof(double));
+    if (!r->cell || !r->cell_size || !r->err_beta1 || !r->err_a || !r->err_b || !r->err_sigma2 ||
+        !r->err_tau || !r->err_mass) {
+        gmoe_loss_result_free(r);
+        return gmoe_error(err, GMOE_ENOMEM, "voronoi loss: out of memory");
+    }
+    memcpy(r->cell, v->cell, k * sizeof(size_t));
+    memcpy(r->cell_size, v->size, ks * sizeof(size_t));
+    /* err_*[j] = sum_{i in A_j} exp(beta0_i + t0) * |d.| (no exponent r);
+     * err_mass[j] = | sum_{i in A_j} exp(beta0_i + t0) - exp(beta0*_j) |. */
+    for (size_t i = 0; i < k; i++) {
+        size_t j = v->cell[i];
+        double wi = lv->sp * v->w[i];
+        r->err_beta1[j] += wi * v->e1[i];
+        r->err_a[j] += wi * v->ea[i];
+        r->err_b[j] += wi * v->eb[i];
+        r->err_sigma2[j] += wi * v->es[i];
+        r->err_tau[j] += wi * v->dtau;
+    }
+    for (size_t j = 0; j < ks; j++)
+        r->err_mass[j] = fabs(lv->sp * v->M[j] - v->wstar[j]);
+    *out = r;
+    return GMOE_OK;
+}
+
 /* gmoe_voronoi_loss -- the Voronoi loss of `fit` against `truth`.
  *
  * Inputs: two models of the same family and d (activation: same act and
@@ -530,8 +698,7 @@ int gmoe_voronoi_loss(const gmoe_model *fit, const gmoe_model *truth,
                       gmoe_err *err)
 {
     gmoe_loss_options defopt;
-    int status;
-
+    gmoe_loss_kind kind;
     if (out)
         *out = NULL;
     if (!out)
@@ -540,125 +707,15 @@ int gmoe_voronoi_loss(const gmoe_model *fit, const gmoe_model *truth,
         gmoe_loss_options_default(&defopt);
         opt = &defopt;
     }
-    if ((status = check_atoms(fit, "fitted", err)) != GMOE_OK ||
-        (status = check_atoms(truth, "true", err)) != GMOE_OK ||
-        (status = check_options(opt, err)) != GMOE_OK)
-        return status;
-    if (fit->family != truth->family)
-        return gmoe_error(err, GMOE_EINVAL,
-                          "voronoi loss: the fitted model's family (%s) differs from the true model's (%s)",
-                          gmoe_family_name(fit->family), gmoe_family_name(truth->family));
-    if (fit->d != truth->d)
-        return gmoe_error(err, GMOE_EINVAL,
-                          "voronoi loss: the fitted model has d = %zu covariates, the true model d = %zu",
-                          fit->d, truth->d);
-    if (fit->family == GMOE_ACTIVATION && (fit->act != truth->act || fit->bias != truth->bias))
-        return gmoe_error(err, GMOE_EINVAL,
-                          "voronoi loss: the activation models differ in activation (%s, %s) or bias "
-                          "placement (%s, %s)",
-                          gmoe_activation_name(fit->act), gmoe_activation_name(truth->act),
-                          gmoe_bias_name(fit->bias), gmoe_bias_name(truth->bias));
-
-    size_t k = fit->k, ks = truth->k, d = fit->d;
-    gmoe_loss_kind kind = opt->kind;
-    if (kind == GMOE_LOSS_AUTO) {
-        /* Under-fitted models are refused under AUTO: neither loss is the
-         * one the theory is about.  A forced kind computes its formula for
-         * any k (cells of true atoms with no fitted atom are empty). */
-        if (k < ks)
-            return gmoe_error(err, GMOE_EINVAL,
-                              "voronoi loss: the fitted model has fewer experts (k = %zu) than the true model "
-                              "(k* = %zu); D1 needs k = k*, D2 k > k* (force a kind to compute its formula anyway)",
-                              k, ks);
-        kind = k == ks ? GMOE_LOSS_D1 : GMOE_LOSS_D2;
-    }
-
-    vws v;
-    gmoe_loss_result *r = NULL;
-    double *best_t1 = NULL;
-    status = vws_init(&v, fit, truth, kind, opt->rbar, err);
+    int status = check_arguments(fit, truth, opt, &kind, err);
     if (status != GMOE_OK)
-        goto done;
-
-    /* Untranslated loss: t0 = 0, t1 = 0, i.e. s' = exp(bmax). */
-    if (cells_eval(&v, NULL)) {
-        status = unknown_rbar_error(&v, err);
-        goto done;
-    }
-    double sp0 = exp(v.bmax);
-    double untranslated = loss_at(&v, sp0);
-    if (!isfinite(untranslated)) {
-        status = gmoe_error(err, GMOE_ENUMERIC,
-                            "voronoi loss: the untranslated loss overflows (largest fitted beta0 = %g)", v.bmax);
-        goto done;
-    }
-
-    best_t1 = calloc(d, sizeof(double));
-    if (!best_t1) {
-        status = gmoe_error(err, GMOE_ENOMEM, "voronoi loss: out of memory");
-        goto done;
-    }
-    double best_sp = sp0, best_val = untranslated;
-    if (opt->translate) {
-        status = search_translation(&v, untranslated, best_t1, &best_sp, &best_val, err);
-        if (status != GMOE_OK)
-            goto done;
-    }
-    /* Final evaluation at the chosen translation fills the cells. */
-    if (cells_eval(&v, best_t1)) { /* cannot happen: every kept point passed */
-        status = unknown_rbar_error(&v, err);
-        goto done;
-    }
-
-    r = calloc(1, sizeof *r);
-    if (!r) {
-        status = gmoe_error(err, GMOE_ENOMEM, "voronoi loss: out of memory");
-        goto done;
-    }
-    r->kind = kind;
-    r->k = k;
-    r->kstar = ks;
-    r->d = d;
-    r->loss = loss_at(&v, best_sp);
-    r->loss_untranslated = untranslated;
-    r->t0 = opt->translate ? log(best_sp) - v.bmax : 0.0;
-    r->t1 = best_t1;
-    best_t1 = NULL;
-    r->cell = malloc(k * sizeof(size_t));
-    r->cell_size = malloc(ks * sizeof(size_t));
-    r->err_beta1 = calloc(ks, sizeof(double));
-    r->err_a = calloc(ks, sizeof(double));
-    r->err_b = calloc(ks, sizeof(double));
-    r->err_sigma2 = calloc(ks, sizeof(double));
-    r->err_tau = calloc(ks, sizeof(double));
-    r->err_mass = calloc(ks, sizeof(double));
-    if (!r->cell || !r->cell_size || !r->err_beta1 || !r->err_a || !r->err_b ||
-        !r->err_sigma2 || !r->err_tau || !r->err_mass) {
-        status = gmoe_error(err, GMOE_ENOMEM, "voronoi loss: out of memory");
-        goto done;
-    }
-    memcpy(r->cell, v.cell, k * sizeof(size_t));
-    memcpy(r->cell_size, v.size, ks * sizeof(size_t));
-    /* err_*[j] = sum_{i in A_j} exp(beta0_i + t0) * |d.| (no exponent r);
-     * err_mass[j] = | sum_{i in A_j} exp(beta0_i + t0) - exp(beta0*_j) |. */
-    for (size_t i = 0; i < k; i++) {
-        size_t j = v.cell[i];
-        double wi = best_sp * v.w[i];
-        r->err_beta1[j] += wi * v.e1[i];
-        r->err_a[j] += wi * v.ea[i];
-        r->err_b[j] += wi * v.eb[i];
-        r->err_sigma2[j] += wi * v.es[i];
-        r->err_tau[j] += wi * v.dtau;
-    }
-    for (size_t j = 0; j < ks; j++)
-        r->err_mass[j] = fabs(best_sp * v.M[j] - v.wstar[j]);
-    *out = r;
-    r = NULL;
-    status = GMOE_OK;
-
-done:
-    gmoe_loss_result_free(r);
-    free(best_t1);
+        return status;
+    vws v;
+    loss_values lv = {0};
+    if ((status = vws_init(&v, fit, truth, kind, opt->rbar, err)) == GMOE_OK &&
+        (status = compute_values(&v, opt, &lv, err)) == GMOE_OK)
+        status = make_result(&v, opt, &lv, out, err);
+    free(lv.t1);
     vws_free(&v);
     return status;
 }

@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,56 +34,69 @@ static void help(void)
     cli_exit_help(stdout);
 }
 
-static void print_vector(cli_buf *b, const double *v, size_t n)
+static json_t *json_vector(const double *v, size_t n)
 {
-    cli_buf_printf(b, "[");
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            cli_buf_printf(b, ", ");
-        cli_buf_number(b, v[i]);
-    }
-    cli_buf_printf(b, "]");
-}
-
-static void print_sizes(cli_buf *b, const size_t *v, size_t n, size_t add)
-{
-    cli_buf_printf(b, "[");
+    json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
-        cli_buf_printf(b, "%s%zu", i ? ", " : "", v[i] + add);
-    cli_buf_printf(b, "]");
+        json_array_append_new(a, json_real(v[i]));
+    return a;
 }
 
-/* Experts are numbered from 1 in the output, as in the man pages. */
+static json_t *json_sizes(const size_t *v, size_t n, size_t add)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_integer((json_int_t)(v[i] + add)));
+    return a;
+}
+
+/* The result as JSON (jansson, as mixrate's run.json).  Experts are
+ * numbered from 1, as in the man pages; a NaN (loss_breakpoint when not
+ * translated) is null. */
 static void format_json(cli_buf *b, const gmoe_loss_result *r, int translate)
 {
-    cli_buf_printf(b, "{\n  \"kind\": \"%s\",\n  \"translated\": %s,\n  \"loss\": ", gmoe_loss_kind_name(r->kind),
-                   translate ? "true" : "false");
-    cli_buf_number(b, r->loss);
-    cli_buf_printf(b, ",\n  \"loss_untranslated\": ");
-    cli_buf_number(b, r->loss_untranslated);
-    cli_buf_printf(b, ",\n  \"k\": %zu,\n  \"kstar\": %zu,\n  \"t0\": ", r->k, r->kstar);
-    cli_buf_number(b, r->t0);
-    cli_buf_printf(b, ",\n  \"t1\": ");
-    print_vector(b, r->t1, r->d);
-    cli_buf_printf(b, ",\n  \"cell\": ");
-    print_sizes(b, r->cell, r->k, 1);
-    cli_buf_printf(b, ",\n  \"cell_size\": ");
-    print_sizes(b, r->cell_size, r->kstar, 0);
+    json_t *o = json_object();
+    json_object_set_new(o, "kind", json_string(gmoe_loss_kind_name(r->kind)));
+    json_object_set_new(o, "translated", json_boolean(translate));
+    json_object_set_new(o, "loss", json_real(r->loss));
+    json_object_set_new(o, "at_limit", json_boolean(r->at_limit));
+    json_object_set_new(o, "loss_breakpoint", isnan(r->loss_breakpoint) ? json_null() : json_real(r->loss_breakpoint));
+    json_object_set_new(o, "loss_limit", json_real(r->loss_limit));
+    json_object_set_new(o, "loss_untranslated", json_real(r->loss_untranslated));
+    json_object_set_new(o, "k", json_integer((json_int_t)r->k));
+    json_object_set_new(o, "kstar", json_integer((json_int_t)r->kstar));
+    json_object_set_new(o, "t0", json_real(r->t0));
+    json_object_set_new(o, "t1", json_vector(r->t1, r->d));
+    json_object_set_new(o, "cell", json_sizes(r->cell, r->k, 1));
+    json_object_set_new(o, "cell_size", json_sizes(r->cell_size, r->kstar, 0));
     const char *names[] = {"err_mass", "err_beta1", "err_a", "err_b", "err_sigma2", "err_tau"};
     const double *v[] = {r->err_mass, r->err_beta1, r->err_a, r->err_b, r->err_sigma2, r->err_tau};
-    for (size_t e = 0; e < 6; e++) {
-        cli_buf_printf(b, ",\n  \"%s\": ", names[e]);
-        print_vector(b, v[e], r->kstar);
+    for (size_t e = 0; e < 6; e++)
+        json_object_set_new(o, names[e], json_vector(v[e], r->kstar));
+    char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    json_decref(o);
+    if (!text) {
+        b->failed = 1;
+        return;
     }
-    cli_buf_printf(b, "\n}\n");
+    cli_buf_printf(b, "%s\n", text);
+    free(text);
 }
 
 static void format_text(cli_buf *b, const gmoe_loss_result *r, int translate)
 {
-    cli_buf_printf(b, "%s loss %.6g (%s; untranslated %.6g)\n", gmoe_loss_kind_name(r->kind), r->loss,
-                   translate ? "minimized over the gate translation" : "untranslated", r->loss_untranslated);
+    if (!translate)
+        cli_buf_printf(b, "%s loss %.6g (untranslated)\n", gmoe_loss_kind_name(r->kind), r->loss);
+    else if (r->at_limit)
+        cli_buf_printf(b, "%s loss %.6g (the infimum over the gate translation: the limit t0 -> -infinity, W*; "
+                          "best breakpoint %.6g, untranslated %.6g)\n",
+                       gmoe_loss_kind_name(r->kind), r->loss, r->loss_breakpoint, r->loss_untranslated);
+    else
+        cli_buf_printf(b, "%s loss %.6g (minimized over the gate translation, at a breakpoint; limit W* %.6g, "
+                          "untranslated %.6g)\n",
+                       gmoe_loss_kind_name(r->kind), r->loss, r->loss_limit, r->loss_untranslated);
     cli_buf_printf(b, "k = %zu fitted experts, k* = %zu true experts\n", r->k, r->kstar);
-    cli_buf_printf(b, "translation: t0 = %.6g, t1 = (", r->t0);
+    cli_buf_printf(b, "translation%s: t0 = %.6g, t1 = (", r->at_limit ? " of the best breakpoint" : "", r->t0);
     for (size_t j = 0; j < r->d; j++)
         cli_buf_printf(b, "%s%.6g", j ? ", " : "", r->t1[j]);
     cli_buf_printf(b, ")\ncells (fitted expert -> true expert):");

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "rate_files.h"
+#include "rate_provenance.h"
 
 /* Number of error columns per true expert. */
 static size_t nerr(int has_tau)
@@ -22,7 +23,7 @@ static size_t nerr(int has_tau)
 char *rate_results_header(size_t kstar, int has_tau)
 {
     cli_buf b = {0};
-    cli_buf_printf(&b, "N,rep,seed,loss,loss_untranslated,loglik,iterations,converged,seconds");
+    cli_buf_printf(&b, "N,rep,seed,loss,at_limit,loss_breakpoint,loss_untranslated,loglik,iterations,converged,seconds");
     for (size_t e = 0; e < nerr(has_tau); e++)
         for (size_t j = 0; j < kstar; j++)
             cli_buf_printf(&b, ",err_%s_%zu", gmoe_rate_err_name(e), j + 1);
@@ -38,9 +39,9 @@ size_t rate_results_row(char *buf, size_t bufsize, const gmoe_rate_cell *c, int 
 {
     /* Replicates are numbered from 1 in the files; the seed column is the
      * cell's seed, enough to rerun one cell. */
-    int len = snprintf(buf, bufsize, "%zu,%zu,%llu,%.17g,%.17g,%.17g,%zu,%d,%.6f", c->n, c->replicate + 1,
-                       (unsigned long long)c->seed, c->loss, c->loss_untranslated, c->loglik, c->iterations,
-                       c->converged, c->seconds);
+    int len = snprintf(buf, bufsize, "%zu,%zu,%llu,%.17g,%d,%.17g,%.17g,%.17g,%zu,%d,%.6f", c->n, c->replicate + 1,
+                       (unsigned long long)c->seed, c->loss, c->at_limit, c->loss_breakpoint, c->loss_untranslated,
+                       c->loglik, c->iterations, c->converged, c->seconds);
     size_t used = len > 0 ? (size_t)len : bufsize;
     for (size_t e = 0; e < nerr(has_tau) && used < bufsize; e++)
         for (size_t j = 0; j < c->kstar && used < bufsize; j++) {
@@ -89,6 +90,24 @@ static const char *first_difference(json_t *a, json_t *b)
     return NULL;
 }
 
+/* Resuming a run started by another build: the results may not
+ * regenerate bit for bit from one commit; say which field differs. */
+static void warn_other_build(const char *path, json_t *old)
+{
+    json_t *now = rate_provenance();
+    const char *key = json_is_object(old) ? rate_provenance_difference(old, now) : "provenance";
+    if (key) {
+        char *was = json_dumps(json_object_get(old, key), JSON_ENCODE_ANY | JSON_COMPACT);
+        char *is = json_dumps(json_object_get(now, key), JSON_ENCODE_ANY | JSON_COMPACT);
+        cli_warn("%s: the run was started by another build (%s was %.100s, now %.100s); the cells computed "
+                 "now may not regenerate bit for bit with the recorded one",
+                 path, key, was ? was : "absent", is ? is : "absent");
+        free(was);
+        free(is);
+    }
+    json_decref(now);
+}
+
 int rate_check_run_json(const char *path, json_t *settings, int *exists)
 {
     *exists = 0;
@@ -114,7 +133,9 @@ int rate_check_run_json(const char *path, json_t *settings, int *exists)
                   "it cannot be resumed: use another -O directory",
                   path);
         st = CLI_EXIT_USAGE;
-    } else if (!json_equal(old, settings)) {
+    } else if (json_equal(old, settings)) {
+        warn_other_build(path, json_object_get(root, "provenance"));
+    } else {
         const char *key = first_difference(old, settings);
         char *was = json_dumps(json_object_get(old, key), JSON_ENCODE_ANY | JSON_COMPACT);
         char *now = json_dumps(json_object_get(settings, key), JSON_ENCODE_ANY | JSON_COMPACT);
@@ -138,6 +159,7 @@ int rate_write_run_json(const char *path, json_t *settings, int argc, char **arg
     json_object_set_new(root, "program", json_string("mixrate"));
     json_object_set_new(root, "version", json_string(gmoe_version()));
     json_object_set_new(root, "command", cmd);
+    json_object_set_new(root, "provenance", rate_provenance());
     json_object_set(root, "settings", settings);
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
     json_decref(root);

@@ -10,8 +10,8 @@
 #include "gmoe.h"
 
 /* Column names of results.csv (malloc'd text of the header line without
- * its newline): N,rep,seed,loss,loss_untranslated,loglik,iterations,
- * converged,seconds, then err_<name>_<j> per error and true expert
+ * its newline): N,rep,seed,loss,at_limit,loss_breakpoint,
+ * loss_untranslated,loglik,iterations,converged,seconds, then err_<name>_<j> per error and true expert
  * (err_tau_<j> only when has_tau).  NULL when out of memory. */
 char *rate_results_header(size_t kstar, int has_tau);
 

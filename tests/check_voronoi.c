@@ -697,6 +697,64 @@ START_TEST(refusals)
 }
 END_TEST
 
+/* MODELS.md section 2, "Decision": the loss is the infimum over the
+ * translation, min(best breakpoint, W*).  Far from the truth (expert 2's
+ * a and b off by 100, a parameter term far above the fitted mass) every
+ * breakpoint is above W* = exp(-8) + 1, which the loss is then exactly,
+ * with at_limit set and the breakpoint value kept beside it. */
+START_TEST(infimum_at_limit)
+{
+    gmoe_model *t = gmoe_model_alloc(GMOE_SOFTMAX, 2, 1);
+    set1(t, 0, -8, 25, -20, 15, 0.09);
+    set1(t, 1, 0, 0, 20, -5, 0.16);
+    gmoe_model *f = gmoe_model_alloc(GMOE_SOFTMAX, 3, 1);
+    set1(f, 0, -8, 25, -20, 115, 0.09);
+    set1(f, 1, -0.7, 0, 120, -5, 0.16);
+    set1(f, 2, 0, 0, 20, -105, 0.16);
+    for (gmoe_loss_kind kind = GMOE_LOSS_D1; kind <= GMOE_LOSS_D2; kind++) {
+        gmoe_loss_result *r = loss_ok(f, t, kind, 1);
+        ck_assert_int_eq(r->at_limit, 1);
+        ck_assert_msg(r->loss == exp(-8.0) + 1.0, "loss %.17g, want W* exactly", r->loss);
+        ck_assert_msg(r->loss_limit == r->loss, "loss_limit %.17g", r->loss_limit);
+        ck_assert_msg(r->loss_breakpoint > r->loss, "breakpoint %.17g", r->loss_breakpoint);
+        ck_assert_msg(r->loss_untranslated > r->loss_breakpoint, "untranslated %.17g", r->loss_untranslated);
+        gmoe_loss_result_free(r);
+        /* Untranslated: the loss at t = 0, no breakpoint, never the limit. */
+        r = loss_ok(f, t, kind, 0);
+        ck_assert_int_eq(r->at_limit, 0);
+        ck_assert_msg(isnan(r->loss_breakpoint), "breakpoint %.17g", r->loss_breakpoint);
+        ck_assert_msg(r->loss == r->loss_untranslated, "loss %.17g", r->loss);
+        gmoe_loss_result_free(r);
+    }
+    gmoe_model_free(f);
+    gmoe_model_free(t);
+}
+END_TEST
+
+/* Near the truth the infimum is a breakpoint: the loss is the value the
+ * loss had before the infimum (0.01024051586866115, computed by mixloss at
+ * commit 535abea for this fit), to 1e-12, and equals loss_breakpoint. */
+START_TEST(infimum_near_truth_unchanged)
+{
+    gmoe_model *t = gmoe_model_alloc(GMOE_SOFTMAX, 2, 1);
+    set1(t, 0, -8, 25, -20, 15, 0.09);
+    set1(t, 1, 0, 0, 20, -5, 0.16);
+    gmoe_model *f = gmoe_model_alloc(GMOE_SOFTMAX, 3, 1);
+    set1(f, 0, -8.02, 25.1, -20.05, 15.03, 0.091);
+    set1(f, 1, -0.7, 0.2, 20.1, -5.04, 0.155);
+    set1(f, 2, 0, 0, 19.9, -4.97, 0.162);
+    gmoe_loss_result *r = loss_ok(f, t, GMOE_LOSS_AUTO, 1);
+    ck_assert_int_eq(r->at_limit, 0);
+    ck_assert_close(r->loss, 0.01024051586866115, 1e-12);
+    ck_assert_msg(r->loss == r->loss_breakpoint, "loss %.17g, breakpoint %.17g", r->loss, r->loss_breakpoint);
+    ck_assert_close(r->loss_untranslated, 0.51243034823558054, 1e-12);
+    ck_assert_close(r->loss_limit, exp(-8.0) + 1.0, 0.0);
+    gmoe_loss_result_free(r);
+    gmoe_model_free(f);
+    gmoe_model_free(t);
+}
+END_TEST
+
 /* A true model that is not pinned is put in pinned form first: shifting
  * the truth's gate by a common (s0, s1) changes nothing. */
 START_TEST(truth_normalized)
@@ -738,6 +796,8 @@ static Suite *voronoi_suite(void)
     tcase_add_test(tc, translation_interior);
     tcase_add_test(tc, translation_interior_1d);
     tcase_add_test(tc, split_reference_cell);
+    tcase_add_test(tc, infimum_at_limit);
+    tcase_add_test(tc, infimum_near_truth_unchanged);
     tcase_add_test(tc, truth_normalized);
     suite_add_tcase(s, tc);
     tc = tcase_create("families");

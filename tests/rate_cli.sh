@@ -21,8 +21,8 @@ expect() { # status, needle, mixrate arguments...
         echo "FAIL: mixrate $* -> exit $got (want $want), stderr:"; cat "$tmp/err"; fail=1
     fi
 }
-# results.csv without the seconds column (9), the only one that may vary.
-strip() { cut -d, -f1-8,10- "$1"; }
+# results.csv without the seconds column (11), the only one that may vary.
+strip() { cut -d, -f1-10,12- "$1"; }
 
 args="--truth $truth --grid 200,400,800 --replicates 3 --seed 11"
 
@@ -32,7 +32,7 @@ for f in run.json results.csv summary.csv slope.txt plot.gp; do
     check "$f written" test -s "$tmp/a/$f"
 done
 check "results.csv has a header and 9 rows" test "$(wc -l <"$tmp/a/results.csv")" -eq 10
-check "header" grep -q '^N,rep,seed,loss,loss_untranslated,loglik,iterations,converged,seconds,err_mass_1,err_mass_2,' "$tmp/a/results.csv"
+check "header" grep -q '^N,rep,seed,loss,at_limit,loss_breakpoint,loss_untranslated,loglik,iterations,converged,seconds,err_mass_1,err_mass_2,' "$tmp/a/results.csv"
 check "rows in (N, rep) order" test "$(cut -d, -f1,2 "$tmp/a/results.csv" | tr '\n' ' ')" = \
     "N,rep 200,1 200,2 200,3 400,1 400,2 400,3 800,1 800,2 800,3 "
 check "summary has 3 sizes" test "$(wc -l <"$tmp/a/summary.csv")" -eq 4
