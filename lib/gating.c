@@ -53,6 +53,19 @@ void gmoe_model_start_tau(gmoe_model *m, double start_tau, int tau_estimated)
         m->tau = tau; /* a bad tau: the fit's own checks report it */
 }
 
+void gmoe_linear_logit_derivs(const gmoe_model *m, const double *x, double scale,
+                              gmoe_logit_derivs *ld)
+{
+    size_t q = m->d + 1;
+    for (size_t i = 0; i < m->k; i++) {
+        double *dl = ld->dl + i * q;
+        dl[0] = scale;
+        for (size_t j = 0; j < m->d; j++)
+            dl[1 + j] = scale * x[j];
+    }
+    ld->curved = 0;
+}
+
 int gmoe_check_tau(const gmoe_model *m, gmoe_err *err)
 {
     if (!(m->tau > 0) || !isfinite(m->tau))

@@ -12,8 +12,30 @@
 #include "gmoe.h"
 #include "softmax_row.h"
 
+/* One row's logits and their derivatives in the model's own gate
+ * parameters (the free parameters of MODELS.md section 4, derivatives.c),
+ * q = d + 1 entries per expert ordered (beta0_i, beta1_i[0..d-1]):
+ *   l[k]          logits (-INFINITY outside a sparse gate's selected set);
+ *   dl[k*q]       dl_i / d(beta0_i, beta1_i), zero across experts;
+ *   d2l[k*q*q]    d2l_i / d(beta0_i, beta1_i)^2, filled only when the
+ *                 family sets *curved (nonlinear logits);
+ *   dlt[k], d2lt[k*q], d2tt[k]   dl_i/dtau, d2l_i/d(beta_i)dtau,
+ *                 d2l_i/dtau^2, filled only when m->tau_estimated.
+ * Entries of pinned parameters are computed like the others and ignored. */
+typedef struct {
+    double *l, *dl, *d2l, *dlt, *d2lt, *d2tt;
+    int curved;
+} gmoe_logit_derivs;
+
 typedef struct gmoe_gating {
     const char *name;
+
+    /* Non-zero when the last expert's slope beta1_k is pinned as well as
+     * its bias beta0_k (softmax, topk, temperature; MODELS.md section 1). */
+    int pins_last_slope;
+
+    /* The row's logits and their derivatives (gmoe_logit_derivs). */
+    void (*logit_derivs)(const gmoe_model *m, const double *x, gmoe_logit_derivs *ld);
 
     /* Number of free gate parameters in theta (the M-step's unknowns). */
     size_t (*npar)(const gmoe_model *m);
@@ -152,6 +174,11 @@ void gmoe_softmax_logits(const gmoe_model *m, const double *x, double *l);
 int gmoe_check_last_gate_pinned(const gmoe_model *m, gmoe_err *err);
 /* Checks that tau is finite and > 0 (temperature, activation). */
 int gmoe_check_tau(const gmoe_model *m, gmoe_err *err);
+
+/* For logits linear in the gate parameters, l_i = scale (beta0_i +
+ * beta1_i'x) (l already filled): dl_i = scale (1, x), no curvature. */
+void gmoe_linear_logit_derivs(const gmoe_model *m, const double *x, double scale,
+                              gmoe_logit_derivs *ld);
 
 /* The table entry for a family (never NULL for a valid family). */
 const gmoe_gating *gmoe_gating_get(gmoe_family f);

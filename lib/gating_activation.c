@@ -264,6 +264,40 @@ static double row_given(const gmoe_model *m, const double *x, const double *r,
     return q;
 }
 
+/* Derivatives of l_i in (beta0_i, beta1_i) and tau (not log tau: the
+ * free parameters of MODELS.md section 4), with v = act(u_i):
+ *   outside: l = v/tau + beta0: dl/dbeta0 = 1, dl/dtau = -v/tau^2,
+ *            d2l/dtau^2 = 2v/tau^3, d2l/dbeta0 dtau = 0;
+ *   inside:  l = (v + beta0)/tau: dl/dbeta0 = 1/tau, dl/dtau = -l/tau,
+ *            d2l/dtau^2 = 2l/tau^2, d2l/dbeta0 dtau = -1/tau^2;
+ *   both:    dl/dbeta1 = act' x/tau, d2l/dbeta1^2 = act'' x x'/tau,
+ *            d2l/dbeta1 dtau = -act' x/tau^2. */
+static void activation_logit_derivs(const gmoe_model *m, const double *x, gmoe_logit_derivs *ld)
+{
+    size_t k = m->k, d = m->d, q = d + 1;
+    double it = 1.0 / m->tau;
+    int inside = m->bias == GMOE_BIAS_INSIDE;
+    ld->curved = 1;
+    for (size_t i = 0; i < k; i++) {
+        double a1, a2, v = act_eval(m->act, act_argument(m, i, x), &a1, &a2);
+        double l = act_logit(m, i, v, it), *dl = ld->dl + i * q, *h = ld->d2l + i * q * q;
+        ld->l[i] = l;
+        dl[0] = inside ? it : 1.0;
+        for (size_t u = 0; u < d; u++)
+            dl[1 + u] = a1 * x[u] * it;
+        for (size_t u = 0; u < q; u++)
+            for (size_t w = 0; w < q; w++)
+                h[u * q + w] = u && w ? a2 * x[u - 1] * x[w - 1] * it : 0.0;
+        if (!m->tau_estimated)
+            continue;
+        ld->dlt[i] = inside ? -l * it : -v * it * it;
+        ld->d2tt[i] = inside ? 2.0 * l * it * it : 2.0 * v * it * it * it;
+        ld->d2lt[i * q] = inside ? -it * it : 0.0;
+        for (size_t u = 0; u < d; u++)
+            ld->d2lt[i * q + 1 + u] = -dl[1 + u] * it;
+    }
+}
+
 static double activation_row_objective(const gmoe_model *m, const double *x,
                                        const double *r, double *grad, double *hess,
                                        double *work)
@@ -357,6 +391,8 @@ static int activation_check(const gmoe_model *m, gmoe_err *err)
 
 const gmoe_gating gmoe_gating_activation = {
     .name = "activation",
+    .pins_last_slope = 0,
+    .logit_derivs = activation_logit_derivs,
     .npar = activation_npar,
     .npar_ic = activation_npar,     /* tau is identifiable here */
     .pack = activation_pack,

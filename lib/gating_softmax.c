@@ -53,6 +53,12 @@ double gmoe_softmax_row(size_t k, size_t d, const double *l, const double *x,
     return gmoe_softmax_row_given(k, d, l, lse, g, x, r, scale, grad, hess);
 }
 
+static void softmax_logit_derivs(const gmoe_model *m, const double *x, gmoe_logit_derivs *ld)
+{
+    gmoe_softmax_logits(m, x, ld->l);
+    gmoe_linear_logit_derivs(m, x, 1.0, ld);
+}
+
 static double softmax_row_objective(const gmoe_model *m, const double *x,
                                     const double *r, double *grad, double *hess,
                                     double *work)
@@ -88,6 +94,8 @@ int gmoe_check_last_gate_pinned(const gmoe_model *m, gmoe_err *err)
 
 const gmoe_gating gmoe_gating_softmax = {
     .name = "softmax",
+    .pins_last_slope = 1,
+    .logit_derivs = softmax_logit_derivs,
     .npar = gmoe_softmax_npar,
     .npar_ic = gmoe_softmax_npar,
     .pack = gmoe_softmax_pack,

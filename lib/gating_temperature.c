@@ -49,6 +49,24 @@ static void temperature_log_gate(const gmoe_model *m, const double *x, double *l
     gmoe_log_normalize(logg, m->k);
 }
 
+/* l_i = (beta0_i + beta1_i'x) / tau: dl_i/dtau = -l_i / tau,
+ * d2l_i/d(beta_i)dtau = -(1, x) / tau^2, d2l_i/dtau^2 = 2 l_i / tau^2. */
+static void temperature_logit_derivs(const gmoe_model *m, const double *x, gmoe_logit_derivs *ld)
+{
+    double it = 1.0 / m->tau;
+    size_t q = m->d + 1;
+    temperature_logits(m, x, ld->l);
+    gmoe_linear_logit_derivs(m, x, it, ld);
+    if (!m->tau_estimated)
+        return;
+    for (size_t i = 0; i < m->k; i++) {
+        ld->dlt[i] = -ld->l[i] * it;
+        ld->d2tt[i] = 2.0 * ld->l[i] * it * it;
+        for (size_t u = 0; u < q; u++)
+            ld->d2lt[i * q + u] = -ld->dl[i * q + u] * it;
+    }
+}
+
 static double temperature_row_objective(const gmoe_model *m, const double *x,
                                         const double *r, double *grad, double *hess,
                                         double *work)
@@ -96,6 +114,8 @@ static int temperature_check(const gmoe_model *m, gmoe_err *err)
 
 const gmoe_gating gmoe_gating_temperature = {
     .name = "temperature",
+    .pins_last_slope = 1,
+    .logit_derivs = temperature_logit_derivs,
     .npar = gmoe_softmax_npar,
     .npar_ic = gmoe_softmax_npar,   /* tau is given, or fixed by the normalization */
     .pack = temperature_pack,

@@ -72,6 +72,14 @@ static void topk_log_gate(const gmoe_model *m, const double *x, double *logg)
             logg[i] -= lse;
 }
 
+/* Conditional on the selected set (MODELS.md section 4): the softmax
+ * logits' derivatives; the experts outside the set have zero gate. */
+static void topk_logit_derivs(const gmoe_model *m, const double *x, gmoe_logit_derivs *ld)
+{
+    topk_logits(m, x, ld->l);
+    gmoe_linear_logit_derivs(m, x, 1.0, ld);
+}
+
 static double topk_row_objective(const gmoe_model *m, const double *x,
                                  const double *r, double *grad, double *hess,
                                  double *work)
@@ -146,6 +154,7 @@ static size_t topk_pattern_block_work_size(const gmoe_model *m)
 
 static const gmoe_gating topk_pattern = {
     .name = "topk-pattern",
+    .pins_last_slope = 1,
     .npar = gmoe_softmax_npar,
     .npar_ic = gmoe_softmax_npar,
     .pack = gmoe_softmax_pack,
@@ -175,6 +184,8 @@ static const gmoe_gating *topk_pattern_surrogate(const gmoe_model *m)
 
 const gmoe_gating gmoe_gating_topk = {
     .name = "topk",
+    .pins_last_slope = 1,
+    .logit_derivs = topk_logit_derivs,
     .npar = gmoe_softmax_npar,
     .npar_ic = gmoe_softmax_npar,   /* K and the rule are options, not estimates */
     .pack = gmoe_softmax_pack,

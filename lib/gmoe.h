@@ -329,6 +329,53 @@ int gmoe_information_criteria(const gmoe_model *m, const gmoe_data *data,
  * (splitmix64).  Used for restarts, replicates and simulations. */
 uint64_t gmoe_seed_derive(uint64_t master, uint64_t index);
 
+/* ------------------------------------------ derivatives and covariance */
+
+/* The free parameters of a model (MODELS.md section 4), in this order:
+ * for each expert i = 1..k: beta0_i, beta1_i (d), a_i (d), b_i, sigma2_i,
+ * leaving out what the family pins (softmax, topk, temperature: beta0_k
+ * and beta1_k; activation: beta0_k only); then tau when m->tau_estimated
+ * (temperature, activation).  sigma2 is the variance and tau is tau (not
+ * a logarithm).  gmoe_model_nfree is their number. */
+size_t gmoe_model_nfree(const gmoe_model *m);
+
+/* Name of free parameter j (0-based) into buf (len bytes): "beta0[1]",
+ * "beta1[1,x]", "a[2,x]", "b[2]", "sigma2[2]", "tau" (experts 1-based,
+ * covariates by the model's column names, else x1, x2, ...).
+ * GMOE_EINVAL when j >= gmoe_model_nfree(m) or buf is too short. */
+int gmoe_param_name(const gmoe_model *m, size_t j, char *buf, size_t len);
+
+/* The observed-data log-likelihood sum_n log p(y_n | x_n) and, for every
+ * pointer that is not NULL, its gradient (p), Hessian (p x p, row-major)
+ * and per-row scores (n x p, row-major: the gradient of each row's
+ * log-density) in the free parameters above, analytic.  top-K: conditional
+ * on each row's selected set (the likelihood is not differentiable where
+ * the selection changes).  Summed over fixed chunks of rows in order:
+ * the same numbers for every nthreads (0 = OpenMP default).
+ * GMOE_EINVAL (bad model or data), GMOE_ENOMEM, GMOE_ENUMERIC (the
+ * log-likelihood is not finite). */
+int gmoe_loglik_derivatives(const gmoe_model *m, const gmoe_data *data, int nthreads,
+                            double *loglik, double *grad, double *hess, double *scores,
+                            gmoe_err *err);
+
+typedef enum {
+    GMOE_SE_OBSERVED = 0, /* inverse of the observed information */
+    GMOE_SE_SANDWICH = 1  /* H^-1 J H^-1, J = sum of the scores' outer products */
+} gmoe_se_kind;
+
+/* Covariance matrix of the free parameters (p x p, row-major, into cov,
+ * which has room for gmoe_model_nfree(m)^2 doubles; p into *p_out when
+ * not NULL) at model m, normally a maximum-likelihood fit to data: the
+ * inverse of the observed information (minus the Hessian), or the
+ * sandwich.  temperature with tau estimated: the information is projected
+ * onto the tangent space of gmoe's normalization ||beta1||_F = 1 (the
+ * likelihood is invariant along (beta, tau) -> c (beta, tau)), so cov has
+ * rank p - 1.  GMOE_ESING when the information is singular or not
+ * positive definite (not a strict maximum, or parameters not identified:
+ * over-specified k, a top-K gate with K = 1, ...). */
+int gmoe_covariance(const gmoe_model *m, const gmoe_data *data, gmoe_se_kind kind, double *cov,
+                    size_t *p_out, gmoe_err *err);
+
 /* ---------------------------------------------------------- simulation */
 
 typedef enum {

@@ -14,47 +14,12 @@
 #include "gmoe.h"
 #include "internal.h"
 #include "check_util.h"
-
-/* One family configuration of the loop tests. */
-typedef struct {
-    gmoe_family family;
-    size_t top_k;
-    gmoe_select select;
-    double tau;
-    int tau_estimated;
-    gmoe_activation act;
-    gmoe_bias_placement bias;
-} config;
-
-static config configs[64];
-static size_t nconfigs;
-
-static void build_configs(void)
-{
-    nconfigs = 0;
-    configs[nconfigs++] = (config){GMOE_SOFTMAX, 3, 0, 1, 0, 0, 0};
-    for (size_t K = 1; K <= 3; K++)
-        for (int s = 0; s < 2; s++)
-            configs[nconfigs++] = (config){GMOE_TOPK, K, (gmoe_select)s, 1, 0, 0, 0};
-    configs[nconfigs++] = (config){GMOE_TEMPERATURE, 3, 0, 0.4, 0, 0, 0};
-    configs[nconfigs++] = (config){GMOE_TEMPERATURE, 3, 0, 2.5, 1, 0, 0};
-    for (int a = 0; a < GMOE_NACTIVATIONS; a++)
-        for (int b = 0; b < 2; b++)
-            for (int e = 0; e < 2; e++)
-                configs[nconfigs++] = (config){GMOE_ACTIVATION, 3, 0, 0.7, e, (gmoe_activation)a,
-                                               (gmoe_bias_placement)b};
-}
+#include "check_configs.h"
 
 /* A k = 3, d = 2 model of the configuration with random gate parameters. */
 static gmoe_model *random_model(const config *c, gsl_rng *rng)
 {
-    gmoe_model *m = gmoe_model_alloc(c->family, 3, 2);
-    m->top_k = c->top_k;
-    m->select = c->select;
-    m->tau = c->tau;
-    m->tau_estimated = c->tau_estimated;
-    m->act = c->act;
-    m->bias = c->bias;
+    gmoe_model *m = config_model(c, 3, 2);
     for (size_t i = 0; i < 3; i++) {
         m->beta0[i] = gsl_ran_gaussian(rng, 1.0);
         for (size_t j = 0; j < 2; j++)
