@@ -22,6 +22,11 @@ void gmoe_data_free(gmoe_data *data)
     free(data->yname);
     free(data->x);
     free(data->y);
+    gmoe_factors_free(data->factors, data->nfactors);
+    for (size_t j = 0; data->na_columns && j < data->n_na_columns; j++)
+        free(data->na_columns[j]);
+    free(data->na_columns);
+    free(data->na_counts);
     free(data);
 }
 

@@ -58,6 +58,15 @@ const char *gmoe_version(void);
 
 /* ---------------------------------------------------------------- data */
 
+/* A categorical covariate coded as indicator columns: one per level but
+ * the reference levels[0], named "<name>=<level>", 1 in the rows at that
+ * level and 0 elsewhere. */
+typedef struct {
+    char *name;      /* the column */
+    char **levels;   /* nlevels, the reference first, the others in strcmp order */
+    size_t nlevels;
+} gmoe_factor;
+
 typedef struct {
     size_t n;        /* rows */
     size_t d;        /* covariates (excluding the intercept) */
@@ -65,6 +74,13 @@ typedef struct {
     double *y;       /* n, or NULL when the response is absent */
     char **xnames;   /* d names, or NULL */
     char *yname;     /* or NULL */
+    /* set by gmoe_data_select (zero otherwise) */
+    gmoe_factor *factors;  /* the covariates coded as indicators */
+    size_t nfactors;
+    size_t dropped;        /* rows dropped for a missing value */
+    char **na_columns;     /* the selected columns that had missing values, */
+    size_t *na_counts;     /* with how many (a row can count in several) */
+    size_t n_na_columns;
 } gmoe_data;
 
 /* Frees a gmoe_data whose arrays and names were malloc'd (as the readers
@@ -73,32 +89,89 @@ void gmoe_data_free(gmoe_data *data);
 
 /* A CSV file as read: a header of names and numeric cells.  Cells that do
  * not parse are recorded (first bad cell per column) rather than refused,
- * so that a non-numeric column the user does not select is harmless. */
+ * so that a non-numeric column the user does not select is harmless.
+ * Missing values are an empty cell (after trimming spaces and tabs) and
+ * the tokens NA, NaN and "." (exactly so; "nan" and "inf" are non-finite
+ * numbers, refused when selected). */
 typedef struct {
     size_t nrow, ncol;
     char **names;          /* ncol header names */
-    double *cells;         /* nrow*ncol row-major; NaN where bad */
-    size_t *bad_line;      /* per column: file line of first bad cell, 0 if none */
+    double *cells;         /* nrow*ncol row-major; NaN where missing or bad */
+    size_t *bad_line;      /* per column: file line of the first cell that is
+                              present but not a finite number, 0 if none */
     char **bad_text;       /* per column: that cell's text, or NULL */
     char *path;            /* file name used in messages */
+    size_t *na_line;       /* per column: file line of the first missing cell, 0 if none */
+    size_t *row_line;      /* per row: the file line it starts on */
+    char ***text;          /* per column: the nrow cell texts (trimmed) of the
+                              columns asked for as text, NULL for the others */
+    char sep, decimal;     /* the separator (as sniffed) and decimal mark used */
 } gmoe_table;
 
-/* Reads a comma-separated file with a header row (C locale, RFC 4180
- * quoting, '\n' or "\r\n" line ends, blank last line allowed).  Errors
- * (GMOE_EIO, GMOE_EFORMAT) name the file, line and column: empty file,
- * header only, duplicate or empty header names, ragged rows. */
+/* How to read a CSV file.  sep: the field separator, ',' by default; ';',
+ * a tab, a space, '|' or another ASCII punctuation mark other than the
+ * quote, '.', '+' and '-'; 0 sniffs it from the header line (the most
+ * frequent of ',' ';' tab '|' outside quotes; ',' when none occurs).
+ * decimal: '.' (default) or ','; with ',' a '.' in a number is refused.
+ * text_columns: names of the columns whose cell texts are kept in
+ * t->text (categorical covariates, see gmoe_select_options). */
+typedef struct {
+    char sep;
+    char decimal;
+    const char *const *text_columns;
+    size_t ntext;
+} gmoe_csv_options;
+
+void gmoe_csv_options_default(gmoe_csv_options *o);
+/* NULL when the options are valid, else a message naming the field
+ * ("sep", "decimal") for the caller to prefix with its own option name. */
+const char *gmoe_csv_options_check(const gmoe_csv_options *o);
+
+/* Reads a CSV file with a header row (C locale, RFC 4180 quoting, '\n' or
+ * "\r\n" line ends, blank last line allowed; a UTF-8 byte-order mark is
+ * skipped).  Errors (GMOE_EIO, GMOE_EFORMAT, GMOE_EINVAL for bad options)
+ * name the file, line and column: empty file, header only, duplicate or
+ * empty header names, ragged rows.  gmoe_table_read uses the defaults. */
+int gmoe_table_read_csv(const char *path, const gmoe_csv_options *o, gmoe_table **out, gmoe_err *err);
 int gmoe_table_read(const char *path, gmoe_table **out, gmoe_err *err);
 void gmoe_table_free(gmoe_table *t);
 
 /* Column index of `name`, or -1. */
 long gmoe_table_column(const gmoe_table *t, const char *name);
 
-/* Builds a gmoe_data from table columns.  `yname` NULL means the last
- * column; `xnames` NULL (nx = 0) means every other column.  If
- * `y_optional` is set and the response column is absent, data->y is NULL.
- * Refuses unknown names, a selected column with a non-numeric, missing
- * or non-finite cell (message with file, line and column name), and a
- * response that is also a covariate. */
+/* A factor asked for: its levels found in the data (ref NULL: the first in
+ * strcmp order is the reference), or fixed (nlevels > 0, as a model file
+ * holds them: other levels are refused). */
+typedef struct {
+    const char *name;
+    const char *ref;
+    const char *const *levels;
+    size_t nlevels;
+} gmoe_factor_request;
+
+/* Which columns make a gmoe_data.  yname NULL means the last column;
+ * xnames NULL (nx = 0) every other column.  If y_optional is set and the
+ * response column is absent, data->y is NULL.  A covariate named in
+ * `factors` (read as a text column) becomes its indicator columns, in
+ * place.  na_drop: rows with a missing value in a selected column are
+ * dropped (counted in data->dropped, per column in data->na_columns);
+ * otherwise the first missing value is an error. */
+typedef struct {
+    const char *yname;
+    const char *const *xnames;
+    size_t nx;
+    int y_optional;
+    int na_drop;
+    const gmoe_factor_request *factors;
+    size_t nfactors;
+} gmoe_select_options;
+
+/* Builds a gmoe_data from table columns.  Refuses unknown names, a
+ * selected column with a non-numeric, missing (unless dropped) or
+ * non-finite cell, an unknown factor level (message with file, line and
+ * column name), and a response that is also a covariate.
+ * gmoe_data_from_table is gmoe_data_select without factors or dropping. */
+int gmoe_data_select(const gmoe_table *t, const gmoe_select_options *o, gmoe_data **out, gmoe_err *err);
 int gmoe_data_from_table(const gmoe_table *t, const char *yname,
                          const char *const *xnames, size_t nx,
                          int y_optional, gmoe_data **out, gmoe_err *err);

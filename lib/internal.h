@@ -97,6 +97,16 @@ double gmoe_log_normal(double y, double mu, double s2);
  * between models of the same k and d; never allocates. */
 void gmoe_model_copy_params(gmoe_model *dst, const gmoe_model *src);
 
+/* Factor levels (factor.c).  gmoe_factor_set fills *f with copies (on
+ * failure the partial copy is left for gmoe_factors_free); the indicator
+ * column of a level is named "<name>=<level>" (malloc'd, NULL when out of
+ * memory). */
+void gmoe_factor_clear(gmoe_factor *f); /* frees its contents, zeroes it */
+void gmoe_factors_free(gmoe_factor *f, size_t n);
+int gmoe_factor_set(gmoe_factor *f, const char *name, const char *const *levels, size_t nlevels);
+int gmoe_factors_copy(const gmoe_factor *src, size_t n, gmoe_factor **dst);
+char *gmoe_factor_indicator_name(const char *name, const char *level);
+
 /* strdup that returns NULL for NULL. */
 char *gmoe_strdup(const char *s);
 

@@ -26,15 +26,64 @@ int gmoe_io_write_atomic(const char *path, const char *text, size_t len, gmoe_er
 /* How a CSV cell parsed. */
 typedef enum {
     GMOE_CELL_OK = 0,
-    GMOE_CELL_MISSING,   /* empty (after trimming) or "NA" */
+    GMOE_CELL_MISSING,   /* empty (after trimming), "NA", "NaN" or "." */
     GMOE_CELL_NONFINITE, /* "inf", "nan", ... */
     GMOE_CELL_RANGE,     /* finite text that overflows a double */
     GMOE_CELL_NAN        /* not a number at all */
 } gmoe_cell_class;
 
-/* Parses a cell as a decimal number (strtod, C locale; spaces and tabs
- * around it allowed, the whole text consumed, no hexadecimal).  *v is the
- * value, or NaN unless the class is GMOE_CELL_OK. */
+/* Parses the n bytes of a cell (text[n] is a NUL, none before it) as a
+ * decimal number with the decimal mark `decimal` ('.' or ','; strtod, C
+ * locale; spaces and tabs around it allowed, the whole text consumed, no
+ * hexadecimal).  *v is the value, or NaN unless the class is
+ * GMOE_CELL_OK.  gmoe_io_parse_number: a NUL-terminated text with '.'. */
+gmoe_cell_class gmoe_io_parse_cell(const char *text, size_t n, char decimal, double *v);
 gmoe_cell_class gmoe_io_parse_number(const char *text, double *v);
+
+/* Is the text (n bytes) a missing value: empty after trimming, NA, NaN or "."? */
+int gmoe_io_is_missing(const char *s, size_t n);
+/* Moves *s and shortens *n past the spaces and tabs at both ends. */
+void gmoe_io_trim(const char **s, size_t *n);
+
+/* Text for a message: at most `max` characters of s, line feeds, tabs and
+ * other control bytes written as \n, \t, \xNN, "..." when cut; into buf
+ * (len bytes, at least 4), which is returned. */
+const char *gmoe_io_escape(const char *s, size_t max, char *buf, size_t len);
+
+/* ------------------------------------------------ selecting columns
+ * gmoe_data_select in steps: io_select.c chooses the columns and builds
+ * the data, io_rows.c deals with missing values, io_levels.c with the
+ * levels of factors.  A selection being built: */
+typedef struct {
+    const gmoe_table *t;
+    const gmoe_select_options *o;
+    size_t jy;                         /* the response column, if has_y */
+    int has_y;
+    size_t nsrc;                       /* selected covariate columns */
+    size_t *src;
+    const gmoe_factor_request **req;   /* per covariate column: its factor, or NULL */
+    gmoe_factor *levels;               /* per covariate column: the levels of a factor */
+    unsigned char *keep;               /* per table row: used (not dropped) */
+    size_t nkeep;
+    size_t *na_count;                  /* per covariate column, then the response */
+} gmoe_selection;
+
+/* The message for the first bad cell of column j, or its first missing
+ * one when that comes first and with_missing is set. */
+int gmoe_io_cell_error(const gmoe_table *t, size_t j, int with_missing, gmoe_err *err);
+
+/* Fills s->keep / s->nkeep / s->na_count: every row, or (na_drop) the rows
+ * without a missing value in a selected column; refuses a present but bad
+ * cell, and (without na_drop) the first missing one, in file order. */
+int gmoe_io_select_rows(gmoe_selection *s, gmoe_err *err);
+
+/* Fills s->levels for the factor columns: the levels of the kept rows
+ * (the reference first), or the fixed ones after checking every kept
+ * row's level is among them. */
+int gmoe_io_select_levels(gmoe_selection *s, gmoe_err *err);
+
+/* Index in f->levels of a level (levels[1..] in strcmp order), or
+ * f->nlevels when it is not one. */
+size_t gmoe_io_level_index(const gmoe_factor *f, const char *text);
 
 #endif

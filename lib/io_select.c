@@ -12,37 +12,40 @@
 /* "data.csv: no column named "foo" (columns: a, b, y)". */
 static int no_column(const gmoe_table *t, const char *name, gmoe_err *err)
 {
-    char list[GMOE_ERRMSG_LEN] = "";
+    char list[GMOE_ERRMSG_LEN] = "", shown[128];
     size_t used = 0;
     for (size_t j = 0; j < t->ncol && used < sizeof list; j++) {
-        int w = snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "", t->names[j]);
+        int w = snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "",
+                         gmoe_io_escape(t->names[j], 40, shown, sizeof shown));
         if (w < 0)
             break;
         used += (size_t)w;
     }
-    return gmoe_error(err, GMOE_EDATA, "%s: no column named \"%s\" (columns: %s)", t->path, name, list);
+    return gmoe_error(err, GMOE_EDATA, "%s: no column named \"%s\" (columns: %s)", t->path,
+                      gmoe_io_escape(name, 40, shown, sizeof shown), list);
 }
 
-/* The message for the first bad cell of column j. */
-static int bad_cell(const gmoe_table *t, size_t j, gmoe_err *err)
+int gmoe_io_cell_error(const gmoe_table *t, size_t j, int with_missing, gmoe_err *err)
 {
-    const char *text = t->bad_text[j] ? t->bad_text[j] : "";
-    double v;
+    char col[128], text[128];
     const char *file = t->path;
+    gmoe_io_escape(t->names[j], 40, col, sizeof col);
+    if (with_missing && t->na_line[j] && (!t->bad_line[j] || t->na_line[j] < t->bad_line[j]))
+        return gmoe_error(err, GMOE_EDATA, "%s:%zu: column \"%s\": missing value", file, t->na_line[j], col);
+    const char *raw = t->bad_text[j] ? t->bad_text[j] : "";
     size_t line = t->bad_line[j];
-    const char *col = t->names[j];
-    switch (gmoe_io_parse_number(text, &v)) {
-    case GMOE_CELL_MISSING:
-        return gmoe_error(err, GMOE_EDATA, "%s:%zu: column \"%s\": missing value", file, line, col);
+    double v;
+    gmoe_io_escape(raw, 40, text, sizeof text);
+    switch (gmoe_io_parse_cell(raw, strlen(raw), t->decimal, &v)) {
     case GMOE_CELL_NONFINITE:
-        return gmoe_error(err, GMOE_EDATA, "%s:%zu: column \"%s\": non-finite value \"%.40s\"",
-                          file, line, col, text);
+        return gmoe_error(err, GMOE_EDATA, "%s:%zu: column \"%s\": non-finite value \"%s\"", file, line, col, text);
     case GMOE_CELL_RANGE:
-        return gmoe_error(err, GMOE_EDATA, "%s:%zu: column \"%s\": \"%.40s\" is out of the range of a double",
+        return gmoe_error(err, GMOE_EDATA, "%s:%zu: column \"%s\": \"%s\" is out of the range of a double",
                           file, line, col, text);
     default:
-        return gmoe_error(err, GMOE_EDATA, "%s:%zu: column \"%s\": \"%.40s\"%s is not a number",
-                          file, line, col, text, strlen(text) > 40 ? "..." : "");
+        return gmoe_error(err, GMOE_EDATA,
+                          "%s:%zu: column \"%s\": \"%s\" is not a number (a categorical column must be "
+                          "declared a factor)", file, line, col, text);
     }
 }
 
@@ -116,74 +119,162 @@ static int select_x(const gmoe_table *t, const char *const *xnames, size_t nx,
     return GMOE_OK;
 }
 
-/* The first bad cell (in file order) among the selected columns. */
-static int check_cells(const gmoe_table *t, const size_t *cols, size_t d, size_t jy,
-                       int has_y, gmoe_err *err)
+/* The factor request of each covariate column (NULL for a numeric one). */
+static int match_factors(gmoe_selection *s, gmoe_err *err)
 {
-    size_t worst = (size_t)-1, line = 0;
-    for (size_t i = 0; i <= d; i++) {
-        size_t j = i < d ? cols[i] : jy;
-        if (i == d && !has_y)
-            break;
-        if (t->bad_line[j] && (line == 0 || t->bad_line[j] < line)) {
-            line = t->bad_line[j];
-            worst = j;
-        }
+    const gmoe_select_options *o = s->o;
+    const gmoe_table *t = s->t;
+    for (size_t f = 0; f < o->nfactors; f++) {
+        size_t j;
+        int status = find_column(t, o->factors[f].name, &j, err);
+        if (status != GMOE_OK)
+            return status;
+        if (s->has_y && j == s->jy)
+            return gmoe_error(err, GMOE_EDATA, "%s: the response \"%s\" cannot be a factor", t->path, t->names[j]);
+        if (!t->text[j])
+            return gmoe_error(err, GMOE_EINVAL, "%s: factor \"%s\": the column was not read as text "
+                              "(gmoe_csv_options.text_columns)", t->path, t->names[j]);
+        for (size_t i = 0; i < s->nsrc; i++)
+            if (s->src[i] == j)
+                s->req[i] = &o->factors[f];
     }
-    return line ? bad_cell(t, worst, err) : GMOE_OK;
+    return GMOE_OK;
 }
 
-static gmoe_data *build(const gmoe_table *t, const size_t *cols, size_t d, size_t jy, int has_y)
+/* Covariates after coding: a factor gives one per level but the reference. */
+static size_t coded_width(const gmoe_selection *s)
 {
-    size_t n = t->nrow;
+    size_t d = 0;
+    for (size_t i = 0; i < s->nsrc; i++)
+        d += s->req[i] ? s->levels[i].nlevels - 1 : 1;
+    return d;
+}
+
+/* The covariate names and the factors' levels. */
+static int build_names(gmoe_selection *s, gmoe_data *data)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < s->nsrc; i++) {
+        const gmoe_factor *f = &s->levels[i];
+        if (!s->req[i]) {
+            if (!(data->xnames[c++] = gmoe_strdup(s->t->names[s->src[i]])))
+                return GMOE_ENOMEM;
+            continue;
+        }
+        for (size_t l = 1; l < f->nlevels; l++)
+            if (!(data->xnames[c++] = gmoe_factor_indicator_name(f->name, f->levels[l])))
+                return GMOE_ENOMEM;
+        data->factors[data->nfactors++] = *f; /* moved: s->levels no longer owns it */
+        memset(&s->levels[i], 0, sizeof *f);
+    }
+    return GMOE_OK;
+}
+
+/* One kept row's covariates. */
+static void build_row(const gmoe_selection *s, const gmoe_data *data, size_t r, double *x)
+{
+    const gmoe_table *t = s->t;
+    size_t c = 0, nf = 0;
+    for (size_t i = 0; i < s->nsrc; i++) {
+        if (!s->req[i]) {
+            x[c++] = t->cells[r * t->ncol + s->src[i]];
+            continue;
+        }
+        const gmoe_factor *f = &data->factors[nf++];
+        size_t level = gmoe_io_level_index(f, t->text[s->src[i]][r]);
+        for (size_t l = 1; l < f->nlevels; l++)
+            x[c++] = level == l ? 1.0 : 0.0;
+    }
+}
+
+/* The missing-value counts of the columns that had some. */
+static int build_na_report(const gmoe_selection *s, gmoe_data *data)
+{
+    size_t nsel = s->nsrc + (s->has_y ? 1 : 0);
+    data->dropped = s->t->nrow - s->nkeep;
+    if (!(data->na_columns = calloc(nsel, sizeof(char *))) || !(data->na_counts = calloc(nsel, sizeof(size_t))))
+        return GMOE_ENOMEM;
+    for (size_t i = 0; i < nsel; i++) {
+        if (!s->na_count[i])
+            continue;
+        size_t j = i < s->nsrc ? s->src[i] : s->jy;
+        if (!(data->na_columns[data->n_na_columns] = gmoe_strdup(s->t->names[j])))
+            return GMOE_ENOMEM;
+        data->na_counts[data->n_na_columns++] = s->na_count[i];
+    }
+    return GMOE_OK;
+}
+
+static int build(gmoe_selection *s, gmoe_data **out)
+{
+    const gmoe_table *t = s->t;
+    size_t n = s->nkeep, d = coded_width(s);
     gmoe_data *data = calloc(1, sizeof *data);
-    if (!data)
-        return NULL;
+    if (!data || n > ((size_t)-1) / sizeof(double) / d)
+        goto fail;
     data->n = n;
     data->d = d;
-    if (n > ((size_t)-1) / sizeof(double) / d)
-        goto fail;
     data->x = malloc(n * d * sizeof(double));
     data->xnames = calloc(d, sizeof(char *));
-    if (!data->x || !data->xnames)
+    data->factors = calloc(s->nsrc, sizeof *data->factors);
+    if (!data->x || !data->xnames || !data->factors || build_names(s, data) != GMOE_OK ||
+        build_na_report(s, data) != GMOE_OK)
         goto fail;
-    for (size_t i = 0; i < d; i++)
-        if (!(data->xnames[i] = gmoe_strdup(t->names[cols[i]])))
-            goto fail;
-    for (size_t r = 0; r < n; r++)
-        for (size_t i = 0; i < d; i++)
-            data->x[r * d + i] = t->cells[r * t->ncol + cols[i]];
-    if (has_y) {
-        if (!(data->y = malloc(n * sizeof(double))) || !(data->yname = gmoe_strdup(t->names[jy])))
-            goto fail;
-        for (size_t r = 0; r < n; r++)
-            data->y[r] = t->cells[r * t->ncol + jy];
+    if (s->has_y && (!(data->y = malloc(n * sizeof(double))) || !(data->yname = gmoe_strdup(t->names[s->jy]))))
+        goto fail;
+    for (size_t r = 0, i = 0; r < t->nrow; r++) {
+        if (!s->keep[r])
+            continue;
+        build_row(s, data, r, data->x + i * d);
+        if (s->has_y)
+            data->y[i] = t->cells[r * t->ncol + s->jy];
+        i++;
     }
-    return data;
+    *out = data;
+    return GMOE_OK;
 fail:
     gmoe_data_free(data);
-    return NULL;
+    return GMOE_ENOMEM;
+}
+
+static void selection_free(gmoe_selection *s)
+{
+    for (size_t i = 0; s->levels && i < s->nsrc; i++)
+        gmoe_factor_clear(&s->levels[i]);
+    free(s->levels);
+    free(s->src);
+    free(s->req);
+    free(s->keep);
+    free(s->na_count);
+}
+
+int gmoe_data_select(const gmoe_table *t, const gmoe_select_options *o, gmoe_data **out, gmoe_err *err)
+{
+    *out = NULL;
+    if (!t || t->ncol == 0 || !o)
+        return gmoe_error(err, GMOE_EINVAL, "no table or no options");
+    size_t nx = o->xnames ? o->nx : 0, cap = nx > t->ncol ? nx : t->ncol;
+    gmoe_selection s = {.t = t, .o = o};
+    s.src = malloc(cap * sizeof *s.src);
+    s.req = calloc(cap, sizeof *s.req);
+    s.levels = calloc(cap, sizeof *s.levels);
+    int status;
+    if (!s.src || !s.req || !s.levels)
+        status = gmoe_error(err, GMOE_ENOMEM, "out of memory");
+    else if ((status = select_y(t, o->yname, o->xnames, nx, o->y_optional, &s.jy, &s.has_y, err)) == GMOE_OK &&
+             (status = select_x(t, o->xnames, nx, s.jy, s.has_y, s.src, &s.nsrc, err)) == GMOE_OK &&
+             (status = match_factors(&s, err)) == GMOE_OK &&
+             (status = gmoe_io_select_rows(&s, err)) == GMOE_OK &&
+             (status = gmoe_io_select_levels(&s, err)) == GMOE_OK && build(&s, out) != GMOE_OK)
+        status = gmoe_error(err, GMOE_ENOMEM, "%s: out of memory", t->path);
+    selection_free(&s);
+    return status;
 }
 
 int gmoe_data_from_table(const gmoe_table *t, const char *yname,
                          const char *const *xnames, size_t nx,
                          int y_optional, gmoe_data **out, gmoe_err *err)
 {
-    *out = NULL;
-    if (!t || t->ncol == 0)
-        return gmoe_error(err, GMOE_EINVAL, "no table");
-    if (!xnames)
-        nx = 0;
-    size_t jy = 0, d = 0;
-    int has_y, status;
-    size_t *cols = malloc((nx > t->ncol ? nx : t->ncol) * sizeof *cols);
-    if (!cols)
-        return gmoe_error(err, GMOE_ENOMEM, "out of memory");
-    if ((status = select_y(t, yname, xnames, nx, y_optional, &jy, &has_y, err)) == GMOE_OK &&
-        (status = select_x(t, xnames, nx, jy, has_y, cols, &d, err)) == GMOE_OK &&
-        (status = check_cells(t, cols, d, jy, has_y, err)) == GMOE_OK &&
-        !(*out = build(t, cols, d, jy, has_y)))
-        status = gmoe_error(err, GMOE_ENOMEM, "%s: out of memory", t->path);
-    free(cols);
-    return status;
+    gmoe_select_options o = {.yname = yname, .xnames = xnames, .nx = xnames ? nx : 0, .y_optional = y_optional};
+    return gmoe_data_select(t, &o, out, err);
 }
