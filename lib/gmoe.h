@@ -243,6 +243,9 @@ typedef struct {
     /* names of the columns the model was fitted on (may be NULL) */
     char **xnames;        /* d names */
     char *yname;
+    /* categorical covariates: their levels, and indicators among xnames */
+    gmoe_factor *factors;
+    size_t nfactors;
     /* set by a fit or read from a model file */
     int has_fit;
     gmoe_fit_info fit;
@@ -275,6 +278,9 @@ int gmoe_model_set_tau(gmoe_model *m, double tau);
 void gmoe_model_start_tau(gmoe_model *m, double start_tau, int tau_estimated);
 /* Sets the column names (copied); NULL clears them. */
 int gmoe_model_set_names(gmoe_model *m, const char *const *xnames, const char *yname);
+/* Sets the factors (copied, as gmoe_data_select returns them); n = 0
+ * clears them.  gmoe_model_copy copies them with the names. */
+int gmoe_model_set_factors(gmoe_model *m, const gmoe_factor *factors, size_t n);
 
 /* Validates a model: finite parameters, sigma2 > 0, the family's pinned
  * gate entries zero, tau > 0, 1 <= top_k <= k, known enum values. */

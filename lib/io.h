@@ -50,6 +50,14 @@ void gmoe_io_trim(const char **s, size_t *n);
  * (len bytes, at least 4), which is returned. */
 const char *gmoe_io_escape(const char *s, size_t max, char *buf, size_t len);
 
+/* The "factors" key of a model file (io_model_factors.c): the array to
+ * write (NULL when out of memory), and reading it into m (after its
+ * x_names) with a message on failure (GMOE_EFORMAT, GMOE_ENOMEM).  The
+ * json_t is jansson's, declared here so that only these files see it. */
+struct json_t;
+struct json_t *gmoe_io_factors_json(const gmoe_model *m);
+int gmoe_io_factors_read(struct json_t *v, gmoe_model *m, char *msg, size_t len);
+
 /* ------------------------------------------------ selecting columns
  * gmoe_data_select in steps: io_select.c chooses the columns and builds
  * the data, io_rows.c deals with missing values, io_levels.c with the

@@ -247,6 +247,8 @@ static int to_json(const gmoe_model *m, char **out, gmoe_err *err)
     }
     if (m->yname)
         key(&b, &first, in, "y_name"), put_json(&b, json_string(m->yname), 0);
+    if (m->nfactors) /* io_model_factors.c */
+        key(&b, &first, in, "factors"), put_json(&b, gmoe_io_factors_json(m), 0);
     key(&b, &first, in, "experts"), put(&b, "[");
     for (size_t i = 0; i < k; i++) {
         put(&b, "%s\n    {\"beta0\": ", i ? "," : "");
@@ -468,7 +470,8 @@ static int read_sizes(const ctx *c, json_t *root, size_t *k, size_t *d)
 }
 
 /* Top-level keys: common ones, then the family's own. */
-static const char *const common_keys[] = {"family", "k", "d", "x_names", "y_name", "experts", "fit", NULL};
+static const char *const common_keys[] = {"family", "k", "d", "x_names", "y_name", "factors", "experts", "fit",
+                                          NULL};
 static const char *const family_keys[GMOE_NFAMILIES][5] = {
     [GMOE_SOFTMAX] = {NULL},
     [GMOE_TOPK] = {"top_k", "select", NULL},
@@ -645,6 +648,11 @@ static int read_model(const ctx *c, json_t *root, gmoe_model **out)
         status = read_family_options(c, root, m);
     if (status == GMOE_OK)
         status = read_names(c, root, m);
+    if (status == GMOE_OK && (v = json_object_get(root, "factors"))) { /* io_model_factors.c */
+        char msg[GMOE_ERRMSG_LEN];
+        if ((status = gmoe_io_factors_read(v, m, msg, sizeof msg)) != GMOE_OK)
+            status = gmoe_error(c->err, status, "%s: %s", c->name, msg);
+    }
     if (status == GMOE_OK && (v = json_object_get(root, "fit"))) {
         m->has_fit = 1;
         status = read_fit(c, v, &m->fit);

@@ -57,7 +57,19 @@ void gmoe_model_free(gmoe_model *m)
     free(m->b);
     free(m->sigma2);
     free_names(m);
+    gmoe_factors_free(m->factors, m->nfactors);
     free(m);
+}
+
+int gmoe_model_set_factors(gmoe_model *m, const gmoe_factor *factors, size_t n)
+{
+    gmoe_factor *f;
+    if (gmoe_factors_copy(factors, n, &f) != GMOE_OK)
+        return GMOE_ENOMEM;
+    gmoe_factors_free(m->factors, m->nfactors);
+    m->factors = f;
+    m->nfactors = n;
+    return GMOE_OK;
 }
 
 int gmoe_model_set_names(gmoe_model *m, const char *const *xnames, const char *yname)
@@ -118,9 +130,12 @@ int gmoe_model_copy(gmoe_model *dst, const gmoe_model *src)
     if (dst->k != src->k || dst->d != src->d)
         return GMOE_EINVAL;
     gmoe_model_copy_params(dst, src);
-    if (dst->xnames != src->xnames || dst->yname != src->yname)
-        return gmoe_model_set_names(dst, (const char *const *)src->xnames, src->yname);
-    return GMOE_OK;
+    int status = GMOE_OK;
+    if (dst->factors != src->factors)
+        status = gmoe_model_set_factors(dst, src->factors, src->nfactors);
+    if (status == GMOE_OK && (dst->xnames != src->xnames || dst->yname != src->yname))
+        status = gmoe_model_set_names(dst, (const char *const *)src->xnames, src->yname);
+    return status;
 }
 
 gmoe_model *gmoe_model_clone(const gmoe_model *src)

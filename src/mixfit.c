@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "csv_options.h"
 #include "io.h"
 
 enum { CRIT_BIC, CRIT_AIC, CRIT_ICL };
@@ -32,6 +33,7 @@ typedef struct {
     int k_set, criterion, quiet;
     cli_family fam;
     cli_em em;
+    cli_csv csv;
 } options;
 
 static void help(void)
@@ -54,6 +56,8 @@ static void help(void)
            "  -h, --help              this help\n"
            "      --version           the version\n"
            "\n");
+    cli_csv_help(stdout, 1);
+    printf("\n");
     cli_em_help(stdout);
     printf("\n");
     cli_family_help(stdout);
@@ -71,11 +75,13 @@ static int parse_args(int argc, char **argv, options *o)
         CLI_STANDARD_LONG_OPTIONS,
         CLI_FAMILY_LONG_OPTIONS,
         CLI_EM_LONG_OPTIONS,
+        CLI_CSV_LONG_OPTIONS,
         {NULL, 0, NULL, 0}};
     int c, st = CLI_EXIT_OK;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":k:y:x:o:qh", longopts, NULL)) != -1) {
-        if (cli_family_option(c, optarg, &o->fam, &st) || cli_em_option(c, optarg, &o->em, &st)) {
+        if (cli_family_option(c, optarg, &o->fam, &st) || cli_em_option(c, optarg, &o->em, &st) ||
+            cli_csv_option(c, optarg, &o->csv, &st)) {
             if (st)
                 return st;
             continue;
@@ -206,6 +212,8 @@ static int fit_one(const options *o, const gmoe_data *data, const gmoe_model *in
     }
     int gs = gmoe_model_set_names(m, (const char *const *)data->xnames, data->yname);
     if (gs == GMOE_OK)
+        gs = gmoe_model_set_factors(m, data->factors, data->nfactors);
+    if (gs == GMOE_OK)
         gs = o->em.em.max_iter == 0 ? score_init(data, m, init, &o->em.em, &err)
                                     : gmoe_fit(data, m, init, &o->em.em, &err);
     if (gs != GMOE_OK) {
@@ -329,7 +337,9 @@ static int run(options *o)
         xnames = (const char *const *)init->xnames;
         nx = init->d;
     }
-    if ((st = cli_read_data(o->data_path, yname, xnames, nx, 0, &data)))
+    /* a starting model's columns come with its factors' levels */
+    const gmoe_model *coding = !o->xnames && init && init->xnames ? init : NULL;
+    if ((st = cli_csv_read(o->data_path, &o->csv, coding, yname, xnames, nx, 0, &data)))
         goto done;
     if (init && (st = reconcile_init(o, init, data)))
         goto done;
@@ -401,10 +411,12 @@ int main(int argc, char **argv)
     memset(&o, 0, sizeof o);
     cli_family_default(&o.fam);
     cli_em_default(&o.em);
+    cli_csv_default(&o.csv);
     o.criterion = CRIT_BIC;
     int st = parse_args(argc, argv, &o);
     if (st == 0)
         st = run(&o);
     cli_free_list(o.xnames, o.nx);
+    cli_csv_free(&o.csv);
     return st < 0 ? CLI_EXIT_OK : st;
 }

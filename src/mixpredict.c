@@ -8,9 +8,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "csv_options.h"
 
 typedef struct {
     const char *model_path, *data_path, *out;
+    cli_csv csv;
 } options;
 
 static void help(void)
@@ -31,16 +33,25 @@ static void help(void)
            "  -h, --help              this help\n"
            "      --version           the version\n"
            "\n");
+    cli_csv_help(stdout, 0);
+    printf("Factors are coded with the model's levels; a level it does not have is an error.\n"
+           "With --na drop the output has a row per row kept.\n\n");
     cli_exit_help(stdout);
 }
 
 static int parse_args(int argc, char **argv, options *o)
 {
     static const struct option longopts[] = {
-        {"model", required_argument, NULL, 'm'}, CLI_STANDARD_LONG_OPTIONS, {NULL, 0, NULL, 0}};
-    int c;
+        {"model", required_argument, NULL, 'm'}, CLI_STANDARD_LONG_OPTIONS, CLI_CSV_LONG_OPTIONS,
+        {NULL, 0, NULL, 0}};
+    int c, st = CLI_EXIT_OK;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":m:o:h", longopts, NULL)) != -1) {
+        if (cli_csv_option(c, optarg, &o->csv, &st)) {
+            if (st)
+                return st;
+            continue;
+        }
         switch (c) {
         case 'm':
             o->model_path = optarg;
@@ -120,7 +131,8 @@ static int run(const options *o)
         goto done;
     }
     /* the model's columns; the response is optional */
-    if ((st = cli_read_data(o->data_path, cli_model_yname(m), (const char *const *)xnames, m->d, 1, &data)))
+    if ((st = cli_csv_read(o->data_path, &o->csv, m, cli_model_yname(m), (const char *const *)xnames, m->d, 1,
+                           &data)))
         goto done;
     header(&out, m->k, data->y != NULL);
     rows(&out, m, data, gate, resp);
@@ -139,8 +151,10 @@ int main(int argc, char **argv)
 {
     cli_init("mixpredict");
     options o = {0};
+    cli_csv_default(&o.csv);
     int st = parse_args(argc, argv, &o);
     if (st == 0)
         st = run(&o);
+    cli_csv_free(&o.csv);
     return st < 0 ? CLI_EXIT_OK : st;
 }
