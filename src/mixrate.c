@@ -18,6 +18,8 @@
 #include "gmoe.h"
 #include "loss_options.h"
 #include "rate_files.h"
+#include "rate_lock.h"
+#include "rate_report.h"
 
 enum {
     OPT_TRUTH = CLI_OPT_PROGRAM,
@@ -32,6 +34,38 @@ enum {
     OPT_RBAR,
     OPT_NO_TRANSLATE
 };
+
+/* The shared EM paragraph without --restarts, --seed and --threads, which
+ * mixrate has with other meanings and defaults (above): its lines and
+ * their continuation lines (indented deeper) are left out. */
+static void em_help_without_own(void)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem)
+        return;
+    cli_em_help(mem);
+    if (fclose(mem) != 0) {
+        free(text);
+        return;
+    }
+    int skipping = 0;
+    for (char *line = text, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        size_t indent = strspn(line, " ");
+        if (strncmp(line + indent, "--restarts", 10) == 0 || strncmp(line + indent, "--seed", 6) == 0 ||
+            strncmp(line + indent, "--threads", 9) == 0)
+            skipping = 1;
+        else if (indent < 10)
+            skipping = 0;
+        if (!skipping)
+            printf("%s\n", line);
+    }
+    free(text);
+}
 
 static void help(void)
 {
@@ -67,10 +101,10 @@ static void help(void)
            "  --help, --version\n\n");
     cli_family_help(stdout);
     printf("  (default: the truth's family and options; --gating must match the truth)\n\n");
-    cli_em_help(stdout);
-    printf("  (in mixrate, --restarts, --seed and --threads mean what is said above)\n");
+    em_help_without_own();
     printf("\nFiles in OUTDIR: run.json (settings), results.csv (one row per N and replicate),\n"
-           "summary.csv (mean, sd, median per N), slope.txt, plot.gp and plot.png.\n"
+           "summary.csv (mean, median and their 95%% intervals per N), slope.txt, plot.gp and\n"
+           "plot.png; a lock file while a run writes the directory (a second run is refused).\n"
            "A cell whose fit or loss fails on its data is recorded (status column) and\n"
            "the run goes on; the exit status is 4 only if every cell failed.\n\n");
     cli_exit_help(stdout);
@@ -113,6 +147,11 @@ static int parse_range(const char *text, double *lo, double *hi, size_t *count)
 
 /* ------------------------------------------------------------ run state */
 
+/* Progress on stderr: redrawn in place on a terminal that knows escape
+ * codes, else (TERM=dumb, a file or a pipe) a plain line at each tenth of
+ * the cells (at most one in 2 seconds). */
+typedef enum { PROGRESS_REDRAW, PROGRESS_LINES } progress_mode;
+
 typedef struct {
     FILE *out;               /* results.csv, appended */
     const char *path;
@@ -120,7 +159,8 @@ typedef struct {
     size_t first, total;     /* cells done before this run, all cells */
     size_t delivered;
     int write_failed;
-    int progress;            /* stderr is a terminal */
+    progress_mode progress;
+    size_t next_line;        /* PROGRESS_LINES: cells done at the next line */
     double start, last_shown;
     char row[16384];
 } run_ctx;
@@ -132,22 +172,29 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void show_progress(run_ctx *r, const gmoe_rate_cell *c, int final)
+static progress_mode progress_mode_of_stderr(void)
+{
+    const char *term = getenv("TERM");
+    return isatty(STDERR_FILENO) && term && *term && strcmp(term, "dumb") != 0 ? PROGRESS_REDRAW : PROGRESS_LINES;
+}
+
+static void show_progress(run_ctx *r, const gmoe_rate_cell *c)
 {
     double t = now();
-    if (!final && t - r->last_shown < 0.25)
+    size_t done = r->first + r->delivered, fresh = r->delivered;
+    if (r->progress == PROGRESS_REDRAW ? t - r->last_shown < 0.25 : done < r->next_line || t - r->last_shown < 2)
         return;
     r->last_shown = t;
-    size_t done = r->first + r->delivered, fresh = r->delivered;
+    r->next_line = done + (r->total + 9) / 10;
     double el = t - r->start;
     double left = fresh ? el / (double)fresh * (double)(r->total - done) : 0;
-    fprintf(stderr, "\r\033[Kmixrate: %zu/%zu cells", done, r->total);
+    fprintf(stderr, "%smixrate: %zu/%zu cells", r->progress == PROGRESS_REDRAW ? "\r\033[K" : "", done, r->total);
     if (c)
         fprintf(stderr, " (N = %zu, replicate %zu)", c->n, c->replicate + 1);
     fprintf(stderr, ", %.0fs elapsed", el);
     if (fresh && done < r->total)
         fprintf(stderr, ", about %.0fs left", left);
-    if (final)
+    if (r->progress == PROGRESS_LINES)
         fputc('\n', stderr);
     fflush(stderr);
 }
@@ -166,17 +213,33 @@ static int deliver(void *ctx, size_t c, const gmoe_rate_cell *cell)
     }
     r->delivered++;
     if (cell->status != GMOE_OK) {
-        if (r->progress)
+        if (r->progress == PROGRESS_REDRAW)
             fputs("\r\033[K", stderr);
         cli_warn("N = %zu, replicate %zu failed (%s): %s; recorded in %s, the run goes on", cell->n,
                  cell->replicate + 1, gmoe_strerror(cell->status), cell->message, r->path);
     }
-    if (r->progress)
-        show_progress(r, cell, 0);
+    show_progress(r, cell);
     return 0;
 }
 
 /* ------------------------------------------------------------ settings */
+
+/* Family questions (until the family table answers them): the options
+ * recorded in run.json, and whether the softmax theory's rates apply. */
+static int has_top_k(gmoe_family f)
+{
+    return f == GMOE_TOPK;
+}
+
+static int has_activation(gmoe_family f)
+{
+    return f == GMOE_ACTIVATION;
+}
+
+static int has_softmax_theory(gmoe_family f)
+{
+    return f == GMOE_SOFTMAX || f == GMOE_TOPK;
+}
 
 static json_t *json_from_text(const char *text)
 {
@@ -197,15 +260,15 @@ static json_t *make_settings(const gmoe_model *truth, const gmoe_model *shape, c
     json_t *fam = json_object();
     json_object_set_new(fam, "family", json_string(gmoe_family_name(shape->family)));
     json_object_set_new(fam, "k", json_integer((json_int_t)shape->k));
-    if (shape->family == GMOE_TOPK) {
+    if (has_top_k(shape->family)) {
         json_object_set_new(fam, "top_k", json_integer((json_int_t)shape->top_k));
         json_object_set_new(fam, "select", json_string(gmoe_select_name(shape->select)));
     }
-    if (shape->family == GMOE_TEMPERATURE || shape->family == GMOE_ACTIVATION) {
+    if (gmoe_family_has_tau(shape->family)) {
         json_object_set_new(fam, "tau", json_real(shape->tau));
         json_object_set_new(fam, "tau_mode", json_string(gmoe_tau_mode_name(o->em.tau_mode)));
     }
-    if (shape->family == GMOE_ACTIVATION) {
+    if (has_activation(shape->family)) {
         json_object_set_new(fam, "activation", json_string(gmoe_activation_name(shape->act)));
         json_object_set_new(fam, "bias", json_string(gmoe_bias_name(shape->bias)));
     }
@@ -246,18 +309,52 @@ static json_t *make_settings(const gmoe_model *truth, const gmoe_model *shape, c
     return s;
 }
 
-static char *path_in(const char *dir, const char *name)
+
+/* ------------------------------------------------------------ options */
+
+typedef struct {
+    const char *truth_path, *outdir, *grid_list, *range, *preset;
+    size_t k, replicates;
+    int spacing, spacing_set;
+    cli_family fam;
+    cli_em cem;
+    gmoe_rate_options ro;
+} options;
+
+static int parse_option(int c, options *o, char **argv)
 {
-    size_t len = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(len);
-    if (p)
-        snprintf(p, len, "%s/%s", dir, name);
-    return p;
+    int v, st = CLI_EXIT_OK;
+    switch (c) {
+    case OPT_TRUTH: o->truth_path = optarg; break;
+    case 'O': o->outdir = optarg; break;
+    case 'k': st = cli_parse_size("-k", optarg, 1, CLI_K_MAX, &o->k); break;
+    case OPT_GRID: o->grid_list = optarg; break;
+    case OPT_RANGE: o->range = optarg; break;
+    case OPT_PRESET: o->preset = optarg; break;
+    case OPT_SPACING:
+        st = cli_parse_choice("--spacing", optarg, spacing_from_name, "lin, log", &o->spacing);
+        o->spacing_set = 1;
+        break;
+    case OPT_REPLICATES: st = cli_parse_size("--replicates", optarg, 1, 1000000, &o->replicates); break;
+    case OPT_DESIGN:
+        st = cli_parse_choice("--design", optarg, gmoe_design_from_name, "grid, uniform, normal", &v);
+        o->ro.design = (gmoe_design)v;
+        break;
+    case OPT_INIT:
+        st = cli_parse_choice("--init", optarg, init_from_name, "near-truth, random", &v);
+        o->ro.init = (gmoe_rate_init)v;
+        break;
+    case OPT_LOSS: st = loss_parse_kind(optarg, &o->ro.loss); break;
+    case OPT_RBAR: st = loss_parse_rbar(optarg, &o->ro.loss); break;
+    case OPT_NO_TRANSLATE: o->ro.loss.translate = 0; break;
+    default: st = cli_standard_option(c, help, argv); break;
+    }
+    return st;
 }
 
-int main(int argc, char **argv)
+/* Returns 0 to run, an exit code, or -1 after --help or --version. */
+static int parse_args(int argc, char **argv, options *o)
 {
-    cli_init("mixrate");
     static const struct option longopts[] = {
         {"truth", required_argument, NULL, OPT_TRUTH},
         {"outdir", required_argument, NULL, 'O'},
@@ -275,157 +372,121 @@ int main(int argc, char **argv)
         CLI_FAMILY_LONG_OPTIONS,
         CLI_EM_LONG_OPTIONS,
         {NULL, 0, NULL, 0}};
-    const char *truth_path = NULL, *outdir = NULL, *grid_list = NULL, *range = NULL, *preset = NULL;
-    size_t k = 0, replicates = 40;
-    int spacing = 0, spacing_set = 0, c, st = CLI_EXIT_OK;
-    cli_family fam;
-    cli_em cem;
-    cli_family_default(&fam);
-    cli_em_default(&cem);
-    gmoe_rate_options ro;
-    gmoe_rate_options_default(&ro);
+    int c, st = CLI_EXIT_OK;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":k:O:h", longopts, NULL)) != -1) {
-        int v;
-        if (cli_family_option(c, optarg, &fam, &st) || cli_em_option(c, optarg, &cem, &st)) {
+        if (cli_family_option(c, optarg, &o->fam, &st) || cli_em_option(c, optarg, &o->cem, &st)) {
             if (st)
                 return st;
             continue;
         }
-        switch (c) {
-        case OPT_TRUTH: truth_path = optarg; break;
-        case 'O': outdir = optarg; break;
-        case 'k': st = cli_parse_size("-k", optarg, 1, CLI_K_MAX, &k); break;
-        case OPT_GRID: grid_list = optarg; break;
-        case OPT_RANGE: range = optarg; break;
-        case OPT_PRESET: preset = optarg; break;
-        case OPT_SPACING:
-            st = cli_parse_choice("--spacing", optarg, spacing_from_name, "lin, log", &spacing);
-            spacing_set = 1;
-            break;
-        case OPT_REPLICATES: st = cli_parse_size("--replicates", optarg, 1, 1000000, &replicates); break;
-        case OPT_DESIGN:
-            st = cli_parse_choice("--design", optarg, gmoe_design_from_name, "grid, uniform, normal", &v);
-            ro.design = (gmoe_design)v;
-            break;
-        case OPT_INIT:
-            st = cli_parse_choice("--init", optarg, init_from_name, "near-truth, random", &v);
-            ro.init = (gmoe_rate_init)v;
-            break;
-        case OPT_LOSS: st = loss_parse_kind(optarg, &ro.loss); break;
-        case OPT_RBAR: st = loss_parse_rbar(optarg, &ro.loss); break;
-        case OPT_NO_TRANSLATE: ro.loss.translate = 0; break;
-        default:
-            st = cli_standard_option(c, help, argv);
-            return st < 0 ? CLI_EXIT_OK : st;
-        }
-        if (st)
+        if ((st = parse_option(c, o, argv)))
             return st;
     }
     if (optind < argc)
         return cli_usage_error("unexpected argument '%s'", argv[optind]);
-    if (!truth_path)
+    if (!o->truth_path)
         return cli_usage_error("--truth FILE is required");
-    if (!outdir)
+    if (!o->outdir)
         return cli_usage_error("-O OUTDIR is required");
-    if (!!grid_list + !!range + !!preset != 1)
+    if (!!o->grid_list + !!o->range + !!o->preset != 1)
         return cli_usage_error("give the sample sizes with exactly one of --grid, --range and --preset");
-    if (spacing_set && !range)
+    if (o->spacing_set && !o->range)
         return cli_usage_error("--spacing applies to --range only");
-    if (cem.em.max_iter < 1)
+    if (o->cem.em.max_iter < 1)
         return cli_usage_error("--max-iter: must be >= 1 in mixrate");
+    return CLI_EXIT_OK;
+}
 
-    /* Sample sizes. */
-    size_t *grid = NULL, ngrid = 0;
+/* The sample sizes of --grid, --range or --preset. */
+static int make_grid(const options *o, size_t **grid, size_t *ngrid)
+{
     gmoe_err err;
     gmoe_err_clear(&err);
-    int gs;
-    const char *gopt = grid_list ? "--grid" : range ? "--range" : "--preset";
-    if (grid_list) {
-        gs = gmoe_rate_grid_list(grid_list, &grid, &ngrid, &err);
-    } else if (range) {
+    int gs, st;
+    const char *gopt = o->grid_list ? "--grid" : o->range ? "--range" : "--preset";
+    if (o->grid_list) {
+        gs = gmoe_rate_grid_list(o->grid_list, grid, ngrid, &err);
+    } else if (o->range) {
         double lo, hi;
         size_t count;
-        if ((st = parse_range(range, &lo, &hi, &count)))
+        if ((st = parse_range(o->range, &lo, &hi, &count)))
             return st;
-        gs = gmoe_rate_grid_range(lo, hi, count, spacing, &grid, &ngrid, &err);
+        gs = gmoe_rate_grid_range(lo, hi, count, o->spacing, grid, ngrid, &err);
     } else {
-        gs = gmoe_rate_grid_preset(preset, &grid, &ngrid, &err);
+        gs = gmoe_rate_grid_preset(o->preset, grid, ngrid, &err);
     }
     if (gs)
         return gs == GMOE_ENOMEM ? cli_fail(gs, &err, CLI_STAGE_COMPUTE, NULL) : cli_usage_error("%s: %s", gopt, err.msg);
+    return CLI_EXIT_OK;
+}
 
-    gmoe_model *truth = NULL, *shape = NULL;
-    size_t *cn = NULL, *crep = NULL;
-    char *header = NULL, *run_json = NULL, *results = NULL;
-    json_t *settings = NULL;
-    FILE *out = NULL;
-    if ((st = cli_read_model("--truth", truth_path, &truth)))
-        goto done;
-    if (fam.set_family && fam.family != truth->family) {
-        st = cli_usage_error("--gating %s: the true model is %s (the fit must be of the truth's family)",
-                             gmoe_family_name(fam.family), gmoe_family_name(truth->family));
-        goto done;
-    }
-    if (k == 0)
-        k = truth->k;
-    if (k < truth->k && ro.init == GMOE_RATE_INIT_NEAR_TRUTH) {
-        st = cli_usage_error("-k %zu: near-truth starts need k >= k* = %zu", k, truth->k);
-        goto done;
-    }
-    if (!(shape = gmoe_model_alloc(truth->family, k, truth->d))) {
-        st = cli_fail(GMOE_ENOMEM, NULL, CLI_STAGE_COMPUTE, NULL);
-        goto done;
-    }
-    /* The fit takes the truth's family options unless overridden. */
-    shape->top_k = truth->top_k <= k ? truth->top_k : k;
-    shape->select = truth->select;
-    shape->tau = truth->tau;
-    shape->act = truth->act;
-    shape->bias = truth->bias;
-    if ((st = cli_family_apply(&fam, &cem, shape)))
-        goto done;
-    ro.shape = shape;
-    ro.em = cem.em;
-    if (!cem.set_restarts)
-        ro.em.restarts = ro.init == GMOE_RATE_INIT_NEAR_TRUTH ? 1 : 10;
-    const char *msg = gmoe_em_options_check(&ro.em);
-    if (msg) {
-        st = cli_usage_error("%s", msg);
-        goto done;
-    }
-    int has_tau = truth->family == GMOE_TEMPERATURE || truth->family == GMOE_ACTIVATION;
-    const char *kind = ro.loss.kind == GMOE_LOSS_D2 || (ro.loss.kind == GMOE_LOSS_AUTO && k > truth->k) ? "D2" : "D1";
+/* The fitted model's shape (the truth's family options unless overridden)
+ * and the EM options of the cells, into o->ro. */
+static int make_shape(options *o, const gmoe_model *truth, gmoe_model **shape)
+{
+    int st;
+    if (o->fam.set_family && o->fam.family != truth->family)
+        return cli_usage_error("--gating %s: the true model is %s (the fit must be of the truth's family)",
+                               gmoe_family_name(o->fam.family), gmoe_family_name(truth->family));
+    if (o->k == 0)
+        o->k = truth->k;
+    if (o->k < truth->k && o->ro.init == GMOE_RATE_INIT_NEAR_TRUTH)
+        return cli_usage_error("-k %zu: near-truth starts need k >= k* = %zu", o->k, truth->k);
+    if (!(*shape = gmoe_model_alloc(truth->family, o->k, truth->d)))
+        return cli_fail(GMOE_ENOMEM, NULL, CLI_STAGE_COMPUTE, NULL);
+    gmoe_model_copy_options(*shape, truth);
+    if ((*shape)->top_k > o->k)
+        (*shape)->top_k = o->k;
+    if ((st = cli_family_apply(&o->fam, &o->cem, *shape)))
+        return st;
+    o->ro.shape = *shape;
+    o->ro.em = o->cem.em;
+    if (!o->cem.set_restarts)
+        o->ro.em.restarts = o->ro.init == GMOE_RATE_INIT_NEAR_TRUTH ? 1 : 10;
+    const char *msg = gmoe_em_options_check(&o->ro.em);
+    return msg ? cli_usage_error("%s", msg) : CLI_EXIT_OK;
+}
 
-    /* Cells in (N, replicate) order. */
-    size_t ncells = ngrid * replicates;
-    cn = malloc(ncells * sizeof *cn);
-    crep = malloc(ncells * sizeof *crep);
-    header = rate_results_header(truth->k, has_tau);
-    run_json = path_in(outdir, "run.json");
-    results = path_in(outdir, "results.csv");
-    settings = make_settings(truth, shape, grid, ngrid, replicates, &ro);
-    if (!cn || !crep || !header || !run_json || !results || !settings) {
-        st = cli_fail(GMOE_ENOMEM, NULL, CLI_STAGE_COMPUTE, NULL);
-        goto done;
-    }
+/* ------------------------------------------------------------ the run */
+
+typedef struct {
+    size_t *n, *rep;   /* cell c is (n[c], rep[c]), in (N, replicate) order */
+    size_t count;
+} cell_list;
+
+static int make_cells(const size_t *grid, size_t ngrid, size_t replicates, cell_list *cells)
+{
+    cells->count = ngrid * replicates;
+    cells->n = malloc(cells->count * sizeof *cells->n);
+    cells->rep = malloc(cells->count * sizeof *cells->rep);
+    if (!cells->n || !cells->rep)
+        return cli_fail(GMOE_ENOMEM, NULL, CLI_STAGE_COMPUTE, NULL);
     for (size_t g = 0; g < ngrid; g++)
         for (size_t r = 0; r < replicates; r++) {
-            cn[g * replicates + r] = grid[g];
-            crep[g * replicates + r] = r;
+            cells->n[g * replicates + r] = grid[g];
+            cells->rep[g * replicates + r] = r;
         }
+    return CLI_EXIT_OK;
+}
 
-    /* The output directory: new, or a run with the same settings. */
-    if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
-        cli_error("-O %s: cannot create the directory: %s", outdir, strerror(errno));
-        st = CLI_EXIT_OUTPUT;
+/* Prepares the locked OUTDIR for this run: a new run, or one with the same
+ * settings to resume (run.json compared, a cut last row of results.csv
+ * dropped).  Writes run.json for a new run and the header of a new
+ * results.csv; *out is results.csv open for appending and *done the cells
+ * already in it. */
+static int open_results(const char *outdir, json_t *settings, const char *header, const cell_list *cells,
+                        int argc, char **argv, FILE **out, size_t *done)
+{
+    char *run_json = rate_path(outdir, "run.json"), *results = rate_path(outdir, "results.csv");
+    int st = CLI_EXIT_OK, have_run = 0, have_results = 0;
+    if (!run_json || !results) {
+        st = cli_fail(GMOE_ENOMEM, NULL, CLI_STAGE_COMPUTE, NULL);
         goto done;
     }
-    int have_run = 0, have_results;
-    size_t done_cells = 0;
     /* Settings matter only when there are results to resume: a directory
-     * with run.json and summaries but no results.csv (a committed results
-     * page, say) is simply run again. */
+     * with run.json and summaries but no results.csv (a results page
+     * without its rows) is simply run again. */
     int have_csv = access(results, F_OK) == 0;
     if (have_csv && (st = rate_check_run_json(run_json, settings, &have_run)))
         goto done;
@@ -434,68 +495,143 @@ int main(int argc, char **argv)
         st = CLI_EXIT_USAGE;
         goto done;
     }
-    if ((st = rate_resume_results(results, header, cn, crep, ncells, &done_cells, &have_results)))
+    if ((st = rate_resume_results(results, header, cells->n, cells->rep, cells->count, done, &have_results)) ||
+        (!have_run && (st = rate_write_run_json(run_json, settings, argc, argv))))
         goto done;
-    if (!have_run && (st = rate_write_run_json(run_json, settings, argc, argv)))
-        goto done;
-    if (!(out = fopen(results, have_results ? "a" : "w"))) {
+    if (!(*out = fopen(results, have_results ? "a" : "w")) ||
+        (!have_results && (fprintf(*out, "%s\n", header) < 0 || fflush(*out) != 0))) {
         cli_error("%s: %s", results, strerror(errno));
         st = CLI_EXIT_OUTPUT;
         goto done;
     }
-    if (!have_results && (fprintf(out, "%s\n", header) < 0 || fflush(out) != 0)) {
-        cli_error("%s: %s", results, strerror(errno));
-        st = CLI_EXIT_OUTPUT;
-        goto done;
-    }
-    if (done_cells > 0)
-        fprintf(stderr, "mixrate: resuming: %zu of %zu cells already in %s\n", done_cells, ncells, results);
+    if (*done > 0)
+        fprintf(stderr, "mixrate: resuming: %zu of %zu cells already in %s\n", *done, cells->count, results);
+done:
+    free(run_json);
+    free(results);
+    return st;
+}
 
+/* Runs the cells not yet in results.csv, appending their rows. */
+static int compute(const options *o, const gmoe_model *truth, const cell_list *cells, size_t done, FILE *out,
+                   const char *outdir)
+{
     static run_ctx rc; /* large row buffer: not on the stack */
+    char *results = rate_path(outdir, "results.csv");
+    gmoe_err err;
+    gmoe_err_clear(&err);
+    if (!results)
+        return cli_fail(GMOE_ENOMEM, NULL, CLI_STAGE_COMPUTE, NULL);
+    memset(&rc, 0, sizeof rc);
     rc.out = out;
     rc.path = results;
-    rc.has_tau = has_tau;
-    rc.first = done_cells;
-    rc.total = ncells;
-    rc.progress = isatty(STDERR_FILENO);
-    rc.start = now();
-    int rs = gmoe_rate_run_cells(truth, &ro, ro.em.seed, cn + done_cells, crep + done_cells, ncells - done_cells,
-                                 cem.em.nthreads, deliver, &rc, &err);
-    if (rc.progress)
-        show_progress(&rc, NULL, 1);
+    rc.has_tau = gmoe_family_has_tau(truth->family);
+    rc.first = rc.next_line = done;
+    rc.total = cells->count;
+    rc.progress = progress_mode_of_stderr();
+    rc.start = rc.last_shown = now();
+    int rs = gmoe_rate_run_cells(truth, &o->ro, o->ro.em.seed, cells->n + done, cells->rep + done,
+                                 cells->count - done, o->cem.em.nthreads, deliver, &rc, &err);
+    if (rc.progress == PROGRESS_REDRAW && rc.delivered > 0)
+        fputc('\n', stderr);
+    int st = CLI_EXIT_OK;
     if (rc.write_failed) {
         cli_error("%s: cannot write: %s", results, strerror(rc.write_failed));
         st = CLI_EXIT_OUTPUT;
-        goto done;
-    }
-    if (rs) {
+    } else if (rs) {
         st = cli_fail(rs, &err, CLI_STAGE_COMPUTE, NULL);
+    }
+    free(results);
+    return st;
+}
+
+/* The reports, and a closing line naming the directory and the slopes. */
+static int report(const options *o, const gmoe_model *truth, const char *kind)
+{
+    char title[256];
+    snprintf(title, sizeof title, "%s, k = %zu fitted, k* = %zu true, %s design, %s start%s",
+             gmoe_family_name(truth->family), o->k, truth->k, gmoe_design_name(o->ro.design),
+             o->ro.init == GMOE_RATE_INIT_RANDOM ? "random" : "near-truth",
+             o->ro.loss.translate ? "" : ", untranslated loss");
+    rate_report_info info = {truth->k, gmoe_family_has_tau(truth->family), kind, title, o->replicates,
+                             o->k > truth->k, has_softmax_theory(truth->family)};
+    rate_report_slopes sl;
+    int st = rate_write_reports(o->outdir, &info, &sl);
+    if (st == CLI_EXIT_OK && sl.have[0] && sl.have[1])
+        fprintf(stderr, "mixrate: results in %s; %s slope of the mean %.3f [%.3f, %.3f], of the median %.3f "
+                        "[%.3f, %.3f] (slope.txt, plot.png)\n",
+                o->outdir, kind, sl.fit[0].slope, sl.fit[0].lo, sl.fit[0].hi, sl.fit[1].slope, sl.fit[1].lo,
+                sl.fit[1].hi);
+    else if (st == CLI_EXIT_OK)
+        fprintf(stderr, "mixrate: results in %s (no slope)\n", o->outdir);
+    return st;
+}
+
+static int run(options *o, int argc, char **argv)
+{
+    size_t *grid = NULL, ngrid = 0, done = 0;
+    gmoe_model *truth = NULL, *shape = NULL;
+    cell_list cells = {0};
+    char *header = NULL;
+    json_t *settings = NULL;
+    FILE *out = NULL;
+    int lock = -1, st;
+    if ((st = make_grid(o, &grid, &ngrid)) || (st = cli_read_model("--truth", o->truth_path, &truth)) ||
+        (st = make_shape(o, truth, &shape)) || (st = make_cells(grid, ngrid, o->replicates, &cells)))
+        goto done;
+    const char *kind = o->ro.loss.kind == GMOE_LOSS_D2 || (o->ro.loss.kind == GMOE_LOSS_AUTO && o->k > truth->k)
+                           ? "D2" : "D1";
+    header = rate_results_header(truth->k, gmoe_family_has_tau(truth->family));
+    settings = make_settings(truth, shape, grid, ngrid, o->replicates, &o->ro);
+    if (!header || !settings) {
+        st = cli_fail(GMOE_ENOMEM, NULL, CLI_STAGE_COMPUTE, NULL);
         goto done;
     }
-    if (fclose(out) != 0) {
-        out = NULL;
-        cli_error("%s: cannot write: %s", results, strerror(errno));
+    if (mkdir(o->outdir, 0777) != 0 && errno != EEXIST) {
+        cli_error("-O %s: cannot create the directory: %s", o->outdir, strerror(errno));
         st = CLI_EXIT_OUTPUT;
         goto done;
     }
+    if ((lock = rate_lock_take(o->outdir)) < 0) {
+        st = CLI_EXIT_OUTPUT;
+        goto done;
+    }
+    if ((st = open_results(o->outdir, settings, header, &cells, argc, argv, &out, &done)) ||
+        (st = compute(o, truth, &cells, done, out, o->outdir)))
+        goto done;
+    int closed = fclose(out);
     out = NULL;
-
-    char title[256];
-    snprintf(title, sizeof title, "%s, k = %zu fitted, k* = %zu true, %s design, %s start%s", gmoe_family_name(truth->family),
-             k, truth->k, gmoe_design_name(ro.design), ro.init == GMOE_RATE_INIT_RANDOM ? "random" : "near-truth",
-             ro.loss.translate ? "" : ", untranslated loss");
-    st = rate_write_reports(outdir, truth->k, has_tau, kind, title, replicates);
+    if (closed != 0) {
+        cli_error("%s/results.csv: cannot write: %s", o->outdir, strerror(errno));
+        st = CLI_EXIT_OUTPUT;
+        goto done;
+    }
+    st = report(o, truth, kind);
 done:
     if (out)
         fclose(out);
+    rate_lock_release(o->outdir, lock);
     json_decref(settings);
     free(header);
-    free(run_json);
-    free(results);
-    free(cn);
-    free(crep);
+    free(cells.n);
+    free(cells.rep);
     free(grid);
     gmoe_model_free(shape);
     gmoe_model_free(truth);
     return st;
+}
+
+int main(int argc, char **argv)
+{
+    cli_init("mixrate");
+    options o;
+    memset(&o, 0, sizeof o);
+    o.replicates = 40;
+    cli_family_default(&o.fam);
+    cli_em_default(&o.cem);
+    gmoe_rate_options_default(&o.ro);
+    int st = parse_args(argc, argv, &o);
+    if (st == CLI_EXIT_OK)
+        st = run(&o, argc, argv);
+    return st < 0 ? CLI_EXIT_OK : st;
 }

@@ -6,8 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
-#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -68,6 +67,26 @@ size_t rate_results_row(char *buf, size_t bufsize, const gmoe_rate_cell *c, int 
     buf[used++] = '\n';
     buf[used] = '\0';
     return used;
+}
+
+char *rate_path(const char *dir, const char *name)
+{
+    size_t len = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(len);
+    if (p)
+        snprintf(p, len, "%s/%s", dir, name);
+    return p;
+}
+
+void rate_host_and_time(char *host, size_t host_size, char *when, size_t when_size)
+{
+    if (gethostname(host, host_size) != 0)
+        snprintf(host, host_size, "unknown");
+    host[host_size - 1] = '\0';
+    time_t t = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || strftime(when, when_size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(when, when_size, "unknown");
 }
 
 /* ------------------------------------------------------------ run.json */
@@ -218,11 +237,17 @@ int rate_resume_results(const char *path, const char *header, const size_t *n,
             size_t c = lineno - 2;
             unsigned long long fn, fr;
             char tail;
-            if (c >= ncells || sscanf(line, "%llu,%llu%c", &fn, &fr, &tail) != 3 || tail != ',' ||
-                fn != n[c] || fr != rep[c] + 1) {
-                cli_error("%s:%zu: expected the row of N = %zu, replicate %zu (the file does not belong to this "
-                          "run or was edited; use another -O directory)",
-                          path, lineno, c < ncells ? n[c] : 0, c < ncells ? rep[c] + 1 : 0);
+            if (c >= ncells) {
+                cli_error("%s:%zu: a row after the last of this run's %zu cells (the file does not belong to "
+                          "this run or was edited; use another -O directory)",
+                          path, lineno, ncells);
+                st = CLI_EXIT_INPUT;
+                break;
+            }
+            if (sscanf(line, "%llu,%llu%c", &fn, &fr, &tail) != 3 || tail != ',' || fn != n[c] || fr != rep[c] + 1) {
+                cli_error("%s:%zu: expected the row of N = %zu, replicate %zu, in the run's order (the file does "
+                          "not belong to this run or was edited; use another -O directory)",
+                          path, lineno, n[c], rep[c] + 1);
                 st = CLI_EXIT_INPUT;
                 break;
             }
@@ -243,246 +268,3 @@ int rate_resume_results(const char *path, const char *header, const size_t *n,
     return st;
 }
 
-/* ------------------------------------------------------------ reports */
-
-/* Column of `name` in t, or -1 with a message. */
-static long need_column(const gmoe_table *t, const char *name)
-{
-    long c = gmoe_table_column(t, name);
-    if (c < 0)
-        cli_error("%s: no column %s", t->path, name);
-    return c;
-}
-
-static char *join(const char *dir, const char *name)
-{
-    size_t len = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(len);
-    if (p)
-        snprintf(p, len, "%s/%s", dir, name);
-    return p;
-}
-
-/* Runs gnuplot on plot.gp in outdir; returns its exit status, 127 when it
- * could not be started. */
-static int run_gnuplot(const char *outdir)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        return 127;
-    if (pid == 0) {
-        if (chdir(outdir) != 0)
-            _exit(127);
-        execlp("gnuplot", "gnuplot", "plot.gp", (char *)NULL);
-        _exit(127);
-    }
-    int ws;
-    if (waitpid(pid, &ws, 0) < 0)
-        return 127;
-    return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128;
-}
-
-/* Quantities summarized per N: the mean loss, each error summed over the
- * true experts, and the median loss (robust to the heavy tail of
- * over-fitted losses). */
-#define MAXQ (2 + GMOE_RATE_NERR)
-
-int rate_write_reports(const char *outdir, size_t kstar, int has_tau, const char *kind,
-                       const char *title, size_t replicates)
-{
-    char *results = join(outdir, "results.csv"), *summary = join(outdir, "summary.csv"),
-         *slope = join(outdir, "slope.txt"), *gp = join(outdir, "plot.gp");
-    gmoe_table *t = NULL;
-    gmoe_err err;
-    int st = CLI_EXIT_OK;
-    size_t nq = 1 + nerr(has_tau), ngrid = 0;
-    double *gridn = NULL, *means = NULL, *vals = NULL;
-    long *cerr = NULL; /* column of err_<e>_<j> at e * kstar + j */
-    cli_buf sb = {0}, lb = {0}, pb = {0};
-    if (!results || !summary || !slope || !gp) {
-        st = cli_fail(GMOE_ENOMEM, NULL, CLI_STAGE_OUTPUT, NULL);
-        goto done;
-    }
-    gmoe_err_clear(&err);
-    int ls = gmoe_table_read(results, &t, &err);
-    if (ls) {
-        st = cli_fail(ls, &err, CLI_STAGE_INPUT, NULL);
-        goto done;
-    }
-    long cn = need_column(t, "N"), cl = need_column(t, "loss"), cc = need_column(t, "converged"),
-         ci = need_column(t, "iterations"), cs = need_column(t, "seconds");
-    if (!(cerr = malloc(GMOE_RATE_NERR * kstar * sizeof *cerr))) {
-        st = cli_fail(GMOE_ENOMEM, NULL, CLI_STAGE_OUTPUT, NULL);
-        goto done;
-    }
-    int missing = cn < 0 || cl < 0 || cc < 0 || ci < 0 || cs < 0;
-    for (size_t e = 0; e + 1 < nq; e++)
-        for (size_t j = 0; j < kstar; j++) {
-            char name[64];
-            snprintf(name, sizeof name, "err_%s_%zu", gmoe_rate_err_name(e), j + 1);
-            cerr[e * kstar + j] = need_column(t, name);
-            missing |= cerr[e * kstar + j] < 0;
-        }
-    if (missing) {
-        st = CLI_EXIT_INPUT;
-        goto done;
-    }
-    size_t nrow = t->nrow, ncol = t->ncol;
-    gridn = malloc(nrow * sizeof *gridn);
-    means = malloc(nrow * MAXQ * sizeof *means);
-    vals = malloc(nrow * sizeof *vals);
-    if (!gridn || !means || !vals) {
-        st = cli_fail(GMOE_ENOMEM, NULL, CLI_STAGE_OUTPUT, NULL);
-        goto done;
-    }
-    cli_buf_printf(&sb, "N,replicates,mean,sd,median,converged,mean_iterations,mean_seconds");
-    for (size_t e = 0; e + 1 < nq; e++)
-        cli_buf_printf(&sb, ",mean_err_%s", gmoe_rate_err_name(e));
-    cli_buf_printf(&sb, ",failed\n");
-    /* Rows are in N order; one block of rows per N.  A failed cell (its
-     * status column is not "ok") has a NaN loss: only the others count,
-     * and an N without any is left out of the slope. */
-    size_t nfailed = 0;
-    for (size_t r0 = 0; r0 < nrow;) {
-        double nv = t->cells[r0 * ncol + cn];
-        size_t r1 = r0;
-        while (r1 < nrow && t->cells[r1 * ncol + cn] == nv)
-            r1++;
-        size_t m = 0, failed = 0;
-        double mean = NAN, sd = NAN, med = NAN, conv = 0, iters = 0, secs = 0;
-        for (size_t r = r0; r < r1; r++) {
-            if (!isfinite(t->cells[r * ncol + cl])) {
-                failed++;
-                continue;
-            }
-            vals[m++] = t->cells[r * ncol + cl];
-            conv += t->cells[r * ncol + cc];
-            iters += t->cells[r * ncol + ci];
-            secs += t->cells[r * ncol + cs];
-        }
-        nfailed += failed;
-        double inv = m ? 1.0 / (double)m : NAN; /* no successful cell: NaN means */
-        if (m > 0)
-            gmoe_rate_summary(vals, m, &mean, &sd, &med, NULL);
-        gridn[ngrid] = nv;
-        means[ngrid * MAXQ] = mean;
-        means[ngrid * MAXQ + nq] = med;
-        cli_buf_printf(&sb, "%.17g,%zu,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g", nv, m, mean, sd, med, conv * inv,
-                       iters * inv, secs * inv);
-        for (size_t e = 0; e + 1 < nq; e++) {
-            double s = 0;
-            for (size_t r = r0; r < r1; r++)
-                if (isfinite(t->cells[r * ncol + cl]))
-                    for (size_t j = 0; j < kstar; j++)
-                        s += t->cells[r * ncol + cerr[e * kstar + j]];
-            means[ngrid * MAXQ + 1 + e] = s * inv;
-            cli_buf_printf(&sb, ",%.17g", s * inv);
-        }
-        cli_buf_printf(&sb, ",%zu\n", failed);
-        if (m > 0)
-            ngrid++; /* else the next N overwrites this one's slope point */
-        r0 = r1;
-    }
-    if ((st = cli_write_output(summary, &sb)))
-        goto done;
-
-    /* slope.txt: the loss first, then each summed error. */
-    cli_buf_printf(&lb, "# least-squares slope of log(mean over replicates) against log N, 95%% CI\n"
-                        "# (Student t, points - 2 df); errors summed over the true experts;\n"
-                        "# median_: the same for the median loss over replicates\n"
-                        "# failed cells: %zu of %zu (left out of the summary and the slope)\n",
-                        nfailed, nrow);
-    cli_buf_printf(&lb, "%-12s %10s %10s %10s %10s %7s\n", "quantity", "slope", "ci_lo", "ci_hi", "intercept", "points");
-    gmoe_rate_slope main_fit = {0};
-    int have_main = 0;
-    for (size_t q = 0; q <= nq; q++) {
-        char name[32];
-        if (q == 0)
-            snprintf(name, sizeof name, "loss_%s", kind);
-        else if (q == nq)
-            snprintf(name, sizeof name, "median_%s", kind);
-        else
-            snprintf(name, sizeof name, "err_%s", gmoe_rate_err_name(q - 1));
-        for (size_t g = 0; g < ngrid; g++)
-            vals[g] = means[g * MAXQ + q];
-        gmoe_rate_slope s;
-        if (gmoe_rate_fit_slope(gridn, vals, ngrid, 0.95, &s, &err) == GMOE_OK) {
-            cli_buf_printf(&lb, "%-12s %10.4f %10.4f %10.4f %10.4f %7zu\n", name, s.slope, s.lo, s.hi, s.intercept,
-                           s.npoints);
-            if (q == 0) {
-                main_fit = s;
-                have_main = 1;
-            }
-        } else {
-            cli_buf_printf(&lb, "%-12s %10s %10s %10s %10s %7zu   (%s)\n", name, "n/a", "n/a", "n/a", "n/a", ngrid,
-                           err.msg);
-        }
-    }
-    if ((st = cli_write_output(slope, &lb)))
-        goto done;
-    if (nfailed == nrow) {
-        cli_error("every cell failed (%zu of %zu; reasons in the status column of %s)", nfailed, nrow, results);
-        st = CLI_EXIT_ESTIMATION;
-        goto done;
-    }
-    if (nfailed > 0)
-        cli_warn("%zu of %zu cells failed (status column of %s); the summary and the slope use the others",
-                 nfailed, nrow, results);
-    if (!have_main) {
-        cli_warn("no slope for the loss (%s); plot not drawn", ngrid < 3 ? "fewer than 3 sample sizes" : err.msg);
-        goto done;
-    }
-
-    /* plot.gp, kept so the plot can be restyled and redrawn. */
-    cli_buf_printf(&pb,
-                   "# mixrate plot: gnuplot plot.gp (in this directory)\n"
-                   "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
-                   "    set terminal pngcairo size 900,640 enhanced font 'sans,11'; set output 'plot.png'\n"
-                   "} else { if (strstrt(GPVAL_TERMINALS, ' png ') > 0) {\n"
-                   "    set terminal png size 900,640; set output 'plot.png'\n"
-                   "} else {\n"
-                   "    set terminal svg size 900,640; set output 'plot.svg'\n"
-                   "} }\n"
-                   "set datafile separator ','\n"
-                   "set logscale xy\n"
-                   "set offsets graph 0.03, graph 0.03, 0, 0\n"
-                   "set format x '10^{%%T}'\n"
-                   "set xlabel 'sample size N'\n"
-                   "set ylabel '%s loss'\n"
-                   "set title \"%s\" noenhanced\n"
-                   "set key bottom left box opaque\n"
-                   "set grid\n"
-                   "slope = %.17g; intercept = %.17g\n"
-                   "f(x) = exp(intercept) * x**slope\n"
-                   "plot 'results.csv' skip 1 using 1:4 with points pt 7 ps 0.25 lc rgb '#b0b0b0' "
-                   "title 'replicates', \\\n"
-                   "     'summary.csv' skip 1 using 1:3 with points pt 7 ps 0.8 lc rgb '#1f4e9c' "
-                   "title 'mean over %zu replicates%s', \\\n"
-                   "     f(x) with lines lw 2 lc rgb '#c0392b' "
-                   "title sprintf('least squares: slope %%.3f, 95%%%% CI [%%.3f, %%.3f]', slope, %.17g, %.17g)\n",
-                   kind, title, main_fit.slope, main_fit.intercept, replicates,
-                   nfailed ? " (successful ones)" : "", main_fit.lo, main_fit.hi);
-    if ((st = cli_write_output(gp, &pb)))
-        goto done;
-    int gs = run_gnuplot(outdir);
-    if (gs == 127)
-        cli_warn("gnuplot not found (Debian package gnuplot-nox): plot not drawn; run 'gnuplot plot.gp' in %s",
-                 outdir);
-    else if (gs != 0)
-        cli_warn("gnuplot failed (exit %d): plot not drawn; see %s", gs, gp);
-done:
-    cli_buf_free(&sb);
-    cli_buf_free(&lb);
-    cli_buf_free(&pb);
-    gmoe_table_free(t);
-    free(cerr);
-    free(gridn);
-    free(means);
-    free(vals);
-    free(results);
-    free(summary);
-    free(slope);
-    free(gp);
-    return st;
-}

@@ -36,11 +36,11 @@ int rate_write_run_json(const char *path, json_t *settings, int argc, char **arg
 int rate_resume_results(const char *path, const char *header, const size_t *n,
                         const size_t *rep, size_t ncells, size_t *done, int *exists);
 
-/* Reads the complete results.csv and writes summary.csv, slope.txt,
- * plot.gp and (with gnuplot) plot.png into outdir.  `kind` is "D1" or
- * "D2", `title` the plot's title.  Returns an exit code; a missing
- * gnuplot is only a warning. */
-int rate_write_reports(const char *outdir, size_t kstar, int has_tau, const char *kind,
-                       const char *title, size_t replicates);
+/* This machine's host name and the time now (UTC, ISO 8601), "unknown"
+ * when not available. */
+void rate_host_and_time(char *host, size_t host_size, char *when, size_t when_size);
+
+/* DIR/NAME, malloc'd (NULL when out of memory). */
+char *rate_path(const char *dir, const char *name);
 
 #endif

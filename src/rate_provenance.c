@@ -3,14 +3,13 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #ifdef __GLIBC__
 #include <gnu/libc-version.h>
 #endif
 
 #include "build_info.h"
+#include "rate_files.h"
 #include "rate_provenance.h"
 
 /* The "model name" line of /proc/cpuinfo, or "unknown". */
@@ -53,15 +52,9 @@ json_t *rate_provenance(void)
     json_t *p = json_object();
     if (!p)
         return NULL;
-    char cpu[256], host[256] = "unknown", when[32] = "unknown";
+    char cpu[256], host[256], when[32];
     cpu_model(cpu, sizeof cpu);
-    if (gethostname(host, sizeof host) != 0)
-        snprintf(host, sizeof host, "unknown");
-    host[sizeof host - 1] = '\0';
-    time_t t = time(NULL);
-    struct tm tm;
-    if (gmtime_r(&t, &tm))
-        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    rate_host_and_time(host, sizeof host, when, sizeof when);
 #ifdef GMOE_VECTOR_MATH
     int vector_math = 1;
 #else

@@ -2,27 +2,7 @@
 # mixrate(1): a small experiment, identical results for 1 and 2 threads,
 # resume after an interrupted write, settings checked on resume, and
 # usage errors (exit 2 naming the option).
-set -u
-bin="$top_builddir/src/mixrate"
-truth="$TEST_DATADIR/../../data/reference-model.json"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rate_cli.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() { # description, then a command that must succeed
-    d=$1; shift
-    if "$@"; then :; else echo "FAIL: $d"; fail=1; fi
-}
-# Exit status and a word of the message.
-expect() { # status, needle, mixrate arguments...
-    want=$1 needle=$2; shift 2
-    "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if [ "$got" -ne "$want" ] || ! grep -q -- "$needle" "$tmp/err"; then
-        echo "FAIL: mixrate $* -> exit $got (want $want), stderr:"; cat "$tmp/err"; fail=1
-    fi
-}
-# results.csv without the seconds column (11), the only one that may vary.
-strip() { cut -d, -f1-10,12- "$1"; }
+. "${TEST_DATADIR:-data}/../rate_lib.sh"
 
 args="--truth $truth --grid 200,400,800 --replicates 3 --seed 11"
 
@@ -60,6 +40,21 @@ check "resumed results equal the uninterrupted run" cmp -s "$tmp/a.csv" "$tmp/c.
 strip "$tmp/a/results.csv" >"$tmp/a2.csv"
 check "rerun of a finished run" cmp -s "$tmp/a.csv" "$tmp/a2.csv"
 check "rerun finds all cells" grep -q 'resuming: 9 of 9 cells' "$tmp/err"
+
+# Progress without escape codes when stderr is not a terminal (or TERM is
+# dumb), and a closing line naming the directory and the slopes.
+TERM=xterm "$bin" $args -O "$tmp/a" 2>"$tmp/err"
+check "no escape codes off a terminal" test "$(tr -d '\033' <"$tmp/err" | cmp -s - "$tmp/err"; echo $?)" -eq 0
+check "closing line" grep -q "^mixrate: results in $tmp/a; D1 slope of the mean -*[0-9.]* \[.*\], of the median" "$tmp/err"
+# --help lists each option once.
+"$bin" --help >"$tmp/help"
+for o in restarts seed threads; do
+    check "--help lists --$o once" test "$(grep -c -- "--$o " "$tmp/help")" -eq 1
+done
+# A row after the run's last cell names the count, not "N = 0".
+mkdir "$tmp/e"; cp "$tmp/a/run.json" "$tmp/e/"
+{ cat "$tmp/a/results.csv"; tail -n 1 "$tmp/a/results.csv"; } >"$tmp/e/results.csv"
+expect 3 "results.csv:11: a row after the last of this run's 9 cells" $args -O "$tmp/e"
 
 # Other settings in the same directory are refused, naming the setting.
 expect 2 '"replicates" was 3 there, 4 now' --truth "$truth" --grid 200,400,800 --replicates 4 --seed 11 -O "$tmp/a"

@@ -4,17 +4,7 @@
 # summary and the slope, and not redone on resume; the run exits 0 unless
 # every cell failed (exit 4); results.csv without the status column is
 # refused on resume.
-set -u
-bin="$top_builddir/src/mixrate"
-truth="$TEST_DATADIR/../../data/reference-model.json"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rate_failed_cli.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() { # description, then a command that must succeed
-    d=$1; shift
-    if "$@"; then :; else echo "FAIL: $d"; fail=1; fi
-}
-strip() { cut -d, -f1-10,12- "$1"; } # all but the seconds column (11)
+. "${TEST_DATADIR:-data}/../rate_lib.sh"
 
 # k = 5 over k* = 2 with seed 11: near-truth starts put 4 fitted experts in
 # one Voronoi cell for N = 200 replicates 1, 2 and all of N = 800, and D2
