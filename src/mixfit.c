@@ -23,10 +23,10 @@ static int criterion_from_name(const char *s)
     return -1;
 }
 
-enum { OPT_INIT = CLI_OPT_PROGRAM, OPT_CRITERION };
+enum { OPT_INIT = CLI_OPT_PROGRAM, OPT_CRITERION, OPT_TABLE };
 
 typedef struct {
-    const char *data_path, *out, *yname, *init_path;
+    const char *data_path, *out, *yname, *init_path, *table_path;
     char **xnames;
     size_t nx;
     size_t klo, khi;
@@ -52,6 +52,8 @@ static void help(void)
            "                          its columns are the default -x and -y; with\n"
            "                          --max-iter 0 the model is scored on the data, not fitted\n"
            "      --criterion C       bic (default), aic or icl: how -k LO:HI chooses\n"
+           "      --table FILE        also write the table of every k as CSV (k, loglik, npar,\n"
+           "                          aic, bic, icl, iterations, converged, chosen); see mixplot(1)\n"
            "  -q, --quiet             no summary or table on stderr (warnings still shown)\n"
            "  -h, --help              this help\n"
            "      --version           the version\n"
@@ -71,6 +73,7 @@ static int parse_args(int argc, char **argv, options *o)
     static const struct option longopts[] = {
         {"init", required_argument, NULL, OPT_INIT},
         {"criterion", required_argument, NULL, OPT_CRITERION},
+        {"table", required_argument, NULL, OPT_TABLE},
         {"quiet", no_argument, NULL, 'q'},
         CLI_STANDARD_LONG_OPTIONS,
         CLI_FAMILY_LONG_OPTIONS,
@@ -113,6 +116,9 @@ static int parse_args(int argc, char **argv, options *o)
             break;
         case 'q':
             o->quiet = 1;
+            break;
+        case OPT_TABLE:
+            o->table_path = optarg;
             break;
         default:
             return cli_standard_option(c, help, argv);
@@ -252,6 +258,31 @@ static void print_table(const options *o, gmoe_model *const *fits, size_t best)
     }
 }
 
+/* --table: the rows of print_table as CSV; a k whose fit failed has NA. */
+static int write_table(const options *o, gmoe_model *const *fits, size_t best)
+{
+    cli_buf b = {0};
+    cli_buf_printf(&b, "k,loglik,npar,aic,bic,icl,iterations,converged,chosen\n");
+    for (size_t k = o->klo; k <= o->khi; k++) {
+        const gmoe_model *m = fits[k - o->klo];
+        if (!m) {
+            cli_buf_printf(&b, "%zu,NA,NA,NA,NA,NA,NA,0,0\n", k);
+            continue;
+        }
+        const gmoe_fit_info *f = &m->fit;
+        double v[] = {f->loglik, (double)f->npar, f->aic, f->bic, f->icl};
+        cli_buf_printf(&b, "%zu", k);
+        for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+            cli_buf_printf(&b, ",");
+            cli_buf_number(&b, v[i]);
+        }
+        cli_buf_printf(&b, ",%zu,%d,%d\n", f->iterations, f->converged, k == best);
+    }
+    int st = cli_write_output(o->table_path, &b);
+    cli_buf_free(&b);
+    return st;
+}
+
 /* One row of the parameter table: label, then one value per expert. */
 static void param_row(int width, const char *label, const char *name, const double *v, size_t stride, size_t k)
 {
@@ -377,6 +408,8 @@ static int run(options *o)
     gmoe_model *m = fits[best - o->klo];
     if (!o->quiet && nk > 1)
         print_table(o, fits, best);
+    if (o->table_path && (st = write_table(o, fits, best)))
+        goto done;
     if (!o->quiet)
         print_summary(o, m, data);
     for (size_t i = 0; i < nk; i++)

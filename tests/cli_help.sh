@@ -3,7 +3,7 @@
 # lists the options and the exit codes.
 . "${TEST_DATADIR:-data}/../cli_lib.sh"
 
-for prog in "$MIXFIT" "$MIXPREDICT" "$MIXSIM"; do
+for prog in "$MIXFIT" "$MIXPREDICT" "$MIXSIM" "$top_builddir/src/mixplot"; do
     name=$(basename "$prog")
     expect_ok "$prog" --help
     grep -q "^Usage: $name " "$WORK/out" || fail "$name --help: no usage line"
