@@ -20,6 +20,7 @@
 #include "rate_files.h"
 #include "rate_lock.h"
 #include "rate_report.h"
+#include "rate_rerun.h"
 
 enum {
     OPT_TRUTH = CLI_OPT_PROGRAM,
@@ -70,6 +71,7 @@ static void em_help_without_own(void)
 static void help(void)
 {
     printf("Usage: mixrate --truth TRUE.json -O OUTDIR [grid] [options]\n"
+           "       mixrate --same-as DIR -O NEWDIR   (the run recorded in DIR/run.json again)\n"
            "Convergence-rate experiment: for each sample size N and replicate, simulate N rows\n"
            "from the true model, fit k experts, and record the Voronoi loss against the truth;\n"
            "then the slope of log(mean loss) against log N with its 95%% CI, and a plot.\n"
@@ -630,8 +632,18 @@ int main(int argc, char **argv)
     cli_family_default(&o.fam);
     cli_em_default(&o.cem);
     gmoe_rate_options_default(&o.ro);
-    int st = parse_args(argc, argv, &o);
+    int rerun_argc = 0, st = CLI_EXIT_OK;
+    char **rerun_argv = NULL;
+    if (rate_rerun_requested(argc, argv)) {
+        /* The recorded command again, with its truth and a new OUTDIR. */
+        st = rate_rerun_args(argc, argv, &rerun_argc, &rerun_argv);
+        argc = rerun_argc;
+        argv = rerun_argv;
+    }
+    if (st == CLI_EXIT_OK)
+        st = parse_args(argc, argv, &o);
     if (st == CLI_EXIT_OK)
         st = run(&o, argc, argv);
+    rate_rerun_free(rerun_argc, rerun_argv);
     return st < 0 ? CLI_EXIT_OK : st;
 }
