@@ -41,7 +41,7 @@ elif [ $s -ne 0 ]; then
     echo "FAIL: tests/data/rate-regen does not regenerate bit for bit:"; cat "$tmp/out"
     echo "(if a change alters the numbers on purpose, remake it: rm -r tests/data/rate-regen &&"
     echo " src/mixrate --truth data/reference-model.json --grid 200,400,800 --replicates 3 --seed 7 -O tests/data/rate-regen"
-    echo " and commit it with the change)"
+    echo " keep its run.json and results.csv, and commit them with the change)"
     fail=1
 fi
 exit $fail
