@@ -78,18 +78,20 @@ START_TEST(predict_and_loglik_layout)
     gmoe_model *m = model32();
     double par[22];
     pack(m, par);
-    int mints[4] = {3, 2, 3, 0}, mlen = 22, n = 4, len_x = 8, len_y = 4, threads = 1, status;
+    int mints[4] = {3, 2, 3, 0}, n = 4, threads = 1, status;
     const double x[8] = {0.1, 0.2, -1, 2, 0.7, -0.3, 1.5, 1.5}; /* row-major */
     const double y[4] = {0.3, -1, 2, 4};
     double xc[8], mean[4], var[4], gate[12], logdens[4], resp[12], ll;
     int best[4];
     to_colmajor(x, 4, 2, xc);
     msgbuf mb;
-    gmoe_r_predict(mnames, mints, par, &mlen, &n, xc, &len_x, mean, var, gate, best, &status,
+    int plens[9] = {4, 4, 22, 1, 8, 4, 4, 12, 4};
+    gmoe_r_predict(mnames, mints, par, &n, xc, mean, var, gate, best, plens, &status,
                    msg_init(&mb));
     ck_assert_msg(status == 0, "%s", mb.text);
-    gmoe_r_loglik(mnames, mints, par, &mlen, &n, xc, &len_x, (double *)y, &len_y, &threads, &ll,
-                  logdens, resp, &status, msg_init(&mb));
+    int llens[10] = {4, 4, 22, 1, 8, 4, 1, 1, 4, 12};
+    gmoe_r_loglik(mnames, mints, par, &n, xc, (double *)y, &threads, &ll, logdens, resp, llens,
+                  &status, msg_init(&mb));
     ck_assert_msg(status == 0, "%s", mb.text);
     double total = 0;
     for (size_t r = 0; r < 4; r++) {
@@ -133,15 +135,15 @@ START_TEST(fit_equals_library_fit)
 
     double par[22] = {0}, out[22], info[GMOE_R_NINFO], want[22];
     par[21] = 1; /* tau */
-    int mints[4] = {3, 2, 3, 0}, mlen = 22, has_init = 0, n = (int)N, len_x = (int)(N * d);
-    int len_y = (int)N, tau_est = -1, status;
+    int mints[4] = {3, 2, 3, 0}, has_init = 0, n = (int)N, tau_est = -1, status;
+    int lens[14] = {4, 4, 22, 1, 1, (int)(N * d), (int)N, 3, 5, 5, 22, 1, GMOE_R_NINFO, 1};
     char *onames[3] = {"per-obs", "squarem", "fixed"};
     int oints[5] = {3, 1000, 0, 300, 10};
     double odbl[5] = {0, 42, 1e-6, -1, 1e-12};
     char stopbuf[32] = "                               ", *stop = stopbuf;
     msgbuf mb;
-    gmoe_r_fit(mnames, mints, par, &mlen, &has_init, &n, xc, &len_x, y, &len_y, onames, oints,
-               odbl, out, &tau_est, info, &stop, &status, msg_init(&mb));
+    gmoe_r_fit(mnames, mints, par, &has_init, &n, xc, y, onames, oints, odbl, out, &tau_est,
+               info, &stop, lens, &status, msg_init(&mb));
     ck_assert_msg(status == 0, "%s", mb.text);
     pack(m, want);
     for (size_t i = 0; i < 22; i++)
@@ -156,8 +158,8 @@ START_TEST(fit_equals_library_fit)
     has_init = 1;
     oints[0] = 1;
     double out2[22];
-    gmoe_r_fit(mnames, mints, want, &mlen, &has_init, &n, xc, &len_x, y, &len_y, onames, oints,
-               odbl, out2, &tau_est, info, &stop, &status, msg_init(&mb));
+    gmoe_r_fit(mnames, mints, want, &has_init, &n, xc, y, onames, oints, odbl, out2, &tau_est,
+               info, &stop, lens, &status, msg_init(&mb));
     ck_assert_msg(status == 0, "%s", mb.text);
     ck_assert_msg(info[GMOE_R_LOGLIK] >= m->fit.loglik - 1e-9 * N,
                   "from the fit: %.17g < %.17g", info[GMOE_R_LOGLIK], m->fit.loglik);
@@ -175,7 +177,8 @@ static const char *predict_refusal(int *mints, double *par, int mlen, double *x,
 {
     int n = 3, status, best[3];
     double mean[3], var[3], gate[6];
-    gmoe_r_predict(mnames, mints, par, &mlen, &n, x, &len_x, mean, var, gate, best, &status, msg_init(mb));
+    int lens[9] = {4, 4, mlen, 1, len_x, 3, 3, 6, 3};
+    gmoe_r_predict(mnames, mints, par, &n, x, mean, var, gate, best, lens, &status, msg_init(mb));
     ck_assert_int_eq(status, GMOE_EINVAL);
     return mb->text;
 }
@@ -184,6 +187,7 @@ START_TEST(refusals)
 {
     double par[11] = {-8, 0, 25, 0, -20, 20, 15, -5, 0.09, 0.16, 1};
     int mints[4] = {2, 1, 2, 0}, mlen = 11, n = 3, len_x = 3, status;
+    int mlens[3] = {4, 4, 11};
     double x[3] = {0, 0.5, 1};
     msgbuf mb;
 
@@ -199,7 +203,7 @@ START_TEST(refusals)
     ck_assert_str_eq(predict_refusal(mints, par, 10, x, len_x, &mb), "parameter vector has length 10, expected 11");
 
     par[1] = 0.5; /* unpinned reference gate */
-    gmoe_r_model_check(mnames, mints, par, &mlen, &status, msg_init(&mb));
+    gmoe_r_model_check(mnames, mints, par, mlens, &status, msg_init(&mb));
     ck_assert_int_eq(status, GMOE_EINVAL);
     ck_assert_ptr_nonnull(strstr(mb.text, "pinned"));
     par[1] = 0;
@@ -208,18 +212,18 @@ START_TEST(refusals)
     double y[3], seed;
     int z[3];
     char *design[1] = {"uniform"};
-    int len_range = 0;
+    int slens[11] = {4, 4, 11, 1, 1, 0, 0, 1, 3, 3, 3};
     const double bad[] = {-1, 0.5, 9007199254740994.0, INFINITY, NAN};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         seed = bad[i];
-        gmoe_r_simulate(mnames, mints, par, &mlen, &n, design, NULL, NULL, &len_range, &seed, x,
-                        &len_x, y, z, &status, msg_init(&mb));
+        gmoe_r_simulate(mnames, mints, par, &n, design, NULL, NULL, &seed, x, y, z, slens,
+                        &status, msg_init(&mb));
         ck_assert_msg(status == GMOE_EINVAL && strstr(mb.text, "seed must be a whole number"),
                       "seed %g: status %d, %s", bad[i], status, mb.text);
     }
     seed = 9007199254740992.0;
-    gmoe_r_simulate(mnames, mints, par, &mlen, &n, design, NULL, NULL, &len_range, &seed, x,
-                    &len_x, y, z, &status, msg_init(&mb));
+    gmoe_r_simulate(mnames, mints, par, &n, design, NULL, NULL, &seed, x, y, z, slens,
+                    &status, msg_init(&mb));
     ck_assert_msg(status == 0, "seed 2^53: %s", mb.text);
     for (size_t r = 0; r < 3; r++)
         ck_assert(z[r] == 1 || z[r] == 2);
@@ -235,8 +239,8 @@ START_TEST(message_buffer_not_overrun)
     char *msg = buf;
     char *bad[4] = {"nope", "slope", "tanh", "outside"};
     double par[11] = {0};
-    int mints[4] = {2, 1, 2, 0}, mlen = 11, status;
-    gmoe_r_model_check(bad, mints, par, &mlen, &status, &msg);
+    int mints[4] = {2, 1, 2, 0}, lens[3] = {4, 4, 11}, status;
+    gmoe_r_model_check(bad, mints, par, lens, &status, &msg);
     ck_assert_int_eq(status, GMOE_EINVAL);
     ck_assert_str_eq(buf, "unknown ");
     ck_assert(memcmp(buf + 9, "XXXXXX", 6) == 0);
@@ -258,12 +262,14 @@ START_TEST(model_file_round_trip)
     ck_assert_int_ge(fd, 0);
     close(fd);
     char *p = path, *xn[2] = {"u", "v"}, *yn = "w";
-    int mints[4] = {3, 2, 3, 0}, mlen = 22, n_names = 2, has_fit = 1, status, dims[4];
+    int mints[4] = {3, 2, 3, 0}, has_fit = 1, status, dims[4];
+    int wlens[8] = {1, 4, 4, 22, 2, 1, 1, GMOE_R_NINFO}, dlens[2] = {1, 4};
+    int rlens[8] = {1, 4, 4, 22, GMOE_R_NINFO, 1, 2, 1};
     msgbuf mb;
-    gmoe_r_model_write(&p, mnames, mints, par, &mlen, &n_names, xn, &yn, &has_fit, info, &status,
+    gmoe_r_model_write(&p, mnames, mints, par, xn, &yn, &has_fit, info, wlens, &status,
                        msg_init(&mb));
     ck_assert_msg(status == 0, "%s", mb.text);
-    gmoe_r_model_dims(&p, dims, &status, msg_init(&mb));
+    gmoe_r_model_dims(&p, dims, dlens, &status, msg_init(&mb));
     ck_assert_msg(status == 0, "%s", mb.text);
     ck_assert(dims[0] == 3 && dims[1] == 2 && dims[2] == 1 && dims[3] == 1);
     char nb[4][16], xb[2][2], yb[2], sb[32];
@@ -276,7 +282,7 @@ START_TEST(model_file_round_trip)
     snprintf(yb, 2, " ");
     snprintf(sb, sizeof sb, "%31s", "");
     int mints2[4] = {3, 2, 0, 0};
-    gmoe_r_model_read(&p, names, mints2, back, &mlen, info2, &stop, xnames, &yname, &status,
+    gmoe_r_model_read(&p, names, mints2, back, info2, &stop, xnames, &yname, rlens, &status,
                       msg_init(&mb));
     ck_assert_msg(status == 0, "%s", mb.text);
     for (int i = 0; i < 22; i++)
@@ -290,6 +296,104 @@ START_TEST(model_file_round_trip)
     ck_assert_int_eq(mints2[2], 3);
     unlink(path);
     gmoe_model_free(m);
+}
+END_TEST
+
+/* Issue 16, fault 1: an R object missing parts packs short vectors (one
+ * name where four are read).  Every length comes with the call and is
+ * checked before an element is read: a clean refusal, under ASan too. */
+START_TEST(short_vectors_refused)
+{
+    char *one[1] = {"softmax"};
+    double par[11] = {-8, 0, 25, 0, -20, 20, 15, -5, 0.09, 0.16, 1};
+    double x[3] = {0, 0.5, 1}, mean[3], var[3], gate[6];
+    int mints[4] = {2, 1, 2, 0}, n = 3, status, best[3];
+    msgbuf mb;
+    int lens[9] = {1, 4, 11, 1, 3, 3, 3, 6, 3};
+    gmoe_r_predict(one, mints, par, &n, x, mean, var, gate, best, lens, &status, msg_init(&mb));
+    ck_assert_int_eq(status, GMOE_EINVAL);
+    ck_assert_str_eq(mb.text, "model names (family, select, activation, bias) has length 1, expected 4");
+    lens[0] = 4;
+    lens[1] = 2;
+    gmoe_r_predict(mnames, mints, par, &n, x, mean, var, gate, best, lens, &status, msg_init(&mb));
+    ck_assert_str_eq(mb.text, "model integers (k, d, top_k, tau_estimated) has length 2, expected 4");
+    lens[1] = 4;
+    lens[3] = 0; /* n = integer(0) */
+    gmoe_r_predict(mnames, mints, par, &n, x, mean, var, gate, best, lens, &status, msg_init(&mb));
+    ck_assert_str_eq(mb.text, "n has length 0, expected 1");
+    lens[3] = 1;
+    lens[7] = 3; /* an output too short for n x k */
+    gmoe_r_predict(mnames, mints, par, &n, x, mean, var, gate, best, lens, &status, msg_init(&mb));
+    ck_assert_str_eq(mb.text, "gate has length 3, expected 6");
+    lens[7] = 6;
+    gmoe_r_predict(mnames, mints, par, &n, x, mean, var, gate, best, lens, &status, msg_init(&mb));
+    ck_assert_msg(status == 0, "%s", mb.text);
+
+    /* A file name or design given as character(0). */
+    int dims[4], dlens[2] = {0, 4};
+    char *none[1] = {NULL};
+    gmoe_r_model_dims(none, dims, dlens, &status, msg_init(&mb));
+    ck_assert_str_eq(mb.text, "path has length 0, expected 1");
+}
+END_TEST
+
+/* Issue 16, fault 2: k = 1e9 is refused against n before anything
+ * k-long is allocated (the parameter vector R passed is short too). */
+START_TEST(huge_k_refused_before_allocation)
+{
+    double par[11] = {0}, out[11], info[GMOE_R_NINFO], x[3] = {0, 0.5, 1}, y[3] = {1, 2, 3};
+    par[10] = 1;
+    int mints[4] = {1000000000, 1, 1000000000, 0}, has_init = 0, n = 3, tau_est, status;
+    char *onames[3] = {"per-obs", "squarem", "fixed"};
+    int oints[5] = {1, 1000, 1, 300, 10};
+    double odbl[5] = {0, 1, 1e-6, -1, 1e-12};
+    char stopbuf[32] = "                               ", *stop = stopbuf;
+    int lens[14] = {4, 4, 11, 1, 1, 3, 3, 3, 5, 5, 11, 1, GMOE_R_NINFO, 1};
+    msgbuf mb;
+    gmoe_r_fit(mnames, mints, par, &has_init, &n, x, y, onames, oints, odbl, out, &tau_est,
+               info, &stop, lens, &status, msg_init(&mb));
+    ck_assert_int_eq(status, GMOE_EINVAL);
+    ck_assert_str_eq(mb.text, "k = 1000000000 experts for n = 3 rows: k must be at most n");
+    /* k within n but the vector R passed too short for it. */
+    mints[0] = mints[2] = 3;
+    gmoe_r_fit(mnames, mints, par, &has_init, &n, x, y, onames, oints, odbl, out, &tau_est,
+               info, &stop, lens, &status, msg_init(&mb));
+    ck_assert_str_eq(mb.text, "parameter vector has length 11, expected 16");
+}
+END_TEST
+
+static int interrupt_now(void)
+{
+    return 1;
+}
+
+/* The interrupt check stops a fit, which reports GMOE_R_INTERRUPTED;
+ * without it the same call fits. */
+START_TEST(fit_interrupted)
+{
+    size_t N = 200;
+    double x[200], y[200], par[11] = {0}, out[11], info[GMOE_R_NINFO];
+    par[10] = 1;
+    for (size_t i = 0; i < N; i++) {
+        x[i] = (double)i / (double)N;
+        y[i] = (i % 2 ? 3.0 : -3.0) + x[i] + 0.01 * (double)(i % 7);
+    }
+    int mints[4] = {2, 1, 2, 0}, has_init = 0, n = (int)N, tau_est, status;
+    char *onames[3] = {"per-obs", "none", "fixed"};
+    int oints[5] = {2, 1000, 1, 300, 10};
+    double odbl[5] = {0, 1, 1e-6, -1, 1e-12};
+    char stopbuf[32] = "                               ", *stop = stopbuf;
+    int lens[14] = {4, 4, 11, 1, 1, (int)N, (int)N, 3, 5, 5, 11, 1, GMOE_R_NINFO, 1};
+    msgbuf mb;
+    gmoe_r_set_interrupt_check(interrupt_now);
+    gmoe_r_fit(mnames, mints, par, &has_init, &n, x, y, onames, oints, odbl, out, &tau_est,
+               info, &stop, lens, &status, msg_init(&mb));
+    gmoe_r_set_interrupt_check(NULL);
+    ck_assert_int_eq(status, GMOE_R_INTERRUPTED);
+    ck_assert_str_eq(mb.text, "the fit was interrupted");
+    gmoe_r_fit(mnames, mints, par, &has_init, &n, x, y, onames, oints, odbl, out, &tau_est,
+               info, &stop, lens, &status, msg_init(&mb));
+    ck_assert_msg(status == 0, "%s", mb.text);
 }
 END_TEST
 
@@ -326,6 +430,9 @@ int main(void)
     tcase_add_test(tc, message_buffer_not_overrun);
     tcase_add_test(tc, model_file_round_trip);
     tcase_add_test(tc, option_names_round_trip);
+    tcase_add_test(tc, short_vectors_refused);
+    tcase_add_test(tc, huge_k_refused_before_allocation);
+    tcase_add_test(tc, fit_interrupted);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
 }
