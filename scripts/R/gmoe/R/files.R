@@ -1,0 +1,36 @@
+## files.R -- the command-line tools' JSON model files, read and written by
+## the library itself (exact round trip).
+
+gmoe_read_model <- function(path) {
+    path <- path.expand(.gmoe_str(path, "path"))
+    dims <- .gmoe_call(C_gmoe_r_model_dims, path = path, dims = integer(4L))$dims
+    k <- dims[[1L]]; d <- dims[[2L]]
+    buf <- strrep(" ", max(dims[[4L]], 1L))
+    out <- .gmoe_call(C_gmoe_r_model_read, path = path, mnames = rep(strrep(" ", 31L), 4L),
+                      mints = c(k, d, 0L, 0L), mpar = double(k * (2 * d + 3) + 1),
+                      info = rep(NA_real_, length(.gmoe_info_names)),
+                      stop = strrep(" ", 31L), xnames = rep(buf, d), yname = buf)
+    xnames <- out$xnames
+    if (any(!nzchar(xnames)))
+        xnames <- .gmoe_xnames(NULL, d)
+    m <- .gmoe_unpack(out$mnames, out$mints, out$mpar, xnames,
+                      if (nzchar(out$yname)) out$yname else "y")
+    m$has_fit <- FALSE
+    if (dims[[3L]] == 1L)
+        m <- .gmoe_set_info(m, out$info, out$stop)
+    m
+}
+
+gmoe_write_model <- function(model, path) {
+    p <- .gmoe_pack(model)
+    path <- path.expand(.gmoe_str(path, "path"))
+    fit <- isTRUE(model$has_fit)
+    info <- if (fit) as.double(unlist(model[.gmoe_info_names])) else double()
+    if (fit && length(info) != length(.gmoe_info_names))
+        stop("model: incomplete fit information", call. = FALSE)
+    xn <- if (is.null(model$xnames)) character() else as.character(model$xnames)
+    yn <- if (is.null(model$yname)) "" else .gmoe_str(model$yname, "model$yname")
+    .gmoe_call(C_gmoe_r_model_write, path = path, mnames = p$mnames, mints = p$mints,
+               mpar = p$mpar, xnames = xn, yname = yn, has_fit = as.integer(fit), info = info)
+    invisible(path)
+}
