@@ -124,6 +124,18 @@ void gmoe_r_simulate(char **mnames, int *mints, double *mpar, int *n, char **des
                      double *lo, double *hi, double *seed, double *x, double *y, int *z,
                      int *lens, int *status, char **msg);
 
+/* Covariance of the free parameters at a model on data (gmoe_covariance):
+ * kind[0] "observed" (inverse observed information) or "sandwich".
+ * xnames (d) name the covariates in the parameter names.  cov and names
+ * are sized for the packed length L = k (2 d + 3) + 1 (L x L doubles, L
+ * name buffers), which bounds the number p of free parameters; out: *p,
+ * cov's first p x p entries (row-major) and names[0..p-1]
+ * (gmoe_param_name: "beta0[1]", "beta1[1,x]", "a[2,x]", "b[2]",
+ * "sigma2[2]", "tau").  lens: 11. */
+void gmoe_r_covariance(char **mnames, int *mints, double *mpar, char **xnames, int *n,
+                       double *x, double *y, char **kind, int *p, double *cov, char **names,
+                       int *lens, int *status, char **msg);
+
 /* Model files (the command-line tools' JSON).  gmoe_r_model_dims reads
  * `path` and returns dims[4] = k, d, has_fit, the longest column name (so
  * R can allocate name buffers; lens: 2); gmoe_r_model_read reads it again

@@ -415,6 +415,67 @@ done:
     r_finish(&o, st, &err);
 }
 
+enum {
+    CV_MNAMES, CV_MINTS, CV_MPAR, CV_XNAMES, CV_N, CV_X, CV_Y, CV_KIND, CV_P, CV_COV, CV_NAMES
+};
+
+/* "observed" or "sandwich" (gmoe_se_kind); the library has no name table
+ * for them because only this adapter takes them by name. */
+static int se_kind_from_name(const char *s)
+{
+    return strcmp(s, "observed") == 0 ? GMOE_SE_OBSERVED
+           : strcmp(s, "sandwich") == 0 ? GMOE_SE_SANDWICH : -1;
+}
+
+/* The free parameters' names into R's buffers (names[j] for j < p). */
+static int covariance_names(const gmoe_model *m, size_t p, char **names, gmoe_err *err)
+{
+    for (size_t j = 0; j < p; j++) {
+        int st = gmoe_param_name(m, j, names[j], strlen(names[j]) + 1);
+        if (st)
+            return gmoe_error(err, st, "parameter name %zu does not fit R's buffer", j + 1);
+    }
+    return GMOE_OK;
+}
+
+void gmoe_r_covariance(char **mnames, int *mints, double *mpar, char **xnames, int *n,
+                       double *x, double *y, char **kind, int *p, double *cov, char **names,
+                       int *lens, int *status, char **msg)
+{
+    r_out o = r_begin(status, msg);
+    gmoe_err err = {0};
+    gmoe_model *m = NULL;
+    gmoe_data data = {0};
+    int st, se;
+    size_t nfree = 0;
+    r_packed pm = {mnames, mints, mpar, lens[CV_MNAMES], lens[CV_MINTS], lens[CV_MPAR]};
+    static const r_len fixed[] = {{CV_N, 1, "n"}, {CV_KIND, 1, "kind"}, {CV_P, 1, "p"}};
+    if ((st = r_check_lens(lens, fixed, sizeof fixed / sizeof fixed[0], &err)) ||
+        (st = r_model_unpack(&pm, 1, NULL, &m, &err)) ||
+        (st = r_check_length(lens[CV_XNAMES], m->d, "xnames", &err)) ||
+        (st = r_check_name(kind[0], se_kind_from_name, "covariance kind", "observed, sandwich",
+                           &se, &err)) ||
+        (st = r_data_build(*n, m->d, x, lens[CV_X], y, lens[CV_Y], &data, &err)))
+        goto done;
+    if (gmoe_model_set_names(m, (const char *const *)xnames, NULL)) {
+        st = gmoe_error(&err, GMOE_ENOMEM, "out of memory copying the column names");
+        goto done;
+    }
+    nfree = gmoe_model_nfree(m);
+    /* R sizes cov and names for the packed length, which bounds nfree. */
+    const r_len out[] = {{CV_COV, r_packed_len(m->k, m->d) * r_packed_len(m->k, m->d), "cov"},
+                         {CV_NAMES, r_packed_len(m->k, m->d), "names"}};
+    if ((st = r_check_lens(lens, out, 2, &err)) ||
+        (st = gmoe_covariance(m, &data, (gmoe_se_kind)se, cov, NULL, &err)) ||
+        (st = covariance_names(m, nfree, names, &err)))
+        goto done;
+    *p = (int)nfree;
+done:
+    free(data.x);
+    gmoe_model_free(m);
+    r_finish(&o, st, &err);
+}
+
 /* ------------------------------------------------------------ model files */
 
 static int check_path(char **path, int len, gmoe_err *err)

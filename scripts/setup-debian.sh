@@ -8,7 +8,18 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     build-essential autoconf automake libtool pkg-config \
     libgsl-dev liblapacke-dev libjansson-dev check \
-    gnuplot-nox r-base-core r-cran-flexmix >/dev/null
+    gnuplot-nox r-base-core r-cran-flexmix r-cran-testthat >/dev/null
 [ -x configure ] || autoreconf -fi
 [ -f Makefile ] || ./configure
 make -j"$(nproc)"
+# The R package gmoe (scripts/R/gmoe, gmoe-r(7)) links against the
+# installed libgmoe (pkg-config gmoe), so the library is installed first
+# (/usr/local); then R CMD build and INSTALL put the package in R's site
+# library, where library(gmoe) finds it.
+make install >/dev/null
+ldconfig
+top=$(pwd)
+rpkg=$(mktemp -d)
+(cd "$rpkg" && R CMD build --no-build-vignettes "$top/scripts/R/gmoe" >/dev/null &&
+    R CMD INSTALL gmoe_*.tar.gz >/dev/null)
+rm -rf "$rpkg"

@@ -1,6 +1,15 @@
-## covariance.R -- the covariance of the free parameters, from the library.
-.gmoe_covariance <- function(object) {
-    stop(structure(class = c("gmoe_error", "error", "condition"), list(
-        message = "standard errors need gmoe_covariance, which this libgmoe does not have yet",
-        call = NULL, status = 7L)))
+## covariance.R -- the covariance of the free parameters, from the library
+## (gmoe_covariance through gmoe_r_covariance), at the fit's kept data.
+.gmoe_covariance <- function(object, type = "observed") {
+    p <- .gmoe_pack(object)
+    kept <- .gmoe_kept(object)
+    len <- length(p$mpar)                     # bounds the number of free parameters
+    width <- max(nchar(object$xnames, type = "bytes")) + 32L
+    out <- .gmoe_call(C_gmoe_r_covariance, mnames = p$mnames, mints = p$mints, mpar = p$mpar,
+                      xnames = as.character(object$xnames), n = nrow(kept$x), x = kept$x,
+                      y = as.double(kept$y), kind = .gmoe_str(type, "type"), p = 0L,
+                      cov = double(len * len), names = rep(strrep(" ", width), len))
+    np <- out$p
+    matrix(out$cov[seq_len(np * np)], np, np,
+           dimnames = list(out$names[seq_len(np)], out$names[seq_len(np)]))
 }

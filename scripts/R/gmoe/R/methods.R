@@ -1,22 +1,21 @@
 ## methods.R -- what a fitted model answers: print, summary, coef, vcov,
 ## confint, logLik (and so AIC, BIC), nobs, fitted, residuals, formula.
 
-## The parameters as a named vector: for each expert i the gate's
-## intercept and slopes, the expert's intercept and slopes and its
-## variance, then tau.  Pinned gate entries (the reference expert's) are
-## included, as 0; vcov() covers the free ones.
+## The parameters as a named vector, in the library's order and names
+## (gmoe_param_name): for each expert i beta0[i], beta1[i,x...], a[i,x...],
+## b[i], sigma2[i], then tau.  The reference expert's pinned gate entries
+## are included, as 0; vcov() covers the free ones.
 coef.gmoe <- function(object, ...) {
-    k <- object$k
+    .gmoe_pack(object)                        # every part there, with its shape
     xn <- object$xnames
     one <- function(i) {
-        v <- c(object$beta0[[i]], object$beta1[i, ], object$b[[i]], object$a[i, ],
+        v <- c(object$beta0[[i]], object$beta1[i, ], object$a[i, ], object$b[[i]],
                object$sigma2[[i]])
-        names(v) <- c(paste0("gate", i, ":", c("(Intercept)", xn)),
-                      paste0("expert", i, ":", c("(Intercept)", xn)),
-                      paste0("sigma2_", i))
+        names(v) <- c(sprintf("beta0[%d]", i), sprintf("beta1[%d,%s]", i, xn),
+                      sprintf("a[%d,%s]", i, xn), sprintf("b[%d]", i), sprintf("sigma2[%d]", i))
         v
     }
-    c(unlist(lapply(seq_len(k), one)), tau = object$tau)
+    c(unlist(lapply(seq_len(object$k), one)), tau = object$tau)
 }
 
 .gmoe_header <- function(x) {
@@ -97,16 +96,16 @@ residuals.gmoe <- function(object, type = c("response", "pearson"), ...) {
     list(x = object[["x"]], y = object[["y"]])
 }
 
-## Standard errors from the observed information (the library's
-## gmoe_covariance, through gmoe_r_covariance).
-vcov.gmoe <- function(object, ...) {
-    .gmoe_covariance(object)
+## The covariance of the free parameters: the inverse observed information
+## or the sandwich (the library's gmoe_covariance).
+vcov.gmoe <- function(object, type = c("observed", "sandwich"), ...) {
+    .gmoe_covariance(object, match.arg(type))
 }
 
-confint.gmoe <- function(object, parm, level = 0.95, ...) {
+confint.gmoe <- function(object, parm, level = 0.95, type = c("observed", "sandwich"), ...) {
     if (!is.numeric(level) || length(level) != 1L || is.na(level) || level <= 0 || level >= 1)
         stop("level must be a number in (0, 1)", call. = FALSE)
-    v <- vcov(object)
+    v <- vcov(object, type = match.arg(type))
     est <- coef(object)[rownames(v)]
     se <- sqrt(diag(v))
     if (!missing(parm)) {

@@ -102,7 +102,8 @@ test_that("bad objects and arguments to the methods", {
     b2 <- fit; b2$k <- "2"
     bad(predict(b2, ref[1:3, ]), "\\$k must be a whole number")
     b3 <- fit; b3$beta1 <- 1:3
-    bad(coef(b3) + predict(b3, ref[1:3, ]), "\\$beta1 must be numeric of length 2")
+    bad(coef(b3), "\\$beta1 must be numeric of length 2")
+    bad(predict(b3, ref[1:3, ]), "\\$beta1 must be numeric of length 2")
     bad(gmoe_loss(list(), truth), "fit must be a \"gmoe\" object")
     bad(gmoe_loss(fit, truth, kind = "D3"), "unknown loss kind")
     bad(gmoe_loss(fit, truth, translate = NA), "translate must be TRUE or FALSE")

@@ -5,7 +5,7 @@ fit <- gmoe_fit(y ~ x, data = ref, k = 2, seed = 1, restarts = 5)
 test_that("coef, logLik, AIC, BIC, nobs are the library's numbers", {
     cf <- coef(fit)
     expect_equal(length(cf), 2 * (2 * 1 + 3) + 1)
-    expect_identical(unname(cf[c("gate1:x", "expert2:(Intercept)", "sigma2_1")]),
+    expect_identical(unname(cf[c("beta1[1,x]", "b[2]", "sigma2[1]")]),
                      c(fit$beta1[1, 1], fit$b[[2]], fit$sigma2[[1]]))
     ll <- logLik(fit)
     expect_equal(attr(ll, "df"), 8)
