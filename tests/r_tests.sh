@@ -45,4 +45,33 @@ OMP_WAIT_POLICY=passive
 R_LIBS="$work/lib"
 GMOE_TOOLS_DIR="$build/src"
 export OMP_WAIT_POLICY R_LIBS GMOE_TOOLS_DIR
-exec "$RSCRIPT" --vanilla "$srcdir/test_r.R" "$work/gmoe"
+
+# Ctrl-C: SIGINT during a long fit stops it between EM iterations with an
+# R error of class gmoe_interrupted; the session goes on.  The script
+# writes a marker just before the fit, so the signal lands inside it.
+cat >"$work/interrupt.R" <<'RSCRIPT_END'
+library(gmoe)
+args <- commandArgs(trailingOnly = TRUE)
+x <- seq(0, 1, length.out = 20000)
+y <- ifelse(seq_along(x) %% 2 == 0, 3 * x, 1 - 2 * x) + 0.3 * sin(seq_along(x))
+invisible(file.create(args[[1L]]))
+r <- tryCatch(gmoe_fit(x, y, k = 4, restarts = 1000, threads = 1, accel = "none",
+                       tol = 1e-300, max_iter = 1e6),
+              gmoe_interrupted = function(e) conditionMessage(e))
+f <- gmoe_fit(x[1:500], y[1:500], k = 2, restarts = 1)
+cat(if (is.character(r)) r else "not interrupted", "| session alive:", is.finite(f$loglik), "\n")
+RSCRIPT_END
+"$RSCRIPT" --vanilla "$work/interrupt.R" "$work/started" >"$work/interrupt.out" 2>&1 &
+rpid=$!
+tries=0
+while ! [ -f "$work/started" ] && [ $tries -lt 600 ]; do sleep 0.1; tries=$((tries + 1)); done
+sleep 1
+kill -INT $rpid
+wait $rpid
+if ! grep -q "the fit was interrupted (Ctrl-C) | session alive: TRUE" "$work/interrupt.out"; then
+    cat "$work/interrupt.out"
+    echo "FAIL: SIGINT did not interrupt the fit cleanly"
+    exit 1
+fi
+echo "ok: SIGINT during gmoe_fit: $(cat "$work/interrupt.out")"
+"$RSCRIPT" --vanilla "$srcdir/test_r.R" "$work/gmoe"
