@@ -136,26 +136,28 @@ size_t r_packed_len(size_t k, size_t d)
     return k * (2 * d + 3) + 1;
 }
 
+/* The four names of a packed model: what each is and the names it takes. */
+static const struct {
+    int (*from_name)(const char *);
+    const char *what, *choices;
+} packed_names[4] = {
+    {gmoe_family_from_name, "gating family", "softmax, topk, temperature, activation"},
+    {gmoe_select_from_name, "top-K selection", "slope, logit"},
+    {gmoe_activation_from_name, "activation", "tanh, sigmoid, arctan, softsign"},
+    {gmoe_bias_from_name, "bias placement", "outside, inside"}};
+
 /* The family and its options from the names and integers of a packed
  * model whose two vectors have been checked to hold 4 entries each. */
 static int unpack_options(const r_packed *pm, const char *pre, int opt[4], gmoe_err *err)
 {
     char label[96];
     int st;
-    snprintf(label, sizeof label, "%sgating family", pre);
-    if ((st = r_check_name(pm->names[0], gmoe_family_from_name, label,
-                           "softmax, topk, temperature, activation", &opt[0], err)))
-        return st;
-    snprintf(label, sizeof label, "%stop-K selection", pre);
-    if ((st = r_check_name(pm->names[1], gmoe_select_from_name, label, "slope, logit", &opt[1], err)))
-        return st;
-    snprintf(label, sizeof label, "%sactivation", pre);
-    if ((st = r_check_name(pm->names[2], gmoe_activation_from_name, label,
-                           "tanh, sigmoid, arctan, softsign", &opt[2], err)))
-        return st;
-    snprintf(label, sizeof label, "%sbias placement", pre);
-    if ((st = r_check_name(pm->names[3], gmoe_bias_from_name, label, "outside, inside", &opt[3], err)))
-        return st;
+    for (int i = 0; i < 4; i++) {
+        snprintf(label, sizeof label, "%s%s", pre, packed_names[i].what);
+        if ((st = r_check_name(pm->names[i], packed_names[i].from_name, label,
+                               packed_names[i].choices, &opt[i], err)))
+            return st;
+    }
     const char *what[3] = {"k (number of experts)", "d (number of covariates)", "top_k"};
     for (int i = 0; i < 3; i++) {
         snprintf(label, sizeof label, "%s%s", pre, what[i]);

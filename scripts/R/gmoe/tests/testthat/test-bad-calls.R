@@ -96,6 +96,14 @@ test_that("bad objects and arguments to the methods", {
     nodata <- gmoe_fit(x, y, k = 2, restarts = 1, keep_data = FALSE)
     bad(residuals(nodata), "kept no data")
     bad(simulate(nodata), "kept no data")
+    bad(vcov(nodata), "kept no data")
+    bad(vcov(fit, type = "fisher"), "should be one of")
+    bad(confint(fit, parm = "nope"), "parm must name or number free parameters")
+    ## a top-K gate with K = 1 has a singular information: an error for
+    ## vcov, and summary says why it shows no standard errors
+    tk1 <- gmoe_fit(y ~ x, data = ref, k = 2, gating = "topk", top_k = 1, restarts = 2)
+    bad(vcov(tk1), "", class = "gmoe_error")
+    expect_output(print(summary(tk1)), "No standard errors")
     bad(simulate(fit, nsim = 0), "nsim must be")
     bad(confint(fit, level = 2), "level must be")
     bad(plot(fit, which = 5), "which must name or number")
