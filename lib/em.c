@@ -406,7 +406,7 @@ int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
     gmoe_em_options opt = *opt_in;
     if (opt.min_weight < 0)
         opt.min_weight = (double)(m->d + 2);
-    m->tau_estimated = gmoe_gating_get(m->family)->has_tau && opt.tau_mode == GMOE_TAU_ESTIMATE;
+    m->tau_estimated = gmoe_family_has_tau(m->family) && opt.tau_mode == GMOE_TAU_ESTIMATE;
 
     gmoe_em_ws *ws = gmoe_em_ws_alloc(m, data, opt.nthreads);
     gmoe_model *cur = gmoe_model_alloc(m->family, m->k, m->d);

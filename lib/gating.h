@@ -30,6 +30,14 @@ typedef struct {
 typedef struct gmoe_gating {
     const char *name;
 
+    /* The family's enum value (a surrogate below carries the value of the
+     * family it stands in for) and the GMOE_FAMILY_OPT_* bits of the model
+     * fields it reads: what gmoe_family_options answers (and
+     * gmoe_family_pins_slopes from pins_last_slope below), and what
+     * model files, the tools' options and summaries ask. */
+    gmoe_family family;
+    unsigned options;
+
     /* Non-zero when the last expert's slope beta1_k is pinned as well as
      * its bias beta0_k (softmax, topk, temperature; MODELS.md section 1). */
     int pins_last_slope;
@@ -106,10 +114,6 @@ typedef struct gmoe_gating {
      * the data (mstep_gate.c), so the E-step and the next gate M-step's
      * first pass need no exp or log. */
     void (*softmax_logits)(const gmoe_model *m, const double *x, double *l);
-
-    /* Non-zero if the family has a temperature tau (which the fit either
-     * keeps or estimates, per gmoe_em_options.tau_mode). */
-    int has_tau;
 
     /* Non-zero if, with tau estimated, each start should first be fitted
      * at its starting tau and only then with tau free (gmoe_fit).  For

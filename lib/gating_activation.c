@@ -391,6 +391,8 @@ static int activation_check(const gmoe_model *m, gmoe_err *err)
 
 const gmoe_gating gmoe_gating_activation = {
     .name = "activation",
+    .family = GMOE_ACTIVATION,
+    .options = GMOE_FAMILY_OPT_TAU | GMOE_FAMILY_OPT_ACTIVATION | GMOE_FAMILY_OPT_BIAS,
     .pins_last_slope = 0,
     .logit_derivs = activation_logit_derivs,
     .npar = activation_npar,
@@ -406,7 +408,6 @@ const gmoe_gating gmoe_gating_activation = {
     .work_size = activation_work_size,
     .normalize = NULL,
     .check = activation_check,
-    .has_tau = 1,
     .tau_warmup = 1,
     .init_surrogate = NULL,
     .pattern_surrogate = NULL,

@@ -94,6 +94,8 @@ int gmoe_check_last_gate_pinned(const gmoe_model *m, gmoe_err *err)
 
 const gmoe_gating gmoe_gating_softmax = {
     .name = "softmax",
+    .family = GMOE_SOFTMAX,
+    .options = 0,
     .pins_last_slope = 1,
     .logit_derivs = softmax_logit_derivs,
     .npar = gmoe_softmax_npar,
@@ -107,7 +109,6 @@ const gmoe_gating gmoe_gating_softmax = {
     .work_size = softmax_work_size,
     .normalize = NULL,
     .check = gmoe_check_last_gate_pinned,
-    .has_tau = 0,
     .init_surrogate = NULL,
     .pattern_surrogate = NULL,
 };

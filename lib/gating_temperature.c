@@ -114,6 +114,8 @@ static int temperature_check(const gmoe_model *m, gmoe_err *err)
 
 const gmoe_gating gmoe_gating_temperature = {
     .name = "temperature",
+    .family = GMOE_TEMPERATURE,
+    .options = GMOE_FAMILY_OPT_TAU,
     .pins_last_slope = 1,
     .logit_derivs = temperature_logit_derivs,
     .npar = gmoe_softmax_npar,
@@ -127,7 +129,6 @@ const gmoe_gating gmoe_gating_temperature = {
     .work_size = temperature_work_size,
     .normalize = temperature_normalize,
     .check = temperature_check,
-    .has_tau = 1,
     .init_surrogate = NULL,
     .pattern_surrogate = NULL,
 };

@@ -154,6 +154,8 @@ static size_t topk_pattern_block_work_size(const gmoe_model *m)
 
 static const gmoe_gating topk_pattern = {
     .name = "topk-pattern",
+    .family = GMOE_TOPK,
+    .options = GMOE_FAMILY_OPT_TOP_K | GMOE_FAMILY_OPT_SELECT,
     .pins_last_slope = 1,
     .npar = gmoe_softmax_npar,
     .npar_ic = gmoe_softmax_npar,
@@ -167,7 +169,6 @@ static const gmoe_gating topk_pattern = {
     .work_size = topk_work_size,
     .normalize = NULL,
     .check = topk_check,
-    .has_tau = 0,
     .init_surrogate = NULL,
     .pattern_surrogate = NULL,
 };
@@ -184,6 +185,8 @@ static const gmoe_gating *topk_pattern_surrogate(const gmoe_model *m)
 
 const gmoe_gating gmoe_gating_topk = {
     .name = "topk",
+    .family = GMOE_TOPK,
+    .options = GMOE_FAMILY_OPT_TOP_K | GMOE_FAMILY_OPT_SELECT,
     .pins_last_slope = 1,
     .logit_derivs = topk_logit_derivs,
     .npar = gmoe_softmax_npar,
@@ -198,7 +201,6 @@ const gmoe_gating gmoe_gating_topk = {
     .check = topk_check,
     /* softmax of these logits (-inf outside S(x)): the gate cache applies */
     .softmax_logits = topk_logits,
-    .has_tau = 0,
     .init_surrogate = topk_init_surrogate,
     .pattern_surrogate = topk_pattern_surrogate,
 };

@@ -189,6 +189,8 @@ typedef enum {
     GMOE_ACTIVATION = 3
 } gmoe_family;
 #define GMOE_NFAMILIES 4
+/* The family of a fit when none is asked for (the tools, R). */
+#define GMOE_FAMILY_DEFAULT GMOE_SOFTMAX
 
 typedef enum { GMOE_SELECT_SLOPE = 0, GMOE_SELECT_LOGIT = 1 } gmoe_select;
 
@@ -306,6 +308,30 @@ const char *gmoe_stop_name(gmoe_stop_reason s);
 /* 1 when the family has a temperature tau (temperature, activation), 0
  * otherwise (also for an unknown family). */
 int gmoe_family_has_tau(gmoe_family f);
+
+/* What a family reads and pins, from its own table entry (gating.h), so
+ * that tools, model files and the R interface need no list of families.
+ * gmoe_family_options: the bit set of the model fields the family reads
+ * (0 for an unknown family); GMOE_FAMILY_OPT_TAU also means the fit's
+ * tau_mode applies. */
+#define GMOE_FAMILY_OPT_TAU 0x01u        /* tau, tau_estimated */
+#define GMOE_FAMILY_OPT_TOP_K 0x02u      /* top_k */
+#define GMOE_FAMILY_OPT_SELECT 0x04u     /* select */
+#define GMOE_FAMILY_OPT_ACTIVATION 0x08u /* act */
+#define GMOE_FAMILY_OPT_BIAS 0x10u       /* bias */
+unsigned gmoe_family_options(gmoe_family f);
+/* 1 when the family pins the last expert's gate slopes beta1[k-1,] to
+ * zero besides its bias (softmax, topk, temperature), 0 when it pins the
+ * bias only (activation) or the family is unknown. */
+int gmoe_family_pins_slopes(gmoe_family f);
+/* The names of the families that read every option in `options` (0: all
+ * families), in enum order, each between `quote` and `quote`, separated by
+ * `sep` and, before the last, by `last_sep`: e.g. (0, "", ", ", " or ")
+ * gives "softmax, topk, temperature or activation".  Written into buf as
+ * snprintf does (size bytes, NUL-terminated, cut short if needed); returns
+ * the length of the whole list. */
+size_t gmoe_family_list(unsigned options, const char *quote, const char *sep,
+                        const char *last_sep, char *buf, size_t size);
 
 /* ------------------------------------------------------- evaluation */
 

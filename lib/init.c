@@ -182,7 +182,7 @@ int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
          * order the gate before the sparse fit, which cannot change its
          * selection pattern much, takes over. */
         gmoe_family fam = m->family;
-        m->family = (gmoe_family)gmoe_family_from_name(sur->name);
+        m->family = sur->family;
         gmoe_em_estep(m, data, ws, ws->resp);
         for (int it = 0; it < SURROGATE_ITERS && st == GMOE_OK; it++) {
             int failed = 0;

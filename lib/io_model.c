@@ -5,9 +5,9 @@
  *    "experts": [{"beta0": -8, "beta1": [25], "a": [-20], "b": 15, "sigma2": 0.09}, ...],
  *    "fit": {"loglik": ..., "stop": "tolerance", "seed": 1, ...}}
  *
- * plus, only for the family that has them: temperature "tau",
- * "tau_estimated"; activation "tau", "tau_estimated", "activation",
- * "bias"; topk "top_k", "select".  Reading is strict: unknown keys,
+ * plus the keys of the options the family reads (option_keys below, asked
+ * of the family table: "tau", "tau_estimated", "activation", "bias",
+ * "top_k", "select").  Reading is strict: unknown keys,
  * another family's keys, wrong types and sizes are errors naming the key
  * (and the expert), since a silently ignored typo would change the model. */
 #include "config.h"
@@ -16,14 +16,62 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gating.h"
 #include "internal.h"
 #include "io.h"
+
+/* ======================================================= family option keys */
+
+/* How a family option is stored in the model and spelled in the file. */
+typedef enum { VALUE_NUMBER, VALUE_BOOL, VALUE_SIZE, VALUE_NAME } value_kind;
+
+typedef struct {
+    const char *key;
+    unsigned option;  /* the GMOE_FAMILY_OPT_* bit of the families with this key */
+    value_kind kind;
+    int required;     /* the defining parameter of the family must be given */
+    size_t offset;    /* of the field in gmoe_model (an int for VALUE_BOOL, VALUE_NAME) */
+    const char *(*name)(int value);      /* VALUE_NAME: value -> name */
+    int (*from_name)(const char *name);  /* VALUE_NAME: name -> value, -1 if unknown */
+    int nvalues;                         /* VALUE_NAME: values 0 .. nvalues-1 */
+} option_key;
+
+static const char *activation_name(int v) { return gmoe_activation_name((gmoe_activation)v); }
+static const char *bias_name(int v) { return gmoe_bias_name((gmoe_bias_placement)v); }
+static const char *select_name(int v) { return gmoe_select_name((gmoe_select)v); }
+
+/* enum fields are read and written through an int */
+_Static_assert(sizeof(gmoe_activation) == sizeof(int) && sizeof(gmoe_bias_placement) == sizeof(int) &&
+                   sizeof(gmoe_select) == sizeof(int),
+               "family option enums are int-sized");
+
+/* In the order they are written. */
+static const option_key option_keys[] = {
+    {"tau", GMOE_FAMILY_OPT_TAU, VALUE_NUMBER, 1, offsetof(gmoe_model, tau), NULL, NULL, 0},
+    {"tau_estimated", GMOE_FAMILY_OPT_TAU, VALUE_BOOL, 0, offsetof(gmoe_model, tau_estimated), NULL, NULL, 0},
+    {"activation", GMOE_FAMILY_OPT_ACTIVATION, VALUE_NAME, 0, offsetof(gmoe_model, act), activation_name,
+     gmoe_activation_from_name, GMOE_NACTIVATIONS},
+    {"bias", GMOE_FAMILY_OPT_BIAS, VALUE_NAME, 0, offsetof(gmoe_model, bias), bias_name, gmoe_bias_from_name, 2},
+    {"top_k", GMOE_FAMILY_OPT_TOP_K, VALUE_SIZE, 1, offsetof(gmoe_model, top_k), NULL, NULL, 0},
+    {"select", GMOE_FAMILY_OPT_SELECT, VALUE_NAME, 0, offsetof(gmoe_model, select), select_name,
+     gmoe_select_from_name, 2},
+};
+#define NOPTION_KEYS (sizeof option_keys / sizeof *option_keys)
+
+static void *field(gmoe_model *m, const option_key *o)
+{
+    return (char *)m + o->offset;
+}
+
+static const void *const_field(const gmoe_model *m, const option_key *o)
+{
+    return (const char *)m + o->offset;
+}
 
 /* ================================================================ writing */
 
@@ -160,7 +208,7 @@ static int check_writable(const gmoe_model *m, gmoe_err *err)
             !isfinite(m->b[i]) || !isfinite(m->sigma2[i]))
             return gmoe_error(err, GMOE_EINVAL, "cannot write expert %zu: a parameter is not finite "
                                                 "(JSON has no inf or nan)", i + 1);
-    if (gmoe_gating_get(m->family)->has_tau && !isfinite(m->tau))
+    if (gmoe_family_has_tau(m->family) && !isfinite(m->tau))
         return gmoe_error(err, GMOE_EINVAL, "cannot write a non-finite tau");
     if ((unsigned)m->select > GMOE_SELECT_LOGIT || (unsigned)m->act >= GMOE_NACTIVATIONS ||
         (unsigned)m->bias > GMOE_BIAS_INSIDE)
@@ -208,6 +256,24 @@ static void put_fit(sbuf *b, const gmoe_fit_info *f)
     put(b, "\n  }");
 }
 
+/* The keys of the options m's family reads. */
+static void put_family_options(sbuf *b, int *first, const char *in, const gmoe_model *m)
+{
+    unsigned options = gmoe_family_options(m->family);
+    for (const option_key *o = option_keys; o < option_keys + NOPTION_KEYS; o++) {
+        if (!(options & o->option))
+            continue;
+        const void *v = const_field(m, o);
+        key(b, first, in, o->key);
+        switch (o->kind) {
+        case VALUE_NUMBER: put_number(b, *(const double *)v); break;
+        case VALUE_BOOL: put(b, "%s", *(const int *)v ? "true" : "false"); break;
+        case VALUE_SIZE: put(b, "%zu", *(const size_t *)v); break;
+        case VALUE_NAME: put_json(b, json_string(o->name(*(const int *)v)), 0); break;
+        }
+    }
+}
+
 static int to_json(const gmoe_model *m, char **out, gmoe_err *err)
 {
     int status;
@@ -225,18 +291,7 @@ static int to_json(const gmoe_model *m, char **out, gmoe_err *err)
     key(&b, &first, in, "family"), put_json(&b, json_string(gmoe_family_name(m->family)), 0);
     key(&b, &first, in, "k"), put(&b, "%zu", k);
     key(&b, &first, in, "d"), put(&b, "%zu", d);
-    if (gmoe_gating_get(m->family)->has_tau) {
-        key(&b, &first, in, "tau"), put_number(&b, m->tau);
-        key(&b, &first, in, "tau_estimated"), put(&b, "%s", m->tau_estimated ? "true" : "false");
-    }
-    if (m->family == GMOE_ACTIVATION) {
-        key(&b, &first, in, "activation"), put_json(&b, json_string(gmoe_activation_name(m->act)), 0);
-        key(&b, &first, in, "bias"), put_json(&b, json_string(gmoe_bias_name(m->bias)), 0);
-    }
-    if (m->family == GMOE_TOPK) {
-        key(&b, &first, in, "top_k"), put(&b, "%zu", m->top_k);
-        key(&b, &first, in, "select"), put_json(&b, json_string(gmoe_select_name(m->select)), 0);
-    }
+    put_family_options(&b, &first, in, m);
     if (m->xnames) {
         key(&b, &first, in, "x_names"), put(&b, "[");
         for (size_t j = 0; j < d; j++) {
@@ -469,15 +524,9 @@ static int read_sizes(const ctx *c, json_t *root, size_t *k, size_t *d)
     return GMOE_OK;
 }
 
-/* Top-level keys: common ones, then the family's own. */
+/* Top-level keys: common ones, then the family's own (option_keys). */
 static const char *const common_keys[] = {"family", "k", "d", "x_names", "y_name", "factors", "experts", "fit",
                                           NULL};
-static const char *const family_keys[GMOE_NFAMILIES][5] = {
-    [GMOE_SOFTMAX] = {NULL},
-    [GMOE_TOPK] = {"top_k", "select", NULL},
-    [GMOE_TEMPERATURE] = {"tau", "tau_estimated", NULL},
-    [GMOE_ACTIVATION] = {"tau", "tau_estimated", "activation", "bias", NULL},
-};
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -487,59 +536,68 @@ static int in_list(const char *const *list, const char *s)
     return 0;
 }
 
+static const option_key *find_option_key(const char *name)
+{
+    for (const option_key *o = option_keys; o < option_keys + NOPTION_KEYS; o++)
+        if (strcmp(o->key, name) == 0)
+            return o;
+    return NULL;
+}
+
 static int check_top_keys(const ctx *c, json_t *root, gmoe_family f)
 {
     const char *k;
     json_t *v;
     json_object_foreach(root, k, v) {
-        if (in_list(common_keys, k) || in_list(family_keys[f], k))
+        const option_key *o = find_option_key(k);
+        if (in_list(common_keys, k) || (o && (gmoe_family_options(f) & o->option)))
             continue;
-        for (int g = 0; g < GMOE_NFAMILIES; g++)
-            if (in_list(family_keys[g], k))
-                return ferr(c, "\"%s\" is not a key of family \"%s\" (it belongs to \"%s\"%s)", k,
-                            gmoe_family_name(f), gmoe_family_name((gmoe_family)g),
-                            g == GMOE_TEMPERATURE && in_list(family_keys[GMOE_ACTIVATION], k)
-                                ? " and \"activation\"" : "");
+        if (o) {
+            char owners[256];
+            gmoe_family_list(o->option, "\"", ", ", " and ", owners, sizeof owners);
+            return ferr(c, "\"%s\" is not a key of family \"%s\" (it belongs to %s)", k, gmoe_family_name(f),
+                        owners);
+        }
         return ferr(c, "unknown key \"%s\"", k);
+    }
+    return GMOE_OK;
+}
+
+/* "\"a\", \"b\"": the names of an option key's values, for messages. */
+static void value_choices(const option_key *o, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < o->nvalues && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s\"%s\"", i ? ", " : "", o->name(i));
+}
+
+static int read_option_value(const ctx *c, json_t *v, const option_key *o, gmoe_model *m)
+{
+    void *dst = field(m, o);
+    char choices[128];
+    switch (o->kind) {
+    case VALUE_NUMBER: return get_number(c, top, v, o->key, dst);
+    case VALUE_BOOL: return get_bool(c, top, v, o->key, dst);
+    case VALUE_SIZE: return get_size(c, top, v, o->key, dst);
+    case VALUE_NAME: value_choices(o, choices, sizeof choices);
+        return get_name(c, top, v, o->key, o->from_name, choices, dst);
     }
     return GMOE_OK;
 }
 
 static int read_family_options(const ctx *c, json_t *root, gmoe_model *m)
 {
-    int status = GMOE_OK, e = 0;
-    json_t *v;
-    if (gmoe_gating_get(m->family)->has_tau) {
-        /* the defining parameter of the family is required */
-        if (!(v = required(c, top, root, "tau", &status)) || (status = get_number(c, top, v, "tau", &m->tau)))
-            return status;
-        if ((v = json_object_get(root, "tau_estimated")) &&
-            (status = get_bool(c, top, v, "tau_estimated", &m->tau_estimated)))
-            return status;
+    int status = GMOE_OK;
+    unsigned options = gmoe_family_options(m->family);
+    for (const option_key *o = option_keys; o < option_keys + NOPTION_KEYS && status == GMOE_OK; o++) {
+        json_t *v = (options & o->option) ? json_object_get(root, o->key) : NULL;
+        if (v)
+            status = read_option_value(c, v, o, m);
+        else if ((options & o->option) && o->required)
+            required(c, top, root, o->key, &status);
     }
-    if (m->family == GMOE_ACTIVATION) {
-        if ((v = json_object_get(root, "activation"))) {
-            if ((status = get_name(c, top, v, "activation", gmoe_activation_from_name,
-                                   "\"tanh\", \"sigmoid\", \"arctan\", \"softsign\"", &e)))
-                return status;
-            m->act = (gmoe_activation)e;
-        }
-        if ((v = json_object_get(root, "bias"))) {
-            if ((status = get_name(c, top, v, "bias", gmoe_bias_from_name, "\"outside\", \"inside\"", &e)))
-                return status;
-            m->bias = (gmoe_bias_placement)e;
-        }
-    }
-    if (m->family == GMOE_TOPK) {
-        if (!(v = required(c, top, root, "top_k", &status)) || (status = get_size(c, top, v, "top_k", &m->top_k)))
-            return status;
-        if ((v = json_object_get(root, "select"))) {
-            if ((status = get_name(c, top, v, "select", gmoe_select_from_name, "\"slope\", \"logit\"", &e)))
-                return status;
-            m->select = (gmoe_select)e;
-        }
-    }
-    return GMOE_OK;
+    return status;
 }
 
 static int read_names(const ctx *c, json_t *root, gmoe_model *m)
@@ -631,11 +689,12 @@ static int read_model(const ctx *c, json_t *root, gmoe_model **out)
     int status = GMOE_OK, fam = 0;
     size_t k = 0, d = 0;
     json_t *v;
+    char families[256];
+    gmoe_family_list(0, "\"", ", ", ", ", families, sizeof families);
     if (!json_is_object(root))
         return ferr(c, "the top level must be an object");
     if (!(v = required(c, top, root, "family", &status)) ||
-        (status = get_name(c, top, v, "family", gmoe_family_from_name,
-                           "\"softmax\", \"topk\", \"temperature\", \"activation\"", &fam)) ||
+        (status = get_name(c, top, v, "family", gmoe_family_from_name, families, &fam)) ||
         (status = check_top_keys(c, root, (gmoe_family)fam)) || (status = read_sizes(c, root, &k, &d)))
         return status;
     gmoe_model *m = gmoe_model_alloc((gmoe_family)fam, k, d);

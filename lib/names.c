@@ -1,11 +1,9 @@
-/* names.c -- the names of families and options, as in files and on the
- * command line. */
+/* names.c -- the names of options, as in files and on the command line
+ * (a family's name is in its table entry: gating.c). */
 #include <string.h>
 
 #include "internal.h"
 
-static const char *const family_names[GMOE_NFAMILIES] = {
-    "softmax", "topk", "temperature", "activation"};
 static const char *const activation_names[GMOE_NACTIVATIONS] = {
     "tanh", "sigmoid", "arctan", "softsign"};
 static const char *const select_names[2] = {"slope", "logit"};
@@ -33,8 +31,6 @@ static const char *name_at(const char *const *names, int n, int i)
     return (i >= 0 && i < n) ? names[i] : "unknown";
 }
 
-const char *gmoe_family_name(gmoe_family f) { return name_at(family_names, GMOE_NFAMILIES, (int)f); }
-int gmoe_family_from_name(const char *s) { return index_of(family_names, GMOE_NFAMILIES, s); }
 const char *gmoe_activation_name(gmoe_activation a) { return name_at(activation_names, GMOE_NACTIVATIONS, (int)a); }
 int gmoe_activation_from_name(const char *s) { return index_of(activation_names, GMOE_NACTIVATIONS, s); }
 const char *gmoe_select_name(gmoe_select s) { return name_at(select_names, 2, (int)s); }

@@ -311,7 +311,7 @@ int cli_parse_choice(const char *opt, const char *text, int (*from_name)(const c
 void cli_family_default(cli_family *f)
 {
     memset(f, 0, sizeof *f);
-    f->family = GMOE_SOFTMAX;
+    f->family = GMOE_FAMILY_DEFAULT;
     f->tau = 1;
     f->select = GMOE_SELECT_SLOPE;
     f->act = GMOE_ACT_TANH;
@@ -321,10 +321,11 @@ void cli_family_default(cli_family *f)
 int cli_family_option(int code, const char *arg, cli_family *f, int *status)
 {
     int v = 0;
+    char families[256];
     switch (code) {
     case CLI_OPT_GATING:
-        *status = cli_parse_choice("--gating", arg, gmoe_family_from_name,
-                                   "softmax, topk, temperature, activation", &v);
+        gmoe_family_list(0, "", ", ", ", ", families, sizeof families);
+        *status = cli_parse_choice("--gating", arg, gmoe_family_from_name, families, &v);
         f->family = (gmoe_family)v;
         f->set_family = 1;
         return 1;
@@ -359,24 +360,34 @@ int cli_family_option(int code, const char *arg, cli_family *f, int *status)
     }
 }
 
+/* An option given for a family that does not read it: "--tau applies to
+ * --gating temperature or activation only (the family is softmax)". */
+static int family_lacks(const char *flag, unsigned option, gmoe_family fam)
+{
+    char owners[256];
+    gmoe_family_list(option, "", ", ", " or ", owners, sizeof owners);
+    return cli_usage_error("%s applies to --gating %s only (the family is %s)", flag, owners, gmoe_family_name(fam));
+}
+
 int cli_family_apply(const cli_family *f, const cli_em *em, gmoe_model *m)
 {
     gmoe_family fam = m->family;
-    int has_tau = gmoe_family_has_tau(fam);
-    const char *name = gmoe_family_name(fam);
-    if (f->set_top_k && fam != GMOE_TOPK)
-        return cli_usage_error("--top-k applies to --gating topk only (the family is %s)", name);
-    if (f->set_select && fam != GMOE_TOPK)
-        return cli_usage_error("--select applies to --gating topk only (the family is %s)", name);
-    if (f->set_tau && !has_tau)
-        return cli_usage_error("--tau applies to --gating temperature or activation only (the family is %s)", name);
-    if (em && em->set_tau_mode && !has_tau)
-        return cli_usage_error("--tau-mode applies to --gating temperature or activation only (the family is %s)",
-                               name);
-    if (f->set_act && fam != GMOE_ACTIVATION)
-        return cli_usage_error("--activation applies to --gating activation only (the family is %s)", name);
-    if (f->set_bias && fam != GMOE_ACTIVATION)
-        return cli_usage_error("--bias applies to --gating activation only (the family is %s)", name);
+    unsigned reads = gmoe_family_options(fam);
+    const struct {
+        int given;
+        const char *flag;
+        unsigned option;
+    } flags[] = {
+        {f->set_top_k, "--top-k", GMOE_FAMILY_OPT_TOP_K},
+        {f->set_select, "--select", GMOE_FAMILY_OPT_SELECT},
+        {f->set_tau, "--tau", GMOE_FAMILY_OPT_TAU},
+        {em && em->set_tau_mode, "--tau-mode", GMOE_FAMILY_OPT_TAU},
+        {f->set_act, "--activation", GMOE_FAMILY_OPT_ACTIVATION},
+        {f->set_bias, "--bias", GMOE_FAMILY_OPT_BIAS},
+    };
+    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
+        if (flags[i].given && !(reads & flags[i].option))
+            return family_lacks(flags[i].flag, flags[i].option, fam);
     if (f->set_top_k && f->top_k > m->k)
         return cli_usage_error("--top-k: %zu is more than the %zu experts", f->top_k, m->k);
     if (f->set_top_k)
@@ -463,9 +474,13 @@ int cli_em_option(int code, const char *arg, cli_em *o, int *status)
 
 void cli_family_help(FILE *out)
 {
-    fputs("Gating family (see gmoe-models(7)):\n"
-          "      --gating FAMILY     softmax (default), topk, temperature or activation\n"
-          "      --top-k K           topk: experts kept per row (default: k)\n"
+    char families[256];
+    gmoe_family_list(0, "", ", ", " or ", families, sizeof families);
+    fprintf(out, "Gating family (see gmoe-models(7)):\n"
+                 "      --gating FAMILY     %s\n"
+                 "                          (default %s)\n",
+            families, gmoe_family_name(GMOE_FAMILY_DEFAULT));
+    fputs("      --top-k K           topk: experts kept per row (default: k)\n"
           "      --select RULE       topk: rank experts by 'slope' (beta1'x, default) or\n"
           "                          'logit' (beta0 + beta1'x)\n"
           "      --tau T             temperature, activation: temperature > 0 (default 1)\n"

@@ -294,6 +294,22 @@ static void param_row(int width, const char *label, const char *name, const doub
     fputc('\n', stderr);
 }
 
+/* The options m's family reads, as the family table says. */
+static void print_family_options(const gmoe_model *m)
+{
+    unsigned reads = gmoe_family_options(m->family);
+    if (reads & GMOE_FAMILY_OPT_TOP_K)
+        fprintf(stderr, ", top-k %zu", m->top_k);
+    if (reads & GMOE_FAMILY_OPT_SELECT)
+        fprintf(stderr, ", select %s", gmoe_select_name(m->select));
+    if (reads & GMOE_FAMILY_OPT_TAU)
+        fprintf(stderr, ", tau %.6g (%s)", m->tau, m->tau_estimated ? "estimated" : "fixed");
+    if (reads & GMOE_FAMILY_OPT_ACTIVATION)
+        fprintf(stderr, ", activation %s", gmoe_activation_name(m->act));
+    if (reads & GMOE_FAMILY_OPT_BIAS)
+        fprintf(stderr, ", bias %s", gmoe_bias_name(m->bias));
+}
+
 static void print_summary(const options *o, const gmoe_model *m, const gmoe_data *data)
 {
     size_t k = m->k, d = m->d;
@@ -304,12 +320,7 @@ static void print_summary(const options *o, const gmoe_model *m, const gmoe_data
     fprintf(stderr, ", n = %zu rows\n", data->n);
     fprintf(stderr, "  family %s, k = %zu expert%s, %zu free parameters", gmoe_family_name(m->family), k,
             k == 1 ? "" : "s", f->npar);
-    if (m->family == GMOE_TOPK)
-        fprintf(stderr, ", top-k %zu, select %s", m->top_k, gmoe_select_name(m->select));
-    if (gmoe_family_has_tau(m->family))
-        fprintf(stderr, ", tau %.6g (%s)", m->tau, m->tau_estimated ? "estimated" : "fixed");
-    if (m->family == GMOE_ACTIVATION)
-        fprintf(stderr, ", activation %s, bias %s", gmoe_activation_name(m->act), gmoe_bias_name(m->bias));
+    print_family_options(m);
     fputc('\n', stderr);
     int width = (int)strlen("intercept");
     for (size_t j = 0; j < d; j++) {
@@ -332,7 +343,7 @@ static void print_summary(const options *o, const gmoe_model *m, const gmoe_data
         param_row(width, "slope", data->xnames[j], m->a + j, d, k);
     param_row(width, "sigma2", NULL, m->sigma2, 1, k);
     /* activation pins only the bias: its slopes have no translation invariance */
-    fprintf(stderr, "  (gate %sof expert %zu pinned to zero)\n", m->family == GMOE_ACTIVATION ? "bias " : "", k);
+    fprintf(stderr, "  (gate %sof expert %zu pinned to zero)\n", gmoe_family_pins_slopes(m->family) ? "" : "bias ", k);
     fprintf(stderr, "  loglik %.10g   AIC %.10g   BIC %.10g   ICL %.10g\n", f->loglik, f->aic, f->bic, f->icl);
     if (o->em.em.max_iter == 0)
         fprintf(stderr, "  scored the --init model (--max-iter 0), no EM iteration\n");

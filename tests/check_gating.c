@@ -236,6 +236,52 @@ START_TEST(test_topk_infeasible)
 END_TEST
 
 /* The family checks refuse bad options with a message. */
+/* The family table describes itself: each entry carries its own enum
+ * value, the options it reads and whether it pins the last slopes, as
+ * gmoe-models(7) says, and the name and option queries agree with it. */
+static void check_family_table(void)
+{
+    static const struct {
+        gmoe_family f;
+        const char *name;
+        unsigned options;
+        int pins_slopes;
+    } want[GMOE_NFAMILIES] = {
+        {GMOE_SOFTMAX, "softmax", 0, 1},
+        {GMOE_TOPK, "topk", GMOE_FAMILY_OPT_TOP_K | GMOE_FAMILY_OPT_SELECT, 1},
+        {GMOE_TEMPERATURE, "temperature", GMOE_FAMILY_OPT_TAU, 1},
+        {GMOE_ACTIVATION, "activation", GMOE_FAMILY_OPT_TAU | GMOE_FAMILY_OPT_ACTIVATION | GMOE_FAMILY_OPT_BIAS, 0},
+    };
+    for (int i = 0; i < GMOE_NFAMILIES; i++) {
+        const gmoe_gating *g = gmoe_gating_get(want[i].f);
+        ck_assert_int_eq(g->family, want[i].f);
+        ck_assert_str_eq(g->name, want[i].name);
+        ck_assert_str_eq(gmoe_family_name(want[i].f), want[i].name);
+        ck_assert_int_eq(gmoe_family_from_name(want[i].name), want[i].f);
+        ck_assert_uint_eq(gmoe_family_options(want[i].f), want[i].options);
+        ck_assert_int_eq(gmoe_family_pins_slopes(want[i].f), want[i].pins_slopes);
+    }
+    ck_assert_int_eq(gmoe_family_from_name("topk-pattern"), -1);
+    ck_assert_int_eq(gmoe_family_from_name(NULL), -1);
+    ck_assert_uint_eq(gmoe_family_options((gmoe_family)9), 0);
+    ck_assert_int_eq(gmoe_family_pins_slopes((gmoe_family)9), 0);
+    ck_assert_str_eq(gmoe_family_name((gmoe_family)9), "unknown");
+    ck_assert_ptr_null(gmoe_gating_get((gmoe_family)-1));
+    /* lists: all, by option, quoted, and cut short like snprintf */
+    char buf[64];
+    ck_assert_uint_eq(gmoe_family_list(0, "", ", ", " or ", buf, sizeof buf), 40);
+    ck_assert_str_eq(buf, "softmax, topk, temperature or activation");
+    gmoe_family_list(GMOE_FAMILY_OPT_TAU, "\"", ", ", " and ", buf, sizeof buf);
+    ck_assert_str_eq(buf, "\"temperature\" and \"activation\"");
+    gmoe_family_list(GMOE_FAMILY_OPT_TOP_K | GMOE_FAMILY_OPT_SELECT, "", ", ", " or ", buf, sizeof buf);
+    ck_assert_str_eq(buf, "topk");
+    ck_assert_uint_eq(gmoe_family_list(GMOE_FAMILY_OPT_TAU | GMOE_FAMILY_OPT_TOP_K, "", ", ", " or ", buf, 8), 0);
+    ck_assert_str_eq(buf, "");
+    ck_assert_uint_eq(gmoe_family_list(0, "", ",", ",", buf, 8), 35);
+    ck_assert_str_eq(buf, "softmax");
+    ck_assert_uint_eq(gmoe_family_list(0, "", ",", ",", NULL, 0), 35);
+}
+
 START_TEST(test_checks)
 {
     gmoe_err err;
@@ -267,13 +313,11 @@ START_TEST(test_checks)
     m->act = (gmoe_activation)9;
     ck_assert_int_eq(gmoe_model_check(m, &err), GMOE_EINVAL);
     gmoe_model_free(m);
-    /* the table flags */
-    ck_assert(!gmoe_gating_get(GMOE_SOFTMAX)->has_tau && !gmoe_gating_get(GMOE_TOPK)->has_tau);
-    ck_assert(gmoe_gating_get(GMOE_TEMPERATURE)->has_tau && gmoe_gating_get(GMOE_ACTIVATION)->has_tau);
-    /* and the public query, which reads them (an unknown family has no tau) */
+    /* the public queries read the table (an unknown family has no tau) */
     ck_assert(!gmoe_family_has_tau(GMOE_SOFTMAX) && !gmoe_family_has_tau(GMOE_TOPK));
     ck_assert(gmoe_family_has_tau(GMOE_TEMPERATURE) && gmoe_family_has_tau(GMOE_ACTIVATION));
     ck_assert(!gmoe_family_has_tau((gmoe_family)9));
+    check_family_table();
     /* gmoe_model_copy_options: the five options, not the family or parameters */
     gmoe_model *src = gmoe_model_alloc(GMOE_ACTIVATION, 3, 1), *dst = gmoe_model_alloc(GMOE_TOPK, 3, 1);
     src->tau = 0.25;
