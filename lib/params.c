@@ -12,7 +12,7 @@ void gmoe_layout_init(gmoe_layout *L, const gmoe_model *m)
     L->k = m->k;
     L->d = m->d;
     L->pins_last_slope = g ? g->pins_last_slope : 1;
-    L->has_tau = g && g->has_tau && m->tau_estimated;
+    L->has_tau = g && (g->options & GMOE_FAMILY_OPT_TAU) && m->tau_estimated;
     L->P = gmoe_layout_offset(L, m->k - 1) + gmoe_layout_gate_free(L, m->k - 1) + m->d + 2 +
            (L->has_tau ? 1 : 0);
 }
