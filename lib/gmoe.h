@@ -511,6 +511,11 @@ int gmoe_model_read(const char *path, gmoe_model **out, gmoe_err *err);
 /* Writes atomically: a temporary file in the same directory renamed over
  * `path`, so a failure never leaves half a file.  path "-" is stdout. */
 int gmoe_model_write(const char *path, const gmoe_model *m, gmoe_err *err);
+/* Removes the temporary files of the atomic writes in progress (model
+ * files, and the tools' outputs).  Async-signal-safe: for a program's
+ * SIGINT/SIGTERM handler, so that an interrupted write leaves neither
+ * half a file nor its temporary.  The library installs no handler. */
+void gmoe_remove_temp_files(void);
 /* Same, to and from a malloc'd NUL-terminated string (caller frees). */
 char *gmoe_model_to_json(const gmoe_model *m, gmoe_err *err);
 int gmoe_model_from_json(const char *text, const char *source_name,

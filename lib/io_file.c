@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,45 @@ static int write_all(int fd, const char *s, size_t len)
     return 0;
 }
 
+/* The temporary files being written, for gmoe_remove_temp_files(), which
+ * a signal handler may call at any moment: each slot holds a path or
+ * NULL, and is claimed and released by one lock-free atomic exchange (the
+ * path is complete before it is published, and freed only after it is
+ * withdrawn).  Past TEMP_SLOTS writes at once, a write is not recorded
+ * (it still works; only its cleanup on a signal is lost). */
+#define TEMP_SLOTS 64
+static _Atomic(char *) temp_slots[TEMP_SLOTS];
+
+static void temp_record(char *path)
+{
+    for (size_t i = 0; i < TEMP_SLOTS; i++) {
+        char *expected = NULL;
+        if (atomic_compare_exchange_strong(&temp_slots[i], &expected, path))
+            return;
+    }
+}
+
+static void temp_forget(char *path)
+{
+    for (size_t i = 0; i < TEMP_SLOTS; i++) {
+        char *expected = path;
+        if (atomic_compare_exchange_strong(&temp_slots[i], &expected, NULL))
+            return;
+    }
+}
+
+/* Async-signal-safe: atomic loads and unlink() only.  A path recorded a
+ * moment before its file exists, or whose file was just renamed into
+ * place, only makes unlink() fail with ENOENT. */
+void gmoe_remove_temp_files(void)
+{
+    for (size_t i = 0; i < TEMP_SLOTS; i++) {
+        char *path = atomic_load(&temp_slots[i]);
+        if (path)
+            unlink(path);
+    }
+}
+
 /* Creates "<dir>/.<base>.<pid>.<n>.tmp" next to path.  O_EXCL with mode
  * 0666 lets the umask apply as for any new file (mkstemp's 0600 would
  * need the umask, which cannot be read without a race between threads);
@@ -91,11 +131,15 @@ static int open_temp(const char *path, char **tmp)
         return -1;
     for (unsigned n = 0; n < 1000; n++) {
         snprintf(t, size, "%.*s.%s.%ld.%u.tmp", (int)dirlen, path, path + dirlen, (long)getpid(), n);
+        temp_record(t); /* before the file exists: no moment without it */
         int fd = open(t, O_WRONLY | O_CREAT | O_EXCL, 0666);
         if (fd >= 0) {
             *tmp = t;
             return fd;
         }
+        int e = errno;
+        temp_forget(t);
+        errno = e;
         if (errno != EEXIST)
             break;
     }
@@ -211,6 +255,8 @@ int gmoe_io_write_atomic(const char *path, const char *text, size_t len, gmoe_er
     }
     if (status != GMOE_OK && tmp)
         unlink(tmp);
+    if (tmp)
+        temp_forget(tmp);
     free(tmp);
     return status;
 }

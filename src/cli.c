@@ -17,6 +17,7 @@ void cli_init(const char *name)
 {
     progname = name;
     gsl_set_error_handler_off(); /* GSL's default handler aborts */
+    cli_cleanup_on_signals();
 }
 
 const char *cli_progname(void)

@@ -36,9 +36,13 @@ typedef enum {
 
 int cli_exit_code(int status, cli_stage stage);
 
-/* Sets the program name used in messages and turns GSL's aborting error
- * handler off.  Call first in main(). */
+/* Sets the program name used in messages, turns GSL's aborting error
+ * handler off and calls cli_cleanup_on_signals().  Call first in main(). */
 void cli_init(const char *progname);
+/* On SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGXFSZ (unless ignored or
+ * already handled): remove the temporary file of any output being
+ * written, then die of the signal (cli_signals.c). */
+void cli_cleanup_on_signals(void);
 const char *cli_progname(void);
 
 /* "<program>: <message>\n" on stderr. */
