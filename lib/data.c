@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fit_scale.h"
 #include "internal.h"
 
 void gmoe_data_free(gmoe_data *data)
@@ -151,5 +152,12 @@ int gmoe_data_check_fit(const gmoe_data *data, size_t k, gmoe_err *err)
         return gmoe_error(err, GMOE_EDATA, "the response%s%s%s is constant (every row is %.17g)",
                           data->yname ? " \"" : "", data->yname ? data->yname : "",
                           data->yname ? "\"" : "", data->y[0]);
-    return check_collinear(data, err);
+    /* on covariates of extreme magnitude the sums overflow: test the copy
+     * that gmoe_fit would fit (the same columns, scaled by powers of two) */
+    gmoe_fit_scaling s;
+    int st = gmoe_fit_scaling_make(data, NULL, &s, err);
+    if (st == GMOE_OK)
+        st = check_collinear(s.active ? &s.data : data, err);
+    gmoe_fit_scaling_free(&s);
+    return st;
 }

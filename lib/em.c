@@ -8,6 +8,7 @@
 #endif
 
 #include "engine.h"
+#include "fit_scale.h"
 #include "internal.h"
 
 void gmoe_em_options_default(gmoe_em_options *opt)
@@ -397,12 +398,10 @@ static int check_fit_args(const gmoe_data *data, const gmoe_model *m,
     return gmoe_data_check_fit(data, m->k, err);
 }
 
-int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
-             const gmoe_em_options *opt_in, gmoe_err *err)
+static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
+                       const gmoe_em_options *opt_in, gmoe_err *err)
 {
-    int st = check_fit_args(data, m, init, opt_in, err);
-    if (st)
-        return st;
+    int st;
     gmoe_em_options opt = *opt_in;
     if (opt.min_weight < 0)
         opt.min_weight = (double)(m->d + 2);
@@ -490,5 +489,24 @@ done:
     gmoe_em_ws_free(ws);
     gmoe_model_free(cur);
     gmoe_model_free(best);
+    return st;
+}
+
+/* Covariates of extreme magnitude are fitted, and checked (the
+ * collinearity test's sums overflow too), on a copy scaled by powers of
+ * two; the model is then put back on the data's scale (fit_scale.c). */
+int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
+             const gmoe_em_options *opt, gmoe_err *err)
+{
+    gmoe_fit_scaling s;
+    int st = gmoe_fit_scaling_make(data, init, &s, err);
+    if (st)
+        return st;
+    const gmoe_data *fit_data = s.active ? &s.data : data;
+    const gmoe_model *fit_init = s.active ? s.init : init;
+    if ((st = check_fit_args(fit_data, m, fit_init, opt, err)) == GMOE_OK &&
+        (st = fit_checked(fit_data, m, fit_init, opt, err)) == GMOE_OK)
+        st = gmoe_fit_scaling_restore(&s, m, err);
+    gmoe_fit_scaling_free(&s);
     return st;
 }

@@ -38,6 +38,13 @@ double gmoe_log_density(const gmoe_model *m, const double *x, double y)
     return gmoe_responsibilities(m, x, y, NULL);
 }
 
+/* log(sigma2 + e^2) without overflow for any finite e. */
+static double log_sum_squares(double sigma2, double e)
+{
+    double s = sqrt(sigma2), t = fmax(s, fabs(e));
+    return 2.0 * log(t) + log((s / t) * (s / t) + (e / t) * (e / t));
+}
+
 void gmoe_predict(const gmoe_model *m, const double *x, double *mean,
                   double *var, double *gate, size_t *best)
 {
@@ -65,7 +72,11 @@ void gmoe_predict(const gmoe_model *m, const double *x, double *mean,
      * cancellation of E[y^2] - E[y]^2. */
     for (size_t i = 0; i < k; i++) {
         double e = gmoe_expert_mean(m, i, x) - mu;
-        v += exp(logg[i]) * (m->sigma2[i] + e * e);
+        double term = exp(logg[i]) * (m->sigma2[i] + e * e);
+        if (!isfinite(term)) /* e * e overflowed: a gate of 0 times inf, or a
+                                tiny gate times a huge square; exact in logs */
+            term = exp(logg[i] + log_sum_squares(m->sigma2[i], e));
+        v += term;
     }
     *mean = mu;
     *var = v;

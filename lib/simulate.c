@@ -74,11 +74,18 @@ int gmoe_simulate_y(const gmoe_model *m, const double *x, size_t n,
             if (u < c)
                 break;
         }
-        y[r] = gmoe_expert_mean(m, pick, xr) + gsl_ran_gaussian_ziggurat(rng, sqrt(m->sigma2[pick]));
+        /* no positive gate (NaN gates), or a mean beyond a double */
+        if (pick == k ||
+            !isfinite(y[r] = gmoe_expert_mean(m, pick, xr) + gsl_ran_gaussian_ziggurat(rng, sqrt(m->sigma2[pick])))) {
+            st = gmoe_error(err, GMOE_ENUMERIC,
+                            "simulating row %zu: the gate or the expert's mean overflows a double at "
+                            "these covariates (first covariate %.6g)", r + 1, xr[0]);
+            break;
+        }
         if (z)
             z[r] = pick;
     }
     gsl_rng_free(rng);
     free(gate);
-    return GMOE_OK;
+    return st;
 }

@@ -4,11 +4,13 @@
  * and the log-density.  See mixpredict(1). */
 #include "config.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "csv_options.h"
+#include "io.h"
 
 typedef struct {
     const char *model_path, *data_path, *out;
@@ -86,33 +88,81 @@ static void header(cli_buf *b, size_t k, int has_y)
     cli_buf_printf(b, "\n");
 }
 
-static void rows(cli_buf *b, const gmoe_model *m, const gmoe_data *data, double *gate, double *resp)
+/* The first non-finite value of a row's outputs (NULL when all are
+ * finite): every number mixpredict writes is a finite double. */
+static const char *nonfinite_output(size_t k, double mean, double var, const double *gate,
+                                    const double *resp, double logdens, double *value)
+{
+    if (!isfinite(*value = mean))
+        return "predictive mean";
+    if (!isfinite(*value = var))
+        return "predictive variance";
+    for (size_t i = 0; i < k; i++)
+        if (!isfinite(*value = gate[i]))
+            return "gate probability";
+    if (!resp)
+        return NULL;
+    for (size_t i = 0; i < k; i++)
+        if (!isfinite(*value = resp[i]))
+            return "responsibility";
+    if (!isfinite(*value = logdens))
+        return "log-density of y";
+    return NULL;
+}
+
+/* A row whose predictions overflow a double (covariates or coefficients
+ * of extreme size) is an error naming the row and its covariates, rather
+ * than a "nan" or "inf" in the output: CLI_EXIT_ESTIMATION. */
+static int overflow_error(const options *o, const gmoe_data *data, char **xnames, size_t r,
+                          const char *what, double value)
+{
+    char xs[256] = "";
+    size_t used = 0, d = data->d;
+    for (size_t j = 0; j < d && j < 4 && used < sizeof xs; j++) {
+        int w = snprintf(xs + used, sizeof xs - used, "%s%s = %.6g", j ? ", " : "", xnames[j], data->x[r * d + j]);
+        used += w > 0 ? (size_t)w : 0;
+    }
+    cli_error("%s: row %zu (%s%s): the %s is %s: a double overflows for these covariates and "
+              "this model; nothing written",
+              gmoe_io_display_name(o->data_path), r + 1, xs, d > 4 ? ", ..." : "", what,
+              isnan(value) ? "not a number" : value > 0 ? "+infinite" : "-infinite");
+    return CLI_EXIT_ESTIMATION;
+}
+
+static void put_numbers(cli_buf *b, const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        cli_buf_printf(b, ",");
+        cli_buf_number(b, v[i]);
+    }
+}
+
+static int rows(cli_buf *b, const options *o, const gmoe_model *m, const gmoe_data *data, char **xnames,
+                double *gate, double *resp)
 {
     size_t k = m->k, d = m->d;
     for (size_t r = 0; r < data->n && !b->failed; r++) {
         const double *x = data->x + r * d;
-        double mean, var;
+        double mean, var, logdens = 0, bad;
         size_t best = 0;
         gmoe_predict(m, x, &mean, &var, gate, &best);
+        if (data->y)
+            logdens = gmoe_responsibilities(m, x, data->y[r], resp);
+        const char *what = nonfinite_output(k, mean, var, gate, data->y ? resp : NULL, logdens, &bad);
+        if (what)
+            return overflow_error(o, data, xnames, r, what, bad);
         cli_buf_number(b, mean);
         cli_buf_printf(b, ",");
         cli_buf_number(b, var);
         cli_buf_printf(b, ",%zu", best + 1);
-        for (size_t i = 0; i < k; i++) {
-            cli_buf_printf(b, ",");
-            cli_buf_number(b, gate[i]);
-        }
+        put_numbers(b, gate, k);
         if (data->y) {
-            double ld = gmoe_responsibilities(m, x, data->y[r], resp);
-            for (size_t i = 0; i < k; i++) {
-                cli_buf_printf(b, ",");
-                cli_buf_number(b, resp[i]);
-            }
-            cli_buf_printf(b, ",");
-            cli_buf_number(b, ld);
+            put_numbers(b, resp, k);
+            put_numbers(b, &logdens, 1);
         }
         cli_buf_printf(b, "\n");
     }
+    return CLI_EXIT_OK;
 }
 
 static int run(const options *o)
@@ -135,8 +185,8 @@ static int run(const options *o)
                            &data)))
         goto done;
     header(&out, m->k, data->y != NULL);
-    rows(&out, m, data, gate, resp);
-    st = cli_write_output(o->out, &out);
+    if ((st = rows(&out, o, m, data, xnames, gate, resp)) == CLI_EXIT_OK)
+        st = cli_write_output(o->out, &out);
 done:
     cli_buf_free(&out);
     cli_free_list(xnames, m->d);

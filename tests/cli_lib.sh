@@ -29,6 +29,12 @@ for p in "$MIXFIT" "$MIXPREDICT" "$MIXSIM"; do
 done
 [ -r "$REFMODEL" ] || { echo "ERROR: $REFMODEL not found" >&2; exit 99; }
 
+# abs_path FILE: FILE's absolute path, for a test that cd's into $WORK.
+abs_path()
+{
+    (cd "$(dirname "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename "$1")")
+}
+
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-cli.XXXXXX") || exit 99
 trap 'rm -rf "$WORK"' EXIT
 

@@ -4,9 +4,8 @@
 # removes it, cli_signals.c; the library only lists it,
 # gmoe_remove_temp_files), and dies of that signal (exit 128 + number).
 . "$srcdir/cli_lib.sh"
-abs() { (cd "$(dirname "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename "$1")"); }
-MIXSIM=$(abs "$MIXSIM")
-REFMODEL=$(abs "$REFMODEL")
+MIXSIM=$(abs_path "$MIXSIM")
+REFMODEL=$(abs_path "$REFMODEL")
 cd "$WORK" || exit 99
 
 # no file named like the output or its temporary (".big.csv.<pid>.<n>.tmp")
