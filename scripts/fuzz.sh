@@ -48,9 +48,9 @@ if [ ! -f "$obj/Makefile" ]; then
         --disable-shared --enable-static)
 fi
 make -s -C "$obj/lib" libgmoe_core.la >/dev/null
-make -s -C "$obj/src" libgmoecli.la >/dev/null
+make -s -C "$obj/src" libgmoecli.la build_info.h >/dev/null
 libs="$obj/lib/.libs/libgmoe_core.a $(pkg-config --libs gsl lapacke jansson) -lm"
-inc="-I$obj -I$src/lib -I$src/src -I$src/tests/fuzz"
+inc="-I$obj -I$src/lib -I$src/src -I$obj/src -I$src/tests/fuzz"
 f=$src/tests/fuzz
 link() { # name sources...
     name=$1

@@ -122,9 +122,10 @@ static int overflow_error(const options *o, const gmoe_data *data, char **xnames
         int w = snprintf(xs + used, sizeof xs - used, "%s%s = %.6g", j ? ", " : "", xnames[j], data->x[r * d + j]);
         used += w > 0 ? (size_t)w : 0;
     }
-    cli_error("%s: row %zu (%s%s): the %s is %s: a double overflows for these covariates and "
+    cli_error("%s: row %zu%s (%s%s): the %s is %s: a double overflows for these covariates and "
               "this model; nothing written",
-              gmoe_io_display_name(o->data_path), r + 1, xs, d > 4 ? ", ..." : "", what,
+              gmoe_io_display_name(o->data_path), r + 1, data->dropped ? " of the rows kept" : "", xs,
+              d > 4 ? ", ..." : "", what,
               isnan(value) ? "not a number" : value > 0 ? "+infinite" : "-infinite");
     return CLI_EXIT_ESTIMATION;
 }

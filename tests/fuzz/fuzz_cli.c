@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "csv_options.h"
 #include "fuzz_cli_tool.h"
 
 #define MAX_ARGS 64
@@ -26,6 +27,13 @@ int fuzz_cli_read_data(const char *path, const char *yname, const char *const *x
     (void)path, (void)yname, (void)xnames, (void)nx, (void)y_optional;
     *out = NULL;
     return FUZZ_CLI_PARSED;
+}
+
+int fuzz_cli_csv_read(const char *path, const cli_csv *o, const gmoe_model *model, const char *yname,
+                      const char *const *xnames, size_t nx, int y_optional, gmoe_data **out)
+{
+    (void)o, (void)model;
+    return fuzz_cli_read_data(path, yname, xnames, nx, y_optional, out);
 }
 
 int fuzz_cli_read_model(const char *opt, const char *path, gmoe_model **out)

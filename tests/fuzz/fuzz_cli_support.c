@@ -1,4 +1,8 @@
-/* fuzz_cli_support.c -- the tools' helper files that mixloss and mixrate
- * link besides libgmoecli, for the fuzz target. */
+/* fuzz_cli_support.c -- the tools' own helper files (besides libgmoecli)
+ * that mixloss and mixrate link, for the fuzz target: keep in step with
+ * src/Makefile.am's mixloss_SOURCES and mixrate_SOURCES. */
 #include "loss_options.c"
 #include "rate_files.c"
+#include "rate_lock.c"
+#include "rate_report.c"
+#include "rate_provenance.c"

@@ -11,6 +11,7 @@
 #define FUZZ_CLI_PARSED 99
 
 #define cli_read_data fuzz_cli_read_data
+#define cli_csv_read fuzz_cli_csv_read
 #define cli_read_model fuzz_cli_read_model
 #define cli_read_model_xnames fuzz_cli_read_model_xnames
 
