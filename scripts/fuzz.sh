@@ -5,7 +5,7 @@
 #   csv    the CSV reader and the data checks  (seeds: data/*.csv, tests/data/*.csv)
 #   model  the model-file reader, with a write-read-write round trip
 #          (seeds: data/*.json, data/rate-models/*.json, tests/data/*.json)
-#   cli    the option parsers of the five tools (seeds: tests/fuzz/cli_seeds.txt)
+#   cli    the option parsers of the six tools (seeds: tests/fuzz/cli_seeds.txt)
 # plus, for each, the inputs that once failed (tests/fuzz/regress/TARGET/).
 #
 # Environment: FUZZ_TARGETS (default "csv model cli"), FUZZ_BUILD (default
@@ -68,15 +68,7 @@ rm -rf "$seeds"
 mkdir -p "$seeds/csv" "$seeds/model" "$seeds/cli" "$build/corpus" "$build/crashes"
 cp "$top"/data/*.csv "$top"/tests/data/*.csv "$seeds/csv/"
 cp "$top"/data/*.json "$top"/data/rate-models/*.json "$top"/tests/data/*.json "$seeds/model/"
-n=0
-grep -v '^#' "$top/tests/fuzz/cli_seeds.txt" | while read -r tool args; do
-    n=$((n + 1))
-    case $tool in
-        mixfit) i=0 ;; mixpredict) i=1 ;; mixsim) i=2 ;; mixloss) i=3 ;; *) i=4 ;;
-    esac
-    # shellcheck disable=SC2059
-    { printf "\\$(printf %03o "$i")"; printf '%s\n' $args | tr '\n' '\0'; } > "$seeds/cli/seed$n"
-done
+sh "$top/tests/fuzz/make_cli_seeds.sh" "$top/tests/fuzz/cli_seeds.txt" "$seeds/cli"
 {
     grep -oh '{"[a-z-]*", *[a-z_]*argument' "$top"/src/*.c "$top"/src/cli.h |
         sed 's/{"\([a-z-]*\)".*/"--\1"/'

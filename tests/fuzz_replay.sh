@@ -24,12 +24,6 @@ replay model "$EXAMPLE_DATADIR"/*.json "$EXAMPLE_DATADIR"/rate-models/*.json "$T
     $(inputs "$regress/model")
 # The command-line seeds, made as scripts/fuzz.sh makes them.
 mkdir "$WORK/cli"
-n=0
-grep -v '^#' "$srcdir/fuzz/cli_seeds.txt" | while read -r tool args; do
-    n=$((n + 1))
-    case $tool in mixfit) i=0 ;; mixpredict) i=1 ;; mixsim) i=2 ;; mixloss) i=3 ;; *) i=4 ;; esac
-    # shellcheck disable=SC2059,SC2086
-    { printf "\\$(printf %03o "$i")"; printf '%s\n' $args | tr '\n' '\0'; } >"$WORK/cli/seed$n"
-done
+sh "$srcdir/fuzz/make_cli_seeds.sh" "$srcdir/fuzz/cli_seeds.txt" "$WORK/cli"
 # shellcheck disable=SC2046
 replay cli "$WORK"/cli/seed* $(inputs "$regress/cli")

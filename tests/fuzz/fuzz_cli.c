@@ -1,8 +1,8 @@
 /* fuzz_cli.c -- libFuzzer target: the command-line option parsers of the
- * five tools.
+ * six tools.
  *
  * The input's first byte picks the tool (mixfit, mixpredict, mixsim,
- * mixloss, mixrate: its value modulo 5); the rest, split at NUL bytes, is
+ * mixloss, mixrate, mixplot: its value modulo 6); the rest, split at NUL bytes, is
  * the argument list.  The tool's main() runs up to its first file read
  * (fuzz_cli_tool.h), so every option is parsed and checked and nothing
  * is fitted, simulated or written.  Any exit code is fine (0 for --help,
@@ -10,6 +10,7 @@
  * sanitizer report or a leak is a finding. */
 #include <getopt.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,22 @@ int fuzz_cli_csv_read(const char *path, const cli_csv *o, const gmoe_model *mode
     return fuzz_cli_read_data(path, yname, xnames, nx, y_optional, out);
 }
 
+/* A failed read, with a message, as a reader would report it. */
+static int gmoe_error_fuzz(const char *path, gmoe_err *err)
+{
+    if (err) {
+        err->code = GMOE_EIO;
+        snprintf(err->msg, sizeof err->msg, "%s: not read (fuzzing the options)", path);
+    }
+    return GMOE_EIO;
+}
+
+int fuzz_gmoe_table_read(const char *path, gmoe_table **out, gmoe_err *err)
+{
+    *out = NULL;
+    return gmoe_error_fuzz(path, err);
+}
+
 int fuzz_cli_read_model(const char *opt, const char *path, gmoe_model **out)
 {
     (void)opt, (void)path;
@@ -56,7 +73,7 @@ static const struct {
     int (*main)(int, char **);
 } tools[] = {
     {"mixfit", fuzz_main_mixfit},   {"mixpredict", fuzz_main_mixpredict}, {"mixsim", fuzz_main_mixsim},
-    {"mixloss", fuzz_main_mixloss}, {"mixrate", fuzz_main_mixrate},
+    {"mixloss", fuzz_main_mixloss}, {"mixrate", fuzz_main_mixrate},   {"mixplot", fuzz_main_mixplot},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -6,3 +6,4 @@
 #include "rate_lock.c"
 #include "rate_report.c"
 #include "rate_provenance.c"
+#include "rate_rerun.c"

@@ -14,11 +14,13 @@
 #define cli_csv_read fuzz_cli_csv_read
 #define cli_read_model fuzz_cli_read_model
 #define cli_read_model_xnames fuzz_cli_read_model_xnames
+#define gmoe_table_read fuzz_gmoe_table_read /* mixplot --criteria */
 
 int fuzz_main_mixfit(int argc, char **argv);
 int fuzz_main_mixpredict(int argc, char **argv);
 int fuzz_main_mixsim(int argc, char **argv);
 int fuzz_main_mixloss(int argc, char **argv);
 int fuzz_main_mixrate(int argc, char **argv);
+int fuzz_main_mixplot(int argc, char **argv);
 
 #endif
