@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "csv_options.h"
 
 enum { OPT_DESIGN = CLI_OPT_PROGRAM, OPT_RANGE, OPT_X, OPT_LATENT };
 
@@ -17,6 +18,7 @@ typedef struct {
     uint64_t seed;
     int n_set, seed_set, design_set, latent;
     gmoe_design design;
+    cli_csv csv; /* how --x is read */
 } options;
 
 static void help(void)
@@ -43,6 +45,8 @@ static void help(void)
            "  -h, --help              this help\n"
            "      --version           the version\n"
            "\n");
+    cli_csv_help(stdout, 0);
+    printf("(for --x; a model's factors are coded with its levels)\n\n");
     cli_exit_help(stdout);
 }
 
@@ -52,11 +56,16 @@ static int parse_args(int argc, char **argv, options *o)
         {"model", required_argument, NULL, 'm'},   {"seed", required_argument, NULL, 's'},
         {"design", required_argument, NULL, OPT_DESIGN}, {"range", required_argument, NULL, OPT_RANGE},
         {"x", required_argument, NULL, OPT_X},     {"latent", no_argument, NULL, OPT_LATENT},
-        CLI_STANDARD_LONG_OPTIONS,
+        CLI_STANDARD_LONG_OPTIONS, CLI_CSV_LONG_OPTIONS,
         {NULL, 0, NULL, 0}};
     int c, st = CLI_EXIT_OK, v = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":m:n:s:o:h", longopts, NULL)) != -1) {
+        if (cli_csv_option(c, optarg, &o->csv, &st)) {
+            if (st)
+                return st;
+            continue;
+        }
         switch (c) {
         case 'm':
             o->model_path = optarg;
@@ -136,7 +145,7 @@ static int make_x(const options *o, const gmoe_model *m, char **xnames, double *
     size_t d = m->d;
     if (o->x_path) {
         gmoe_data *data = NULL;
-        int st = cli_read_data(o->x_path, cli_model_yname(m), (const char *const *)xnames, d, 1, &data);
+        int st = cli_csv_read(o->x_path, &o->csv, m, cli_model_yname(m), (const char *const *)xnames, d, 1, &data);
         if (st)
             return st;
         *x = data->x;
@@ -240,8 +249,10 @@ int main(int argc, char **argv)
     options o;
     memset(&o, 0, sizeof o);
     o.design = GMOE_DESIGN_UNIFORM;
+    cli_csv_default(&o.csv);
     int st = parse_args(argc, argv, &o);
     if (st == 0)
         st = run(&o);
+    cli_csv_free(&o.csv);
     return st < 0 ? CLI_EXIT_OK : st;
 }

@@ -78,3 +78,9 @@ timeout 20 "$MIXFIT" -k 1 "$WORK/wide.csv" >"$WORK/out" 2>"$WORK/err" || rc=$?
 [ "$rc" -eq 3 ] || fail "200001 columns: exit $rc, want 3 (124: timed out)"
 grep -q "duplicate column name \"c6\" (columns 6 and 200001)" "$WORK/err" || fail "wide header: no duplicate message"
 ok "200001 header names checked for duplicates well within 20 s"
+
+# mixsim --x reads its covariates with the same options and the model's factor levels
+expect_ok "$MIXSIM" --model "$WORK/comma.json" --seed 3 --x "$D/ud_semicolon.csv" --sep ';' --decimal , -o "$WORK/sim.csv"
+[ "$(head -n 1 "$WORK/sim.csv")" = "x,group=ctl,group=trt,y" ] || fail "mixsim --x: header $(head -n 1 "$WORK/sim.csv")"
+[ "$(sed -n 2p "$WORK/sim.csv" | cut -d, -f1-3)" = "0.64800000000000002,1,0" ] || fail "mixsim --x: the first row's coding"
+ok "mixsim --x with --sep ';' --decimal , and the model's factor levels"
