@@ -85,7 +85,7 @@ static int fit_near_truth(const gmoe_model *truth, const gmoe_rate_options *opt,
     em.restarts = 1;
     em.nthreads = 1;
     em.seed = gmoe_seed_derive(seed, 3);
-    int has_tau = truth->family == GMOE_TEMPERATURE || truth->family == GMOE_ACTIVATION;
+    int has_tau = gmoe_family_has_tau(truth->family);
     gmoe_model *start = gmoe_model_clone(opt->shape);
     gmoe_model *cur = gmoe_model_clone(opt->shape);
     int st = GMOE_OK, have = 0;
