@@ -105,20 +105,6 @@ static size_t tangent_basis(const gmoe_model *m, const gmoe_layout *L, double *Z
     return P - 1;
 }
 
-/* C (m x p) = op(A) B, A (m x n) or, transposed (ta), A' with A (n x m);
- * B (n x p); all row-major.  With tb, B' is used, B being (p x n). */
-static void matmul(const double *A, int ta, const double *B, int tb, size_t m, size_t n,
-                   size_t p, double *C)
-{
-    for (size_t i = 0; i < m; i++)
-        for (size_t j = 0; j < p; j++) {
-            double s = 0.0;
-            for (size_t c = 0; c < n; c++)
-                s += (ta ? A[c * m + i] : A[i * n + c]) * (tb ? B[j * n + c] : B[c * p + j]);
-            C[i * p + j] = s;
-        }
-}
-
 /* cov = Z (Z'AZ)^-1 Z' (A = minus the Hessian), then for the sandwich
  * cov J cov.  GMOE_ESING when Z'AZ is not positive definite. */
 static int invert_information(const gmoe_model *m, const gmoe_layout *L, double *A,
@@ -127,8 +113,8 @@ static int invert_information(const gmoe_model *m, const gmoe_layout *L, double 
     size_t P = L->P;
     double *Z = work, *B = Z + P * P, *tmp = B + P * P;
     size_t r = tangent_basis(m, L, Z);
-    matmul(A, 0, Z, 0, P, P, r, tmp); /* B = Z'AZ */
-    matmul(Z, 1, tmp, 0, r, P, r, B);
+    gmoe_matmul(A, 0, Z, 0, P, P, r, tmp); /* B = Z'AZ */
+    gmoe_matmul(Z, 1, tmp, 0, r, P, r, B);
     lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)r, B, (lapack_int)r);
     if (info == 0)
         info = LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'U', (lapack_int)r, B, (lapack_int)r);
@@ -145,12 +131,12 @@ static int invert_information(const gmoe_model *m, const gmoe_layout *L, double 
     for (size_t i = 0; i < r; i++)
         for (size_t j = 0; j < i; j++)
             B[i * r + j] = B[j * r + i];
-    matmul(Z, 0, B, 0, P, r, r, tmp); /* cov = Z B^-1 Z' */
-    matmul(tmp, 0, Z, 1, P, r, P, cov);
+    gmoe_matmul(Z, 0, B, 0, P, r, r, tmp); /* cov = Z B^-1 Z' */
+    gmoe_matmul(tmp, 0, Z, 1, P, r, P, cov);
     if (!J)
         return GMOE_OK;
-    matmul(cov, 0, J, 0, P, P, P, A); /* cov J cov, A as scratch */
-    matmul(A, 0, cov, 0, P, P, P, tmp);
+    gmoe_matmul(cov, 0, J, 0, P, P, P, A); /* cov J cov, A as scratch */
+    gmoe_matmul(A, 0, cov, 0, P, P, P, tmp);
     memcpy(cov, tmp, P * P * sizeof(double));
     return GMOE_OK;
 }

@@ -251,6 +251,11 @@ typedef struct {
     /* set by a fit or read from a model file */
     int has_fit;
     gmoe_fit_info fit;
+    /* standard errors and intervals of the fit (gmoe_inference_compute,
+       gmoe_bootstrap; the "inference" key of a model file), or NULL.
+       Owned by the model; gmoe_model_copy drops dst's (its parameters
+       change) and does not copy src's: use gmoe_inference_clone. */
+    struct gmoe_inference *inference;
 } gmoe_model;
 
 /* Allocates a model with zero parameters, unit variances and the family's
@@ -465,7 +470,8 @@ int gmoe_loglik_derivatives(const gmoe_model *m, const gmoe_data *data, int nthr
 
 typedef enum {
     GMOE_SE_OBSERVED = 0, /* inverse of the observed information */
-    GMOE_SE_SANDWICH = 1  /* H^-1 J H^-1, J = sum of the scores' outer products */
+    GMOE_SE_SANDWICH = 1, /* H^-1 J H^-1, J = sum of the scores' outer products */
+    GMOE_SE_NONE = 2      /* no standard errors (gmoe_inference only) */
 } gmoe_se_kind;
 
 /* Covariance matrix of the free parameters (p x p, row-major, into cov,
@@ -480,6 +486,89 @@ typedef enum {
  * over-specified k, a top-K gate with K = 1, ...). */
 int gmoe_covariance(const gmoe_model *m, const gmoe_data *data, gmoe_se_kind kind, double *cov,
                     size_t *p_out, gmoe_err *err);
+
+/* ------------------------------------------------ inference of a fit */
+
+typedef enum {
+    GMOE_BOOT_NONPARAMETRIC = 0, /* resample the rows with replacement */
+    GMOE_BOOT_PARAMETRIC = 1     /* new responses drawn from the fit at the same x */
+} gmoe_boot_type;
+
+/* Standard errors and 95% intervals of the free parameters (in the order
+ * and with the names of gmoe_param_name), as a model file's "inference"
+ * key holds them.  Entries that are not identified are NaN. */
+typedef struct gmoe_inference {
+    gmoe_se_kind method;  /* how se was computed (GMOE_SE_NONE: not) */
+    double level;         /* of the intervals: 0.95 */
+    size_t p;             /* free parameters */
+    char **names;         /* p, gmoe_param_name */
+    double *estimate;     /* p, the fit's values */
+    double *se;           /* p; NaN when not identified or method NONE */
+    double *lower, *upper;/* p, Wald: estimate -/+ z se */
+    double *cov;          /* p*p row-major, or NULL (not asked for) */
+    int identified;       /* 1: the information is positive definite in
+                             the parameters reported (0 with method NONE) */
+    char *note;           /* NULL, or what is not identified and why (for
+                             a warning); top-K: that the errors are
+                             conditional on the selected pattern */
+    /* bootstrap (boot_replicates == 0: none) */
+    gmoe_boot_type boot_type;
+    size_t boot_replicates;   /* asked for */
+    size_t boot_ok;           /* replicates whose fit succeeded */
+    uint64_t boot_seed;       /* master seed of the replicates */
+    double *boot_se;          /* p: sample sd over the successful replicates */
+    double *boot_lower, *boot_upper; /* p: percentile interval at level */
+} gmoe_inference;
+
+void gmoe_inference_free(gmoe_inference *inf);             /* NULL: no-op */
+gmoe_inference *gmoe_inference_clone(const gmoe_inference *inf); /* NULL on failure */
+/* An empty record for p parameters (arrays allocated, NaN), or NULL. */
+gmoe_inference *gmoe_inference_alloc(size_t p, int with_cov, int with_boot);
+
+/* Standard errors of model m (normally a maximum-likelihood fit to data)
+ * by `method`, attached to m->inference (replacing any).  with_cov: keep
+ * the covariance matrix.  When the information is not positive definite
+ * the covariance is not inverted: se is NaN for the parameters involved,
+ * identified = 0, and note names the directions that are not identified
+ * (eigenvectors of the scaled information with eigenvalues near zero or
+ * negative, by their largest entries) and the experts that explain them
+ * (near-duplicate pairs, tiny experts).  top-K with K = 1: the gate enters
+ * only through its selection boundaries, so only the experts' errors are
+ * given (the gate's are NaN) and the note says so; top-K in general:
+ * conditional on each row's selected set.  GMOE_SE_NONE attaches a
+ * record with estimates only.  GMOE_EINVAL, GMOE_ENOMEM, GMOE_ENUMERIC;
+ * a singular information is not an error. */
+int gmoe_inference_compute(gmoe_model *m, const gmoe_data *data, gmoe_se_kind method,
+                           int with_cov, gmoe_err *err);
+
+/* Bootstrap of a fit: `replicates` data sets (rows resampled, or new
+ * responses from the fit), each fitted by gmoe_fit from the fit itself
+ * with em's options (restarts as given; em->nthreads ignored, each fit on
+ * one thread), replicate r with seed gmoe_seed_derive(seed, r); the
+ * replicates run on nthreads threads (0: OpenMP default) and the result is
+ * the same for any thread count.  Each replicate's experts are matched to
+ * the fit's (the permutation minimizing the distance of (a, b, sqrt
+ * sigma2) scaled by the fit's spread; exhaustive for k <= 8, greedy
+ * beyond), the gate re-pinned on the last expert (temperature: rescaled
+ * to ||beta1||_F = 1 when tau is estimated), then boot_se and the
+ * percentile interval of each free parameter fill m->inference (created
+ * with method NONE if absent).  Failed replicates are left out and
+ * counted.  GMOE_EINVAL, GMOE_ENOMEM, GMOE_EDATA when fewer than 2
+ * replicates succeed. */
+typedef struct {
+    size_t replicates;
+    gmoe_boot_type type;
+    uint64_t seed;
+    int nthreads;
+} gmoe_bootstrap_options;
+
+int gmoe_bootstrap(gmoe_model *m, const gmoe_data *data, const gmoe_em_options *em,
+                   const gmoe_bootstrap_options *opt, gmoe_err *err);
+
+const char *gmoe_se_kind_name(gmoe_se_kind k);    /* "observed" "sandwich" "none" */
+int gmoe_se_kind_from_name(const char *name);
+const char *gmoe_boot_type_name(gmoe_boot_type t); /* "nonparametric" "parametric" */
+int gmoe_boot_type_from_name(const char *name);
 
 /* ---------------------------------------------------------- simulation */
 

@@ -113,6 +113,15 @@ char *gmoe_strdup(const char *s);
 /* nthreads <= 0 means the OpenMP default; always >= 1. */
 int gmoe_resolve_threads(int nthreads);
 
+/* C (m x p) = op(A) op(B), row-major: A (m x n), or with ta A' from an
+ * n x m A; B (n x p), or with tb B' from a p x n B (numeric.c). */
+/* Replaces m's inference record by inf when status is GMOE_OK, else
+ * frees inf; returns status (inference_record.c). */
+int gmoe_inference_attach(gmoe_model *m, gmoe_inference *inf, int status);
+
+void gmoe_matmul(const double *A, int ta, const double *B, int tb, size_t m, size_t n, size_t p,
+                 double *C);
+
 /* f(K, D, ...) with the shape (k experts, d covariates) as compile-time
  * constants for the commonest small ones, k = 2 or 3 with d = 1, and
  * f(k, d, ...) for any other: an always_inline f then gets its loops over

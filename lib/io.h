@@ -55,6 +55,19 @@ const char *gmoe_io_escape(const char *s, size_t max, char *buf, size_t len);
  * x_names) with a message on failure (GMOE_EFORMAT, GMOE_ENOMEM).  The
  * json_t is jansson's, declared here so that only these files see it. */
 struct json_t;
+
+/* The shortest decimal text (15 to 17 significant digits) of v that reads
+ * back as the same double, into buf; 0 when out of memory or buf is too
+ * short (io_number.c). */
+int gmoe_io_number_text(double v, char *buf, size_t len);
+
+/* The "inference" key of a model file (io_model_inference.c): written as
+ * text pieces through put(ctx, text), indented for its place; read into
+ * m->inference (after the model's parameters, whose names it must
+ * match), with a message on failure (GMOE_EFORMAT, GMOE_ENOMEM). */
+void gmoe_io_inference_write(const gmoe_inference *inf, void (*put)(void *ctx, const char *text),
+                             void *ctx);
+int gmoe_io_inference_read(struct json_t *v, gmoe_model *m, char *msg, size_t len);
 struct json_t *gmoe_io_factors_json(const gmoe_model *m);
 int gmoe_io_factors_read(struct json_t *v, gmoe_model *m, char *msg, size_t len);
 

@@ -129,35 +129,19 @@ static void put_json(sbuf *b, json_t *v, size_t flags)
     free(s);
 }
 
-/* The shortest of 15, 16 or 17 significant digits that reads back as the
- * same double (17 always does), so files stay readable ("0.09", not
- * "0.089999999999999997") and still round-trip bit for bit. */
+static void put_text(void *b, const char *text)
+{
+    put((sbuf *)b, "%s", text);
+}
+
+/* Numbers as gmoe_io_number_text writes them (io_number.c). */
 static void put_number(sbuf *b, double v)
 {
-    for (int prec = 15; prec <= 17; prec++) {
-        json_t *j = json_real(v);
-        char *s = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_REAL_PRECISION(prec)) : NULL;
-        json_decref(j);
-        if (!s) {
-            b->nomem = 1;
-            return;
-        }
-        json_t *back = prec < 17 ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
-        double w = back ? json_number_value(back) : 0;
-        json_decref(back);
-        if (prec == 17 || memcmp(&w, &v, sizeof v) == 0) {
-            /* jansson marks integral reals with ".0"; "-8" reads back as
-             * the same double (integers print exactly below 1e17, above
-             * which an exponent is used), except for -0, which keeps it */
-            size_t n = strlen(s);
-            if (n > 2 && strcmp(s + n - 2, ".0") == 0 && !(v == 0 && signbit(v)))
-                s[n - 2] = '\0';
-            put(b, "%s", s);
-            free(s);
-            return;
-        }
-        free(s);
-    }
+    char text[64];
+    if (!gmoe_io_number_text(v, text, sizeof text))
+        b->nomem = 1;
+    else
+        put(b, "%s", text);
 }
 
 static void put_vector(sbuf *b, const double *v, size_t n)
@@ -321,6 +305,8 @@ static int to_json(const gmoe_model *m, char **out, gmoe_err *err)
     put(&b, "\n  ]");
     if (m->has_fit)
         key(&b, &first, in, "fit"), put_fit(&b, &m->fit);
+    if (m->inference) /* io_model_inference.c */
+        key(&b, &first, in, "inference"), gmoe_io_inference_write(m->inference, put_text, &b);
     put(&b, "\n}\n");
     if (b.nomem) {
         free(b.s);
@@ -526,7 +512,7 @@ static int read_sizes(const ctx *c, json_t *root, size_t *k, size_t *d)
 
 /* Top-level keys: common ones, then the family's own (option_keys). */
 static const char *const common_keys[] = {"family", "k", "d", "x_names", "y_name", "factors", "experts", "fit",
-                                          NULL};
+                                          "inference", NULL};
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -715,6 +701,11 @@ static int read_model(const ctx *c, json_t *root, gmoe_model **out)
     if (status == GMOE_OK && (v = json_object_get(root, "fit"))) {
         m->has_fit = 1;
         status = read_fit(c, v, &m->fit);
+    }
+    if (status == GMOE_OK && (v = json_object_get(root, "inference"))) { /* io_model_inference.c */
+        char msg[GMOE_ERRMSG_LEN];
+        if ((status = gmoe_io_inference_read(v, m, msg, sizeof msg)) != GMOE_OK)
+            status = gmoe_error(c->err, status, "%s: %s", c->name, msg);
     }
     if (status == GMOE_OK) {
         gmoe_err e;

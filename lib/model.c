@@ -58,6 +58,7 @@ void gmoe_model_free(gmoe_model *m)
     free(m->sigma2);
     free_names(m);
     gmoe_factors_free(m->factors, m->nfactors);
+    gmoe_inference_free(m->inference);
     free(m);
 }
 
@@ -130,6 +131,9 @@ int gmoe_model_copy(gmoe_model *dst, const gmoe_model *src)
     if (dst->k != src->k || dst->d != src->d)
         return GMOE_EINVAL;
     gmoe_model_copy_params(dst, src);
+    /* dst's standard errors belonged to its old parameters */
+    gmoe_inference_free(dst->inference);
+    dst->inference = NULL;
     int status = GMOE_OK;
     if (dst->factors != src->factors)
         status = gmoe_model_set_factors(dst, src->factors, src->nfactors);

@@ -48,3 +48,10 @@ const char *gmoe_design_name(gmoe_design d) { return name_at(design_names, 3, (i
 int gmoe_design_from_name(const char *s) { return index_of(design_names, 3, s); }
 const char *gmoe_loss_kind_name(gmoe_loss_kind k) { return name_at(loss_kind_names, 3, (int)k); }
 int gmoe_loss_kind_from_name(const char *s) { return index_of(loss_kind_names, 3, s); }
+
+static const char *const se_kind_names[3] = {"observed", "sandwich", "none"};
+static const char *const boot_type_names[2] = {"nonparametric", "parametric"};
+const char *gmoe_se_kind_name(gmoe_se_kind k) { return name_at(se_kind_names, 3, (int)k); }
+int gmoe_se_kind_from_name(const char *s) { return index_of(se_kind_names, 3, s); }
+const char *gmoe_boot_type_name(gmoe_boot_type t) { return name_at(boot_type_names, 2, (int)t); }
+int gmoe_boot_type_from_name(const char *s) { return index_of(boot_type_names, 2, s); }

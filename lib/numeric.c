@@ -46,3 +46,17 @@ uint64_t gmoe_seed_derive(uint64_t master, uint64_t index)
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);
 }
+
+/* C (m x p) = op(A) B, A (m x n) or, transposed (ta), A' with A (n x m);
+ * B (n x p); all row-major.  With tb, B' is used, B being (p x n). */
+void gmoe_matmul(const double *A, int ta, const double *B, int tb, size_t m, size_t n,
+                   size_t p, double *C)
+{
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < p; j++) {
+            double s = 0.0;
+            for (size_t c = 0; c < n; c++)
+                s += (ta ? A[c * m + i] : A[i * n + c]) * (tb ? B[j * n + c] : B[c * p + j]);
+            C[i * p + j] = s;
+        }
+}

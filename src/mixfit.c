@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "csv_options.h"
+#include "inference_options.h"
 #include "io.h"
 
 enum { CRIT_BIC, CRIT_AIC, CRIT_ICL };
@@ -34,6 +35,7 @@ typedef struct {
     cli_family fam;
     cli_em em;
     cli_csv csv;
+    cli_inference inf;
 } options;
 
 static void help(void)
@@ -63,6 +65,8 @@ static void help(void)
     cli_em_help(stdout);
     printf("\n");
     cli_family_help(stdout);
+    printf("\n");
+    cli_inference_help(stdout);
     printf("\nThe summary goes to stderr; non-convergence is a warning, not an error.\n");
     cli_exit_help(stdout);
 }
@@ -79,12 +83,13 @@ static int parse_args(int argc, char **argv, options *o)
         CLI_FAMILY_LONG_OPTIONS,
         CLI_EM_LONG_OPTIONS,
         CLI_CSV_LONG_OPTIONS,
+        CLI_INFERENCE_LONG_OPTIONS,
         {NULL, 0, NULL, 0}};
     int c, st = CLI_EXIT_OK;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":k:y:x:o:qh", longopts, NULL)) != -1) {
         if (cli_family_option(c, optarg, &o->fam, &st) || cli_em_option(c, optarg, &o->em, &st) ||
-            cli_csv_option(c, optarg, &o->csv, &st)) {
+            cli_csv_option(c, optarg, &o->csv, &st) || cli_inference_option(c, optarg, &o->inf, &st)) {
             if (st)
                 return st;
             continue;
@@ -134,6 +139,8 @@ static int parse_args(int argc, char **argv, options *o)
         return cli_usage_error("-k is required (the number of experts, or a range such as -k 1:6)");
     if (o->em.em.max_iter == 0 && !o->init_path)
         return cli_usage_error("--max-iter 0 needs --init MODEL (the model to score)");
+    if ((st = cli_inference_check(&o->inf)))
+        return st;
     gmoe_em_options check = o->em.em;
     check.max_iter = check.max_iter ? check.max_iter : 1;
     const char *msg = gmoe_em_options_check(&check);
@@ -421,8 +428,12 @@ static int run(options *o)
         print_table(o, fits, best);
     if (o->table_path && (st = write_table(o, fits, best)))
         goto done;
-    if (!o->quiet)
+    if ((st = cli_inference_run(&o->inf, m, data, &o->em.em)))
+        goto done;
+    if (!o->quiet) {
         print_summary(o, m, data);
+        cli_inference_print(m);
+    }
     for (size_t i = 0; i < nk; i++)
         if (fits[i])
             warn_convergence(o, fits[i]);
@@ -456,6 +467,7 @@ int main(int argc, char **argv)
     cli_family_default(&o.fam);
     cli_em_default(&o.em);
     cli_csv_default(&o.csv);
+    cli_inference_default(&o.inf);
     o.criterion = CRIT_BIC;
     int st = parse_args(argc, argv, &o);
     if (st == 0)

@@ -1,0 +1,198 @@
+/* bootstrap.c -- bootstrap standard errors and percentile intervals of a
+ * fit (gmoe_bootstrap).  Replicate r depends on (seed, r) only: its data
+ * come from gmoe_seed_derive(seed_r, 0), its fit from
+ * gmoe_seed_derive(seed_r, 1), seed_r = gmoe_seed_derive(seed, r), and
+ * each replicate writes its own row of results, so any number of threads
+ * gives the same bits. */
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inference.h"
+#include "internal.h"
+
+/* The replicate's data: rows drawn with replacement, or new responses at
+ * the same x.  x and y are malloc'd; the names are borrowed. */
+static int replicate_data(const gmoe_model *fit, const gmoe_data *data, gmoe_boot_type type,
+                          uint64_t seed, gmoe_data *rep)
+{
+    size_t n = data->n, d = data->d;
+    memset(rep, 0, sizeof *rep);
+    rep->n = n;
+    rep->d = d;
+    rep->xnames = data->xnames;
+    rep->yname = data->yname;
+    rep->x = malloc(n * d * sizeof(double));
+    rep->y = malloc(n * sizeof(double));
+    if (!rep->x || !rep->y)
+        return GMOE_ENOMEM;
+    if (type == GMOE_BOOT_PARAMETRIC) {
+        memcpy(rep->x, data->x, n * d * sizeof(double));
+        return gmoe_simulate_y(fit, data->x, n, seed, rep->y, NULL, NULL);
+    }
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!rng)
+        return GMOE_ENOMEM;
+    gsl_rng_set(rng, (unsigned long)seed);
+    for (size_t i = 0; i < n; i++) {
+        size_t r = (size_t)gsl_rng_uniform_int(rng, (unsigned long)n);
+        memcpy(rep->x + i * d, data->x + r * d, d * sizeof(double));
+        rep->y[i] = data->y[r];
+    }
+    gsl_rng_free(rng);
+    return GMOE_OK;
+}
+
+/* Replicate r: data, a fit from the original fit, its experts matched to
+ * the fit's; the free parameters into theta. */
+static int one_replicate(const gmoe_model *fit, const gmoe_data *data, const gmoe_em_options *em,
+                         const gmoe_bootstrap_options *opt, size_t r, double *theta)
+{
+    uint64_t seed = gmoe_seed_derive(opt->seed, r);
+    gmoe_data rep;
+    int st = replicate_data(fit, data, opt->type, gmoe_seed_derive(seed, 0), &rep);
+    gmoe_model *m = st == GMOE_OK ? gmoe_model_clone(fit) : NULL;
+    size_t *perm = malloc(fit->k * sizeof(size_t));
+    if (st == GMOE_OK && (!m || !perm))
+        st = GMOE_ENOMEM;
+    gmoe_em_options o = *em;
+    o.seed = gmoe_seed_derive(seed, 1);
+    o.nthreads = 1;
+    o.restarts = 1;
+    o.progress = NULL;
+    if (st == GMOE_OK)
+        st = gmoe_fit(&rep, m, fit, &o, NULL);
+    if (st == GMOE_OK)
+        st = gmoe_match_experts(fit, m, perm);
+    if (st == GMOE_OK)
+        st = gmoe_model_permute(m, perm);
+    if (st == GMOE_OK) {
+        gmoe_layout L;
+        gmoe_layout_init(&L, m);
+        gmoe_layout_pack(&L, m, theta);
+    }
+    free(perm);
+    gmoe_model_free(m);
+    free(rep.x);
+    free(rep.y);
+    return st;
+}
+
+static int compare_doubles(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return (a > b) - (a < b);
+}
+
+/* Quantile q of sorted v[0..n-1] (linear interpolation, R's type 7). */
+static double quantile(const double *v, size_t n, double q)
+{
+    double h = (double)(n - 1) * q;
+    size_t lo = (size_t)floor(h);
+    return lo + 1 < n ? v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]) : v[n - 1];
+}
+
+/* boot_se and the percentile interval of each parameter from the rows of
+ * theta (B x P) whose replicate succeeded. */
+static int summarize(const double *theta, const unsigned char *ok, size_t B, size_t P,
+                     double level, gmoe_inference *inf)
+{
+    double *v = malloc(B * sizeof(double));
+    if (!v)
+        return GMOE_ENOMEM;
+    for (size_t j = 0; j < P; j++) {
+        size_t n = 0;
+        double mean = 0.0, ss = 0.0;
+        for (size_t r = 0; r < B; r++)
+            if (ok[r])
+                v[n++] = theta[r * P + j];
+        for (size_t i = 0; i < n; i++)
+            mean += v[i] / (double)n;
+        for (size_t i = 0; i < n; i++)
+            ss += (v[i] - mean) * (v[i] - mean);
+        qsort(v, n, sizeof(double), compare_doubles);
+        inf->boot_se[j] = sqrt(ss / (double)(n - 1));
+        inf->boot_lower[j] = quantile(v, n, (1.0 - level) / 2.0);
+        inf->boot_upper[j] = quantile(v, n, (1.0 + level) / 2.0);
+    }
+    free(v);
+    return GMOE_OK;
+}
+
+/* m->inference with bootstrap columns (a record without standard errors
+ * when m has none). */
+static int boot_record(gmoe_model *m, const gmoe_data *data, gmoe_err *err)
+{
+    int st = m->inference ? GMOE_OK : gmoe_inference_compute(m, data, GMOE_SE_NONE, 0, err);
+    gmoe_inference *inf = m->inference;
+    if (st != GMOE_OK || inf->boot_se)
+        return st;
+    inf->boot_se = malloc(inf->p * sizeof(double));
+    inf->boot_lower = malloc(inf->p * sizeof(double));
+    inf->boot_upper = malloc(inf->p * sizeof(double));
+    if (!inf->boot_se || !inf->boot_lower || !inf->boot_upper)
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory");
+    return GMOE_OK;
+}
+
+static int check_bootstrap(const gmoe_model *m, const gmoe_data *data, const gmoe_em_options *em,
+                           const gmoe_bootstrap_options *opt, gmoe_err *err)
+{
+    if (!m || !data || !em || !opt)
+        return gmoe_error(err, GMOE_EINVAL, "missing model, data or options");
+    if (opt->replicates < 2)
+        return gmoe_error(err, GMOE_EINVAL, "the bootstrap needs at least 2 replicates (got %zu)",
+                          opt->replicates);
+    if (opt->type != GMOE_BOOT_NONPARAMETRIC && opt->type != GMOE_BOOT_PARAMETRIC)
+        return gmoe_error(err, GMOE_EINVAL, "unknown bootstrap type %d", (int)opt->type);
+    if (!data->y || data->d != m->d || data->n < 1)
+        return gmoe_error(err, GMOE_EINVAL, "the data do not match the model (d = %zu, %zu "
+                          "covariates) or have no response", m->d, data->d);
+    const char *msg = gmoe_em_options_check(em);
+    if (msg)
+        return gmoe_error(err, GMOE_EINVAL, "%s", msg);
+    return gmoe_model_check(m, err);
+}
+
+int gmoe_bootstrap(gmoe_model *m, const gmoe_data *data, const gmoe_em_options *em,
+                   const gmoe_bootstrap_options *opt, gmoe_err *err)
+{
+    int st = check_bootstrap(m, data, em, opt, err);
+    if (st)
+        return st;
+    size_t B = opt->replicates, P = gmoe_model_nfree(m), nok = 0;
+    double *theta = malloc(B * P * sizeof(double));
+    unsigned char *ok = calloc(B, 1);
+    int *status = calloc(B, sizeof(int));
+    if (!theta || !ok || !status) {
+        free(theta), free(ok), free(status);
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory (%zu replicates)", B);
+    }
+    int nt = gmoe_resolve_threads(opt->nthreads);
+    long nrep = (long)B;
+#pragma omp parallel for schedule(dynamic) num_threads(nt)
+    for (long r = 0; r < nrep; r++)
+        status[r] = one_replicate(m, data, em, opt, (size_t)r, theta + (size_t)r * P);
+    for (size_t r = 0; r < B; r++) {
+        ok[r] = status[r] == GMOE_OK;
+        nok += ok[r];
+        if (status[r] == GMOE_ENOMEM)
+            st = gmoe_error(err, GMOE_ENOMEM, "out of memory in bootstrap replicate %zu", r + 1);
+    }
+    if (st == GMOE_OK && nok < 2)
+        st = gmoe_error(err, GMOE_EDATA, "only %zu of %zu bootstrap replicates could be fitted",
+                        nok, B);
+    if (st == GMOE_OK)
+        st = boot_record(m, data, err);
+    if (st == GMOE_OK && summarize(theta, ok, B, P, m->inference->level, m->inference))
+        st = gmoe_error(err, GMOE_ENOMEM, "out of memory");
+    if (st == GMOE_OK) {
+        m->inference->boot_type = opt->type;
+        m->inference->boot_replicates = B;
+        m->inference->boot_ok = nok;
+        m->inference->boot_seed = opt->seed;
+    }
+    free(theta), free(ok), free(status);
+    return st;
+}

@@ -1,0 +1,190 @@
+/* identify.c -- which parameters of a fit are not identified (MODELS.md
+ * section 4, over-specified models): the near-null directions of the
+ * observed information and the experts behind them. */
+#include <lapacke.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inference.h"
+#include "internal.h"
+
+void gmoe_note_add(gmoe_note *n, const char *fmt, ...)
+{
+    if (n->len + 1 >= sizeof n->s)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(n->s + n->len, sizeof n->s - n->len, fmt, ap);
+    va_end(ap);
+    if (w > 0)
+        n->len = n->len + (size_t)w < sizeof n->s ? n->len + (size_t)w : sizeof n->s - 1;
+}
+
+/* B = S^-1 A S^-1 with S = sqrt|diag A| (1 where zero); temperature with
+ * tau estimated: plus c c', c the scaled gradient of ||beta1||_F^2 made
+ * unit, so that the invariant scale direction is not a null one. */
+static void scaled_information(const gmoe_model *m, const gmoe_layout *L, const double *A,
+                               double *B, double *s)
+{
+    size_t P = L->P;
+    for (size_t j = 0; j < P; j++)
+        s[j] = A[j * P + j] != 0 ? sqrt(fabs(A[j * P + j])) : 1.0;
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = 0; j < P; j++)
+            B[i * P + j] = A[i * P + j] / (s[i] * s[j]);
+    if (m->family != GMOE_TEMPERATURE || !L->has_tau)
+        return;
+    double *c = calloc(P, sizeof(double)), norm = 0.0;
+    if (!c)
+        return;
+    for (size_t i = 0; i < L->k; i++)
+        for (size_t u = 1; u <= L->d; u++) {
+            long a = gmoe_layout_gate(L, i, u);
+            if (a >= 0)
+                c[a] = m->beta1[i * L->d + u - 1] / s[a];
+        }
+    for (size_t j = 0; j < P; j++)
+        norm += c[j] * c[j];
+    for (size_t i = 0; norm > 0 && i < P; i++)
+        for (size_t j = 0; j < P; j++)
+            B[i * P + j] += c[i] * c[j] / norm;
+    free(c);
+}
+
+/* One direction (column e of the eigenvectors V) by its largest entries. */
+static void describe_direction(const gmoe_model *m, const double *V, size_t P, size_t e,
+                               double ratio, gmoe_note *note)
+{
+    double top = 0.0;
+    for (size_t j = 0; j < P; j++)
+        top = fmax(top, fabs(V[j * P + e]));
+    gmoe_note_add(note, "%s direction (eigenvalue ratio %.2g):", ratio <= 0 ? "a negative" : "a flat",
+                  ratio);
+    size_t shown = 0;
+    for (size_t j = 0; j < P && shown < 6; j++) {
+        double v = V[j * P + e];
+        if (fabs(v) < 0.3 * top)
+            continue;
+        char name[128];
+        if (gmoe_param_name(m, j, name, sizeof name) != GMOE_OK)
+            snprintf(name, sizeof name, "#%zu", j + 1);
+        gmoe_note_add(note, "%s %+.2f %s", shown ? "," : "", v, name);
+        shown++;
+    }
+    gmoe_note_add(note, "; ");
+}
+
+double gmoe_identify_directions(const gmoe_model *m, const gmoe_layout *L, const double *A,
+                                double tol, gmoe_note *note)
+{
+    size_t P = L->P;
+    double *B = malloc((P * P + 2 * P) * sizeof(double));
+    if (!B)
+        return -INFINITY;
+    double *s = B + P * P, *w = s + P;
+    scaled_information(m, L, A, B, s);
+    lapack_int info = LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)P, B, (lapack_int)P, w);
+    double ratio = NAN;
+    if (info == 0) {
+        double top = fmax(fabs(w[P - 1]), fabs(w[0]));
+        ratio = top > 0 ? w[0] / top : 0.0;
+        size_t shown = 0;
+        for (size_t e = 0; e < P && shown < 3; e++)
+            if (top > 0 && w[e] / top < tol) {
+                describe_direction(m, B, P, e, w[e] / top, note);
+                shown++;
+            }
+    }
+    free(B);
+    return ratio;
+}
+
+/* Mean over the rows of |mu_i(x) - mu_j(x)|. */
+static double mean_line_gap(const gmoe_model *m, const gmoe_data *data, size_t i, size_t j)
+{
+    double s = 0.0;
+    for (size_t n = 0; n < data->n; n++) {
+        const double *x = data->x + n * data->d;
+        s += fabs(gmoe_expert_mean(m, i, x) - gmoe_expert_mean(m, j, x));
+    }
+    return data->n ? s / (double)data->n : 0.0;
+}
+
+static void near_duplicates(const gmoe_model *m, const gmoe_data *data, gmoe_note *note)
+{
+    for (size_t i = 0; i < m->k; i++)
+        for (size_t j = i + 1; j < m->k; j++) {
+            double sd = sqrt(fmax(m->sigma2[i], m->sigma2[j]));
+            double gap = mean_line_gap(m, data, i, j) / sd;
+            if (gap < 0.5 && fabs(log(m->sigma2[i] / m->sigma2[j])) < 0.5)
+                gmoe_note_add(note,
+                              "experts %zu and %zu are near-duplicates (regression lines %.2g sd "
+                              "apart on average, variances %.4g and %.4g); ",
+                              i + 1, j + 1, gap, m->sigma2[i], m->sigma2[j]);
+        }
+}
+
+void gmoe_identify_experts(const gmoe_model *m, const gmoe_data *data, gmoe_note *note)
+{
+    double *mass = calloc(2 * m->k, sizeof(double));
+    if (!mass)
+        return;
+    double *r = mass + m->k;
+    for (size_t n = 0; n < data->n; n++) {
+        gmoe_responsibilities(m, data->x + n * data->d, data->y[n], r);
+        for (size_t i = 0; i < m->k; i++)
+            mass[i] += r[i];
+    }
+    for (size_t i = 0; i < m->k; i++)
+        if (mass[i] < (double)(m->d + 2))
+            gmoe_note_add(note, "expert %zu is tiny (its responsibilities sum to %.3g rows); ", i + 1,
+                          mass[i]);
+    free(mass);
+    near_duplicates(m, data, note);
+}
+
+/* The selected expert of row x (top-K with K = 1: the one finite gate). */
+static size_t selected_expert(const gmoe_model *m, const double *x, double *logg)
+{
+    gmoe_log_gate(m, x, logg);
+    size_t best = 0;
+    for (size_t i = 1; i < m->k; i++)
+        if (logg[i] > logg[best])
+            best = i;
+    return best;
+}
+
+static int compare_rows(const void *pa, const void *pb)
+{
+    double a = **(const double *const *)pa, b = **(const double *const *)pb;
+    return (a > b) - (a < b);
+}
+
+void gmoe_identify_boundaries(const gmoe_model *m, const gmoe_data *data, gmoe_note *note)
+{
+    if (m->d != 1 || data->n < 2)
+        return;
+    const double **rows = malloc(data->n * sizeof *rows);
+    double *logg = malloc(m->k * sizeof(double));
+    if (rows && logg) {
+        for (size_t n = 0; n < data->n; n++)
+            rows[n] = data->x + n;
+        qsort(rows, data->n, sizeof *rows, compare_rows);
+        size_t prev = selected_expert(m, rows[0], logg), shown = 0;
+        gmoe_note_add(note, "the selection changes at");
+        for (size_t n = 1; n < data->n && shown < 8; n++) {
+            size_t cur = selected_expert(m, rows[n], logg);
+            if (cur != prev)
+                gmoe_note_add(note, "%s %s = %.6g (expert %zu to %zu)", shown++ ? "," : "",
+                              m->xnames && m->xnames[0] ? m->xnames[0] : "x1",
+                              0.5 * (*rows[n - 1] + *rows[n]), prev + 1, cur + 1);
+            prev = cur;
+        }
+        gmoe_note_add(note, "%s; ", shown ? "" : " no point of the data (one expert everywhere)");
+    }
+    free(rows);
+    free(logg);
+}
