@@ -131,6 +131,9 @@ static int covariance_or_note(const gmoe_model *m, const gmoe_data *data, gmoe_s
             if (st != GMOE_ESING && st != GMOE_OK)
                 st = gmoe_error(err, st, "%s", e.msg);
         }
+        if (isnan(ratio))
+            gmoe_note_add(note, "the information has entries that are not finite (covariates "
+                                "or parameters at the edge of a double); ");
         if (st == GMOE_OK && !(ratio > GMOE_WEAK_RATIO)) {
             gmoe_note_add(note, *identified ? "weakly identified; "
                                 : ratio <= 0 ? "not a maximum (a saddle) or not identified; "

@@ -15,7 +15,7 @@ done
 cd "$WORK" || exit 99
 
 no_nonfinite() { # file
-    if grep -qiE 'nan|inf' "$1"; then fail "$1 has a non-finite number: $(grep -iE -m1 'nan|inf' "$1")"; fi
+    if grep -qiwE 'nan|inf|infinity' "$1"; then fail "$1 has a non-finite number: $(grep -iwE -m1 'nan|inf|infinity' "$1")"; fi
 }
 scaled() { # factor -> x scaled by factor, y as is
     awk -v s="$1" -F, 'NR == 1 { print; next } { printf "%.17g,%s\n", $1 * s, $2 }' "$REFDATA"
