@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "fit_scale.h"
 #include "internal.h"
+#include "newton.h"
 
 void gmoe_em_options_default(gmoe_em_options *opt)
 {
@@ -29,6 +30,9 @@ void gmoe_em_options_default(gmoe_em_options *opt)
     opt->accel = GMOE_ACCEL_SQUAREM;
     opt->accel_warmup = 10;
     opt->screen_iter = 0;
+    opt->newton = 1;
+    opt->grad_tol = 1e-6;
+    opt->newton_switch = 1e-5;
 }
 
 const char *gmoe_em_options_check(const gmoe_em_options *opt)
@@ -59,6 +63,10 @@ const char *gmoe_em_options_check(const gmoe_em_options *opt)
         return "unknown tau mode";
     if ((int)opt->accel < 0 || (int)opt->accel > GMOE_ACCEL_SQUAREM)
         return "unknown acceleration";
+    if (!(opt->grad_tol > 0) || !isfinite(opt->grad_tol))
+        return "gradient tolerance must be a finite number > 0";
+    if (!(opt->newton_switch >= 0) || !isfinite(opt->newton_switch))
+        return "Newton switch must be a finite number >= 0";
     return NULL;
 }
 
@@ -294,53 +302,121 @@ double gmoe_em_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
     return gmoe_em_estep(m, data, ws, ws->resp);
 }
 
+/* One EM iteration, or a SQUAREM cycle of three: plain EM first (a
+ * well-separated fit converges in a few plain steps, where each SQUAREM
+ * cycle costs three), and the last few iterations allowed are plain EM
+ * (SQUAREM needs room for its three M-steps). */
+static double em_iteration(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                           const gmoe_em_options *opt, size_t *steps, int *failed)
+{
+    if (opt->accel == GMOE_ACCEL_SQUAREM && *steps >= opt->accel_warmup &&
+        *steps + 3 <= opt->max_iter)
+        return gmoe_squarem_cycle(m, data, ws, opt, steps, failed);
+    (*steps)++;
+    return gmoe_em_step(m, data, ws, opt, failed);
+}
+
+/* The second-order phase's iteration (newton.c).  Returns 1 when the run
+ * ends (info->stop set), 0 to go on; *phase2 = 0 hands back to EM after a
+ * stall, with ws->resp refreshed. */
+static int newton_iteration(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                            const gmoe_em_options *opt, gmoe_newton_ws *nw, double *ll,
+                            double *stalled_ll, int *phase2, gmoe_fit_info *info)
+{
+    double floor = opt->var_floor * ws->var_y;
+    gmoe_newton_status ns = gmoe_newton_iterate(m, data, nw, ws->nthreads, opt->grad_tol, floor, ll);
+    info->newton_iterations++;
+    switch (ns) {
+    case GMOE_NEWTON_STEP: return 0;
+    case GMOE_NEWTON_DONE: info->stop = GMOE_STOP_TOL; return 1;
+    case GMOE_NEWTON_FAILED: info->stop = GMOE_STOP_NUMERIC; return 1;
+    default: break;
+    }
+    /* stalled: EM steps, unless the last stall was at the same point */
+    if (*ll <= *stalled_ll + 1e-12 * fabs(*ll)) {
+        info->stop = GMOE_STOP_STALLED;
+        return 1;
+    }
+    *stalled_ll = *ll;
+    *phase2 = 0;
+    *ll = gmoe_em_estep(m, data, ws, ws->resp);
+    return 0;
+}
+
 int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                 const gmoe_em_options *opt, size_t restart, gmoe_fit_info *info)
 {
     double tol = em_tolerance(opt);
     memset(info, 0, sizeof *info);
     info->n = data->n;
-    double ll = gmoe_em_estep(m, data, ws, ws->resp);
+    info->grad_norm = NAN;
+    double ll = gmoe_em_estep(m, data, ws, ws->resp), stalled_ll = -INFINITY;
     info->stop = GMOE_STOP_MAXITER;
     if (!isfinite(ll)) {
         info->loglik = ll;
         info->stop = GMOE_STOP_NUMERIC;
         return GMOE_OK;
     }
+    gmoe_newton_ws *nw = opt->newton ? gmoe_newton_ws_alloc(m, data->n) : NULL;
+    if (opt->newton && !nw)
+        return GMOE_ENOMEM;
     size_t steps = 0;
+    int phase2 = 0;
     while (steps < opt->max_iter) {
         double prev = ll;
         int failed = 0;
-        /* Plain EM first: a well-separated fit converges in a few plain
-         * steps, where each SQUAREM cycle costs three.  SQUAREM needs
-         * room for its three M-steps; the last few iterations allowed
-         * are plain EM. */
-        if (opt->accel == GMOE_ACCEL_SQUAREM && steps >= opt->accel_warmup &&
-            steps + 3 <= opt->max_iter) {
-            ll = gmoe_squarem_cycle(m, data, ws, opt, &steps, &failed);
-        } else {
-            ll = gmoe_em_step(m, data, ws, opt, &failed);
+        if (phase2) {
             steps++;
-        }
-        if (failed) {
-            info->stop = GMOE_STOP_DEGENERATE;
-            break;
-        }
-        if (!isfinite(ll)) {
-            info->stop = GMOE_STOP_NUMERIC;
-            break;
+            if (newton_iteration(m, data, ws, opt, nw, &ll, &stalled_ll, &phase2, info))
+                break;
+        } else {
+            ll = em_iteration(m, data, ws, opt, &steps, &failed);
+            if (failed || !isfinite(ll)) {
+                info->stop = failed ? GMOE_STOP_DEGENERATE : GMOE_STOP_NUMERIC;
+                break;
+            }
+            int done = converged(ll, prev, data->n, opt, tol);
+            if (done && !nw) {
+                info->stop = GMOE_STOP_TOL; /* provisional: gmoe_fit tests the gradient */
+                break;
+            }
+            phase2 = nw && (done || ll - prev <= opt->newton_switch * (double)data->n);
         }
         if (opt->progress && opt->progress(opt->progress_ctx, restart, steps, ll)) {
             info->stop = GMOE_STOP_NONE;
             break;
         }
-        if (converged(ll, prev, data->n, opt, tol)) {
-            info->stop = GMOE_STOP_TOL;
-            break;
-        }
     }
+    gmoe_newton_ws_free(nw);
     info->iterations = steps;
     info->loglik = ll;
+    info->converged = info->stop == GMOE_STOP_TOL;
+    return GMOE_OK;
+}
+
+/* The final test of a run (MODELS.md section 4): converged only with the
+ * gradient near zero at a maximum; otherwise what it is. */
+static int assess_run(const gmoe_model *m, const gmoe_data *data, const gmoe_em_options *opt,
+                      gmoe_fit_info *info)
+{
+    gmoe_newton_ws *nw = gmoe_newton_ws_alloc(m, data->n);
+    if (!nw)
+        return GMOE_ENOMEM;
+    int nd = 0;
+    size_t null_dirs = 0;
+    double gn = NAN;
+    gmoe_newton_assess(m, data, nw, opt->nthreads, &gn, &nd, &null_dirs);
+    gmoe_newton_ws_free(nw);
+    info->grad_norm = gn;
+    info->hessian_nd = nd;
+    info->null_dirs = null_dirs;
+    gmoe_stop_reason s = info->stop;
+    if (s == GMOE_STOP_NONE || s == GMOE_STOP_NUMERIC || s == GMOE_STOP_DEGENERATE)
+        return GMOE_OK;
+    if (gn <= opt->grad_tol)
+        info->stop = nd ? GMOE_STOP_TOL : GMOE_STOP_SADDLE;
+    else if (s == GMOE_STOP_TOL)
+        info->stop = opt->newton ? GMOE_STOP_STALLED : GMOE_STOP_LLCHANGE;
     info->converged = info->stop == GMOE_STOP_TOL;
     return GMOE_OK;
 }
@@ -454,7 +530,11 @@ static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *i
             info.iterations += warm_iter;
         }
         set_tau_estimated(cur, ws, m->tau_estimated);
-        if (isfinite(info.loglik) && (!have_best || info.loglik > best_info.loglik)) {
+        /* a later start must be better by more than rounding: starts that
+         * reach the same maximum (to the last bits, after the Newton
+         * phase) keep the earliest, whatever the rounding of the family */
+        if (isfinite(info.loglik) &&
+            (!have_best || info.loglik > best_info.loglik + 1e-12 * fabs(best_info.loglik))) {
             gmoe_model_copy_params(best, cur);
             best_info = info;
             best_info.best_restart = r;
@@ -477,6 +557,10 @@ static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *i
     }
     if (!have_best) {
         st = gmoe_error(err, GMOE_ENUMERIC, "every EM run ended with a non-finite log-likelihood");
+        goto done;
+    }
+    if ((st = assess_run(best, data, &opt, &best_info)) != GMOE_OK) {
+        gmoe_error(err, st, "out of memory assessing the fit");
         goto done;
     }
     best_info.seed = opt.seed;

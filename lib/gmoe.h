@@ -204,14 +204,28 @@ typedef enum {
 
 typedef enum { GMOE_BIAS_OUTSIDE = 0, GMOE_BIAS_INSIDE = 1 } gmoe_bias_placement;
 
-/* Why an EM run stopped. */
+/* Why a run stopped.  "Converged" (GMOE_STOP_TOL) means what shared
+ * MODELS.md section 4 says: the gradient norm (max |dL/dtheta| / n, in
+ * the free parameters with log sigma2) below gmoe_em_options.grad_tol
+ * and the Hessian negative definite there (a maximum, not a saddle);
+ * every other outcome says what it is. */
 typedef enum {
-    GMOE_STOP_NONE = 0,
-    GMOE_STOP_TOL = 1,        /* tolerance met: converged */
+    GMOE_STOP_NONE = 0,       /* stopped by the progress callback */
+    GMOE_STOP_TOL = 1,        /* converged: gradient near zero at a maximum */
     GMOE_STOP_MAXITER = 2,    /* iteration limit reached */
     GMOE_STOP_DEGENERATE = 3, /* an expert collapsed and could not be rescued */
-    GMOE_STOP_NUMERIC = 4     /* non-finite log-likelihood */
+    GMOE_STOP_NUMERIC = 4,    /* non-finite log-likelihood */
+    GMOE_STOP_SADDLE = 5,     /* gradient near zero, Hessian not negative
+                                 definite: a saddle or a flat ridge */
+    GMOE_STOP_STALLED = 6,    /* neither Newton nor EM steps raise the
+                                 log-likelihood, the gradient is not near
+                                 zero (a boundary: variance floor, top-K
+                                 selection, a gate running off) */
+    GMOE_STOP_LLCHANGE = 7    /* EM's change-of-log-likelihood rule met
+                                 (second-order phase off), gradient not
+                                 near zero */
 } gmoe_stop_reason;
+#define GMOE_STOP_LAST GMOE_STOP_LLCHANGE
 
 typedef struct {
     double loglik;
@@ -224,6 +238,12 @@ typedef struct {
     uint64_t seed;        /* master seed */
     size_t restarts;      /* restarts tried */
     size_t best_restart;  /* index of the kept run (0-based) */
+    double grad_norm;     /* at the end: max |gradient| / n over the free
+                             parameters (log sigma2; NaN if not computed) */
+    int hessian_nd;       /* 1: the Hessian there is negative definite */
+    size_t null_dirs;     /* parameters without information left out of
+                             that test (top-K K = 1 gate, ...) */
+    size_t newton_iterations; /* of `iterations`, the second-order steps */
 } gmoe_fit_info;
 
 typedef struct {
@@ -410,6 +430,14 @@ typedef struct {
                                 default 10: a well-separated fit converges
                                 in fewer, and a SQUAREM cycle costs three
                                 M-steps */
+    int newton;              /* second-order phase after EM (default 1):
+                                damped Newton on the observed log-likelihood,
+                                monotone, falling back to EM steps */
+    double grad_tol;         /* "converged" needs max |gradient| / n below
+                                this, default 1e-6 */
+    double newton_switch;    /* EM hands over to Newton when the change of
+                                the log-likelihood per observation falls
+                                below this, default 1e-5 */
     /* optional progress callback, called after each EM iteration of each
        restart; return non-zero to stop the run early. */
     int (*progress)(void *ctx, size_t restart, size_t iter, double loglik);

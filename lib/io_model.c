@@ -206,7 +206,7 @@ static int check_writable(const gmoe_model *m, gmoe_err *err)
             return gmoe_error(err, GMOE_EINVAL, "cannot write covariate name %zu: not valid UTF-8", j + 1);
     if (m->yname && !valid_utf8(m->yname))
         return gmoe_error(err, GMOE_EINVAL, "cannot write the response name: not valid UTF-8");
-    if (m->has_fit && (unsigned)m->fit.stop > GMOE_STOP_NUMERIC)
+    if (m->has_fit && (unsigned)m->fit.stop > GMOE_STOP_LAST)
         return gmoe_error(err, GMOE_EINVAL, "cannot write an unknown stop reason %d", (int)m->fit.stop);
     return GMOE_OK;
 }
@@ -237,6 +237,11 @@ static void put_fit(sbuf *b, const gmoe_fit_info *f)
     key(b, &first, in, "seed"), put(b, "%" PRIu64, f->seed);
     key(b, &first, in, "restarts"), put(b, "%zu", f->restarts);
     key(b, &first, in, "best_restart"), put(b, "%zu", f->best_restart);
+    /* the final test of the fit (issue 11) */
+    key(b, &first, in, "grad_norm"), put_stat(b, f->grad_norm);
+    key(b, &first, in, "hessian_negative_definite"), put(b, "%s", f->hessian_nd ? "true" : "false");
+    key(b, &first, in, "null_directions"), put(b, "%zu", f->null_dirs);
+    key(b, &first, in, "newton_iterations"), put(b, "%zu", f->newton_iterations);
     put(b, "\n  }");
 }
 
@@ -412,7 +417,7 @@ static int get_name(const ctx *c, where w, json_t *v, const char *name, int (*fr
 
 static int stop_from_name(const char *s)
 {
-    for (int i = GMOE_STOP_NONE; i <= GMOE_STOP_NUMERIC; i++)
+    for (int i = GMOE_STOP_NONE; i <= GMOE_STOP_LAST; i++)
         if (strcmp(gmoe_stop_name((gmoe_stop_reason)i), s) == 0)
             return i;
     return -1;
@@ -613,7 +618,9 @@ static int read_names(const ctx *c, json_t *root, gmoe_model *m)
 }
 
 static const char *const fit_keys[] = {"loglik", "aic", "bic", "icl", "npar", "iterations", "converged", "stop",
-                                       "n", "seed", "restarts", "best_restart", NULL};
+                                       "n", "seed", "restarts", "best_restart", "grad_norm",
+                                       "hessian_negative_definite", "null_directions",
+                                       "newton_iterations", NULL};
 
 /* A fit statistic: a number, or null for a run that failed numerically. */
 static int get_stat(const ctx *c, json_t *o, const char *name, double *out)
@@ -629,6 +636,27 @@ static int get_stat(const ctx *c, json_t *o, const char *name, double *out)
     if (!json_is_number(v))
         return ferr(c, "fit: \"%s\" must be a number or null", name);
     *out = json_number_value(v);
+    return GMOE_OK;
+}
+
+/* The fit's final test, optional (files written before it was added
+ * have none: grad_norm NaN). */
+static int read_fit_check(const ctx *c, json_t *o, gmoe_fit_info *f)
+{
+    int status = GMOE_OK;
+    json_t *v;
+    f->grad_norm = NAN;
+    if (json_object_get(o, "grad_norm") && (status = get_stat(c, o, "grad_norm", &f->grad_norm)))
+        return status;
+    if ((v = json_object_get(o, "hessian_negative_definite")) &&
+        (status = get_bool(c, in_fit, v, "hessian_negative_definite", &f->hessian_nd)))
+        return status;
+    if ((v = json_object_get(o, "null_directions")) &&
+        (status = get_size(c, in_fit, v, "null_directions", &f->null_dirs)))
+        return status;
+    if ((v = json_object_get(o, "newton_iterations")) &&
+        (status = get_size(c, in_fit, v, "newton_iterations", &f->newton_iterations)))
+        return status;
     return GMOE_OK;
 }
 
@@ -660,9 +688,12 @@ static int read_fit(const ctx *c, json_t *o, gmoe_fit_info *f)
         return status;
     if (!(v = required(c, in_fit, o, "stop", &status)) ||
         (status = get_name(c, in_fit, v, "stop", stop_from_name,
-                           "\"none\", \"tolerance\", \"max-iterations\", \"degenerate\", \"numeric\"", &e)))
+                           "\"none\", \"tolerance\", \"max-iterations\", \"degenerate\", \"numeric\", "
+                           "\"saddle\", \"stalled\", \"loglik-change\"", &e)))
         return status;
     f->stop = (gmoe_stop_reason)e;
+    if ((status = read_fit_check(c, o, f)))
+        return status;
     if (f->converged != (f->stop == GMOE_STOP_TOL))
         return ferr(c, "fit: \"converged\" is %s but \"stop\" is \"%s\"", f->converged ? "true" : "false",
                     gmoe_stop_name(f->stop));

@@ -8,8 +8,9 @@ static const char *const activation_names[GMOE_NACTIVATIONS] = {
     "tanh", "sigmoid", "arctan", "softsign"};
 static const char *const select_names[2] = {"slope", "logit"};
 static const char *const bias_names[2] = {"outside", "inside"};
-static const char *const stop_names[5] = {
-    "none", "tolerance", "max-iterations", "degenerate", "numeric"};
+static const char *const stop_names[GMOE_STOP_LAST + 1] = {
+    "none", "tolerance", "max-iterations", "degenerate", "numeric",
+    "saddle", "stalled", "loglik-change"};
 static const char *const tol_rule_names[3] = {"per-obs", "relative", "absolute"};
 static const char *const accel_names[2] = {"none", "squarem"};
 static const char *const tau_mode_names[2] = {"fixed", "estimate"};
@@ -37,7 +38,7 @@ const char *gmoe_select_name(gmoe_select s) { return name_at(select_names, 2, (i
 int gmoe_select_from_name(const char *s) { return index_of(select_names, 2, s); }
 const char *gmoe_bias_name(gmoe_bias_placement b) { return name_at(bias_names, 2, (int)b); }
 int gmoe_bias_from_name(const char *s) { return index_of(bias_names, 2, s); }
-const char *gmoe_stop_name(gmoe_stop_reason s) { return name_at(stop_names, 5, (int)s); }
+const char *gmoe_stop_name(gmoe_stop_reason s) { return name_at(stop_names, GMOE_STOP_LAST + 1, (int)s); }
 const char *gmoe_tol_rule_name(gmoe_tol_rule r) { return name_at(tol_rule_names, 3, (int)r); }
 int gmoe_tol_rule_from_name(const char *s) { return index_of(tol_rule_names, 3, s); }
 const char *gmoe_accel_name(gmoe_accel a) { return name_at(accel_names, 2, (int)a); }

@@ -303,7 +303,7 @@ int r_info_unpack(const double *info, gmoe_fit_info *f, gmoe_err *err)
         (st = info_count(info[GMOE_R_RESTARTS], "restarts", &f->restarts, err)) ||
         (st = info_count(info[GMOE_R_BEST_RESTART], "best_restart", &f->best_restart, err)))
         return st;
-    if (stop > GMOE_STOP_NUMERIC)
+    if (stop > GMOE_STOP_LAST)
         return gmoe_error(err, GMOE_EINVAL, "fit information: unknown stop code %zu", stop);
     f->stop = (gmoe_stop_reason)stop;
     f->converged = f->stop == GMOE_STOP_TOL;

@@ -317,6 +317,16 @@ static void print_family_options(const gmoe_model *m)
         fprintf(stderr, ", bias %s", gmoe_bias_name(m->bias));
 }
 
+/* The end of the fit as the library assessed it (MODELS.md section 4). */
+static void print_fit_check(const gmoe_fit_info *f)
+{
+    fprintf(stderr, "  at the end: gradient norm %.3g (max |dL/dtheta| / n), Hessian %s",
+            f->grad_norm, f->hessian_nd ? "negative definite (a maximum)" : "NOT negative definite");
+    if (f->null_dirs)
+        fprintf(stderr, " (%zu parameters without information left out)", f->null_dirs);
+    fprintf(stderr, "; %zu of the iterations Newton steps\n", f->newton_iterations);
+}
+
 static void print_summary(const options *o, const gmoe_model *m, const gmoe_data *data)
 {
     size_t k = m->k, d = m->d;
@@ -358,6 +368,8 @@ static void print_summary(const options *o, const gmoe_model *m, const gmoe_data
         fprintf(stderr, "  EM: %zu iterations, %s (stop: %s); best of %zu start%s (start %zu), seed %llu\n",
                 f->iterations, f->converged ? "converged" : "NOT converged", gmoe_stop_name(f->stop), f->restarts,
                 f->restarts == 1 ? "" : "s", f->best_restart + 1, (unsigned long long)f->seed);
+    if (o->em.em.max_iter > 0)
+        print_fit_check(f);
 }
 
 static void warn_convergence(const options *o, const gmoe_model *m)
