@@ -141,7 +141,8 @@ long gmoe_table_column(const gmoe_table *t, const char *name);
 
 /* A factor asked for: its levels found in the data (ref NULL: the first in
  * strcmp order is the reference), or fixed (nlevels > 0, as a model file
- * holds them: other levels are refused). */
+ * holds them: the reference first, the others distinct and in strcmp
+ * order; other levels in the data are refused). */
 typedef struct {
     const char *name;
     const char *ref;

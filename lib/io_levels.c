@@ -95,6 +95,10 @@ static int fixed_levels(const gmoe_selection *s, size_t i, gmoe_err *err)
 {
     const gmoe_factor_request *q = s->req[i];
     const gmoe_table *t = s->t;
+    for (size_t l = 2; l < q->nlevels; l++) /* gmoe_io_level_index searches them */
+        if (strcmp(q->levels[l - 1], q->levels[l]) >= 0)
+            return gmoe_error(err, GMOE_EINVAL, "factor \"%s\": fixed levels after the first must be distinct and "
+                              "in strcmp order", q->name);
     if (gmoe_factor_set(&s->levels[i], q->name, q->levels, q->nlevels) != GMOE_OK)
         return gmoe_error(err, GMOE_ENOMEM, "out of memory");
     size_t j = s->src[i];

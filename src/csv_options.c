@@ -81,13 +81,10 @@ int cli_csv_option(int code, const char *arg, cli_csv *o, int *status)
         *status = add_names("--factor", arg, &o->factors, &o->nfactors);
         break;
     case CLI_OPT_REF:
-        if (!strchr(arg, '=') || arg[0] == '=')
-            *status = cli_usage_error("--ref: expected NAME=LEVEL, got \"%s\"", arg);
-        else if ((o->ref_args = realloc(o->ref_args, (o->nref_args + 1) * sizeof *o->ref_args)) &&
-                 (o->ref_args[o->nref_args] = malloc(strlen(arg) + 1)))
-            strcpy(o->ref_args[o->nref_args++], arg);
-        else
-            *status = CLI_EXIT_ESTIMATION, cli_error("out of memory");
+        *status = add_names("--ref", arg, &o->ref_args, &o->nref_args);
+        for (size_t r = 0; r < o->nref_args && !*status; r++)
+            if (!strchr(o->ref_args[r], '=') || o->ref_args[r][0] == '=')
+                *status = cli_usage_error("--ref: expected NAME=LEVEL, got \"%s\"", o->ref_args[r]);
         break;
     default:
         return 0;
@@ -108,8 +105,8 @@ void cli_csv_help(FILE *out, int with_factors)
     if (with_factors)
         fputs("      --factor NAME,...   categorical covariates: each is coded as indicator\n"
               "                          columns NAME=LEVEL, one per level but the reference\n"
-              "      --ref NAME=LEVEL    the reference level of factor NAME (default: the first\n"
-              "                          in sorted order)\n",
+              "      --ref NAME=LEVEL,...  the reference level of factor NAME (default: the\n"
+              "                          first in sorted order)\n",
               out);
 }
 

@@ -140,6 +140,12 @@ START_TEST(factor_fixed_levels)
     gmoe_err_clear(&e);
     ck_assert_int_eq(gmoe_data_select(t, &o, &d, &e), GMOE_EDATA);
     ck_assert_ptr_nonnull(strstr(e.msg, "ud_unseen.csv:6: column 2 (\"group\"): level \"placebo\""));
+    /* fixed levels out of order cannot be searched */
+    const char *unsorted[] = {"alt", "trt", "ctl"};
+    q.levels = unsorted;
+    ck_assert_int_eq(gmoe_data_select(t, &o, &d, &e), GMOE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(e.msg, "in strcmp order"));
+    q.levels = levels;
     /* a factor column that was not read as text is a caller's error */
     gmoe_table *numeric = read_csv(DATA("ud_comma.csv"), ',', '.', NULL);
     ck_assert_int_eq(gmoe_data_select(numeric, &o, &d, &e), GMOE_EINVAL);

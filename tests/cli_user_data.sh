@@ -84,3 +84,7 @@ expect_ok "$MIXSIM" --model "$WORK/comma.json" --seed 3 --x "$D/ud_semicolon.csv
 [ "$(head -n 1 "$WORK/sim.csv")" = "x,group=ctl,group=trt,y" ] || fail "mixsim --x: header $(head -n 1 "$WORK/sim.csv")"
 [ "$(sed -n 2p "$WORK/sim.csv" | cut -d, -f1-3)" = "0.64800000000000002,1,0" ] || fail "mixsim --x: the first row's coding"
 ok "mixsim --x with --sep ';' --decimal , and the model's factor levels"
+
+# --ref lists: each item NAME=LEVEL
+check_bad 2 "--ref: expected NAME=LEVEL, got \"trt\"" "$MIXFIT" -k 1 --factor group --ref group=ctl,trt "$D/ud_comma.csv"
+ok "--ref items without '=' refused"
