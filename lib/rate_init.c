@@ -55,7 +55,7 @@ int gmoe_rate_init_near_truth(const gmoe_model *truth, size_t n, uint64_t seed,
     gsl_rng_set(rng, (unsigned long)seed);
     /* Pinned gate of the last expert: both entries in softmax, topk and
      * temperature, beta0 only in activation. */
-    int pin_beta1 = truth->family != GMOE_ACTIVATION;
+    int pin_beta1 = gmoe_family_pins_slopes(truth->family);
     double nn = (double)n;
     double sd_gate = NT_GATE_SD * pow(nn, -0.083);
     double sd_expert = NT_EXPERT_SD * pow(nn, -0.083);

@@ -103,19 +103,6 @@ void gmoe_loss_result_free(gmoe_loss_result *r)
     free(r);
 }
 
-/* Family questions (until the family table answers them): whether the
- * gate translation includes t1 (the family pins the last expert's slopes)
- * and whether the family has an activation and a bias placement. */
-static int translates_slopes(gmoe_family f)
-{
-    return f != GMOE_ACTIVATION;
-}
-
-static int uses_activation(gmoe_family f)
-{
-    return f == GMOE_ACTIVATION;
-}
-
 /* ------------------------------------------------------------ workspace */
 
 typedef struct {
@@ -315,7 +302,7 @@ static int vws_init(vws *v, const gmoe_model *fit, const gmoe_model *truth,
     v->kind = kind;
     v->rbar = rbar;
     v->use_tau = gmoe_family_has_tau(fit->family);
-    v->use_t1 = translates_slopes(fit->family);
+    v->use_t1 = gmoe_family_pins_slopes(fit->family); /* t1 is an invariance */
     v->dtau = v->use_tau ? fabs(fit->tau - truth->tau) : 0.0;
 
     v->tb0 = malloc(ks * sizeof(double));
@@ -567,7 +554,9 @@ static int check_arguments(const gmoe_model *fit, const gmoe_model *truth, const
         return gmoe_error(err, GMOE_EINVAL,
                           "voronoi loss: the fitted model has d = %zu covariates, the true model d = %zu",
                           fit->d, truth->d);
-    if (uses_activation(fit->family) && (fit->act != truth->act || fit->bias != truth->bias))
+    unsigned fo = gmoe_family_options(fit->family);
+    if (((fo & GMOE_FAMILY_OPT_ACTIVATION) && fit->act != truth->act) ||
+        ((fo & GMOE_FAMILY_OPT_BIAS) && fit->bias != truth->bias))
         return gmoe_error(err, GMOE_EINVAL,
                           "voronoi loss: the activation models differ in activation (%s, %s) or bias "
                           "placement (%s, %s)",

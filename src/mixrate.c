@@ -226,21 +226,12 @@ static int deliver(void *ctx, size_t c, const gmoe_rate_cell *cell)
 
 /* ------------------------------------------------------------ settings */
 
-/* Family questions (until the family table answers them): the options
- * recorded in run.json, and whether the softmax theory's rates apply. */
-static int has_top_k(gmoe_family f)
-{
-    return f == GMOE_TOPK;
-}
-
-static int has_activation(gmoe_family f)
-{
-    return f == GMOE_ACTIVATION;
-}
-
+/* The softmax theory's rates (MODELS.md section 2) are proven for the
+ * gates without a temperature (softmax, top-K); the temperature and
+ * activation gates have none for the loss. */
 static int has_softmax_theory(gmoe_family f)
 {
-    return f == GMOE_SOFTMAX || f == GMOE_TOPK;
+    return !gmoe_family_has_tau(f);
 }
 
 static json_t *json_from_text(const char *text)
@@ -262,18 +253,19 @@ static json_t *make_settings(const gmoe_model *truth, const gmoe_model *shape, c
     json_t *fam = json_object();
     json_object_set_new(fam, "family", json_string(gmoe_family_name(shape->family)));
     json_object_set_new(fam, "k", json_integer((json_int_t)shape->k));
-    if (has_top_k(shape->family)) {
+    unsigned fo = gmoe_family_options(shape->family);
+    if (fo & GMOE_FAMILY_OPT_TOP_K)
         json_object_set_new(fam, "top_k", json_integer((json_int_t)shape->top_k));
+    if (fo & GMOE_FAMILY_OPT_SELECT)
         json_object_set_new(fam, "select", json_string(gmoe_select_name(shape->select)));
-    }
     if (gmoe_family_has_tau(shape->family)) {
         json_object_set_new(fam, "tau", json_real(shape->tau));
         json_object_set_new(fam, "tau_mode", json_string(gmoe_tau_mode_name(o->em.tau_mode)));
     }
-    if (has_activation(shape->family)) {
+    if (fo & GMOE_FAMILY_OPT_ACTIVATION)
         json_object_set_new(fam, "activation", json_string(gmoe_activation_name(shape->act)));
+    if (fo & GMOE_FAMILY_OPT_BIAS)
         json_object_set_new(fam, "bias", json_string(gmoe_bias_name(shape->bias)));
-    }
     json_object_set_new(s, "fit", fam);
     json_t *g = json_array();
     for (size_t i = 0; i < ngrid; i++)
