@@ -241,15 +241,20 @@ static void slopes_txt(cli_buf *b, const rate_report_info *info, size_t nq, cons
     free(y);
 }
 
-/* Tics at 1, 2 and 5 times the powers of ten inside [lo, hi]. */
+/* Tics at 1, 2 and 5 times the powers of ten inside [lo, hi]; on a range
+ * of less than a decade and a half, at 1, 1.5, 2, 3, 4, 5, 6 and 8 times. */
 static void tics_125(cli_buf *b, const char *axis, double lo, double hi)
 {
+    static const double wide[] = {1, 2, 5}, narrow[] = {1, 1.5, 2, 3, 4, 5, 6, 8};
+    int few = hi / lo > 30;
+    const double *m = few ? wide : narrow;
+    size_t nm = few ? 3 : 8;
     cli_buf_printf(b, "set %stics (", axis);
     int first = 1;
     for (double p = pow(10, floor(log10(lo))); p <= hi; p *= 10)
-        for (int m = 1; m <= 5; m += m == 1 ? 1 : 3)
-            if (m * p >= lo && m * p <= hi) {
-                cli_buf_printf(b, "%s'%g' %.17g", first ? "" : ", ", m * p, m * p);
+        for (size_t i = 0; i < nm; i++)
+            if (m[i] * p >= lo && m[i] * p <= hi) {
+                cli_buf_printf(b, "%s'%g' %.17g", first ? "" : ", ", m[i] * p, m[i] * p);
                 first = 0;
             }
     cli_buf_printf(b, ")\n");
@@ -333,7 +338,7 @@ static void plot_gp(cli_buf *b, const rate_report_info *info, const row_summary 
                       "title sprintf('median: slope %%.2f [%%.2f, %%.2f]', %.17g, %.17g, %.17g), \\\n"
                       "     theory(x) with lines lw 2 dt 2 lc rgb '#c0392b' title \"%s\"\n",
                    info->replicates, mean->slope, mean->lo, mean->hi, med->slope, med->lo, med->hi,
-                   info->theory ? "theory: c (log N / N)^{1/2}" : "reference: c (log N / N)^{1/2}\\n(no proven rate)");
+                   info->theory ? "theory: c (log N / N)^{1/2}" : "c (log N / N)^{1/2}, no proven rate");
 }
 
 /* Runs gnuplot on plot.gp in outdir; returns its exit status, 127 when it
