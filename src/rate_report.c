@@ -241,13 +241,14 @@ static void slopes_txt(cli_buf *b, const rate_report_info *info, size_t nq, cons
     free(y);
 }
 
-/* Tics at 1, 2 and 5 times the powers of ten inside [lo, hi]; on a range
- * of less than a decade and a half, at 1, 1.5, 2, 3, 4, 5, 6 and 8 times. */
-static void tics_125(cli_buf *b, const char *axis, double lo, double hi)
+/* Tics at 1, 2 and 5 times the powers of ten inside [lo, hi]; with
+ * `narrow` on a range of less than a decade and a half, at 1, 1.5, 2, 3,
+ * 4, 5, 6 and 8 times (the y axis: its labels are short and stacked). */
+static void tics_125(cli_buf *b, const char *axis, double lo, double hi, int narrow)
 {
-    static const double wide[] = {1, 2, 5}, narrow[] = {1, 1.5, 2, 3, 4, 5, 6, 8};
-    int few = hi / lo > 30;
-    const double *m = few ? wide : narrow;
+    static const double coarse[] = {1, 2, 5}, fine[] = {1, 1.5, 2, 3, 4, 5, 6, 8};
+    int few = !narrow || hi / lo > 30;
+    const double *m = few ? coarse : fine;
     size_t nm = few ? 3 : 8;
     cli_buf_printf(b, "set %stics (", axis);
     int first = 1;
@@ -322,8 +323,8 @@ static void plot_gp(cli_buf *b, const rate_report_info *info, const row_summary 
                       "set key outside right top vertical box spacing 1.3 samplen 2\n"
                       "set grid xtics ytics lc rgb '#dddddd'\n",
                    xlo, xhi, ylo, yhi, info->kind, info->title);
-    tics_125(b, "x", xlo, xhi);
-    tics_125(b, "y", ylo, yhi);
+    tics_125(b, "x", xlo, xhi, 0);
+    tics_125(b, "y", ylo, yhi, 1);
     cli_buf_printf(b, "bottom = %.17g\nlo(v) = v > bottom ? v : bottom\n"
                       "theory(x) = %.17g * sqrt(log(x) / x)\n"
                       "mean_fit(x) = exp(%.17g) * x**%.17g\nmedian_fit(x) = exp(%.17g) * x**%.17g\n",
