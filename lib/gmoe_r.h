@@ -136,6 +136,21 @@ void gmoe_r_covariance(char **mnames, int *mints, double *mpar, char **xnames, i
                        double *x, double *y, char **kind, int *p, double *cov, char **names,
                        int *lens, int *status, char **msg);
 
+/* Bootstrap of a fit (gmoe_bootstrap): *replicates (B >= 2) data sets,
+ * type[0] "nonparametric" (rows resampled) or "parametric" (responses
+ * drawn from the fit), each refitted from the fit with the EM options
+ * onames, oints, odbl of gmoe_r_fit, replicate r with seed
+ * gmoe_seed_derive(*seed, r), on *threads threads (the same numbers for
+ * any count).  names, se, lower and upper are sized for the packed length
+ * L = k (2 d + 3) + 1; out: *ok (replicates whose fit succeeded), *p,
+ * the free parameters' names and bootstrap standard errors and
+ * percentile 95% intervals (first p entries).  lens: 20. */
+void gmoe_r_bootstrap(char **mnames, int *mints, double *mpar, char **xnames, int *n,
+                      double *x, double *y, char **onames, int *oints, double *odbl,
+                      char **type, int *replicates, int *threads, double *seed, int *ok,
+                      int *p, char **names, double *se, double *lower, double *upper,
+                      int *lens, int *status, char **msg);
+
 /* Model files (the command-line tools' JSON).  gmoe_r_model_dims reads
  * `path` and returns dims[4] = k, d, has_fit, the longest column name (so
  * R can allocate name buffers; lens: 2); gmoe_r_model_read reads it again

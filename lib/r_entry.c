@@ -419,12 +419,11 @@ enum {
     CV_MNAMES, CV_MINTS, CV_MPAR, CV_XNAMES, CV_N, CV_X, CV_Y, CV_KIND, CV_P, CV_COV, CV_NAMES
 };
 
-/* "observed" or "sandwich" (gmoe_se_kind); the library has no name table
- * for them because only this adapter takes them by name. */
+/* The library's names of covariance kinds, less "none" (no covariance). */
 static int se_kind_from_name(const char *s)
 {
-    return strcmp(s, "observed") == 0 ? GMOE_SE_OBSERVED
-           : strcmp(s, "sandwich") == 0 ? GMOE_SE_SANDWICH : -1;
+    int v = gmoe_se_kind_from_name(s);
+    return v == GMOE_SE_NONE ? -1 : v;
 }
 
 /* The free parameters' names into R's buffers (names[j] for j < p). */
@@ -470,6 +469,97 @@ void gmoe_r_covariance(char **mnames, int *mints, double *mpar, char **xnames, i
         (st = covariance_names(m, nfree, names, &err)))
         goto done;
     *p = (int)nfree;
+done:
+    free(data.x);
+    gmoe_model_free(m);
+    r_finish(&o, st, &err);
+}
+
+enum {
+    BS_MNAMES, BS_MINTS, BS_MPAR, BS_XNAMES, BS_N, BS_X, BS_Y, BS_ONAMES, BS_OINTS, BS_ODBL,
+    BS_TYPE, BS_REPLICATES, BS_THREADS, BS_SEED, BS_OK, BS_P, BS_NAMES, BS_SE, BS_LOWER,
+    BS_UPPER
+};
+
+/* The bootstrap's options (type, replicates, threads, seed), checked
+ * before anything is allocated: 2 <= B <= R_BOOT_MAX, mixfit's
+ * --bootstrap range (each replicate is a full fit: B is bounded by time
+ * long before memory). */
+#define R_BOOT_MAX 1000000
+static int bootstrap_options(char **type, int replicates, int threads, double seed,
+                             gmoe_bootstrap_options *bo, gmoe_err *err)
+{
+    int st, t;
+    if ((st = r_check_name(type[0], gmoe_boot_type_from_name, "bootstrap type",
+                           "nonparametric, parametric", &t, err)) ||
+        (st = r_check_count(replicates, 2, "B (bootstrap replicates)", err)) ||
+        (st = check_threads(threads, err)) ||
+        (st = r_check_seed(seed, &bo->seed, err)))
+        return st;
+    if (replicates > R_BOOT_MAX)
+        return gmoe_error(err, GMOE_EINVAL, "B (bootstrap replicates) must be at most %d (got %d)",
+                          R_BOOT_MAX, replicates);
+    bo->type = (gmoe_boot_type)t;
+    bo->replicates = (size_t)replicates;
+    bo->nthreads = threads;
+    return GMOE_OK;
+}
+
+/* The bootstrap's results into R's vectors (p entries each). */
+static int bootstrap_put(const gmoe_inference *inf, int *ok, int *p, char **names, double *se,
+                         double *lower, double *upper, gmoe_err *err)
+{
+    for (size_t j = 0; j < inf->p; j++) {
+        if (strlen(inf->names[j]) > strlen(names[j]))
+            return gmoe_error(err, GMOE_EINVAL, "parameter name %zu does not fit R's buffer", j + 1);
+        r_put_string(&names[j], inf->names[j]);
+        se[j] = inf->boot_se[j];
+        lower[j] = inf->boot_lower[j];
+        upper[j] = inf->boot_upper[j];
+    }
+    *ok = (int)inf->boot_ok;
+    *p = (int)inf->p;
+    return GMOE_OK;
+}
+
+void gmoe_r_bootstrap(char **mnames, int *mints, double *mpar, char **xnames, int *n,
+                      double *x, double *y, char **onames, int *oints, double *odbl,
+                      char **type, int *replicates, int *threads, double *seed, int *ok,
+                      int *p, char **names, double *se, double *lower, double *upper,
+                      int *lens, int *status, char **msg)
+{
+    r_out o = r_begin(status, msg);
+    gmoe_err err = {0};
+    gmoe_model *m = NULL;
+    gmoe_data data = {0};
+    gmoe_em_options opt;
+    gmoe_em_options_default(&opt);
+    gmoe_bootstrap_options bo;
+    int st;
+    r_packed pm = {mnames, mints, mpar, lens[BS_MNAMES], lens[BS_MINTS], lens[BS_MPAR]};
+    static const r_len fixed[] = {
+        {BS_N, 1, "n"}, {BS_ONAMES, 3, "onames"}, {BS_OINTS, 5, "oints"}, {BS_ODBL, 5, "odbl"},
+        {BS_TYPE, 1, "type"}, {BS_REPLICATES, 1, "B"}, {BS_THREADS, 1, "threads"},
+        {BS_SEED, 1, "seed"}, {BS_OK, 1, "ok"}, {BS_P, 1, "p"}};
+    if ((st = r_check_lens(lens, fixed, sizeof fixed / sizeof fixed[0], &err)) ||
+        (st = bootstrap_options(type, *replicates, *threads, *seed, &bo, &err)) ||
+        (st = fit_options(onames, oints, odbl, &opt, &err)) ||
+        (st = r_model_unpack(&pm, 1, NULL, &m, &err)) ||
+        (st = r_check_length(lens[BS_XNAMES], m->d, "xnames", &err)) ||
+        (st = r_data_build(*n, m->d, x, lens[BS_X], y, lens[BS_Y], &data, &err)))
+        goto done;
+    size_t len = r_packed_len(m->k, m->d);  /* bounds the free parameters */
+    const r_len out[] = {{BS_NAMES, len, "names"}, {BS_SE, len, "se"},
+                         {BS_LOWER, len, "lower"}, {BS_UPPER, len, "upper"}};
+    if ((st = r_check_lens(lens, out, sizeof out / sizeof out[0], &err)))
+        goto done;
+    if (gmoe_model_set_names(m, (const char *const *)xnames, NULL)) {
+        st = gmoe_error(&err, GMOE_ENOMEM, "out of memory copying the column names");
+        goto done;
+    }
+    st = gmoe_bootstrap(m, &data, &opt, &bo, &err);
+    if (!st)
+        st = bootstrap_put(m->inference, ok, p, names, se, lower, upper, &err);
 done:
     free(data.x);
     gmoe_model_free(m);

@@ -28,6 +28,17 @@ if ! cmp -s "$src/data/reference.csv" "$src/scripts/R/gmoe/inst/extdata/referenc
     echo "FAIL: scripts/R/gmoe/inst/extdata/reference.csv differs from data/reference.csv"
     exit 1
 fi
+# A libgmoe built with --enable-asan needs the sanitizer runtimes loaded
+# first in every R process that loads it; R's own allocations at exit are
+# not ours to report (detect_leaks=0).
+sanitizers=$(ldd "$build/lib/.libs/libgmoe.so" 2>/dev/null | awk '/lib(asan|ubsan)\.so/ {print $3}' | tr '\n' ' ')
+if [ -n "$sanitizers" ]; then
+    LD_PRELOAD="$sanitizers${LD_PRELOAD:+ $LD_PRELOAD}"
+    ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+    UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+    export LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS
+    echo "libgmoe is built with sanitizers: R runs with LD_PRELOAD=$LD_PRELOAD"
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-r.XXXXXX") || exit 99
 trap 'rm -rf "$work"' EXIT
 # A copy: installing writes into the package's src/, and the source tree

@@ -149,20 +149,25 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gating = "softmax",
     out <- .gmoe_call(C_gmoe_r_fit,
         mnames = p$mnames, mints = p$mints, mpar = p$mpar, has_init = has_init,
         n = n, x = x, y = y,
-        onames = c(.gmoe_str(o$tol_rule, "tol_rule"), .gmoe_str(o$accel, "accel"),
-                   .gmoe_str(o$tau_mode, "tau_mode")),
-        oints = c(.gmoe_int(o$restarts, "restarts"), .gmoe_int(o$max_iter, "max_iter"),
-                  .gmoe_int(o$threads, "threads"), .gmoe_int(o$gate_max_iter, "gate_max_iter"),
-                  .gmoe_int(o$accel_warmup, "accel_warmup")),
-        odbl = c(.gmoe_dbl(o$tol, "tol"), .gmoe_dbl(o$seed, "seed"),
-                 .gmoe_dbl(o$var_floor, "var_floor"), .gmoe_dbl(o$min_weight, "min_weight"),
-                 .gmoe_dbl(o$gate_tol, "gate_tol")),
+        onames = .gmoe_onames(o), oints = .gmoe_oints(o), odbl = .gmoe_odbl(o),
         out_par = double(length(p$mpar)), out_tau_estimated = 0L,
         info = double(length(.gmoe_info_names)), stop = strrep(" ", 31L))
     m <- .gmoe_unpack(p$mnames, p$mints, out$out_par, xnames, yname)
     m$tau_estimated <- out$out_tau_estimated == 1L
     .gmoe_set_info(m, out$info, out$stop)
 }
+
+## The EM options as gmoe_r_fit and gmoe_r_bootstrap take them.
+.gmoe_onames <- function(o)
+    c(.gmoe_str(o$tol_rule, "tol_rule"), .gmoe_str(o$accel, "accel"),
+      .gmoe_str(o$tau_mode, "tau_mode"))
+.gmoe_oints <- function(o)
+    c(.gmoe_int(o$restarts, "restarts"), .gmoe_int(o$max_iter, "max_iter"),
+      .gmoe_int(o$threads, "threads"), .gmoe_int(o$gate_max_iter, "gate_max_iter"),
+      .gmoe_int(o$accel_warmup, "accel_warmup"))
+.gmoe_odbl <- function(o)
+    c(.gmoe_dbl(o$tol, "tol"), .gmoe_dbl(o$seed, "seed"), .gmoe_dbl(o$var_floor, "var_floor"),
+      .gmoe_dbl(o$min_weight, "min_weight"), .gmoe_dbl(o$gate_tol, "gate_tol"))
 
 ## The packed vectors of a fit's starting shell: as .gmoe_pack, except
 ## that k, d and top_k may be NA or 0 for the C side to refuse with its

@@ -40,6 +40,10 @@ static R_NativePrimitiveArgType simulate_t[] = {
 static R_NativePrimitiveArgType covariance_t[] = {
     STRSXP, INTSXP, REALSXP, STRSXP, INTSXP, REALSXP, REALSXP, STRSXP, INTSXP, REALSXP,
     STRSXP, INTSXP, INTSXP, STRSXP};
+static R_NativePrimitiveArgType bootstrap_t[] = {
+    STRSXP, INTSXP, REALSXP, STRSXP, INTSXP, REALSXP, REALSXP, STRSXP, INTSXP, REALSXP,
+    STRSXP, INTSXP, INTSXP, REALSXP, INTSXP, INTSXP, STRSXP, REALSXP, REALSXP, REALSXP,
+    INTSXP, INTSXP, STRSXP};
 static R_NativePrimitiveArgType dims_t[] = {STRSXP, INTSXP, INTSXP, INTSXP, STRSXP};
 static R_NativePrimitiveArgType read_t[] = {
     STRSXP, STRSXP, INTSXP, REALSXP, REALSXP, STRSXP, STRSXP, STRSXP, INTSXP, INTSXP, STRSXP};
@@ -57,6 +61,7 @@ static const R_CMethodDef c_methods[] = {
     ENTRY(gmoe_r_loss, loss_t),
     ENTRY(gmoe_r_simulate, simulate_t),
     ENTRY(gmoe_r_covariance, covariance_t),
+    ENTRY(gmoe_r_bootstrap, bootstrap_t),
     ENTRY(gmoe_r_model_dims, dims_t),
     ENTRY(gmoe_r_model_read, read_t),
     ENTRY(gmoe_r_model_write, write_t),

@@ -98,6 +98,12 @@ test_that("bad objects and arguments to the methods", {
     bad(simulate(nodata), "kept no data")
     bad(vcov(nodata), "kept no data")
     bad(vcov(fit, type = "fisher"), "should be one of")
+    bad(gmoe_bootstrap(fit, B = 1), "B \\(bootstrap replicates\\) must be a whole number in \\[2, 1e6\\]")
+    bad(gmoe_bootstrap(fit, B = 2e6), "B \\(bootstrap replicates\\)")
+    bad(gmoe_bootstrap(fit, B = NA), "B \\(bootstrap replicates\\)")
+    bad(gmoe_bootstrap(fit, B = 10, type = "jackknife"), "should be one of")
+    bad(gmoe_bootstrap(nodata, B = 10), "kept no data")
+    bad(gmoe_bootstrap(truth, B = 10), "kept no data")
     bad(confint(fit, parm = "nope"), "parm must name or number free parameters")
     ## a top-K gate with K = 1 has a singular information: an error for
     ## vcov, and summary says why it shows no standard errors

@@ -27,6 +27,20 @@ test_that("the R fit is mixfit's, bit for bit (k = 2 and k = 1:3)", {
     tab <- gmoe_select_k(y ~ x, data = sim, k = 1:3)
     expect_identical(coef(attr(tab, "fit")), coef(gmoe_read_model(sel)))
 
+    ## The bootstrap: the same replicates, seeds and matching as mixfit's.
+    boot <- file.path(tmp, "boot.json")
+    st <- system2(mixfit, c("-q", "-k", "2", "--seed", "11", "--restarts", "4", "--bootstrap", "20",
+                            "-o", boot, csv), stdout = FALSE, stderr = FALSE)
+    expect_equal(st, 0)
+    js <- readLines(boot)
+    field <- function(key) as.numeric(sub(sprintf('.*"%s": ([-0-9.eE+]+).*', key), "\\1",
+                                          grep('"boot_se"', js, value = TRUE)))
+    rb <- gmoe_bootstrap(r, B = 20)
+    expect_equal(attr(rb, "ok"), 20L)
+    expect_equal(rb$se, field("boot_se"), tolerance = 1e-14)
+    expect_equal(rb$lower, field("boot_lower"), tolerance = 1e-14)
+    expect_equal(rb$upper, field("boot_upper"), tolerance = 1e-14)
+
     tk <- file.path(tmp, "topk.json")
     st <- system2(mixfit, c("-q", "-k", "2", "--gating", "topk", "--top-k", "1", "--restarts", "3",
                             "-o", tk, csv), stdout = FALSE, stderr = FALSE)

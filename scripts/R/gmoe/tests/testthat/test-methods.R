@@ -103,3 +103,14 @@ test_that("vcov, confint and summary's table come from the observed information"
     s <- summary(fit)
     expect_equal(unname(s$coefficients[, "Std. Error"]), unname(sqrt(diag(v))))
 })
+
+test_that("gmoe_bootstrap: standard errors near the observed information's", {
+    b <- gmoe_bootstrap(fit, B = 30, threads = 1)
+    expect_identical(rownames(b), rownames(vcov(fit)))
+    expect_equal(attr(b, "ok"), 30L)
+    expect_identical(gmoe_bootstrap(fit, B = 30, threads = 2), b)
+    ## 30 replicates: each bootstrap se within a factor 2 of the Wald one
+    ratio <- b$se / sqrt(diag(vcov(fit)))
+    expect_true(all(ratio > 0.5 & ratio < 2))
+    expect_true(all(b$lower < b$estimate & b$estimate < b$upper))
+})
