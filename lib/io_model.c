@@ -753,8 +753,27 @@ static int read_model(const ctx *c, json_t *root, gmoe_model **out)
     return GMOE_OK;
 }
 
+/* A NUL byte (jansson's own message, "end of file expected near end of
+ * file" or "invalid token", does not say what it saw): line and column of
+ * the first one, counted in bytes from 1. */
+static int nul_error(const char *text, const char *nul, const char *name, gmoe_err *err)
+{
+    size_t line = 1;
+    const char *line_start = text;
+    for (const char *p = text; p < nul; p++)
+        if (*p == '\n') {
+            line++;
+            line_start = p + 1;
+        }
+    return gmoe_error(err, GMOE_EFORMAT, "%s:%zu:%zu: a NUL byte (a model file is JSON text, which has none)",
+                      name, line, (size_t)(nul - line_start) + 1);
+}
+
 static int parse_buffer(const char *text, size_t len, const char *name, gmoe_model **out, gmoe_err *err)
 {
+    const char *nul = memchr(text, '\0', len);
+    if (nul)
+        return nul_error(text, nul, name, err);
     json_error_t je;
     /* duplicate keys are refused: which one wins would be a guess */
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
