@@ -21,6 +21,14 @@ grep -q '"vcov": \[' "$WORK/fit1.json" || fail "no vcov"
 grep -q 'Wald 2.5%' "$WORK/err" || fail "no interval table in the summary"
 ok "mixfit --se sandwich --vcov --bootstrap 6: inference key, same bytes for 1 and 2 threads"
 
+# the standard errors alone (the derivatives' own threads, OpenMP's default)
+for t in 1 2; do
+    expect_ok env OMP_NUM_THREADS=$t "$MIXFIT" --init "$WORK/fit1.json" --max-iter 0 --se sandwich --vcov -q \
+        -o "$WORK/omp$t.json" "$WORK/d.csv"
+done
+cmp -s "$WORK/omp1.json" "$WORK/omp2.json" || fail "OMP_NUM_THREADS 1 and 2 give different standard errors"
+ok "standard errors and vcov: the same bytes with OMP_NUM_THREADS 1 and 2"
+
 expect_ok "$MIXPREDICT" -m "$WORK/fit1.json" "$WORK/d.csv"
 expect_ok "$MIXFIT" --init "$WORK/fit1.json" --max-iter 0 --vcov -q -o "$WORK/score.json" "$WORK/d.csv"
 grep -q '"method": "observed"' "$WORK/score.json" || fail "--init a file with inference"
