@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "csv_options.h"
+#include "fit_notes.h"
 #include "inference_options.h"
 #include "io.h"
 
@@ -368,8 +369,10 @@ static void print_summary(const options *o, const gmoe_model *m, const gmoe_data
         fprintf(stderr, "  EM: %zu iterations, %s (stop: %s); best of %zu start%s (start %zu), seed %llu\n",
                 f->iterations, f->converged ? "converged" : "NOT converged", gmoe_stop_name(f->stop), f->restarts,
                 f->restarts == 1 ? "" : "s", f->best_restart + 1, (unsigned long long)f->seed);
-    if (o->em.em.max_iter > 0)
+    if (o->em.em.max_iter > 0) {
         print_fit_check(f);
+        fit_notes_print(stderr, m, data);
+    }
 }
 
 static void warn_convergence(const options *o, const gmoe_model *m)
