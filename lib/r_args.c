@@ -136,12 +136,13 @@ size_t r_packed_len(size_t k, size_t d)
     return k * (2 * d + 3) + 1;
 }
 
-/* The four names of a packed model: what each is and the names it takes. */
+/* The four names of a packed model: what each is and the names it takes
+ * (the family's from the family table, when the message is written). */
 static const struct {
     int (*from_name)(const char *);
     const char *what, *choices;
 } packed_names[4] = {
-    {gmoe_family_from_name, "gating family", "softmax, topk, temperature, activation"},
+    {gmoe_family_from_name, "gating family", NULL},
     {gmoe_select_from_name, "top-K selection", "slope, logit"},
     {gmoe_activation_from_name, "activation", "tanh, sigmoid, arctan, softsign"},
     {gmoe_bias_from_name, "bias placement", "outside, inside"}};
@@ -150,12 +151,14 @@ static const struct {
  * model whose two vectors have been checked to hold 4 entries each. */
 static int unpack_options(const r_packed *pm, const char *pre, int opt[4], gmoe_err *err)
 {
-    char label[96];
+    char label[96], families[128];
     int st;
+    gmoe_family_list(0, "", ", ", ", ", families, sizeof families);
     for (int i = 0; i < 4; i++) {
         snprintf(label, sizeof label, "%s%s", pre, packed_names[i].what);
-        if ((st = r_check_name(pm->names[i], packed_names[i].from_name, label,
-                               packed_names[i].choices, &opt[i], err)))
+        const char *choices = packed_names[i].choices ? packed_names[i].choices : families;
+        if ((st = r_check_name(pm->names[i], packed_names[i].from_name, label, choices,
+                               &opt[i], err)))
             return st;
     }
     const char *what[3] = {"k (number of experts)", "d (number of covariates)", "top_k"};

@@ -42,7 +42,8 @@ test_that("bad k, criterion and family options", {
     bad(gmoe_fit(x, y, k = "two"), "k must be a number")
     bad(gmoe_fit(x, y), "k \\(the number of experts")
     bad(gmoe_fit(x, y, k = 1:2, criterion = "dic"), "should be one of")
-    bad(gmoe_fit(x, y, k = 2, gating = "sofmax"), "unknown gating family 'sofmax'")
+    bad(gmoe_fit(x, y, k = 2, gating = "sofmax"),
+        "unknown gating family 'sofmax' \\(one of: softmax, topk, temperature, activation\\)")
     bad(gmoe_fit(x, y, k = 2, gating = "topk", top_k = 3), "top_k")
     bad(gmoe_fit(x, y, k = 2, gating = "temperature", tau = 0), "tau")
     bad(gmoe_fit(x, y, k = 2, gating = "activation", activation = "relu"),
