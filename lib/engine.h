@@ -1,6 +1,17 @@
-/* engine.h -- the EM engine's private pieces: workspace, E-step, M-steps,
- * initialization.  Everything a fit needs is allocated once in the
- * workspace, so the iterations never allocate. */
+/* engine.h -- the EM engine's private pieces, one file each, listed from
+ * the bottom up; each file calls only the files above it in this list:
+ *
+ *   workspace.c      the workspace (everything a fit needs, allocated once
+ *                    so that the iterations never allocate), gmoe_em_nvec
+ *   gate_cache.c     the gates of the accepted gate parameters
+ *   estep.c          E-step (and gmoe_loglik)
+ *   mstep_experts.c  experts' M-step
+ *   mstep_gate.c     gate M-step
+ *   em_step.c        one EM iteration
+ *   squarem.c        one SQUAREM cycle
+ *   em.c             one EM run; the EM options
+ *   init.c           random starting models
+ *   fit.c            gmoe_fit: restarts, tau warm-up, screening, criteria */
 #ifndef GMOE_ENGINE_H
 #define GMOE_ENGINE_H
 
@@ -28,16 +39,16 @@ typedef struct {
     double *theta, *theta_new, *grad, *hess, *step;   /* np, np, np, np*np, np */
     double *grad_new, *hess_new;                      /* np, np*np: at the trial point */
     double *theta_keep;    /* np: the M-step's result while a sparse gate's
-                              pattern proposal is tried (em.c) */
+                              pattern proposal is tried (em_step.c) */
     double *newton_mat;    /* np*np: the damped Newton system */
     double *block_gate;    /* nblocks * (1 + np + np*np) */
     double *scratch;       /* nthreads * scratch_per_thread */
     size_t scratch_per_thread;
     size_t block_scratch;  /* its last part: a block's batch (gmoe_em_ws_block_scratch) */
     double var_y;          /* variance of y, scale for the variance floor */
-    size_t nvec;           /* length of the full parameter vector (squarem.c) */
+    size_t nvec;           /* length of the full parameter vector (gmoe_em_nvec) */
     double *sq[4];         /* SQUAREM: theta0, theta1, theta2, extrapolated */
-    /* gate cache (families with softmax_logits, see mstep_gate.c): per
+    /* gate cache (families with softmax_logits, see gate_cache.c): per
      * row log-gates then gates (2k doubles); [0] holds them at
      * gate_cache_theta when gate_cache_ok, [1] at the last theta a gate
      * pass evaluated */
@@ -50,6 +61,8 @@ typedef struct {
                                   standardized covariates for accuracy */
     double *x_std;         /* n*d: the covariates standardized, (x - shift) / scale */
 } gmoe_em_ws;
+
+/* ------------------------------------------------------ workspace.c */
 
 /* Mean and (population) sd of each covariate; sd 1 for a constant one. */
 void gmoe_column_moments(const gmoe_data *data, double *mean, double *sd);
@@ -70,6 +83,28 @@ double *gmoe_em_ws_scratch(gmoe_em_ws *ws);
  * block_work_size if larger. */
 double *gmoe_em_ws_block_scratch(gmoe_em_ws *ws);
 
+/* Length of the full parameter vector (gate theta, then each expert's a,
+ * b and log sigma2) that SQUAREM extrapolates. */
+size_t gmoe_em_nvec(const gmoe_model *m);
+
+/* ----------------------------------------------------- gate_cache.c */
+
+/* Non-zero when the workspace's family keeps its gates in the cache. */
+int gmoe_gate_cache_usable(const gmoe_em_ws *ws);
+
+/* gate_cache[1] holds the gates at theta, just accepted by the gate
+ * M-step: it becomes gate_cache[0]. */
+void gmoe_gate_cache_accept(gmoe_em_ws *ws, const double *theta);
+
+/* Non-zero when gate_cache[0] holds the gates of `family` at theta. */
+int gmoe_gate_cache_holds(const gmoe_em_ws *ws, const gmoe_gating *family, const double *theta);
+
+/* The cached rows (2k doubles each: log-gates, gates) if the gate cache
+ * holds m's current gate, else NULL. */
+const double *gmoe_gate_cache_for(gmoe_em_ws *ws, const gmoe_model *m);
+
+/* ---------------------------------------------------------- estep.c */
+
 /* E-step: responsibilities into resp (n*k, may be NULL for the
  * log-likelihood only) and the log-likelihood, summed over blocks in
  * block order.  block_ll has gmoe_nblocks(n) entries.  Returns the
@@ -82,9 +117,7 @@ double gmoe_estep(const gmoe_model *m, const gmoe_data *data, double *resp,
 double gmoe_em_estep(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                      double *resp);
 
-/* The cached rows (2k doubles each: log-gates, gates) if the gate cache
- * holds m's current gate, else NULL. */
-const double *gmoe_gate_cache_for(gmoe_em_ws *ws, const gmoe_model *m);
+/* -------------------------------------------------- mstep_experts.c */
 
 /* Experts' M-step: weighted least squares of y on (x, 1) for each expert
  * with weights resp[, i]; variances clamped at var_floor * var(y).  An
@@ -93,10 +126,11 @@ const double *gmoe_gate_cache_for(gmoe_em_ws *ws, const gmoe_model *m);
 size_t gmoe_mstep_experts(gmoe_model *m, const gmoe_data *data,
                           gmoe_em_ws *ws, const gmoe_em_options *opt);
 
+/* ----------------------------------------------------- mstep_gate.c */
+
 /* Gate M-step: increases (never decreases) Q(theta) = sum_n sum_i
- * r_ni log g_i(x_n) by Newton with step halving when the family has a
- * Hessian, else by BFGS.  Returns GMOE_OK, or an error status if the
- * objective could not be evaluated. */
+ * r_ni log g_i(x_n) by Newton with step halving.  Returns GMOE_OK, or an
+ * error status if the objective could not be evaluated. */
 int gmoe_mstep_gate(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                     const gmoe_em_options *opt);
 
@@ -105,18 +139,17 @@ int gmoe_mstep_gate(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
 double gmoe_gate_objective(gmoe_em_ws *ws, const gmoe_data *data,
                            const double *theta, double *grad, double *hess);
 
-/* A random starting model for restart number `restart` (which picks the
- * strategy) drawn with RNG seed `seed` (see init.c). */
-int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
-                     const gmoe_em_options *opt, size_t restart, uint64_t seed);
+/* -------------------------------------------------------- em_step.c */
 
 /* One EM iteration from the current state (ws->resp holds the
  * responsibilities of m): both M-steps (for a sparse gate, also the
  * pattern proposal, kept only if it raises the likelihood), then the
- * E-step.  Returns the new
- * log-likelihood; sets *failed if the gate M-step could not be done. */
+ * E-step.  Returns the new log-likelihood; sets *failed if the gate
+ * M-step could not be done. */
 double gmoe_em_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                     const gmoe_em_options *opt, int *failed);
+
+/* -------------------------------------------------------- squarem.c */
 
 /* One SQUAREM cycle (Varadhan & Roland 2008, scheme S3) from the current
  * state: two EM steps, an extrapolation and a stabilizing EM step, the
@@ -126,12 +159,18 @@ double gmoe_em_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
 double gmoe_squarem_cycle(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                           const gmoe_em_options *opt, size_t *steps, int *failed);
 
-/* Length of the full parameter vector used by SQUAREM. */
-size_t gmoe_squarem_nvec(const gmoe_model *m);
+/* ------------------------------------------------------------- em.c */
 
 /* One complete EM run from the parameters in m.  Fills info (loglik,
  * iterations, stop, converged). */
 int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                 const gmoe_em_options *opt, size_t restart, gmoe_fit_info *info);
+
+/* ----------------------------------------------------------- init.c */
+
+/* A random starting model for restart number `restart` (which picks the
+ * strategy) drawn with RNG seed `seed` (see init.c). */
+int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                     const gmoe_em_options *opt, size_t restart, uint64_t seed);
 
 #endif

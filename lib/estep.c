@@ -1,4 +1,5 @@
-/* estep.c -- log-likelihood and responsibilities, the hot loop.
+/* estep.c -- log-likelihood and responsibilities, the hot loop; and
+ * gmoe_loglik, which is that loop without the responsibilities.
  *
  * Rows are processed in fixed blocks of GMOE_BLOCK_ROWS; each block's
  * partial log-likelihood is stored and the blocks are summed in order, so
@@ -104,4 +105,23 @@ double gmoe_em_estep(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                      double *resp)
 {
     return estep(m, data, resp, ws->block_ll, ws->nthreads, gmoe_gate_cache_for(ws, m));
+}
+
+/* The E-step without responsibilities, for a model and data checked here. */
+int gmoe_loglik(const gmoe_model *m, const gmoe_data *data, int nthreads,
+                double *loglik, gmoe_err *err)
+{
+    int st = gmoe_model_check(m, err);
+    if (st)
+        return st;
+    if (!data->y)
+        return gmoe_error(err, GMOE_EINVAL, "the log-likelihood needs the response");
+    if (data->d != m->d)
+        return gmoe_error(err, GMOE_EINVAL, "the data have %zu covariates, the model %zu", data->d, m->d);
+    double *block_ll = malloc(gmoe_nblocks(data->n) * sizeof(double) + 1);
+    if (!block_ll)
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory");
+    *loglik = gmoe_estep(m, data, NULL, block_ll, nthreads);
+    free(block_ll);
+    return GMOE_OK;
 }

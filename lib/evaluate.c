@@ -1,9 +1,10 @@
-/* evaluate.c -- the model as a conditional density: gates, densities,
- * responsibilities, predictions and the log-likelihood of a data set. */
+/* evaluate.c -- the model as a conditional density, one row at a time:
+ * gates, densities, responsibilities and predictions (the log-likelihood
+ * of a data set, gmoe_loglik, is the E-step's: estep.c). */
 #include <math.h>
 #include <stdlib.h>
 
-#include "engine.h"
+#include "gating.h"
 #include "internal.h"
 
 #define SMALL_K 64 /* rows with k <= SMALL_K use stack scratch */
@@ -82,22 +83,4 @@ void gmoe_predict(const gmoe_model *m, const double *x, double *mean,
     *var = v;
     if (logg != stack)
         free(logg);
-}
-
-int gmoe_loglik(const gmoe_model *m, const gmoe_data *data, int nthreads,
-                double *loglik, gmoe_err *err)
-{
-    int st = gmoe_model_check(m, err);
-    if (st)
-        return st;
-    if (!data->y)
-        return gmoe_error(err, GMOE_EINVAL, "the log-likelihood needs the response");
-    if (data->d != m->d)
-        return gmoe_error(err, GMOE_EINVAL, "the data have %zu covariates, the model %zu", data->d, m->d);
-    double *block_ll = malloc(gmoe_nblocks(data->n) * sizeof(double) + 1);
-    if (!block_ll)
-        return gmoe_error(err, GMOE_ENOMEM, "out of memory");
-    *loglik = gmoe_estep(m, data, NULL, block_ll, nthreads);
-    free(block_ll);
-    return GMOE_OK;
 }

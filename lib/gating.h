@@ -64,8 +64,9 @@ typedef struct gmoe_gating {
      *     Q = sum_i r_i log g_i(x)
      * (terms with r_i == 0 contribute 0 even where g_i == 0; a term with
      * r_i > 0 and g_i == 0 makes Q = -INFINITY).  If grad is not NULL,
-     * adds dQ/dtheta to grad[npar]; if hess is not NULL (only called when
-     * has_hessian(m)), adds d2Q/dtheta2 to hess[npar*npar] (row-major):
+     * adds dQ/dtheta to grad[npar]; if hess is not NULL, adds d2Q/dtheta2
+     * (every family gives it: the gate M-step is Newton's) to
+     * hess[npar*npar] (row-major):
      * at least its upper triangle (u <= v), which is all the Newton solve
      * reads; the lower triangle may be left as it is.
      * work has room for work_size(m) doubles. */
@@ -93,10 +94,6 @@ typedef struct gmoe_gating {
      * family has neither). */
     size_t (*block_work_size)(const gmoe_model *m);
 
-    /* Non-zero if row_objective can supply the Hessian (then the M-step
-     * uses Newton with step halving, else BFGS from GSL multimin). */
-    int (*has_hessian)(const gmoe_model *m);
-
     /* Scratch doubles needed by row_objective and log_gate. */
     size_t (*work_size)(const gmoe_model *m);
 
@@ -111,7 +108,7 @@ typedef struct gmoe_gating {
     /* Optional (may be NULL): set when the gate is exactly softmax(l) of
      * these logits and row_objective is gmoe_softmax_row(l, scale 1) in
      * theta.  The engine then keeps each row's gates from its passes over
-     * the data (mstep_gate.c), so the E-step and the next gate M-step's
+     * the data (gate_cache.c), so the E-step and the next gate M-step's
      * first pass need no exp or log. */
     void (*softmax_logits)(const gmoe_model *m, const double *x, double *l);
 

@@ -363,12 +363,6 @@ static double activation_block_objective(const gmoe_model *m, const double *x, s
     return q;
 }
 
-static int activation_has_hessian(const gmoe_model *m)
-{
-    (void)m;
-    return 1;
-}
-
 static size_t activation_work_size(const gmoe_model *m)
 {
     return 6 * m->k + m->k * (m->d + 1);
@@ -404,7 +398,6 @@ const gmoe_gating gmoe_gating_activation = {
     .block_objective = activation_block_objective,
     .block_logits = activation_block_logits,
     .block_work_size = activation_block_work_size,
-    .has_hessian = activation_has_hessian,
     .work_size = activation_work_size,
     .normalize = NULL,
     .check = activation_check,

@@ -68,12 +68,6 @@ static double softmax_row_objective(const gmoe_model *m, const double *x,
     return gmoe_softmax_row(m->k, m->d, l, x, r, 1.0, grad, hess, g);
 }
 
-static int softmax_has_hessian(const gmoe_model *m)
-{
-    (void)m;
-    return 1;
-}
-
 static size_t softmax_work_size(const gmoe_model *m)
 {
     return 2 * m->k;
@@ -105,7 +99,6 @@ const gmoe_gating gmoe_gating_softmax = {
     .log_gate = softmax_log_gate,
     .row_objective = softmax_row_objective,
     .softmax_logits = gmoe_softmax_logits,
-    .has_hessian = softmax_has_hessian,
     .work_size = softmax_work_size,
     .normalize = NULL,
     .check = gmoe_check_last_gate_pinned,

@@ -76,12 +76,6 @@ static double temperature_row_objective(const gmoe_model *m, const double *x,
     return gmoe_softmax_row(m->k, m->d, l, x, r, 1.0, grad, hess, g);
 }
 
-static int temperature_has_hessian(const gmoe_model *m)
-{
-    (void)m;
-    return 1;
-}
-
 static size_t temperature_work_size(const gmoe_model *m)
 {
     return 2 * m->k;
@@ -125,7 +119,6 @@ const gmoe_gating gmoe_gating_temperature = {
     .log_gate = temperature_log_gate,
     .row_objective = temperature_row_objective,
     .softmax_logits = temperature_logits,
-    .has_hessian = temperature_has_hessian,
     .work_size = temperature_work_size,
     .normalize = temperature_normalize,
     .check = temperature_check,

@@ -89,12 +89,6 @@ static double topk_row_objective(const gmoe_model *m, const double *x,
     return gmoe_softmax_row(m->k, m->d, l, x, r, 1.0, grad, hess, g);
 }
 
-static int topk_has_hessian(const gmoe_model *m)
-{
-    (void)m;
-    return 1;
-}
-
 static size_t topk_work_size(const gmoe_model *m)
 {
     return 2 * m->k;
@@ -165,7 +159,6 @@ static const gmoe_gating topk_pattern = {
     .row_objective = topk_pattern_row_objective,
     .block_objective = topk_pattern_block_objective,
     .block_work_size = topk_pattern_block_work_size,
-    .has_hessian = topk_has_hessian,
     .work_size = topk_work_size,
     .normalize = NULL,
     .check = topk_check,
@@ -195,7 +188,6 @@ const gmoe_gating gmoe_gating_topk = {
     .unpack = gmoe_softmax_unpack,
     .log_gate = topk_log_gate,
     .row_objective = topk_row_objective,
-    .has_hessian = topk_has_hessian,
     .work_size = topk_work_size,
     .normalize = NULL,
     .check = topk_check,

@@ -407,7 +407,7 @@ typedef struct {
     double tol;              /* default 1e-8 with GMOE_TOL_PER_OBS */
     gmoe_tol_rule tol_rule;
     size_t max_iter;         /* EM iterations per run, default 1000 */
-    size_t gate_max_iter;    /* inner Newton/quasi-Newton iterations, default 300 */
+    size_t gate_max_iter;    /* inner Newton iterations, default 300 */
     double gate_tol;         /* inner stop: objective change per row, default 1e-12 */
     double gate_rel_tol;     /* inner stop after the first Newton step: predicted
                                 gain below this fraction of the first step's,

@@ -1,11 +1,9 @@
 /* mstep_gate.c -- gate M-step: maximize Q(theta) = sum_n sum_i r_ni log g_i(x_n).
  *
- * Newton with Levenberg damping and step halving for families that give a
- * Hessian (softmax: this is IRLS), BFGS (GSL multimin) otherwise.  Either
- * way the returned parameters never have a lower Q than the starting ones:
- * that is what keeps EM monotone. */
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_multimin.h>
+ * Newton with Levenberg damping and step halving (for softmax this is
+ * IRLS); every family gives the Hessian (gating.h: row_objective).  The
+ * returned parameters never have a lower Q than the starting ones: that
+ * is what keeps EM monotone. */
 #include <lapacke.h>
 #include <math.h>
 #include <string.h>
@@ -13,15 +11,10 @@
 #include "engine.h"
 #include "internal.h"
 
-/* The gate cache.  For a family whose gate is softmax(logits)
- * (gating.h: softmax_logits), a pass over the data at theta can keep each
- * row's log-gates and gates (PASS_WRITE, into gate_cache[1]).  When Newton
- * accepts that theta the two buffers swap, so gate_cache[0] holds the
- * gates of the accepted gate parameters: the E-step that follows and the
- * next M-step's first pass (PASS_READ: resp changed, the gates did not)
- * then need no exp or log.  The gates are computed a block at a time
- * (gmoe_block_softmax_gates), as the E-step computes them without the
- * cache, so a cached and a fresh evaluation agree to the last bit. */
+/* How a pass over the data takes the gates: computed afresh (PASS_PLAIN);
+ * computed a block at a time and kept in gate_cache[1] (PASS_WRITE); or
+ * read from gate_cache[0], which holds the accepted theta's (PASS_READ).
+ * See gate_cache.c. */
 enum gate_pass_mode { PASS_PLAIN, PASS_WRITE, PASS_READ };
 
 /* One row's Q (and derivatives) from its log-gates and gates c. */
@@ -118,37 +111,6 @@ double gmoe_gate_objective(gmoe_em_ws *ws, const gmoe_data *data,
     return gate_pass(ws, data, theta, grad, hess, PASS_PLAIN);
 }
 
-static int cache_usable(const gmoe_em_ws *ws)
-{
-    return ws->gating->softmax_logits && ws->gate_cache[0];
-}
-
-/* gate_cache[1] holds the gates at theta, just accepted. */
-static void cache_accept(gmoe_em_ws *ws, const double *theta)
-{
-    double *t = ws->gate_cache[0];
-    ws->gate_cache[0] = ws->gate_cache[1];
-    ws->gate_cache[1] = t;
-    memcpy(ws->gate_cache_theta, theta, ws->np * sizeof(double));
-    ws->gate_cache_family = ws->gating;
-    ws->gate_cache_ok = 1;
-}
-
-static int cache_holds(const gmoe_em_ws *ws, const gmoe_gating *family, const double *theta)
-{
-    return ws->gate_cache_ok && ws->gate_cache_family == family &&
-           memcmp(theta, ws->gate_cache_theta, ws->np * sizeof(double)) == 0;
-}
-
-const double *gmoe_gate_cache_for(gmoe_em_ws *ws, const gmoe_model *m)
-{
-    const gmoe_gating *family = gmoe_gating_get(m->family);
-    if (!ws->gate_cache_ok || family != ws->gate_cache_family || family != ws->gating)
-        return NULL;
-    family->pack(m, ws->gate_cache_probe);
-    return cache_holds(ws, family, ws->gate_cache_probe) ? ws->gate_cache[0] : NULL;
-}
-
 /* Newton direction: solve (-H + lambda I) s = grad, raising lambda until
  * the matrix is positive definite (H is only semi-definite when the gate
  * separates the data).  Returns 0 on success. */
@@ -181,15 +143,15 @@ static int gate_newton(gmoe_em_ws *ws, const gmoe_data *data, const gmoe_em_opti
 {
     size_t np = ws->np;
     double *theta = ws->theta, *trial = ws->theta_new, *step = ws->step;
-    int cache = cache_usable(ws);
+    int cache = gmoe_gate_cache_usable(ws);
     enum gate_pass_mode eval = cache ? PASS_WRITE : PASS_PLAIN;
     double q;
-    if (cache && cache_holds(ws, ws->gating, theta)) {
+    if (cache && gmoe_gate_cache_holds(ws, ws->gating, theta)) {
         q = gate_pass(ws, data, theta, ws->grad, ws->hess, PASS_READ);
     } else {
         q = gate_pass(ws, data, theta, ws->grad, ws->hess, eval);
         if (cache && isfinite(q))
-            cache_accept(ws, theta);
+            gmoe_gate_cache_accept(ws, theta);
     }
     if (!isfinite(q))
         return GMOE_ENUMERIC;
@@ -227,7 +189,7 @@ static int gate_newton(gmoe_em_ws *ws, const gmoe_data *data, const gmoe_em_opti
             break; /* no ascent along the Newton direction: at the optimum */
         memcpy(theta, trial, np * sizeof(double));
         if (cache)
-            cache_accept(ws, theta); /* the last pass evaluated theta */
+            gmoe_gate_cache_accept(ws, theta); /* the last pass evaluated theta */
         if (last)
             break;
         if (t == 1.0) {
@@ -244,74 +206,6 @@ static int gate_newton(gmoe_em_ws *ws, const gmoe_data *data, const gmoe_em_opti
     return GMOE_OK;
 }
 
-/* ---- BFGS for families without a Hessian: minimize -Q / n. */
-
-typedef struct {
-    gmoe_em_ws *ws;
-    const gmoe_data *data;
-} bfgs_ctx;
-
-static double neg_q(const gsl_vector *v, void *p)
-{
-    bfgs_ctx *c = p;
-    double q = gmoe_gate_objective(c->ws, c->data, v->data, NULL, NULL);
-    return isfinite(q) ? -q / (double)c->ws->n : GSL_POSINF;
-}
-
-static void neg_q_df(const gsl_vector *v, void *p, double *f, gsl_vector *df)
-{
-    bfgs_ctx *c = p;
-    double q = gmoe_gate_objective(c->ws, c->data, v->data, df->data, NULL);
-    double inv_n = 1.0 / (double)c->ws->n;
-    *f = isfinite(q) ? -q * inv_n : GSL_POSINF;
-    for (size_t u = 0; u < c->ws->np; u++)
-        df->data[u] *= -inv_n;
-}
-
-static void neg_q_grad(const gsl_vector *v, void *p, gsl_vector *df)
-{
-    double f;
-    neg_q_df(v, p, &f, df);
-}
-
-static int gate_bfgs(gmoe_em_ws *ws, const gmoe_data *data, const gmoe_em_options *opt)
-{
-    size_t np = ws->np;
-    bfgs_ctx ctx = {ws, data};
-    double q0 = gmoe_gate_objective(ws, data, ws->theta, NULL, NULL);
-    if (!isfinite(q0))
-        return GMOE_ENUMERIC;
-    gsl_multimin_function_fdf fdf = {neg_q, neg_q_grad, neg_q_df, np, &ctx};
-    gsl_vector_view x0 = gsl_vector_view_array(ws->theta, np);
-    gsl_multimin_fdfminimizer *s =
-        gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, np);
-    if (!s)
-        return GMOE_ENOMEM;
-    /* GSL copies x0 into the minimizer; theta itself is only overwritten
-     * with a point that is at least as good. */
-    int status = gsl_multimin_fdfminimizer_set(s, &fdf, &x0.vector, 0.01, 0.1);
-    double best = q0;
-    memcpy(ws->theta_new, ws->theta, np * sizeof(double));
-    for (size_t it = 0; status == GSL_SUCCESS && it < opt->gate_max_iter; it++) {
-        double prev = -s->f * (double)ws->n;
-        status = gsl_multimin_fdfminimizer_iterate(s);
-        if (status != GSL_SUCCESS)
-            break;
-        double q = -s->f * (double)ws->n;
-        if (q > best) {
-            best = q;
-            memcpy(ws->theta_new, s->x->data, np * sizeof(double));
-        }
-        if (gsl_multimin_test_gradient(s->gradient, 1e-10) == GSL_SUCCESS ||
-            fabs(q - prev) <= opt->gate_tol * (double)ws->n)
-            break;
-    }
-    gsl_multimin_fdfminimizer_free(s);
-    if (best > q0)
-        memcpy(ws->theta, ws->theta_new, np * sizeof(double));
-    return GMOE_OK;
-}
-
 int gmoe_mstep_gate(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                     const gmoe_em_options *opt)
 {
@@ -320,7 +214,7 @@ int gmoe_mstep_gate(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
         return GMOE_OK; /* k = 1: nothing to estimate */
     gmoe_model_copy_params(ws->trial, m);
     g->pack(m, ws->theta);
-    int status = g->has_hessian(m) ? gate_newton(ws, data, opt) : gate_bfgs(ws, data, opt);
+    int status = gate_newton(ws, data, opt);
     if (status != GMOE_OK)
         return status;
     g->unpack(m, ws->theta);

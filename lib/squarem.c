@@ -18,11 +18,6 @@
 #include "engine.h"
 #include "internal.h"
 
-size_t gmoe_squarem_nvec(const gmoe_model *m)
-{
-    return gmoe_gating_get(m->family)->npar(m) + m->k * (m->d + 2);
-}
-
 static void pack(const gmoe_model *m, const gmoe_em_ws *ws, double *v)
 {
     size_t d = m->d;
