@@ -5,7 +5,8 @@
 # sandwich standard errors (mixfit --se observed, then the same fit scored
 # with --init FIT --max-iter 0 --se sandwich) and count, per parameter, the
 # share of intervals estimate +/- 1.959964 se that contain the true value.
-# Replicates whose information is singular (null se) are counted apart.
+# Replicates whose information is singular (null se) are counted apart;
+# bias is the mean of the estimates minus the true value.
 #
 # Usage: scripts/coverage.sh [TRUTH [N [REPS [DESIGN [FIRST]]]]] > table.md
 #   defaults: data/reference-model.json, 2000, 400, grid (x evenly spaced
@@ -45,8 +46,8 @@ done
 
 echo "Coverage of Wald 95% intervals: $(basename "$truth"), N = $n, $reps replicates (seeds $first..$((first + reps - 1))), design $design"
 echo
-echo "| parameter | true | observed | sandwich | mean se obs. | sd of estimates | singular |"
-echo "|---|---|---|---|---|---|---|"
+echo "| parameter | true | observed | sandwich | mean se obs. | sd of estimates | bias | singular |"
+echo "|---|---|---|---|---|---|---|---|"
 awk '
 $1 == "truth" { truth[$2] = $3; order[++np] = $2; next }
 {
@@ -60,7 +61,8 @@ END {
     for (i = 1; i <= np; i++) {
         p = order[i]; o = "observed" SUBSEP p; w = "sandwich" SUBSEP p
         m = s1[p] / ne[p]; sd = sqrt((s2[p] - ne[p] * m * m) / (ne[p] - 1))
-        printf "| %s | %g | %.1f%% | %.1f%% | %.4g | %.4g | %d |\n", p, truth[p],
-               100 * hit[o] / cnt[o], 100 * hit[w] / cnt[w], se[p] / ne[p], sd, sing[o] + 0
+        printf "| %s | %g | %.1f%% | %.1f%% | %.4g | %.4g | %.2g | %d |\n", p, truth[p],
+               100 * hit[o] / cnt[o], 100 * hit[w] / cnt[w], se[p] / ne[p], sd, m - truth[p],
+               sing[o] + 0
     }
 }' "$work/rows"
