@@ -11,7 +11,7 @@
 # Usage: scripts/coverage.sh [TRUTH [N [REPS [DESIGN [FIRST]]]]] > table.md
 #   defaults: data/reference-model.json, 2000, 400, grid (x evenly spaced
 #   on [0, 1], MODELS.md section 3), replicate seeds FIRST.. (default 1).  MIXSIM and MIXFIT (default src/ of
-#   this tree) may be set in the environment.  About 0.1 s of CPU per
+#   this tree) may be set in the environment.  About 0.08 s of CPU per
 #   replicate for the reference model at N = 2000; run it niced.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
