@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -76,17 +75,6 @@ char *rate_path(const char *dir, const char *name)
     if (p)
         snprintf(p, len, "%s/%s", dir, name);
     return p;
-}
-
-void rate_host_and_time(char *host, size_t host_size, char *when, size_t when_size)
-{
-    if (gethostname(host, host_size) != 0)
-        snprintf(host, host_size, "unknown");
-    host[host_size - 1] = '\0';
-    time_t t = time(NULL);
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || strftime(when, when_size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(when, when_size, "unknown");
 }
 
 /* ------------------------------------------------------------ run.json */

@@ -36,10 +36,6 @@ int rate_write_run_json(const char *path, json_t *settings, int argc, char **arg
 int rate_resume_results(const char *path, const char *header, const size_t *n,
                         const size_t *rep, size_t ncells, size_t *done, int *exists);
 
-/* This machine's host name and the time now (UTC, ISO 8601), "unknown"
- * when not available. */
-void rate_host_and_time(char *host, size_t host_size, char *when, size_t when_size);
-
 /* DIR/NAME, malloc'd (NULL when out of memory). */
 char *rate_path(const char *dir, const char *name);
 

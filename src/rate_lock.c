@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "rate_files.h"
 #include "rate_lock.h"
+#include "rate_provenance.h"
 
 /* The holder line of an open lock file ("pid P on HOST since TIME"), or
  * "an unknown holder" when the file is empty. */

@@ -3,14 +3,26 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #ifdef __GLIBC__
 #include <gnu/libc-version.h>
 #endif
 
 #include "build_info.h"
-#include "rate_files.h"
 #include "rate_provenance.h"
+
+void rate_host_and_time(char *host, size_t host_size, char *when, size_t when_size)
+{
+    if (gethostname(host, host_size) != 0)
+        snprintf(host, host_size, "unknown");
+    host[host_size - 1] = '\0';
+    time_t t = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || strftime(when, when_size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(when, when_size, "unknown");
+}
 
 /* The "model name" line of /proc/cpuinfo, or "unknown". */
 static void cpu_model(char *buf, size_t size)

@@ -7,6 +7,7 @@
 #define GMOE_RATE_PROVENANCE_H
 
 #include <jansson.h>
+#include <stddef.h>
 
 /* A new JSON object (NULL when out of memory):
  *   commit, dirty ("yes", "no" or "unknown": tracked files differed from
@@ -15,6 +16,10 @@
  *   libc (glibc version), cpu (model name), cpu_features (avx2, fma,
  *   avx512f: which vector code paths run), host, started (UTC). */
 json_t *rate_provenance(void);
+
+/* This machine's host name and the time now (UTC, ISO 8601), "unknown"
+ * when not available. */
+void rate_host_and_time(char *host, size_t host_size, char *when, size_t when_size);
 
 /* The fields of a and b that decide the bits of the results (commit,
  * dirty, vector_math, compiler, cflags, libc, cpu_features): the name of
