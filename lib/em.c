@@ -104,22 +104,37 @@ static double em_iteration(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
 
 /* The second-order phase's iteration (newton.c).  Returns 1 when the run
  * ends (info->stop set), 0 to go on; *phase2 = 0 hands back to EM after a
- * stall, with ws->resp refreshed. */
+ * stall, with ws->resp refreshed.  Ten steps in a row that gain less than
+ * 1e-10 per observation count as a stall (a top-K selection boundary:
+ * steps conditional on the pattern gain ever less); a second stall that
+ * gained less than 1e-9 per observation since the first ends the run. */
 static int newton_iteration(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                             const gmoe_em_options *opt, gmoe_newton_ws *nw, double *ll,
-                            double *stalled_ll, int *phase2, gmoe_fit_info *info)
+                            double *stalled_ll, size_t *tiny, int *phase2, gmoe_fit_info *info)
 {
-    double floor = opt->var_floor * ws->var_y;
+    double floor = opt->var_floor * ws->var_y, before = *ll, n = (double)data->n;
     gmoe_newton_status ns = gmoe_newton_iterate(m, data, nw, ws->nthreads, opt->grad_tol, floor, ll);
     info->newton_iterations++;
     switch (ns) {
-    case GMOE_NEWTON_STEP: return 0;
-    case GMOE_NEWTON_DONE: info->stop = GMOE_STOP_TOL; return 1;
+    case GMOE_NEWTON_STEP:
+        *tiny = *ll - before <= 1e-10 * n ? *tiny + 1 : 0;
+        if (*tiny < 10)
+            return 0;
+        break;
+    case GMOE_NEWTON_DONE:
+        /* a saddle: leave it along the negative curvature (a few times) */
+        if (info->newton_escapes < 5 && gmoe_newton_escape(m, data, nw, ws->nthreads, floor, ll)) {
+            info->newton_escapes++;
+            return 0;
+        }
+        info->stop = GMOE_STOP_TOL;
+        return 1;
     case GMOE_NEWTON_FAILED: info->stop = GMOE_STOP_NUMERIC; return 1;
     default: break;
     }
-    /* stalled: EM steps, unless the last stall was at the same point */
-    if (*ll <= *stalled_ll + 1e-12 * fabs(*ll)) {
+    /* stalled: EM steps, unless the last stall was at about the same point */
+    *tiny = 0;
+    if (*ll <= *stalled_ll + 1e-9 * n) {
         info->stop = GMOE_STOP_STALLED;
         return 1;
     }
@@ -146,14 +161,14 @@ int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
     gmoe_newton_ws *nw = opt->newton ? gmoe_newton_ws_alloc(m, data->n) : NULL;
     if (opt->newton && !nw)
         return GMOE_ENOMEM;
-    size_t steps = 0;
+    size_t steps = 0, tiny = 0;
     int phase2 = 0;
     while (steps < opt->max_iter) {
         double prev = ll;
         int failed = 0;
         if (phase2) {
             steps++;
-            if (newton_iteration(m, data, ws, opt, nw, &ll, &stalled_ll, &phase2, info))
+            if (newton_iteration(m, data, ws, opt, nw, &ll, &stalled_ll, &tiny, &phase2, info))
                 break;
         } else {
             ll = em_iteration(m, data, ws, opt, &steps, &failed);

@@ -245,6 +245,7 @@ typedef struct {
     size_t null_dirs;     /* parameters without information left out of
                              that test (top-K K = 1 gate, ...) */
     size_t newton_iterations; /* of `iterations`, the second-order steps */
+    size_t newton_escapes;    /* saddles left along negative curvature */
 } gmoe_fit_info;
 
 typedef struct {

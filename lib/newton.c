@@ -232,6 +232,61 @@ gmoe_newton_status gmoe_newton_iterate(gmoe_model *m, const gmoe_data *data, gmo
     return gn <= grad_tol ? GMOE_NEWTON_DONE : GMOE_NEWTON_STALLED;
 }
 
+/* Eigen-decomposition of -H over the active parameters scaled to a unit
+ * diagonal (into nw->sys: eigenvectors as columns, row-major; eigenvalues
+ * ascending into nw->step).  Non-zero on failure. */
+static int scaled_eigen(gmoe_newton_ws *nw, int vectors)
+{
+    size_t P = nw->P, na = nw->na;
+    double *S = nw->sys;
+    for (size_t u = 0; u < na; u++)
+        for (size_t v = 0; v < na; v++) {
+            size_t a = nw->active[u], b = nw->active[v];
+            double da = -nw->hphi[a * P + a], db = -nw->hphi[b * P + b];
+            S[u * na + v] = da > 0 && db > 0 ? -nw->hphi[a * P + b] / sqrt(da * db) : 0.0;
+        }
+    return na == 0 || LAPACKE_dsyev(LAPACK_ROW_MAJOR, vectors ? 'V' : 'N', 'U', (lapack_int)na, S,
+                                    (lapack_int)na, nw->step) != 0;
+}
+
+int gmoe_newton_escape(gmoe_model *m, const gmoe_data *data, gmoe_newton_ws *nw, int nthreads,
+                       double var_floor, double *ll)
+{
+    double ll0;
+    if (derivs_phi(m, data, nw, nthreads, &ll0) != GMOE_OK || scaled_eigen(nw, 1) ||
+        !(nw->step[0] < -1e-10))
+        return 0;
+    size_t P = nw->P, na = nw->na;
+    /* the direction in the step's variables, largest entry 1 */
+    double *dir = nw->gphi, big = 0.0; /* the gradient (about 0 here) is not needed */
+    for (size_t u = 0; u < na; u++) {
+        double da = -nw->hphi[nw->active[u] * (P + 1)];
+        dir[u] = da > 0 ? nw->sys[u * na] / sqrt(da) : 0.0;
+        big = fmax(big, fabs(dir[u]));
+    }
+    if (!(big > 0))
+        return 0;
+    static const double lengths[] = {0.05, 0.2, 0.5, 1.0};
+    double best = ll0;
+    int found = 0;
+    for (size_t t = 0; t < 2 * sizeof lengths / sizeof *lengths; t++) {
+        double len = (t % 2 ? -1 : 1) * lengths[t / 2] / big;
+        for (size_t u = 0; u < na; u++)
+            nw->step[u] = len * dir[u];
+        trial_point(m, nw, var_floor);
+        double ll1 = gmoe_estep(nw->trial, data, NULL, nw->block_ll, nthreads);
+        if (isfinite(ll1) && ll1 > best) {
+            best = ll1;
+            gmoe_model_copy_params(m, nw->trial);
+            found = 1;
+        }
+    }
+    if (found)
+        *ll = best;
+    nw->lambda = 0.0;
+    return found;
+}
+
 int gmoe_newton_assess(const gmoe_model *m, const gmoe_data *data, gmoe_newton_ws *nw,
                        int nthreads, double *grad_norm_out, int *nd, size_t *null_dirs)
 {
@@ -246,14 +301,8 @@ int gmoe_newton_assess(const gmoe_model *m, const gmoe_data *data, gmoe_newton_w
     *null_dirs = P - na - (nw->hold_tau ? 1 : 0);
     /* eigenvalues of -H scaled to a unit diagonal: negative definite when
      * the smallest is clearly positive */
-    double *S = nw->sys, *w = nw->step;
-    for (size_t u = 0; u < na; u++)
-        for (size_t v = 0; v < na; v++) {
-            size_t a = nw->active[u], b = nw->active[v];
-            double da = -nw->hphi[a * P + a], db = -nw->hphi[b * P + b];
-            S[u * na + v] = da > 0 && db > 0 ? -nw->hphi[a * P + b] / sqrt(da * db) : 0.0;
-        }
-    if (na == 0 || LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'N', 'U', (lapack_int)na, S, (lapack_int)na, w))
+    double *w = nw->step;
+    if (scaled_eigen(nw, 0))
         return GMOE_OK;
     *nd = w[0] > 1e-10;
     for (size_t u = 0; u < na; u++)

@@ -29,6 +29,14 @@ gmoe_newton_status gmoe_newton_iterate(gmoe_model *m, const gmoe_data *data, gmo
                                        int nthreads, double grad_tol, double var_floor,
                                        double *ll);
 
+/* At a point where the gradient is about zero but the Hessian is not
+ * negative definite (a saddle, such as the symmetric set beta1_1 =
+ * -beta1_2 of an activation gate): tries steps along the direction of
+ * most positive curvature, both ways, several lengths, and keeps the best
+ * if it raises the log-likelihood (*ll updated, returns 1). */
+int gmoe_newton_escape(gmoe_model *m, const gmoe_data *data, gmoe_newton_ws *nw, int nthreads,
+                       double var_floor, double *ll);
+
 /* The final test of a fit at m: *grad_norm = max |gradient| / n over the
  * identified free parameters (log sigma2 for the variances), *nd = 1 if
  * the Hessian there is negative definite, 0 if not.  Parameters whose

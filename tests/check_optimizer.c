@@ -101,6 +101,39 @@ START_TEST(test_llchange_not_converged)
 }
 END_TEST
 
+/* activation, tanh, bias outside, k = 2, tau estimated (issue 11): from
+ * random starts the fit used to end on the invariant set beta1_1 =
+ * -beta1_2, a saddle about 1 unit below the maximum, reported converged.
+ * Now the Newton phase leaves the saddle along its negative curvature:
+ * within 0.05 of the fit started at the truth (or above it), the slopes
+ * off the symmetric set, converged by the gradient test. */
+START_TEST(test_activation_leaves_saddle)
+{
+    gmoe_model *truth = gmoe_model_alloc(GMOE_ACTIVATION, 2, 1);
+    truth->tau = 0.5;
+    truth->beta0[0] = 0.5, truth->beta1[0] = 2, truth->beta1[1] = -1;
+    truth->a[0] = 2, truth->a[1] = -2, truth->b[1] = 1;
+    truth->sigma2[0] = truth->sigma2[1] = 0.1;
+    double lo = -2, hi = 2;
+    gmoe_data *data = check_simulate(truth, 20000, GMOE_DESIGN_UNIFORM, &lo, &hi, 11);
+    gmoe_em_options opt;
+    gmoe_em_options_default(&opt);
+    opt.nthreads = 1;
+    opt.tau_mode = GMOE_TAU_ESTIMATE;
+    opt.restarts = 3;
+    gmoe_model *m = gmoe_model_alloc(GMOE_ACTIVATION, 2, 1), *t = gmoe_model_clone(truth);
+    ck_assert_int_eq(gmoe_fit(data, m, NULL, &opt, NULL), GMOE_OK);
+    opt.restarts = 1;
+    ck_assert_int_eq(gmoe_fit(data, t, truth, &opt, NULL), GMOE_OK);
+    ck_assert_msg(m->fit.loglik >= t->fit.loglik - 0.05, "default %.6f, from the truth %.6f",
+                  m->fit.loglik, t->fit.loglik);
+    ck_assert(fabs(m->beta1[0] + m->beta1[1]) > 0.1);
+    ck_assert_msg(m->fit.converged, "stop %s", gmoe_stop_name(m->fit.stop));
+    gmoe_model_free(m), gmoe_model_free(t), gmoe_model_free(truth);
+    gmoe_data_free(data);
+}
+END_TEST
+
 static Suite *optimizer_suite(void)
 {
     Suite *s = suite_create("optimizer");
@@ -108,6 +141,7 @@ static Suite *optimizer_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_overspecified_converges, 0, 3);
     tcase_add_test(tc, test_llchange_not_converged);
+    tcase_add_test(tc, test_activation_leaves_saddle);
     suite_add_tcase(s, tc);
     return s;
 }
