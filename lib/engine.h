@@ -1,5 +1,6 @@
 /* engine.h -- the EM engine's private pieces, one file each, listed from
- * the bottom up; each file calls only the files above it in this list:
+ * the bottom up; each file calls only the files above it in this list
+ * (lib/README has the picture of all layers, tests/layers.sh checks it):
  *
  *   workspace.c      the workspace (everything a fit needs, allocated once
  *                    so that the iterations never allocate), gmoe_em_nvec

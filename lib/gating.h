@@ -1,10 +1,30 @@
 /* gating.h -- the table of gating families (private).
  *
  * Each family lives in its own gating_<name>.c and exports one
- * `const gmoe_gating gmoe_gating_<name>`.  The engine only talks to a
- * family through this table, so adding a family adds a file, not `if`
- * chains.  The free gate parameters are packed into a vector theta whose
- * layout the family owns (it includes tau when m->tau_estimated).
+ * `const gmoe_gating gmoe_gating_<name>`.  The engine, model files, the
+ * tools and the R interface only talk to a family through this table (or
+ * the public queries that read it: gmoe_family_name, gmoe_family_options,
+ * gmoe_family_pins_slopes, gmoe_family_list), so adding a family adds a
+ * file, not `if` chains.  The free gate parameters are packed into a
+ * vector theta whose layout the family owns (it includes tau when
+ * m->tau_estimated).
+ *
+ * Recipe for a new family that reads no option of its own (or only the
+ * existing ones: tau, top_k, select, act, bias):
+ *   1. gmoe.h: a value GMOE_<NAME> in gmoe_family (before GMOE_NFAMILIES,
+ *      which grows by one) and a line in the comment of gmoe_family_name;
+ *   2. lib/gating_<name>.c: the table entry, with .name, .family,
+ *      .options (GMOE_FAMILY_OPT_* bits), .pins_last_slope and the
+ *      functions below (a softmax-like gate can reuse gmoe_softmax_*);
+ *   3. lib/families.c: one line in families[];
+ *   4. this file: one `extern const gmoe_gating gmoe_gating_<name>;`;
+ *   5. lib/Makefile.am: the file in core_sources.
+ * Then its section in man/gmoe-models.7 and a row in the table-driven
+ * tests (tests/check_gating.c: the configs and check_family_table).
+ * Names, --gating choices, model-file keys and the tools' messages and
+ * summaries follow from the table.  A family with a new option also needs
+ * a field in gmoe_model, a GMOE_FAMILY_OPT_* bit, a row of option_keys in
+ * io_model.c and its command-line flag in src/cli.c.
  */
 #ifndef GMOE_GATING_H
 #define GMOE_GATING_H
@@ -171,8 +191,8 @@ void gmoe_softmax_unpack(gmoe_model *m, const double *theta);
 void gmoe_softmax_logits(const gmoe_model *m, const double *x, double *l);
 
 /* Checks that the last expert's gate is pinned to zero (softmax, topk,
- * temperature). */
-int gmoe_check_last_gate_pinned(const gmoe_model *m, gmoe_err *err);
+ * temperature; `family`: the name for the message). */
+int gmoe_check_last_gate_pinned(const gmoe_model *m, const char *family, gmoe_err *err);
 /* Checks that tau is finite and > 0 (temperature, activation). */
 int gmoe_check_tau(const gmoe_model *m, gmoe_err *err);
 

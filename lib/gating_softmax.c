@@ -73,7 +73,20 @@ static size_t softmax_work_size(const gmoe_model *m)
     return 2 * m->k;
 }
 
-int gmoe_check_last_gate_pinned(const gmoe_model *m, gmoe_err *err)
+void gmoe_linear_logit_derivs(const gmoe_model *m, const double *x, double scale,
+                              gmoe_logit_derivs *ld)
+{
+    size_t q = m->d + 1;
+    for (size_t i = 0; i < m->k; i++) {
+        double *dl = ld->dl + i * q;
+        dl[0] = scale;
+        for (size_t j = 0; j < m->d; j++)
+            dl[1 + j] = scale * x[j];
+    }
+    ld->curved = 0;
+}
+
+int gmoe_check_last_gate_pinned(const gmoe_model *m, const char *family, gmoe_err *err)
 {
     size_t last = m->k - 1;
     int pinned = m->beta0[last] == 0.0;
@@ -82,8 +95,13 @@ int gmoe_check_last_gate_pinned(const gmoe_model *m, gmoe_err *err)
     if (!pinned)
         return gmoe_error(err, GMOE_EINVAL,
                           "the last expert's gate must be pinned to zero (beta0 = 0, beta1 = 0) in family %s",
-                          gmoe_family_name(m->family));
+                          family);
     return GMOE_OK;
+}
+
+static int softmax_check(const gmoe_model *m, gmoe_err *err)
+{
+    return gmoe_check_last_gate_pinned(m, gmoe_gating_softmax.name, err);
 }
 
 const gmoe_gating gmoe_gating_softmax = {
@@ -101,7 +119,7 @@ const gmoe_gating gmoe_gating_softmax = {
     .softmax_logits = gmoe_softmax_logits,
     .work_size = softmax_work_size,
     .normalize = NULL,
-    .check = gmoe_check_last_gate_pinned,
+    .check = softmax_check,
     .init_surrogate = NULL,
     .pattern_surrogate = NULL,
 };
