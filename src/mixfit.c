@@ -383,61 +383,95 @@ static void warn_convergence(const options *o, const gmoe_model *m)
              m->k, gmoe_stop_name(m->fit.stop), m->fit.iterations);
 }
 
+/* The starting model (--init) and the data, with the starting model's
+ * columns (and factor levels) as the default selection; checked for a fit
+ * of up to -k HI experts unless the model is only scored. */
+static int read_inputs(options *o, gmoe_model **init, gmoe_data **data)
+{
+    int st;
+    if (o->init_path && (st = cli_read_model("--init", o->init_path, init)))
+        return st;
+    const gmoe_model *in = *init;
+    const char *yname = o->yname ? o->yname : in ? in->yname : NULL;
+    const char *const *xnames = (const char *const *)o->xnames;
+    size_t nx = o->nx;
+    if (!xnames && in && in->xnames) {
+        xnames = (const char *const *)in->xnames;
+        nx = in->d;
+    }
+    /* a starting model's columns come with its factors' levels */
+    const gmoe_model *coding = !o->xnames && in && in->xnames ? in : NULL;
+    if ((st = cli_csv_read(o->data_path, &o->csv, coding, yname, xnames, nx, 0, data)))
+        return st;
+    if (in && (st = reconcile_init(o, in, *data)))
+        return st;
+    if (o->em.em.max_iter > 0) {
+        gmoe_err err;
+        gmoe_err_clear(&err);
+        int gs = gmoe_data_check_fit(*data, o->khi, &err);
+        if (gs)
+            return cli_fail(gs, &err, CLI_STAGE_COMPUTE, gmoe_io_display_name(o->data_path));
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Fits each k of -k LO:HI into fits[k - LO]; *best: the k chosen by the
+ * criterion.  In a range a numerical failure of one k is reported and
+ * skipped. */
+static int fit_range(options *o, const gmoe_data *data, const gmoe_model *init, gmoe_model **fits,
+                     size_t *best)
+{
+    size_t nk = o->khi - o->klo + 1, nfit = 0;
+    *best = 0;
+    for (size_t k = o->klo; k <= o->khi; k++) {
+        int st = fit_one(o, data, init, k, &fits[k - o->klo]);
+        if (st && !(nk > 1 && st == CLI_EXIT_ESTIMATION))
+            return st;
+        if (!fits[k - o->klo])
+            continue;
+        nfit++;
+        if (!*best ||
+            criterion_value(fits[k - o->klo], o->criterion) < criterion_value(fits[*best - o->klo], o->criterion))
+            *best = k;
+    }
+    return nfit == 0 ? CLI_EXIT_ESTIMATION : CLI_EXIT_OK;
+}
+
+/* The chosen model as JSON to -o. */
+static int write_model(const options *o, const gmoe_model *m)
+{
+    gmoe_err err;
+    gmoe_err_clear(&err);
+    char *json = gmoe_model_to_json(m, &err);
+    if (!json) {
+        int st = cli_fail(err.code, &err, CLI_STAGE_COMPUTE, "the fitted model");
+        return st == CLI_EXIT_USAGE ? CLI_EXIT_ESTIMATION : st; /* a fit with non-finite parameters */
+    }
+    cli_buf out = {0};
+    cli_buf_printf(&out, "%s%s", json, json[0] && json[strlen(json) - 1] == '\n' ? "" : "\n");
+    int st = cli_write_output(o->out, &out);
+    cli_buf_free(&out);
+    free(json);
+    return st;
+}
+
 static int run(options *o)
 {
     int st;
     gmoe_model *init = NULL;
     gmoe_data *data = NULL;
     gmoe_model **fits = NULL;
-    cli_buf out = {0};
-    char *json = NULL;
-    if (o->init_path && (st = cli_read_model("--init", o->init_path, &init)))
+    size_t nk = o->khi - o->klo + 1, best = 0;
+    if ((st = read_inputs(o, &init, &data)))
         goto done;
-    /* the starting model's columns are the default selection */
-    const char *yname = o->yname ? o->yname : init ? init->yname : NULL;
-    const char *const *xnames = (const char *const *)o->xnames;
-    size_t nx = o->nx;
-    if (!xnames && init && init->xnames) {
-        xnames = (const char *const *)init->xnames;
-        nx = init->d;
-    }
-    /* a starting model's columns come with its factors' levels */
-    const gmoe_model *coding = !o->xnames && init && init->xnames ? init : NULL;
-    if ((st = cli_csv_read(o->data_path, &o->csv, coding, yname, xnames, nx, 0, &data)))
-        goto done;
-    if (init && (st = reconcile_init(o, init, data)))
-        goto done;
-    if (o->em.em.max_iter > 0) {
-        gmoe_err err;
-        gmoe_err_clear(&err);
-        int gs = gmoe_data_check_fit(data, o->khi, &err);
-        if (gs) {
-            st = cli_fail(gs, &err, CLI_STAGE_COMPUTE, gmoe_io_display_name(o->data_path));
-            goto done;
-        }
-    }
-    size_t nk = o->khi - o->klo + 1, best = 0, nfit = 0;
+    nk = o->khi - o->klo + 1; /* --init may have set -k */
     if (!(fits = calloc(nk, sizeof *fits))) {
         cli_error("out of memory");
         st = CLI_EXIT_ESTIMATION;
         goto done;
     }
-    for (size_t k = o->klo; k <= o->khi; k++) {
-        st = fit_one(o, data, init, k, &fits[k - o->klo]);
-        /* in a range a numerical failure of one k is reported and skipped */
-        if (st && !(nk > 1 && st == CLI_EXIT_ESTIMATION))
-            goto done;
-        if (!fits[k - o->klo])
-            continue;
-        nfit++;
-        if (!best || criterion_value(fits[k - o->klo], o->criterion) < criterion_value(fits[best - o->klo], o->criterion))
-            best = k;
-    }
-    if (nfit == 0) {
-        st = CLI_EXIT_ESTIMATION;
+    if ((st = fit_range(o, data, init, fits, &best)))
         goto done;
-    }
-    st = CLI_EXIT_OK;
     gmoe_model *m = fits[best - o->klo];
     if (!o->quiet && nk > 1)
         print_table(o, fits, best);
@@ -452,23 +486,11 @@ static int run(options *o)
     for (size_t i = 0; i < nk; i++)
         if (fits[i])
             warn_convergence(o, fits[i]);
-    gmoe_err err;
-    gmoe_err_clear(&err);
-    if (!(json = gmoe_model_to_json(m, &err))) {
-        st = cli_fail(err.code, &err, CLI_STAGE_COMPUTE, "the fitted model");
-        if (st == CLI_EXIT_USAGE)
-            st = CLI_EXIT_ESTIMATION; /* a fit with non-finite parameters */
-        goto done;
-    }
-    cli_buf_printf(&out, "%s%s", json, json[0] && json[strlen(json) - 1] == '\n' ? "" : "\n");
-    st = cli_write_output(o->out, &out);
+    st = write_model(o, m);
 done:
-    if (fits)
-        for (size_t i = 0; i < o->khi - o->klo + 1; i++)
-            gmoe_model_free(fits[i]);
+    for (size_t i = 0; fits && i < nk; i++)
+        gmoe_model_free(fits[i]);
     free(fits);
-    free(json);
-    cli_buf_free(&out);
     gmoe_data_free(data);
     gmoe_model_free(init);
     return st;
