@@ -61,6 +61,17 @@ static gmoe_model *truth2(gmoe_family fam)
     return t;
 }
 
+/* The reference experiment's truth (MODELS.md section 3): (beta0, beta1,
+ * a, b, sigma2) = (-8, 25, -20, 15, 0.09) and (0, 0, 20, -5, 0.16). */
+static gmoe_model *reference_truth(void)
+{
+    gmoe_model *t = gmoe_model_alloc(GMOE_SOFTMAX, 2, 1);
+    ck_assert_ptr_nonnull(t);
+    set1(t, 0, -8, 25, -20, 15, 0.09);
+    set1(t, 1, 0, 0, 20, -5, 0.16);
+    return t;
+}
+
 /* Computes the loss with `translate` and the kind, asserting success. */
 static gmoe_loss_result *loss_ok(const gmoe_model *fit, const gmoe_model *truth,
                                  gmoe_loss_kind kind, int translate)
@@ -426,9 +437,7 @@ END_TEST
  * left. */
 START_TEST(split_reference_cell)
 {
-    gmoe_model *t = gmoe_model_alloc(GMOE_SOFTMAX, 2, 1);
-    set1(t, 0, -8, 25, -20, 15, 0.09);
-    set1(t, 1, 0, 0, 20, -5, 0.16);
+    gmoe_model *t = reference_truth();
     gmoe_model *f = gmoe_model_alloc(GMOE_SOFTMAX, 3, 1);
     set1(f, 0, -8 + log(2.0), 25, -20, 15, 0.09);
     set1(f, 1, 0, 0, 20, -5.01, 0.16);
@@ -704,9 +713,7 @@ END_TEST
  * with at_limit set and the breakpoint value kept beside it. */
 START_TEST(infimum_at_limit)
 {
-    gmoe_model *t = gmoe_model_alloc(GMOE_SOFTMAX, 2, 1);
-    set1(t, 0, -8, 25, -20, 15, 0.09);
-    set1(t, 1, 0, 0, 20, -5, 0.16);
+    gmoe_model *t = reference_truth();
     gmoe_model *f = gmoe_model_alloc(GMOE_SOFTMAX, 3, 1);
     set1(f, 0, -8, 25, -20, 115, 0.09);
     set1(f, 1, -0.7, 0, 120, -5, 0.16);
@@ -736,9 +743,7 @@ END_TEST
  * commit 535abea for this fit), to 1e-12, and equals loss_breakpoint. */
 START_TEST(infimum_near_truth_unchanged)
 {
-    gmoe_model *t = gmoe_model_alloc(GMOE_SOFTMAX, 2, 1);
-    set1(t, 0, -8, 25, -20, 15, 0.09);
-    set1(t, 1, 0, 0, 20, -5, 0.16);
+    gmoe_model *t = reference_truth();
     gmoe_model *f = gmoe_model_alloc(GMOE_SOFTMAX, 3, 1);
     set1(f, 0, -8.02, 25.1, -20.05, 15.03, 0.091);
     set1(f, 1, -0.7, 0.2, 20.1, -5.04, 0.155);
