@@ -1,4 +1,9 @@
-/* io.h -- helpers shared by the file readers (private, not installed). */
+/* io.h -- helpers shared by the file readers (private, not installed).
+ *
+ * Also the command-line tools' one private contract with the library:
+ * src/ includes this header (and no other private one) for
+ * gmoe_io_display_name and gmoe_io_write_atomic, the two functions of it
+ * that libgmoe.sym exports; the rest is the readers' own. */
 #ifndef GMOE_IO_H
 #define GMOE_IO_H
 
