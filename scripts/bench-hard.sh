@@ -23,7 +23,7 @@
 #
 # Usage: scripts/bench-hard.sh [WORKDIR]   (from the build tree; BENCH_FULL=1
 # adds the 1e5-row -k 1:6 case and flexmix at 1e5; BENCH_NO_R=1 skips
-# flexmix).  Output: one table on stdout.
+# flexmix; BENCH_SEEDS="1" runs fewer seeds).  Output: one table on stdout.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 src=${GMOE_BUILD:-$top}/src
@@ -31,6 +31,7 @@ work=${1:-$(mktemp -d "${TMPDIR:-/tmp}/bench-hard.XXXXXX")}
 mkdir -p "$work" || exit 1
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE
 full=${BENCH_FULL:-0}
+seeds=${BENCH_SEEDS:-1 2 3}
 use_r=1
 [ "${BENCH_NO_R:-0}" = 1 ] && use_r=0
 command -v Rscript >/dev/null 2>&1 || use_r=0
@@ -97,7 +98,7 @@ bench_case() {
     name=$1 data=$2 truth=$3 fk=$4
     shift 4
     lls=""
-    for s in 1 2 3; do
+    for s in $seeds; do
         r=$(fit "$name-s$s" "$data" --seed "$s" "$@")
         eval "r$s=\"\$r\""
         lls="$lls $(echo "$r" | cut -d' ' -f1)"
@@ -109,7 +110,7 @@ bench_case() {
     fr="NA NA"
     [ "$fk" -gt 0 ] && fr=$(flexmix "$data" "$fk")
     best=$(echo "$lls $tll $(echo "$fr" | cut -d' ' -f1)" | best_of)
-    for s in 1 2 3; do
+    for s in $seeds; do
         eval "r=\$r$s"
         set -- $r
         row "$name" "$s" "$1" "$best" "$2" "$3" "$4" $fr
