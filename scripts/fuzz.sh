@@ -31,16 +31,7 @@ cflags="-g -O1 $san -fsanitize=fuzzer-no-link"
 mkdir -p "$build"
 
 # --- a clean source tree and a sanitizer build of the library and tools
-if [ -f "$top/config.status" ]; then
-    src=$build/src
-    tmp=.fuzz-distdir-$$ # relative: the subdirectories' rules prefix it with ../
-    make -s -C "$top" distdir distdir="$tmp" >/dev/null
-    rm -rf "$src"
-    mv "$top/$tmp" "$src"
-else
-    src=$top
-    [ -x "$src/configure" ] || (cd "$src" && autoreconf -fi)
-fi
+src=$(sh "$top/scripts/clean-source.sh" "$top" "$build")
 obj=$build/obj
 mkdir -p "$obj"
 if [ ! -f "$obj/Makefile" ]; then

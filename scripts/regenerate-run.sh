@@ -11,7 +11,8 @@
 #   `mixrate --same-as DIR -O WORKDIR/run`.  MIXRATE=path skips the build
 #   (e.g. the tools of this tree when they are that commit).
 #
-# Bits are the same on the same kind of machine: the same compiler and C
+# Bits are the same on the same kind of machine: the same compiler, configure
+# arguments (a sanitizer or optimization flag may change them) and C
 # library, and a processor with the same "cpu_features" (avx2, fma,
 # avx512f), which decide the code paths of the vector exp/log (libmvec)
 # and of the AVX2 clones; run.json records them and this script says when
@@ -46,7 +47,7 @@ fi
 rm -rf "$work/run"
 "$MIXRATE" --same-as "$dir" -O "$work/run" 2>"$work/mixrate.err" || {
     cat "$work/mixrate.err" >&2; echo "the rerun failed" >&2; exit 2; }
-for key in vector_math compiler libc avx2 fma avx512f; do
+for key in vector_math compiler configure libc avx2 fma avx512f; do
     a=$(grep -m 1 "\"$key\":" "$dir/run.json" || :)
     b=$(grep -m 1 "\"$key\":" "$work/run/run.json" || :)
     [ "$a" = "$b" ] || echo "note: $key differs from the recorded run ($a here: $b); bits may differ"

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs gmoe's build and test dependencies from Debian's packages and
+# Installs gmoe's build and test dependencies from Debian's packages (clang
+# and its sanitizer runtimes for the fuzz targets, scripts/fuzz.sh) and
 # builds the tree in place.  Run as root from the top of the source tree on
 # Debian 12.  Safe to run again.
 set -eu
@@ -8,7 +9,8 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     build-essential autoconf automake libtool pkg-config \
     libgsl-dev liblapacke-dev libjansson-dev check \
-    gnuplot-nox r-base-core r-cran-flexmix r-cran-testthat >/dev/null
+    gnuplot-nox r-base-core r-cran-flexmix r-cran-testthat \
+    clang-14 libclang-rt-14-dev >/dev/null
 [ -x configure ] || autoreconf -fi
 [ -f Makefile ] || ./configure
 make -j"$(nproc)"
