@@ -168,8 +168,14 @@ int rate_write_run_json(const char *path, json_t *settings, int argc, char **arg
     json_object_set_new(root, "command", cmd);
     json_object_set_new(root, "provenance", rate_provenance());
     json_object_set(root, "settings", settings);
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    int st = rate_write_json(path, root);
     json_decref(root);
+    return st;
+}
+
+int rate_write_json(const char *path, const json_t *value)
+{
+    char *text = json_dumps(value, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
     if (!text) {
         cli_error("out of memory writing %s", path);
         return CLI_EXIT_ESTIMATION;

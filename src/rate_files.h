@@ -29,6 +29,11 @@ int rate_check_run_json(const char *path, json_t *settings, int *exists);
  * "settings"}. Returns an exit code. */
 int rate_write_run_json(const char *path, json_t *settings, int argc, char **argv);
 
+/* Writes a JSON value atomically as the run directory's files are written
+ * (indented, sorted keys, 17 significant digits, a closing newline).
+ * Returns an exit code. */
+int rate_write_json(const char *path, const json_t *value);
+
 /* Validates an existing results.csv against the header and the expected
  * cell order (n[c], rep[c]): returns the number of complete rows in
  * *done and cuts off a partial last line (an interrupted write).  A

@@ -70,17 +70,9 @@ static int build_argv(json_t *cmd, const char *self, const char *truth, const ch
 /* NEWDIR/truth.json from the recorded settings' truth. */
 static int write_truth(json_t *settings_truth, const char *path)
 {
-    char *text = json_is_object(settings_truth) ? json_dumps(settings_truth, JSON_INDENT(2) | JSON_SORT_KEYS |
-                                                                                  JSON_REAL_PRECISION(17))
-                                                : NULL;
-    if (!text)
+    if (!json_is_object(settings_truth))
         return cli_usage_error("--same-as: run.json records no true model (settings.truth)");
-    cli_buf b = {0};
-    cli_buf_printf(&b, "%s\n", text);
-    free(text);
-    int st = cli_write_output(path, &b);
-    cli_buf_free(&b);
-    return st;
+    return rate_write_json(path, settings_truth);
 }
 
 int rate_rerun_args(int argc, char **argv, int *out_argc, char ***out_argv)
