@@ -2,7 +2,8 @@
  * the observed information (MODELS.md section 4): public entry points
  * gmoe_loglik_derivatives and gmoe_covariance.
  *
- * temperature with tau estimated: the likelihood is invariant under
+ * A scale-free family (GMOE_FAMILY_SCALE_FREE: temperature) with tau
+ * estimated: the likelihood is invariant under
  * (beta, tau) -> c (beta, tau), so the information is singular along
  * that direction; gmoe's normalization ||beta1||_F = 1 fixes it.  The
  * information is projected onto the constraint's tangent space (an
@@ -58,8 +59,8 @@ int gmoe_loglik_derivatives(const gmoe_model *m, const gmoe_data *data, int nthr
     return st;
 }
 
-/* Z (P x r, row-major): the identity (r = P), or with tau estimated in
- * temperature an orthonormal basis of the complement of the gradient of
+/* Z (P x r, row-major): the identity (r = P), or with tau estimated in a
+ * scale-free family (temperature) an orthonormal basis of the complement of the gradient of
  * ||beta1||_F^2 (r = P - 1), from a Householder reflection. */
 static size_t tangent_basis(const gmoe_model *m, const gmoe_layout *L, double *Z)
 {
@@ -68,7 +69,7 @@ static size_t tangent_basis(const gmoe_model *m, const gmoe_layout *L, double *Z
     double *c = calloc(P, sizeof(double));
     size_t top = 0;
     double norm = 0.0;
-    if (m->family == GMOE_TEMPERATURE && L->has_tau && c)
+    if ((gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE) && L->has_tau && c)
         for (size_t i = 0; i < L->k; i++)
             for (size_t u = 1; u <= L->d; u++) {
                 long a = gmoe_layout_gate(L, i, u);

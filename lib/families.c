@@ -40,6 +40,18 @@ int gmoe_family_pins_slopes(gmoe_family f)
     return g && g->pins_last_slope;
 }
 
+unsigned gmoe_family_properties(gmoe_family f)
+{
+    const gmoe_gating *g = gmoe_gating_get(f);
+    return g ? g->properties : 0;
+}
+
+int gmoe_model_gate_selects_one(const gmoe_model *m)
+{
+    return m && (gmoe_family_properties(m->family) & GMOE_FAMILY_SELECTS) && m->top_k == 1 &&
+           m->k > 1;
+}
+
 const char *gmoe_family_name(gmoe_family f)
 {
     const gmoe_gating *g = gmoe_gating_get(f);

@@ -4,7 +4,7 @@
  * `const gmoe_gating gmoe_gating_<name>`.  The engine, model files, the
  * tools and the R interface only talk to a family through this table (or
  * the public queries that read it: gmoe_family_name, gmoe_family_options,
- * gmoe_family_pins_slopes, gmoe_family_list), so adding a family adds a
+ * gmoe_family_pins_slopes, gmoe_family_properties, gmoe_family_list), so adding a family adds a
  * file, not `if` chains.  The free gate parameters are packed into a
  * vector theta whose layout the family owns (it includes tau when
  * m->tau_estimated).
@@ -14,8 +14,8 @@
  *   1. gmoe.h: a value GMOE_<NAME> in gmoe_family (before GMOE_NFAMILIES,
  *      which grows by one) and a line in the comment of gmoe_family_name;
  *   2. lib/gating_<name>.c: the table entry, with .name, .family,
- *      .options (GMOE_FAMILY_OPT_* bits), .pins_last_slope and the
- *      functions below (a softmax-like gate can reuse gmoe_softmax_*);
+ *      .options (GMOE_FAMILY_OPT_* bits), .pins_last_slope, .properties
+ *      (GMOE_FAMILY_SCALE_FREE, GMOE_FAMILY_SELECTS) and the functions below (a softmax-like gate can reuse gmoe_softmax_*);
  *   3. lib/families.c: one line in families[];
  *   4. this file: one `extern const gmoe_gating gmoe_gating_<name>;`;
  *   5. lib/Makefile.am: the file in core_sources.
@@ -61,6 +61,10 @@ typedef struct gmoe_gating {
     /* Non-zero when the last expert's slope beta1_k is pinned as well as
      * its bias beta0_k (softmax, topk, temperature; MODELS.md section 1). */
     int pins_last_slope;
+
+    /* The GMOE_FAMILY_SCALE_FREE / GMOE_FAMILY_SELECTS bits (gmoe.h) that
+     * describe this gate: what gmoe_family_properties answers. */
+    unsigned properties;
 
     /* The row's logits and their derivatives (gmoe_logit_derivs). */
     void (*logit_derivs)(const gmoe_model *m, const double *x, gmoe_logit_derivs *ld);

@@ -388,6 +388,7 @@ const gmoe_gating gmoe_gating_activation = {
     .family = GMOE_ACTIVATION,
     .options = GMOE_FAMILY_OPT_TAU | GMOE_FAMILY_OPT_ACTIVATION | GMOE_FAMILY_OPT_BIAS,
     .pins_last_slope = 0,
+    .properties = 0,
     .logit_derivs = activation_logit_derivs,
     .npar = activation_npar,
     .npar_ic = activation_npar,     /* tau is identifiable here */

@@ -109,6 +109,7 @@ const gmoe_gating gmoe_gating_softmax = {
     .family = GMOE_SOFTMAX,
     .options = 0,
     .pins_last_slope = 1,
+    .properties = 0,
     .logit_derivs = softmax_logit_derivs,
     .npar = gmoe_softmax_npar,
     .npar_ic = gmoe_softmax_npar,

@@ -111,6 +111,7 @@ const gmoe_gating gmoe_gating_temperature = {
     .family = GMOE_TEMPERATURE,
     .options = GMOE_FAMILY_OPT_TAU,
     .pins_last_slope = 1,
+    .properties = GMOE_FAMILY_SCALE_FREE,
     .logit_derivs = temperature_logit_derivs,
     .npar = gmoe_softmax_npar,
     .npar_ic = gmoe_softmax_npar,   /* tau is given, or fixed by the normalization */

@@ -359,6 +359,25 @@ int gmoe_family_pins_slopes(gmoe_family f);
  * the length of the whole list. */
 size_t gmoe_family_list(unsigned options, const char *quote, const char *sep,
                         const char *last_sep, char *buf, size_t size);
+/* What a family's gate is, from its own table entry, for the code that
+ * must treat such gates apart (inference, identification, fit notes):
+ * GMOE_FAMILY_SCALE_FREE: the gate depends on its parameters and tau only
+ *   through beta / tau (temperature), so with tau estimated (beta, tau) is
+ *   identified only up to a common scale c > 0 (the fit reports the
+ *   representative with ||beta1||_F = 1), and beta1 / tau is the slope of
+ *   the gate's logits;
+ * GMOE_FAMILY_SELECTS: each row's gate is non-zero on a selected set of
+ *   top_k experts only (topk).
+ * gmoe_family_properties returns the bit set (0 for an unknown family). */
+#define GMOE_FAMILY_SCALE_FREE 0x01u
+#define GMOE_FAMILY_SELECTS 0x02u
+unsigned gmoe_family_properties(gmoe_family f);
+/* 1 when m's gate selects exactly one expert per row (a
+ * GMOE_FAMILY_SELECTS family with top_k = 1 and k > 1): the gate then
+ * enters the likelihood only through where the selection changes, so its
+ * parameters carry no information and only those boundaries are
+ * identified.  0 otherwise (also for m NULL). */
+int gmoe_model_gate_selects_one(const gmoe_model *m);
 
 /* ------------------------------------------------------- evaluation */
 

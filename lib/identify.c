@@ -23,8 +23,8 @@ void gmoe_note_add(gmoe_note *n, const char *fmt, ...)
         n->len = n->len + (size_t)w < sizeof n->s ? n->len + (size_t)w : sizeof n->s - 1;
 }
 
-/* B = S^-1 A S^-1 with S = sqrt|diag A| (1 where zero); temperature with
- * tau estimated: plus c c', c the scaled gradient of ||beta1||_F^2 made
+/* B = S^-1 A S^-1 with S = sqrt|diag A| (1 where zero); a scale-free
+ * family (temperature) with tau estimated: plus c c', c the scaled gradient of ||beta1||_F^2 made
  * unit, so that the invariant scale direction is not a null one. */
 static void scaled_information(const gmoe_model *m, const gmoe_layout *L, const double *A,
                                double *B, double *s)
@@ -35,7 +35,7 @@ static void scaled_information(const gmoe_model *m, const gmoe_layout *L, const 
     for (size_t i = 0; i < P; i++)
         for (size_t j = 0; j < P; j++)
             B[i * P + j] = A[i * P + j] / (s[i] * s[j]);
-    if (m->family != GMOE_TEMPERATURE || !L->has_tau)
+    if (!(gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE) || !L->has_tau)
         return;
     double *c = calloc(P, sizeof(double)), norm = 0.0;
     if (!c)

@@ -19,11 +19,6 @@
 #define GMOE_WEAK_RATIO 1e-6
 #define GMOE_Z95 1.959963984540054
 
-static int topk_single(const gmoe_model *m)
-{
-    return m->family == GMOE_TOPK && m->top_k == 1 && m->k > 1;
-}
-
 /* K = 1 top-K: the gate parameters have no information (the selected
  * expert's gate is 1 whatever they are), so the covariance is that of the
  * experts' parameters alone: the inverse of their block of A (sandwich:
@@ -111,7 +106,7 @@ static int covariance_or_note(const gmoe_model *m, const gmoe_data *data, gmoe_s
         return gmoe_error(err, GMOE_ENOMEM, "out of memory (%zu parameters)", P);
     int st = information(m, data, method, A, A + P * P, P, err);
     *identified = 0;
-    if (st == GMOE_OK && topk_single(m)) {
+    if (st == GMOE_OK && gmoe_model_gate_selects_one(m)) {
         gmoe_note_add(note, "top-K with K = 1: the gate enters only through its selection "
                             "boundaries, so only the boundary is identified and the gate has no "
                             "standard errors; ");
@@ -182,7 +177,8 @@ int gmoe_inference_compute(gmoe_model *m, const gmoe_data *data, gmoe_se_kind me
     if (method != GMOE_SE_NONE) {
         gmoe_note note = {.len = 0};
         note.s[0] = '\0';
-        if (m->family == GMOE_TOPK && !topk_single(m))
+        if ((gmoe_family_properties(m->family) & GMOE_FAMILY_SELECTS) &&
+            !gmoe_model_gate_selects_one(m))
             gmoe_note_add(&note, "top-K: standard errors are conditional on each row's selected "
                                  "set of experts; ");
         st = covariance_or_note(m, data, method, &L, cov, &inf->identified, &note, err);

@@ -245,11 +245,12 @@ static void check_family_table(void)
         const char *name;
         unsigned options;
         int pins_slopes;
+        unsigned properties;
     } want[GMOE_NFAMILIES] = {
-        {GMOE_SOFTMAX, "softmax", 0, 1},
-        {GMOE_TOPK, "topk", GMOE_FAMILY_OPT_TOP_K | GMOE_FAMILY_OPT_SELECT, 1},
-        {GMOE_TEMPERATURE, "temperature", GMOE_FAMILY_OPT_TAU, 1},
-        {GMOE_ACTIVATION, "activation", GMOE_FAMILY_OPT_TAU | GMOE_FAMILY_OPT_ACTIVATION | GMOE_FAMILY_OPT_BIAS, 0},
+        {GMOE_SOFTMAX, "softmax", 0, 1, 0},
+        {GMOE_TOPK, "topk", GMOE_FAMILY_OPT_TOP_K | GMOE_FAMILY_OPT_SELECT, 1, GMOE_FAMILY_SELECTS},
+        {GMOE_TEMPERATURE, "temperature", GMOE_FAMILY_OPT_TAU, 1, GMOE_FAMILY_SCALE_FREE},
+        {GMOE_ACTIVATION, "activation", GMOE_FAMILY_OPT_TAU | GMOE_FAMILY_OPT_ACTIVATION | GMOE_FAMILY_OPT_BIAS, 0, 0},
     };
     for (int i = 0; i < GMOE_NFAMILIES; i++) {
         const gmoe_gating *g = gmoe_gating_get(want[i].f);
@@ -259,7 +260,21 @@ static void check_family_table(void)
         ck_assert_int_eq(gmoe_family_from_name(want[i].name), want[i].f);
         ck_assert_uint_eq(gmoe_family_options(want[i].f), want[i].options);
         ck_assert_int_eq(gmoe_family_pins_slopes(want[i].f), want[i].pins_slopes);
+        ck_assert_uint_eq(gmoe_family_properties(want[i].f), want[i].properties);
     }
+    ck_assert_uint_eq(gmoe_family_properties((gmoe_family)9), 0);
+    /* one expert per row: a selecting family with top_k = 1 < k only */
+    gmoe_model *m = gmoe_model_alloc(GMOE_TOPK, 3, 1);
+    ck_assert(!gmoe_model_gate_selects_one(m) && !gmoe_model_gate_selects_one(NULL));
+    m->top_k = 1;
+    ck_assert(gmoe_model_gate_selects_one(m));
+    m->family = GMOE_SOFTMAX;
+    ck_assert(!gmoe_model_gate_selects_one(m));
+    gmoe_model_free(m);
+    m = gmoe_model_alloc(GMOE_TOPK, 1, 1);
+    m->top_k = 1;
+    ck_assert(!gmoe_model_gate_selects_one(m));
+    gmoe_model_free(m);
     ck_assert_int_eq(gmoe_family_from_name("topk-pattern"), -1);
     ck_assert_int_eq(gmoe_family_from_name(NULL), -1);
     ck_assert_uint_eq(gmoe_family_options((gmoe_family)9), 0);
