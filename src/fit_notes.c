@@ -79,12 +79,13 @@ static size_t duplicates(FILE *out, const gmoe_model *m, const gmoe_data *data)
 static size_t separable(FILE *out, const gmoe_model *m, const gmoe_data *data)
 {
     size_t notes = 0, d = m->d;
-    if (m->family == GMOE_TOPK && m->top_k == 1) {
+    if (gmoe_model_gate_selects_one(m)) {
         fprintf(out, "  note: top-K with K = 1: the gate enters only through its selection "
                 "boundaries; its slopes are not identified, only where the selection changes\n");
         return 1;
     }
-    double scale = gmoe_family_has_tau(m->family) && m->family == GMOE_TEMPERATURE ? m->tau : 1.0;
+    /* a scale-free gate's logits are beta / tau (temperature) */
+    double scale = gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE ? m->tau : 1.0;
     for (size_t u = 0; u < d; u++) {
         double xm, xsd;
         moments(data, data->x + u, d, &xm, &xsd);
