@@ -94,10 +94,6 @@ typedef struct {
     size_t *na_count;                  /* per covariate column, then the response */
 } gmoe_selection;
 
-/* The message for the first bad cell of column j, or its first missing
- * one when that comes first and with_missing is set. */
-int gmoe_io_cell_error(const gmoe_table *t, size_t j, int with_missing, gmoe_err *err);
-
 /* Fills s->keep / s->nkeep / s->na_count: every row, or (na_drop) the rows
  * without a missing value in a selected column; refuses a present but bad
  * cell, and (without na_drop) the first missing one, in file order. */

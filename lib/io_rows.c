@@ -1,6 +1,7 @@
 /* io_rows.c -- which rows of a table a selection uses: every row, with
  * the first missing value an error, or (na_drop) the rows without a
- * missing value in a selected column, counted per column. */
+ * missing value in a selected column, counted per column; and the message
+ * for the first cell that refuses the selection. */
 #include "config.h"
 
 #include <math.h>
@@ -21,6 +22,32 @@ static size_t selected_count(const gmoe_selection *s)
     return s->nsrc + (s->has_y ? 1 : 0);
 }
 
+/* The message for column j's first refused cell: its first missing value
+ * (with_missing, when it comes first) or its first bad one. */
+static int cell_error(const gmoe_table *t, size_t j, int with_missing, gmoe_err *err)
+{
+    char col[128], text[128];
+    const char *file = t->path;
+    gmoe_io_escape(t->names[j], 40, col, sizeof col);
+    if (with_missing && t->na_line[j] && (!t->bad_line[j] || t->na_line[j] < t->bad_line[j]))
+        return gmoe_error(err, GMOE_EDATA, "%s:%zu: column \"%s\": missing value", file, t->na_line[j], col);
+    const char *raw = t->bad_text[j] ? t->bad_text[j] : "";
+    size_t line = t->bad_line[j];
+    double v;
+    gmoe_io_escape(raw, 40, text, sizeof text);
+    switch (gmoe_io_parse_cell(raw, strlen(raw), t->decimal, &v)) {
+    case GMOE_CELL_NONFINITE:
+        return gmoe_error(err, GMOE_EDATA, "%s:%zu: column \"%s\": non-finite value \"%s\"", file, line, col, text);
+    case GMOE_CELL_RANGE:
+        return gmoe_error(err, GMOE_EDATA, "%s:%zu: column \"%s\": \"%s\" is out of the range of a double",
+                          file, line, col, text);
+    default:
+        return gmoe_error(err, GMOE_EDATA,
+                          "%s:%zu: column \"%s\": \"%s\" is not a number (a categorical column must be "
+                          "declared a factor)", file, line, col, text);
+    }
+}
+
 /* The first cell in file order that refuses the selection: present but
  * bad in a numeric column, or missing when rows are not dropped.  A
  * factor's cells are texts: only their missing values count here. */
@@ -37,7 +64,7 @@ static int first_refused(const gmoe_selection *s, gmoe_err *err)
         if (l && (line == 0 || l < line))
             line = l, worst = j;
     }
-    return line ? gmoe_io_cell_error(t, worst, !s->o->na_drop, err) : GMOE_OK;
+    return line ? cell_error(t, worst, !s->o->na_drop, err) : GMOE_OK;
 }
 
 /* Is cell (r, selected column i) missing?  A numeric column has no bad

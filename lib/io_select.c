@@ -1,5 +1,5 @@
 /* io_select.c -- choosing a gmoe_data's columns from a gmoe_table: the
- * response, the covariates, and the message for a bad cell. */
+ * response, the covariates and the factors; the rows are io_rows.c's. */
 #include "config.h"
 
 #include <stdio.h>
@@ -23,30 +23,6 @@ static int no_column(const gmoe_table *t, const char *name, gmoe_err *err)
     }
     return gmoe_error(err, GMOE_EDATA, "%s: no column named \"%s\" (columns: %s)", t->path,
                       gmoe_io_escape(name, 40, shown, sizeof shown), list);
-}
-
-int gmoe_io_cell_error(const gmoe_table *t, size_t j, int with_missing, gmoe_err *err)
-{
-    char col[128], text[128];
-    const char *file = t->path;
-    gmoe_io_escape(t->names[j], 40, col, sizeof col);
-    if (with_missing && t->na_line[j] && (!t->bad_line[j] || t->na_line[j] < t->bad_line[j]))
-        return gmoe_error(err, GMOE_EDATA, "%s:%zu: column \"%s\": missing value", file, t->na_line[j], col);
-    const char *raw = t->bad_text[j] ? t->bad_text[j] : "";
-    size_t line = t->bad_line[j];
-    double v;
-    gmoe_io_escape(raw, 40, text, sizeof text);
-    switch (gmoe_io_parse_cell(raw, strlen(raw), t->decimal, &v)) {
-    case GMOE_CELL_NONFINITE:
-        return gmoe_error(err, GMOE_EDATA, "%s:%zu: column \"%s\": non-finite value \"%s\"", file, line, col, text);
-    case GMOE_CELL_RANGE:
-        return gmoe_error(err, GMOE_EDATA, "%s:%zu: column \"%s\": \"%s\" is out of the range of a double",
-                          file, line, col, text);
-    default:
-        return gmoe_error(err, GMOE_EDATA,
-                          "%s:%zu: column \"%s\": \"%s\" is not a number (a categorical column must be "
-                          "declared a factor)", file, line, col, text);
-    }
 }
 
 /* Column of a name, with the error message for an unknown one. */
