@@ -801,6 +801,8 @@ typedef struct {
     double loglik;
     size_t iterations;        /* EM iterations of the kept start */
     int converged;
+    int stop;                 /* the kept start's gmoe_stop_reason; -1 when
+                                 the fit itself failed */
     double seconds;           /* wall time of the fits */
     size_t kstar;
     double *err;              /* caller's array of GMOE_RATE_NERR * kstar:

@@ -44,6 +44,7 @@ static void mark_failed(gmoe_rate_cell *cell, int st, const gmoe_err *err, int f
     if (!fitted) {
         cell->loglik = NAN;
         cell->iterations = 0;
+        cell->stop = -1;
     }
     for (size_t i = 0; i < GMOE_RATE_NERR * cell->kstar; i++)
         cell->err[i] = NAN;
@@ -162,6 +163,7 @@ int gmoe_rate_run_cell(const gmoe_model *truth, const gmoe_rate_options *opt,
     cell->loglik = fit->fit.loglik;
     cell->iterations = fit->fit.iterations;
     cell->converged = fit->fit.converged;
+    cell->stop = (int)fit->fit.stop;
     fitted = 1;
 
     if ((st = gmoe_voronoi_loss(fit, truth, &opt->loss, &res, err)))

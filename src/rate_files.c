@@ -21,7 +21,7 @@ static size_t nerr(int has_tau)
 char *rate_results_header(size_t kstar, int has_tau)
 {
     cli_buf b = {0};
-    cli_buf_printf(&b, "N,rep,seed,loss,at_limit,loss_breakpoint,loss_untranslated,loglik,iterations,converged,seconds");
+    cli_buf_printf(&b, "N,rep,seed,loss,at_limit,loss_breakpoint,loss_untranslated,loglik,iterations,converged,stop,seconds");
     for (size_t e = 0; e < nerr(has_tau); e++)
         for (size_t j = 0; j < kstar; j++)
             cli_buf_printf(&b, ",err_%s_%zu", gmoe_rate_err_name(e), j + 1);
@@ -37,9 +37,11 @@ size_t rate_results_row(char *buf, size_t bufsize, const gmoe_rate_cell *c, int 
 {
     /* Replicates are numbered from 1 in the files; the seed column is the
      * cell's seed, enough to rerun one cell. */
-    int len = snprintf(buf, bufsize, "%zu,%zu,%llu,%.17g,%d,%.17g,%.17g,%.17g,%zu,%d,%.6f", c->n, c->replicate + 1,
-                       (unsigned long long)c->seed, c->loss, c->at_limit, c->loss_breakpoint, c->loss_untranslated,
-                       c->loglik, c->iterations, c->converged, c->seconds);
+    /* stop: why the kept start stopped (gmoe_stop_name), NA without a fit. */
+    int len = snprintf(buf, bufsize, "%zu,%zu,%llu,%.17g,%d,%.17g,%.17g,%.17g,%zu,%d,%s,%.6f", c->n,
+                       c->replicate + 1, (unsigned long long)c->seed, c->loss, c->at_limit, c->loss_breakpoint,
+                       c->loss_untranslated, c->loglik, c->iterations, c->converged,
+                       c->stop < 0 ? "NA" : gmoe_stop_name((gmoe_stop_reason)c->stop), c->seconds);
     size_t used = len > 0 ? (size_t)len : bufsize;
     for (size_t e = 0; e < nerr(has_tau) && used < bufsize; e++)
         for (size_t j = 0; j < c->kstar && used < bufsize; j++) {
@@ -190,6 +192,31 @@ int rate_write_json(const char *path, const json_t *value)
 
 /* ------------------------------------------------------------ results.csv */
 
+/* Whether results.csv's first line is this run's header; a header of an
+ * older mixrate (without the status or the stop column) says so. */
+static int check_header(const char *path, const char *line, const char *header)
+{
+    size_t hl = strlen(line);
+    if (strcmp(line, header) != 0 && strncmp(header, line, hl) == 0 && strcmp(header + hl, ",status") == 0) {
+        cli_error("%s:1: written by a mixrate without the status column (before failed cells were "
+                  "recorded); it cannot be resumed: use another -O directory",
+                  path);
+        return CLI_EXIT_INPUT;
+    }
+    if (strcmp(line, header) != 0 && strstr(header, ",stop,") && !strstr(line, ",stop,") &&
+        strstr(line, ",converged,seconds,")) {
+        cli_error("%s:1: written by a mixrate without the stop column (before it recorded why each fit "
+                  "stopped); it cannot be resumed: use another -O directory",
+                  path);
+        return CLI_EXIT_INPUT;
+    }
+    if (strcmp(line, header) != 0) {
+        cli_error("%s:1: the header is not that of this run's results (use another -O directory)", path);
+        return CLI_EXIT_INPUT;
+    }
+    return CLI_EXIT_OK;
+}
+
 int rate_resume_results(const char *path, const char *header, const size_t *n,
                         const size_t *rep, size_t ncells, size_t *done, int *exists)
 {
@@ -214,19 +241,8 @@ int rate_resume_results(const char *path, const char *header, const size_t *n,
             break; /* an interrupted write: cut below */
         line[len - 1] = '\0';
         if (lineno == 1) {
-            size_t hl = strlen(line);
-            if (strcmp(line, header) != 0 && strncmp(header, line, hl) == 0 && strcmp(header + hl, ",status") == 0) {
-                cli_error("%s:1: written by a mixrate without the status column (before failed cells were "
-                          "recorded); it cannot be resumed: use another -O directory",
-                          path);
-                st = CLI_EXIT_INPUT;
+            if ((st = check_header(path, line, header)))
                 break;
-            }
-            if (strcmp(line, header) != 0) {
-                cli_error("%s:1: the header is not that of this run's results (use another -O directory)", path);
-                st = CLI_EXIT_INPUT;
-                break;
-            }
         } else {
             size_t c = lineno - 2;
             unsigned long long fn, fr;

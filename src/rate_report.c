@@ -29,12 +29,16 @@ typedef struct {
     double mean_lo, mean_hi;         /* 95% t-interval of the mean */
     double median_lo, median_hi;     /* distribution-free 95% interval */
     double converged, iterations, seconds; /* means over the m cells */
+    size_t stop_maxiter, stop_stalled, stop_other; /* of the m cells, by the
+                                     stop column (other: neither converged,
+                                     nor at the cap, nor stalled) */
     double q[MAXQ];                  /* the quantities with a slope */
 } row_summary;
 
 typedef struct {
     const gmoe_table *t;
     long n, loss, at_limit, conv, iter, secs;
+    long stop; /* -1 in runs made before the stop column */
     long *err; /* err_<e>_<j> at e * kstar + j */
     size_t nq; /* 1 + the error quantities */
 } columns;
@@ -59,6 +63,7 @@ static int find_columns(const gmoe_table *t, const rate_report_info *info, colum
     c->conv = need_column(t, "converged", &missing);
     c->iter = need_column(t, "iterations", &missing);
     c->secs = need_column(t, "seconds", &missing);
+    c->stop = t->text ? gmoe_table_column(t, "stop") : -1;
     c->nq = 1 + (info->has_tau ? GMOE_RATE_NERR : GMOE_RATE_NERR - 1);
     if (!(c->err = malloc(GMOE_RATE_NERR * info->kstar * sizeof *c->err)))
         return cli_fail(GMOE_ENOMEM, NULL, CLI_STAGE_OUTPUT, NULL);
@@ -95,6 +100,17 @@ static void intervals(double *vals, size_t m, row_summary *s)
     s->median_hi = vals[hi - 1];
 }
 
+/* Counts the stop reason of a successful cell (the stop column's text). */
+static void count_stop(const char *stop, row_summary *s)
+{
+    if (strcmp(stop, gmoe_stop_name(GMOE_STOP_MAXITER)) == 0)
+        s->stop_maxiter++;
+    else if (strcmp(stop, gmoe_stop_name(GMOE_STOP_STALLED)) == 0)
+        s->stop_stalled++;
+    else if (strcmp(stop, gmoe_stop_name(GMOE_STOP_TOL)) != 0)
+        s->stop_other++;
+}
+
 /* Summarizes rows r0..r1-1 (one N); vals is scratch of r1 - r0. */
 static void summarize(const columns *c, size_t kstar, size_t r0, size_t r1, double *vals, row_summary *s)
 {
@@ -113,6 +129,8 @@ static void summarize(const columns *c, size_t kstar, size_t r0, size_t r1, doub
         s->converged += row[c->conv];
         s->iterations += row[c->iter];
         s->seconds += row[c->secs];
+        if (c->stop >= 0 && t->text[c->stop])
+            count_stop(t->text[c->stop][r], s);
         for (size_t e = 0; e + 1 < c->nq; e++)
             for (size_t j = 0; j < kstar; j++)
                 s->q[1 + e] += row[c->err[e * kstar + j]];
@@ -135,7 +153,8 @@ static void summarize(const columns *c, size_t kstar, size_t r0, size_t r1, doub
 static void summary_csv(cli_buf *b, const columns *c, const row_summary *rows, size_t nrows)
 {
     cli_buf_printf(b, "N,replicates,mean,sd,median,mean_lo,mean_hi,median_lo,median_hi,at_limit,converged,"
-                      "mean_iterations,mean_seconds");
+                      "mean_iterations,mean_seconds%s",
+                   c->stop >= 0 ? ",stop_max_iterations,stop_stalled,stop_other" : "");
     for (size_t e = 0; e + 1 < c->nq; e++)
         cli_buf_printf(b, ",mean_err_%s", gmoe_rate_err_name(e));
     cli_buf_printf(b, ",failed\n");
@@ -144,6 +163,8 @@ static void summary_csv(cli_buf *b, const columns *c, const row_summary *rows, s
         cli_buf_printf(b, "%.17g,%zu,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%zu,%.17g,%.17g,%.17g", s->n, s->m,
                        s->mean, s->sd, s->median, s->mean_lo, s->mean_hi, s->median_lo, s->median_hi, s->at_limit,
                        s->converged, s->iterations, s->seconds);
+        if (c->stop >= 0)
+            cli_buf_printf(b, ",%zu,%zu,%zu", s->stop_maxiter, s->stop_stalled, s->stop_other);
         for (size_t e = 0; e + 1 < c->nq; e++)
             cli_buf_printf(b, ",%.17g", s->q[1 + e]);
         cli_buf_printf(b, ",%zu\n", s->failed);
@@ -239,6 +260,27 @@ static void slopes_txt(cli_buf *b, const rate_report_info *info, size_t nq, cons
     }
     free(n);
     free(y);
+}
+
+/* slope.txt's last line: the fits at the limit and how the kept fits
+ * stopped, over all N (not written for runs without the stop column). */
+static void stops_txt(cli_buf *b, const columns *c, const row_summary *rows, size_t nrows)
+{
+    size_t m = 0, at_limit = 0, maxiter = 0, stalled = 0, other = 0;
+    double converged = 0;
+    if (c->stop < 0)
+        return;
+    for (size_t g = 0; g < nrows; g++) {
+        m += rows[g].m;
+        at_limit += rows[g].at_limit;
+        converged += rows[g].m ? rows[g].converged * (double)rows[g].m : 0;
+        maxiter += rows[g].stop_maxiter;
+        stalled += rows[g].stop_stalled;
+        other += rows[g].stop_other;
+    }
+    cli_buf_printf(b, "# fits: %zu; at the limit W*: %zu; converged: %.0f; at the iteration cap: %zu; "
+                      "stalled: %zu; other stops: %zu\n",
+                   m, at_limit, converged, maxiter, stalled, other);
 }
 
 /* Tics at 1, 2 and 5 times the powers of ten inside [lo, hi]; with
@@ -423,13 +465,19 @@ int rate_write_reports(const char *outdir, const rate_report_info *info, rate_re
     gmoe_err_clear(&err);
     memset(slopes, 0, sizeof *slopes);
     int st = !results || !summary || !slope ? cli_fail(GMOE_ENOMEM, NULL, CLI_STAGE_OUTPUT, NULL) : CLI_EXIT_OK;
-    int ls = st ? GMOE_OK : gmoe_table_read(results, &t, &err);
+    static const char *const text_columns[] = {"stop"};
+    gmoe_csv_options csv;
+    gmoe_csv_options_default(&csv);
+    csv.text_columns = text_columns;
+    csv.ntext = 1;
+    int ls = st ? GMOE_OK : gmoe_table_read_csv(results, &csv, &t, &err);
     if (ls)
         st = cli_fail(ls, &err, CLI_STAGE_INPUT, NULL);
     if (st || (st = find_columns(t, info, &c)) || (st = summarize_all(&c, info->kstar, &rows, &nrows, &nfailed)))
         goto done;
     summary_csv(&sb, &c, rows, nrows);
     slopes_txt(&lb, info, c.nq, rows, nrows, nfailed, t->nrow, slopes);
+    stops_txt(&lb, &c, rows, nrows);
     if ((st = cli_write_output(summary, &sb)) || (st = cli_write_output(slope, &lb)))
         goto done;
     if (nfailed == t->nrow) {

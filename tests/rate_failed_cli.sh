@@ -62,6 +62,7 @@ st=$?
 check "all cells failed: exit 4 (got $st)" test "$st" -eq 4
 check "all cells failed: says so" grep -q 'every cell failed (6 of 6' "$tmp/err"
 check "all cells failed: rows recorded" test "$(grep -c '"unusable data: too few rows' "$tmp/d/results.csv")" -eq 6
+check "all cells failed: no fit, stop NA" test "$(grep -c '^[0-9]*,[0-9],[0-9]*,nan,0,nan,nan,nan,0,0,NA,' "$tmp/d/results.csv")" -eq 6
 
 # A results.csv of an older mixrate (no status column) is refused.
 mkdir "$tmp/e"
@@ -71,6 +72,14 @@ sed '1s/,status$//' "$r" | head -n 1 >"$tmp/e/results.csv"
 st=$?
 check "old results.csv: exit 3 (got $st)" test "$st" -eq 3
 check "old results.csv: says why" grep -q 'without the status column' "$tmp/err"
+# ... and one without the stop column.
+mkdir "$tmp/g"
+cp "$tmp/a/run.json" "$tmp/g/"
+sed '1s/,stop,/,/' "$r" | head -n 1 >"$tmp/g/results.csv"
+"$bin" $args -O "$tmp/g" 2>"$tmp/err"
+st=$?
+check "results.csv without stop: exit 3 (got $st)" test "$st" -eq 3
+check "results.csv without stop: says why" grep -q 'without the stop column' "$tmp/err"
 # A run.json of an older mixrate (no em.screen_iter) is refused first.
 mkdir "$tmp/f"
 sed '/"screen_iter"/d' "$tmp/a/run.json" >"$tmp/f/run.json"
