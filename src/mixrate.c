@@ -17,8 +17,11 @@
 #include "cli.h"
 #include "gmoe.h"
 #include "loss_options.h"
+#include "mpi_rate.h"
+#include "mpi_session.h"
 #include "rate_files.h"
 #include "rate_lock.h"
+#include "rate_pending.h"
 #include "rate_report.h"
 #include "rate_rerun.h"
 
@@ -75,7 +78,9 @@ static void help(void)
            "Convergence-rate experiment: for each sample size N and replicate, simulate N rows\n"
            "from the true model, fit k experts, and record the Voronoi loss against the truth;\n"
            "then the slope of log(mean loss) against log N with its 95%% CI, and a plot.\n"
-           "A rerun with the same arguments resumes an interrupted run (see mixrate(1)).\n\n"
+           "A rerun with the same arguments resumes an interrupted run (see mixrate(1)).\n"
+           "Under mpirun (a build configured --with-mpi) the cells are shared out over the ranks,\n"
+           "each running one cell per thread; rank 0 writes OUTDIR (mixrate(1), Over MPI ranks).\n\n"
            "  --truth FILE         the true model (JSON model file); required\n"
            "  -O, --outdir DIR     output directory (created); required\n"
            "  -k K                 fitted experts, >= k* (default k* of the truth)\n"
@@ -157,10 +162,13 @@ typedef enum { PROGRESS_REDRAW, PROGRESS_LINES } progress_mode;
 typedef struct {
     FILE *out;               /* results.csv, appended */
     const char *path;
+    rate_pending *pending;   /* rows of cells finished ahead of their turn */
+    const size_t *todo;      /* todo[i]: the cell of this run's i-th cell */
+    const size_t *n, *rep;   /* all cells, in results.csv's order */
     int has_tau;
     size_t first, total;     /* cells done before this run, all cells */
     size_t delivered;
-    int write_failed;
+    int write_failed, pending_failed;
     progress_mode progress;
     size_t next_line;        /* PROGRESS_LINES: cells done at the next line */
     double start, last_shown;
@@ -180,7 +188,7 @@ static progress_mode progress_mode_of_stderr(void)
     return isatty(STDERR_FILENO) && term && *term && strcmp(term, "dumb") != 0 ? PROGRESS_REDRAW : PROGRESS_LINES;
 }
 
-static void show_progress(run_ctx *r, const gmoe_rate_cell *c)
+static void show_progress(run_ctx *r, size_t n, size_t rep)
 {
     double t = now();
     size_t done = r->first + r->delivered, fresh = r->delivered;
@@ -191,8 +199,7 @@ static void show_progress(run_ctx *r, const gmoe_rate_cell *c)
     double el = t - r->start;
     double left = fresh ? el / (double)fresh * (double)(r->total - done) : 0;
     fprintf(stderr, "%smixrate: %zu/%zu cells", r->progress == PROGRESS_REDRAW ? "\r\033[K" : "", done, r->total);
-    if (c)
-        fprintf(stderr, " (N = %zu, replicate %zu)", c->n, c->replicate + 1);
+    fprintf(stderr, " (N = %zu, replicate %zu)", n, rep + 1);
     fprintf(stderr, ", %.0fs elapsed", el);
     if (fresh && done < r->total)
         fprintf(stderr, ", about %.0fs left", left);
@@ -201,27 +208,49 @@ static void show_progress(run_ctx *r, const gmoe_rate_cell *c)
     fflush(stderr);
 }
 
-/* Called by the library in cell order: one whole line, flushed, so an
- * interrupted run leaves whole lines (a cut last line is dropped on
- * resume). */
-static int deliver(void *ctx, size_t c, const gmoe_rate_cell *cell)
+/* Writes cell c's row to results.csv (cells in order): one whole line,
+ * flushed, so an interrupted run leaves whole lines (a cut last line is
+ * dropped on resume). */
+static int write_row(void *ctx, size_t c, const char *row, size_t len)
 {
     (void)c;
     run_ctx *r = ctx;
-    size_t len = rate_results_row(r->row, sizeof r->row, cell, r->has_tau);
-    if (len == 0 || fwrite(r->row, 1, len, r->out) != len || fflush(r->out) != 0) {
+    if (fwrite(row, 1, len, r->out) != len || fflush(r->out) != 0) {
         r->write_failed = errno ? errno : EIO;
         return 1;
     }
+    return 0;
+}
+
+/* A finished cell (this run's i-th), in any order: its row goes to
+ * results.csv in turn or waits in pending.csv. */
+static int arrive(void *ctx, size_t i, const char *row, size_t len, int status, const char *message)
+{
+    run_ctx *r = ctx;
+    size_t c = r->todo[i];
+    errno = 0;
+    if (len == 0 || rate_pending_put(r->pending, c, row, len, write_row, r) != 0) {
+        if (!r->write_failed)
+            r->pending_failed = errno ? errno : EIO;
+        return 1;
+    }
     r->delivered++;
-    if (cell->status != GMOE_OK) {
+    if (status != GMOE_OK) {
         if (r->progress == PROGRESS_REDRAW)
             fputs("\r\033[K", stderr);
-        cli_warn("N = %zu, replicate %zu failed (%s): %s; recorded in %s, the run goes on", cell->n,
-                 cell->replicate + 1, gmoe_strerror(cell->status), cell->message, r->path);
+        cli_warn("N = %zu, replicate %zu failed (%s): %s; recorded in %s, the run goes on", r->n[c],
+                 r->rep[c] + 1, gmoe_strerror(status), message, r->path);
     }
-    show_progress(r, cell);
+    show_progress(r, r->n[c], r->rep[c]);
     return 0;
+}
+
+/* Called by the library in this run's order. */
+static int deliver(void *ctx, size_t i, const gmoe_rate_cell *cell)
+{
+    run_ctx *r = ctx;
+    size_t len = rate_results_row(r->row, sizeof r->row, cell, r->has_tau);
+    return arrive(ctx, i, r->row, len, cell->status, cell->message);
 }
 
 /* ------------------------------------------------------------ settings */
@@ -470,7 +499,7 @@ static int make_cells(const size_t *grid, size_t ngrid, size_t replicates, cell_
  * results.csv; *out is results.csv open for appending and *done the cells
  * already in it. */
 static int open_results(const char *outdir, json_t *settings, const char *header, const cell_list *cells,
-                        int argc, char **argv, FILE **out, size_t *done)
+                        int argc, char **argv, FILE **out, size_t *done, int *fresh)
 {
     char *run_json = rate_path(outdir, "run.json"), *results = rate_path(outdir, "results.csv");
     int st = CLI_EXIT_OK, have_run = 0, have_results = 0;
@@ -498,6 +527,7 @@ static int open_results(const char *outdir, json_t *settings, const char *header
         st = CLI_EXIT_OUTPUT;
         goto done;
     }
+    *fresh = !have_results;
     if (*done > 0)
         fprintf(stderr, "mixrate: resuming: %zu of %zu cells already in %s\n", *done, cells->count, results);
 done:
@@ -506,12 +536,46 @@ done:
     return st;
 }
 
-/* Runs the cells not yet in results.csv, appending their rows. */
-static int compute(const options *o, const gmoe_model *truth, const cell_list *cells, size_t done, FILE *out,
-                   const char *outdir)
+/* The cells of this run: those neither in results.csv nor in
+ * pending.csv, as positions into the cell list (todo) and as (n, rep). */
+static int make_todo(const cell_list *cells, const rate_pending *p, size_t **todo, size_t **n, size_t **rep,
+                     size_t *count)
+{
+    size_t m = cells->count ? cells->count : 1;
+    *todo = malloc(m * sizeof **todo);
+    *n = malloc(m * sizeof **n);
+    *rep = malloc(m * sizeof **rep);
+    if (!*todo || !*n || !*rep)
+        return cli_fail(GMOE_ENOMEM, NULL, CLI_STAGE_COMPUTE, NULL);
+    *count = 0;
+    for (size_t c = 0; c < cells->count; c++)
+        if (!rate_pending_finished(p, c)) {
+            (*todo)[*count] = c;
+            (*n)[*count] = cells->n[c];
+            (*rep)[(*count)++] = cells->rep[c];
+        }
+    return CLI_EXIT_OK;
+}
+
+/* Runs the todo cells, on this process's threads or over the MPI ranks. */
+static int run_todo(const options *o, const gmoe_model *truth, const size_t *n, const size_t *rep, size_t count,
+                    run_ctx *rc, gmoe_err *err)
+{
+    if (mpi_size() > 1) {
+        mpi_give_start(1);
+        return mpi_rate_lead(truth, &o->ro, o->ro.em.seed, n, rep, count, o->cem.em.nthreads, arrive, rc, err);
+    }
+    return gmoe_rate_run_cells(truth, &o->ro, o->ro.em.seed, n, rep, count, o->cem.em.nthreads, deliver, rc, err);
+}
+
+/* Runs the cells not yet in results.csv (nor in pending.csv), appending
+ * their rows in order. */
+static int compute(const options *o, const gmoe_model *truth, const cell_list *cells, size_t done, int fresh,
+                   FILE *out, const char *outdir)
 {
     static run_ctx rc; /* large row buffer: not on the stack */
     char *results = rate_path(outdir, "results.csv");
+    size_t *todo = NULL, *tn = NULL, *trep = NULL, ntodo = 0;
     gmoe_err err;
     gmoe_err_clear(&err);
     if (!results)
@@ -519,22 +583,38 @@ static int compute(const options *o, const gmoe_model *truth, const cell_list *c
     memset(&rc, 0, sizeof rc);
     rc.out = out;
     rc.path = results;
+    rc.n = cells->n;
+    rc.rep = cells->rep;
     rc.has_tau = gmoe_family_has_tau(truth->family);
-    rc.first = rc.next_line = done;
     rc.total = cells->count;
     rc.progress = progress_mode_of_stderr();
-    rc.start = rc.last_shown = now();
-    int rs = gmoe_rate_run_cells(truth, &o->ro, o->ro.em.seed, cells->n + done, cells->rep + done,
-                                 cells->count - done, o->cem.em.nthreads, deliver, &rc, &err);
+    int st = rate_pending_open(outdir, cells->n, cells->rep, cells->count, done, fresh, &rc.pending), rs = GMOE_OK;
+    if (st == CLI_EXIT_OK && rate_pending_count(rc.pending) > done)
+        fprintf(stderr, "mixrate: resuming: %zu more finished cells in %s/pending.csv\n",
+                rate_pending_count(rc.pending) - done, outdir);
+    if (st == CLI_EXIT_OK && rate_pending_put(rc.pending, (size_t)-1, NULL, 0, write_row, &rc) != 0)
+        rc.pending_failed = errno ? errno : EIO;
+    if (st == CLI_EXIT_OK && !rc.write_failed && !rc.pending_failed &&
+        (st = make_todo(cells, rc.pending, &todo, &tn, &trep, &ntodo)) == CLI_EXIT_OK) {
+        rc.todo = todo;
+        rc.first = rc.next_line = rate_pending_count(rc.pending);
+        rc.start = rc.last_shown = now();
+        rs = run_todo(o, truth, tn, trep, ntodo, &rc, &err);
+    }
     if (rc.progress == PROGRESS_REDRAW && rc.delivered > 0)
         fputc('\n', stderr);
-    int st = CLI_EXIT_OK;
-    if (rc.write_failed) {
-        cli_error("%s: cannot write: %s", results, strerror(rc.write_failed));
+    if (rate_pending_close(rc.pending) != 0 && !rc.pending_failed)
+        rc.pending_failed = errno ? errno : EIO;
+    if (st == CLI_EXIT_OK && (rc.write_failed || rc.pending_failed)) {
+        cli_error("%s/%s: cannot write: %s", outdir, rc.write_failed ? "results.csv" : "pending.csv",
+                  strerror(rc.write_failed ? rc.write_failed : rc.pending_failed));
         st = CLI_EXIT_OUTPUT;
-    } else if (rs) {
+    } else if (st == CLI_EXIT_OK && rs) {
         st = cli_fail(rs, &err, CLI_STAGE_COMPUTE, NULL);
     }
+    free(todo);
+    free(tn);
+    free(trep);
     free(results);
     return st;
 }
@@ -569,7 +649,7 @@ static int run(options *o, int argc, char **argv)
     char *header = NULL;
     json_t *settings = NULL;
     FILE *out = NULL;
-    int lock = -1, st;
+    int lock = -1, fresh = 0, st;
     if ((st = make_grid(o, &grid, &ngrid)) || (st = cli_read_model("--truth", o->truth_path, &truth)) ||
         (st = make_shape(o, truth, &shape)) || (st = make_cells(grid, ngrid, o->replicates, &cells)))
         goto done;
@@ -590,8 +670,8 @@ static int run(options *o, int argc, char **argv)
         st = CLI_EXIT_OUTPUT;
         goto done;
     }
-    if ((st = open_results(o->outdir, settings, header, &cells, argc, argv, &out, &done)) ||
-        (st = compute(o, truth, &cells, done, out, o->outdir)))
+    if ((st = open_results(o->outdir, settings, header, &cells, argc, argv, &out, &done, &fresh)) ||
+        (st = compute(o, truth, &cells, done, fresh, out, o->outdir)))
         goto done;
     int closed = fclose(out);
     out = NULL;
@@ -615,27 +695,64 @@ done:
     return st;
 }
 
+/* The options of the command line, or of the run recorded in
+ * --same-as DIR's run.json (*rerun_argc and *rerun_argv, to free). */
+static int parse_command(int *argc, char ***argv, options *o, int *rerun_argc, char ***rerun_argv)
+{
+    memset(o, 0, sizeof *o);
+    o->replicates = 40;
+    cli_family_default(&o->fam);
+    cli_em_default(&o->cem);
+    gmoe_rate_options_default(&o->ro);
+    int st = CLI_EXIT_OK;
+    if (rate_rerun_requested(*argc, *argv)) {
+        /* The recorded command again, with its truth and a new OUTDIR. */
+        st = rate_rerun_args(*argc, *argv, rerun_argc, rerun_argv);
+        *argc = *rerun_argc;
+        *argv = *rerun_argv;
+    }
+    return st == CLI_EXIT_OK ? parse_args(*argc, *argv, o) : st;
+}
+
+/* Ranks 1..P-1 of a run over MPI: once rank 0 has checked the command
+ * line and prepared OUTDIR, the cells it hands out. */
+static int work_for_rank0(int argc, char **argv)
+{
+    if (!mpi_wait_start())
+        return CLI_EXIT_OK;
+    options o;
+    gmoe_model *truth = NULL, *shape = NULL;
+    int rerun_argc = 0, st;
+    char **rerun_argv = NULL;
+    if ((st = parse_command(&argc, &argv, &o, &rerun_argc, &rerun_argv)) == CLI_EXIT_OK &&
+        (st = cli_read_model("--truth", o.truth_path, &truth)) == CLI_EXIT_OK &&
+        (st = make_shape(&o, truth, &shape)) == CLI_EXIT_OK) {
+        int ws = mpi_rate_work(truth, &o.ro, o.ro.em.seed, o.cem.em.nthreads);
+        st = ws ? cli_fail(ws, NULL, CLI_STAGE_COMPUTE, NULL) : CLI_EXIT_OK;
+    }
+    gmoe_model_free(shape);
+    gmoe_model_free(truth);
+    rate_rerun_free(rerun_argc, rerun_argv);
+    if (st > 0)
+        mpi_session_abort(st); /* rank 0 would wait for this rank */
+    return st < 0 ? CLI_EXIT_OK : st;
+}
+
 int main(int argc, char **argv)
 {
     cli_init("mixrate");
-    options o;
-    memset(&o, 0, sizeof o);
-    o.replicates = 40;
-    cli_family_default(&o.fam);
-    cli_em_default(&o.cem);
-    gmoe_rate_options_default(&o.ro);
-    int rerun_argc = 0, st = CLI_EXIT_OK;
-    char **rerun_argv = NULL;
-    if (rate_rerun_requested(argc, argv)) {
-        /* The recorded command again, with its truth and a new OUTDIR. */
-        st = rate_rerun_args(argc, argv, &rerun_argc, &rerun_argv);
-        argc = rerun_argc;
-        argv = rerun_argv;
+    int st = mpi_session_start(&argc, &argv);
+    if (st == CLI_EXIT_OK && mpi_rank() > 0) {
+        st = work_for_rank0(argc, argv);
+    } else if (st == CLI_EXIT_OK) {
+        options o;
+        int rerun_argc = 0;
+        char **rerun_argv = NULL;
+        st = parse_command(&argc, &argv, &o, &rerun_argc, &rerun_argv);
+        if (st == CLI_EXIT_OK)
+            st = run(&o, argc, argv);
+        rate_rerun_free(rerun_argc, rerun_argv);
     }
-    if (st == CLI_EXIT_OK)
-        st = parse_args(argc, argv, &o);
-    if (st == CLI_EXIT_OK)
-        st = run(&o, argc, argv);
-    rate_rerun_free(rerun_argc, rerun_argv);
+    mpi_session_end();
     return st < 0 ? CLI_EXIT_OK : st;
 }

@@ -7,3 +7,5 @@
 #include "rate_report.c"
 #include "rate_provenance.c"
 #include "rate_rerun.c"
+#include "rate_pending.c"
+#include "mpi_rate.c"
