@@ -12,36 +12,101 @@
 #include "inference.h"
 #include "internal.h"
 
+/* Case weights (frequency weights): a replicate is what it would be for
+ * the data with each row repeated w times, N = round(sum w) rows without
+ * weights:
+ * - nonparametric: N draws of a row with probability w / sum w.  With
+ *   integer weights each draw picks one of the N repeated rows uniformly
+ *   (gsl_rng_uniform_int), so the replicates are those of the repeated
+ *   rows, and weights of 1 those of no weights, to the bit;
+ * - parametric: each row repeated w times (integer weights only, checked
+ *   before), every copy with its own response. */
+
+/* 1 when every weight is an integer and their sum fits the RNG's range. */
+static int integer_weights(const gmoe_data *data, const gsl_rng *rng)
+{
+    for (size_t r = 0; r < data->n; r++)
+        if (data->w[r] != floor(data->w[r]))
+            return 0;
+    return gmoe_data_total_weight(data) <= (double)gsl_rng_max(rng);
+}
+
+/* The row of unit u in [0, total) of the repeated rows (cum: the running
+ * sums of the weights). */
+static size_t row_of_unit(const double *cum, size_t n, double u)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cum[mid] > u)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* rep->n rows drawn with replacement (with probability w / sum w). */
+static int resampled_rows(const gmoe_data *data, const gsl_rng *rng, gmoe_data *rep)
+{
+    size_t n = data->n, d = data->d;
+    double *cum = data->w ? malloc(n * sizeof(double)) : NULL;
+    if (data->w && !cum)
+        return GMOE_ENOMEM;
+    int whole = data->w && integer_weights(data, rng);
+    double total = 0.0;
+    for (size_t r = 0; cum && r < n; r++)
+        cum[r] = total += data->w[r];
+    for (size_t i = 0; i < rep->n; i++) {
+        size_t r;
+        if (!data->w)
+            r = (size_t)gsl_rng_uniform_int(rng, (unsigned long)n);
+        else if (whole)
+            r = row_of_unit(cum, n, (double)gsl_rng_uniform_int(rng, (unsigned long)total));
+        else
+            r = row_of_unit(cum, n, gsl_rng_uniform(rng) * total);
+        memcpy(rep->x + i * d, data->x + r * d, d * sizeof(double));
+        rep->y[i] = data->y[r];
+    }
+    free(cum);
+    return GMOE_OK;
+}
+
 /* The replicate's data: rows drawn with replacement, or new responses at
- * the same x.  x and y are malloc'd; the names are borrowed. */
+ * the same x (see above for case weights).  x and y are malloc'd; the
+ * names are borrowed. */
 static int replicate_data(const gmoe_model *fit, const gmoe_data *data, gmoe_boot_type type,
                           uint64_t seed, gmoe_data *rep)
 {
     size_t n = data->n, d = data->d;
     memset(rep, 0, sizeof *rep);
+    if (data->w) {
+        double total = round(gmoe_data_total_weight(data));
+        n = total < 1 ? 1 : (size_t)total;
+    }
     rep->n = n;
     rep->d = d;
     rep->xnames = data->xnames;
     rep->yname = data->yname;
-    rep->x = malloc(n * d * sizeof(double));
-    rep->y = malloc(n * sizeof(double));
+    rep->x = malloc((n * d + 1) * sizeof(double));
+    rep->y = malloc((n + 1) * sizeof(double));
     if (!rep->x || !rep->y)
         return GMOE_ENOMEM;
     if (type == GMOE_BOOT_PARAMETRIC) {
-        memcpy(rep->x, data->x, n * d * sizeof(double));
-        return gmoe_simulate_y(fit, data->x, n, seed, rep->y, NULL, NULL);
+        for (size_t r = 0, t = 0; data->w && r < data->n; r++)
+            for (double c = 0; c < data->w[r]; c++, t++)
+                memcpy(rep->x + t * d, data->x + r * d, d * sizeof(double));
+        if (!data->w)
+            memcpy(rep->x, data->x, n * d * sizeof(double));
+        return gmoe_simulate_y(fit, rep->x, n, seed, rep->y, NULL, NULL);
     }
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!rng)
         return GMOE_ENOMEM;
     gsl_rng_set(rng, (unsigned long)seed);
-    for (size_t i = 0; i < n; i++) {
-        size_t r = (size_t)gsl_rng_uniform_int(rng, (unsigned long)n);
-        memcpy(rep->x + i * d, data->x + r * d, d * sizeof(double));
-        rep->y[i] = data->y[r];
-    }
+    int st = resampled_rows(data, rng, rep);
     gsl_rng_free(rng);
-    return GMOE_OK;
+    return st;
 }
 
 /* Replicate r: data, a fit from the original fit, its experts matched to
@@ -152,7 +217,15 @@ static int check_bootstrap(const gmoe_model *m, const gmoe_data *data, const gmo
     const char *msg = gmoe_em_options_check(em);
     if (msg)
         return gmoe_error(err, GMOE_EINVAL, "%s", msg);
-    return gmoe_model_check(m, err);
+    int st = gmoe_data_check_weights(data, err);
+    for (size_t r = 0; st == GMOE_OK && opt->type == GMOE_BOOT_PARAMETRIC && data->w &&
+                       r < data->n; r++)
+        if (data->w[r] != floor(data->w[r]))
+            st = gmoe_error(err, GMOE_ENOTSUP,
+                            "the parametric bootstrap repeats each row w times, so it needs "
+                            "integer case weights (row %zu has %g); use the nonparametric one",
+                            r + 1, data->w[r]);
+    return st ? st : gmoe_model_check(m, err);
 }
 
 int gmoe_bootstrap(gmoe_model *m, const gmoe_data *data, const gmoe_em_options *em,

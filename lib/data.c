@@ -28,6 +28,7 @@ void gmoe_data_free(gmoe_data *data)
         free(data->na_columns[j]);
     free(data->na_columns);
     free(data->na_counts);
+    free(data->w);
     free(data);
 }
 

@@ -15,7 +15,13 @@
  * outer-product terms are rank-one updates, the bulk of the work done in
  * contiguous loops.  Internally the gate's free entries come first, then
  * tau, then the experts' blocks; the results are permuted to the order of
- * params.h at the end. */
+ * params.h at the end.
+ *
+ * Case weights (frequency weights): row t with weight w_t adds w_t times
+ * its log-likelihood, score, Hessian and score outer product (the
+ * sandwich's J = sum w_t s_t s_t', as for w_t copies of the row); its
+ * score in `scores` is the unweighted s_t.  Rows of weight 0 are skipped.
+ * Without weights nothing is multiplied (the unweighted bits). */
 #include "config.h"
 
 #include <math.h>
@@ -218,11 +224,11 @@ static void batch_add(outer_batch *b, const double *v, double c, double *H, size
  * sum_j (r_j - g_j) d2l_j on the gate and sum_i r_i HN_i on the experts:
  * HN = -z z'/s2, -res z/s2^2, 1/(2 s2^2) - res^2/s2^3, z = (x, 1). */
 static void add_curvature(const gmoe_model *m, const order *o, const double *x, double y,
-                          const row_work *w, double *H)
+                          const row_work *w, double wt, double *H)
 {
     size_t q = o->q, e = o->e, d = o->d, P = o->P, T = o->G - 1;
     for (size_t j = 0; j < o->k; j++) {
-        double c = w->r[j] - w->g[j];
+        double c = wt * (w->r[j] - w->g[j]);
         const long *gi = o->gi + j * q;
         for (size_t u = 0; w->ld.curved && c != 0.0 && u < q; u++)
             for (size_t v = 0; gi[u] >= 0 && v < q; v++)
@@ -235,7 +241,7 @@ static void add_curvature(const gmoe_model *m, const order *o, const double *x, 
             H[T * P + T] += c * w->ld.d2tt[j];
         if (w->r[j] == 0.0)
             continue;
-        double s2 = m->sigma2[j], res = y - gmoe_expert_mean(m, j, x), rj = w->r[j];
+        double s2 = m->sigma2[j], res = y - gmoe_expert_mean(m, j, x), rj = wt * w->r[j];
         double *B = H + (o->G + j * e) * P + o->G + j * e;
         for (size_t t = 0; t <= d; t++) {
             double zt = t < d ? x[t] : 1.0;
@@ -247,9 +253,10 @@ static void add_curvature(const gmoe_model *m, const order *o, const double *x, 
     }
 }
 
-/* One row's Hessian (upper triangle, internal order) into H. */
+/* One row's Hessian times its weight wt (upper triangle, internal
+ * order) into H. */
 static void row_hessian(const gmoe_model *m, const order *o, const double *x, double y,
-                        row_work *w, double *H)
+                        double wt, row_work *w, double *H)
 {
     size_t k = o->k, e = o->e, P = o->P, G = o->G;
     for (size_t i = 0; i < k; i++) {
@@ -262,32 +269,33 @@ static void row_hessian(const gmoe_model *m, const order *o, const double *x, do
             w->w[a] = -w->s[a];
         for (size_t t = 0; t < e; t++)
             w->w[G + i * e + t] += w->v[i * e + t];
-        batch_add(&w->full, w->w, w->r[i], H, P);
+        batch_add(&w->full, w->w, wt * w->r[i], H, P);
     }
     for (size_t j = 0; j < k; j++)
         if (w->g[j] > 0.0)
-            batch_add(&w->gate, w->U + j * G, -w->g[j], H, P);
-    add_curvature(m, o, x, y, w, H);
+            batch_add(&w->gate, w->U + j * G, -wt * w->g[j], H, P);
+    add_curvature(m, o, x, y, w, wt, H);
 }
 
-/* One row into the chunk's sums (acc: loglik, grad P, hess P*P, opg P*P,
- * internal order) and its score (public order) into score_row. */
+/* One row of case weight wt (1.0 without weights: a multiplication by 1
+ * is exact) into the chunk's sums (acc: loglik, grad P, hess P*P, opg
+ * P*P, internal order) and its score (public order) into score_row. */
 static void row_derivs(const gmoe_model *m, const gmoe_gating *gt, const order *o,
-                       const double *x, double y, row_work *w, const gmoe_derivs *want,
-                       double *acc, double *score_row)
+                       const double *x, double y, double wt, row_work *w,
+                       const gmoe_derivs *want, double *acc, double *score_row)
 {
     size_t P = o->P;
     gt->logit_derivs(m, x, &w->ld);
-    acc[0] += row_first_order(m, o, x, y, w);
+    acc[0] += wt * row_first_order(m, o, x, y, w);
     if (want->grad)
         for (size_t a = 0; a < P; a++)
-            acc[1 + a] += w->s[a];
+            acc[1 + a] += wt * w->s[a];
     if (want->hess)
-        row_hessian(m, o, x, y, w, acc + 1 + P);
+        row_hessian(m, o, x, y, wt, w, acc + 1 + P);
     if (want->opg) /* every row's score: its own pass, no batch */
         for (size_t a = 0; a < P; a++)
             for (size_t b = a; b < P; b++)
-                acc[1 + P + P * P + a * P + b] += w->s[a] * w->s[b];
+                acc[1 + P + P * P + a * P + b] += wt * w->s[a] * w->s[b];
     for (size_t a = 0; score_row && a < P; a++)
         score_row[o->perm[a]] = w->s[a];
 }
@@ -362,9 +370,16 @@ int gmoe_derivs_compute(const gmoe_model *m, const gmoe_data *data, int nthreads
                 continue;
             }
             double *a = acc + c * stride;
-            for (size_t t = lo; t < hi; t++)
-                row_derivs(m, gt, &o, data->x + t * o.d, data->y[t], &w, out, a,
-                           out->scores ? out->scores + t * P : NULL);
+            for (size_t t = lo; t < hi; t++) {
+                double *score = out->scores ? out->scores + t * P : NULL;
+                if (data->w && data->w[t] == 0.0) { /* counts for nothing */
+                    for (size_t u = 0; score && u < P; u++)
+                        score[u] = 0.0;
+                    continue;
+                }
+                row_derivs(m, gt, &o, data->x + t * o.d, data->y[t],
+                           data->w ? data->w[t] : 1.0, &w, out, a, score);
+            }
             batch_flush(&w.full, a + 1 + P, P);
             batch_flush(&w.gate, a + 1 + P, P);
         }

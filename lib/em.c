@@ -78,13 +78,13 @@ static double em_tolerance(const gmoe_em_options *opt)
     }
 }
 
-static int converged(double ll, double prev, size_t n, const gmoe_em_options *opt, double tol)
+static int converged(double ll, double prev, double n, const gmoe_em_options *opt, double tol)
 {
     double change = fabs(ll - prev);
     switch (opt->tol_rule) {
     case GMOE_TOL_RELATIVE: return change <= tol * fabs(prev);
     case GMOE_TOL_ABSOLUTE: return change <= tol;
-    default: return change <= tol * (double)n;
+    default: return change <= tol * n;
     }
 }
 
@@ -112,7 +112,7 @@ static int newton_iteration(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws
                             const gmoe_em_options *opt, gmoe_newton_ws *nw, double *ll,
                             double *stalled_ll, size_t *tiny, int *phase2, gmoe_fit_info *info)
 {
-    double floor = opt->var_floor * ws->var_y, before = *ll, n = (double)data->n;
+    double floor = opt->var_floor * ws->var_y, before = *ll, n = ws->total;
     gmoe_newton_status ns = gmoe_newton_iterate(m, data, nw, ws->nthreads, opt->grad_tol, floor, ll);
     info->newton_iterations++;
     switch (ns) {
@@ -176,12 +176,12 @@ int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                 info->stop = failed ? GMOE_STOP_DEGENERATE : GMOE_STOP_NUMERIC;
                 break;
             }
-            int done = converged(ll, prev, data->n, opt, tol);
+            int done = converged(ll, prev, ws->total, opt, tol);
             if (done && !nw) {
                 info->stop = GMOE_STOP_TOL; /* provisional: gmoe_fit tests the gradient */
                 break;
             }
-            phase2 = nw && (done || ll - prev <= opt->newton_switch * (double)data->n);
+            phase2 = nw && (done || ll - prev <= opt->newton_switch * ws->total);
         }
         if (opt->progress && opt->progress(opt->progress_ctx, restart, steps, ll)) {
             info->stop = GMOE_STOP_NONE;

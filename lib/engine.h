@@ -21,6 +21,7 @@
 
 typedef struct {
     size_t n, k, d, p;     /* p = d + 1: expert regressors (x, 1) */
+    double total;          /* observations: n, or the sum of the case weights */
     size_t np;             /* free gate parameters */
     size_t nblocks;
     int nthreads;          /* threads actually used (>= 1) */
@@ -46,7 +47,7 @@ typedef struct {
     double *scratch;       /* nthreads * scratch_per_thread */
     size_t scratch_per_thread;
     size_t block_scratch;  /* its last part: a block's batch (gmoe_em_ws_block_scratch) */
-    double var_y;          /* variance of y, scale for the variance floor */
+    double var_y;          /* variance of y (weighted), scale for the variance floor */
     size_t nvec;           /* length of the full parameter vector (gmoe_em_nvec) */
     double *sq[4];         /* SQUAREM: theta0, theta1, theta2, extrapolated */
     /* gate cache (families with softmax_logits, see gate_cache.c): per
@@ -109,7 +110,10 @@ const double *gmoe_gate_cache_for(gmoe_em_ws *ws, const gmoe_model *m);
 /* E-step: responsibilities into resp (n*k, may be NULL for the
  * log-likelihood only) and the log-likelihood, summed over blocks in
  * block order.  block_ll has gmoe_nblocks(n) entries.  Returns the
- * log-likelihood (-INFINITY or NaN if it is not finite). */
+ * log-likelihood (-INFINITY or NaN if it is not finite).  With case
+ * weights (data->w) the log-likelihood is sum w log p and resp holds the
+ * posteriors times the row's weight: every M-step sum over resp is then
+ * the weighted sum. */
 double gmoe_estep(const gmoe_model *m, const gmoe_data *data, double *resp,
                   double *block_ll, int nthreads);
 

@@ -34,6 +34,23 @@ static void row_log_terms(const gmoe_model *m, const gmoe_gating *g, const doubl
         }
 }
 
+/* Case weights w of a block's nrows rows: its weighted log-likelihood
+ * sum w lse, and each row of resp (if not NULL) times its weight, so that
+ * the M-steps' sums over resp are weighted sums.  A zero-weight row adds
+ * nothing, even where its density is zero. */
+static double weigh_block(const double *w, size_t nrows, size_t k, double *resp,
+                          const double *lse)
+{
+    double s = 0.0;
+    for (size_t r = 0; r < nrows; r++) {
+        if (w[r] != 0.0)
+            s += w[r] * lse[r];
+        for (size_t i = 0; resp && i < k; i++)
+            resp[r * k + i] = w[r] != 0.0 ? w[r] * resp[r * k + i] : 0.0;
+    }
+    return s;
+}
+
 /* cache: NULL, or 2k doubles per row whose first k are the log-gates. */
 static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
                     double *block_ll, int nthreads, const double *cache)
@@ -83,8 +100,11 @@ static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
                               lnorm, half_prec, logg ? logg + (r - lo) * 2 * k : NULL);
             gmoe_block_lse_weights(hi - lo, k, t, k, t, k, lse, buf);
             double s = 0.0;
-            for (size_t r = 0; r < hi - lo; r++)
-                s += lse[r];
+            if (data->w)
+                s = weigh_block(data->w + lo, hi - lo, k, resp ? t : NULL, lse);
+            else
+                for (size_t r = 0; r < hi - lo; r++)
+                    s += lse[r];
             block_ll[b] = s;
         }
         free(lnorm);

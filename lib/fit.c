@@ -9,6 +9,7 @@
 #include "fit_scale.h"
 #include "internal.h"
 #include "newton.h"
+#include "weights.h"
 
 /* Switches whether tau is a free parameter of cur, resizing the gate
  * unknowns (the workspace was allocated for the larger size). */
@@ -239,8 +240,8 @@ static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *i
 /* Covariates of extreme magnitude are fitted, and checked (the
  * collinearity test's sums overflow too), on a copy scaled by powers of
  * two; the model is then put back on the data's scale (fit_scale.c). */
-int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
-             const gmoe_em_options *opt, gmoe_err *err)
+static int fit_scaled(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
+                      const gmoe_em_options *opt, gmoe_err *err)
 {
     gmoe_fit_scaling s;
     int st = gmoe_fit_scaling_make(data, init, &s, err);
@@ -252,5 +253,21 @@ int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
         (st = fit_checked(fit_data, m, fit_init, opt, err)) == GMOE_OK)
         st = gmoe_fit_scaling_restore(&s, m, err);
     gmoe_fit_scaling_free(&s);
+    return st;
+}
+
+/* Rows of case weight zero are left out first (weights.c): they count for
+ * nothing, and the checks and random starts then see the rows that do. */
+int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
+             const gmoe_em_options *opt, gmoe_err *err)
+{
+    if (!data)
+        return check_fit_args(data, m, init, opt, err);
+    gmoe_weighted_rows rows;
+    int st = gmoe_data_check_weights(data, err);
+    if (st || (st = gmoe_weighted_rows_make(data, &rows, err)))
+        return st;
+    st = fit_scaled(&rows.data, m, init, opt, err);
+    gmoe_weighted_rows_free(&rows);
     return st;
 }

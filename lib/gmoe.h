@@ -81,11 +81,27 @@ typedef struct {
     char **na_columns;     /* the selected columns that had missing values, */
     size_t *na_counts;     /* with how many (a row can count in several) */
     size_t n_na_columns;
+    /* case weights: n non-negative frequency weights (row r counts as w[r]
+       observations), or NULL for all 1.  Every sum of a fit over the rows
+       (E- and M-steps, log-likelihood, derivatives, criteria, starts,
+       bootstrap) is weighted; a weight of exactly 1 gives the bits of an
+       unweighted fit.  Check them with gmoe_data_check_weights. */
+    double *w;
 } gmoe_data;
 
 /* Frees a gmoe_data whose arrays and names were malloc'd (as the readers
  * produce them); NULL is a no-op. */
 void gmoe_data_free(gmoe_data *data);
+
+/* GMOE_OK when data->w is NULL or every weight is finite and >= 0 and at
+ * least one is > 0; else GMOE_EDATA with a message naming the first bad
+ * row (1-based) or saying that all are zero. */
+int gmoe_data_check_weights(const gmoe_data *data, gmoe_err *err);
+
+/* The number of observations the rows stand for: the sum of the weights,
+ * or (double) n without weights.  The "n" of BIC and of the per-row
+ * tolerances. */
+double gmoe_data_total_weight(const gmoe_data *data);
 
 /* A CSV file as read: a header of names and numeric cells.  Cells that do
  * not parse are recorded (first bad cell per column) rather than refused,
@@ -165,6 +181,14 @@ typedef struct {
     int na_drop;
     const gmoe_factor_request *factors;
     size_t nfactors;
+    /* case weights (data->w): the column wname (NULL: none), never a
+       covariate (left out of the automatic choice, refused in xnames or
+       as the response).  Its cells must be finite numbers >= 0, not all
+       zero (a missing one is an error, or drops the row with na_drop);
+       messages name it "column "NAME" (wlabel)", wlabel being how the
+       caller asks for it ("--weights"; NULL: "case weights"). */
+    const char *wname;
+    const char *wlabel;
 } gmoe_select_options;
 
 /* Builds a gmoe_data from table columns.  Refuses unknown names, a

@@ -134,9 +134,11 @@ void gmoe_identify_experts(const gmoe_model *m, const gmoe_data *data, gmoe_note
         return;
     double *r = mass + m->k;
     for (size_t n = 0; n < data->n; n++) {
+        if (data->w && data->w[n] == 0.0)
+            continue;
         gmoe_responsibilities(m, data->x + n * data->d, data->y[n], r);
-        for (size_t i = 0; i < m->k; i++)
-            mass[i] += r[i];
+        for (size_t i = 0; i < m->k; i++) /* times 1 without case weights */
+            mass[i] += (data->w ? data->w[n] : 1.0) * r[i];
     }
     for (size_t i = 0; i < m->k; i++)
         if (mass[i] < (double)(m->d + 2))

@@ -147,16 +147,18 @@ int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
         assign_x_partition(data, k, rng, label);
     else
         assign_k_lines(data, k, rng, label);
+    /* the hard assignment, each row with its case weight as the E-step
+     * gives them (estep.c) */
     for (size_t r = 0; r < n; r++)
         for (size_t i = 0; i < k; i++)
-            ws->resp[r * k + i] = label[r] == i;
+            ws->resp[r * k + i] = label[r] == i ? (data->w ? data->w[r] : 1.0) : 0.0;
 
     /* Experts the assignment leaves (nearly) empty keep a fallback: the
      * overall mean with a random offset and the overall variance. */
     double ymean = 0.0;
     for (size_t r = 0; r < n; r++)
-        ymean += data->y[r];
-    ymean /= (double)n;
+        ymean += data->w ? data->w[r] * data->y[r] : data->y[r];
+    ymean /= ws->total;
     for (size_t i = 0; i < k; i++) {
         memset(m->a + i * d, 0, d * sizeof(double));
         m->b[i] = ymean + gsl_ran_gaussian(rng, sqrt(ws->var_y));

@@ -92,6 +92,9 @@ typedef struct {
     unsigned char *keep;               /* per table row: used (not dropped) */
     size_t nkeep;
     size_t *na_count;                  /* per covariate column, then the response */
+    size_t jw;                         /* the case-weight column, if has_w */
+    int has_w;
+    size_t w_na;                       /* rows dropped for a missing weight */
 } gmoe_selection;
 
 /* Fills s->keep / s->nkeep / s->na_count: every row, or (na_drop) the rows
@@ -103,6 +106,18 @@ int gmoe_io_select_rows(gmoe_selection *s, gmoe_err *err);
  * (the reference first), or the fixed ones after checking every kept
  * row's level is among them. */
 int gmoe_io_select_levels(gmoe_selection *s, gmoe_err *err);
+
+/* The case-weight column (io_weights.c).  gmoe_io_weights_column: s->jw
+ * and s->has_w from s->o->wname (before the covariates are chosen),
+ * refusing an unknown column or the response.  gmoe_io_weights_rows
+ * (after gmoe_io_select_rows): refuses a weight column that is also a
+ * covariate, a bad, non-finite or negative cell, a missing one (without
+ * na_drop; with it, the row is dropped and counted in s->w_na), and
+ * weights that are all zero, each with the file, line and column.
+ * gmoe_io_weights_build: the kept rows' weights into data->w. */
+int gmoe_io_weights_column(gmoe_selection *s, gmoe_err *err);
+int gmoe_io_weights_rows(gmoe_selection *s, gmoe_err *err);
+int gmoe_io_weights_build(const gmoe_selection *s, gmoe_data *data);
 
 /* Index in f->levels of a level (levels[1..] in strcmp order), or
  * f->nlevels when it is not one. */

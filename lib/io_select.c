@@ -63,15 +63,17 @@ static int select_y(const gmoe_table *t, const char *yname, const char *const *x
     return GMOE_OK;
 }
 
-/* Fills cols[0..*d-1] with the covariate columns. */
+/* Fills cols[0..*d-1] with the covariate columns (by default every
+ * column but the response and the case weights, column jw if has_w). */
 static int select_x(const gmoe_table *t, const char *const *xnames, size_t nx,
-                    size_t jy, int has_y, size_t *cols, size_t *d, gmoe_err *err)
+                    size_t jy, int has_y, size_t jw, int has_w, size_t *cols, size_t *d,
+                    gmoe_err *err)
 {
     int status;
     *d = 0;
     if (!xnames || nx == 0) {
         for (size_t j = 0; j < t->ncol; j++)
-            if (!has_y || j != jy)
+            if ((!has_y || j != jy) && (!has_w || j != jw))
                 cols[(*d)++] = j;
     } else {
         for (size_t i = 0; i < nx; i++) {
@@ -168,8 +170,14 @@ static int build_na_report(const gmoe_selection *s, gmoe_data *data)
 {
     size_t nsel = s->nsrc + (s->has_y ? 1 : 0);
     data->dropped = s->t->nrow - s->nkeep;
-    if (!(data->na_columns = calloc(nsel, sizeof(char *))) || !(data->na_counts = calloc(nsel, sizeof(size_t))))
+    if (!(data->na_columns = calloc(nsel + 1, sizeof(char *))) ||
+        !(data->na_counts = calloc(nsel + 1, sizeof(size_t))))
         return GMOE_ENOMEM;
+    if (s->w_na) { /* the case weights' column */
+        if (!(data->na_columns[data->n_na_columns] = gmoe_strdup(s->t->names[s->jw])))
+            return GMOE_ENOMEM;
+        data->na_counts[data->n_na_columns++] = s->w_na;
+    }
     for (size_t i = 0; i < nsel; i++) {
         if (!s->na_count[i])
             continue;
@@ -194,7 +202,7 @@ static int build(gmoe_selection *s, gmoe_data **out)
     data->xnames = calloc(d, sizeof(char *));
     data->factors = calloc(s->nsrc, sizeof *data->factors);
     if (!data->x || !data->xnames || !data->factors || build_names(s, data) != GMOE_OK ||
-        build_na_report(s, data) != GMOE_OK)
+        build_na_report(s, data) != GMOE_OK || gmoe_io_weights_build(s, data) != GMOE_OK)
         goto fail;
     if (s->has_y && (!(data->y = malloc(n * sizeof(double))) || !(data->yname = gmoe_strdup(t->names[s->jy]))))
         goto fail;
@@ -238,9 +246,12 @@ int gmoe_data_select(const gmoe_table *t, const gmoe_select_options *o, gmoe_dat
     if (!s.src || !s.req || !s.levels)
         status = gmoe_error(err, GMOE_ENOMEM, "out of memory");
     else if ((status = select_y(t, o->yname, o->xnames, nx, o->y_optional, &s.jy, &s.has_y, err)) == GMOE_OK &&
-             (status = select_x(t, o->xnames, nx, s.jy, s.has_y, s.src, &s.nsrc, err)) == GMOE_OK &&
+             (status = gmoe_io_weights_column(&s, err)) == GMOE_OK &&
+             (status = select_x(t, o->xnames, nx, s.jy, s.has_y, s.jw, s.has_w, s.src, &s.nsrc,
+                                err)) == GMOE_OK &&
              (status = match_factors(&s, err)) == GMOE_OK &&
              (status = gmoe_io_select_rows(&s, err)) == GMOE_OK &&
+             (status = gmoe_io_weights_rows(&s, err)) == GMOE_OK &&
              (status = gmoe_io_select_levels(&s, err)) == GMOE_OK && build(&s, out) != GMOE_OK)
         status = gmoe_error(err, GMOE_ENOMEM, "%s: out of memory", t->path);
     selection_free(&s);

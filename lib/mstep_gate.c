@@ -155,7 +155,7 @@ static int gate_newton(gmoe_em_ws *ws, const gmoe_data *data, const gmoe_em_opti
     }
     if (!isfinite(q))
         return GMOE_ENUMERIC;
-    double tol = opt->gate_tol * (double)ws->n;
+    double tol = opt->gate_tol * ws->total;
     for (size_t it = 0; it < opt->gate_max_iter; it++) {
         if (newton_direction(ws, ws->grad, ws->hess, step) != 0)
             break;

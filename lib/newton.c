@@ -118,13 +118,14 @@ static int derivs_phi(const gmoe_model *m, const gmoe_data *data, gmoe_newton_ws
     return GMOE_OK;
 }
 
-/* max |dL/dphi| / n over the active parameters. */
-static double grad_norm(const gmoe_newton_ws *nw, size_t n)
+/* max |dL/dphi| / n over the active parameters (n: the sum of the case
+ * weights, or the rows). */
+static double grad_norm(const gmoe_newton_ws *nw, double n)
 {
     double s = 0.0;
     for (size_t u = 0; u < nw->na; u++)
         s = fmax(s, fabs(nw->gphi[nw->active[u]]));
-    return s / (double)n;
+    return s / n;
 }
 
 /* Solves (-H + lambda diag(max(|H_aa|, tiny))) step = g over the active
@@ -196,7 +197,7 @@ gmoe_newton_status gmoe_newton_iterate(gmoe_model *m, const gmoe_data *data, gmo
     double ll0;
     if (derivs_phi(m, data, nw, nthreads, &ll0) != GMOE_OK)
         return GMOE_NEWTON_FAILED;
-    double gn = grad_norm(nw, data->n);
+    double gn = grad_norm(nw, gmoe_data_total_weight(data));
     if (nw->na == 0)
         return GMOE_NEWTON_DONE;
     /* Marquardt damping updated from the ratio of the actual to the
@@ -297,7 +298,7 @@ int gmoe_newton_assess(const gmoe_model *m, const gmoe_data *data, gmoe_newton_w
     if (st)
         return st;
     size_t P = nw->P, na = nw->na;
-    *grad_norm_out = grad_norm(nw, data->n);
+    *grad_norm_out = grad_norm(nw, gmoe_data_total_weight(data));
     *null_dirs = P - na - (nw->hold_tau ? 1 : 0);
     /* eigenvalues of -H scaled to a unit diagonal: negative definite when
      * the smallest is clearly positive */

@@ -70,8 +70,21 @@ void gmoe_column_moments(const gmoe_data *data, double *mean, double *sd)
     }
 }
 
-static double variance(const double *y, size_t n)
+/* The sample variance of y, with case weights w (NULL: all 1) the
+ * variance of the data with each row repeated w times. */
+static double variance(const double *y, const double *w, size_t n)
 {
+    if (w) {
+        double total = 0.0, mean = 0.0, ss = 0.0;
+        for (size_t r = 0; r < n; r++) {
+            total += w[r];
+            mean += w[r] * y[r];
+        }
+        mean /= total;
+        for (size_t r = 0; r < n; r++)
+            ss += w[r] * (y[r] - mean) * (y[r] - mean);
+        return total > 1 ? ss / (total - 1) : 0.0;
+    }
     double mean = 0.0, ss = 0.0;
     for (size_t r = 0; r < n; r++)
         mean += y[r];
@@ -108,7 +121,8 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->np = ws->gating->npar(m);
     ws->nblocks = gmoe_nblocks(data->n);
     ws->nthreads = gmoe_resolve_threads(nthreads);
-    ws->var_y = variance(data->y, data->n);
+    ws->var_y = variance(data->y, data->w, data->n);
+    ws->total = gmoe_data_total_weight(data);
     size_t n = ws->n, k = ws->k, p = ws->p, np = ws->np, nb = ws->nblocks;
     size_t np1 = np ? np : 1;
     ws->block_scratch = block_scratch_size(ws->gating, m);

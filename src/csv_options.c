@@ -216,7 +216,8 @@ int cli_csv_read(const char *path, const cli_csv *o, const gmoe_model *model, co
     csv.text_columns = text;
     csv.ntext = nreq;
     gmoe_select_options sel = {.yname = yname, .xnames = cols ? cols : xnames, .nx = ncols,
-                               .y_optional = y_optional, .na_drop = o->na_drop, .factors = req, .nfactors = nreq};
+                               .y_optional = y_optional, .na_drop = o->na_drop, .factors = req, .nfactors = nreq,
+                               .wname = o->weights, .wlabel = "--weights"};
     int gs = st ? GMOE_OK : gmoe_table_read_csv(path, &csv, &t, &err);
     if (gs == GMOE_OK && !st)
         gs = gmoe_data_select(t, &sel, out, &err);

@@ -30,6 +30,7 @@ typedef struct {
     size_t nfactors;
     char **ref_args; /* --ref NAME=LEVEL as given, checked against factors */
     size_t nref_args;
+    const char *weights; /* mixfit --weights: the case-weight column, or NULL */
 } cli_csv;
 
 void cli_csv_default(cli_csv *o);

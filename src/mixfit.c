@@ -25,7 +25,7 @@ static int criterion_from_name(const char *s)
     return -1;
 }
 
-enum { OPT_INIT = CLI_OPT_PROGRAM, OPT_CRITERION, OPT_TABLE };
+enum { OPT_INIT = CLI_OPT_PROGRAM, OPT_CRITERION, OPT_TABLE, OPT_WEIGHTS };
 
 typedef struct {
     const char *data_path, *out, *yname, *init_path, *table_path;
@@ -49,7 +49,11 @@ static void help(void)
            "                          best by --criterion (table on stderr); required unless\n"
            "                          --init gives it\n"
            "  -y NAME                 response column (default: the last column)\n"
-           "  -x NAME,NAME,...        covariate columns (default: every other column)\n"
+           "  -x NAME,NAME,...        covariate columns (default: every other column but\n"
+           "                          the --weights column)\n"
+           "      --weights NAME      case weights (frequency weights) from column NAME:\n"
+           "                          finite, >= 0, not all zero; a row of weight w counts as\n"
+           "                          w copies of it (n in BIC is the sum of the weights)\n"
            "  -o FILE                 write the model to FILE (default: stdout)\n"
            "      --init MODEL        start the first run from MODEL (a JSON model file);\n"
            "                          its columns are the default -x and -y; with\n"
@@ -79,6 +83,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"init", required_argument, NULL, OPT_INIT},
         {"criterion", required_argument, NULL, OPT_CRITERION},
         {"table", required_argument, NULL, OPT_TABLE},
+        {"weights", required_argument, NULL, OPT_WEIGHTS},
         {"quiet", no_argument, NULL, 'q'},
         CLI_STANDARD_LONG_OPTIONS,
         CLI_FAMILY_LONG_OPTIONS,
@@ -125,6 +130,9 @@ static int parse_args(int argc, char **argv, options *o)
             break;
         case OPT_TABLE:
             o->table_path = optarg;
+            break;
+        case OPT_WEIGHTS:
+            o->csv.weights = optarg;
             break;
         default:
             return cli_standard_option(c, help, argv);
@@ -335,7 +343,11 @@ static void print_summary(const options *o, const gmoe_model *m, const gmoe_data
     fprintf(stderr, "%s: %s: %s on ", cli_progname(), gmoe_io_display_name(o->data_path), data->yname ? data->yname : "y");
     for (size_t j = 0; j < d; j++)
         fprintf(stderr, "%s%s", j ? ", " : "", data->xnames[j]);
-    fprintf(stderr, ", n = %zu rows\n", data->n);
+    fprintf(stderr, ", n = %zu rows", data->n);
+    if (data->w)
+        fprintf(stderr, " with case weights \"%s\" summing to %.6g (the n of BIC)", o->csv.weights,
+                gmoe_data_total_weight(data));
+    fputc('\n', stderr);
     fprintf(stderr, "  family %s, k = %zu expert%s, %zu free parameters", gmoe_family_name(m->family), k,
             k == 1 ? "" : "s", f->npar);
     print_family_options(m);
