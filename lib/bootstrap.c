@@ -46,10 +46,18 @@ static size_t row_of_unit(const double *cum, size_t n, double u)
     return lo;
 }
 
+/* Row r's covariates (the experts' and the gate's own) into rep's row i. */
+static void copy_row(const gmoe_data *data, size_t r, gmoe_data *rep, size_t i)
+{
+    memcpy(rep->x + i * data->d, data->x + r * data->d, data->d * sizeof(double));
+    if (data->gate_own)
+        memcpy(rep->gx + i * data->dg, data->gx + r * data->dg, data->dg * sizeof(double));
+}
+
 /* rep->n rows drawn with replacement (with probability w / sum w). */
 static int resampled_rows(const gmoe_data *data, const gsl_rng *rng, gmoe_data *rep)
 {
-    size_t n = data->n, d = data->d;
+    size_t n = data->n;
     double *cum = data->w ? malloc(n * sizeof(double)) : NULL;
     if (data->w && !cum)
         return GMOE_ENOMEM;
@@ -65,7 +73,7 @@ static int resampled_rows(const gmoe_data *data, const gsl_rng *rng, gmoe_data *
             r = row_of_unit(cum, n, (double)gsl_rng_uniform_int(rng, (unsigned long)total));
         else
             r = row_of_unit(cum, n, gsl_rng_uniform(rng) * total);
-        memcpy(rep->x + i * d, data->x + r * d, d * sizeof(double));
+        copy_row(data, r, rep, i);
         rep->y[i] = data->y[r];
     }
     free(cum);
@@ -78,7 +86,7 @@ static int resampled_rows(const gmoe_data *data, const gsl_rng *rng, gmoe_data *
 static int replicate_data(const gmoe_model *fit, const gmoe_data *data, gmoe_boot_type type,
                           uint64_t seed, gmoe_data *rep)
 {
-    size_t n = data->n, d = data->d;
+    size_t n = data->n, d = data->d, dg = data->dg;
     memset(rep, 0, sizeof *rep);
     if (data->w) {
         double total = round(gmoe_data_total_weight(data));
@@ -88,17 +96,21 @@ static int replicate_data(const gmoe_model *fit, const gmoe_data *data, gmoe_boo
     rep->d = d;
     rep->xnames = data->xnames;
     rep->yname = data->yname;
+    rep->gate_own = data->gate_own;
+    rep->dg = dg;
+    rep->gxnames = data->gxnames;
     rep->x = malloc((n * d + 1) * sizeof(double));
     rep->y = malloc((n + 1) * sizeof(double));
-    if (!rep->x || !rep->y)
+    rep->gx = data->gate_own ? malloc((n * dg + 1) * sizeof(double)) : NULL;
+    if (!rep->x || !rep->y || (data->gate_own && !rep->gx))
         return GMOE_ENOMEM;
     if (type == GMOE_BOOT_PARAMETRIC) {
         for (size_t r = 0, t = 0; data->w && r < data->n; r++)
             for (double c = 0; c < data->w[r]; c++, t++)
-                memcpy(rep->x + t * d, data->x + r * d, d * sizeof(double));
-        if (!data->w)
-            memcpy(rep->x, data->x, n * d * sizeof(double));
-        return gmoe_simulate_y(fit, rep->x, n, seed, rep->y, NULL, NULL);
+                copy_row(data, r, rep, t);
+        for (size_t r = 0; !data->w && r < n; r++)
+            copy_row(data, r, rep, r);
+        return gmoe_simulate_y_gx(fit, rep->x, rep->gx, n, seed, rep->y, NULL, NULL);
     }
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!rng)
@@ -141,6 +153,7 @@ static int one_replicate(const gmoe_model *fit, const gmoe_data *data, const gmo
     gmoe_model_free(m);
     free(rep.x);
     free(rep.y);
+    free(rep.gx);
     return st;
 }
 
@@ -214,6 +227,9 @@ static int check_bootstrap(const gmoe_model *m, const gmoe_data *data, const gmo
     if (!data->y || data->d != m->d || data->n < 1)
         return gmoe_error(err, GMOE_EINVAL, "the data do not match the model (d = %zu, %zu "
                           "covariates) or have no response", m->d, data->d);
+    int mismatch = gmoe_data_match_model(data, m, err);
+    if (mismatch)
+        return mismatch;
     const char *msg = gmoe_em_options_check(em);
     if (msg)
         return gmoe_error(err, GMOE_EINVAL, "%s", msg);

@@ -27,9 +27,8 @@ static int check_args(const gmoe_model *m, const gmoe_data *data, gmoe_err *err)
         return st;
     if (!data->y)
         return gmoe_error(err, GMOE_EINVAL, "the data have no response column");
-    if (data->d != m->d)
-        return gmoe_error(err, GMOE_EINVAL, "the data have %zu covariates, the model %zu", data->d,
-                          m->d);
+    if ((st = gmoe_data_match_model(data, m, err)))
+        return st;
     if (data->n < 1)
         return gmoe_error(err, GMOE_EDATA, "the data have no rows");
     return GMOE_OK;
@@ -71,10 +70,10 @@ static size_t tangent_basis(const gmoe_model *m, const gmoe_layout *L, double *Z
     double norm = 0.0;
     if ((gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE) && L->has_tau && c)
         for (size_t i = 0; i < L->k; i++)
-            for (size_t u = 1; u <= L->d; u++) {
+            for (size_t u = 1; u <= L->dg; u++) {
                 long a = gmoe_layout_gate(L, i, u);
                 if (a >= 0)
-                    c[a] = m->beta1[i * L->d + u - 1];
+                    c[a] = m->beta1[i * L->dg + u - 1];
             }
     for (size_t j = 0; c && j < P; j++) {
         norm += c[j] * c[j];

@@ -21,7 +21,7 @@ int gmoe_information_criteria(const gmoe_model *m, const gmoe_data *data,
     for (size_t r = 0; r < n; r++) {
         if (data->w && data->w[r] == 0.0)
             continue;
-        gmoe_responsibilities(m, data->x + r * data->d, data->y[r], resp);
+        gmoe_responsibilities_gx(m, data->x + r * data->d, gmoe_gate_row(data, r), data->y[r], resp);
         double c = data->w ? data->w[r] : 1.0; /* times 1: the unweighted bits */
         for (size_t i = 0; i < k; i++)
             if (resp[i] > 0)

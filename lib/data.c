@@ -20,6 +20,12 @@ void gmoe_data_free(gmoe_data *data)
         for (size_t j = 0; j < data->d; j++)
             free(data->xnames[j]);
     free(data->xnames);
+    if (data->gate_own) {
+        for (size_t j = 0; data->gxnames && j < data->dg; j++)
+            free(data->gxnames[j]);
+        free(data->gxnames);
+        free(data->gx);
+    }
     free(data->yname);
     free(data->x);
     free(data->y);
@@ -32,11 +38,53 @@ void gmoe_data_free(gmoe_data *data)
     free(data);
 }
 
-/* Name of covariate j for messages: "x2" or "covariate 2". */
-static const char *xname(const gmoe_data *data, size_t j, char *buf, size_t len)
+const double *gmoe_data_gate_x(const gmoe_data *data)
 {
-    if (data->xnames && data->xnames[j])
-        snprintf(buf, len, "\"%s\"", data->xnames[j]);
+    return data->gate_own ? data->gx : data->x;
+}
+
+size_t gmoe_data_gate_d(const gmoe_data *data)
+{
+    return data->gate_own ? data->dg : data->d;
+}
+
+int gmoe_data_match_model(const gmoe_data *data, const gmoe_model *m, gmoe_err *err)
+{
+    if (data->d != m->d)
+        return gmoe_error(err, GMOE_EINVAL, "the data have %zu covariates, the model %zu", data->d, m->d);
+    if (data->gate_own != m->gate_own)
+        return gmoe_error(err, GMOE_EINVAL, "the model's gate reads %s, the data's %s",
+                          m->gate_own ? "covariates of its own" : "the experts' covariates",
+                          data->gate_own ? "covariates of its own" : "the experts' covariates");
+    if (data->gate_own && data->dg != m->dg)
+        return gmoe_error(err, GMOE_EINVAL, "the data have %zu gate covariates, the model %zu",
+                          data->dg, m->dg);
+    return GMOE_OK;
+}
+
+/* One design checked: the experts' covariates or the gate's. */
+typedef struct {
+    size_t n, d;
+    const double *x;
+    char *const *names;
+    const char *what; /* "covariate" or "gate covariate" */
+} design;
+
+static design experts_design(const gmoe_data *data)
+{
+    return (design){data->n, data->d, data->x, data->xnames, "covariate"};
+}
+
+static design gate_design(const gmoe_data *data)
+{
+    return (design){data->n, data->dg, data->gx, data->gxnames, "gate covariate"};
+}
+
+/* Name of covariate j for messages: "x2" or "covariate 2". */
+static const char *xname(const design *data, size_t j, char *buf, size_t len)
+{
+    if (data->names && data->names[j])
+        snprintf(buf, len, "\"%s\"", data->names[j]);
     else
         snprintf(buf, len, "%zu", j + 1);
     return buf;
@@ -59,7 +107,7 @@ static const char *xname(const gmoe_data *data, size_t j, char *buf, size_t len)
  * are named as involved in the dependence. */
 #define GMOE_COLLINEAR_INVOLVED 1e-3
 
-static int check_collinear(const gmoe_data *data, gmoe_err *err)
+static int check_collinear(const design *data, gmoe_err *err)
 {
     size_t n = data->n, d = data->d;
     if (d < 2)
@@ -107,9 +155,9 @@ static int check_collinear(const gmoe_data *data, gmoe_err *err)
             count++;
         }
     status = gmoe_error(err, GMOE_EDATA,
-                        "covariates are collinear (with the intercept): %s "
+                        "%ss are collinear (with the intercept): %s "
                         "(smallest/largest eigenvalue of their correlation matrix %.3g)",
-                        names, w[0] / w[d - 1]);
+                        data->what, names, w[0] / w[d - 1]);
 done:
     free(mean);
     free(sd);
@@ -118,10 +166,31 @@ done:
     return status;
 }
 
-int gmoe_data_check_fit(const gmoe_data *data, size_t k, gmoe_err *err)
+/* Finite and not constant, every column of one design. */
+static int check_columns(const design *x, gmoe_err *err)
 {
     char nm[128];
-    if (!data || !data->x || data->d < 1 || k < 1)
+    size_t n = x->n, d = x->d;
+    for (size_t r = 0; r < n; r++)
+        for (size_t j = 0; j < d; j++)
+            if (!isfinite(x->x[r * d + j]))
+                return gmoe_error(err, GMOE_EDATA, "row %zu: %s %s is not finite", r + 1, x->what,
+                                  xname(x, j, nm, sizeof nm));
+    for (size_t j = 0; j < d; j++) {
+        size_t r = 1;
+        while (r < n && x->x[r * d + j] == x->x[j])
+            r++;
+        if (r == n)
+            return gmoe_error(err, GMOE_EDATA, "%s %s is constant (every row is %.17g)", x->what,
+                              xname(x, j, nm, sizeof nm), x->x[j]);
+    }
+    return GMOE_OK;
+}
+
+int gmoe_data_check_fit(const gmoe_data *data, size_t k, gmoe_err *err)
+{
+    if (!data || !data->x || (data->d < 1 && !data->gate_own) || k < 1 ||
+        (data->gate_own && !data->gx))
         return gmoe_error(err, GMOE_EINVAL, "no data, no covariate or k < 1");
     size_t n = data->n, d = data->d;
     if (!data->y)
@@ -130,22 +199,15 @@ int gmoe_data_check_fit(const gmoe_data *data, size_t k, gmoe_err *err)
         return gmoe_error(err, GMOE_EDATA,
                           "too few rows: %zu expert%s with %zu covariate%s need at least (d + 2) * k = %zu rows, "
                           "the data have %zu", k, k == 1 ? "" : "s", d, d == 1 ? "" : "s", (d + 2) * k, n);
-    for (size_t r = 0; r < n; r++) {
+    for (size_t r = 0; r < n; r++)
         if (!isfinite(data->y[r]))
             return gmoe_error(err, GMOE_EDATA, "row %zu: the response is not finite", r + 1);
-        for (size_t j = 0; j < d; j++)
-            if (!isfinite(data->x[r * d + j]))
-                return gmoe_error(err, GMOE_EDATA, "row %zu: covariate %s is not finite", r + 1,
-                                  xname(data, j, nm, sizeof nm));
-    }
-    for (size_t j = 0; j < d; j++) {
-        size_t r = 1;
-        while (r < n && data->x[r * d + j] == data->x[j])
-            r++;
-        if (r == n)
-            return gmoe_error(err, GMOE_EDATA, "covariate %s is constant (every row is %.17g)",
-                              xname(data, j, nm, sizeof nm), data->x[j]);
-    }
+    design xd = experts_design(data), gd = gate_design(data);
+    int st = check_columns(&xd, err);
+    if (st == GMOE_OK && data->gate_own)
+        st = check_columns(&gd, err);
+    if (st)
+        return st;
     size_t r = 1;
     while (r < n && data->y[r] == data->y[0])
         r++;
@@ -156,9 +218,14 @@ int gmoe_data_check_fit(const gmoe_data *data, size_t k, gmoe_err *err)
     /* on covariates of extreme magnitude the sums overflow: test the copy
      * that gmoe_fit would fit (the same columns, scaled by powers of two) */
     gmoe_fit_scaling s;
-    int st = gmoe_fit_scaling_make(data, NULL, &s, err);
+    st = gmoe_fit_scaling_make(data, NULL, &s, err);
+    const gmoe_data *fitted = s.active ? &s.data : data;
+    xd = experts_design(fitted);
+    gd = gate_design(fitted);
     if (st == GMOE_OK)
-        st = check_collinear(s.active ? &s.data : data, err);
+        st = check_collinear(&xd, err);
+    if (st == GMOE_OK && data->gate_own)
+        st = check_collinear(&gd, err);
     gmoe_fit_scaling_free(&s);
     return st;
 }

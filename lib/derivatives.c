@@ -38,7 +38,8 @@
 #define NCHUNKS 64
 
 /* The internal order: G gate coordinates (tau last among them), then
- * expert i's parameter t at G + i (d + 2) + t. */
+ * expert i's parameter t at G + i (d + 2) + t.  q = dg + 1 gate entries
+ * per expert (dg: the gate's covariates), e = d + 2 expert ones. */
 typedef struct {
     size_t k, d, q, e, P, G;
     long *gi;       /* k*q: internal index of gate entry (i, u), -1 if pinned */
@@ -50,7 +51,7 @@ static int order_init(order *o, const gmoe_model *m)
 {
     gmoe_layout L;
     gmoe_layout_init(&L, m);
-    o->k = L.k, o->d = L.d, o->q = L.d + 1, o->e = L.d + 2, o->P = L.P;
+    o->k = L.k, o->d = L.d, o->q = L.dg + 1, o->e = L.d + 2, o->P = L.P;
     o->has_tau = L.has_tau;
     o->gi = malloc(o->k * o->q * sizeof(long));
     o->perm = malloc(o->P * sizeof(size_t));
@@ -281,11 +282,11 @@ static void row_hessian(const gmoe_model *m, const order *o, const double *x, do
  * is exact) into the chunk's sums (acc: loglik, grad P, hess P*P, opg
  * P*P, internal order) and its score (public order) into score_row. */
 static void row_derivs(const gmoe_model *m, const gmoe_gating *gt, const order *o,
-                       const double *x, double y, double wt, row_work *w,
+                       const double *x, const double *gx, double y, double wt, row_work *w,
                        const gmoe_derivs *want, double *acc, double *score_row)
 {
     size_t P = o->P;
-    gt->logit_derivs(m, x, &w->ld);
+    gt->logit_derivs(m, gx, &w->ld);
     acc[0] += wt * row_first_order(m, o, x, y, w);
     if (want->grad)
         for (size_t a = 0; a < P; a++)
@@ -377,7 +378,7 @@ int gmoe_derivs_compute(const gmoe_model *m, const gmoe_data *data, int nthreads
                         score[u] = 0.0;
                     continue;
                 }
-                row_derivs(m, gt, &o, data->x + t * o.d, data->y[t],
+                row_derivs(m, gt, &o, data->x + t * o.d, gmoe_gate_row(data, t), data->y[t],
                            data->w ? data->w[t] : 1.0, &w, out, a, score);
             }
             batch_flush(&w.full, a + 1 + P, P);

@@ -22,6 +22,7 @@
 typedef struct {
     size_t n, k, d, p;     /* p = d + 1: expert regressors (x, 1) */
     double total;          /* observations: n, or the sum of the case weights */
+    size_t dg;             /* the gate's covariates (m->dg) */
     size_t np;             /* free gate parameters */
     size_t nblocks;
     int nthreads;          /* threads actually used (>= 1) */
@@ -67,7 +68,7 @@ typedef struct {
 /* ------------------------------------------------------ workspace.c */
 
 /* Mean and (population) sd of each covariate; sd 1 for a constant one. */
-void gmoe_column_moments(const gmoe_data *data, double *mean, double *sd);
+void gmoe_column_moments(const double *x, size_t n, size_t d, double *mean, double *sd);
 
 /* Allocates a workspace for fitting `m`'s shape to data; NULL on failure. */
 gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nthreads);

@@ -18,7 +18,7 @@
  * are hoisted out of the row loop; cached_logg, if not NULL, holds the
  * row's log-gates (from the cache or gmoe_block_softmax_gates). */
 static void row_log_terms(const gmoe_model *m, const gmoe_gating *g, const double *x,
-                          double y, double *lj, const double *lnorm,
+                          const double *gx, double y, double *lj, const double *lnorm,
                           const double *half_prec, const double *cached_logg)
 {
     size_t k = m->k;
@@ -26,7 +26,7 @@ static void row_log_terms(const gmoe_model *m, const gmoe_gating *g, const doubl
         for (size_t i = 0; i < k; i++)
             lj[i] = cached_logg[i];
     else
-        g->log_gate(m, x, lj);
+        g->log_gate(m, gx, lj);
     for (size_t i = 0; i < k; i++)
         if (lj[i] > -INFINITY) {
             double e = y - gmoe_expert_mean(m, i, x);
@@ -57,6 +57,8 @@ static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
 {
     const gmoe_gating *g = gmoe_gating_get(m->family);
     size_t n = data->n, d = data->d, k = m->k, nb = gmoe_nblocks(n);
+    const double *gx = gmoe_data_gate_x(data);
+    size_t dg = gmoe_data_gate_d(data);
     /* Without the cache, a family with softmax_logits or block_logits
      * takes its gates a block at a time from the code that fills the
      * cache (gmoe_block_softmax_gates): the same bits, and vector exps. */
@@ -90,13 +92,13 @@ static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
             }
             const double *logg = cache ? cache + lo * 2 * k : NULL;
             if (batch_gates) {
-                gmoe_block_softmax_gates(m, g, data->x + lo * d, hi - lo, gates, lse, buf, work);
+                gmoe_block_softmax_gates(m, g, gx + lo * dg, hi - lo, gates, lse, buf, work);
                 logg = gates;
             }
             /* the terms go straight into resp, normalized there in place */
             double *t = resp ? resp + lo * k : terms;
             for (size_t r = lo; r < hi; r++)
-                row_log_terms(m, g, data->x + r * d, data->y[r], t + (r - lo) * k,
+                row_log_terms(m, g, data->x + r * d, gx + r * dg, data->y[r], t + (r - lo) * k,
                               lnorm, half_prec, logg ? logg + (r - lo) * 2 * k : NULL);
             gmoe_block_lse_weights(hi - lo, k, t, k, t, k, lse, buf);
             double s = 0.0;
@@ -136,8 +138,8 @@ int gmoe_loglik(const gmoe_model *m, const gmoe_data *data, int nthreads,
         return st;
     if (!data->y)
         return gmoe_error(err, GMOE_EINVAL, "the log-likelihood needs the response");
-    if (data->d != m->d)
-        return gmoe_error(err, GMOE_EINVAL, "the data have %zu covariates, the model %zu", data->d, m->d);
+    if ((st = gmoe_data_match_model(data, m, err)))
+        return st;
     double *block_ll = malloc(gmoe_nblocks(data->n) * sizeof(double) + 1);
     if (!block_ll)
         return gmoe_error(err, GMOE_ENOMEM, "out of memory");

@@ -16,12 +16,18 @@ void gmoe_log_gate(const gmoe_model *m, const double *x, double *logg)
 
 double gmoe_responsibilities(const gmoe_model *m, const double *x, double y, double *resp)
 {
+    return gmoe_responsibilities_gx(m, x, x, y, resp);
+}
+
+double gmoe_responsibilities_gx(const gmoe_model *m, const double *x, const double *gx,
+                                double y, double *resp)
+{
     size_t k = m->k;
     double stack[SMALL_K];
     double *lj = k <= SMALL_K ? stack : malloc(k * sizeof(double));
     if (!lj)
         return NAN;
-    gmoe_log_gate(m, x, lj);
+    gmoe_log_gate(m, gx ? gx : x, lj);
     for (size_t i = 0; i < k; i++)
         if (lj[i] > -INFINITY)
             lj[i] += gmoe_log_normal(y, gmoe_expert_mean(m, i, x), m->sigma2[i]);
@@ -36,7 +42,12 @@ double gmoe_responsibilities(const gmoe_model *m, const double *x, double y, dou
 
 double gmoe_log_density(const gmoe_model *m, const double *x, double y)
 {
-    return gmoe_responsibilities(m, x, y, NULL);
+    return gmoe_responsibilities_gx(m, x, x, y, NULL);
+}
+
+double gmoe_log_density_gx(const gmoe_model *m, const double *x, const double *gx, double y)
+{
+    return gmoe_responsibilities_gx(m, x, gx, y, NULL);
 }
 
 /* log(sigma2 + e^2) without overflow for any finite e. */
@@ -49,6 +60,12 @@ static double log_sum_squares(double sigma2, double e)
 void gmoe_predict(const gmoe_model *m, const double *x, double *mean,
                   double *var, double *gate, size_t *best)
 {
+    gmoe_predict_gx(m, x, x, mean, var, gate, best);
+}
+
+void gmoe_predict_gx(const gmoe_model *m, const double *x, const double *gx, double *mean,
+                     double *var, double *gate, size_t *best)
+{
     size_t k = m->k;
     double stack[SMALL_K];
     double *logg = k <= SMALL_K ? stack : malloc(k * sizeof(double));
@@ -56,7 +73,7 @@ void gmoe_predict(const gmoe_model *m, const double *x, double *mean,
         *mean = *var = NAN;
         return;
     }
-    gmoe_log_gate(m, x, logg);
+    gmoe_log_gate(m, gx ? gx : x, logg);
     double mu = 0.0, v = 0.0, gbest = -1.0;
     for (size_t i = 0; i < k; i++) {
         double g = exp(logg[i]);

@@ -130,12 +130,12 @@ static void permute_blocks(double *v, double *tmp, const size_t *perm, size_t k,
 
 int gmoe_model_permute(gmoe_model *m, const size_t *perm)
 {
-    size_t k = m->k, d = m->d;
-    double *tmp = malloc(k * d * sizeof(double));
+    size_t k = m->k, d = m->d, dg = m->dg;
+    double *tmp = malloc(k * (d > dg ? d + 1 : dg + 1) * sizeof(double));
     if (!tmp)
         return GMOE_ENOMEM;
     permute_blocks(m->beta0, tmp, perm, k, 1);
-    permute_blocks(m->beta1, tmp, perm, k, d);
+    permute_blocks(m->beta1, tmp, perm, k, dg);
     permute_blocks(m->a, tmp, perm, k, d);
     permute_blocks(m->b, tmp, perm, k, 1);
     permute_blocks(m->sigma2, tmp, perm, k, 1);
@@ -147,10 +147,10 @@ int gmoe_model_permute(gmoe_model *m, const size_t *perm)
     double t0 = m->beta0[k - 1];
     for (size_t i = 0; i < k; i++)
         m->beta0[i] -= t0;
-    for (size_t u = 0; L.pins_last_slope && u < d; u++) {
-        double t1 = m->beta1[(k - 1) * d + u];
+    for (size_t u = 0; L.pins_last_slope && u < dg; u++) {
+        double t1 = m->beta1[(k - 1) * dg + u];
         for (size_t i = 0; i < k; i++)
-            m->beta1[i * d + u] -= t1;
+            m->beta1[i * dg + u] -= t1;
     }
     const gmoe_gating *g = gmoe_gating_get(m->family);
     if (g && g->normalize)

@@ -22,12 +22,13 @@ static void set_tau_estimated(gmoe_model *cur, gmoe_em_ws *ws, int on)
 
 /* The fit's family options (tau, top_k, ...) must be valid: checked on a
  * zero-parameter model carrying them (m's own parameters are outputs). */
-static int check_family_options(const gmoe_model *m, gmoe_err *err)
+static int check_family_options(const gmoe_model *m, int tau_estimated, gmoe_err *err)
 {
-    gmoe_model *o = gmoe_model_alloc(m->family, m->k, m->d);
+    gmoe_model *o = gmoe_model_alloc_like(m);
     if (!o)
         return gmoe_error(err, GMOE_ENOMEM, "out of memory");
     gmoe_model_copy_options(o, m);
+    o->tau_estimated = tau_estimated;
     int st = gmoe_model_check(o, err);
     gmoe_model_free(o);
     return st;
@@ -40,18 +41,21 @@ static int check_fit_args(const gmoe_data *data, const gmoe_model *m,
         return gmoe_error(err, GMOE_EINVAL, "missing data, model or options");
     if (!data->y)
         return gmoe_error(err, GMOE_EINVAL, "the data have no response column");
-    if (data->d != m->d)
-        return gmoe_error(err, GMOE_EINVAL, "the data have %zu covariates, the model %zu", data->d, m->d);
+    int mismatch = gmoe_data_match_model(data, m, err);
+    if (mismatch)
+        return mismatch;
     const char *msg = gmoe_em_options_check(opt);
     if (msg)
         return gmoe_error(err, GMOE_EINVAL, "%s", msg);
     if (!gmoe_gating_get(m->family))
         return gmoe_error(err, GMOE_ENOTSUP, "gating family %s is not supported", gmoe_family_name(m->family));
-    int st = check_family_options(m, err);
+    int st = check_family_options(
+        m, gmoe_family_has_tau(m->family) && opt->tau_mode == GMOE_TAU_ESTIMATE, err);
     if (st)
         return st;
     if (init) {
-        if (init->family != m->family || init->k != m->k || init->d != m->d)
+        if (init->family != m->family || init->k != m->k || init->d != m->d ||
+            init->dg != m->dg || init->gate_own != m->gate_own)
             return gmoe_error(err, GMOE_EINVAL,
                               "the starting model (%s, k = %zu, d = %zu) does not match the fit (%s, k = %zu, d = %zu)",
                               gmoe_family_name(init->family), init->k, init->d,
@@ -223,8 +227,8 @@ static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *i
     m->tau_estimated = gmoe_family_has_tau(m->family) && opt.tau_mode == GMOE_TAU_ESTIMATE;
     fit_state s = {.data = data, .m = m, .init = init, .opt = &opt};
     s.ws = gmoe_em_ws_alloc(m, data, opt.nthreads);
-    s.cur = gmoe_model_alloc(m->family, m->k, m->d);
-    s.best = gmoe_model_alloc(m->family, m->k, m->d);
+    s.cur = gmoe_model_alloc_like(m);
+    s.best = gmoe_model_alloc_like(m);
     int st;
     if (!s.ws || !s.cur || !s.best)
         st = gmoe_error(err, GMOE_ENOMEM, "out of memory allocating the EM workspace (n = %zu, k = %zu)", data->n,

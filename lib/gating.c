@@ -28,7 +28,7 @@ softmax_logits_rows(size_t k, size_t d, const gmoe_model *m, const double *x, si
 void gmoe_block_softmax_gates(const gmoe_model *m, const gmoe_gating *g, const double *x,
                               size_t nrows, double *c, double *lse, double *buf, double *work)
 {
-    size_t k = m->k, d = m->d;
+    size_t k = m->k, d = m->dg;
     if (g->block_logits)
         g->block_logits(m, x, nrows, c, 2 * k, work);
     else if (g->softmax_logits != gmoe_softmax_logits)

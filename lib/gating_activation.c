@@ -110,7 +110,7 @@ static void act_block(gmoe_activation a, size_t n, const double *u, double *v, d
 
 static size_t activation_npar(const gmoe_model *m)
 {
-    return m->k * (m->d + 1) - 1 + (m->tau_estimated ? 1 : 0);
+    return m->k * (m->dg + 1) - 1 + (m->tau_estimated ? 1 : 0);
 }
 
 /* Index in theta of expert i's entry u (u = 0: beta0, u = 1..d: beta1). */
@@ -121,7 +121,7 @@ static inline size_t act_index(size_t i, size_t u, size_t k, size_t d)
 
 static void activation_pack(const gmoe_model *m, double *theta)
 {
-    size_t k = m->k, d = m->d;
+    size_t k = m->k, d = m->dg;
     for (size_t i = 0; i < k; i++) {
         if (i + 1 < k)
             theta[act_index(i, 0, k, d)] = m->beta0[i];
@@ -133,7 +133,7 @@ static void activation_pack(const gmoe_model *m, double *theta)
 
 static void activation_unpack(gmoe_model *m, const double *theta)
 {
-    size_t k = m->k, d = m->d;
+    size_t k = m->k, d = m->dg;
     for (size_t i = 0; i < k; i++) {
         m->beta0[i] = i + 1 < k ? theta[act_index(i, 0, k, d)] : 0.0;
         memcpy(m->beta1 + i * d, theta + act_index(i, 1, k, d), d * sizeof(double));
@@ -147,9 +147,9 @@ static void activation_unpack(gmoe_model *m, const double *theta)
 /* u_i = beta1_i'x, the activation's argument. */
 static inline double act_argument(const gmoe_model *m, size_t i, const double *x)
 {
-    const double *b1 = m->beta1 + i * m->d;
+    const double *b1 = m->beta1 + i * m->dg;
     double u = 0.0;
-    for (size_t j = 0; j < m->d; j++)
+    for (size_t j = 0; j < m->dg; j++)
         u += b1[j] * x[j];
     return u;
 }
@@ -201,7 +201,7 @@ static double row_given(const gmoe_model *m, const double *x, const double *r,
                         const double *a1, const double *a2, double *grad, double *hess,
                         double *work)
 {
-    size_t k = m->k, d = m->d, p = d + 1, np = activation_npar(m);
+    size_t k = m->k, d = m->dg, p = d + 1, np = activation_npar(m);
     double *w = work, *V = w + k;
     double q = 0.0, rsum = 0.0;
     for (size_t i = 0; i < k; i++) {
@@ -274,7 +274,7 @@ static double row_given(const gmoe_model *m, const double *x, const double *r,
  *            d2l/dbeta1 dtau = -act' x/tau^2. */
 static void activation_logit_derivs(const gmoe_model *m, const double *x, gmoe_logit_derivs *ld)
 {
-    size_t k = m->k, d = m->d, q = d + 1;
+    size_t k = m->k, d = m->dg, q = d + 1;
     double it = 1.0 / m->tau;
     int inside = m->bias == GMOE_BIAS_INSIDE;
     ld->curved = 1;
@@ -317,7 +317,7 @@ static double activation_row_objective(const gmoe_model *m, const double *x,
 static size_t activation_block_work_size(const gmoe_model *m)
 {
     size_t k = m->k, n = GMOE_BLOCK_ROWS;
-    return n * (6 * k + 1 + k + 1) + k + k * (m->d + 1);
+    return n * (6 * k + 1 + k + 1) + k + k * (m->dg + 1);
 }
 
 /* u_i = beta1_i'x and the activations of nrows rows into U, A (and their
@@ -326,7 +326,7 @@ static size_t activation_block_work_size(const gmoe_model *m)
 static void block_terms(const gmoe_model *m, const double *x, size_t nrows, double *l,
                         size_t lstride, double *U, double *A, double *A1, double *A2)
 {
-    size_t k = m->k, d = m->d;
+    size_t k = m->k, d = m->dg;
     double inv_tau = 1.0 / m->tau;
     for (size_t r = 0; r < nrows; r++)
         for (size_t i = 0; i < k; i++)
@@ -348,7 +348,7 @@ static double activation_block_objective(const gmoe_model *m, const double *x, s
                                          const double *r, double *grad, double *hess,
                                          double *work)
 {
-    size_t k = m->k, d = m->d, n = GMOE_BLOCK_ROWS * k;
+    size_t k = m->k, d = m->dg, n = GMOE_BLOCK_ROWS * k;
     double *U = work, *A = U + n, *A1 = A + n, *A2 = A1 + n, *L = A2 + n, *G = L + n;
     double *lse = G + n, *buf = lse + GMOE_BLOCK_ROWS, *rest = buf + n + GMOE_BLOCK_ROWS;
     int derivs = grad || hess;
@@ -365,7 +365,7 @@ static double activation_block_objective(const gmoe_model *m, const double *x, s
 
 static size_t activation_work_size(const gmoe_model *m)
 {
-    return 6 * m->k + m->k * (m->d + 1);
+    return 6 * m->k + m->k * (m->dg + 1);
 }
 
 static int activation_check(const gmoe_model *m, gmoe_err *err)

@@ -10,33 +10,33 @@
 
 size_t gmoe_softmax_npar(const gmoe_model *m)
 {
-    return (m->k - 1) * (m->d + 1);
+    return (m->k - 1) * (m->dg + 1);
 }
 
 void gmoe_softmax_pack(const gmoe_model *m, double *theta)
 {
-    size_t p = m->d + 1;
+    size_t p = m->dg + 1;
     for (size_t i = 0; i + 1 < m->k; i++) {
         theta[i * p] = m->beta0[i];
-        memcpy(theta + i * p + 1, m->beta1 + i * m->d, m->d * sizeof(double));
+        memcpy(theta + i * p + 1, m->beta1 + i * m->dg, m->dg * sizeof(double));
     }
 }
 
 void gmoe_softmax_unpack(gmoe_model *m, const double *theta)
 {
-    size_t p = m->d + 1;
+    size_t p = m->dg + 1;
     for (size_t i = 0; i + 1 < m->k; i++) {
         m->beta0[i] = theta[i * p];
-        memcpy(m->beta1 + i * m->d, theta + i * p + 1, m->d * sizeof(double));
+        memcpy(m->beta1 + i * m->dg, theta + i * p + 1, m->dg * sizeof(double));
     }
     m->beta0[m->k - 1] = 0.0;
-    memset(m->beta1 + (m->k - 1) * m->d, 0, m->d * sizeof(double));
+    memset(m->beta1 + (m->k - 1) * m->dg, 0, m->dg * sizeof(double));
 }
 
 /* Logits l_i into l[k]; the pinned last expert gives 0. */
 void gmoe_softmax_logits(const gmoe_model *m, const double *x, double *l)
 {
-    gmoe_softmax_logits_row(m, m->k, m->d, x, l);
+    gmoe_softmax_logits_row(m, m->k, m->dg, x, l);
 }
 
 static void softmax_log_gate(const gmoe_model *m, const double *x, double *logg)
@@ -65,7 +65,7 @@ static double softmax_row_objective(const gmoe_model *m, const double *x,
 {
     double *l = work, *g = work + m->k;
     gmoe_softmax_logits(m, x, l);
-    return gmoe_softmax_row(m->k, m->d, l, x, r, 1.0, grad, hess, g);
+    return gmoe_softmax_row(m->k, m->dg, l, x, r, 1.0, grad, hess, g);
 }
 
 static size_t softmax_work_size(const gmoe_model *m)
@@ -76,11 +76,11 @@ static size_t softmax_work_size(const gmoe_model *m)
 void gmoe_linear_logit_derivs(const gmoe_model *m, const double *x, double scale,
                               gmoe_logit_derivs *ld)
 {
-    size_t q = m->d + 1;
+    size_t q = m->dg + 1;
     for (size_t i = 0; i < m->k; i++) {
         double *dl = ld->dl + i * q;
         dl[0] = scale;
-        for (size_t j = 0; j < m->d; j++)
+        for (size_t j = 0; j < m->dg; j++)
             dl[1 + j] = scale * x[j];
     }
     ld->curved = 0;
@@ -90,8 +90,8 @@ int gmoe_check_last_gate_pinned(const gmoe_model *m, const char *family, gmoe_er
 {
     size_t last = m->k - 1;
     int pinned = m->beta0[last] == 0.0;
-    for (size_t j = 0; j < m->d; j++)
-        pinned = pinned && m->beta1[last * m->d + j] == 0.0;
+    for (size_t j = 0; j < m->dg; j++)
+        pinned = pinned && m->beta1[last * m->dg + j] == 0.0;
     if (!pinned)
         return gmoe_error(err, GMOE_EINVAL,
                           "the last expert's gate must be pinned to zero (beta0 = 0, beta1 = 0) in family %s",

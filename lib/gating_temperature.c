@@ -30,8 +30,8 @@ static void temperature_unpack(gmoe_model *m, const double *theta)
     gmoe_softmax_unpack(m, theta);
     for (size_t i = 0; i + 1 < m->k; i++) {
         m->beta0[i] *= m->tau;
-        for (size_t j = 0; j < m->d; j++)
-            m->beta1[i * m->d + j] *= m->tau;
+        for (size_t j = 0; j < m->dg; j++)
+            m->beta1[i * m->dg + j] *= m->tau;
     }
 }
 
@@ -54,7 +54,7 @@ static void temperature_log_gate(const gmoe_model *m, const double *x, double *l
 static void temperature_logit_derivs(const gmoe_model *m, const double *x, gmoe_logit_derivs *ld)
 {
     double it = 1.0 / m->tau;
-    size_t q = m->d + 1;
+    size_t q = m->dg + 1;
     temperature_logits(m, x, ld->l);
     gmoe_linear_logit_derivs(m, x, it, ld);
     if (!m->tau_estimated)
@@ -73,7 +73,7 @@ static double temperature_row_objective(const gmoe_model *m, const double *x,
 {
     double *l = work, *g = work + m->k;
     temperature_logits(m, x, l);
-    return gmoe_softmax_row(m->k, m->d, l, x, r, 1.0, grad, hess, g);
+    return gmoe_softmax_row(m->k, m->dg, l, x, r, 1.0, grad, hess, g);
 }
 
 static size_t temperature_work_size(const gmoe_model *m)
@@ -87,15 +87,15 @@ static void temperature_normalize(gmoe_model *m)
     if (!m->tau_estimated)
         return;
     double ss = 0.0;
-    for (size_t u = 0; u < m->k * m->d; u++)
+    for (size_t u = 0; u < m->k * m->dg; u++)
         ss += m->beta1[u] * m->beta1[u];
     double s = sqrt(ss);
     if (!(s > 0) || !isfinite(s))
         return;
     for (size_t i = 0; i < m->k; i++) {
         m->beta0[i] /= s;
-        for (size_t j = 0; j < m->d; j++)
-            m->beta1[i * m->d + j] /= s;
+        for (size_t j = 0; j < m->dg; j++)
+            m->beta1[i * m->dg + j] /= s;
     }
     m->tau /= s;
 }

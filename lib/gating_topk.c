@@ -21,7 +21,7 @@
  * counting (k is small), then the selected scores turned into logits. */
 static void topk_logits(const gmoe_model *m, const double *x, double *l)
 {
-    size_t k = m->k, d = m->d, K = m->top_k;
+    size_t k = m->k, d = m->dg, K = m->top_k;
     int slope = m->select == GMOE_SELECT_SLOPE;
     for (size_t i = 0; i < k; i++) {
         const double *b1 = m->beta1 + i * d;
@@ -86,7 +86,7 @@ static double topk_row_objective(const gmoe_model *m, const double *x,
 {
     double *l = work, *g = work + m->k;
     topk_logits(m, x, l);
-    return gmoe_softmax_row(m->k, m->d, l, x, r, 1.0, grad, hess, g);
+    return gmoe_softmax_row(m->k, m->dg, l, x, r, 1.0, grad, hess, g);
 }
 
 static size_t topk_work_size(const gmoe_model *m)
@@ -108,7 +108,7 @@ static int topk_check(const gmoe_model *m, gmoe_err *err)
 static inline void pattern_logits(const gmoe_model *m, const double *x, const double *r,
                                   double *l)
 {
-    gmoe_softmax_logits_row(m, m->k, m->d, x, l);
+    gmoe_softmax_logits_row(m, m->k, m->dg, x, l);
     for (size_t i = 0; i < m->k; i++)
         if (!(r[i] > 0))
             l[i] = -INFINITY;
@@ -120,7 +120,7 @@ static double topk_pattern_row_objective(const gmoe_model *m, const double *x,
 {
     double *l = work, *g = work + m->k;
     pattern_logits(m, x, r, l);
-    return gmoe_softmax_row(m->k, m->d, l, x, r, 1.0, grad, hess, g);
+    return gmoe_softmax_row(m->k, m->dg, l, x, r, 1.0, grad, hess, g);
 }
 
 /* The same for a block of rows, the exps and logs in one batch. */
@@ -128,7 +128,7 @@ static double topk_pattern_block_objective(const gmoe_model *m, const double *x,
                                            const double *r, double *grad, double *hess,
                                            double *work)
 {
-    size_t k = m->k, d = m->d, n = GMOE_BLOCK_ROWS * k;
+    size_t k = m->k, d = m->dg, n = GMOE_BLOCK_ROWS * k;
     double *L = work, *G = L + n, *lse = G + n, *buf = lse + GMOE_BLOCK_ROWS;
     for (size_t t = 0; t < nrows; t++)
         pattern_logits(m, x + t * d, r + t * k, L + t * k);

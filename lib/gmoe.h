@@ -87,7 +87,20 @@ typedef struct {
        bootstrap) is weighted; a weight of exactly 1 gives the bits of an
        unweighted fit.  Check them with gmoe_data_check_weights. */
     double *w;
+    /* the gate's covariates when it has its own (gate_own = 1; see
+       gmoe_model's gate_own): gx (n*dg, row-major, never NULL, room for one
+       double at least) and gxnames (dg names, or NULL).  gate_own = 0: the
+       gate reads x (dg, gx and gxnames unused, zero). */
+    int gate_own;
+    size_t dg;
+    double *gx;
+    char **gxnames;
 } gmoe_data;
+
+/* The gate's covariates of data: gx when the data have their own
+ * (gate_own), else x; and their number. */
+const double *gmoe_data_gate_x(const gmoe_data *data);
+size_t gmoe_data_gate_d(const gmoe_data *data);
 
 /* Frees a gmoe_data whose arrays and names were malloc'd (as the readers
  * produce them); NULL is a no-op. */
@@ -202,7 +215,9 @@ int gmoe_data_from_table(const gmoe_table *t, const char *yname,
                          int y_optional, gmoe_data **out, gmoe_err *err);
 
 /* Checks that data can support a fit with k experts: at least
- * (d + 2) * k rows, no constant covariate, full-rank design [x, 1]. */
+ * (d + 2) * k rows, no constant covariate, full-rank design [x, 1]; with
+ * gate covariates of their own (gate_own) the same for [gx, 1], the
+ * message saying "gate covariate". */
 int gmoe_data_check_fit(const gmoe_data *data, size_t k, gmoe_err *err);
 
 /* ---------------------------------------------------------------- model */
@@ -288,6 +303,15 @@ typedef struct {
     gmoe_bias_placement bias; /* activation: where beta0 enters */
     int tau_estimated;    /* temperature, activation: tau is a free
                              parameter of the fit (GMOE_TAU_ESTIMATE) */
+    /* Gate covariates of their own (gate_own = 1, gmoe_model_alloc_gate):
+       the gate reads dg covariates gx (beta1 is k*dg), the experts x (d);
+       dg = 0 is a constant gate (a finite mixture of regressions), d = 0
+       experts with no covariate (a mixture of Gaussians of y with a gate
+       on gx).  gate_own = 0 (gmoe_model_alloc): the gate reads the
+       experts' covariates and dg = d. */
+    int gate_own;
+    size_t dg;
+    char **gxnames;       /* dg gate covariate names (gate_own), or NULL */
     /* names of the columns the model was fitted on (may be NULL) */
     char **xnames;        /* d names */
     char *yname;
@@ -308,8 +332,16 @@ typedef struct {
  * default options (tau = 1, top_k = k, select = slope, act = tanh, bias
  * outside).  Returns NULL on bad sizes (k < 1, d < 1) or no memory. */
 gmoe_model *gmoe_model_alloc(gmoe_family family, size_t k, size_t d);
+/* The same for a gate with covariates of its own (gate_own = 1): d expert
+ * covariates and dg gate covariates, either may be 0.  NULL on k < 1. */
+gmoe_model *gmoe_model_alloc_gate(gmoe_family family, size_t k, size_t d, size_t dg);
+/* A model of m's family and shape (k, d, dg, gate_own), parameters zero. */
+gmoe_model *gmoe_model_alloc_like(const gmoe_model *m);
+/* Sets the gate covariates' names of a model with its own (dg names,
+ * copied; NULL clears them).  GMOE_EINVAL when !m->gate_own. */
+int gmoe_model_set_gate_names(gmoe_model *m, const char *const *gxnames);
 void gmoe_model_free(gmoe_model *m);                  /* NULL is a no-op */
-/* Deep copy; dst must have the same k and d. */
+/* Deep copy; dst must have the same k, d, dg and gate_own. */
 int gmoe_model_copy(gmoe_model *dst, const gmoe_model *src);
 gmoe_model *gmoe_model_clone(const gmoe_model *src);  /* NULL on failure */
 /* Copies the family options tau, top_k, select, act and bias (not the
@@ -340,7 +372,7 @@ int gmoe_model_set_factors(gmoe_model *m, const gmoe_factor *factors, size_t n);
 int gmoe_model_check(const gmoe_model *m, gmoe_err *err);
 
 /* Number of free parameters (for AIC/BIC): experts k*(d+2), gate as the
- * family counts it (softmax: (k-1)(d+1)). */
+ * family counts it (softmax: (k-1)(dg+1), dg the gate's covariates). */
 size_t gmoe_model_npar(const gmoe_model *m);
 
 /* Family names "softmax" "topk" "temperature" "activation" and back;
@@ -405,8 +437,9 @@ int gmoe_model_gate_selects_one(const gmoe_model *m);
 
 /* ------------------------------------------------------- evaluation */
 
-/* log g_i(x) for one row into logg[k] (-INFINITY for a gate that is zero,
- * as outside the top-K set). */
+/* log g_i(x) for one row of the gate's covariates (m->dg of them: the
+ * experts' x unless m->gate_own) into logg[k] (-INFINITY for a gate that
+ * is zero, as outside the top-K set). */
 void gmoe_log_gate(const gmoe_model *m, const double *x, double *logg);
 
 /* log p(y | x) for one row. */
@@ -421,6 +454,14 @@ double gmoe_responsibilities(const gmoe_model *m, const double *x, double y,
  * (gate[k], may be NULL) and the most probable expert under the gate. */
 void gmoe_predict(const gmoe_model *m, const double *x, double *mean,
                   double *var, double *gate, size_t *best);
+
+/* The same for a model whose gate has covariates of its own: x the row's
+ * expert covariates (m->d), gx its gate covariates (m->dg; NULL: x). */
+double gmoe_log_density_gx(const gmoe_model *m, const double *x, const double *gx, double y);
+double gmoe_responsibilities_gx(const gmoe_model *m, const double *x, const double *gx,
+                                double y, double *resp);
+void gmoe_predict_gx(const gmoe_model *m, const double *x, const double *gx, double *mean,
+                     double *var, double *gate, size_t *best);
 
 /* Total log-likelihood of data (y required), computed over fixed blocks
  * of rows so the value is bit-identical for every nthreads (0 = OpenMP
@@ -663,6 +704,10 @@ int gmoe_simulate_design(gmoe_design design, size_t n, size_t d,
  * numbers, whatever the thread count. */
 int gmoe_simulate_y(const gmoe_model *m, const double *x, size_t n,
                     uint64_t seed, double *y, size_t *z, gmoe_err *err);
+/* The same with the gate's covariates gx (n*m->dg; NULL: x), for a model
+ * whose gate has its own (gmoe_simulate_y is this with gx = NULL). */
+int gmoe_simulate_y_gx(const gmoe_model *m, const double *x, const double *gx, size_t n,
+                       uint64_t seed, double *y, size_t *z, gmoe_err *err);
 
 /* ---------------------------------------------------------- model files */
 

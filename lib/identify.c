@@ -41,10 +41,10 @@ static void scaled_information(const gmoe_model *m, const gmoe_layout *L, const 
     if (!c)
         return;
     for (size_t i = 0; i < L->k; i++)
-        for (size_t u = 1; u <= L->d; u++) {
+        for (size_t u = 1; u <= L->dg; u++) {
             long a = gmoe_layout_gate(L, i, u);
             if (a >= 0)
-                c[a] = m->beta1[i * L->d + u - 1] / s[a];
+                c[a] = m->beta1[i * L->dg + u - 1] / s[a];
         }
     for (size_t j = 0; j < P; j++)
         norm += c[j] * c[j];
@@ -136,7 +136,7 @@ void gmoe_identify_experts(const gmoe_model *m, const gmoe_data *data, gmoe_note
     for (size_t n = 0; n < data->n; n++) {
         if (data->w && data->w[n] == 0.0)
             continue;
-        gmoe_responsibilities(m, data->x + n * data->d, data->y[n], r);
+        gmoe_responsibilities_gx(m, data->x + n * data->d, gmoe_gate_row(data, n), data->y[n], r);
         for (size_t i = 0; i < m->k; i++) /* times 1 without case weights */
             mass[i] += (data->w ? data->w[n] : 1.0) * r[i];
     }
@@ -167,13 +167,14 @@ static int compare_rows(const void *pa, const void *pb)
 
 void gmoe_identify_boundaries(const gmoe_model *m, const gmoe_data *data, gmoe_note *note)
 {
-    if (m->d != 1 || data->n < 2)
+    if (m->dg != 1 || data->n < 2)
         return;
     const double **rows = malloc(data->n * sizeof *rows);
     double *logg = malloc(m->k * sizeof(double));
+    char *const *names = m->gate_own ? m->gxnames : m->xnames;
     if (rows && logg) {
         for (size_t n = 0; n < data->n; n++)
-            rows[n] = data->x + n;
+            rows[n] = gmoe_gate_row(data, n);
         qsort(rows, data->n, sizeof *rows, compare_rows);
         size_t prev = selected_expert(m, rows[0], logg), shown = 0;
         gmoe_note_add(note, "the selection changes at");
@@ -181,7 +182,7 @@ void gmoe_identify_boundaries(const gmoe_model *m, const gmoe_data *data, gmoe_n
             size_t cur = selected_expert(m, rows[n], logg);
             if (cur != prev)
                 gmoe_note_add(note, "%s %s = %.6g (expert %zu to %zu)", shown++ ? "," : "",
-                              m->xnames && m->xnames[0] ? m->xnames[0] : "x1",
+                              names && names[0] ? names[0] : m->gate_own ? "z1" : "x1",
                               0.5 * (*rows[n - 1] + *rows[n]), prev + 1, cur + 1);
             prev = cur;
         }

@@ -39,25 +39,33 @@ static void choose_rows(const gsl_rng *rng, size_t n, size_t k, size_t *rows)
     }
 }
 
+/* The partition is in the gate's covariates, the space the gate splits
+ * (the experts' when the gate is constant); with neither, each row goes
+ * to a random expert. */
 static void assign_x_partition(const gmoe_data *data, size_t k, const gsl_rng *rng,
                                size_t *label)
 {
-    size_t n = data->n, d = data->d;
-    double *mean = malloc(d * sizeof(double)), *sd = malloc(d * sizeof(double));
+    size_t n = data->n, d = gmoe_data_gate_d(data);
+    const double *x = gmoe_data_gate_x(data);
+    if (d == 0) {
+        d = data->d;
+        x = data->x;
+    }
+    double *mean = malloc((d + 1) * sizeof(double)), *sd = malloc((d + 1) * sizeof(double));
     size_t *centre = malloc(k * sizeof(size_t));
-    if (!mean || !sd || !centre) {
+    if (d == 0 || !mean || !sd || !centre) {
         for (size_t r = 0; r < n; r++)
-            label[r] = r % k;
+            label[r] = d == 0 ? (size_t)gsl_rng_uniform_int(rng, k) : r % k;
         goto done;
     }
-    gmoe_column_moments(data, mean, sd);
+    gmoe_column_moments(x, n, d, mean, sd);
     choose_rows(rng, n, k, centre);
     for (size_t r = 0; r < n; r++) {
         double best = INFINITY;
         for (size_t i = 0; i < k; i++) {
             double dist = 0.0;
             for (size_t j = 0; j < d; j++) {
-                double u = (data->x[r * d + j] - data->x[centre[i] * d + j]) / sd[j];
+                double u = (x[r * d + j] - x[centre[i] * d + j]) / sd[j];
                 dist += u * u;
             }
             if (dist < best) {
@@ -134,7 +142,7 @@ done:
 int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                      const gmoe_em_options *opt, size_t restart, uint64_t seed)
 {
-    size_t n = data->n, k = m->k, d = m->d;
+    size_t n = data->n, k = m->k, d = m->d, dg = m->dg;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     size_t *label = malloc(n * sizeof(size_t));
     if (!rng || !label) {
@@ -165,7 +173,7 @@ int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
         m->sigma2[i] = ws->var_y > 0 ? ws->var_y : 1.0;
     }
     memset(m->beta0, 0, k * sizeof(double));
-    memset(m->beta1, 0, k * d * sizeof(double));
+    memset(m->beta1, 0, k * dg * sizeof(double));
     gsl_rng_free(rng);
     free(label);
 

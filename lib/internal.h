@@ -90,6 +90,17 @@ static inline double gmoe_expert_mean(const gmoe_model *m, size_t i, const doubl
     return mu;
 }
 
+/* Row r of the gate's covariates of data (gmoe_data_gate_x). */
+static inline const double *gmoe_gate_row(const gmoe_data *data, size_t r)
+{
+    return data->gate_own ? data->gx + r * data->dg : data->x + r * data->d;
+}
+
+/* GMOE_EINVAL unless data and m have the same expert covariates' count and
+ * the same gate covariates (both the experts', or both their own with
+ * the same count) (data.c). */
+int gmoe_data_match_model(const gmoe_data *data, const gmoe_model *m, gmoe_err *err);
+
 /* log N(y; mu, s2). */
 double gmoe_log_normal(double y, double mu, double s2);
 

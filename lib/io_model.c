@@ -5,6 +5,11 @@
  *    "experts": [{"beta0": -8, "beta1": [25], "a": [-20], "b": 15, "sigma2": 0.09}, ...],
  *    "fit": {"loglik": ..., "stop": "tolerance", "seed": 1, ...}}
  *
+ * A gate with covariates of its own adds "gate_d" (dg) and
+ * "gate_x_names" after "x_names"; its experts' "beta1" have dg entries,
+ * "a" d (either may be 0).  Files without "gate_d" are models whose gate
+ * reads the experts' covariates (every file written before the key).
+ *
  * plus the keys of the options the family reads (option_keys below, asked
  * of the family table: "tau", "tau_estimated", "activation", "bias",
  * "top_k", "select").  Reading is strict: unknown keys,
@@ -183,12 +188,12 @@ static int check_writable(const gmoe_model *m, gmoe_err *err)
 {
     if (!m)
         return gmoe_error(err, GMOE_EINVAL, "no model");
-    if ((unsigned)m->family >= GMOE_NFAMILIES || m->k < 1 || m->d < 1)
+    if ((unsigned)m->family >= GMOE_NFAMILIES || m->k < 1 || (m->d < 1 && !m->gate_own))
         return gmoe_error(err, GMOE_EINVAL, "cannot write a model of family %d with k = %zu, d = %zu",
                           (int)m->family, m->k, m->d);
-    size_t d = m->d;
+    size_t d = m->d, dg = m->dg;
     for (size_t i = 0; i < m->k; i++)
-        if (!isfinite(m->beta0[i]) || !all_finite(m->beta1 + i * d, d) || !all_finite(m->a + i * d, d) ||
+        if (!isfinite(m->beta0[i]) || !all_finite(m->beta1 + i * dg, dg) || !all_finite(m->a + i * d, d) ||
             !isfinite(m->b[i]) || !isfinite(m->sigma2[i]))
             return gmoe_error(err, GMOE_EINVAL, "cannot write expert %zu: a parameter is not finite "
                                                 "(JSON has no inf or nan)", i + 1);
@@ -204,6 +209,10 @@ static int check_writable(const gmoe_model *m, gmoe_err *err)
     for (size_t j = 0; m->xnames && j < d; j++)
         if (!valid_utf8(m->xnames[j]))
             return gmoe_error(err, GMOE_EINVAL, "cannot write covariate name %zu: not valid UTF-8", j + 1);
+    for (size_t j = 0; m->gate_own && m->gxnames && j < dg; j++)
+        if (!valid_utf8(m->gxnames[j]))
+            return gmoe_error(err, GMOE_EINVAL, "cannot write gate covariate name %zu: not valid UTF-8",
+                              j + 1);
     if (m->yname && !valid_utf8(m->yname))
         return gmoe_error(err, GMOE_EINVAL, "cannot write the response name: not valid UTF-8");
     if (m->has_fit && (unsigned)m->fit.stop > GMOE_STOP_LAST)
@@ -263,6 +272,17 @@ static void put_family_options(sbuf *b, int *first, const char *in, const gmoe_m
     }
 }
 
+/* ["x", "z"]: n names ("" for a missing one). */
+static void put_names(sbuf *b, char *const *names, size_t n)
+{
+    put(b, "[");
+    for (size_t j = 0; j < n; j++) {
+        put(b, "%s", j ? ", " : "");
+        put_json(b, json_string(names[j] ? names[j] : ""), 0);
+    }
+    put(b, "]");
+}
+
 static int to_json(const gmoe_model *m, char **out, gmoe_err *err)
 {
     int status;
@@ -281,14 +301,12 @@ static int to_json(const gmoe_model *m, char **out, gmoe_err *err)
     key(&b, &first, in, "k"), put(&b, "%zu", k);
     key(&b, &first, in, "d"), put(&b, "%zu", d);
     put_family_options(&b, &first, in, m);
-    if (m->xnames) {
-        key(&b, &first, in, "x_names"), put(&b, "[");
-        for (size_t j = 0; j < d; j++) {
-            put(&b, "%s", j ? ", " : "");
-            put_json(&b, json_string(m->xnames[j] ? m->xnames[j] : ""), 0);
-        }
-        put(&b, "]");
-    }
+    if (m->gate_own)
+        key(&b, &first, in, "gate_d"), put(&b, "%zu", m->dg);
+    if (m->xnames)
+        key(&b, &first, in, "x_names"), put_names(&b, m->xnames, d);
+    if (m->gate_own && m->gxnames)
+        key(&b, &first, in, "gate_x_names"), put_names(&b, m->gxnames, m->dg);
     if (m->yname)
         key(&b, &first, in, "y_name"), put_json(&b, json_string(m->yname), 0);
     if (m->nfactors) /* io_model_factors.c */
@@ -298,7 +316,7 @@ static int to_json(const gmoe_model *m, char **out, gmoe_err *err)
         put(&b, "%s\n    {\"beta0\": ", i ? "," : "");
         put_number(&b, m->beta0[i]);
         put(&b, ", \"beta1\": ");
-        put_vector(&b, m->beta1 + i * d, d);
+        put_vector(&b, m->beta1 + i * m->dg, m->dg);
         put(&b, ", \"a\": ");
         put_vector(&b, m->a + i * d, d);
         put(&b, ", \"b\": ");
@@ -423,10 +441,13 @@ static int stop_from_name(const char *s)
     return -1;
 }
 
-static int get_vector(const ctx *c, where w, json_t *v, const char *name, size_t d, double *out)
+/* size_name: "d" or "gate_d", for the message. */
+static int get_vector(const ctx *c, where w, json_t *v, const char *name, const char *size_name,
+                      size_t d, double *out)
 {
     if (!json_is_array(v) || json_array_size(v) != d)
-        return ferr(c, "%s\"%s\" must be an array of d = %zu number%s", w.s, name, d, d == 1 ? "" : "s");
+        return ferr(c, "%s\"%s\" must be an array of %s = %zu number%s", w.s, name, size_name, d,
+                    d == 1 ? "" : "s");
     for (size_t j = 0; j < d; j++)
         if (!json_is_number(json_array_get(v, j)))
             return ferr(c, "%s\"%s\" entry %zu must be a number", w.s, name, j + 1);
@@ -463,7 +484,8 @@ static const char *const expert_keys[] = {"beta0", "beta1", "a", "b", "sigma2", 
 static int read_expert(const ctx *c, json_t *e, size_t i, gmoe_model *m)
 {
     where w = at_expert(i);
-    size_t d = m->d;
+    size_t d = m->d, dg = m->dg;
+    const char *gate_size = m->gate_own ? "gate_d" : "d";
     int status = GMOE_OK;
     json_t *v;
     if (!json_is_object(e))
@@ -472,9 +494,9 @@ static int read_expert(const ctx *c, json_t *e, size_t i, gmoe_model *m)
         return status;
     if (!(v = required(c, w, e, "beta0", &status)) || (status = get_number(c, w, v, "beta0", &m->beta0[i])))
         return status;
-    if (!(v = required(c, w, e, "beta1", &status)) || (status = get_vector(c, w, v, "beta1", d, m->beta1 + i * d)))
+    if (!(v = required(c, w, e, "beta1", &status)) || (status = get_vector(c, w, v, "beta1", gate_size, dg, m->beta1 + i * dg)))
         return status;
-    if (!(v = required(c, w, e, "a", &status)) || (status = get_vector(c, w, v, "a", d, m->a + i * d)))
+    if (!(v = required(c, w, e, "a", &status)) || (status = get_vector(c, w, v, "a", "d", d, m->a + i * d)))
         return status;
     if (!(v = required(c, w, e, "b", &status)) || (status = get_number(c, w, v, "b", &m->b[i])))
         return status;
@@ -483,8 +505,26 @@ static int read_expert(const ctx *c, json_t *e, size_t i, gmoe_model *m)
     return GMOE_OK;
 }
 
-/* Sizes from "experts" (and "k", "d" when given, which must agree). */
-static int read_sizes(const ctx *c, json_t *root, size_t *k, size_t *d)
+/* A size key when given must agree with the count found. */
+static int agree(const ctx *c, json_t *root, const char *name, size_t found, const char *what)
+{
+    json_t *v = json_object_get(root, name);
+    size_t u;
+    int status;
+    if (!v)
+        return GMOE_OK;
+    if ((status = get_size(c, top, v, name, &u)) != GMOE_OK)
+        return status;
+    if (u != found)
+        return ferr(c, "\"%s\" is %zu but expert 1's %s has %zu entr%s", name, u, what, found,
+                    found == 1 ? "y" : "ies");
+    return GMOE_OK;
+}
+
+/* Sizes from "experts" (and "k", "d", "gate_d" when given, which must
+ * agree).  With "gate_d" the gate has covariates of its own: dg from
+ * expert 1's "beta1", d from its "a", either may be 0. */
+static int read_sizes(const ctx *c, json_t *root, size_t *k, size_t *d, size_t *dg, int *gate_own)
 {
     int status = GMOE_OK;
     json_t *ex = required(c, top, root, "experts", &status), *v;
@@ -495,10 +535,15 @@ static int read_sizes(const ctx *c, json_t *root, size_t *k, size_t *d)
     *k = json_array_size(ex);
     if (!json_is_object(json_array_get(ex, 0)))
         return ferr(c, "expert 1: must be an object");
+    *gate_own = json_object_get(root, "gate_d") != NULL;
     json_t *b1 = json_object_get(json_array_get(ex, 0), "beta1");
-    if (!json_is_array(b1) || json_array_size(b1) == 0)
-        return ferr(c, "expert 1: \"beta1\" must be a non-empty array of numbers");
-    *d = json_array_size(b1);
+    json_t *a = json_object_get(json_array_get(ex, 0), "a");
+    if (!json_is_array(b1) || (!*gate_own && json_array_size(b1) == 0))
+        return ferr(c, "expert 1: \"beta1\" must be a %sarray of numbers", *gate_own ? "" : "non-empty ");
+    if (*gate_own && !json_is_array(a))
+        return ferr(c, "expert 1: \"a\" must be an array of numbers");
+    *dg = json_array_size(b1);
+    *d = *gate_own ? json_array_size(a) : *dg;
     size_t u;
     if ((v = json_object_get(root, "k"))) {
         if ((status = get_size(c, top, v, "k", &u)) != GMOE_OK)
@@ -506,18 +551,14 @@ static int read_sizes(const ctx *c, json_t *root, size_t *k, size_t *d)
         if (u != *k)
             return ferr(c, "\"k\" is %zu but there are %zu experts", u, *k);
     }
-    if ((v = json_object_get(root, "d"))) {
-        if ((status = get_size(c, top, v, "d", &u)) != GMOE_OK)
-            return status;
-        if (u != *d)
-            return ferr(c, "\"d\" is %zu but expert 1's \"beta1\" has %zu entr%s", u, *d, *d == 1 ? "y" : "ies");
-    }
-    return GMOE_OK;
+    if ((status = agree(c, root, "d", *d, *gate_own ? "\"a\"" : "\"beta1\"")) != GMOE_OK)
+        return status;
+    return agree(c, root, "gate_d", *dg, "\"beta1\"");
 }
 
 /* Top-level keys: common ones, then the family's own (option_keys). */
-static const char *const common_keys[] = {"family", "k", "d", "x_names", "y_name", "factors", "experts", "fit",
-                                          "inference", NULL};
+static const char *const common_keys[] = {"family", "k", "d", "gate_d", "x_names", "gate_x_names",
+                                          "y_name", "factors", "experts", "fit", "inference", NULL};
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -591,30 +632,47 @@ static int read_family_options(const ctx *c, json_t *root, gmoe_model *m)
     return status;
 }
 
+/* A names array of n strings (key name) into *out (malloc'd, borrowed
+ * strings; NULL when absent). */
+static int get_names(const ctx *c, json_t *root, const char *name, const char *size_name, size_t n,
+                     const char ***out)
+{
+    json_t *xs = json_object_get(root, name);
+    *out = NULL;
+    if (!xs)
+        return GMOE_OK;
+    if (!json_is_array(xs) || json_array_size(xs) != n)
+        return ferr(c, "\"%s\" must be an array of %s = %zu string%s", name, size_name, n,
+                    n == 1 ? "" : "s");
+    const char **xn = malloc((n + 1) * sizeof *xn);
+    if (!xn)
+        return gmoe_error(c->err, GMOE_ENOMEM, "out of memory");
+    for (size_t j = 0; j < n; j++)
+        if (!(xn[j] = json_string_value(json_array_get(xs, j)))) {
+            free(xn);
+            return ferr(c, "\"%s\" entry %zu must be a string", name, j + 1);
+        }
+    *out = xn;
+    return GMOE_OK;
+}
+
 static int read_names(const ctx *c, json_t *root, gmoe_model *m)
 {
-    json_t *xs = json_object_get(root, "x_names"), *y = json_object_get(root, "y_name");
-    const char **xn = NULL;
-    if (xs) {
-        if (!json_is_array(xs) || json_array_size(xs) != m->d)
-            return ferr(c, "\"x_names\" must be an array of d = %zu string%s", m->d, m->d == 1 ? "" : "s");
-        if (!(xn = malloc(m->d * sizeof *xn)))
-            return gmoe_error(c->err, GMOE_ENOMEM, "out of memory");
-        for (size_t j = 0; j < m->d; j++)
-            if (!(xn[j] = json_string_value(json_array_get(xs, j)))) {
-                free(xn);
-                return ferr(c, "\"x_names\" entry %zu must be a string", j + 1);
-            }
-    }
-    if (y && !json_is_string(y)) {
-        free(xn);
-        return ferr(c, "\"y_name\" must be a string");
-    }
-    int status = gmoe_model_set_names(m, xn, y ? json_string_value(y) : NULL);
+    json_t *y = json_object_get(root, "y_name");
+    const char **xn = NULL, **gn = NULL;
+    int status = get_names(c, root, "x_names", "d", m->d, &xn);
+    if (status == GMOE_OK && m->gate_own)
+        status = get_names(c, root, "gate_x_names", "gate_d", m->dg, &gn);
+    else if (status == GMOE_OK && json_object_get(root, "gate_x_names"))
+        status = ferr(c, "\"gate_x_names\" needs \"gate_d\" (the gate's own covariates)");
+    if (status == GMOE_OK && y && !json_is_string(y))
+        status = ferr(c, "\"y_name\" must be a string");
+    if (status == GMOE_OK && (gmoe_model_set_names(m, xn, y ? json_string_value(y) : NULL) != GMOE_OK ||
+                              (gn && gmoe_model_set_gate_names(m, gn) != GMOE_OK)))
+        status = gmoe_error(c->err, GMOE_ENOMEM, "out of memory");
     free(xn);
-    if (status != GMOE_OK)
-        return gmoe_error(c->err, status, "out of memory");
-    return GMOE_OK;
+    free(gn);
+    return status;
 }
 
 static const char *const fit_keys[] = {"loglik", "aic", "bic", "icl", "npar", "iterations", "converged", "stop",
@@ -704,7 +762,8 @@ static int read_fit(const ctx *c, json_t *o, gmoe_fit_info *f)
 static int read_model(const ctx *c, json_t *root, gmoe_model **out)
 {
     int status = GMOE_OK, fam = 0;
-    size_t k = 0, d = 0;
+    size_t k = 0, d = 0, dg = 0;
+    int gate_own = 0;
     json_t *v;
     char families[256];
     gmoe_family_list(0, "\"", ", ", ", ", families, sizeof families);
@@ -712,9 +771,10 @@ static int read_model(const ctx *c, json_t *root, gmoe_model **out)
         return ferr(c, "the top level must be an object");
     if (!(v = required(c, top, root, "family", &status)) ||
         (status = get_name(c, top, v, "family", gmoe_family_from_name, families, &fam)) ||
-        (status = check_top_keys(c, root, (gmoe_family)fam)) || (status = read_sizes(c, root, &k, &d)))
+        (status = check_top_keys(c, root, (gmoe_family)fam)) || (status = read_sizes(c, root, &k, &d, &dg, &gate_own)))
         return status;
-    gmoe_model *m = gmoe_model_alloc((gmoe_family)fam, k, d);
+    gmoe_model *m = gate_own ? gmoe_model_alloc_gate((gmoe_family)fam, k, d, dg)
+                             : gmoe_model_alloc((gmoe_family)fam, k, d);
     if (!m)
         return gmoe_error(c->err, GMOE_ENOMEM, "out of memory");
     json_t *ex = json_object_get(root, "experts");

@@ -6,9 +6,10 @@
 #include "gating.h"
 #include "internal.h"
 
-gmoe_model *gmoe_model_alloc(gmoe_family family, size_t k, size_t d)
+/* Arrays get room for one double at least: d or dg may be 0. */
+static gmoe_model *model_alloc(gmoe_family family, size_t k, size_t d, size_t dg)
 {
-    if (k < 1 || d < 1 || (int)family < 0 || (int)family >= GMOE_NFAMILIES)
+    if (k < 1 || (int)family < 0 || (int)family >= GMOE_NFAMILIES)
         return NULL;
     gmoe_model *m = calloc(1, sizeof *m);
     if (!m)
@@ -16,9 +17,10 @@ gmoe_model *gmoe_model_alloc(gmoe_family family, size_t k, size_t d)
     m->family = family;
     m->k = k;
     m->d = d;
+    m->dg = dg;
     m->beta0 = calloc(k, sizeof(double));
-    m->beta1 = calloc(k * d, sizeof(double));
-    m->a = calloc(k * d, sizeof(double));
+    m->beta1 = calloc(k * dg + 1, sizeof(double));
+    m->a = calloc(k * d + 1, sizeof(double));
     m->b = calloc(k, sizeof(double));
     m->sigma2 = malloc(k * sizeof(double));
     if (!m->beta0 || !m->beta1 || !m->a || !m->b || !m->sigma2) {
@@ -35,13 +37,64 @@ gmoe_model *gmoe_model_alloc(gmoe_family family, size_t k, size_t d)
     return m;
 }
 
+gmoe_model *gmoe_model_alloc(gmoe_family family, size_t k, size_t d)
+{
+    return d < 1 ? NULL : model_alloc(family, k, d, d);
+}
+
+gmoe_model *gmoe_model_alloc_gate(gmoe_family family, size_t k, size_t d, size_t dg)
+{
+    gmoe_model *m = model_alloc(family, k, d, dg);
+    if (m)
+        m->gate_own = 1;
+    return m;
+}
+
+gmoe_model *gmoe_model_alloc_like(const gmoe_model *src)
+{
+    if (src->gate_own)
+        return gmoe_model_alloc_gate(src->family, src->k, src->d, src->dg);
+    return gmoe_model_alloc(src->family, src->k, src->d);
+}
+
+static void free_name_list(char **names, size_t n)
+{
+    for (size_t j = 0; names && j < n; j++)
+        free(names[j]);
+    free(names);
+}
+
+/* A copy of n names (entries may be NULL) into *out; GMOE_ENOMEM. */
+static int copy_name_list(const char *const *names, size_t n, char ***out)
+{
+    *out = NULL;
+    if (!names)
+        return GMOE_OK;
+    char **c = calloc(n + 1, sizeof(char *));
+    for (size_t j = 0; c && j < n; j++)
+        if (names[j] && !(c[j] = gmoe_strdup(names[j]))) {
+            free_name_list(c, n);
+            return GMOE_ENOMEM;
+        }
+    *out = c;
+    return c ? GMOE_OK : GMOE_ENOMEM;
+}
+
+int gmoe_model_set_gate_names(gmoe_model *m, const char *const *gxnames)
+{
+    if (!m->gate_own)
+        return GMOE_EINVAL;
+    char **c;
+    if (copy_name_list(gxnames, m->dg, &c) != GMOE_OK)
+        return GMOE_ENOMEM;
+    free_name_list(m->gxnames, m->dg);
+    m->gxnames = c;
+    return GMOE_OK;
+}
+
 static void free_names(gmoe_model *m)
 {
-    if (m->xnames) {
-        for (size_t j = 0; j < m->d; j++)
-            free(m->xnames[j]);
-        free(m->xnames);
-    }
+    free_name_list(m->xnames, m->d);
     free(m->yname);
     m->xnames = NULL;
     m->yname = NULL;
@@ -57,6 +110,7 @@ void gmoe_model_free(gmoe_model *m)
     free(m->b);
     free(m->sigma2);
     free_names(m);
+    free_name_list(m->gxnames, m->dg);
     gmoe_factors_free(m->factors, m->nfactors);
     gmoe_inference_free(m->inference);
     free(m);
@@ -77,27 +131,16 @@ int gmoe_model_set_names(gmoe_model *m, const char *const *xnames, const char *y
 {
     /* Build the new names first so that a failure leaves the old ones. */
     char **xs = NULL, *ys = NULL;
-    if (xnames) {
-        xs = calloc(m->d, sizeof(char *));
-        for (size_t j = 0; xs && j < m->d; j++)
-            if (xnames[j] && !(xs[j] = gmoe_strdup(xnames[j])))
-                goto nomem;
-        if (!xs)
-            goto nomem;
+    if (copy_name_list(xnames, m->d, &xs) != GMOE_OK)
+        return GMOE_ENOMEM;
+    if (yname && !(ys = gmoe_strdup(yname))) {
+        free_name_list(xs, m->d);
+        return GMOE_ENOMEM;
     }
-    if (yname && !(ys = gmoe_strdup(yname)))
-        goto nomem;
     free_names(m);
     m->xnames = xs;
     m->yname = ys;
     return GMOE_OK;
-nomem:
-    if (xs)
-        for (size_t j = 0; j < m->d; j++)
-            free(xs[j]);
-    free(xs);
-    free(ys);
-    return GMOE_ENOMEM;
 }
 
 void gmoe_model_copy_options(gmoe_model *dst, const gmoe_model *src)
@@ -113,7 +156,7 @@ void gmoe_model_copy_params(gmoe_model *dst, const gmoe_model *src)
 {
     size_t k = src->k, d = src->d;
     memcpy(dst->beta0, src->beta0, k * sizeof(double));
-    memcpy(dst->beta1, src->beta1, k * d * sizeof(double));
+    memcpy(dst->beta1, src->beta1, k * src->dg * sizeof(double));
     memcpy(dst->a, src->a, k * d * sizeof(double));
     memcpy(dst->b, src->b, k * sizeof(double));
     memcpy(dst->sigma2, src->sigma2, k * sizeof(double));
@@ -128,7 +171,8 @@ int gmoe_model_copy(gmoe_model *dst, const gmoe_model *src)
 {
     if (dst == src)
         return GMOE_OK;
-    if (dst->k != src->k || dst->d != src->d)
+    if (dst->k != src->k || dst->d != src->d || dst->dg != src->dg ||
+        dst->gate_own != src->gate_own)
         return GMOE_EINVAL;
     gmoe_model_copy_params(dst, src);
     /* dst's standard errors belonged to its old parameters */
@@ -139,12 +183,14 @@ int gmoe_model_copy(gmoe_model *dst, const gmoe_model *src)
         status = gmoe_model_set_factors(dst, src->factors, src->nfactors);
     if (status == GMOE_OK && (dst->xnames != src->xnames || dst->yname != src->yname))
         status = gmoe_model_set_names(dst, (const char *const *)src->xnames, src->yname);
+    if (status == GMOE_OK && src->gate_own && dst->gxnames != src->gxnames)
+        status = gmoe_model_set_gate_names(dst, (const char *const *)src->gxnames);
     return status;
 }
 
 gmoe_model *gmoe_model_clone(const gmoe_model *src)
 {
-    gmoe_model *m = gmoe_model_alloc(src->family, src->k, src->d);
+    gmoe_model *m = gmoe_model_alloc_like(src);
     if (m && gmoe_model_copy(m, src) != GMOE_OK) {
         gmoe_model_free(m);
         return NULL;
@@ -164,19 +210,23 @@ int gmoe_model_check(const gmoe_model *m, gmoe_err *err)
 {
     if (!m)
         return gmoe_error(err, GMOE_EINVAL, "no model");
-    if (m->k < 1 || m->d < 1)
+    if (m->k < 1 || (!m->gate_own && (m->d < 1 || m->dg != m->d)))
         return gmoe_error(err, GMOE_EINVAL, "model needs k >= 1 and d >= 1 (got k = %zu, d = %zu)", m->k, m->d);
     const gmoe_gating *g = gmoe_gating_get(m->family);
     if (!g)
         return gmoe_error(err, GMOE_ENOTSUP, "gating family %d is not supported", (int)m->family);
     size_t k = m->k, d = m->d;
-    if (!all_finite(m->beta0, k) || !all_finite(m->beta1, k * d))
+    if (!all_finite(m->beta0, k) || !all_finite(m->beta1, k * m->dg))
         return gmoe_error(err, GMOE_EINVAL, "gate parameters must be finite");
     if (!all_finite(m->a, k * d) || !all_finite(m->b, k))
         return gmoe_error(err, GMOE_EINVAL, "expert parameters must be finite");
     for (size_t i = 0; i < k; i++)
         if (!(m->sigma2[i] > 0) || !isfinite(m->sigma2[i]))
             return gmoe_error(err, GMOE_EINVAL, "expert %zu: sigma2 must be finite and > 0 (got %g)", i + 1, m->sigma2[i]);
+    if (m->dg == 0 && m->tau_estimated && (g->options & GMOE_FAMILY_OPT_TAU))
+        return gmoe_error(err, GMOE_EINVAL,
+                          "a constant gate (no gate covariate) cannot estimate tau: the %s gate's "
+                          "tau is not identified without a gate covariate", g->name);
     if (g->check)
         return g->check(m, err);
     return GMOE_OK;

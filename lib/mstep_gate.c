@@ -66,7 +66,7 @@ static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *the
 {
     const gmoe_gating *g = ws->gating;
     gmoe_model *m = ws->trial;
-    size_t n = ws->n, k = ws->k, d = ws->d, np = ws->np, nb = ws->nblocks;
+    size_t n = ws->n, k = ws->k, d = ws->dg, np = ws->np, nb = ws->nblocks;
     size_t stride = 1 + (grad ? np : 0) + (hess ? np * np : 0);
     double *block = ws->block_gate;
     g->unpack(m, theta);
@@ -83,7 +83,7 @@ static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *the
             double *hb = hess ? acc + 1 + (grad ? np : 0) : NULL;
             size_t lo = b * GMOE_BLOCK_ROWS;
             size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
-            GMOE_WITH_SHAPE(block_pass, k, d, ws, m, data->x, lo, hi, acc, gb, hb, work, blk,
+            GMOE_WITH_SHAPE(block_pass, k, d, ws, m, gmoe_data_gate_x(data), lo, hi, acc, gb, hb, work, blk,
                             mode);
         }
     }

@@ -5,6 +5,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -46,10 +47,18 @@ int gmoe_simulate_design(gmoe_design design, size_t n, size_t d,
 int gmoe_simulate_y(const gmoe_model *m, const double *x, size_t n,
                     uint64_t seed, double *y, size_t *z, gmoe_err *err)
 {
+    return gmoe_simulate_y_gx(m, x, NULL, n, seed, y, z, err);
+}
+
+int gmoe_simulate_y_gx(const gmoe_model *m, const double *x, const double *gx, size_t n,
+                       uint64_t seed, double *y, size_t *z, gmoe_err *err)
+{
     int st = gmoe_model_check(m, err);
     if (st)
         return st;
-    size_t k = m->k, d = m->d;
+    size_t k = m->k, d = m->d, dg = m->dg;
+    if (!gx)
+        gx = x;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     double *gate = malloc(k * sizeof(double));
     if (!rng || !gate) {
@@ -61,7 +70,7 @@ int gmoe_simulate_y(const gmoe_model *m, const double *x, size_t n,
     for (size_t r = 0; r < n; r++) {
         const double *xr = x + r * d;
         double mean, var;
-        gmoe_predict(m, xr, &mean, &var, gate, NULL);
+        gmoe_predict_gx(m, xr, gx + r * dg, &mean, &var, gate, NULL);
         /* Draw the expert by inverting the cumulative gate; the last
          * expert with a positive gate absorbs rounding. */
         double u = gsl_rng_uniform(rng), c = 0.0;
@@ -77,9 +86,12 @@ int gmoe_simulate_y(const gmoe_model *m, const double *x, size_t n,
         /* no positive gate (NaN gates), or a mean beyond a double */
         if (pick == k ||
             !isfinite(y[r] = gmoe_expert_mean(m, pick, xr) + gsl_ran_gaussian_ziggurat(rng, sqrt(m->sigma2[pick])))) {
+            char first[64] = "";
+            if (d)
+                snprintf(first, sizeof first, " (first covariate %.6g)", xr[0]);
             st = gmoe_error(err, GMOE_ENUMERIC,
                             "simulating row %zu: the gate or the expert's mean overflows a double at "
-                            "these covariates (first covariate %.6g)", r + 1, xr[0]);
+                            "these covariates%s", r + 1, first);
             break;
         }
         if (z)

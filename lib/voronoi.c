@@ -542,6 +542,14 @@ static int check_arguments(const gmoe_model *fit, const gmoe_model *truth, const
                            gmoe_loss_kind *kind, gmoe_err *err)
 {
     int status;
+    /* The atoms (beta1, a, b, sigma2) of the papers' losses pair the gate's
+     * and the experts' slopes on the same covariates; with a gate of its
+     * own the loss is not defined (and not the object of their theory). */
+    if (fit && truth && (fit->gate_own || truth->gate_own))
+        return gmoe_error(err, GMOE_ENOTSUP,
+                          "voronoi loss: the %s model's gate has covariates of its own (--gate-x); "
+                          "the Voronoi losses are defined for a gate on the experts' covariates only",
+                          fit->gate_own ? "fitted" : "true");
     if ((status = check_atoms(fit, "fitted", err)) != GMOE_OK ||
         (status = check_atoms(truth, "true", err)) != GMOE_OK ||
         (status = check_options(opt, err)) != GMOE_OK)

@@ -54,8 +54,9 @@ int gmoe_weighted_rows_make(const gmoe_data *data, gmoe_weighted_rows *p, gmoe_e
     p->data.x = malloc((kept * d + 1) * sizeof(double));
     p->data.y = data->y ? malloc((kept + 1) * sizeof(double)) : NULL;
     p->data.w = malloc((kept + 1) * sizeof(double));
+    p->data.gx = data->gate_own ? malloc((kept * data->dg + 1) * sizeof(double)) : NULL;
     p->copied = 1;
-    if (!p->data.x || (data->y && !p->data.y) || !p->data.w) {
+    if (!p->data.x || (data->y && !p->data.y) || !p->data.w || (data->gate_own && !p->data.gx)) {
         gmoe_weighted_rows_free(p);
         return gmoe_error(err, GMOE_ENOMEM, "out of memory copying the rows with positive weight");
     }
@@ -63,6 +64,8 @@ int gmoe_weighted_rows_make(const gmoe_data *data, gmoe_weighted_rows *p, gmoe_e
         if (!(data->w[r] > 0))
             continue;
         memcpy(p->data.x + t * d, data->x + r * d, d * sizeof(double));
+        if (data->gate_own)
+            memcpy(p->data.gx + t * data->dg, data->gx + r * data->dg, data->dg * sizeof(double));
         if (data->y)
             p->data.y[t] = data->y[r];
         p->data.w[t++] = data->w[r];
@@ -76,6 +79,8 @@ void gmoe_weighted_rows_free(gmoe_weighted_rows *p)
         free(p->data.x);
         free(p->data.y);
         free(p->data.w);
+        if (p->data.gate_own)
+            free(p->data.gx);
     }
     p->copied = 0;
 }

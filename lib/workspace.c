@@ -55,16 +55,15 @@ void gmoe_em_ws_free(gmoe_em_ws *ws)
     free(ws);
 }
 
-void gmoe_column_moments(const gmoe_data *data, double *mean, double *sd)
+void gmoe_column_moments(const double *x, size_t n, size_t d, double *mean, double *sd)
 {
-    size_t n = data->n, d = data->d;
     for (size_t j = 0; j < d; j++) {
         double mu = 0.0, ss = 0.0;
         for (size_t r = 0; r < n; r++)
-            mu += data->x[r * d + j];
+            mu += x[r * d + j];
         mu /= (double)n;
         for (size_t r = 0; r < n; r++)
-            ss += (data->x[r * d + j] - mu) * (data->x[r * d + j] - mu);
+            ss += (x[r * d + j] - mu) * (x[r * d + j] - mu);
         mean[j] = mu;
         sd[j] = ss > 0 ? sqrt(ss / (double)n) : 1.0;
     }
@@ -117,6 +116,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->n = data->n;
     ws->k = m->k;
     ws->d = m->d;
+    ws->dg = m->dg;
     ws->p = m->d + 1;
     ws->np = ws->gating->npar(m);
     ws->nblocks = gmoe_nblocks(data->n);
@@ -136,7 +136,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->wls_copy = malloc((p * p + p) * sizeof(double));
     ws->expert_w = malloc(k * sizeof(double));
     ws->expert_updated = malloc(k);
-    ws->trial = gmoe_model_alloc(m->family, k, m->d);
+    ws->trial = gmoe_model_alloc_like(m);
     ws->theta = malloc(np1 * sizeof(double));
     ws->theta_new = malloc(np1 * sizeof(double));
     ws->theta_keep = malloc(np1 * sizeof(double));
@@ -151,9 +151,9 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->nvec = gmoe_em_nvec(m);
     for (int i = 0; i < 4; i++)
         ws->sq[i] = malloc(ws->nvec * sizeof(double));
-    ws->x_shift = malloc(m->d * sizeof(double));
-    ws->x_scale = malloc(m->d * sizeof(double));
-    ws->x_std = malloc(n * m->d * sizeof(double));
+    ws->x_shift = malloc((m->d + 1) * sizeof(double)); /* d may be 0 */
+    ws->x_scale = malloc((m->d + 1) * sizeof(double));
+    ws->x_std = malloc((n * m->d + 1) * sizeof(double));
     int cache_ok = 1;
     if (ws->gating->softmax_logits) {
         /* optional: without it the passes compute every gate afresh */
@@ -173,7 +173,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
         return NULL;
     }
     gmoe_model_copy_params(ws->trial, m);
-    gmoe_column_moments(data, ws->x_shift, ws->x_scale);
+    gmoe_column_moments(data->x, n, m->d, ws->x_shift, ws->x_scale);
     for (size_t r = 0; r < n; r++)
         for (size_t j = 0; j < m->d; j++)
             ws->x_std[r * m->d + j] = (data->x[r * m->d + j] - ws->x_shift[j]) / ws->x_scale[j];
