@@ -1,6 +1,7 @@
 /* em.c -- one EM run from a starting model: iterate (plain EM steps, then
  * SQUAREM cycles, then the second-order phase of newton.c) until the
- * stopping rule holds; and the EM options. */
+ * stopping rule holds; and the EM options' defaults (their check is
+ * options_check.c's). */
 #include <math.h>
 #include <string.h>
 
@@ -29,41 +30,6 @@ void gmoe_em_options_default(gmoe_em_options *opt)
     opt->newton = 1;
     opt->grad_tol = 1e-6;
     opt->newton_switch = 1e-5;
-}
-
-const char *gmoe_em_options_check(const gmoe_em_options *opt)
-{
-    if (!opt)
-        return "no options";
-    if (!(opt->tol >= 0) || !isfinite(opt->tol))
-        return "tolerance must be a finite number >= 0";
-    if ((int)opt->tol_rule < 0 || (int)opt->tol_rule > GMOE_TOL_ABSOLUTE)
-        return "unknown stopping rule";
-    if (opt->max_iter < 1)
-        return "maximum number of iterations must be >= 1";
-    if (opt->gate_max_iter < 1)
-        return "maximum number of gate iterations must be >= 1";
-    if (!(opt->gate_tol >= 0) || !isfinite(opt->gate_tol))
-        return "gate tolerance must be a finite number >= 0";
-    if (!(opt->gate_rel_tol >= 0) || !(opt->gate_rel_tol < 1))
-        return "relative gate tolerance must be in [0, 1)";
-    if (opt->restarts < 1)
-        return "number of restarts must be >= 1";
-    if (opt->nthreads < 0)
-        return "number of threads must be >= 0 (0: OpenMP default)";
-    if (!(opt->var_floor >= 0) || !isfinite(opt->var_floor) || opt->var_floor >= 1)
-        return "variance floor must be in [0, 1) (a fraction of var(y))";
-    if (isnan(opt->min_weight) || isinf(opt->min_weight))
-        return "minimum expert weight must be finite";
-    if ((int)opt->tau_mode < 0 || (int)opt->tau_mode > GMOE_TAU_ESTIMATE)
-        return "unknown tau mode";
-    if ((int)opt->accel < 0 || (int)opt->accel > GMOE_ACCEL_SQUAREM)
-        return "unknown acceleration";
-    if (!(opt->grad_tol > 0) || !isfinite(opt->grad_tol))
-        return "gradient tolerance must be a finite number > 0";
-    if (!(opt->newton_switch >= 0) || !isfinite(opt->newton_switch))
-        return "Newton switch must be a finite number >= 0";
-    return NULL;
 }
 
 /* The default tolerance of each stopping rule. */

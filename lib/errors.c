@@ -30,15 +30,21 @@ void gmoe_err_clear(gmoe_err *err)
     }
 }
 
-int gmoe_error(gmoe_err *err, int code, const char *fmt, ...)
+int gmoe_verror(gmoe_err *err, int code, const char *fmt, va_list ap)
 {
     if (err) {
-        va_list ap;
-        va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
         err->code = code;
     }
+    return code;
+}
+
+int gmoe_error(gmoe_err *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    gmoe_verror(err, code, fmt, ap);
+    va_end(ap);
     return code;
 }
 

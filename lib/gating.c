@@ -1,5 +1,5 @@
-/* gating.c -- code shared by the families' files (gating_*.c): checks,
- * linear logits' derivatives and the gates of a block of rows.  The table
+/* gating.c -- code shared by the families' files (gating_*.c): linear
+ * logits' derivatives and the gates of a block of rows.  The table
  * of families, which points to those files, is above them (families.c). */
 #include <math.h>
 #include <stddef.h>
@@ -8,13 +8,6 @@
 
 #include "gating.h"
 #include "internal.h"
-
-int gmoe_check_tau(const gmoe_model *m, gmoe_err *err)
-{
-    if (!(m->tau > 0) || !isfinite(m->tau))
-        return gmoe_error(err, GMOE_EINVAL, "tau must be finite and > 0 (got %g)", m->tau);
-    return GMOE_OK;
-}
 
 /* gmoe_softmax_logits for rows of x (k, d: m's, GMOE_WITH_SHAPE). */
 static inline __attribute__((always_inline)) void

@@ -23,8 +23,9 @@
  * tests (tests/check_gating.c: the configs and check_family_table).
  * Names, --gating choices, model-file keys and the tools' messages and
  * summaries follow from the table.  A family with a new option also needs
- * a field in gmoe_model, a GMOE_FAMILY_OPT_* bit, a row of option_keys in
- * io_model.c and its command-line flag in src/cli.c.
+ * a field in gmoe_model, a GMOE_FAMILY_OPT_* bit, its range in
+ * options_check.c, a row of option_keys in io_model.c and its
+ * command-line flag in src/cli.c.
  */
 #ifndef GMOE_GATING_H
 #define GMOE_GATING_H
@@ -125,8 +126,10 @@ typedef struct gmoe_gating {
      * apply a normalization that removes a non-identifiability. */
     void (*normalize)(gmoe_model *m);
 
-    /* Optional (may be NULL): checks family options (tau, top_k, ...).
-     * Returns GMOE_OK or fills err. */
+    /* Optional (may be NULL): checks what the family requires of the
+     * parameters (its pinned entries).  Returns GMOE_OK or fills err.  Its
+     * options (tau, top_k, ...) are checked before, from .options, by
+     * gmoe_model_options_validate (options_check.c). */
     int (*check)(const gmoe_model *m, gmoe_err *err);
 
     /* Optional (may be NULL): set when the gate is exactly softmax(l) of
@@ -197,8 +200,6 @@ void gmoe_softmax_logits(const gmoe_model *m, const double *x, double *l);
 /* Checks that the last expert's gate is pinned to zero (softmax, topk,
  * temperature; `family`: the name for the message). */
 int gmoe_check_last_gate_pinned(const gmoe_model *m, const char *family, gmoe_err *err);
-/* Checks that tau is finite and > 0 (temperature, activation). */
-int gmoe_check_tau(const gmoe_model *m, gmoe_err *err);
 
 /* For logits linear in the gate parameters, l_i = scale (beta0_i +
  * beta1_i'x) (l already filled): dl_i = scale (1, x), no curvature. */

@@ -370,13 +370,6 @@ static size_t activation_work_size(const gmoe_model *m)
 
 static int activation_check(const gmoe_model *m, gmoe_err *err)
 {
-    int st = gmoe_check_tau(m, err);
-    if (st)
-        return st;
-    if ((unsigned)m->act >= GMOE_NACTIVATIONS)
-        return gmoe_error(err, GMOE_EINVAL, "unknown activation %d", (int)m->act);
-    if ((unsigned)m->bias > GMOE_BIAS_INSIDE)
-        return gmoe_error(err, GMOE_EINVAL, "unknown bias placement %d", (int)m->bias);
     if (m->beta0[m->k - 1] != 0.0)
         return gmoe_error(err, GMOE_EINVAL, "the last expert's gate bias must be pinned to zero (beta0 = 0) "
                                             "in family activation");

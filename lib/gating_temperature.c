@@ -102,8 +102,7 @@ static void temperature_normalize(gmoe_model *m)
 
 static int temperature_check(const gmoe_model *m, gmoe_err *err)
 {
-    int st = gmoe_check_tau(m, err);
-    return st ? st : gmoe_check_last_gate_pinned(m, gmoe_gating_temperature.name, err);
+    return gmoe_check_last_gate_pinned(m, gmoe_gating_temperature.name, err);
 }
 
 const gmoe_gating gmoe_gating_temperature = {

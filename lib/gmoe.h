@@ -531,7 +531,32 @@ typedef struct {
 } gmoe_em_options;
 
 void gmoe_em_options_default(gmoe_em_options *opt);
-/* Returns NULL if the options are valid, else a static message. */
+
+/* The one check of a fit's settings, made before any work (the liblinear
+ * check_parameter pattern): mixfit, mixrate and the R package parse their
+ * arguments' syntax, fill a gmoe_em_options and a model, and call these;
+ * gmoe_fit and gmoe_model_check call them too.  A bad value gives
+ * GMOE_EINVAL (GMOE_ENOTSUP for an unknown family), *field (when field is
+ * not NULL) the name of the field at fault, and in err what is wrong with
+ * it, worded to follow that name: "must be 1 to 1000000 (got 0)".  Each
+ * interface then names its own flag: mixfit "--restarts: must be ...",
+ * R "restarts must be ...".
+ * gmoe_em_options_validate: the fields of gmoe_em_options by their names:
+ *   restarts (1 to 1e6), max_iter and gate_max_iter (1 to 1e8),
+ *   accel_warmup and screen_iter (at most 1e8), nthreads (0 to 4096),
+ *   tol (finite, >= 0; 0: the rule's default), gate_tol (finite, >= 0),
+ *   gate_rel_tol and var_floor (in [0, 1)), min_weight (finite),
+ *   grad_tol (finite, > 0), newton_switch (finite, >= 0), and the
+ *   choices tol_rule, accel and tau_mode.
+ * gmoe_model_options_validate: "family", and the options the family reads
+ *   (gmoe_family_options): "top_k" (1 to k), "select", "tau" (finite,
+ *   > 0), "act" and "bias".  Not the parameters: gmoe_model_check. */
+int gmoe_em_options_validate(const gmoe_em_options *opt, const char **field, gmoe_err *err);
+int gmoe_model_options_validate(const gmoe_model *m, const char **field, gmoe_err *err);
+/* gmoe_em_options_validate's verdict as one text: NULL when the options
+ * are valid, else the field's name and what is wrong ("restarts must be 1
+ * to 1000000 (got 0)"), in a buffer of the calling thread's that the next
+ * call overwrites. */
 const char *gmoe_em_options_check(const gmoe_em_options *opt);
 
 /* Fits `m` (family, k, d and family options taken from m) to data by EM.

@@ -3,6 +3,7 @@
 #define GMOE_INTERNAL_H
 
 #include <math.h>
+#include <stdarg.h>
 
 #include "gmoe.h"
 
@@ -19,6 +20,12 @@ int gmoe_error(gmoe_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* The same with the arguments as a va_list. */
+int gmoe_verror(gmoe_err *err, int code, const char *fmt, va_list ap);
+
+/* Puts `name` and a space before err's message (the option checks'
+ * "must be ..." after the field's name: options_check.c); returns st. */
+int gmoe_error_named(gmoe_err *err, int st, const char *name);
 
 /* The row helpers below run once per row in the row-by-row paths (the
  * families' log_gate and row_objective, the experts' residuals): they

@@ -212,9 +212,11 @@ int gmoe_model_check(const gmoe_model *m, gmoe_err *err)
         return gmoe_error(err, GMOE_EINVAL, "no model");
     if (m->k < 1 || (!m->gate_own && (m->d < 1 || m->dg != m->d)))
         return gmoe_error(err, GMOE_EINVAL, "model needs k >= 1 and d >= 1 (got k = %zu, d = %zu)", m->k, m->d);
+    const char *field = "family";
+    int st = gmoe_model_options_validate(m, &field, err);
+    if (st) /* "top_k must be 1 to k = 2 (got 3)" */
+        return gmoe_error_named(err, st, field);
     const gmoe_gating *g = gmoe_gating_get(m->family);
-    if (!g)
-        return gmoe_error(err, GMOE_ENOTSUP, "gating family %d is not supported", (int)m->family);
     size_t k = m->k, d = m->d;
     if (!all_finite(m->beta0, k) || !all_finite(m->beta1, k * m->dg))
         return gmoe_error(err, GMOE_EINVAL, "gate parameters must be finite");

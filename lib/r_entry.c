@@ -74,45 +74,52 @@ void gmoe_r_model_check(char **mnames, int *mints, double *mpar,
     r_finish(&o, st, &err);
 }
 
-/* The EM options of gmoe_r_fit (see gmoe_r.h for the order). */
+/* An R integer for a count of gmoe_em_options: NA and negative values
+ * cannot be one; the range is the library's check. */
+static int r_count_field(int v, const char *what, size_t *out, gmoe_err *err)
+{
+    if (v == INT_MIN)
+        return gmoe_error(err, GMOE_EINVAL, "%s must be a whole number (got NA)", what);
+    if (v < 0)
+        return gmoe_error(err, GMOE_EINVAL, "%s must not be negative (got %d)", what, v);
+    *out = (size_t)v;
+    return GMOE_OK;
+}
+
+/* The EM options of gmoe_r_fit (see gmoe_r.h for the order): the names
+ * and integers converted here, every range checked by the library
+ * (gmoe_em_options_validate), its field named as R's argument. */
 static int fit_options(char **onames, const int *oints, const double *odbl,
                        gmoe_em_options *opt, gmoe_err *err)
 {
     int st, tol_rule, accel, tau_mode;
+    size_t threads;
     if ((st = r_check_name(onames[0], gmoe_tol_rule_from_name, "tolerance rule",
                            "per-obs, relative, absolute", &tol_rule, err)) ||
         (st = r_check_name(onames[1], gmoe_accel_from_name, "acceleration", "squarem, none",
                            &accel, err)) ||
         (st = r_check_name(onames[2], gmoe_tau_mode_from_name, "tau mode", "fixed, estimate",
                            &tau_mode, err)) ||
-        (st = r_check_count(oints[0], 1, "restarts", err)) ||
-        (st = r_check_count(oints[1], 1, "max_iter", err)) ||
-        (st = check_threads(oints[2], err)) ||
-        (st = r_check_count(oints[3], 1, "gate_max_iter", err)) ||
-        (st = r_check_count(oints[4], 0, "accel_warmup", err)) ||
+        (st = r_count_field(oints[0], "restarts", &opt->restarts, err)) ||
+        (st = r_count_field(oints[1], "max_iter", &opt->max_iter, err)) ||
+        (st = r_count_field(oints[2], "threads", &threads, err)) ||
+        (st = r_count_field(oints[3], "gate_max_iter", &opt->gate_max_iter, err)) ||
+        (st = r_count_field(oints[4], "accel_warmup", &opt->accel_warmup, err)) ||
         (st = r_check_seed(odbl[1], &opt->seed, err)))
         return st;
     opt->tol_rule = (gmoe_tol_rule)tol_rule;
     opt->accel = (gmoe_accel)accel;
     opt->tau_mode = (gmoe_tau_mode)tau_mode;
-    opt->restarts = (size_t)oints[0];
-    opt->max_iter = (size_t)oints[1];
-    opt->nthreads = oints[2];
-    opt->gate_max_iter = (size_t)oints[3];
-    opt->accel_warmup = (size_t)oints[4];
-    if (!isfinite(odbl[0]) || odbl[0] < 0)
-        return gmoe_error(err, GMOE_EINVAL, "tol must be a finite number >= 0 (0: the rule's default)");
-    if (!isfinite(odbl[2]) || odbl[2] < 0 || odbl[2] >= 1)
-        return gmoe_error(err, GMOE_EINVAL, "var_floor must be in [0, 1) (a fraction of var(y))");
-    if (!isfinite(odbl[3]))
-        return gmoe_error(err, GMOE_EINVAL, "min_weight must be a finite number (< 0: d + 2)");
-    if (!isfinite(odbl[4]) || odbl[4] < 0)
-        return gmoe_error(err, GMOE_EINVAL, "gate_tol must be a finite number >= 0");
+    opt->nthreads = (int)threads;
     opt->tol = odbl[0];
     opt->var_floor = odbl[2];
     opt->min_weight = odbl[3];
     opt->gate_tol = odbl[4];
-    return GMOE_OK;
+    const char *field = NULL;
+    if ((st = gmoe_em_options_validate(opt, &field, err)) == GMOE_OK)
+        return GMOE_OK;
+    /* R's names of the fields, where they differ from the library's */
+    return gmoe_error_named(err, st, field && strcmp(field, "nthreads") == 0 ? "threads" : field);
 }
 
 enum {

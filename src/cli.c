@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <gsl/gsl_errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -331,7 +333,7 @@ int cli_family_option(int code, const char *arg, cli_family *f, int *status)
         f->set_family = 1;
         return 1;
     case CLI_OPT_TOP_K:
-        *status = cli_parse_size("--top-k", arg, 1, CLI_K_MAX, &f->top_k);
+        *status = cli_parse_size("--top-k", arg, 0, SIZE_MAX, &f->top_k);
         f->set_top_k = 1;
         return 1;
     case CLI_OPT_SELECT:
@@ -341,8 +343,6 @@ int cli_family_option(int code, const char *arg, cli_family *f, int *status)
         return 1;
     case CLI_OPT_TAU:
         *status = cli_parse_double("--tau", arg, &f->tau);
-        if (*status == CLI_EXIT_OK && !(f->tau > 0))
-            *status = cli_usage_error("--tau: the temperature must be > 0, not %s", arg);
         f->set_tau = 1;
         return 1;
     case CLI_OPT_ACTIVATION:
@@ -389,8 +389,6 @@ int cli_family_apply(const cli_family *f, const cli_em *em, gmoe_model *m)
     for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
         if (flags[i].given && !(reads & flags[i].option))
             return family_lacks(flags[i].flag, flags[i].option, fam);
-    if (f->set_top_k && f->top_k > m->k)
-        return cli_usage_error("--top-k: %zu is more than the %zu experts", f->top_k, m->k);
     if (f->set_top_k)
         m->top_k = f->top_k;
     if (f->set_select)
@@ -401,7 +399,11 @@ int cli_family_apply(const cli_family *f, const cli_em *em, gmoe_model *m)
         m->act = f->act;
     if (f->set_bias)
         m->bias = f->bias;
-    return CLI_EXIT_OK;
+    gmoe_err err;
+    const char *field = NULL;
+    gmoe_err_clear(&err);
+    int st = gmoe_model_options_validate(m, &field, &err);
+    return st == GMOE_OK ? CLI_EXIT_OK : cli_option_error(field, &err);
 }
 
 void cli_em_default(cli_em *o)
@@ -417,7 +419,7 @@ int cli_em_option(int code, const char *arg, cli_em *o, int *status)
     size_t n = 0;
     switch (code) {
     case CLI_OPT_RESTARTS:
-        *status = cli_parse_size("--restarts", arg, 1, 1000000, &e->restarts);
+        *status = cli_parse_size("--restarts", arg, 0, SIZE_MAX, &e->restarts);
         o->set_restarts = 1;
         return 1;
     case CLI_OPT_SEED:
@@ -426,21 +428,19 @@ int cli_em_option(int code, const char *arg, cli_em *o, int *status)
         return 1;
     case CLI_OPT_TOL:
         *status = cli_parse_double("--tol", arg, &e->tol);
-        if (*status == CLI_EXIT_OK && !(e->tol > 0))
-            *status = cli_usage_error("--tol: the tolerance must be > 0, not %s", arg);
         return 1;
     case CLI_OPT_TOL_RULE:
         *status = cli_parse_choice("--tol-rule", arg, gmoe_tol_rule_from_name, "per-obs, relative, absolute", &v);
         e->tol_rule = (gmoe_tol_rule)v;
         return 1;
     case CLI_OPT_MAX_ITER:
-        /* 0 is allowed here: mixfit then scores its --init model without
-         * iterating (the library itself needs >= 1). */
-        *status = cli_parse_size("--max-iter", arg, 0, 100000000, &e->max_iter);
+        /* 0 passes cli_em_check only where a tool allows it (mixfit
+         * scores its --init model without iterating). */
+        *status = cli_parse_size("--max-iter", arg, 0, SIZE_MAX, &e->max_iter);
         o->set_max_iter = 1;
         return 1;
     case CLI_OPT_THREADS:
-        *status = cli_parse_size("--threads", arg, 0, 4096, &n);
+        *status = cli_parse_size("--threads", arg, 0, INT_MAX, &n);
         e->nthreads = (int)n;
         return 1;
     case CLI_OPT_ACCEL:
@@ -448,20 +448,16 @@ int cli_em_option(int code, const char *arg, cli_em *o, int *status)
         e->accel = (gmoe_accel)v;
         return 1;
     case CLI_OPT_ACCEL_WARMUP:
-        *status = cli_parse_size("--accel-warmup", arg, 0, 100000000, &e->accel_warmup);
+        *status = cli_parse_size("--accel-warmup", arg, 0, SIZE_MAX, &e->accel_warmup);
         return 1;
     case CLI_OPT_VAR_FLOOR:
         *status = cli_parse_double("--var-floor", arg, &e->var_floor);
-        if (*status == CLI_EXIT_OK && !(e->var_floor >= 0 && e->var_floor < 1))
-            *status = cli_usage_error("--var-floor: must be in [0, 1) (a fraction of the variance of y), not %s", arg);
         return 1;
     case CLI_OPT_MIN_WEIGHT:
         *status = cli_parse_double("--min-weight", arg, &e->min_weight);
-        if (*status == CLI_EXIT_OK && !(e->min_weight >= 0))
-            *status = cli_usage_error("--min-weight: must be >= 0, not %s", arg);
         return 1;
     case CLI_OPT_GATE_MAX_ITER:
-        *status = cli_parse_size("--gate-max-iter", arg, 1, 100000000, &e->gate_max_iter);
+        *status = cli_parse_size("--gate-max-iter", arg, 0, SIZE_MAX, &e->gate_max_iter);
         return 1;
     case CLI_OPT_TAU_MODE:
         *status = cli_parse_choice("--tau-mode", arg, gmoe_tau_mode_from_name, "fixed, estimate", &v);
@@ -471,6 +467,39 @@ int cli_em_option(int code, const char *arg, cli_em *o, int *status)
     default:
         return 0;
     }
+}
+
+/* The flag of each field the library's option checks name (gmoe.h,
+ * gmoe_em_options_validate and gmoe_model_options_validate). */
+static const struct {
+    const char *field, *flag;
+} field_flags[] = {
+    {"family", "--gating"}, {"top_k", "--top-k"}, {"select", "--select"}, {"tau", "--tau"},
+    {"act", "--activation"}, {"bias", "--bias"}, {"restarts", "--restarts"},
+    {"seed", "--seed"}, {"tol", "--tol"}, {"tol_rule", "--tol-rule"},
+    {"max_iter", "--max-iter"}, {"nthreads", "--threads"}, {"accel", "--accel"},
+    {"accel_warmup", "--accel-warmup"}, {"var_floor", "--var-floor"},
+    {"min_weight", "--min-weight"}, {"gate_max_iter", "--gate-max-iter"},
+    {"tau_mode", "--tau-mode"},
+};
+
+int cli_option_error(const char *field, const gmoe_err *err)
+{
+    const char *msg = err && err->msg[0] ? err->msg : "is not valid";
+    for (size_t i = 0; field && i < sizeof field_flags / sizeof *field_flags; i++)
+        if (strcmp(field, field_flags[i].field) == 0)
+            return cli_usage_error("%s: %s", field_flags[i].flag, msg);
+    /* a field without a flag: the library's own name for it */
+    return cli_usage_error("%s %s", field ? field : "an option", msg);
+}
+
+int cli_em_check(const gmoe_em_options *em)
+{
+    gmoe_err err;
+    const char *field = NULL;
+    gmoe_err_clear(&err);
+    int st = gmoe_em_options_validate(em, &field, &err);
+    return st == GMOE_OK ? CLI_EXIT_OK : cli_option_error(field, &err);
 }
 
 void cli_family_help(FILE *out)
@@ -499,7 +528,8 @@ void cli_em_help(FILE *out)
             "EM options:\n"
             "      --restarts R        random starts, the best kept (default %zu; 1 with --init)\n"
             "      --seed S            master seed of the restarts (default %llu)\n"
-            "      --tol T             stopping tolerance (default 1e-8 per-obs, 1e-6 otherwise)\n"
+            "      --tol T             stopping tolerance (default or 0: 1e-8 per-obs, 1e-6\n"
+            "                          otherwise)\n"
             "      --tol-rule RULE     per-obs: |dL|/n <= T (default); relative: |dL|/|L| <= T\n"
             "                          (the published runs); absolute: |dL| <= T\n"
             "      --max-iter N        EM iterations per start (default %zu)\n"

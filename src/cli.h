@@ -175,9 +175,10 @@ typedef struct {
 void cli_family_default(cli_family *f); /* softmax, nothing set */
 int cli_family_option(int code, const char *arg, cli_family *f, int *status);
 /* Copies the options that were given into m (family excepted: m must
- * already have it) and checks them against m->k; CLI_EXIT_USAGE naming
- * the option when, e.g., --top-k exceeds k or an option (including
- * em's --tau-mode, when em is not NULL) does not belong to the family. */
+ * already have it) and checks them (gmoe_model_options_validate, against
+ * m->k); CLI_EXIT_USAGE naming the option when, e.g., --top-k exceeds k
+ * or an option (including em's --tau-mode, when em is not NULL) does not
+ * belong to the family. */
 typedef struct cli_em cli_em;
 int cli_family_apply(const cli_family *f, const cli_em *em, gmoe_model *m);
 
@@ -188,7 +189,16 @@ struct cli_em {
 };
 
 void cli_em_default(cli_em *o);
+/* Parses one EM option's syntax; the ranges are the library's, checked
+ * once all are given by cli_em_check. */
 int cli_em_option(int code, const char *arg, cli_em *o, int *status);
+/* The library's check of the EM options (gmoe_em_options_validate):
+ * CLI_EXIT_OK, or CLI_EXIT_USAGE with the message naming the flag. */
+int cli_em_check(const gmoe_em_options *em);
+/* The usage error for a field the library's option checks refused:
+ * "--restarts: must be 1 to 1000000 (got 0)" (its flag, or the
+ * library's name of a field without one). */
+int cli_option_error(const char *field, const gmoe_err *err);
 
 /* The --help paragraphs for the shared options, with their defaults. */
 void cli_family_help(FILE *out);

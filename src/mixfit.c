@@ -151,9 +151,8 @@ static int parse_args(int argc, char **argv, options *o)
     if ((st = cli_inference_check(&o->inf)))
         return st;
     gmoe_em_options check = o->em.em;
-    check.max_iter = check.max_iter ? check.max_iter : 1;
-    const char *msg = gmoe_em_options_check(&check);
-    return msg ? cli_usage_error("%s", msg) : CLI_EXIT_OK;
+    check.max_iter = check.max_iter ? check.max_iter : 1; /* 0: --init scored, checked above */
+    return cli_em_check(&check);
 }
 
 /* Makes the starting model and the fit agree: family, k and d. */

@@ -467,8 +467,7 @@ static int make_shape(options *o, const gmoe_model *truth, gmoe_model **shape)
     o->ro.em = o->cem.em;
     if (!o->cem.set_restarts)
         o->ro.em.restarts = o->ro.init == GMOE_RATE_INIT_NEAR_TRUTH ? 1 : 10;
-    const char *msg = gmoe_em_options_check(&o->ro.em);
-    return msg ? cli_usage_error("%s", msg) : CLI_EXIT_OK;
+    return cli_em_check(&o->ro.em);
 }
 
 /* ------------------------------------------------------------ the run */

@@ -403,7 +403,7 @@ START_TEST(test_guards)
     gmoe_err err;
     opt.var_floor = -1;
     ck_assert_int_eq(gmoe_fit(data, m, NULL, &opt, &err), GMOE_EINVAL);
-    ck_assert_ptr_nonnull(strstr(err.msg, "variance floor"));
+    ck_assert_ptr_nonnull(strstr(err.msg, "var_floor must be in [0, 1)"));
     gmoe_model_free(m);
     gmoe_model_free(one);
     gmoe_data_free(data);
