@@ -61,19 +61,43 @@ static double max_abs(const double *v, size_t n)
     return s;
 }
 
+/* Case weights for data: 0, 0.5, 1, 2 or 3.7 at random (a fifth zero). */
+static void random_weights(gmoe_data *data, gsl_rng *rng)
+{
+    static const double w[] = {0.0, 0.5, 1.0, 2.0, 3.7};
+    data->w = malloc(data->n * sizeof(double));
+    ck_assert_ptr_nonnull(data->w);
+    for (size_t r = 0; r < data->n; r++)
+        data->w[r] = w[gsl_rng_uniform_int(rng, 5)];
+}
+
+/* sum_r w_r log p(y_r | x_r), row by row (w = 1 without weights). */
+static double loglik_by_rows(const gmoe_model *m, const gmoe_data *data)
+{
+    double s = 0.0;
+    for (size_t r = 0; r < data->n; r++)
+        if (!data->w || data->w[r] > 0)
+            s += (data->w ? data->w[r] : 1.0) *
+                 gmoe_log_density(m, data->x + r * data->d, data->y[r]);
+    return s;
+}
+
 /* Central differences of the log-likelihood (gradient) and of the
  * analytic gradient (Hessian) in each free parameter, skipping a
  * parameter whose step changes some row's top-K selection (the
- * derivatives are conditional on it). */
-START_TEST(test_grad_hess_fd)
+ * derivatives are conditional on it).  weighted: with random case
+ * weights, the log-likelihood being sum w log p. */
+static void grad_hess_fd(int i, int weighted)
 {
     build_configs();
-    const config *c = &configs[_i];
+    const config *c = &configs[i];
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(rng, 100 + (unsigned long)_i);
+    gsl_rng_set(rng, 100 + (unsigned long)i);
     gmoe_model *m = random_model(c, rng);
     double lo[2] = {-1, -1}, hi[2] = {1, 1};
-    gmoe_data *data = check_simulate(m, 300, GMOE_DESIGN_UNIFORM, lo, hi, 7 + (uint64_t)_i);
+    gmoe_data *data = check_simulate(m, 300, GMOE_DESIGN_UNIFORM, lo, hi, 7 + (uint64_t)i);
+    if (weighted)
+        random_weights(data, rng);
     gmoe_layout L;
     gmoe_layout_init(&L, m);
     size_t P = L.P;
@@ -87,6 +111,7 @@ START_TEST(test_grad_hess_fd)
     double ll2;
     ck_assert_int_eq(gmoe_loglik(m, data, 1, &ll2, NULL), GMOE_OK);
     ck_assert_double_eq_tol(ll, ll2, 1e-9 * fabs(ll));
+    ck_assert_double_eq_tol(ll, loglik_by_rows(m, data), 1e-9 * fabs(ll));
     supports(m, &L, th, data, m0);
     double gs = max_abs(g, P) + 1.0, hs = max_abs(H, P * P) + 1.0;
     size_t skipped = 0;
@@ -106,11 +131,13 @@ START_TEST(test_grad_hess_fd)
             continue;
         }
         ck_assert_msg(fabs((llp - llm) / (2 * h) - g[j]) < 1e-6 * gs,
-                      "config %d gradient %zu: fd %.10g analytic %.10g", _i, j,
+                      "config %d%s gradient %zu: fd %.10g analytic %.10g", i,
+                      weighted ? " (weighted)" : "", j,
                       (llp - llm) / (2 * h), g[j]);
         for (size_t a = 0; a < P; a++)
             ck_assert_msg(fabs((gp[a] - gm[a]) / (2 * h) - H[a * P + j]) < 1e-6 * hs,
-                          "config %d Hessian (%zu, %zu): fd %.10g analytic %.10g", _i, a, j,
+                          "config %d%s Hessian (%zu, %zu): fd %.10g analytic %.10g", i,
+                          weighted ? " (weighted)" : "", a, j,
                           (gp[a] - gm[a]) / (2 * h), H[a * P + j]);
     }
     ck_assert_uint_le(skipped, P / 4);
@@ -119,16 +146,30 @@ START_TEST(test_grad_hess_fd)
     gmoe_data_free(data);
     gsl_rng_free(rng);
 }
+
+START_TEST(test_grad_hess_fd)
+{
+    grad_hess_fd(_i, 0);
+}
 END_TEST
 
-/* The scores sum to the gradient; 1 and 2 threads give the same bits. */
-START_TEST(test_scores_threads)
+START_TEST(test_grad_hess_fd_weighted)
+{
+    grad_hess_fd(_i, 1);
+}
+END_TEST
+
+/* The scores (times the case weights) sum to the gradient; 1 and 2
+ * threads give the same bits. */
+static void scores_threads(int i, int weighted)
 {
     build_configs();
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(rng, 300 + (unsigned long)_i);
-    gmoe_model *m = random_model(&configs[_i], rng);
+    gsl_rng_set(rng, 300 + (unsigned long)i);
+    gmoe_model *m = random_model(&configs[i], rng);
     gmoe_data *data = check_simulate(m, 5000, GMOE_DESIGN_UNIFORM, NULL, NULL, 9);
+    if (weighted)
+        random_weights(data, rng);
     size_t P = gmoe_model_nfree(m), n = data->n;
     double *g1 = malloc(P * sizeof(double)), *g2 = malloc(P * sizeof(double));
     double *H1 = malloc(P * P * sizeof(double)), *H2 = malloc(P * P * sizeof(double));
@@ -141,13 +182,24 @@ START_TEST(test_scores_threads)
     for (size_t j = 0; j < P; j++) {
         double s = 0.0;
         for (size_t r = 0; r < n; r++)
-            s += S[r * P + j];
+            s += (weighted ? data->w[r] : 1.0) * S[r * P + j];
         ck_assert_double_eq_tol(s, g1[j], 1e-8 * (1 + fabs(g1[j])));
     }
     free(g1), free(g2), free(H1), free(H2), free(S);
     gmoe_model_free(m);
     gmoe_data_free(data);
     gsl_rng_free(rng);
+}
+
+START_TEST(test_scores_threads)
+{
+    scores_threads(_i, 0);
+}
+END_TEST
+
+START_TEST(test_scores_threads_weighted)
+{
+    scores_threads(_i, 1);
 }
 END_TEST
 
@@ -300,7 +352,9 @@ static Suite *derivatives_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_grad_hess_fd, 0, (int)nconfigs);
+    tcase_add_loop_test(tc, test_grad_hess_fd_weighted, 0, (int)nconfigs);
     tcase_add_loop_test(tc, test_scores_threads, 0, (int)nconfigs);
+    tcase_add_loop_test(tc, test_scores_threads_weighted, 0, (int)nconfigs);
     tcase_add_test(tc, test_covariance_softmax);
     tcase_add_test(tc, test_covariance_temperature);
     tcase_add_test(tc, test_covariance_singular);
