@@ -72,7 +72,8 @@ void gmoe_r_model_check(char **mnames, int *mints, double *mpar,
  *       *has_init is 1 the parameters of mpar are the starting values of
  *       the first run (then restarts - 1 random starts follow).  k must be
  *       at most n (checked before the model is allocated).
- *   n, x (n x d), y (n): the data.
+ *   n, x (n x d), y (n): the data; w (n, or length 0 for none): case
+ *       weights (gmoe_data.w: finite, >= 0, not all zero).
  *   onames[3] = tol rule ("per-obs", "relative", "absolute"), acceleration
  *       ("squarem", "none"), tau mode ("fixed", "estimate").
  *   oints[5]  = restarts, max_iter, threads (0 = OpenMP default),
@@ -80,9 +81,9 @@ void gmoe_r_model_check(char **mnames, int *mints, double *mpar,
  *   odbl[5]   = tol (0 = the rule's default), seed, var_floor, min_weight
  *       (< 0: d + 2), gate_tol.
  *   Out: out_par (the fitted packed model's mpar), out_tau_estimated[1],
- *       info (GMOE_R_NINFO), stop (a name buffer).  lens: 14. */
+ *       info (GMOE_R_NINFO), stop (a name buffer).  lens: 15. */
 void gmoe_r_fit(char **mnames, int *mints, double *mpar, int *has_init,
-                int *n, double *x, double *y,
+                int *n, double *x, double *y, double *w,
                 char **onames, int *oints, double *odbl,
                 double *out_par, int *out_tau_estimated, double *info, char **stop,
                 int *lens, int *status, char **msg);
@@ -94,10 +95,11 @@ void gmoe_r_predict(char **mnames, int *mints, double *mpar, int *n, double *x,
                     double *mean, double *var, double *gate, int *best,
                     int *lens, int *status, char **msg);
 
-/* Total log-likelihood (gmoe_loglik, bit-identical for any *threads),
- * log p(y_i | x_i) per row (n) and responsibilities (n x k).  lens: 10. */
+/* Total log-likelihood (gmoe_loglik, bit-identical for any *threads; with
+ * case weights w (n, or length 0) sum w log p), log p(y_i | x_i) per row
+ * (n, unweighted) and responsibilities (n x k).  lens: 11. */
 void gmoe_r_loglik(char **mnames, int *mints, double *mpar, int *n, double *x, double *y,
-                   int *threads, double *loglik, double *logdens, double *resp,
+                   double *w, int *threads, double *loglik, double *logdens, double *resp,
                    int *lens, int *status, char **msg);
 
 /* Voronoi loss of a fitted model (f*) against a true one (t*)
@@ -131,9 +133,9 @@ void gmoe_r_simulate(char **mnames, int *mints, double *mpar, int *n, char **des
  * name buffers), which bounds the number p of free parameters; out: *p,
  * cov's first p x p entries (row-major) and names[0..p-1]
  * (gmoe_param_name: "beta0[1]", "beta1[1,x]", "a[2,x]", "b[2]",
- * "sigma2[2]", "tau").  lens: 11. */
+ * "sigma2[2]", "tau").  w: case weights as in gmoe_r_fit.  lens: 12. */
 void gmoe_r_covariance(char **mnames, int *mints, double *mpar, char **xnames, int *n,
-                       double *x, double *y, char **kind, int *p, double *cov, char **names,
+                       double *x, double *y, double *w, char **kind, int *p, double *cov, char **names,
                        int *lens, int *status, char **msg);
 
 /* Bootstrap of a fit (gmoe_bootstrap): *replicates (B >= 2) data sets,
@@ -144,9 +146,10 @@ void gmoe_r_covariance(char **mnames, int *mints, double *mpar, char **xnames, i
  * any count).  names, se, lower and upper are sized for the packed length
  * L = k (2 d + 3) + 1; out: *ok (replicates whose fit succeeded), *p,
  * the free parameters' names and bootstrap standard errors and
- * percentile 95% intervals (first p entries).  lens: 20. */
+ * percentile 95% intervals (first p entries).  w: case weights as in
+ * gmoe_r_fit.  lens: 21. */
 void gmoe_r_bootstrap(char **mnames, int *mints, double *mpar, char **xnames, int *n,
-                      double *x, double *y, char **onames, int *oints, double *odbl,
+                      double *x, double *y, double *w, char **onames, int *oints, double *odbl,
                       char **type, int *replicates, int *threads, double *seed, int *ok,
                       int *p, char **names, double *se, double *lower, double *upper,
                       int *lens, int *status, char **msg);

@@ -342,3 +342,17 @@ int r_data_build(int n_in, size_t d, const double *x, int len_x, const double *y
     data->y = (double *)y;
     return GMOE_OK;
 }
+
+int r_data_weights(gmoe_data *data, double *w, int len_w, gmoe_err *err)
+{
+    data->w = NULL;
+    if (len_w == 0)
+        return GMOE_OK;
+    int st = r_check_length(len_w, data->n, "weights", err);
+    if (st)
+        return st;
+    data->w = w;
+    if ((st = gmoe_data_check_weights(data, err)))
+        data->w = NULL; /* not ours to free either way */
+    return st;
+}

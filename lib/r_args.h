@@ -78,4 +78,9 @@ int r_info_unpack(const double *info, gmoe_fit_info *f, gmoe_err *err);
 int r_data_build(int n, size_t d, const double *x, int len_x, const double *y, int len_y,
                  gmoe_data *data, gmoe_err *err);
 
+/* Case weights for data built by r_data_build: w (len_w) borrowed, none
+ * when len_w is 0, else n of them, each finite and >= 0, not all zero
+ * (gmoe_data_check_weights, naming the row). */
+int r_data_weights(gmoe_data *data, double *w, int len_w, gmoe_err *err);
+
 #endif

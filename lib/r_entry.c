@@ -123,7 +123,7 @@ static int fit_options(char **onames, const int *oints, const double *odbl,
 }
 
 enum {
-    FIT_MNAMES, FIT_MINTS, FIT_MPAR, FIT_HAS_INIT, FIT_N, FIT_X, FIT_Y, FIT_ONAMES, FIT_OINTS,
+    FIT_MNAMES, FIT_MINTS, FIT_MPAR, FIT_HAS_INIT, FIT_N, FIT_X, FIT_Y, FIT_W, FIT_ONAMES, FIT_OINTS,
     FIT_ODBL, FIT_OUT_PAR, FIT_OUT_TAU, FIT_INFO, FIT_STOP
 };
 
@@ -148,7 +148,7 @@ static int fit_sizes(const int *lens, const int *mints, const int *n, gmoe_err *
 }
 
 void gmoe_r_fit(char **mnames, int *mints, double *mpar, int *has_init,
-                int *n, double *x, double *y,
+                int *n, double *x, double *y, double *w,
                 char **onames, int *oints, double *odbl,
                 double *out_par, int *out_tau_estimated, double *info, char **stop,
                 int *lens, int *status, char **msg)
@@ -166,6 +166,7 @@ void gmoe_r_fit(char **mnames, int *mints, double *mpar, int *has_init,
         (st = r_model_unpack(&pm, 0, NULL, &m, &err)) ||
         (*has_init && (st = r_model_unpack(&pm, 1, "starting values", &init, &err))) ||
         (st = r_data_build(*n, m->d, x, lens[FIT_X], y, lens[FIT_Y], &data, &err)) ||
+        (st = r_data_weights(&data, w, lens[FIT_W], &err)) ||
         (st = fit_options(onames, oints, odbl, &opt, &err)))
         goto done;
     opt.progress = fit_progress;
@@ -225,10 +226,13 @@ done:
     r_finish(&o, st, &err);
 }
 
-enum { LL_MNAMES, LL_MINTS, LL_MPAR, LL_N, LL_X, LL_Y, LL_THREADS, LL_LOGLIK, LL_LOGDENS, LL_RESP };
+enum {
+    LL_MNAMES, LL_MINTS, LL_MPAR, LL_N, LL_X, LL_Y, LL_W, LL_THREADS, LL_LOGLIK, LL_LOGDENS,
+    LL_RESP
+};
 
 void gmoe_r_loglik(char **mnames, int *mints, double *mpar, int *n, double *x, double *y,
-                   int *threads, double *loglik, double *logdens, double *resp,
+                   double *w, int *threads, double *loglik, double *logdens, double *resp,
                    int *lens, int *status, char **msg)
 {
     r_out o = r_begin(status, msg);
@@ -243,6 +247,7 @@ void gmoe_r_loglik(char **mnames, int *mints, double *mpar, int *n, double *x, d
     if ((st = r_check_lens(lens, fixed, sizeof fixed / sizeof fixed[0], &err)) ||
         (st = r_model_unpack(&pm, 1, NULL, &m, &err)) ||
         (st = r_data_build(*n, m->d, x, lens[LL_X], y, lens[LL_Y], &data, &err)) ||
+        (st = r_data_weights(&data, w, lens[LL_W], &err)) ||
         (st = check_threads(*threads, &err)) ||
         (st = r_check_product(data.n, m->k, "responsibilities", &err)))
         goto done;
@@ -423,7 +428,8 @@ done:
 }
 
 enum {
-    CV_MNAMES, CV_MINTS, CV_MPAR, CV_XNAMES, CV_N, CV_X, CV_Y, CV_KIND, CV_P, CV_COV, CV_NAMES
+    CV_MNAMES, CV_MINTS, CV_MPAR, CV_XNAMES, CV_N, CV_X, CV_Y, CV_W, CV_KIND, CV_P, CV_COV,
+    CV_NAMES
 };
 
 /* The library's names of covariance kinds, less "none" (no covariance). */
@@ -445,7 +451,7 @@ static int covariance_names(const gmoe_model *m, size_t p, char **names, gmoe_er
 }
 
 void gmoe_r_covariance(char **mnames, int *mints, double *mpar, char **xnames, int *n,
-                       double *x, double *y, char **kind, int *p, double *cov, char **names,
+                       double *x, double *y, double *w, char **kind, int *p, double *cov, char **names,
                        int *lens, int *status, char **msg)
 {
     r_out o = r_begin(status, msg);
@@ -461,7 +467,8 @@ void gmoe_r_covariance(char **mnames, int *mints, double *mpar, char **xnames, i
         (st = r_check_length(lens[CV_XNAMES], m->d, "xnames", &err)) ||
         (st = r_check_name(kind[0], se_kind_from_name, "covariance kind", "observed, sandwich",
                            &se, &err)) ||
-        (st = r_data_build(*n, m->d, x, lens[CV_X], y, lens[CV_Y], &data, &err)))
+        (st = r_data_build(*n, m->d, x, lens[CV_X], y, lens[CV_Y], &data, &err)) ||
+        (st = r_data_weights(&data, w, lens[CV_W], &err)))
         goto done;
     if (gmoe_model_set_names(m, (const char *const *)xnames, NULL)) {
         st = gmoe_error(&err, GMOE_ENOMEM, "out of memory copying the column names");
@@ -483,7 +490,7 @@ done:
 }
 
 enum {
-    BS_MNAMES, BS_MINTS, BS_MPAR, BS_XNAMES, BS_N, BS_X, BS_Y, BS_ONAMES, BS_OINTS, BS_ODBL,
+    BS_MNAMES, BS_MINTS, BS_MPAR, BS_XNAMES, BS_N, BS_X, BS_Y, BS_W, BS_ONAMES, BS_OINTS, BS_ODBL,
     BS_TYPE, BS_REPLICATES, BS_THREADS, BS_SEED, BS_OK, BS_P, BS_NAMES, BS_SE, BS_LOWER,
     BS_UPPER
 };
@@ -530,7 +537,7 @@ static int bootstrap_put(const gmoe_inference *inf, int *ok, int *p, char **name
 }
 
 void gmoe_r_bootstrap(char **mnames, int *mints, double *mpar, char **xnames, int *n,
-                      double *x, double *y, char **onames, int *oints, double *odbl,
+                      double *x, double *y, double *w, char **onames, int *oints, double *odbl,
                       char **type, int *replicates, int *threads, double *seed, int *ok,
                       int *p, char **names, double *se, double *lower, double *upper,
                       int *lens, int *status, char **msg)
@@ -553,7 +560,8 @@ void gmoe_r_bootstrap(char **mnames, int *mints, double *mpar, char **xnames, in
         (st = fit_options(onames, oints, odbl, &opt, &err)) ||
         (st = r_model_unpack(&pm, 1, NULL, &m, &err)) ||
         (st = r_check_length(lens[BS_XNAMES], m->d, "xnames", &err)) ||
-        (st = r_data_build(*n, m->d, x, lens[BS_X], y, lens[BS_Y], &data, &err)))
+        (st = r_data_build(*n, m->d, x, lens[BS_X], y, lens[BS_Y], &data, &err)) ||
+        (st = r_data_weights(&data, w, lens[BS_W], &err)))
         goto done;
     size_t len = r_packed_len(m->k, m->d);  /* bounds the free parameters */
     const r_len out[] = {{BS_NAMES, len, "names"}, {BS_SE, len, "se"},

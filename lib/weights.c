@@ -19,10 +19,14 @@ int gmoe_data_check_weights(const gmoe_data *data, gmoe_err *err)
     int positive = 0;
     for (size_t r = 0; r < data->n; r++) {
         double w = data->w[r];
-        if (!isfinite(w) || w < 0)
+        if (!isfinite(w))
             return gmoe_error(err, GMOE_EDATA,
-                              "row %zu: the case weight %g is %s (weights must be finite and >= 0)",
-                              r + 1, w, isfinite(w) ? "negative" : "not finite");
+                              "row %zu: the case weight is not finite (NA, NaN or infinite); "
+                              "weights must be finite and >= 0", r + 1);
+        if (w < 0)
+            return gmoe_error(err, GMOE_EDATA,
+                              "row %zu: the case weight %g is negative (weights must be >= 0)",
+                              r + 1, w);
         positive |= w > 0;
     }
     if (!positive)

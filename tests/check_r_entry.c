@@ -89,8 +89,8 @@ START_TEST(predict_and_loglik_layout)
     gmoe_r_predict(mnames, mints, par, &n, xc, mean, var, gate, best, plens, &status,
                    msg_init(&mb));
     ck_assert_msg(status == 0, "%s", mb.text);
-    int llens[10] = {4, 4, 22, 1, 8, 4, 1, 1, 4, 12};
-    gmoe_r_loglik(mnames, mints, par, &n, xc, (double *)y, &threads, &ll, logdens, resp, llens,
+    int llens[11] = {4, 4, 22, 1, 8, 4, 0, 1, 1, 4, 12};
+    gmoe_r_loglik(mnames, mints, par, &n, xc, (double *)y, NULL, &threads, &ll, logdens, resp, llens,
                   &status, msg_init(&mb));
     ck_assert_msg(status == 0, "%s", mb.text);
     double total = 0;
@@ -136,13 +136,13 @@ START_TEST(fit_equals_library_fit)
     double par[22] = {0}, out[22], info[GMOE_R_NINFO], want[22];
     par[21] = 1; /* tau */
     int mints[4] = {3, 2, 3, 0}, has_init = 0, n = (int)N, tau_est = -1, status;
-    int lens[14] = {4, 4, 22, 1, 1, (int)(N * d), (int)N, 3, 5, 5, 22, 1, GMOE_R_NINFO, 1};
+    int lens[15] = {4, 4, 22, 1, 1, (int)(N * d), (int)N, 0, 3, 5, 5, 22, 1, GMOE_R_NINFO, 1};
     char *onames[3] = {"per-obs", "squarem", "fixed"};
     int oints[5] = {3, 1000, 0, 300, 10};
     double odbl[5] = {0, 42, 1e-6, -1, 1e-12};
     char stopbuf[32] = "                               ", *stop = stopbuf;
     msgbuf mb;
-    gmoe_r_fit(mnames, mints, par, &has_init, &n, xc, y, onames, oints, odbl, out, &tau_est,
+    gmoe_r_fit(mnames, mints, par, &has_init, &n, xc, y, NULL, onames, oints, odbl, out, &tau_est,
                info, &stop, lens, &status, msg_init(&mb));
     ck_assert_msg(status == 0, "%s", mb.text);
     pack(m, want);
@@ -158,7 +158,7 @@ START_TEST(fit_equals_library_fit)
     has_init = 1;
     oints[0] = 1;
     double out2[22];
-    gmoe_r_fit(mnames, mints, want, &has_init, &n, xc, y, onames, oints, odbl, out2, &tau_est,
+    gmoe_r_fit(mnames, mints, want, &has_init, &n, xc, y, NULL, onames, oints, odbl, out2, &tau_est,
                info, &stop, lens, &status, msg_init(&mb));
     ck_assert_msg(status == 0, "%s", mb.text);
     ck_assert_msg(info[GMOE_R_LOGLIK] >= m->fit.loglik - 1e-9 * N,
@@ -348,15 +348,15 @@ START_TEST(huge_k_refused_before_allocation)
     int oints[5] = {1, 1000, 1, 300, 10};
     double odbl[5] = {0, 1, 1e-6, -1, 1e-12};
     char stopbuf[32] = "                               ", *stop = stopbuf;
-    int lens[14] = {4, 4, 11, 1, 1, 3, 3, 3, 5, 5, 11, 1, GMOE_R_NINFO, 1};
+    int lens[15] = {4, 4, 11, 1, 1, 3, 3, 0, 3, 5, 5, 11, 1, GMOE_R_NINFO, 1};
     msgbuf mb;
-    gmoe_r_fit(mnames, mints, par, &has_init, &n, x, y, onames, oints, odbl, out, &tau_est,
+    gmoe_r_fit(mnames, mints, par, &has_init, &n, x, y, NULL, onames, oints, odbl, out, &tau_est,
                info, &stop, lens, &status, msg_init(&mb));
     ck_assert_int_eq(status, GMOE_EINVAL);
     ck_assert_str_eq(mb.text, "k = 1000000000 experts for n = 3 rows: k must be at most n");
     /* k within n but the vector R passed too short for it. */
     mints[0] = mints[2] = 3;
-    gmoe_r_fit(mnames, mints, par, &has_init, &n, x, y, onames, oints, odbl, out, &tau_est,
+    gmoe_r_fit(mnames, mints, par, &has_init, &n, x, y, NULL, onames, oints, odbl, out, &tau_est,
                info, &stop, lens, &status, msg_init(&mb));
     ck_assert_str_eq(mb.text, "parameter vector has length 11, expected 16");
 }
@@ -383,15 +383,15 @@ START_TEST(fit_interrupted)
     int oints[5] = {2, 1000, 1, 300, 10};
     double odbl[5] = {0, 1, 1e-6, -1, 1e-12};
     char stopbuf[32] = "                               ", *stop = stopbuf;
-    int lens[14] = {4, 4, 11, 1, 1, (int)N, (int)N, 3, 5, 5, 11, 1, GMOE_R_NINFO, 1};
+    int lens[15] = {4, 4, 11, 1, 1, (int)N, (int)N, 0, 3, 5, 5, 11, 1, GMOE_R_NINFO, 1};
     msgbuf mb;
     gmoe_r_set_interrupt_check(interrupt_now);
-    gmoe_r_fit(mnames, mints, par, &has_init, &n, x, y, onames, oints, odbl, out, &tau_est,
+    gmoe_r_fit(mnames, mints, par, &has_init, &n, x, y, NULL, onames, oints, odbl, out, &tau_est,
                info, &stop, lens, &status, msg_init(&mb));
     gmoe_r_set_interrupt_check(NULL);
     ck_assert_int_eq(status, GMOE_R_INTERRUPTED);
     ck_assert_str_eq(mb.text, "the fit was interrupted");
-    gmoe_r_fit(mnames, mints, par, &has_init, &n, x, y, onames, oints, odbl, out, &tau_est,
+    gmoe_r_fit(mnames, mints, par, &has_init, &n, x, y, NULL, onames, oints, odbl, out, &tau_est,
                info, &stop, lens, &status, msg_init(&mb));
     ck_assert_msg(status == 0, "%s", mb.text);
 }

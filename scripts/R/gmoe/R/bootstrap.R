@@ -15,7 +15,7 @@ gmoe_bootstrap <- function(fit, B, type = c("nonparametric", "parametric"), thre
     width <- max(nchar(fit$xnames, type = "bytes")) + 32L
     out <- .gmoe_call(C_gmoe_r_bootstrap, mnames = p$mnames, mints = p$mints, mpar = p$mpar,
         xnames = as.character(fit$xnames), n = nrow(kept$x), x = kept$x,
-        y = as.double(kept$y), onames = .gmoe_onames(o), oints = .gmoe_oints(o),
+        y = as.double(kept$y), w = kept$w, onames = .gmoe_onames(o), oints = .gmoe_oints(o),
         odbl = .gmoe_odbl(o), type = type, replicates = B,
         threads = .gmoe_int(threads, "threads"), seed = .gmoe_dbl(o$seed, "seed"), ok = 0L,
         p = 0L, names = rep(strrep(" ", width), len), se = double(len), lower = double(len),

@@ -7,7 +7,7 @@
     width <- max(nchar(object$xnames, type = "bytes")) + 32L
     out <- .gmoe_call(C_gmoe_r_covariance, mnames = p$mnames, mints = p$mints, mpar = p$mpar,
                       xnames = as.character(object$xnames), n = nrow(kept$x), x = kept$x,
-                      y = as.double(kept$y), kind = .gmoe_str(type, "type"), p = 0L,
+                      y = as.double(kept$y), w = kept$w, kind = .gmoe_str(type, "type"), p = 0L,
                       cov = double(len * len), names = rep(strrep(" ", width), len))
     np <- out$p
     matrix(out$cov[seq_len(np * np)], np, np,

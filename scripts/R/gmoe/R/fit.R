@@ -57,16 +57,15 @@ gmoe_fit.formula <- function(x, data = NULL, k, subset, weights, na.action, gate
     invisible(TRUE)
 }
 
-## Case weights: the library fits unit weights only (issue 12 adds others).
-.gmoe_check_weights <- function(w, n) {
+## Case weights (frequency weights): NULL, or one finite number >= 0 per
+## row, not all zero (the library checks the values and names the row);
+## as the vector the C side takes (length 0: none).
+.gmoe_weights <- function(w, n) {
     if (is.null(w))
-        return(invisible(TRUE))
-    if (!is.numeric(w) || length(w) != n)
+        return(double(0))
+    if (!is.numeric(w) || !is.null(dim(w)) || length(w) != n)
         stop("weights must be a numeric vector with one entry per row (", n, ")", call. = FALSE)
-    if (anyNA(w) || any(w != 1))
-        stop("case weights other than 1 are not supported yet (the library fits every row ",
-             "with weight 1)", call. = FALSE)
-    invisible(TRUE)
+    as.double(w)
 }
 
 gmoe_fit.default <- function(x, y, k, weights = NULL, gating = "softmax",
@@ -94,7 +93,7 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gating = "softmax",
     y <- as.double(y)
     if (length(y) != n)
         stop("x has ", n, " rows but y has ", length(y), " values", call. = FALSE)
-    .gmoe_check_weights(weights, n)
+    w <- .gmoe_weights(weights, n)
     criterion <- match.arg(criterion)
     keep_data <- .gmoe_flag(keep_data, "keep_data")
     if (!(is.numeric(k) || identical(k, NA)) || length(k) < 1L)   # NA: refused by the C side
@@ -106,20 +105,24 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gating = "softmax",
                  bias = bias, var_floor = var_floor, min_weight = min_weight,
                  gate_max_iter = gate_max_iter, gate_tol = gate_tol)
     xnames <- .gmoe_xnames(x, d)
-    m <- if (length(k) == 1L) .gmoe_fit_k(x, y, k, init, opts, xnames, yname)
-         else .gmoe_choose_k(x, y, k, init, opts, xnames, yname, criterion)
+    m <- if (length(k) == 1L) .gmoe_fit_k(x, y, w, k, init, opts, xnames, yname)
+         else .gmoe_choose_k(x, y, w, k, init, opts, xnames, yname, criterion)
     m$call <- cl
     m$options <- opts
+    if (length(w))
+        m$nobs <- sum(w)   # the n of BIC
     if (keep_data) {
         m$x <- x
         m$y <- y
+        if (length(w))
+            m$weights <- w
     }
     m
 }
 
 ## One fit with k experts.  k is checked against n before anything
 ## k-long is built (gmoe_fit(x, y, k = 1e9) once allocated 24 GB).
-.gmoe_fit_k <- function(x, y, k, init, o, xnames, yname) {
+.gmoe_fit_k <- function(x, y, w, k, init, o, xnames, yname) {
     n <- nrow(x); d <- ncol(x)
     k <- .gmoe_int(k, "k")
     if (!is.na(k) && k > n)
@@ -148,7 +151,7 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gating = "softmax",
     p <- .gmoe_pack_shell(shell)
     out <- .gmoe_call(C_gmoe_r_fit,
         mnames = p$mnames, mints = p$mints, mpar = p$mpar, has_init = has_init,
-        n = n, x = x, y = y,
+        n = n, x = x, y = y, w = w,
         onames = .gmoe_onames(o), oints = .gmoe_oints(o), odbl = .gmoe_odbl(o),
         out_par = double(length(p$mpar)), out_tau_estimated = 0L,
         info = double(length(.gmoe_info_names)), stop = strrep(" ", 31L))
@@ -181,11 +184,11 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gating = "softmax",
 ## As `mixfit -k LO:HI`: every k with the same options and seed, the
 ## lowest criterion kept (ties to the smaller k); a k whose fit fails
 ## numerically is reported in the table ($selection) and skipped.
-.gmoe_choose_k <- function(x, y, k, init, opts, xnames, yname, criterion) {
+.gmoe_choose_k <- function(x, y, w, k, init, opts, xnames, yname, criterion) {
     if (!is.null(init))
         stop("init fixes k: give a single k with init", call. = FALSE)
     k <- sort(unique(k))
-    fits <- lapply(k, function(kk) tryCatch(.gmoe_fit_k(x, y, kk, NULL, opts, xnames, yname),
+    fits <- lapply(k, function(kk) tryCatch(.gmoe_fit_k(x, y, w, kk, NULL, opts, xnames, yname),
                                             gmoe_error = function(e) {
         if (!e$status %in% c(6L, 8L))      # GMOE_ESING, GMOE_ENUMERIC
             stop(e)

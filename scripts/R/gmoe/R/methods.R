@@ -62,13 +62,13 @@ print.gmoe <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
 logLik.gmoe <- function(object, ...) {
     if (!isTRUE(object$has_fit))
         stop("this model has no fit; use gmoe_loglik(model, x, y)", call. = FALSE)
-    structure(object$loglik, df = object$npar, nobs = object$n, class = "logLik")
+    structure(object$loglik, df = object$npar, nobs = nobs(object), class = "logLik")
 }
 
 nobs.gmoe <- function(object, ...) {
     if (!isTRUE(object$has_fit))
         stop("this model has no fit", call. = FALSE)
-    object$n
+    if (is.null(object$nobs)) object$n else object$nobs   # with case weights, their sum
 }
 
 formula.gmoe <- function(x, ...) {
@@ -93,7 +93,8 @@ residuals.gmoe <- function(object, type = c("response", "pearson"), ...) {
 .gmoe_kept <- function(object) {
     if (is.null(object[["x"]]) || is.null(object[["y"]]))
         stop("the fit kept no data (keep_data = FALSE): give newdata", call. = FALSE)
-    list(x = object[["x"]], y = object[["y"]])
+    list(x = object[["x"]], y = object[["y"]],
+         w = if (is.null(object[["weights"]])) double(0) else object[["weights"]])
 }
 
 ## The covariance of the free parameters: the inverse observed information

@@ -80,20 +80,20 @@ predict.gmoe <- function(object, newdata, type = c("mean", "variance", "gate", "
            gate = matrix(out$gate, n, k, dimnames = list(rownames(x), cols)))
 }
 
-.gmoe_loglik_rows <- function(p, x, y, threads) {
+.gmoe_loglik_rows <- function(p, x, y, threads, w = double(0)) {
     n <- nrow(x); k <- p$mints[[1L]]
     out <- .gmoe_call(C_gmoe_r_loglik, mnames = p$mnames, mints = p$mints, mpar = p$mpar,
-                      n = n, x = x, y = as.double(y), threads = threads, loglik = 0,
+                      n = n, x = x, y = as.double(y), w = w, threads = threads, loglik = 0,
                       logdens = double(n), resp = double(n * k))
     list(loglik = out$loglik, logdens = out$logdens, resp = matrix(out$resp, n, k))
 }
 
-gmoe_loglik <- function(model, x, y, threads = 0) {
+gmoe_loglik <- function(model, x, y, threads = 0, weights = NULL) {
     p <- .gmoe_pack(model)
     x <- .gmoe_x(if (is.data.frame(x) && all(model$xnames %in% names(x))) x[model$xnames] else x)
     if (ncol(x) != model$d)
         stop("x has ", ncol(x), " covariate columns, the model ", model$d, call. = FALSE)
     if (!is.numeric(y))
         stop("y must be numeric", call. = FALSE)
-    .gmoe_loglik_rows(p, x, y, .gmoe_int(threads, "threads"))
+    .gmoe_loglik_rows(p, x, y, .gmoe_int(threads, "threads"), .gmoe_weights(weights, nrow(x)))
 }

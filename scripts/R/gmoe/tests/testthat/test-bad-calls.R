@@ -83,8 +83,14 @@ test_that("bad data", {
     bad(gmoe_fit(y ~ 1, data = ref, k = 2), "at least one covariate")
     bad(gmoe_fit(g ~ x, data = transform(ref, g = factor(y > 0)), k = 2),
         "response must be a numeric vector")
-    bad(gmoe_fit(y ~ x, data = ref, k = 2, weights = rep(2, 2000)),
-        "case weights other than 1 are not supported yet")
+    bad(gmoe_fit(x, y, k = 2, weights = rep(2, 3)),
+        "weights must be a numeric vector with one entry per row")
+    bad(gmoe_fit(y ~ x, data = ref, k = 2, weights = c(-1, rep(1, 1999))),
+        "row 1: the case weight -1 is negative")
+    bad(gmoe_fit(x, y, k = 2, weights = c(rep(1, 9), NaN, rep(1, 1990))),
+        "row 10: the case weight is not finite")
+    bad(gmoe_fit(y ~ x, data = ref, k = 2, weights = rep(0, 2000)),
+        "every case weight is zero")
     bad(gmoe_fit(y ~ x, data = ref, k = 2, gate = ~ 1),
         "gate covariates other than the experts' are not supported yet")
     bad(gmoe_fit(y ~ x, data = transform(ref, z = x^2), k = 2, gate = ~ z),

@@ -39,6 +39,28 @@ test_that("unit weights and gate = the experts' covariates are the plain fit", {
     fw <- gmoe_fit(y ~ x, data = ref, k = 2, seed = 1, restarts = 5, weights = rep(1, 2000),
                    gate = ~ x)
     expect_identical(coef(fw), coef(fit))
+    expect_identical(fw$loglik, fit$loglik)
+    expect_identical(vcov(fw, "sandwich"), vcov(fit, "sandwich"))
+})
+
+test_that("case weights of 0, 1, 2 fit as the rows repeated", {
+    d <- ref[1:600, ]
+    d$w <- rep(c(0, 1, 2), 200)
+    rep_rows <- d[rep(seq_len(nrow(d)), d$w), ]
+    fw <- gmoe_fit(y ~ x, data = d, k = 2, weights = w, init = fit, tol = 1e-14)
+    fr <- gmoe_fit(y ~ x, data = rep_rows, k = 2, init = fit, tol = 1e-14)
+    expect_equal(fw$loglik, fr$loglik, tolerance = 1e-10)
+    expect_equal(coef(fw), coef(fr), tolerance = 1e-8)
+    expect_equal(BIC(fw), BIC(fr), tolerance = 1e-10)
+    expect_equal(fw$bic, BIC(fw), tolerance = 1e-12)
+    expect_equal(nobs(fw), 600)
+    expect_equal(vcov(fw), vcov(fr), tolerance = 1e-6)
+    expect_equal(vcov(fw, "sandwich"), vcov(fr, "sandwich"), tolerance = 1e-6)
+    expect_equal(gmoe_loglik(fw, d["x"], d$y, weights = d$w)$loglik, fw$loglik,
+                 tolerance = 1e-12)
+    # a matrix fit takes the weights as a vector
+    fm <- gmoe_fit(d$x, d$y, k = 2, weights = d$w, init = fit, tol = 1e-14)
+    expect_equal(coef(fm), coef(fw), tolerance = 1e-12)
 })
 
 test_that("factors and transformations go through model.matrix", {
