@@ -31,8 +31,9 @@ int gmoe_information_criteria(const gmoe_model *m, const gmoe_data *data,
     double p = (double)gmoe_model_npar(m), L = info->loglik;
     info->npar = gmoe_model_npar(m);
     info->n = n;
+    info->nobs = gmoe_data_total_weight(data);
     info->aic = -2 * L + 2 * p;
-    info->bic = -2 * L + p * log(gmoe_data_total_weight(data));
+    info->bic = -2 * L + p * log(info->nobs);
     info->icl = info->bic + 2 * entropy;
     return GMOE_OK;
 }

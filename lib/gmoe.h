@@ -285,6 +285,9 @@ typedef struct {
                              that test (top-K K = 1 gate, ...) */
     size_t newton_iterations; /* of `iterations`, the second-order steps */
     size_t newton_escapes;    /* saddles left along negative curvature */
+    double nobs;          /* observations the rows stand for: the sum of the
+                             case weights (the n of BIC), n without them;
+                             model files record it ("nobs") when it is not n */
 } gmoe_fit_info;
 
 typedef struct {

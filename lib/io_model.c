@@ -243,6 +243,8 @@ static void put_fit(sbuf *b, const gmoe_fit_info *f)
     key(b, &first, in, "converged"), put(b, "%s", f->converged ? "true" : "false");
     key(b, &first, in, "stop"), put_json(b, json_string(gmoe_stop_name(f->stop)), 0);
     key(b, &first, in, "n"), put(b, "%zu", f->n);
+    if (f->nobs != (double)f->n && isfinite(f->nobs) && f->nobs > 0) /* case weights */
+        key(b, &first, in, "nobs"), put_stat(b, f->nobs);
     key(b, &first, in, "seed"), put(b, "%" PRIu64, f->seed);
     key(b, &first, in, "restarts"), put(b, "%zu", f->restarts);
     key(b, &first, in, "best_restart"), put(b, "%zu", f->best_restart);
@@ -678,7 +680,7 @@ static int read_names(const ctx *c, json_t *root, gmoe_model *m)
 static const char *const fit_keys[] = {"loglik", "aic", "bic", "icl", "npar", "iterations", "converged", "stop",
                                        "n", "seed", "restarts", "best_restart", "grad_norm",
                                        "hessian_negative_definite", "null_directions",
-                                       "newton_iterations", NULL};
+                                       "newton_iterations", "nobs", NULL};
 
 /* A fit statistic: a number, or null for a run that failed numerically. */
 static int get_stat(const ctx *c, json_t *o, const char *name, double *out)
@@ -715,6 +717,11 @@ static int read_fit_check(const ctx *c, json_t *o, gmoe_fit_info *f)
     if ((v = json_object_get(o, "newton_iterations")) &&
         (status = get_size(c, in_fit, v, "newton_iterations", &f->newton_iterations)))
         return status;
+    f->nobs = (double)f->n; /* no case weights, or weights summing to n */
+    if (json_object_get(o, "nobs") && (status = get_stat(c, o, "nobs", &f->nobs)))
+        return status;
+    if (!(f->nobs > 0) || !isfinite(f->nobs))
+        return ferr(c, "fit: \"nobs\" (the sum of the case weights) must be a number > 0");
     return GMOE_OK;
 }
 

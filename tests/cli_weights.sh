@@ -17,6 +17,9 @@ fit="--restarts 2 --seed 4 --se sandwich -q"
 expect_ok "$MIXFIT" -k 2 $fit --weights w -o "$WORK/w.json" "$WORK/w.csv"
 expect_ok "$MIXFIT" -k 2 $fit -o "$WORK/copies.json" "$WORK/copies.csv"
 grep -q '"x_names": \["x"\]' "$WORK/w.json" || fail "the weight column became a covariate"
+grep -q '"n": 200,' "$WORK/w.json" && grep -q '"nobs": 300,' "$WORK/w.json" ||
+    fail "the fit record lacks n = 200 rows of positive weight and nobs = 300"
+grep -q '"nobs"' "$WORK/copies.json" && fail "nobs written without weights"
 for key in loglik bic; do
     a=$(json_number "$WORK/w.json" $key)
     b=$(json_number "$WORK/copies.json" $key)
