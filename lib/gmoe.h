@@ -904,6 +904,11 @@ typedef struct {
     size_t kstar;
     double *err;              /* caller's array of GMOE_RATE_NERR * kstar:
                                  err[e * kstar + j] */
+    size_t *atoms;            /* caller's array of kstar, or NULL: the fitted
+                                 experts in true expert j's Voronoi cell (0
+                                 when the cell failed); err[e * kstar + j]
+                                 of a cell of two atoms has the over-fitted
+                                 rates of shared MODELS.md section 2 */
     int status;               /* GMOE_OK, or why the cell failed (see
                                  gmoe_rate_cell_recoverable) */
     char message[GMOE_ERRMSG_LEN]; /* the library's message when it failed */

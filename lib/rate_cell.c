@@ -48,6 +48,8 @@ static void mark_failed(gmoe_rate_cell *cell, int st, const gmoe_err *err, int f
     }
     for (size_t i = 0; i < GMOE_RATE_NERR * cell->kstar; i++)
         cell->err[i] = NAN;
+    for (size_t j = 0; j < cell->kstar && cell->atoms; j++)
+        cell->atoms[j] = 0;
 }
 
 static double now_seconds(void)
@@ -127,8 +129,10 @@ int gmoe_rate_run_cell(const gmoe_model *truth, const gmoe_rate_options *opt,
     size_t d = truth->d, kstar = truth->k;
     uint64_t seed = gmoe_rate_seed(master, n, replicate);
     double *err_out = cell->err;
+    size_t *atoms_out = cell->atoms;
     memset(cell, 0, sizeof *cell);
     cell->err = err_out;
+    cell->atoms = atoms_out;
     cell->n = n;
     cell->replicate = replicate;
     cell->seed = seed;
@@ -177,6 +181,8 @@ int gmoe_rate_run_cell(const gmoe_model *truth, const gmoe_rate_options *opt,
     for (size_t e = 0; e < GMOE_RATE_NERR; e++)
         for (size_t j = 0; j < kstar; j++)
             cell->err[e * kstar + j] = src[e][j];
+    for (size_t j = 0; j < kstar && cell->atoms; j++)
+        cell->atoms[j] = res->cell_size[j];
 done:
     if (st)
         mark_failed(cell, st, err, fitted);
@@ -209,11 +215,13 @@ int gmoe_rate_run_cells(const gmoe_model *truth, const gmoe_rate_options *opt,
     size_t kstar = truth->k;
     gmoe_rate_cell *cells = calloc(ncells, sizeof *cells);
     double *errs = malloc(ncells * GMOE_RATE_NERR * kstar * sizeof *errs);
+    size_t *atoms = malloc(ncells * kstar * sizeof *atoms);
     int *status = calloc(ncells, sizeof *status);
     unsigned char *finished = calloc(ncells, 1);
-    if (!cells || !errs || !status || !finished) {
+    if (!cells || !errs || !atoms || !status || !finished) {
         free(cells);
         free(errs);
+        free(atoms);
         free(status);
         free(finished);
         return gmoe_error(err, GMOE_ENOMEM, "out of memory for %zu cells", ncells);
@@ -236,6 +244,7 @@ int gmoe_rate_run_cells(const gmoe_model *truth, const gmoe_rate_options *opt,
         gmoe_err cell_err;
         gmoe_err_clear(&cell_err);
         cells[c].err = errs + c * GMOE_RATE_NERR * kstar;
+        cells[c].atoms = atoms + c * kstar;
         int cs = gmoe_rate_run_cell(truth, opt, master, n[c], replicate[c], &cells[c], &cell_err);
 #pragma omp critical(gmoe_rate_deliver)
         {
@@ -262,6 +271,7 @@ int gmoe_rate_run_cells(const gmoe_model *truth, const gmoe_rate_options *opt,
     }
     free(cells);
     free(errs);
+    free(atoms);
     free(status);
     free(finished);
     return result;

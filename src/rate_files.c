@@ -25,6 +25,8 @@ char *rate_results_header(size_t kstar, int has_tau)
     for (size_t e = 0; e < nerr(has_tau); e++)
         for (size_t j = 0; j < kstar; j++)
             cli_buf_printf(&b, ",err_%s_%zu", gmoe_rate_err_name(e), j + 1);
+    for (size_t j = 0; j < kstar; j++)
+        cli_buf_printf(&b, ",atoms_%zu", j + 1);
     cli_buf_printf(&b, ",status");
     if (b.failed) {
         cli_buf_free(&b);
@@ -48,6 +50,10 @@ size_t rate_results_row(char *buf, size_t bufsize, const gmoe_rate_cell *c, int 
             len = snprintf(buf + used, bufsize - used, ",%.17g", c->err[e * c->kstar + j]);
             used += len > 0 ? (size_t)len : bufsize;
         }
+    for (size_t j = 0; j < c->kstar && used < bufsize; j++) {
+        len = snprintf(buf + used, bufsize - used, ",%zu", c->atoms ? c->atoms[j] : 0);
+        used += len > 0 ? (size_t)len : bufsize;
+    }
     /* status: ok, or "<kind>: <library message>" CSV-quoted. */
     if (c->status == GMOE_OK) {
         len = snprintf(buf + used, used < bufsize ? bufsize - used : 0, ",ok");

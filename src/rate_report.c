@@ -33,6 +33,8 @@ typedef struct {
                                      stop column (other: neither converged,
                                      nor at the cap, nor stalled) */
     double q[MAXQ];                  /* the quantities with a slope */
+    size_t m2;                       /* cells of two fitted atoms, over the m fits */
+    double q2[GMOE_RATE_NERR];       /* their mean errors (the over-fitted rates) */
 } row_summary;
 
 typedef struct {
@@ -40,6 +42,7 @@ typedef struct {
     long n, loss, at_limit, conv, iter, secs;
     long stop; /* -1 in runs made before the stop column */
     long *err; /* err_<e>_<j> at e * kstar + j */
+    long *atoms; /* atoms_<j>, or NULL in runs made before that column */
     size_t nq; /* 1 + the error quantities */
 } columns;
 
@@ -73,6 +76,15 @@ static int find_columns(const gmoe_table *t, const rate_report_info *info, colum
             snprintf(name, sizeof name, "err_%s_%zu", gmoe_rate_err_name(e), j + 1);
             c->err[e * info->kstar + j] = need_column(t, name, &missing);
         }
+    c->atoms = malloc(info->kstar * sizeof *c->atoms);
+    for (size_t j = 0; c->atoms && j < info->kstar; j++) {
+        char name[64];
+        snprintf(name, sizeof name, "atoms_%zu", j + 1);
+        if ((c->atoms[j] = gmoe_table_column(t, name)) < 0) {
+            free(c->atoms);
+            c->atoms = NULL;
+        }
+    }
     return missing ? CLI_EXIT_INPUT : CLI_EXIT_OK;
 }
 
@@ -111,6 +123,17 @@ static void count_stop(const char *stop, row_summary *s)
         s->stop_other++;
 }
 
+/* Adds the errors of the row's Voronoi cells of two fitted atoms. */
+static void add_two_atom_cells(const columns *c, size_t kstar, const double *row, row_summary *s)
+{
+    for (size_t j = 0; c->atoms && j < kstar; j++)
+        if (row[c->atoms[j]] == 2) {
+            s->m2++;
+            for (size_t e = 0; e + 1 < c->nq; e++)
+                s->q2[e] += row[c->err[e * kstar + j]];
+        }
+}
+
 /* Summarizes rows r0..r1-1 (one N); vals is scratch of r1 - r0. */
 static void summarize(const columns *c, size_t kstar, size_t r0, size_t r1, double *vals, row_summary *s)
 {
@@ -131,6 +154,7 @@ static void summarize(const columns *c, size_t kstar, size_t r0, size_t r1, doub
         s->seconds += row[c->secs];
         if (c->stop >= 0 && t->text[c->stop])
             count_stop(t->text[c->stop][r], s);
+        add_two_atom_cells(c, kstar, row, s);
         for (size_t e = 0; e + 1 < c->nq; e++)
             for (size_t j = 0; j < kstar; j++)
                 s->q[1 + e] += row[c->err[e * kstar + j]];
@@ -139,8 +163,10 @@ static void summarize(const columns *c, size_t kstar, size_t r0, size_t r1, doub
     s->converged *= inv;
     s->iterations *= inv;
     s->seconds *= inv;
-    for (size_t e = 0; e + 1 < c->nq; e++)
+    for (size_t e = 0; e + 1 < c->nq; e++) {
         s->q[1 + e] *= inv;
+        s->q2[e] = s->m2 ? s->q2[e] / (double)s->m2 : NAN;
+    }
     s->mean = s->sd = s->median = s->mean_lo = s->mean_hi = s->median_lo = s->median_hi = NAN;
     if (s->m > 0) {
         gmoe_rate_summary(vals, s->m, &s->mean, &s->sd, &s->median, NULL);
@@ -157,6 +183,11 @@ static void summary_csv(cli_buf *b, const columns *c, const row_summary *rows, s
                    c->stop >= 0 ? ",stop_max_iterations,stop_stalled,stop_other" : "");
     for (size_t e = 0; e + 1 < c->nq; e++)
         cli_buf_printf(b, ",mean_err_%s", gmoe_rate_err_name(e));
+    if (c->atoms) {
+        cli_buf_printf(b, ",two_atom_cells");
+        for (size_t e = 0; e + 1 < c->nq; e++)
+            cli_buf_printf(b, ",mean_err2_%s", gmoe_rate_err_name(e));
+    }
     cli_buf_printf(b, ",failed\n");
     for (size_t g = 0; g < nrows; g++) {
         const row_summary *s = rows + g;
@@ -167,6 +198,11 @@ static void summary_csv(cli_buf *b, const columns *c, const row_summary *rows, s
             cli_buf_printf(b, ",%zu,%zu,%zu", s->stop_maxiter, s->stop_stalled, s->stop_other);
         for (size_t e = 0; e + 1 < c->nq; e++)
             cli_buf_printf(b, ",%.17g", s->q[1 + e]);
+        if (c->atoms) {
+            cli_buf_printf(b, ",%zu", s->m2);
+            for (size_t e = 0; e + 1 < c->nq; e++)
+                cli_buf_printf(b, ",%.17g", s->q2[e]);
+        }
         cli_buf_printf(b, ",%zu\n", s->failed);
     }
 }
@@ -213,12 +249,48 @@ static void quantity_name(char *buf, size_t size, const rate_report_info *info, 
         snprintf(buf, size, "err_%s", gmoe_rate_err_name(q - 1));
 }
 
-/* slope.txt; the slopes of the mean and the median loss into out. */
+/* One line of slope.txt: the slope of log y against log n; 1 with *s set
+ * when it could be fitted. */
+static int slope_line(cli_buf *b, const char *name, const double *n, const double *y, size_t npoints, double th,
+                      gmoe_rate_slope *s)
+{
+    gmoe_err err;
+    gmoe_err_clear(&err);
+    if (gmoe_rate_fit_slope(n, y, npoints, 0.95, s, &err) == GMOE_OK) {
+        cli_buf_printf(b, "%-12s %10.4f %10.4f %10.4f %10.4f %7zu %10.4f\n", name, s->slope, s->lo, s->hi,
+                       s->intercept, s->npoints, th);
+        return 1;
+    }
+    cli_buf_printf(b, "%-12s %10s %10s %10s %10s %7zu %10.4f   (%s)\n", name, "n/a", "n/a", "n/a", "n/a", npoints,
+                   th, err.msg);
+    return 0;
+}
+
+/* slope.txt's lines err2_<e>: the mean errors of the Voronoi cells of two
+ * fitted atoms, at the N that have any. */
+static void two_atom_lines(cli_buf *b, const rate_report_info *info, size_t nq, const row_summary *rows,
+                           size_t nrows, double *n, double *y)
+{
+    for (size_t e = 0; e + 1 < nq; e++) {
+        char name[32];
+        size_t npoints = 0;
+        snprintf(name, sizeof name, "err2_%s", gmoe_rate_err_name(e));
+        for (size_t g = 0; g < nrows; g++)
+            if (rows[g].m2 > 0) {
+                n[npoints] = rows[g].n;
+                y[npoints++] = rows[g].q2[e];
+            }
+        gmoe_rate_slope s;
+        slope_line(b, name, n, y, npoints, theory_slope(info, 1 + e, nq, n, npoints), &s);
+    }
+}
+
+/* slope.txt; the slopes of the mean and the median loss into out.
+ * two_atom: the run has the atoms_<j> columns. */
 static void slopes_txt(cli_buf *b, const rate_report_info *info, size_t nq, const row_summary *rows, size_t nrows,
-                       size_t nfailed, size_t ncells, rate_report_slopes *out)
+                       size_t nfailed, size_t ncells, int two_atom, rate_report_slopes *out)
 {
     double *n = malloc(nrows * sizeof *n), *y = malloc(nrows * sizeof *y);
-    size_t npoints = 0;
     if (!n || !y) {
         b->failed = 1;
         free(n);
@@ -226,7 +298,8 @@ static void slopes_txt(cli_buf *b, const rate_report_info *info, size_t nq, cons
         return;
     }
     cli_buf_printf(b, "# least-squares slope of log(mean over replicates) against log N, 95%% CI\n"
-                      "# (Student t, points - 2 df); errors summed over the true experts;\n"
+                      "# (Student t, points - 2 df); err_: errors summed over the true experts;\n"
+                      "# err2_: mean errors of the Voronoi cells of two fitted atoms;\n"
                       "# median_: the same for the median loss over replicates; theory: the slope\n"
                       "# the theory predicts (the loss: that of sqrt(log N / N) on this grid)\n"
                       "# failed cells: %zu of %zu (left out of the summary and the slope)\n",
@@ -235,29 +308,21 @@ static void slopes_txt(cli_buf *b, const rate_report_info *info, size_t nq, cons
                    "points", "theory");
     for (size_t q = 0; q <= nq; q++) {
         char name[32];
+        size_t npoints = 0;
         quantity_name(name, sizeof name, info, q, nq);
-        npoints = 0;
         for (size_t g = 0; g < nrows; g++)
             if (rows[g].m > 0) {
                 n[npoints] = rows[g].n;
                 y[npoints++] = rows[g].q[q];
             }
-        double th = theory_slope(info, q, nq, n, npoints);
         gmoe_rate_slope s;
-        gmoe_err err;
-        gmoe_err_clear(&err);
-        if (gmoe_rate_fit_slope(n, y, npoints, 0.95, &s, &err) == GMOE_OK) {
-            cli_buf_printf(b, "%-12s %10.4f %10.4f %10.4f %10.4f %7zu %10.4f\n", name, s.slope, s.lo, s.hi,
-                           s.intercept, s.npoints, th);
-            if (q == 0 || q == nq) {
-                out->have[q == nq] = 1;
-                out->fit[q == nq] = s;
-            }
-        } else {
-            cli_buf_printf(b, "%-12s %10s %10s %10s %10s %7zu %10.4f   (%s)\n", name, "n/a", "n/a", "n/a", "n/a",
-                           npoints, th, err.msg);
+        if (slope_line(b, name, n, y, npoints, theory_slope(info, q, nq, n, npoints), &s) && (q == 0 || q == nq)) {
+            out->have[q == nq] = 1;
+            out->fit[q == nq] = s;
         }
     }
+    if (two_atom && info->over)
+        two_atom_lines(b, info, nq, rows, nrows, n, y);
     free(n);
     free(y);
 }
@@ -476,7 +541,7 @@ int rate_write_reports(const char *outdir, const rate_report_info *info, rate_re
     if (st || (st = find_columns(t, info, &c)) || (st = summarize_all(&c, info->kstar, &rows, &nrows, &nfailed)))
         goto done;
     summary_csv(&sb, &c, rows, nrows);
-    slopes_txt(&lb, info, c.nq, rows, nrows, nfailed, t->nrow, slopes);
+    slopes_txt(&lb, info, c.nq, rows, nrows, nfailed, t->nrow, c.atoms != NULL, slopes);
     stops_txt(&lb, &c, rows, nrows);
     if ((st = cli_write_output(summary, &sb)) || (st = cli_write_output(slope, &lb)))
         goto done;
@@ -496,6 +561,7 @@ done:
     cli_buf_free(&lb);
     gmoe_table_free(t);
     free(c.err);
+    free(c.atoms);
     free(rows);
     free(results);
     free(summary);

@@ -18,6 +18,18 @@ check "stop names" awk -F, 'NR > 1 && $11 !~ /^(tolerance|max-iterations|stalled
 check "converged iff stop is tolerance" awk -F, 'NR > 1 && ($10 == 1) != ($11 == "tolerance") { exit 1 }' "$tmp/a/results.csv"
 check "summary counts the stops" grep -q ',mean_seconds,stop_max_iterations,stop_stalled,stop_other,' "$tmp/a/summary.csv"
 check "slope.txt totals the stops" grep -q '^# fits: 9; at the limit W\*: [0-9]*; converged: [0-9]*; at the iteration cap: 0; stalled: [0-9]*; other stops: [0-9]*$' "$tmp/a/slope.txt"
+check "atoms columns: one fitted atom per true expert when k = k*" \
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i } NR > 1 && ($col["atoms_1"] != 1 || $col["atoms_2"] != 1) { exit 1 }' "$tmp/a/results.csv"
+check "exact-fitted: no err2_ lines" test "$(grep -c '^err2_' "$tmp/a/slope.txt")" -eq 0
+# Over-fitted (k = 3): the atoms add up to k, and the errors of the cells of
+# two atoms get their own slopes with the two-atom theory.
+"$bin" --truth "$truth" -k 3 --grid 200,400,800 --replicates 2 --seed 11 --threads 2 -O "$tmp/over3" 2>"$tmp/err" ||
+    { echo "FAIL: over-fitted run"; cat "$tmp/err"; fail=1; }
+check "over-fitted: atoms add up to k = 3" \
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i } NR > 1 && $col["atoms_1"] + $col["atoms_2"] != 3 { exit 1 }' "$tmp/over3/results.csv"
+check "over-fitted: summary counts the two-atom cells" grep -q ',two_atom_cells,mean_err2_mass,' "$tmp/over3/summary.csv"
+check "over-fitted: err2_beta1 against N^-1/8" grep -q '^err2_beta1 .* -0.1250$' "$tmp/over3/slope.txt"
+check "over-fitted: err2_a against N^-1/4" grep -q '^err2_a .* -0.2500$' "$tmp/over3/slope.txt"
 check "rows in (N, rep) order" test "$(cut -d, -f1,2 "$tmp/a/results.csv" | tr '\n' ' ')" = \
     "N,rep 200,1 200,2 200,3 400,1 400,2 400,3 800,1 800,2 800,3 "
 check "summary has 3 sizes" test "$(wc -l <"$tmp/a/summary.csv")" -eq 4
@@ -77,9 +89,9 @@ check "fresh run.json" grep -q '"replicates": 2' "$tmp/p/run.json"
 check "fresh results" test "$(wc -l <"$tmp/p/results.csv")" -eq 7
 
 # Over-fitted: D2.
-"$bin" --truth "$truth" -k 3 --grid 500,1000,2000 --replicates 2 --threads 2 -O "$tmp/o" 2>"$tmp/err" ||
+"$bin" --truth "$truth" -k 3 --grid 500,1000,2000 --replicates 2 --threads 2 -O "$tmp/over" 2>"$tmp/err" ||
     { echo "FAIL: over-fitted run"; cat "$tmp/err"; fail=1; }
-check "slope of D2" grep -q '^loss_D2 ' "$tmp/o/slope.txt"
+check "slope of D2" grep -q '^loss_D2 ' "$tmp/over/slope.txt"
 
 # Usage errors: exit 2, naming the option.
 expect 2 '\-\-truth' --grid 100,200 -O "$tmp/x"

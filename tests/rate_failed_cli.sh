@@ -15,7 +15,7 @@ args="--truth $truth -k 5 --grid 200,400,800 --replicates 3 --seed 11"
 st=$?
 check "exit 0 with some failed cells (got $st)" test "$st" -eq 0
 r="$tmp/a/results.csv"
-check "header ends with status" grep -q ',err_tau_2,status$\|,err_sigma2_2,status$' "$r"
+check "header ends with the atoms and status" grep -q ',err_sigma2_2,atoms_1,atoms_2,status$' "$r"
 check "10 lines" test "$(wc -l <"$r")" -eq 10
 check "failed row: nan loss, converged 0" grep -q '^200,1,[0-9]*,nan,0,nan,nan,[-0-9.e]*,[0-9]*,0,' "$r"
 check "failed row: quoted reason" grep -q '^200,1,.*,"not supported: D2: .*rbar(4) is not known' "$r"
