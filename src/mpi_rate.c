@@ -58,8 +58,10 @@ static int run_one(const cell_job *job, double *errs, int64_t index, size_t n, s
     memset(&cell, 0, sizeof cell);
     gmoe_err_clear(&err);
     cell.err = errs;
+    cell.atoms = calloc(job->truth->k, sizeof *cell.atoms); /* NULL: atoms_j written as 0 */
     int cs = gmoe_rate_run_cell(job->truth, job->ro, job->master, n, rep, &cell, &err);
     size_t len = rate_results_row(row, ROW_MAX, &cell, job->has_tau);
+    free(cell.atoms);
     h->index = index;
     h->status = cs != GMOE_OK ? cs : len == 0 ? GMOE_EINVAL : GMOE_OK;
     h->row_len = (int32_t)len;
