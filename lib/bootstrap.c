@@ -137,6 +137,7 @@ static int one_replicate(const gmoe_model *fit, const gmoe_data *data, const gmo
     o.seed = gmoe_seed_derive(seed, 1);
     o.nthreads = 1;
     o.restarts = 1;
+    o.share_starts = NULL; /* replicates run on this process's threads */
     o.progress = NULL;
     if (st == GMOE_OK)
         st = gmoe_fit(&rep, m, fit, &o, NULL);

@@ -12,6 +12,7 @@
  *   squarem.c        one SQUAREM cycle
  *   em.c             one EM run; the EM options
  *   init.c           random starting models
+ *   fit_share.c      a fit's starts over processes (the caller's hook)
  *   fit.c            gmoe_fit: restarts, tau warm-up, screening, criteria */
 #ifndef GMOE_ENGINE_H
 #define GMOE_ENGINE_H

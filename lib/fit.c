@@ -7,6 +7,7 @@
 
 #include "engine.h"
 #include "fit_scale.h"
+#include "fit_share.h"
 #include "internal.h"
 #include "newton.h"
 #include "weights.h"
@@ -106,6 +107,7 @@ typedef struct {
     gmoe_model *cur, *best;
     gmoe_fit_info best_info;
     int have_best;
+    gmoe_shared_starts shared;   /* opt->share_starts: every start's outcome */
 } fit_state;
 
 /* The starting model of start r into s->cur: from init (parameters from
@@ -129,10 +131,12 @@ static int start_model(fit_state *s, size_t r, gmoe_err *err)
     return st ? gmoe_error(err, st, "random initialization failed") : GMOE_OK;
 }
 
-/* Start r: its starting model, its run (the tau warm-up's two stages),
- * kept in s->best if it is the best so far.  info: the run's. */
-static int run_start(fit_state *s, size_t r, gmoe_fit_info *info, gmoe_err *err)
+/* Start r: its starting model and its run (the tau warm-up's two
+ * stages) in s->cur (job: the fit_state; a gmoe_start_compute). */
+static int compute_start(void *job, size_t r, gmoe_model *cur_unused, gmoe_fit_info *info, gmoe_err *err)
 {
+    fit_state *s = job;
+    (void)cur_unused; /* s->cur */
     int st = start_model(s, r, err);
     if (st)
         return st;
@@ -145,6 +149,26 @@ static int run_start(fit_state *s, size_t r, gmoe_fit_info *info, gmoe_err *err)
         info->iterations += warm_iter;
     }
     set_tau_estimated(cur, s->ws, s->m->tau_estimated);
+    return GMOE_OK;
+}
+
+/* Start r's outcome from the shared ones into s->cur, which gets the
+ * fit's options as compute_start's would. */
+static int take_start(fit_state *s, size_t r, gmoe_fit_info *info, gmoe_err *err)
+{
+    gmoe_model_copy_params(s->cur, s->m);
+    set_tau_estimated(s->cur, s->ws, s->m->tau_estimated);
+    return gmoe_shared_start_take(&s->shared, r, s->cur, info, err);
+}
+
+/* Start r run here or, with shared starts, taken from the outcomes; kept
+ * in s->best if it is the best so far.  info: the run's. */
+static int run_start(fit_state *s, size_t r, gmoe_fit_info *info, gmoe_err *err)
+{
+    int st = s->shared.bytes ? take_start(s, r, info, err) : compute_start(s, r, s->cur, info, err);
+    if (st)
+        return st;
+    gmoe_model *cur = s->cur;
     /* a later start must be better by more than rounding: starts that
      * reach the same maximum (to the last bits, after the Newton
      * phase) keep the earliest, whatever the rounding of the family */
@@ -194,6 +218,11 @@ static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
     s->best_info.loglik = -INFINITY;
     s->warmup = m->tau_estimated && s->ws->gating->tau_warmup;
     plan_screening(s);
+    if (opt->share_starts && opt->restarts > 1) {
+        int st = gmoe_shared_starts_run(&s->shared, opt, opt->restarts, s->cur, compute_start, s, err);
+        if (st)
+            return st;
+    }
     for (size_t r = 0; r < opt->restarts; r++) {
         gmoe_fit_info info;
         int st = run_start(s, r, &info, err);
@@ -235,6 +264,7 @@ static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *i
                         m->k);
     else
         st = run_starts(&s, m, err);
+    gmoe_shared_starts_free(&s.shared);
     gmoe_em_ws_free(s.ws);
     gmoe_model_free(s.cur);
     gmoe_model_free(s.best);

@@ -531,6 +531,18 @@ typedef struct {
        restart; return non-zero to stop the run early. */
     int (*progress)(void *ctx, size_t restart, size_t iter, double loglik);
     void *progress_ctx;
+    /* optional: a fit's starts shared out over processes (mixfit over MPI
+       ranks; the library never talks to other processes itself).  When
+       set, gmoe_fit calls it once with its nstarts starts: it must call
+       run(job, r, out + r * width) for each start r on exactly one of the
+       processes, and leave all nstarts outcomes (width bytes each, opaque,
+       from the same build) in `out` on every process; gmoe_fit then keeps
+       the best run in start order, as it does without the hook, so the fit
+       is the same bits.  Every process must make the same gmoe_fit calls.
+       Returns 0, or non-zero when it failed (gmoe_fit: GMOE_EINVAL). */
+    int (*share_starts)(void *ctx, size_t nstarts, size_t width, unsigned char *out,
+                        void (*run)(void *job, size_t r, unsigned char *out), void *job);
+    void *share_ctx;
 } gmoe_em_options;
 
 void gmoe_em_options_default(gmoe_em_options *opt);

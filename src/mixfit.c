@@ -12,6 +12,8 @@
 #include "fit_notes.h"
 #include "inference_options.h"
 #include "io.h"
+#include "mpi_fit.h"
+#include "mpi_session.h"
 
 enum { CRIT_BIC, CRIT_AIC, CRIT_ICL };
 static const char *const crit_names[] = {"BIC", "AIC", "ICL"};
@@ -72,7 +74,9 @@ static void help(void)
     cli_family_help(stdout);
     printf("\n");
     cli_inference_help(stdout);
-    printf("\nThe summary goes to stderr; non-convergence is a warning, not an error.\n");
+    printf("\nThe summary goes to stderr; non-convergence is a warning, not an error.\n"
+           "Under mpirun (a build configured --with-mpi) each fit's starts are shared out over\n"
+           "the ranks, with the result of one process; rank 0 alone prints and writes.\n");
     cli_exit_help(stdout);
 }
 
@@ -486,7 +490,7 @@ static int run(options *o)
     gmoe_model *m = fits[best - o->klo];
     if (!o->quiet && nk > 1)
         print_table(o, fits, best);
-    if (o->table_path && (st = write_table(o, fits, best)))
+    if (o->table_path && mpi_rank() == 0 && (st = write_table(o, fits, best)))
         goto done;
     if ((st = cli_inference_run(&o->inf, m, data, &o->em.em)))
         goto done;
@@ -497,7 +501,7 @@ static int run(options *o)
     for (size_t i = 0; i < nk; i++)
         if (fits[i])
             warn_convergence(o, fits[i]);
-    st = write_model(o, m);
+    st = mpi_rank() == 0 ? write_model(o, m) : CLI_EXIT_OK;
 done:
     for (size_t i = 0; fits && i < nk; i++)
         gmoe_model_free(fits[i]);
@@ -505,6 +509,21 @@ done:
     gmoe_data_free(data);
     gmoe_model_free(init);
     return st;
+}
+
+/* Under mpirun (a build with MPI) every rank runs the same fits, each
+ * fit's starts shared out over the ranks (mpi_fit.c); rank 0 checks the
+ * command line first, and alone prints and writes. */
+static int start_ranks(int *argc, char ***argv)
+{
+    int st = mpi_session_start(argc, argv);
+    if (st != CLI_EXIT_OK || mpi_size() < 2 || mpi_rank() == 0)
+        return st;
+    if (!mpi_wait_start())
+        return -1;
+    if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+        return CLI_EXIT_OUTPUT;
+    return CLI_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -517,10 +536,16 @@ int main(int argc, char **argv)
     cli_csv_default(&o.csv);
     cli_inference_default(&o.inf);
     o.criterion = CRIT_BIC;
-    int st = parse_args(argc, argv, &o);
+    int st = start_ranks(&argc, &argv);
+    if (st == 0)
+        st = parse_args(argc, argv, &o);
+    mpi_give_start(st == 0);
+    if (st == 0 && mpi_size() > 1)
+        o.em.em.share_starts = mpi_share_starts;
     if (st == 0)
         st = run(&o);
     cli_free_list(o.xnames, o.nx);
     cli_csv_free(&o.csv);
+    mpi_session_end();
     return st < 0 ? CLI_EXIT_OK : st;
 }

@@ -68,7 +68,7 @@ int mpi_size(void)
 
 void mpi_give_start(int go)
 {
-    if (start_given || size < 2)
+    if (start_given || size < 2 || rank != 0)
         return;
     start_given = 1;
     MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);

@@ -9,3 +9,4 @@
 #include "rate_rerun.c"
 #include "rate_pending.c"
 #include "mpi_rate.c"
+#include "mpi_fit.c"
