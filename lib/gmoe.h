@@ -214,6 +214,20 @@ int gmoe_data_from_table(const gmoe_table *t, const char *yname,
                          const char *const *xnames, size_t nx,
                          int y_optional, gmoe_data **out, gmoe_err *err);
 
+/* gmoe_data_select for a gate with covariates of its own: the experts
+ * read o's covariates (o->xnames NULL: every column but the response and
+ * the case weights; not NULL with nx = 0: none), the gate the ngx columns
+ * gxnames (ngx = 0: a constant gate).  The result has gate_own = 1, x and
+ * xnames the experts', gx and gxnames the gate's.  Both lists are
+ * selected together, so a factor in either is coded as gmoe_data_select
+ * codes it and a row with a missing value in any of them is dropped (or
+ * refused) alike.  An unknown or repeated gate column is refused naming
+ * the file, the column and `label` (how the caller asks for the gate's
+ * covariates, "--gate-x"; NULL: "gate covariates"). */
+int gmoe_data_select_gate(const gmoe_table *t, const gmoe_select_options *o,
+                          const char *const *gxnames, size_t ngx, const char *label,
+                          gmoe_data **out, gmoe_err *err);
+
 /* Checks that data can support a fit with k experts: at least
  * (d + 2) * k rows, no constant covariate, full-rank design [x, 1]; with
  * gate covariates of their own (gate_own) the same for [gx, 1], the

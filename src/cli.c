@@ -576,7 +576,7 @@ int cli_read_model(const char *opt, const char *path, gmoe_model **out)
 
 char **cli_model_xnames(const gmoe_model *m)
 {
-    char **names = calloc(m->d, sizeof *names);
+    char **names = calloc(m->d + 1, sizeof *names); /* d may be 0 (--gate-x) */
     if (!names)
         return NULL;
     for (size_t j = 0; j < m->d; j++) {
@@ -590,6 +590,16 @@ char **cli_model_xnames(const gmoe_model *m)
         strcpy(names[j], s);
     }
     return names;
+}
+
+int cli_model_set_columns(gmoe_model *m, const gmoe_data *data)
+{
+    int gs = gmoe_model_set_names(m, (const char *const *)data->xnames, data->yname);
+    if (gs == GMOE_OK && m->gate_own)
+        gs = gmoe_model_set_gate_names(m, (const char *const *)data->gxnames);
+    if (gs == GMOE_OK)
+        gs = gmoe_model_set_factors(m, data->factors, data->nfactors);
+    return gs;
 }
 
 const char *cli_model_yname(const gmoe_model *m)

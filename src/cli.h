@@ -223,6 +223,9 @@ int cli_read_model(const char *opt, const char *path, gmoe_model **out);
  * cli_free_list(names, m->d); NULL when out of memory.  The response name
  * is the model's, or "y". */
 char **cli_model_xnames(const gmoe_model *m);
+/* The data's column names (the experts', the gate's own when m has
+ * them, the response) and factors into m: a gmoe_status. */
+int cli_model_set_columns(gmoe_model *m, const gmoe_data *data);
 const char *cli_model_yname(const gmoe_model *m);
 
 /* cli_read_model, then cli_model_xnames: on success *m and *xnames are

@@ -126,20 +126,21 @@ static int match_refs(const cli_csv *o, gmoe_factor_request *q)
     return CLI_EXIT_OK;
 }
 
-/* The model's covariate columns: its x_names with each factor's indicators
- * ("group=b", "group=c") replaced by the factor's column ("group"). */
-static const char **model_columns(const gmoe_model *m, size_t *n)
+/* A model's covariate columns: its names (x_names or gate_x_names, d of
+ * them) with each factor's indicators ("group=b", "group=c") replaced by
+ * the factor's column ("group"). */
+static const char **model_columns(const gmoe_model *m, char *const *names, size_t d, size_t *n)
 {
-    const char **cols = malloc(m->d * sizeof *cols);
+    const char **cols = malloc((d + 1) * sizeof *cols);
     *n = 0;
-    for (size_t j = 0; cols && j < m->d; j++) {
-        const char *col = m->xnames[j];
+    for (size_t j = 0; cols && j < d; j++) {
+        const char *col = names[j];
         for (size_t f = 0; f < m->nfactors; f++) {
             size_t len = strlen(m->factors[f].name);
             if (!strncmp(col, m->factors[f].name, len) && col[len] == '=')
                 col = m->factors[f].name;
         }
-        if (*n == 0 || col != cols[*n - 1] || col == m->xnames[j])
+        if (*n == 0 || col != cols[*n - 1] || col == names[j])
             cols[(*n)++] = col;
     }
     return cols;
@@ -166,7 +167,31 @@ static int check_model_columns(const char *path, const gmoe_model *m, const gmoe
                       gmoe_io_display_name(path), m->xnames[j]);
             return CLI_EXIT_INPUT;
         }
+    for (size_t j = 0; m->gate_own && m->gxnames && j < m->dg; j++)
+        if (d->dg != m->dg || strcmp(d->gxnames[j], m->gxnames[j]) != 0) {
+            cli_error("%s: the coded gate covariates do not match the model's gate_x_names (\"%s\")",
+                      gmoe_io_display_name(path), m->gxnames[j]);
+            return CLI_EXIT_INPUT;
+        }
     return CLI_EXIT_OK;
+}
+
+/* The gate's columns (a model's, or --gate-x's) into *gx; *own = 0 when
+ * the gate reads the experts' covariates.  1 when out of memory. */
+static int gate_columns(const cli_csv *o, const gmoe_model *model, const char ***gx, size_t *ngx,
+                        int *own)
+{
+    *gx = NULL, *ngx = 0, *own = model ? model->gate_own : o->gate_own;
+    if (model && model->gate_own)
+        return !(*gx = model_columns(model, model->gxnames, model->dg, ngx));
+    if (!model && o->gate_own) {
+        *gx = malloc((o->ngate_x + 1) * sizeof **gx);
+        for (size_t i = 0; *gx && i < o->ngate_x; i++)
+            (*gx)[i] = o->gate_x[i];
+        *ngx = o->ngate_x;
+        return !*gx;
+    }
+    return 0;
 }
 
 /* The factor requests: the model's fixed levels, or --factor with --ref. */
@@ -197,15 +222,16 @@ int cli_csv_read(const char *path, const cli_csv *o, const gmoe_model *model, co
     const char *bad = gmoe_csv_options_check(&o->csv);
     if (bad)
         return cli_usage_error("--%s", bad);
-    size_t ncols = nx, nreq;
-    const char **cols = model ? model_columns(model, &ncols) : NULL;
+    size_t ncols = nx, nreq, ngx;
+    const char **cols = model ? model_columns(model, model->xnames, model->d, &ncols) : NULL, **gx;
+    int gate_own, nomem = gate_columns(o, model, &gx, &ngx, &gate_own);
     gmoe_factor_request *req = factor_requests(o, model, &nreq);
     const char **text = calloc(nreq ? nreq : 1, sizeof *text);
     gmoe_table *t = NULL;
     gmoe_err err;
     gmoe_err_clear(&err);
-    if ((model && !cols) || !req || !text) {
-        free(cols), free(req), free(text);
+    if ((model && !cols) || !req || !text || nomem) {
+        free(cols), free(req), free(text), free(gx);
         cli_error("out of memory");
         return CLI_EXIT_ESTIMATION;
     }
@@ -219,7 +245,10 @@ int cli_csv_read(const char *path, const cli_csv *o, const gmoe_model *model, co
                                .y_optional = y_optional, .na_drop = o->na_drop, .factors = req, .nfactors = nreq,
                                .wname = o->weights, .wlabel = "--weights"};
     int gs = st ? GMOE_OK : gmoe_table_read_csv(path, &csv, &t, &err);
-    if (gs == GMOE_OK && !st)
+    if (gs == GMOE_OK && !st && gate_own)
+        gs = gmoe_data_select_gate(t, &sel, gx, ngx, model ? "the model's gate_x_names" : "--gate-x",
+                                   out, &err);
+    else if (gs == GMOE_OK && !st)
         gs = gmoe_data_select(t, &sel, out, &err);
     if (gs != GMOE_OK)
         st = cli_fail(gs, &err, CLI_STAGE_INPUT, NULL);
@@ -232,6 +261,6 @@ int cli_csv_read(const char *path, const cli_csv *o, const gmoe_model *model, co
         *out = NULL;
     }
     gmoe_table_free(t);
-    free(cols), free(req), free(text);
+    free(cols), free(req), free(text), free(gx);
     return st;
 }

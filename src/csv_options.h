@@ -31,6 +31,12 @@ typedef struct {
     char **ref_args; /* --ref NAME=LEVEL as given, checked against factors */
     size_t nref_args;
     const char *weights; /* mixfit --weights: the case-weight column, or NULL */
+    /* mixfit --gate-x: the gate reads the columns gate_x (ngate_x of them,
+       0: a constant gate) when gate_own; the other tools take it from the
+       model */
+    int gate_own;
+    const char *const *gate_x;
+    size_t ngate_x;
 } cli_csv;
 
 void cli_csv_default(cli_csv *o);
@@ -47,7 +53,10 @@ void cli_csv_help(FILE *out, int with_factors);
  * every other column), the --factor columns coded, rows with missing
  * values dropped under --na drop (said on stderr).  `model` (or NULL)
  * gives the covariates and the fixed factor levels instead, and the coded
- * columns must then match its x_names. */
+ * columns must then match its x_names (and gate_x_names).  A gate with
+ * covariates of its own (o->gate_own, or the model's) reads them through
+ * gmoe_data_select_gate; xnames not NULL with nx = 0 then means the
+ * experts read no covariate. */
 int cli_csv_read(const char *path, const cli_csv *o, const gmoe_model *model, const char *yname,
                  const char *const *xnames, size_t nx, int y_optional, gmoe_data **out);
 

@@ -35,7 +35,8 @@ static size_t tiny_experts(FILE *out, const gmoe_model *m, const gmoe_data *data
     size_t k = m->k, notes = 0;
     double *gate = malloc(k * sizeof(double)), *mass = calloc(k, sizeof(double)), mean, var;
     for (size_t r = 0; gate && mass && r < data->n; r++) {
-        gmoe_predict(m, data->x + r * m->d, &mean, &var, gate, NULL);
+        gmoe_predict_gx(m, data->x + r * m->d, gmoe_data_gate_x(data) + r * gmoe_data_gate_d(data),
+                        &mean, &var, gate, NULL);
         for (size_t i = 0; i < k; i++)
             mass[i] += gate[i] / (double)data->n;
     }
@@ -78,7 +79,8 @@ static size_t duplicates(FILE *out, const gmoe_model *m, const gmoe_data *data)
 
 static size_t separable(FILE *out, const gmoe_model *m, const gmoe_data *data)
 {
-    size_t notes = 0, d = m->d;
+    size_t notes = 0, d = m->dg; /* the gate's covariates */
+    const double *gx = gmoe_data_gate_x(data);
     if (gmoe_model_gate_selects_one(m)) {
         fprintf(out, "  note: top-K with K = 1: the gate enters only through its selection "
                 "boundaries; its slopes are not identified, only where the selection changes\n");
@@ -88,7 +90,7 @@ static size_t separable(FILE *out, const gmoe_model *m, const gmoe_data *data)
     double scale = gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE ? m->tau : 1.0;
     for (size_t u = 0; u < d; u++) {
         double xm, xsd;
-        moments(data, data->x + u, d, &xm, &xsd);
+        moments(data, gx + u, d, &xm, &xsd);
         for (size_t i = 0; i < m->k; i++)
             if (fabs(m->beta1[i * d + u]) / scale * xsd > 30) {
                 fprintf(out, "  note: gate slope of expert %zu on covariate %zu is very steep "

@@ -27,12 +27,16 @@ static int criterion_from_name(const char *s)
     return -1;
 }
 
-enum { OPT_INIT = CLI_OPT_PROGRAM, OPT_CRITERION, OPT_TABLE, OPT_WEIGHTS };
+enum { OPT_INIT = CLI_OPT_PROGRAM, OPT_CRITERION, OPT_TABLE, OPT_WEIGHTS, OPT_GATE_X };
 
 typedef struct {
     const char *data_path, *out, *yname, *init_path, *table_path;
     char **xnames;
     size_t nx;
+    int x_none;          /* -x none: the experts read no covariate (needs --gate-x) */
+    char **gate_x;       /* --gate-x NAMES, or NULL */
+    size_t ngate_x;
+    int gate_set;        /* --gate-x given (none: ngate_x = 0, a constant gate) */
     size_t klo, khi;
     int k_set, criterion, quiet;
     cli_family fam;
@@ -51,8 +55,11 @@ static void help(void)
            "                          best by --criterion (table on stderr); required unless\n"
            "                          --init gives it\n"
            "  -y NAME                 response column (default: the last column)\n"
-           "  -x NAME,NAME,...        covariate columns (default: every other column but\n"
-           "                          the --weights column)\n"
+           "  -x NAME,NAME,...        the experts' covariate columns (default: every other\n"
+           "                          column but the --weights column); none: no covariate\n"
+           "                          (a mixture of Gaussians of y; needs --gate-x)\n"
+           "      --gate-x NAME,...   the gate's covariate columns (default: the experts');\n"
+           "                          none: a constant gate (a finite mixture of regressions)\n"
            "      --weights NAME      case weights (frequency weights) from column NAME:\n"
            "                          finite, >= 0, not all zero; a row of weight w counts as\n"
            "                          w copies of it (n in BIC is the sum of the weights)\n"
@@ -88,6 +95,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"criterion", required_argument, NULL, OPT_CRITERION},
         {"table", required_argument, NULL, OPT_TABLE},
         {"weights", required_argument, NULL, OPT_WEIGHTS},
+        {"gate-x", required_argument, NULL, OPT_GATE_X},
         {"quiet", no_argument, NULL, 'q'},
         CLI_STANDARD_LONG_OPTIONS,
         CLI_FAMILY_LONG_OPTIONS,
@@ -116,7 +124,19 @@ static int parse_args(int argc, char **argv, options *o)
         case 'x':
             cli_free_list(o->xnames, o->nx);
             o->xnames = NULL;
+            o->nx = 0;
+            if ((o->x_none = strcmp(optarg, "none") == 0))
+                break;
             if ((st = cli_parse_list("-x", optarg, &o->xnames, &o->nx)))
+                return st;
+            break;
+        case OPT_GATE_X:
+            cli_free_list(o->gate_x, o->ngate_x);
+            o->gate_x = NULL;
+            o->ngate_x = 0;
+            o->gate_set = 1;
+            if (strcmp(optarg, "none") != 0 &&
+                (st = cli_parse_list("--gate-x", optarg, &o->gate_x, &o->ngate_x)))
                 return st;
             break;
         case 'o':
@@ -175,6 +195,12 @@ static int reconcile_init(options *o, const gmoe_model *init, const gmoe_data *d
         return cli_usage_error("-k %s does not match the --init model %s, which has k = %zu", ks, o->init_path,
                                init->k);
     }
+    if (init->gate_own != data->gate_own || (init->gate_own && init->dg != data->dg)) {
+        cli_error("--init %s: the model's gate reads %s, the fit's %s (--gate-x)", o->init_path,
+                  init->gate_own ? "covariates of its own" : "the experts' covariates",
+                  data->gate_own ? "covariates of its own" : "the experts' covariates");
+        return CLI_EXIT_INPUT;
+    }
     if (init->d != data->d) {
         cli_error("--init %s: the model has %zu covariate%s, the data selection from %s has %zu",
                   o->init_path, init->d, init->d == 1 ? "" : "s", gmoe_io_display_name(o->data_path), data->d);
@@ -201,6 +227,8 @@ static int score_init(const gmoe_data *data, gmoe_model *m, const gmoe_model *in
     gmoe_model_free(tmp);
     if (st == GMOE_OK) /* the columns are the data's, as in a fit (copy took the file's) */
         st = gmoe_model_set_names(m, (const char *const *)data->xnames, data->yname);
+    if (st == GMOE_OK && m->gate_own)
+        st = gmoe_model_set_gate_names(m, (const char *const *)data->gxnames);
     if (st == GMOE_OK)
         st = gmoe_loglik(m, data, em->nthreads, &m->fit.loglik, err);
     if (st != GMOE_OK)
@@ -223,7 +251,8 @@ static int fit_one(const options *o, const gmoe_data *data, const gmoe_model *in
     gmoe_err err;
     gmoe_err_clear(&err);
     *out = NULL;
-    gmoe_model *m = gmoe_model_alloc(o->fam.family, k, data->d);
+    gmoe_model *m = data->gate_own ? gmoe_model_alloc_gate(o->fam.family, k, data->d, data->dg)
+                                   : gmoe_model_alloc(o->fam.family, k, data->d);
     if (!m) {
         cli_error("out of memory");
         return CLI_EXIT_ESTIMATION;
@@ -235,9 +264,7 @@ static int fit_one(const options *o, const gmoe_data *data, const gmoe_model *in
         gmoe_model_free(m);
         return st;
     }
-    int gs = gmoe_model_set_names(m, (const char *const *)data->xnames, data->yname);
-    if (gs == GMOE_OK)
-        gs = gmoe_model_set_factors(m, data->factors, data->nfactors);
+    int gs = cli_model_set_columns(m, data);
     if (gs == GMOE_OK)
         gs = o->em.em.max_iter == 0 ? score_init(data, m, init, &o->em.em, &err)
                                     : gmoe_fit(data, m, init, &o->em.em, &err);
@@ -346,6 +373,14 @@ static void print_summary(const options *o, const gmoe_model *m, const gmoe_data
     fprintf(stderr, "%s: %s: %s on ", cli_progname(), gmoe_io_display_name(o->data_path), data->yname ? data->yname : "y");
     for (size_t j = 0; j < d; j++)
         fprintf(stderr, "%s%s", j ? ", " : "", data->xnames[j]);
+    if (d == 0)
+        fprintf(stderr, "no covariate");
+    if (m->gate_own) {
+        fprintf(stderr, ", gate on ");
+        for (size_t j = 0; j < m->dg; j++)
+            fprintf(stderr, "%s%s", j ? ", " : "", data->gxnames[j]);
+        fprintf(stderr, "%s", m->dg ? "" : "nothing (a constant gate)");
+    }
     fprintf(stderr, ", n = %zu rows", data->n);
     if (data->w)
         fprintf(stderr, " with case weights \"%s\" summing to %.6g (the n of BIC)", o->csv.weights,
@@ -355,9 +390,15 @@ static void print_summary(const options *o, const gmoe_model *m, const gmoe_data
             k == 1 ? "" : "s", f->npar);
     print_family_options(m);
     fputc('\n', stderr);
+    size_t dg = m->dg;
+    char *const *gnames = m->gate_own ? data->gxnames : data->xnames;
     int width = (int)strlen("intercept");
+    for (size_t j = 0; j < dg; j++) {
+        int w = (int)strlen(gnames[j]) + (int)strlen("gate slope ");
+        width = w > width ? w : width;
+    }
     for (size_t j = 0; j < d; j++) {
-        int w = (int)strlen(data->xnames[j]) + (int)strlen("gate slope ");
+        int w = (int)strlen(data->xnames[j]) + (int)strlen("slope ");
         width = w > width ? w : width;
     }
     fprintf(stderr, "  %-*s", width, "");
@@ -369,8 +410,8 @@ static void print_summary(const options *o, const gmoe_model *m, const gmoe_data
     }
     fputc('\n', stderr);
     param_row(width, "gate bias", NULL, m->beta0, 1, k);
-    for (size_t j = 0; j < d; j++)
-        param_row(width, "gate slope", data->xnames[j], m->beta1 + j, d, k);
+    for (size_t j = 0; j < dg; j++)
+        param_row(width, "gate slope", gnames[j], m->beta1 + j, dg, k);
     param_row(width, "intercept", NULL, m->b, 1, k);
     for (size_t j = 0; j < d; j++)
         param_row(width, "slope", data->xnames[j], m->a + j, d, k);
@@ -398,6 +439,38 @@ static void warn_convergence(const options *o, const gmoe_model *m)
              m->k, gmoe_stop_name(m->fit.stop), m->fit.iterations);
 }
 
+/* "data.csv, --gate-x": where a gate covariate came from, for messages. */
+static const char *gate_context(const options *o, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s, %s", gmoe_io_display_name(o->data_path),
+             o->gate_set ? "--gate-x" : "the --init model's gate_x_names");
+    return buf;
+}
+
+/* --gate-x and -x none into the CSV options; a starting model's own gate
+ * covariates are the default --gate-x. */
+static int gate_selection(options *o, const gmoe_model *in, const char *const **xnames, size_t *nx)
+{
+    static const char *const no_names[1] = {NULL};
+    if (o->x_none && !o->gate_set && !(in && in->gate_own))
+        return cli_usage_error("-x none: the experts without covariates need --gate-x NAMES (a gate "
+                               "on covariates) or --gate-x none");
+    if (o->x_none) {
+        *xnames = no_names;
+        *nx = 0;
+    }
+    if (!o->gate_set && in && in->gate_own) {
+        o->csv.gate_own = 1;
+        o->csv.gate_x = (const char *const *)in->gxnames;
+        o->csv.ngate_x = in->gxnames ? in->dg : 0;
+        return CLI_EXIT_OK;
+    }
+    o->csv.gate_own = o->gate_set;
+    o->csv.gate_x = (const char *const *)o->gate_x;
+    o->csv.ngate_x = o->ngate_x;
+    return CLI_EXIT_OK;
+}
+
 /* The starting model (--init) and the data, with the starting model's
  * columns (and factor levels) as the default selection; checked for a fit
  * of up to -k HI experts unless the model is only scored. */
@@ -415,15 +488,20 @@ static int read_inputs(options *o, gmoe_model **init, gmoe_data **data)
         nx = in->d;
     }
     /* a starting model's columns come with its factors' levels */
-    const gmoe_model *coding = !o->xnames && in && in->xnames ? in : NULL;
+    const gmoe_model *coding = !o->xnames && !o->x_none && !o->gate_set && in && in->xnames ? in : NULL;
+    if ((st = gate_selection(o, in, &xnames, &nx)))
+        return st;
     if ((st = cli_csv_read(o->data_path, &o->csv, coding, yname, xnames, nx, 0, data)))
         return st;
     if (in && (st = reconcile_init(o, in, *data)))
         return st;
     if (o->em.em.max_iter > 0) {
+        char ctx[512];
         gmoe_err err;
         gmoe_err_clear(&err);
         int gs = gmoe_data_check_fit(*data, o->khi, &err);
+        if (gs && (*data)->gate_own && strstr(err.msg, "gate covariate"))
+            return cli_fail(gs, &err, CLI_STAGE_COMPUTE, gate_context(o, ctx, sizeof ctx));
         if (gs)
             return cli_fail(gs, &err, CLI_STAGE_COMPUTE, gmoe_io_display_name(o->data_path));
     }
@@ -545,6 +623,7 @@ int main(int argc, char **argv)
     if (st == 0)
         st = run(&o);
     cli_free_list(o.xnames, o.nx);
+    cli_free_list(o.gate_x, o.ngate_x);
     cli_csv_free(&o.csv);
     mpi_session_end();
     return st < 0 ? CLI_EXIT_OK : st;

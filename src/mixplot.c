@@ -372,6 +372,11 @@ static int run_model(const options *o, cli_buf *b, const char *tmp)
     double *work = NULL;
     size_t j = 0;
     int st = cli_read_model_xnames("--model", o->model_path, &m, &xnames);
+    if (st == CLI_EXIT_OK && m->gate_own) {
+        cli_error("--model %s: the gate has covariates of its own (gate_d), which mixplot does not "
+                  "draw yet", o->model_path);
+        st = CLI_EXIT_INPUT;
+    }
     if (st || (st = choose_covariate(o, m, xnames, &j)))
         goto done;
     if ((st = cli_csv_read(o->data_path, &o->csv, m, cli_model_yname(m), (const char *const *)xnames, m->d, 0,

@@ -143,12 +143,12 @@ static int rows(cli_buf *b, const options *o, const gmoe_model *m, const gmoe_da
 {
     size_t k = m->k, d = m->d;
     for (size_t r = 0; r < data->n && !b->failed; r++) {
-        const double *x = data->x + r * d;
+        const double *x = data->x + r * d, *gx = gmoe_data_gate_x(data) + r * gmoe_data_gate_d(data);
         double mean, var, logdens = 0, bad;
         size_t best = 0;
-        gmoe_predict(m, x, &mean, &var, gate, &best);
+        gmoe_predict_gx(m, x, gx, &mean, &var, gate, &best);
         if (data->y)
-            logdens = gmoe_responsibilities(m, x, data->y[r], resp);
+            logdens = gmoe_responsibilities_gx(m, x, gx, data->y[r], resp);
         const char *what = nonfinite_output(k, mean, var, gate, data->y ? resp : NULL, logdens, &bad);
         if (what)
             return overflow_error(o, data, xnames, r, what, bad);

@@ -449,6 +449,14 @@ static int make_grid(const options *o, size_t **grid, size_t *ngrid)
 static int make_shape(options *o, const gmoe_model *truth, gmoe_model **shape)
 {
     int st;
+    /* the rate experiments' losses pair the gate's and the experts' slopes
+       on the same covariates (MODELS.md section 2) */
+    if (truth->gate_own) {
+        cli_error("--truth %s: the gate has covariates of its own (gate_d); the rate experiments "
+                  "(Voronoi losses, a design of the experts' covariates) need a gate on the "
+                  "experts' covariates", o->truth_path);
+        return CLI_EXIT_INPUT;
+    }
     if (o->fam.set_family && o->fam.family != truth->family)
         return cli_usage_error("--gating %s: the true model is %s (the fit must be of the truth's family)",
                                gmoe_family_name(o->fam.family), gmoe_family_name(truth->family));

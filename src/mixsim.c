@@ -139,10 +139,48 @@ static int parse_ranges(const char *text, size_t d, double *lo, double *hi)
     return st;
 }
 
-/* The covariates: from --x, or drawn from the design. */
-static int make_x(const options *o, const gmoe_model *m, char **xnames, double **x, size_t *n)
+static int design_x(const options *o, const gmoe_model *m, double **x, size_t *n);
+
+/* Column of the experts' covariates named `name`, or -1. */
+static long expert_column(const gmoe_model *m, char **xnames, const char *name)
+{
+    for (size_t j = 0; j < m->d; j++)
+        if (strcmp(xnames[j], name) == 0)
+            return (long)j;
+    return -1;
+}
+
+/* The gate's own covariates of the design's rows (a model with gate_own):
+ * the experts' columns of the same names; a gate column the experts do
+ * not read needs --x. */
+static int design_gate_x(const options *o, const gmoe_model *m, char **xnames, const double *x,
+                         size_t n, double **gx)
+{
+    size_t dg = m->dg, d = m->d;
+    for (size_t j = 0; j < dg; j++)
+        if (!m->gxnames || expert_column(m, xnames, m->gxnames[j]) < 0)
+            return cli_usage_error("--model %s: the gate reads \"%s\", which the experts do not: "
+                                   "give the covariates with --x FILE", o->model_path,
+                                   m->gxnames ? m->gxnames[j] : "z1");
+    if (!(*gx = malloc((n * dg + 1) * sizeof(double)))) {
+        cli_error("out of memory (n = %zu)", n);
+        return CLI_EXIT_ESTIMATION;
+    }
+    for (size_t j = 0; j < dg; j++) {
+        size_t c = (size_t)expert_column(m, xnames, m->gxnames[j]);
+        for (size_t r = 0; r < n; r++)
+            (*gx)[r * dg + j] = x[r * d + c];
+    }
+    return CLI_EXIT_OK;
+}
+
+/* The covariates: from --x, or drawn from the design; *gx the gate's own
+ * (NULL when the gate reads the experts'). */
+static int make_x(const options *o, const gmoe_model *m, char **xnames, double **x, double **gx,
+                  size_t *n)
 {
     size_t d = m->d;
+    *gx = NULL;
     if (o->x_path) {
         gmoe_data *data = NULL;
         int st = cli_csv_read(o->x_path, &o->csv, m, cli_model_yname(m), (const char *const *)xnames, d, 1, &data);
@@ -151,11 +189,25 @@ static int make_x(const options *o, const gmoe_model *m, char **xnames, double *
         *x = data->x;
         *n = data->n;
         data->x = NULL;
+        if (data->gate_own) {
+            *gx = data->gx;
+            data->gx = NULL;
+        }
         gmoe_data_free(data);
         return CLI_EXIT_OK;
     }
-    double *lo = malloc(d * sizeof(double)), *hi = malloc(d * sizeof(double));
-    *x = malloc(o->n * d * sizeof(double));
+    int st = design_x(o, m, x, n);
+    if (st == CLI_EXIT_OK && m->gate_own)
+        st = design_gate_x(o, m, xnames, *x, *n, gx);
+    return st;
+}
+
+/* The experts' covariates drawn from the design. */
+static int design_x(const options *o, const gmoe_model *m, double **x, size_t *n)
+{
+    size_t d = m->d;
+    double *lo = malloc((d + 1) * sizeof(double)), *hi = malloc((d + 1) * sizeof(double));
+    *x = malloc((o->n * d + 1) * sizeof(double));
     int st = CLI_EXIT_OK;
     if (!lo || !hi || !*x) {
         cli_error("out of memory (n = %zu)", o->n);
@@ -163,7 +215,7 @@ static int make_x(const options *o, const gmoe_model *m, char **xnames, double *
     } else if (o->range) {
         st = parse_ranges(o->range, d, lo, hi);
     }
-    if (st == CLI_EXIT_OK) {
+    if (st == CLI_EXIT_OK && d > 0) { /* d = 0: experts without covariates */
         gmoe_err err;
         gmoe_err_clear(&err);
         int gs = gmoe_simulate_design(o->design, o->n, d, o->range ? lo : NULL, o->range ? hi : NULL,
@@ -177,14 +229,25 @@ static int make_x(const options *o, const gmoe_model *m, char **xnames, double *
     return st;
 }
 
-static void write_csv(cli_buf *b, const options *o, const gmoe_model *m, char **xnames, const double *x,
-                      const double *y, const size_t *z, size_t n)
+/* The gate's own covariates the experts do not read: written after theirs. */
+static int gate_only(const gmoe_model *m, char **xnames, const double *gx, size_t j)
 {
-    size_t d = m->d;
+    return gx && m->gxnames && expert_column(m, xnames, m->gxnames[j]) < 0;
+}
+
+static void write_csv(cli_buf *b, const options *o, const gmoe_model *m, char **xnames, const double *x,
+                      const double *gx, const double *y, const size_t *z, size_t n)
+{
+    size_t d = m->d, dg = m->dg;
     for (size_t j = 0; j < d; j++) {
         cli_buf_csv_field(b, xnames[j]);
         cli_buf_printf(b, ",");
     }
+    for (size_t j = 0; j < dg; j++)
+        if (gate_only(m, xnames, gx, j)) {
+            cli_buf_csv_field(b, m->gxnames[j]);
+            cli_buf_printf(b, ",");
+        }
     cli_buf_csv_field(b, cli_model_yname(m));
     cli_buf_printf(b, o->latent ? ",z\n" : "\n");
     for (size_t r = 0; r < n && !b->failed; r++) {
@@ -192,6 +255,11 @@ static void write_csv(cli_buf *b, const options *o, const gmoe_model *m, char **
             cli_buf_number(b, x[r * d + j]);
             cli_buf_printf(b, ",");
         }
+        for (size_t j = 0; j < dg; j++)
+            if (gate_only(m, xnames, gx, j)) {
+                cli_buf_number(b, gx[r * dg + j]);
+                cli_buf_printf(b, ",");
+            }
         cli_buf_number(b, y[r]);
         if (o->latent)
             cli_buf_printf(b, ",%zu", z[r] + 1);
@@ -203,7 +271,7 @@ static int run(const options *o)
 {
     gmoe_model *m = NULL;
     char **xnames = NULL;
-    double *x = NULL, *y = NULL;
+    double *x = NULL, *gx = NULL, *y = NULL;
     size_t *z = NULL, n = 0;
     cli_buf out = {0};
     int st = cli_read_model_xnames("--model", o->model_path, &m, &xnames);
@@ -215,7 +283,7 @@ static int run(const options *o)
             st = CLI_EXIT_INPUT;
             goto done;
         }
-    if ((st = make_x(o, m, xnames, &x, &n)))
+    if ((st = make_x(o, m, xnames, &x, &gx, &n)))
         goto done;
     y = malloc(n * sizeof(double));
     z = malloc(n * sizeof(size_t));
@@ -226,17 +294,19 @@ static int run(const options *o)
     }
     gmoe_err err;
     gmoe_err_clear(&err);
-    int gs = gmoe_simulate_y(m, x, n, gmoe_seed_derive(o->seed, 1), y, z, &err);
+    /* a constant gate (dg = 0) reads nothing: x stands in for its rows */
+    int gs = gmoe_simulate_y_gx(m, x, gx ? gx : x, n, gmoe_seed_derive(o->seed, 1), y, z, &err);
     if (gs) {
         st = cli_fail(gs, &err, CLI_STAGE_COMPUTE, o->model_path);
         goto done;
     }
-    write_csv(&out, o, m, xnames, x, y, z, n);
+    write_csv(&out, o, m, xnames, x, gx, y, z, n);
     st = cli_write_output(o->out, &out);
 done:
     cli_buf_free(&out);
     cli_free_list(xnames, m->d);
     free(x);
+    free(gx);
     free(y);
     free(z);
     gmoe_model_free(m);
