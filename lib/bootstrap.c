@@ -220,11 +220,10 @@ static int check_bootstrap(const gmoe_model *m, const gmoe_data *data, const gmo
 {
     if (!m || !data || !em || !opt)
         return gmoe_error(err, GMOE_EINVAL, "missing model, data or options");
-    if (opt->replicates < 2)
-        return gmoe_error(err, GMOE_EINVAL, "the bootstrap needs at least 2 replicates (got %zu)",
-                          opt->replicates);
-    if (opt->type != GMOE_BOOT_NONPARAMETRIC && opt->type != GMOE_BOOT_PARAMETRIC)
-        return gmoe_error(err, GMOE_EINVAL, "unknown bootstrap type %d", (int)opt->type);
+    const char *field = NULL;
+    int bad = gmoe_bootstrap_options_validate(opt, &field, err);
+    if (bad) /* "replicates must be 2 to 1000000 (got 1)" */
+        return gmoe_error_named(err, bad, field);
     if (!data->y || data->d != m->d || data->n < 1)
         return gmoe_error(err, GMOE_EINVAL, "the data do not match the model (d = %zu, %zu "
                           "covariates) or have no response", m->d, data->d);

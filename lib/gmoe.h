@@ -582,6 +582,11 @@ void gmoe_em_options_default(gmoe_em_options *opt);
  *   > 0), "act" and "bias".  Not the parameters: gmoe_model_check. */
 int gmoe_em_options_validate(const gmoe_em_options *opt, const char **field, gmoe_err *err);
 int gmoe_model_options_validate(const gmoe_model *m, const char **field, gmoe_err *err);
+/* The number of experts an interface may ask a fit for: field "k", 1 to
+ * GMOE_K_MAX (mixfit's -k, mixrate's -k, R's k).  gmoe_fit itself takes
+ * any k >= 1 the data support (gmoe_data_check_fit). */
+#define GMOE_K_MAX 1000
+int gmoe_k_validate(size_t k, const char **field, gmoe_err *err);
 /* gmoe_em_options_validate's verdict as one text: NULL when the options
  * are valid, else the field's name and what is wrong ("restarts must be 1
  * to 1000000 (got 0)"), in a buffer of the calling thread's that the next
@@ -732,6 +737,10 @@ typedef struct {
 
 int gmoe_bootstrap(gmoe_model *m, const gmoe_data *data, const gmoe_em_options *em,
                    const gmoe_bootstrap_options *opt, gmoe_err *err);
+/* The bootstrap's options, as gmoe_em_options_validate checks a fit's:
+ * fields "replicates" (2 to 1e6), "type" and "nthreads" (0 to 4096). */
+int gmoe_bootstrap_options_validate(const gmoe_bootstrap_options *opt, const char **field,
+                                    gmoe_err *err);
 
 const char *gmoe_se_kind_name(gmoe_se_kind k);    /* "observed" "sandwich" "none" */
 int gmoe_se_kind_from_name(const char *name);

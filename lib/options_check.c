@@ -16,6 +16,7 @@
 #define MAX_RESTARTS 1000000
 #define MAX_ITERATIONS 100000000
 #define MAX_THREADS 4096
+#define MAX_REPLICATES 1000000
 
 /* Names the field at fault (if field is not NULL) and writes what is
  * wrong with it into err; returns st. */
@@ -143,6 +144,30 @@ const char *gmoe_em_options_check(const gmoe_em_options *opt)
         return NULL;
     snprintf(msg, sizeof msg, "%s %s", field, err.msg);
     return msg;
+}
+
+int gmoe_k_validate(size_t k, const char **field, gmoe_err *err)
+{
+    if (k < 1 || k > GMOE_K_MAX)
+        return refuse(GMOE_EINVAL, "k", field, err, "must be 1 to %d (got %zu)", GMOE_K_MAX, k);
+    return GMOE_OK;
+}
+
+int gmoe_bootstrap_options_validate(const gmoe_bootstrap_options *opt, const char **field,
+                                    gmoe_err *err)
+{
+    if (!opt)
+        return refuse(GMOE_EINVAL, "options", field, err, "are missing");
+    if (opt->replicates < 2 || opt->replicates > MAX_REPLICATES)
+        return refuse(GMOE_EINVAL, "replicates", field, err, "must be 2 to %d (got %zu)",
+                      MAX_REPLICATES, opt->replicates);
+    if (opt->type != GMOE_BOOT_NONPARAMETRIC && opt->type != GMOE_BOOT_PARAMETRIC)
+        return refuse(GMOE_EINVAL, "type", field, err, "must be nonparametric or parametric (got %d)",
+                      (int)opt->type);
+    if (opt->nthreads < 0 || opt->nthreads > MAX_THREADS)
+        return refuse(GMOE_EINVAL, "nthreads", field, err,
+                      "must be 0 (OpenMP's default) to %d (got %d)", MAX_THREADS, opt->nthreads);
+    return GMOE_OK;
 }
 
 int gmoe_model_options_validate(const gmoe_model *m, const char **field, gmoe_err *err)

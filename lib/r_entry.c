@@ -86,6 +86,17 @@ static int r_count_field(int v, const char *what, size_t *out, gmoe_err *err)
     return GMOE_OK;
 }
 
+/* The library's option checks name a field (gmoe.h): its R argument. */
+static int r_option_error(gmoe_err *err, int st, const char *field)
+{
+    static const char *const names[][2] = {
+        {"nthreads", "threads"}, {"replicates", "B"}, {"act", "activation"}};
+    for (size_t i = 0; field && i < sizeof names / sizeof *names; i++)
+        if (strcmp(field, names[i][0]) == 0)
+            return gmoe_error_named(err, st, names[i][1]);
+    return gmoe_error_named(err, st, field);
+}
+
 /* The EM options of gmoe_r_fit (see gmoe_r.h for the order): the names
  * and integers converted here, every range checked by the library
  * (gmoe_em_options_validate), its field named as R's argument. */
@@ -118,8 +129,7 @@ static int fit_options(char **onames, const int *oints, const double *odbl,
     const char *field = NULL;
     if ((st = gmoe_em_options_validate(opt, &field, err)) == GMOE_OK)
         return GMOE_OK;
-    /* R's names of the fields, where they differ from the library's */
-    return gmoe_error_named(err, st, field && strcmp(field, "nthreads") == 0 ? "threads" : field);
+    return r_option_error(err, st, field);
 }
 
 enum {
@@ -127,8 +137,9 @@ enum {
     FIT_ODBL, FIT_OUT_PAR, FIT_OUT_TAU, FIT_INFO, FIT_STOP
 };
 
-/* The lengths gmoe_r_fit can check before it knows k and d, then k <= n:
- * nothing k-long is allocated for a k the data cannot support. */
+/* The lengths gmoe_r_fit can check before it knows k and d, then k (the
+ * library's range, and k <= n): nothing k-long is allocated for a k the
+ * data cannot support. */
 static int fit_sizes(const int *lens, const int *mints, const int *n, gmoe_err *err)
 {
     static const r_len fixed[] = {
@@ -137,13 +148,16 @@ static int fit_sizes(const int *lens, const int *mints, const int *n, gmoe_err *
         {FIT_OINTS, 5, "oints"}, {FIT_ODBL, 5, "odbl"}, {FIT_OUT_TAU, 1, "out_tau_estimated"},
         {FIT_INFO, GMOE_R_NINFO, "info"}, {FIT_STOP, 1, "stop"}};
     int st;
+    size_t k;
     if ((st = r_check_lens(lens, fixed, sizeof fixed / sizeof fixed[0], err)) ||
         (st = r_check_count(*n, 1, "n (number of rows)", err)) ||
-        (st = r_check_count(mints[0], 1, "k (number of experts)", err)))
+        (st = r_count_field(mints[0], "k", &k, err)))
         return st;
     if (mints[0] > *n)
         return gmoe_error(err, GMOE_EINVAL,
                           "k = %d experts for n = %d rows: k must be at most n", mints[0], *n);
+    if ((st = gmoe_k_validate(k, NULL, err)))
+        return gmoe_error_named(err, st, "k");
     return r_check_length(lens[FIT_OUT_PAR], (size_t)lens[FIT_MPAR], "out_par", err);
 }
 
@@ -496,26 +510,26 @@ enum {
 };
 
 /* The bootstrap's options (type, replicates, threads, seed), checked
- * before anything is allocated: 2 <= B <= R_BOOT_MAX, mixfit's
- * --bootstrap range (each replicate is a full fit: B is bounded by time
- * long before memory). */
-#define R_BOOT_MAX 1000000
+ * before anything is allocated (the ranges: the library's, as mixfit's
+ * --bootstrap; each replicate is a full fit, so B is bounded by time long
+ * before memory). */
 static int bootstrap_options(char **type, int replicates, int threads, double seed,
                              gmoe_bootstrap_options *bo, gmoe_err *err)
 {
     int st, t;
+    size_t b, nt;
+    const char *field = NULL;
     if ((st = r_check_name(type[0], gmoe_boot_type_from_name, "bootstrap type",
                            "nonparametric, parametric", &t, err)) ||
-        (st = r_check_count(replicates, 2, "B (bootstrap replicates)", err)) ||
-        (st = check_threads(threads, err)) ||
+        (st = r_count_field(replicates, "B", &b, err)) ||
+        (st = r_count_field(threads, "threads", &nt, err)) ||
         (st = r_check_seed(seed, &bo->seed, err)))
         return st;
-    if (replicates > R_BOOT_MAX)
-        return gmoe_error(err, GMOE_EINVAL, "B (bootstrap replicates) must be at most %d (got %d)",
-                          R_BOOT_MAX, replicates);
     bo->type = (gmoe_boot_type)t;
-    bo->replicates = (size_t)replicates;
-    bo->nthreads = threads;
+    bo->replicates = b;
+    bo->nthreads = (int)nt;
+    if ((st = gmoe_bootstrap_options_validate(bo, &field, err)))
+        return r_option_error(err, st, field);
     return GMOE_OK;
 }
 

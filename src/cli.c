@@ -216,31 +216,40 @@ static int split_colon(const char *text, char **a, char **b)
     return 0;
 }
 
+int cli_k_check(const char *opt, size_t k)
+{
+    gmoe_err err;
+    gmoe_err_clear(&err);
+    return gmoe_k_validate(k, NULL, &err) == GMOE_OK ? CLI_EXIT_OK
+                                                      : cli_usage_error("%s: %s", opt, err.msg);
+}
+
 int cli_parse_k(const char *opt, const char *text, size_t *lo, size_t *hi)
 {
     uint64_t a = 0, b = 0;
     char *sa, *sb;
+    int ra = -1, rb = -1;
     if (!strchr(text, ':')) {
-        int r = parse_u64(text, &a);
-        if (r == -1)
-            return cli_usage_error("%s: \"%s\" is not a number of experts (K or LO:HI)", opt, text);
-        if (r < 0 || a < 1 || a > CLI_K_MAX)
-            return cli_usage_error("%s: the number of experts must be 1 to %d, not %s", opt, CLI_K_MAX, text);
-        *lo = *hi = (size_t)a;
-        return CLI_EXIT_OK;
+        ra = rb = parse_u64(text, &a);
+        b = a;
+    } else if (split_colon(text, &sa, &sb) == 0) {
+        ra = parse_u64(sa, &a);
+        rb = parse_u64(sb, &b);
+        free(sa);
+        free(sb);
     }
-    if (split_colon(text, &sa, &sb) != 0)
-        return cli_usage_error("%s: \"%s\" is not a number of experts (K or LO:HI)", opt, text);
-    int ra = parse_u64(sa, &a), rb = parse_u64(sb, &b);
-    free(sa);
-    free(sb);
     if (ra == -1 || rb == -1)
         return cli_usage_error("%s: \"%s\" is not a number of experts (K or LO:HI)", opt, text);
-    if (ra < 0 || rb < 0 || a < 1 || b > CLI_K_MAX || a > b)
-        return cli_usage_error("%s: the range %s must satisfy 1 <= LO <= HI <= %d", opt, text, CLI_K_MAX);
+    if (ra < 0 || rb < 0) /* beyond 64 bits */
+        return cli_usage_error("%s: %s is out of range (1 to %d)", opt, text, GMOE_K_MAX);
+    if (a > b)
+        return cli_usage_error("%s: the range %s must have LO <= HI", opt, text);
+    int st = cli_k_check(opt, (size_t)a);
+    if (st == CLI_EXIT_OK && b != a)
+        st = cli_k_check(opt, (size_t)b);
     *lo = (size_t)a;
     *hi = (size_t)b;
-    return CLI_EXIT_OK;
+    return st;
 }
 
 int cli_parse_interval(const char *opt, const char *text, double *lo, double *hi)
@@ -480,7 +489,7 @@ static const struct {
     {"max_iter", "--max-iter"}, {"nthreads", "--threads"}, {"accel", "--accel"},
     {"accel_warmup", "--accel-warmup"}, {"var_floor", "--var-floor"},
     {"min_weight", "--min-weight"}, {"gate_max_iter", "--gate-max-iter"},
-    {"tau_mode", "--tau-mode"},
+    {"tau_mode", "--tau-mode"}, {"replicates", "--bootstrap"}, {"type", "--bootstrap-type"},
 };
 
 int cli_option_error(const char *field, const gmoe_err *err)

@@ -92,9 +92,11 @@ int cli_parse_double(const char *opt, const char *text, double *out);
 int cli_parse_size(const char *opt, const char *text, size_t min, size_t max, size_t *out);
 /* A seed: a decimal integer in [0, 2^63 - 1] (what model files hold). */
 int cli_parse_seed(const char *opt, const char *text, uint64_t *out);
-/* k or a range "lo:hi" with 1 <= lo <= hi <= CLI_K_MAX. */
-#define CLI_K_MAX 1000
+/* k or a range "lo:hi" with lo <= hi, each checked by cli_k_check. */
 int cli_parse_k(const char *opt, const char *text, size_t *lo, size_t *hi);
+/* The library's range of k (gmoe_k_validate: 1 to GMOE_K_MAX), the
+ * message naming opt. */
+int cli_k_check(const char *opt, size_t k);
 /* "lo:hi" with finite lo < hi. */
 int cli_parse_interval(const char *opt, const char *text, double *lo, double *hi);
 /* A comma-separated list of non-empty items; *items is a malloc'd array of

@@ -27,7 +27,8 @@ int cli_inference_option(int code, const char *arg, cli_inference *o, int *statu
         o->vcov = 1;
         return 1;
     case CLI_OPT_BOOTSTRAP:
-        *status = cli_parse_size("--bootstrap", arg, 2, 1000000, &o->replicates);
+        *status = cli_parse_size("--bootstrap", arg, 0, SIZE_MAX, &o->replicates);
+        o->set_replicates = 1;
         return 1;
     case CLI_OPT_BOOTSTRAP_TYPE:
         *status = cli_parse_choice("--bootstrap-type", arg, gmoe_boot_type_from_name,
@@ -44,9 +45,17 @@ int cli_inference_check(const cli_inference *o)
 {
     if (o->vcov && o->se == GMOE_SE_NONE)
         return cli_usage_error("--vcov needs standard errors (--se observed or sandwich, not none)");
-    if (o->set_type && o->replicates == 0)
+    if (o->set_type && !o->set_replicates)
         return cli_usage_error("--bootstrap-type needs --bootstrap B (the number of replicates)");
-    return CLI_EXIT_OK;
+    if (!o->set_replicates)
+        return CLI_EXIT_OK;
+    /* the library's ranges; seed and threads are the EM options' */
+    gmoe_bootstrap_options bo = {o->replicates, o->type, 0, 0};
+    gmoe_err err;
+    const char *field = NULL;
+    gmoe_err_clear(&err);
+    int st = gmoe_bootstrap_options_validate(&bo, &field, &err);
+    return st == GMOE_OK ? CLI_EXIT_OK : cli_option_error(field, &err);
 }
 
 void cli_inference_help(FILE *out)

@@ -27,6 +27,7 @@ typedef struct {
     size_t replicates;      /* 0: no bootstrap */
     gmoe_boot_type type;
     int set_type;
+    int set_replicates;     /* --bootstrap given (checked by the library) */
 } cli_inference;
 
 void cli_inference_default(cli_inference *o);

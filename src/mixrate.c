@@ -350,7 +350,10 @@ static int parse_option(int c, options *o, char **argv)
     switch (c) {
     case OPT_TRUTH: o->truth_path = optarg; break;
     case 'O': o->outdir = optarg; break;
-    case 'k': st = cli_parse_size("-k", optarg, 1, CLI_K_MAX, &o->k); break;
+    case 'k':
+        st = cli_parse_size("-k", optarg, 0, SIZE_MAX, &o->k);
+        st = st ? st : cli_k_check("-k", o->k);
+        break;
     case OPT_GRID: o->grid_list = optarg; break;
     case OPT_RANGE: o->range = optarg; break;
     case OPT_PRESET: o->preset = optarg; break;

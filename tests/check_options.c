@@ -184,6 +184,45 @@ START_TEST(test_model_options)
 }
 END_TEST
 
+/* k and the bootstrap's options: the interfaces' other ranges. */
+START_TEST(test_k_and_bootstrap)
+{
+    gmoe_err err;
+    const char *field = NULL;
+    ck_assert_int_eq(gmoe_k_validate(1, &field, &err), GMOE_OK);
+    ck_assert_int_eq(gmoe_k_validate(GMOE_K_MAX, &field, &err), GMOE_OK);
+    ck_assert_ptr_null(field);
+    ck_assert_int_eq(gmoe_k_validate(0, &field, &err), GMOE_EINVAL);
+    ck_assert_str_eq(field, "k");
+    ck_assert_str_eq(err.msg, "must be 1 to 1000 (got 0)");
+    ck_assert_int_eq(gmoe_k_validate(GMOE_K_MAX + 1, NULL, &err), GMOE_EINVAL);
+    ck_assert_str_eq(err.msg, "must be 1 to 1000 (got 1001)");
+
+    gmoe_bootstrap_options bo = {2, GMOE_BOOT_PARAMETRIC, 1, 4096};
+    ck_assert_int_eq(gmoe_bootstrap_options_validate(&bo, &field, &err), GMOE_OK);
+    bo.replicates = 1000000;
+    ck_assert_int_eq(gmoe_bootstrap_options_validate(&bo, &field, &err), GMOE_OK);
+    const struct {
+        gmoe_bootstrap_options o;
+        const char *field, *message;
+    } cases[] = {
+        {{1, GMOE_BOOT_NONPARAMETRIC, 1, 0}, "replicates", "must be 2 to 1000000 (got 1)"},
+        {{1000001, GMOE_BOOT_NONPARAMETRIC, 1, 0}, "replicates",
+         "must be 2 to 1000000 (got 1000001)"},
+        {{10, (gmoe_boot_type)7, 1, 0}, "type", "must be nonparametric or parametric (got 7)"},
+        {{10, GMOE_BOOT_NONPARAMETRIC, 1, -2}, "nthreads",
+         "must be 0 (OpenMP's default) to 4096 (got -2)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        field = NULL;
+        ck_assert_int_eq(gmoe_bootstrap_options_validate(&cases[i].o, &field, &err), GMOE_EINVAL);
+        ck_assert_str_eq(field, cases[i].field);
+        ck_assert_str_eq(err.msg, cases[i].message);
+    }
+    ck_assert_int_eq(gmoe_bootstrap_options_validate(NULL, &field, &err), GMOE_EINVAL);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("options");
@@ -191,6 +230,7 @@ int main(void)
     tcase_add_test(tc, test_em_options);
     tcase_add_test(tc, test_fit_refuses);
     tcase_add_test(tc, test_model_options);
+    tcase_add_test(tc, test_k_and_bootstrap);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
 }

@@ -5,10 +5,13 @@
 R=$REFDATA
 
 # k < 1 and other bad k
-check_bad 2 "-k: the number of experts must be 1 to 1000, not 0" "$MIXFIT" -k 0 "$R"
+check_bad 2 "-k: must be 1 to 1000 (got 0)" "$MIXFIT" -k 0 "$R"
+check_bad 2 "-k: must be 1 to 1000 (got 1001)" "$MIXFIT" -k 2:1001 "$R"
 check_bad 2 "-k: \"two\" is not a number of experts" "$MIXFIT" -k two "$R"
-check_bad 2 "-k: the range 3:1 must satisfy 1 <= LO <= HI" "$MIXFIT" -k 3:1 "$R"
-check_bad 2 "-k: the range 0:3 must satisfy" "$MIXFIT" -k 0:3 "$R"
+check_bad 2 "-k: the range 3:1 must have LO <= HI" "$MIXFIT" -k 3:1 "$R"
+check_bad 2 "-k: must be 1 to 1000 (got 0)" "$MIXFIT" -k 0:3 "$R"
+check_bad 2 "--bootstrap: must be 2 to 1000000 (got 1)" "$MIXFIT" -k 2 --bootstrap 1 "$R"
+check_bad 2 "--bootstrap: must be 2 to 1000000 (got 0)" "$MIXFIT" -k 2 --bootstrap 0 "$R"
 check_bad 2 "-k is required" "$MIXFIT" "$R"
 # strict numbers
 check_bad 2 "--tol: \"abc\" is not a number" "$MIXFIT" -k 2 --tol abc "$R"

@@ -29,16 +29,17 @@ test_that("predict on a fit missing $select, $activation and $bias (was a segfau
 
 test_that("k = 1e9 is refused before anything k-long is allocated (was an OOM kill)", {
     bad(gmoe_fit(x, y, k = 1e9), "k = 1000000000 experts for n = 2000 rows: k must be at most n")
+    bad(gmoe_fit(x, y, k = 1001), "k must be 1 to 1000 \\(got 1001\\)")
     bad(gmoe_fit(y ~ x, data = ref, k = 1e9), "k must be at most n")
     bad(gmoe_simulate(truth, n = 1e9, seed = 1), "memory|more than an R vector")
     bad(simulate(fit, nsim = 2e9), "whole number|more than an R vector|memory")
 })
 
 test_that("bad k, criterion and family options", {
-    bad(gmoe_fit(x, y, k = 0), "k \\(number of experts\\) must be an integer >= 1")
+    bad(gmoe_fit(x, y, k = 0), "k must be 1 to 1000 \\(got 0\\)")
     bad(gmoe_fit(x, y, k = NA), "got NA")
     bad(gmoe_fit(x, y, k = 1.5), "k must be a whole number")
-    bad(gmoe_fit(x, y, k = 0:2), "must be an integer >= 1 \\(got 0\\)")
+    bad(gmoe_fit(x, y, k = 0:2), "k must be 1 to 1000 \\(got 0\\)")
     bad(gmoe_fit(x, y, k = "two"), "k must be a number")
     bad(gmoe_fit(x, y), "k \\(the number of experts")
     bad(gmoe_fit(x, y, k = 1:2, criterion = "dic"), "should be one of")
@@ -109,8 +110,8 @@ test_that("bad objects and arguments to the methods", {
     bad(simulate(nodata), "kept no data")
     bad(vcov(nodata), "kept no data")
     bad(vcov(fit, type = "fisher"), "should be one of")
-    bad(gmoe_bootstrap(fit, B = 1), "B \\(bootstrap replicates\\) must be a whole number in \\[2, 1e6\\]")
-    bad(gmoe_bootstrap(fit, B = 2e6), "B \\(bootstrap replicates\\)")
+    bad(gmoe_bootstrap(fit, B = 1), "B must be 2 to 1000000 \\(got 1\\)")
+    bad(gmoe_bootstrap(fit, B = 2e6), "B must be 2 to 1000000 \\(got 2000000\\)")
     bad(gmoe_bootstrap(fit, B = NA), "B \\(bootstrap replicates\\)")
     bad(gmoe_bootstrap(fit, B = 10, type = "jackknife"), "should be one of")
     bad(gmoe_bootstrap(nodata, B = 10), "kept no data")
