@@ -13,13 +13,15 @@
 # workspace hold per row.
 #
 # Part 2, threads: the same driver with 1 and 2 threads (wall time per
-# iteration: what a user waits for), on an otherwise idle second core and
-# with a busy loop pinned to it (taskset -c 1); then mixfit itself, as a
-# user runs it (--threads 1 and 2 on a 1e5-row file, from a given start).
+# iteration: what a user waits for), with libgomp's spinning and with
+# passive waiting, on an otherwise idle second core and with a busy loop
+# pinned to it (taskset -c 1); then mixfit itself, as a user runs it
+# (--threads 1 and 2 on a 1e5-row file, from a given start).
 # The log-likelihoods of 1 and 2 threads must agree to the last bit.
 #
-# Usage: scripts/bench-shapes.sh [--quick] [--iters N] [--reps N] [--bindir DIR]
-#   --quick  part 1 only, 3 repetitions
+# Usage: scripts/bench-shapes.sh [--quick|--threads-only] [--iters N] [--reps N] [--bindir DIR]
+#   --quick         part 1 only, 3 repetitions
+#   --threads-only  part 2 only
 # Run from the top of a built tree (the driver is tests/bench_shapes, the
 # tools src/mixsim and src/mixfit, or --bindir for the tools' directory).
 # The machine's load is printed before and after: CPU time is much less
@@ -30,14 +32,15 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 build=$(pwd)
-quick=0 iters=10 reps=5 bindir=$build/src
+quick=0 threads_only=0 iters=10 reps=5 bindir=$build/src
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) quick=1; reps=3 ;;
         --iters) iters=$2; shift ;;
         --reps) reps=$2; shift ;;
         --bindir) bindir=$2; shift ;;
-        -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --threads-only) threads_only=1 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
         *) echo "bench-shapes.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift
@@ -58,50 +61,64 @@ echo "# bench-shapes.sh, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -n), gmoe $co
 echo "# cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores;" \
     "vector math: $(grep -q '^#define GMOE_VECTOR_MATH 1' "$build/config.h" 2>/dev/null && echo libmvec || echo scalar)"
 echo "# load before: $(uptime | sed 's/.*load average/load average/')"
-echo "# part 1: one thread, N = 1e5, softmax; ms per EM iteration (cpu: user + sys, least of $reps runs of $iters)"
-echo "#   floor = explog + bytes + flops (tests/bench_shapes.c); ratio = cpu / floor"
-fmt='%-3s %-3s %7s | %7s %8s | %8s %6s | %7s %7s %7s | %9s\n'
-# shellcheck disable=SC2059
-printf "$fmt" k d N cpu_ms wall_ms floor_ms ratio explog bytes flops bytes/row
-for shape in "3 1" "5 1" "10 1" "3 5" "3 20"; do
-    # shellcheck disable=SC2086
-    set -- $shape
-    line=$(nice -n 0 "$driver" "$1" "$2" 100000 "$iters" "$reps" 1) || exit 1
-    read -r k d n _ cpu wall floor ratio fe fb ff bpr _ <<<"$line"
+if [ $threads_only = 0 ]; then
+    echo "# part 1: one thread, N = 1e5, softmax; ms per EM iteration (cpu: user + sys, least of $reps runs of $iters)"
+    echo "#   floor = explog + bytes + flops (tests/bench_shapes.c); ratio = cpu / floor"
+    fmt='%-3s %-3s %7s | %7s %8s | %8s %6s | %7s %7s %7s | %9s\n'
     # shellcheck disable=SC2059
-    printf "$fmt" "$k" "$d" "$n" "$cpu" "$wall" "$floor" "$ratio" "$fe" "$fb" "$ff" "$bpr"
-done
+    printf "$fmt" k d N cpu_ms wall_ms floor_ms ratio explog bytes flops bytes/row
+    for shape in "3 1" "5 1" "10 1" "3 5" "3 20"; do
+        # shellcheck disable=SC2086
+        set -- $shape
+        line=$(nice -n 0 "$driver" "$1" "$2" 100000 "$iters" "$reps" 1) || exit 1
+        read -r k d n _ cpu wall floor ratio fe fb ff bpr _ <<<"$line"
+        # shellcheck disable=SC2059
+        printf "$fmt" "$k" "$d" "$n" "$cpu" "$wall" "$floor" "$ratio" "$fe" "$fb" "$ff" "$bpr"
+    done
+fi
 if [ $quick = 1 ]; then
     echo "# load after: $(uptime | sed 's/.*load average/load average/')"
     exit 0
 fi
 
-# wall ms per iteration of the driver: k d threads -> "wall loglik"
-driver_wall() { "$driver" "$1" "$2" 100000 "$iters" "$reps" "$3" | awk '{ print $6, $13 }'; }
+# wall ms per iteration of the driver: policy k d threads -> "wall loglik";
+# policy spin: libgomp's default; passive: OMP_WAIT_POLICY=PASSIVE, as
+# mixfit and mixrate set it when the environment does not (cli_wait_policy)
+driver_wall() {
+    local env_args="-u OMP_WAIT_POLICY -u GOMP_SPINCOUNT" line
+    [ "$1" = spin ] || env_args="-u GOMP_SPINCOUNT OMP_WAIT_POLICY=PASSIVE"
+    # shellcheck disable=SC2086
+    line=$(env $env_args "$driver" "$2" "$3" 100000 "$iters" "$reps" "$4") || return 1
+    awk '{ print $6, $13 }' <<<"$line"
+}
 echo
 echo "# part 2: threads, N = 1e5; wall ms per EM iteration (least of $reps runs of $iters);"
-echo "#   OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset} GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-unset};" \
-    "busy = a shell loop pinned to core 1 (taskset -c 1)"
-fmt2='%-24s %-3s %-3s | %8s %8s | %6s %s\n'
+echo "#   spin: libgomp's default waiting; passive: OMP_WAIT_POLICY=PASSIVE;"
+echo "#   busy = a shell loop pinned to core 1 (taskset -c 1); bits: loglik of 1 and 2 threads"
+fmt2='%-28s %-3s %-3s | %8s %8s | %6s %s\n'
 # shellcheck disable=SC2059
 printf "$fmt2" case k d 1_thread 2_threads 2/1 bits
 for other in idle busy; do
     [ $other = idle ] || start_busy
-    for shape in "3 1" "3 5"; do
-        # shellcheck disable=SC2086
-        set -- $shape
-        read -r w1 l1 <<<"$(driver_wall "$1" "$2" 1)"
-        read -r w2 l2 <<<"$(driver_wall "$1" "$2" 2)"
-        same=$([ "$l1" = "$l2" ] && echo same || echo "DIFFER $l1 $l2")
-        # shellcheck disable=SC2059
-        printf "$fmt2" "engine, core 1 $other" "$1" "$2" "$w1" "$w2" \
-            "$(awk -v a="$w1" -v b="$w2" 'BEGIN { printf "%.2f", b / a }')" "$same"
+    for pol in spin passive; do
+        for shape in "3 1" "3 5"; do
+            # shellcheck disable=SC2086
+            set -- $shape
+            r1=$(driver_wall $pol "$1" "$2" 1) && r2=$(driver_wall $pol "$1" "$2" 2) || exit 1
+            read -r w1 l1 <<<"$r1"
+            read -r w2 l2 <<<"$r2"
+            same=$([ "$l1" = "$l2" ] && echo same || echo "DIFFER $l1 $l2")
+            # shellcheck disable=SC2059
+            printf "$fmt2" "engine $pol, core 1 $other" "$1" "$2" "$w1" "$w2" \
+                "$(awk -v a="$w1" -v b="$w2" 'BEGIN { printf "%.2f", b / a }')" "$same"
+        done
     done
     stop_busy
 done
 
-# mixfit as a user runs it: wall seconds of a fit of 1e5 rows from a
-# start (the true model with variances 1, intercepts 0), least of $reps.
+# mixfit as a user runs it (no OpenMP variables set): wall seconds of a
+# fit of 1e5 rows from a start (the true model with variances 1,
+# intercepts 0), least of $reps.
 mixsim=$bindir/mixsim mixfit=$bindir/mixfit
 "$mixsim" --model "$top/data/bench-k3-model.json" -n 100000 --seed 1 -o "$work/k3.csv" || exit 1
 sed 's/"sigma2": [-+0-9.eE]*/"sigma2": 1/; s/"b": [-+0-9.eE]*/"b": 0/' \
@@ -109,7 +126,7 @@ sed 's/"sigma2": [-+0-9.eE]*/"sigma2": 1/; s/"b": [-+0-9.eE]*/"b": 0/' \
 mixfit_wall() { # threads -> "least wall seconds" "loglik"
     local best='' t
     for _ in $(seq "$reps"); do
-        t=$( { /usr/bin/time -f '%e' "$mixfit" -k 3 --threads "$1" --init "$work/start.json" -q \
+        t=$( { env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT /usr/bin/time -f '%e' "$mixfit" -k 3 --threads "$1" --init "$work/start.json" -q \
             -o "$work/fit$1.json" "$work/k3.csv"; } 2>&1 >/dev/null | tail -n 1) || return 1
         best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (a == "" || b < a) ? b : a }')
     done
@@ -117,8 +134,9 @@ mixfit_wall() { # threads -> "least wall seconds" "loglik"
 }
 for other in idle busy; do
     [ $other = idle ] || start_busy
-    read -r w1 l1 <<<"$(mixfit_wall 1)"
-    read -r w2 l2 <<<"$(mixfit_wall 2)"
+    r1=$(mixfit_wall 1) && r2=$(mixfit_wall 2) || exit 1
+    read -r w1 l1 <<<"$r1"
+    read -r w2 l2 <<<"$r2"
     same=$([ "$l1" = "$l2" ] && echo same || echo "DIFFER $l1 $l2")
     # shellcheck disable=SC2059
     printf "$fmt2" "mixfit (s), core 1 $other" 3 1 "$w1" "$w2" \

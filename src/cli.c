@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "io.h"
@@ -20,6 +21,21 @@ void cli_init(const char *name)
     progname = name;
     gsl_set_error_handler_off(); /* GSL's default handler aborts */
     cli_cleanup_on_signals();
+}
+
+/* libgomp's default waiting spins for about 300000 rounds at every
+ * barrier and between parallel regions.  A spinning thread takes a core
+ * from other jobs, and a thread the kernel has descheduled in favour of
+ * another job holds up every barrier: with a busy loop on the other core,
+ * --threads 2 took up to 6 times as long as --threads 1 per EM iteration
+ * (scripts/bench-shapes-results.txt).  A sleeping thread is woken at once
+ * when work comes (the kernel favours a task that slept). */
+void cli_wait_policy(char **argv)
+{
+    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT"))
+        return;
+    if (setenv("OMP_WAIT_POLICY", "PASSIVE", 1) == 0)
+        execv("/proc/self/exe", argv);
 }
 
 const char *cli_progname(void)
@@ -549,7 +565,8 @@ void cli_em_help(FILE *out)
             "                          parameters for that iteration (default d + 2)\n"
             "      --gate-max-iter N   Newton iterations of the gate M-step (default %zu)\n"
             "      --threads N         OpenMP threads, 0 = all (default 0); results do not\n"
-            "                          depend on it\n",
+            "                          depend on it; idle threads sleep unless\n"
+            "                          OMP_WAIT_POLICY or GOMP_SPINCOUNT is set\n",
             d.restarts, (unsigned long long)d.seed, d.max_iter, d.accel_warmup, d.var_floor, d.gate_max_iter);
 }
 

@@ -39,6 +39,13 @@ int cli_exit_code(int status, cli_stage stage);
 /* Sets the program name used in messages, turns GSL's aborting error
  * handler off and calls cli_cleanup_on_signals().  Call first in main(). */
 void cli_init(const char *progname);
+/* Idle OpenMP threads sleep (OMP_WAIT_POLICY=PASSIVE) unless the
+ * environment sets OMP_WAIT_POLICY or GOMP_SPINCOUNT: libgomp reads them
+ * when it loads, before main(), so this sets the variable and executes
+ * the program again (/proc/self/exe, same arguments); if that fails, the
+ * program goes on with libgomp's default.  Call first in the main() of a
+ * tool that runs parallel regions (mixfit, mixrate). */
+void cli_wait_policy(char **argv);
 /* On SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGXFSZ (unless ignored or
  * already handled): remove the temporary file of any output being
  * written, then die of the signal (cli_signals.c). */

@@ -606,6 +606,7 @@ static int start_ranks(int *argc, char ***argv)
 
 int main(int argc, char **argv)
 {
+    cli_wait_policy(argv);
     cli_init("mixfit");
     options o;
     memset(&o, 0, sizeof o);

@@ -750,6 +750,7 @@ static int work_for_rank0(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    cli_wait_policy(argv);
     cli_init("mixrate");
     int st = mpi_session_start(&argc, &argv);
     if (st == CLI_EXIT_OK && mpi_rank() > 0) {

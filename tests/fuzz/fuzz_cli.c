@@ -53,6 +53,13 @@ int fuzz_gmoe_table_read(const char *path, gmoe_table **out, gmoe_err *err)
     return gmoe_error_fuzz(path, err);
 }
 
+/* The tools' cli_wait_policy would execute the fuzzer again. */
+void fuzz_cli_wait_policy(char **argv);
+void fuzz_cli_wait_policy(char **argv)
+{
+    (void)argv;
+}
+
 int fuzz_cli_read_model(const char *opt, const char *path, gmoe_model **out)
 {
     (void)opt, (void)path;

@@ -15,6 +15,7 @@
 #define cli_read_model fuzz_cli_read_model
 #define cli_read_model_xnames fuzz_cli_read_model_xnames
 #define gmoe_table_read fuzz_gmoe_table_read /* mixplot --criteria */
+#define cli_wait_policy fuzz_cli_wait_policy /* no exec in the fuzzer */
 
 int fuzz_main_mixfit(int argc, char **argv);
 int fuzz_main_mixpredict(int argc, char **argv);
