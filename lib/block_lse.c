@@ -14,6 +14,9 @@
  * passes through. */
 static inline __attribute__((always_inline)) void exp_nonpositive(double *buf, size_t n)
 {
+    /* three loops: with a call between the conditionals the compiler
+     * vectorizes none of them */
+#pragma omp simd
     for (size_t j = 0; j < n; j++)
         buf[j] = isless(buf[j], -700.0) ? -700.0 : buf[j];
 #pragma omp simd
@@ -45,8 +48,11 @@ add_logs(size_t nrows, size_t k, double *lse, double *sum, double *w, size_t wst
 }
 
 /* Row by row the arithmetic of gmoe_logsumexp_weights, but laid out for
- * the processor: no branch that depends on which entry is the largest
- * (exp(0) = 1 for it, exactly), and the exps and logs of the whole block
+ * the processor: rows side by side in vector registers (the row loops
+ * are `omp simd`, the loops over a row's k entries unrolled so that the
+ * compiler vectorizes across rows, the division per row included), no
+ * branch that depends on which entry is the largest (exp(0) = 1 for it,
+ * exactly), and the exps and logs of the whole block
  * in vector loops.  That makes it several times faster than calling the
  * row function in a loop; the last bits may differ from it (vector exp
  * and log are correctly rounded to within a few ulp, not always to the
@@ -57,21 +63,28 @@ lse_rows(size_t nrows, size_t k, const double *v, size_t vstride, double *w, siz
          double *lse, double *buf)
 {
     double *sum = buf + nrows * k;
+#pragma omp simd
     for (size_t r = 0; r < nrows; r++) {
         const double *vr = v + r * vstride;
         double mx = -INFINITY;
+#pragma GCC unroll 4
         for (size_t i = 0; i < k; i++)
             mx = vr[i] > mx ? vr[i] : mx;
         lse[r] = mx;
+#pragma GCC unroll 4
         for (size_t i = 0; i < k; i++)
             buf[r * k + i] = vr[i] - mx;
     }
     exp_nonpositive(buf, nrows * k);
+    /* w does not alias buf */
+#pragma omp simd
     for (size_t r = 0; r < nrows; r++) {
         double s = 0.0;
+#pragma GCC unroll 4
         for (size_t i = 0; i < k; i++)
             s += buf[r * k + i];
         double inv = 1.0 / s, *wr = w + r * wstride; /* v is read: w may alias it */
+#pragma GCC unroll 4
         for (size_t i = 0; i < k; i++)
             wr[i] = buf[r * k + i] * inv;
         sum[r] = s;
@@ -86,6 +99,7 @@ lse_rows2(size_t nrows, const double *v, size_t vstride, double *w, size_t wstri
           double *lse, double *buf)
 {
     double *sum = buf + nrows;
+#pragma omp simd
     for (size_t r = 0; r < nrows; r++) {
         double a = v[r * vstride], b = v[r * vstride + 1], mx = -INFINITY;
         mx = a > mx ? a : mx;
@@ -96,6 +110,7 @@ lse_rows2(size_t nrows, const double *v, size_t vstride, double *w, size_t wstri
         buf[r] = (a - mx) + (b - mx);
     }
     exp_nonpositive(buf, nrows);
+#pragma omp simd
     for (size_t r = 0; r < nrows; r++) {
         double a = v[r * vstride], e = buf[r]; /* v is read: w may alias it */
         int first = a == lse[r];               /* the maximum is v0 (or a tie) */
