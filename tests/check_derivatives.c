@@ -16,17 +16,18 @@
 #include "check_util.h"
 #include "check_configs.h"
 
-/* A k = 3, d = 2 model of the configuration with random parameters. */
-static gmoe_model *random_model(const config *c, gsl_rng *rng)
+/* Random parameters for m (k = 3), the pinned entries zero. */
+static void randomize(gmoe_model *m, gsl_rng *rng)
 {
-    gmoe_model *m = config_model(c, 3, 2);
     for (size_t i = 0; i < 3; i++) {
         m->beta0[i] = gsl_ran_gaussian(rng, 1.0);
         m->b[i] = gsl_ran_gaussian(rng, 1.0);
         m->sigma2[i] = 0.3 + gsl_rng_uniform(rng);
-        for (size_t j = 0; j < 2; j++) {
-            m->beta1[i * 2 + j] = gsl_ran_gaussian(rng, 1.5);
-            m->a[i * 2 + j] = gsl_ran_gaussian(rng, 1.0);
+        for (size_t j = 0; j < m->d || j < m->dg; j++) {
+            if (j < m->dg)
+                m->beta1[i * m->dg + j] = gsl_ran_gaussian(rng, 1.5);
+            if (j < m->d)
+                m->a[i * m->d + j] = gsl_ran_gaussian(rng, 1.0);
         }
     }
     gmoe_layout L;
@@ -35,6 +36,13 @@ static gmoe_model *random_model(const config *c, gsl_rng *rng)
     gmoe_layout_pack(&L, m, theta);
     gmoe_layout_unpack(&L, m, theta); /* applies the pinning */
     ck_assert_int_eq(gmoe_model_check(m, NULL), GMOE_OK);
+}
+
+/* A k = 3, d = 2 model of the configuration with random parameters. */
+static gmoe_model *random_model(const config *c, gsl_rng *rng)
+{
+    gmoe_model *m = config_model(c, 3, 2);
+    randomize(m, rng);
     return m;
 }
 
@@ -45,7 +53,7 @@ static void supports(gmoe_model *m, const gmoe_layout *L, const double *theta,
     double logg[8];
     gmoe_layout_unpack(L, m, theta);
     for (size_t r = 0; r < data->n; r++) {
-        gmoe_log_gate(m, data->x + r * data->d, logg);
+        gmoe_log_gate(m, gmoe_data_gate_x(data) + r * gmoe_data_gate_d(data), logg);
         mask[r] = 0;
         for (size_t i = 0; i < m->k; i++)
             mask[r] |= (logg[i] > -INFINITY) << i;
@@ -78,7 +86,8 @@ static double loglik_by_rows(const gmoe_model *m, const gmoe_data *data)
     for (size_t r = 0; r < data->n; r++)
         if (!data->w || data->w[r] > 0)
             s += (data->w ? data->w[r] : 1.0) *
-                 gmoe_log_density(m, data->x + r * data->d, data->y[r]);
+                 gmoe_log_density_gx(m, data->x + r * data->d,
+                                     gmoe_data_gate_x(data) + r * gmoe_data_gate_d(data), data->y[r]);
     return s;
 }
 
@@ -87,17 +96,8 @@ static double loglik_by_rows(const gmoe_model *m, const gmoe_data *data)
  * parameter whose step changes some row's top-K selection (the
  * derivatives are conditional on it).  weighted: with random case
  * weights, the log-likelihood being sum w log p. */
-static void grad_hess_fd(int i, int weighted)
+static void grad_hess_fd_on(int i, int weighted, gmoe_model *m, gmoe_data *data)
 {
-    build_configs();
-    const config *c = &configs[i];
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(rng, 100 + (unsigned long)i);
-    gmoe_model *m = random_model(c, rng);
-    double lo[2] = {-1, -1}, hi[2] = {1, 1};
-    gmoe_data *data = check_simulate(m, 300, GMOE_DESIGN_UNIFORM, lo, hi, 7 + (uint64_t)i);
-    if (weighted)
-        random_weights(data, rng);
     gmoe_layout L;
     gmoe_layout_init(&L, m);
     size_t P = L.P;
@@ -142,10 +142,58 @@ static void grad_hess_fd(int i, int weighted)
     }
     ck_assert_uint_le(skipped, P / 4);
     free(th), free(g), free(H), free(gp), free(gm), free(m0), free(m1);
+}
+
+static void grad_hess_fd(int i, int weighted)
+{
+    build_configs();
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 100 + (unsigned long)i);
+    gmoe_model *m = random_model(&configs[i], rng);
+    double lo[2] = {-1, -1}, hi[2] = {1, 1};
+    gmoe_data *data = check_simulate(m, 300, GMOE_DESIGN_UNIFORM, lo, hi, 7 + (uint64_t)i);
+    if (weighted)
+        random_weights(data, rng);
+    grad_hess_fd_on(i, weighted, m, data);
     gmoe_model_free(m);
     gmoe_data_free(data);
     gsl_rng_free(rng);
 }
+
+/* Gate covariates of their own: (d, dg) = (2, 1), (1, 0) (a constant
+ * gate) and (0, 2) (experts without covariates), every configuration
+ * (a constant gate cannot estimate tau: those are skipped), with case
+ * weights on the last shape. */
+static void grad_hess_fd_gate(int i)
+{
+    static const size_t shapes[3][2] = {{2, 1}, {1, 0}, {0, 2}};
+    build_configs();
+    const config *c = &configs[i];
+    for (int s = 0; s < 3; s++) {
+        if (shapes[s][1] == 0 && c->tau_estimated)
+            continue;
+        gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+        gsl_rng_set(rng, 500 + 10 * (unsigned long)i + (unsigned long)s);
+        gmoe_model *m = gmoe_model_alloc_gate(c->family, 3, shapes[s][0], shapes[s][1]);
+        ck_assert_ptr_nonnull(m);
+        m->top_k = c->top_k, m->select = c->select, m->tau = c->tau;
+        m->tau_estimated = c->tau_estimated, m->act = c->act, m->bias = c->bias;
+        randomize(m, rng);
+        gmoe_data *data = check_simulate_gate(m, 300, 70 + (uint64_t)(10 * i + s));
+        if (s == 2)
+            random_weights(data, rng);
+        grad_hess_fd_on(i, s == 2, m, data);
+        gmoe_model_free(m);
+        gmoe_data_free(data);
+        gsl_rng_free(rng);
+    }
+}
+
+START_TEST(test_grad_hess_fd_gate)
+{
+    grad_hess_fd_gate(_i);
+}
+END_TEST
 
 START_TEST(test_grad_hess_fd)
 {
@@ -353,6 +401,7 @@ static Suite *derivatives_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_grad_hess_fd, 0, (int)nconfigs);
     tcase_add_loop_test(tc, test_grad_hess_fd_weighted, 0, (int)nconfigs);
+    tcase_add_loop_test(tc, test_grad_hess_fd_gate, 0, (int)nconfigs);
     tcase_add_loop_test(tc, test_scores_threads, 0, (int)nconfigs);
     tcase_add_loop_test(tc, test_scores_threads_weighted, 0, (int)nconfigs);
     tcase_add_test(tc, test_covariance_softmax);

@@ -38,6 +38,32 @@ static inline gmoe_data *check_simulate(const gmoe_model *m, size_t n, gmoe_desi
     return data;
 }
 
+/* check_simulate for a model whose gate has covariates of its own
+ * (m->gate_own): x (m->d) and gx (m->dg) each uniform on [-1, 1]. */
+static inline gmoe_data *check_simulate_gate(const gmoe_model *m, size_t n, uint64_t seed)
+{
+    gmoe_data *data = calloc(1, sizeof *data);
+    ck_assert_ptr_nonnull(data);
+    double lo[8] = {-1, -1, -1, -1, -1, -1, -1, -1}, hi[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    data->n = n;
+    data->d = m->d;
+    data->gate_own = 1;
+    data->dg = m->dg;
+    data->x = malloc((n * m->d + 1) * sizeof(double));
+    data->gx = malloc((n * m->dg + 1) * sizeof(double));
+    data->y = malloc(n * sizeof(double));
+    ck_assert(data->x && data->gx && data->y && m->d <= 8 && m->dg <= 8);
+    if (m->d)
+        ck_assert_int_eq(gmoe_simulate_design(GMOE_DESIGN_UNIFORM, n, m->d, lo, hi,
+                                              gmoe_seed_derive(seed, 0), data->x, NULL), GMOE_OK);
+    if (m->dg)
+        ck_assert_int_eq(gmoe_simulate_design(GMOE_DESIGN_UNIFORM, n, m->dg, lo, hi,
+                                              gmoe_seed_derive(seed, 2), data->gx, NULL), GMOE_OK);
+    ck_assert_int_eq(gmoe_simulate_y_gx(m, data->x, data->gx, n, gmoe_seed_derive(seed, 1), data->y,
+                                        NULL, NULL), GMOE_OK);
+    return data;
+}
+
 /* An EM progress callback (gmoe_em_options.progress, ctx a zeroed
  * check_trace) that records whether the log-likelihood ever fell within
  * a restart, and by how much at worst. */
