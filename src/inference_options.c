@@ -65,7 +65,7 @@ void cli_inference_help(FILE *out)
             "      --se METHOD         observed (default: inverse observed information),\n"
             "                          sandwich (robust: H^-1 J H^-1) or none\n"
             "      --vcov              also write the covariance matrix of the free parameters\n"
-            "      --bootstrap B       B bootstrap replicates (>= 2), each refitted from the fit,\n"
+            "      --bootstrap B       B bootstrap replicates (2 to 1e6), each refitted from the fit,\n"
             "                          experts matched to the fit's; percentile intervals; seed\n"
             "                          --seed, threads --threads (same result for any count)\n"
             "      --bootstrap-type T  nonparametric (default: resample rows) or parametric\n"
