@@ -87,6 +87,24 @@ static void help(void)
     cli_exit_help(stdout);
 }
 
+/* -x NAMES|none (the experts' columns) and --gate-x NAMES|none (the gate's). */
+static int parse_columns(int c, const char *arg, options *o)
+{
+    int none = strcmp(arg, "none") == 0;
+    if (c == 'x') {
+        cli_free_list(o->xnames, o->nx);
+        o->xnames = NULL;
+        o->nx = 0;
+        o->x_none = none;
+        return none ? CLI_EXIT_OK : cli_parse_list("-x", arg, &o->xnames, &o->nx);
+    }
+    cli_free_list(o->gate_x, o->ngate_x);
+    o->gate_x = NULL;
+    o->ngate_x = 0;
+    o->gate_set = 1;
+    return none ? CLI_EXIT_OK : cli_parse_list("--gate-x", arg, &o->gate_x, &o->ngate_x);
+}
+
 /* Returns CLI_EXIT_OK, an exit code, or -1 when --help/--version was served. */
 static int parse_args(int argc, char **argv, options *o)
 {
@@ -122,21 +140,8 @@ static int parse_args(int argc, char **argv, options *o)
             o->yname = optarg;
             break;
         case 'x':
-            cli_free_list(o->xnames, o->nx);
-            o->xnames = NULL;
-            o->nx = 0;
-            if ((o->x_none = strcmp(optarg, "none") == 0))
-                break;
-            if ((st = cli_parse_list("-x", optarg, &o->xnames, &o->nx)))
-                return st;
-            break;
         case OPT_GATE_X:
-            cli_free_list(o->gate_x, o->ngate_x);
-            o->gate_x = NULL;
-            o->ngate_x = 0;
-            o->gate_set = 1;
-            if (strcmp(optarg, "none") != 0 &&
-                (st = cli_parse_list("--gate-x", optarg, &o->gate_x, &o->ngate_x)))
+            if ((st = parse_columns(c, optarg, o)))
                 return st;
             break;
         case 'o':
