@@ -199,6 +199,14 @@ int gmoe_data_check_fit(const gmoe_data *data, size_t k, gmoe_err *err)
         return gmoe_error(err, GMOE_EDATA,
                           "too few rows: %zu expert%s with %zu covariate%s need at least (d + 2) * k = %zu rows, "
                           "the data have %zu", k, k == 1 ? "" : "s", d, d == 1 ? "" : "s", (d + 2) * k, n);
+    /* frequency weights count observations: as many as the rows would need */
+    if (data->w && gmoe_data_total_weight(data) < (double)((d + 2) * k))
+        return gmoe_error(err, GMOE_EDATA,
+                          "too few observations: the case weights sum to %g, and %zu expert%s with "
+                          "%zu covariate%s need at least (d + 2) * k = %zu (a row of weight w counts "
+                          "as w rows: weights scaled to sum to 1 are not frequency weights)",
+                          gmoe_data_total_weight(data), k, k == 1 ? "" : "s", d, d == 1 ? "" : "s",
+                          (d + 2) * k);
     for (size_t r = 0; r < n; r++)
         if (!isfinite(data->y[r]))
             return gmoe_error(err, GMOE_EDATA, "row %zu: the response is not finite", r + 1);

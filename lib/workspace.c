@@ -82,7 +82,7 @@ static double variance(const double *y, const double *w, size_t n)
         mean /= total;
         for (size_t r = 0; r < n; r++)
             ss += w[r] * (y[r] - mean) * (y[r] - mean);
-        return total > 1 ? ss / (total - 1) : 0.0;
+        return total > 1 ? ss / (total - 1) : ss / total;
     }
     double mean = 0.0, ss = 0.0;
     for (size_t r = 0; r < n; r++)

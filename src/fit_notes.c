@@ -34,14 +34,15 @@ static size_t tiny_experts(FILE *out, const gmoe_model *m, const gmoe_data *data
 {
     size_t k = m->k, notes = 0;
     double *gate = malloc(k * sizeof(double)), *mass = calloc(k, sizeof(double)), mean, var;
+    double total = gmoe_data_total_weight(data); /* rows, or the sum of the case weights */
     for (size_t r = 0; gate && mass && r < data->n; r++) {
         gmoe_predict_gx(m, data->x + r * m->d, gmoe_data_gate_x(data) + r * gmoe_data_gate_d(data),
                         &mean, &var, gate, NULL);
-        for (size_t i = 0; i < k; i++)
-            mass[i] += gate[i] / (double)data->n;
+        for (size_t i = 0; i < k; i++) /* times 1 without weights */
+            mass[i] += (data->w ? data->w[r] : 1.0) * gate[i] / total;
     }
     for (size_t i = 0; gate && mass && k > 1 && i < k; i++)
-        if (mass[i] < 0.01 || mass[i] * (double)data->n < (double)(m->d + 2)) {
+        if (mass[i] < 0.01 || mass[i] * total < (double)(m->d + 2)) {
             fprintf(out, "  note: expert %zu has tiny mass (mean gate %.3g): k may be too large\n",
                     i + 1, mass[i]);
             notes++;

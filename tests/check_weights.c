@@ -203,8 +203,9 @@ START_TEST(test_bootstrap_copies)
 }
 END_TEST
 
-/* Negative, non-finite and all-zero weights are refused, naming the row;
- * zero weights are fine; the parametric bootstrap wants integers. */
+/* Negative, non-finite and all-zero weights are refused, naming the row,
+ * and weights summing to fewer observations than the fit needs; zero
+ * weights are fine; the parametric bootstrap wants integers. */
 START_TEST(test_bad_weights)
 {
     gmoe_model *truth = truth_model(0);
@@ -228,6 +229,10 @@ START_TEST(test_bad_weights)
         data->w[r] = 0;
     ck_assert_int_eq(gmoe_fit(data, m, NULL, &o, &err), GMOE_EDATA);
     ck_assert_ptr_nonnull(strstr(err.msg, "zero"));
+    for (size_t r = 0; r < data->n; r++) /* normalized: 0.3 observations in all */
+        data->w[r] = 0.001;
+    ck_assert_int_eq(gmoe_fit(data, m, NULL, &o, &err), GMOE_EDATA);
+    ck_assert_ptr_nonnull(strstr(err.msg, "too few observations"));
     for (size_t r = 0; r < data->n; r++)
         data->w[r] = 1.5;
     ck_assert_int_eq(gmoe_fit(data, m, truth, &o, &err), GMOE_OK);
