@@ -56,8 +56,8 @@ add_logs(size_t nrows, size_t k, double *lse, double *sum, double *w, size_t wst
  * in vector loops.  That makes it several times faster than calling the
  * row function in a loop; the last bits may differ from it (vector exp
  * and log are correctly rounded to within a few ulp, not always to the
- * same value).  The AVX2 copy is chosen at run time where the processor
- * has it. */
+ * same value).  The AVX-512 or AVX2 copy is chosen at run time where the
+ * processor has it. */
 static inline __attribute__((always_inline)) void
 lse_rows(size_t nrows, size_t k, const double *v, size_t vstride, double *w, size_t wstride,
          double *lse, double *buf)
