@@ -53,10 +53,9 @@ typedef struct {
     size_t nvec;           /* length of the full parameter vector (gmoe_em_nvec) */
     double *sq[4];         /* SQUAREM: theta0, theta1, theta2, extrapolated */
     /* gate cache (families with softmax_logits, see gate_cache.c): per
-     * row log-gates then gates (2k doubles); [0] holds them at
-     * gate_cache_theta when gate_cache_ok, [1] at the last theta a gate
-     * pass evaluated */
-    double *gate_cache[2];
+     * row log-gates then gates (2k doubles) at the theta of the last gate
+     * pass that wrote them; those of gate_cache_theta when gate_cache_ok */
+    double *gate_cache;
     double *gate_cache_theta, *gate_cache_probe; /* np each */
     const gmoe_gating *gate_cache_family;
     int gate_cache_ok;
@@ -96,11 +95,14 @@ size_t gmoe_em_nvec(const gmoe_model *m);
 /* Non-zero when the workspace's family keeps its gates in the cache. */
 int gmoe_gate_cache_usable(const gmoe_em_ws *ws);
 
-/* gate_cache[1] holds the gates at theta, just accepted by the gate
- * M-step: it becomes gate_cache[0]. */
+/* A gate pass is about to write the cache: it holds no accepted gates. */
+void gmoe_gate_cache_begin_write(gmoe_em_ws *ws);
+
+/* The last pass that wrote the cache evaluated theta, just accepted by
+ * the gate M-step: the cache holds its gates. */
 void gmoe_gate_cache_accept(gmoe_em_ws *ws, const double *theta);
 
-/* Non-zero when gate_cache[0] holds the gates of `family` at theta. */
+/* Non-zero when the cache holds the gates of `family` at theta. */
 int gmoe_gate_cache_holds(const gmoe_em_ws *ws, const gmoe_gating *family, const double *theta);
 
 /* The cached rows (2k doubles each: log-gates, gates) if the gate cache

@@ -12,9 +12,9 @@
 #include "internal.h"
 
 /* How a pass over the data takes the gates: computed afresh (PASS_PLAIN);
- * computed a block at a time and kept in gate_cache[1] (PASS_WRITE); or
- * read from gate_cache[0], which holds the accepted theta's (PASS_READ).
- * See gate_cache.c. */
+ * computed a block at a time and kept in the gate cache (PASS_WRITE); or
+ * read from the cache, which holds the accepted theta's (PASS_READ).  See
+ * gate_cache.c. */
 enum gate_pass_mode { PASS_PLAIN, PASS_WRITE, PASS_READ };
 
 /* One row's Q (and derivatives) from its log-gates and gates c. */
@@ -47,14 +47,14 @@ block_pass(size_t k, size_t d, gmoe_em_ws *ws, const gmoe_model *m, const double
         return;
     }
     if (mode == PASS_READ) {
-        const double *c = ws->gate_cache[0];
+        const double *c = ws->gate_cache;
         for (size_t r = lo; r < hi; r++)
             acc[0] += row_from_cache(c + r * 2 * k, k, d, xdata + r * d, resp + r * k, gb, hb);
         return;
     }
     /* PASS_WRITE: the block's gates into the cache (exps and logs in one
      * batch), then the rows as PASS_READ reads them. */
-    double *c = ws->gate_cache[1];
+    double *c = ws->gate_cache;
     gmoe_block_softmax_gates(m, ws->gating, xdata + lo * d, hi - lo, c + lo * 2 * k, blk,
                              blk + GMOE_BLOCK_ROWS, NULL);
     for (size_t r = lo; r < hi; r++)
@@ -70,6 +70,8 @@ static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *the
     size_t stride = 1 + (grad ? np : 0) + (hess ? np * np : 0);
     double *block = ws->block_gate;
     g->unpack(m, theta);
+    if (mode == PASS_WRITE)
+        gmoe_gate_cache_begin_write(ws);
     int nt = ws->nthreads;
     (void)nt;
 #pragma omp parallel num_threads(nt)

@@ -45,8 +45,7 @@ void gmoe_em_ws_free(gmoe_em_ws *ws)
     free(ws->scratch);
     for (int i = 0; i < 4; i++)
         free(ws->sq[i]);
-    free(ws->gate_cache[0]);
-    free(ws->gate_cache[1]);
+    free(ws->gate_cache);
     free(ws->gate_cache_theta);
     free(ws->gate_cache_probe);
     free(ws->x_shift);
@@ -157,11 +156,10 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     int cache_ok = 1;
     if (ws->gating->softmax_logits) {
         /* optional: without it the passes compute every gate afresh */
-        ws->gate_cache[0] = malloc(n * 2 * k * sizeof(double));
-        ws->gate_cache[1] = malloc(n * 2 * k * sizeof(double));
+        ws->gate_cache = malloc(n * 2 * k * sizeof(double));
         ws->gate_cache_theta = malloc(np1 * sizeof(double));
         ws->gate_cache_probe = malloc(np1 * sizeof(double));
-        cache_ok = ws->gate_cache[0] && ws->gate_cache[1] && ws->gate_cache_theta &&
+        cache_ok = ws->gate_cache && ws->gate_cache_theta &&
                    ws->gate_cache_probe;
     }
     if (!cache_ok ||!ws->resp || !ws->block_ll || !ws->block_wls || !ws->block_rss || !ws->wls_mat ||
