@@ -1,6 +1,6 @@
 /* fit_share.c -- see fit_share.h.  An outcome's bytes: its status and
  * message, the run's gmoe_fit_info, then the model's parameters (beta0,
- * beta1, a, b, sigma2, tau) as doubles. */
+ * beta1 over the gate's dg covariates, a, b, sigma2, tau) as doubles. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,14 +22,14 @@ typedef struct {
 
 static size_t nparams(const gmoe_model *m)
 {
-    return 3 * m->k + 2 * m->k * m->d + 1;
+    return 3 * m->k + m->k * m->dg + m->k * m->d + 1;
 }
 
 /* The model's parameter arrays in the outcome's order, with their lengths. */
 static size_t param_arrays(gmoe_model *m, double **arr, size_t *len)
 {
     double *a[] = {m->beta0, m->beta1, m->a, m->b, m->sigma2, &m->tau};
-    size_t l[] = {m->k, m->k * m->d, m->k * m->d, m->k, m->k, 1};
+    size_t l[] = {m->k, m->k * m->dg, m->k * m->d, m->k, m->k, 1};
     for (size_t i = 0; i < 6; i++) {
         arr[i] = a[i];
         len[i] = l[i];

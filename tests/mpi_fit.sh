@@ -19,6 +19,15 @@ for ranks in "2 1" "3 2"; do
     ok "-k 1:3 on $1 ranks of $2 threads: the single-process fit"
 done
 
+# A gate with covariates of its own (more gate slopes than expert slopes).
+awk -F, 'NR == 1 { print "z," $0; next } { printf "%.6f,%s\n", $1 * $1 - 0.5, $0 }' "$WORK/sim.csv" >"$WORK/gz.csv"
+gate_args="-k 3 --restarts 3 --seed 4 -x x --gate-x z,x -y y --threads 1"
+expect_ok "$MIXFIT" $gate_args -o "$WORK/gone.json" "$WORK/gz.csv"
+run run_ranks 2 "$MIXFIT" $gate_args -o "$WORK/gtwo.json" "$WORK/gz.csv"
+[ "$rc" -eq 0 ] || fail "--gate-x on 2 ranks: exit $rc"
+cmp -s "$WORK/gone.json" "$WORK/gtwo.json" || fail "--gate-x on 2 ranks: the model file differs from one process's"
+ok "--gate-x z,x on 2 ranks: the single-process fit"
+
 run run_ranks 2 "$MIXFIT" -k 2 --bogus "$WORK/sim.csv"
 [ "$rc" -eq 2 ] || fail "a usage error on 2 ranks: exit $rc, want 2"
 [ "$(grep -c "unknown or ambiguous option '--bogus'" "$WORK/err")" -eq 1 ] || fail "the usage error is not printed once"
