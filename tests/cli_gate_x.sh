@@ -50,3 +50,11 @@ check_bad 3 "g.csv, --gate-x: gate covariates are collinear (with the intercept)
     "$MIXFIT" -k 2 -x x --gate-x z,z2 "$G"
 check_bad 3 "g.csv: gate column \"z\" is named twice (--gate-x)" "$MIXFIT" -k 2 -x x --gate-x z,z "$G"
 check_bad 2 "-x none: the experts without covariates need --gate-x" "$MIXFIT" -k 2 -x none "$G"
+
+# --gate-x naming the experts' own covariates is the default model: the
+# same file but for the two gate keys
+expect_ok "$MIXFIT" -k 2 -q --threads 1 -o "$WORK/d.json" "$REFDATA"
+expect_ok "$MIXFIT" -k 2 -x x --gate-x x -q --threads 1 -o "$WORK/dx.json" "$REFDATA"
+grep -v '"gate_d"\|"gate_x_names"' "$WORK/dx.json" | cmp -s - "$WORK/d.json" ||
+    fail "--gate-x x differs from the default fit beyond the gate keys"
+ok "--gate-x x: the default fit's bytes but for gate_d and gate_x_names"
