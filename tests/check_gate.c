@@ -137,6 +137,8 @@ START_TEST(test_model_file)
                                           "\"a\": [1], \"b\": 0, \"sigma2\": 2}]}", "old", &old, NULL),
                      GMOE_OK);
     ck_assert(!old->gate_own && old->dg == 1);
+    gmoe_model_free(back);
+    back = NULL;
     gmoe_err err;
     ck_assert_int_eq(gmoe_model_from_json("{\"family\": \"softmax\", \"gate_d\": 2, \"experts\": [{\"beta0\": 0, "
                                           "\"beta1\": [0], \"a\": [], \"b\": 0, \"sigma2\": 1}]}", "bad", &back,
