@@ -13,6 +13,7 @@
  *   em.c             one EM run; the EM options
  *   init.c           random starting models
  *   fit_share.c      a fit's starts over processes (the caller's hook)
+ *   topk_starts.c    moves that place top-K selection boundaries
  *   fit.c            gmoe_fit: restarts, tau warm-up, screening, criteria */
 #ifndef GMOE_ENGINE_H
 #define GMOE_ENGINE_H
@@ -181,5 +182,16 @@ int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
  * strategy) drawn with RNG seed `seed` (see init.c). */
 int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                      const gmoe_em_options *opt, size_t restart, uint64_t seed);
+
+/* ---------------------------------------------------- topk_starts.c */
+
+/* For a top-K gate with select = logit and K < k (nothing otherwise):
+ * from the end of an EM run (m, info), searches the gate coordinates for
+ * moves of the selection boundaries that raise the log-likelihood, each
+ * sweep followed by Newton steps that keep the selection (topk_face.c),
+ * until none gains; then an EM run, whose info replaces info (iterations
+ * summed).  GMOE_ENOMEM on allocation failure. */
+int gmoe_topk_place_boundaries(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                               const gmoe_em_options *opt, size_t restart, gmoe_fit_info *info);
 
 #endif

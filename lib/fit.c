@@ -235,6 +235,11 @@ static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
         finish_screening(s);
     if (!s->have_best)
         return gmoe_error(err, GMOE_ENUMERIC, "every EM run ended with a non-finite log-likelihood");
+    /* top-K: EM cannot move a selection boundary (topk_starts.c) */
+    int placed = gmoe_topk_place_boundaries(s->best, s->data, s->ws, opt, s->best_info.best_restart,
+                                            &s->best_info);
+    if (placed != GMOE_OK)
+        return gmoe_error(err, placed, "out of memory placing the top-K boundaries");
     int st = assess_run(s->best, s->data, opt, &s->best_info);
     if (st != GMOE_OK)
         return gmoe_error(err, st, "out of memory assessing the fit");

@@ -140,6 +140,12 @@ int gmoe_inference_attach(gmoe_model *m, gmoe_inference *inf, int status);
 void gmoe_matmul(const double *A, int ta, const double *B, int tb, size_t m, size_t n, size_t p,
                  double *C);
 
+/* The Marquardt-damped Newton system over the active parameters (na of
+ * the P of the row-major Hessian H): out (na*na) = -H + lambda
+ * diag(max(|H_aa|, 1e-12 max_a |H_aa|)) (numeric.c). */
+void gmoe_damped_system(const double *H, size_t P, const size_t *active, size_t na,
+                        double lambda, double *out);
+
 /* f(K, D, ...) with the shape (k experts, d covariates) as compile-time
  * constants for the commonest small ones, k = 2 or 3 with d = 1, and
  * f(k, d, ...) for any other: an always_inline f then gets its loops over

@@ -132,17 +132,10 @@ static double grad_norm(const gmoe_newton_ws *nw, double n)
  * parameters; non-zero when the system is not positive definite. */
 static int damped_solve(gmoe_newton_ws *nw, double lambda)
 {
-    size_t P = nw->P, na = nw->na;
-    double dmax = 0.0;
+    size_t na = nw->na;
+    gmoe_damped_system(nw->hphi, nw->P, nw->active, na, lambda, nw->sys);
     for (size_t u = 0; u < na; u++)
-        dmax = fmax(dmax, fabs(nw->hphi[nw->active[u] * (P + 1)]));
-    for (size_t u = 0; u < na; u++) {
-        size_t a = nw->active[u];
-        for (size_t v = 0; v < na; v++)
-            nw->sys[u * na + v] = -nw->hphi[a * P + nw->active[v]];
-        nw->sys[u * na + u] += lambda * fmax(fabs(nw->hphi[a * P + a]), 1e-12 * dmax);
-        nw->step[u] = nw->gphi[a];
-    }
+        nw->step[u] = nw->gphi[nw->active[u]];
     return LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)na, 1, nw->sys, (lapack_int)na,
                          nw->step, 1) != 0;
 }

@@ -60,3 +60,17 @@ void gmoe_matmul(const double *A, int ta, const double *B, int tb, size_t m, siz
             C[i * p + j] = s;
         }
 }
+
+void gmoe_damped_system(const double *H, size_t P, const size_t *active, size_t na,
+                        double lambda, double *out)
+{
+    double dmax = 0.0;
+    for (size_t u = 0; u < na; u++)
+        dmax = fmax(dmax, fabs(H[active[u] * (P + 1)]));
+    for (size_t u = 0; u < na; u++) {
+        size_t a = active[u];
+        for (size_t v = 0; v < na; v++)
+            out[u * na + v] = -H[a * P + active[v]];
+        out[u * na + u] += lambda * fmax(fabs(H[a * P + a]), 1e-12 * dmax);
+    }
+}
