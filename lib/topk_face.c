@@ -51,7 +51,7 @@ static int face_alloc(face_ws *w, const gmoe_model *m, size_t n)
 {
     memset(w, 0, sizeof *w);
     gmoe_layout_init(&w->L, m);
-    size_t P = w->P = w->L.P, q = w->max_q = (m->k - 1) * (m->d + 1);
+    size_t P = w->P = w->L.P, q = w->max_q = (m->k - 1) * (m->dg + 1);
     w->active = malloc(P * sizeof(size_t));
     w->theta = malloc((6 * P + 2 * P * P + P * (1 + q) + q * P + q * q + gmoe_nblocks(n)) *
                       sizeof(double));
@@ -93,8 +93,8 @@ void gmoe_topk_scores(const gmoe_model *m, const double *x, double *s)
     int logit = m->select == GMOE_SELECT_LOGIT;
     for (size_t j = 0; j < m->k; j++) {
         s[j] = logit ? m->beta0[j] : 0.0;
-        for (size_t u = 0; u < m->d; u++)
-            s[j] += m->beta1[j * m->d + u] * x[u];
+        for (size_t u = 0; u < m->dg; u++)
+            s[j] += m->beta1[j * m->dg + u] * x[u];
     }
 }
 
@@ -114,7 +114,7 @@ static void scores(const gmoe_model *m, face_ws *w, const double *x, const doubl
     gmoe_topk_scores(m, x, w->s);
     for (size_t j = 0; j < m->k; j++) {
         double ds = 0.0;
-        for (size_t u = 0; u <= m->d; u++) {
+        for (size_t u = 0; u <= m->dg; u++) {
             long idx = gmoe_layout_gate(&w->L, j, u);
             if (idx >= 0)
                 ds += dir[idx] * (u == 0 ? (double)logit : x[u - 1]);
@@ -133,8 +133,9 @@ static double first_crossing(const gmoe_model *m, const gmoe_data *data, face_ws
 {
     double alpha = INFINITY;
     size_t row = 0, pa = 0, pb = 0;
+    const double *gx = gmoe_data_gate_x(data);
     for (size_t r = 0; r < data->n; r++) {
-        scores(m, w, data->x + r * m->d, dir);
+        scores(m, w, gx + r * m->dg, dir);
         for (size_t a = 0; a < m->k; a++)
             for (size_t b = 0; w->sel[a] && b < m->k; b++) {
                 /* a margin held by a constraint moves by rounding only */
@@ -151,8 +152,8 @@ static double first_crossing(const gmoe_model *m, const gmoe_data *data, face_ws
             }
     }
     memset(c, 0, w->P * sizeof(double));
-    for (size_t u = 0; isfinite(alpha) && u <= m->d; u++) {
-        double z = u == 0 ? (m->select == GMOE_SELECT_LOGIT) : data->x[row * m->d + u - 1];
+    for (size_t u = 0; isfinite(alpha) && u <= m->dg; u++) {
+        double z = u == 0 ? (m->select == GMOE_SELECT_LOGIT) : gx[row * m->dg + u - 1];
         long ia = gmoe_layout_gate(&w->L, pa, u), ib = gmoe_layout_gate(&w->L, pb, u);
         if (ia >= 0)
             c[ia] += z;

@@ -39,10 +39,11 @@
 static size_t breakpoints(const gmoe_model *m, const gmoe_data *data, size_t i, size_t u,
                           double *s, double *bp)
 {
-    size_t k = m->k, d = m->d, K = m->top_k, nb = 0;
+    size_t k = m->k, d = m->dg, K = m->top_k, nb = 0;
     int logit = m->select == GMOE_SELECT_LOGIT;
+    const double *gx = gmoe_data_gate_x(data);
     for (size_t r = 0; r < data->n; r++) {
-        const double *x = data->x + r * d;
+        const double *x = gx + r * d;
         double z = u == 0 ? 1.0 : x[u - 1];
         if (z == 0.0 || (u == 0 && !logit))
             continue;
@@ -75,7 +76,7 @@ static int cmp_double(const void *a, const void *b)
  * subtracts it from every other expert's instead (the same gate). */
 static void shift_coordinate(gmoe_model *m, size_t i, size_t u, double delta)
 {
-    size_t d = m->d;
+    size_t d = m->dg;
     if (i + 1 < m->k) {
         *(u == 0 ? m->beta0 + i : m->beta1 + i * d + (u - 1)) += delta;
         return;
@@ -135,20 +136,23 @@ static ptrdiff_t ladder(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws, si
     return best;
 }
 
-/* The smallest share of the rows that select any one expert (s: 2k
+/* The smallest share of the rows (weighted) that select any one expert (s: 2k
  * doubles of scratch). */
 static double smallest_share(const gmoe_model *m, const gmoe_data *data, double *s)
 {
-    size_t k = m->k, d = m->d;
-    double *count = s + k, least = INFINITY;
+    size_t k = m->k, d = m->dg;
+    const double *gx = gmoe_data_gate_x(data);
+    double *count = s + k, least = INFINITY, total = 0.0;
     memset(count, 0, k * sizeof(double));
     for (size_t r = 0; r < data->n; r++) {
-        gmoe_topk_scores(m, data->x + r * d, s);
+        double w = data->w ? data->w[r] : 1.0; /* case weights count rows */
+        gmoe_topk_scores(m, gx + r * d, s);
         for (size_t j = 0; j < k; j++)
-            count[j] += gmoe_topk_is_selected(m, s, j);
+            count[j] += gmoe_topk_is_selected(m, s, j) ? w : 0.0;
+        total += w;
     }
     for (size_t j = 0; j < k; j++)
-        least = fmin(least, count[j] / (double)data->n);
+        least = fmin(least, count[j] / total);
     return least;
 }
 
@@ -196,7 +200,7 @@ static size_t sweep(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws, double
 {
     size_t moved = 0;
     for (size_t i = 0; i < m->k; i++)
-        for (size_t u = 0; u <= m->d; u++)
+        for (size_t u = 0; u <= m->dg; u++)
             moved += (size_t)search_coordinate(m, data, ws, i, u, s, bp, ll);
     return moved;
 }
