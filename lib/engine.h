@@ -14,7 +14,10 @@
  *   init.c           random starting models
  *   fit_share.c      a fit's starts over processes (the caller's hook)
  *   topk_starts.c    moves that place top-K selection boundaries
- *   fit.c            gmoe_fit: restarts, tau warm-up, screening, criteria */
+ *   split.c          split starts of a nested fit (from k - 1 experts)
+ *   start_pool.c     the screened starts kept for polishing
+ *   fit.c            gmoe_fit, gmoe_fit_nested: restarts, split starts,
+ *                    tau warm-up, screening, criteria */
 #ifndef GMOE_ENGINE_H
 #define GMOE_ENGINE_H
 
@@ -193,5 +196,37 @@ int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
  * summed).  GMOE_ENOMEM on allocation failure. */
 int gmoe_topk_place_boundaries(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                                const gmoe_em_options *opt, size_t restart, gmoe_fit_info *info);
+
+/* ---------------------------------------------------------- split.c */
+
+/* The start that splits expert j of `smaller` (k - 1 experts, a fit of
+ * the same family) into m (k experts): see split.c.  GMOE_EINVAL when the
+ * family has no split. */
+int gmoe_split_start(gmoe_model *m, const gmoe_model *smaller, size_t j, const gmoe_data *data,
+                     gmoe_em_ws *ws, const gmoe_em_options *opt);
+
+/* ----------------------------------------------------- start_pool.c */
+
+/* The best `cap` screened runs by log-likelihood, best first (a later run
+ * must be better by more than rounding to pass an earlier one). */
+typedef struct {
+    size_t cap, n;
+    gmoe_model **model;
+    gmoe_fit_info *info;   /* info[i].best_restart: the run's start */
+} gmoe_start_pool;
+
+/* cap models of m's shape; GMOE_ENOMEM on failure (then free it). */
+int gmoe_start_pool_init(gmoe_start_pool *p, const gmoe_model *m, size_t cap);
+void gmoe_start_pool_free(gmoe_start_pool *p);
+
+/* Keeps a copy of m (the run of start `start`, info) if it is among the
+ * best; non-finite log-likelihoods are never kept. */
+void gmoe_start_pool_offer(gmoe_start_pool *p, const gmoe_model *m, const gmoe_fit_info *info,
+                           size_t start);
+
+/* Non-zero when a run with log-likelihood ll beats one with best: by
+ * more than rounding, so that runs reaching the same maximum keep the
+ * earliest whatever the rounding of the family. */
+int gmoe_loglik_better(double ll, double best);
 
 #endif

@@ -43,7 +43,7 @@ int gmoe_family_pins_slopes(gmoe_family f)
 unsigned gmoe_family_properties(gmoe_family f)
 {
     const gmoe_gating *g = gmoe_gating_get(f);
-    return g ? g->properties : 0;
+    return g ? g->properties | (g->split ? GMOE_FAMILY_SPLITS : 0u) : 0;
 }
 
 int gmoe_model_gate_selects_one(const gmoe_model *m)

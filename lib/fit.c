@@ -94,24 +94,34 @@ static int assess_run(const gmoe_model *m, const gmoe_data *data, const gmoe_em_
     return GMOE_OK;
 }
 
+/* Screening: every start runs this many EM iterations (no Newton phase)
+ * and the best POLISH_STARTS run on; a nested fit screens by default. */
+#define POLISH_STARTS 3
+#define NESTED_SCREEN_ITER 20
+
 /* A fit across its starts: what every start shares, and the best run. */
 typedef struct {
     const gmoe_data *data;
     const gmoe_model *m;         /* the fit's shape and family options */
     const gmoe_model *init;      /* the first start, or NULL */
+    const gmoe_model *smaller;   /* nested: the fit with k - 1 experts, or NULL */
     const gmoe_em_options *opt;
     gmoe_em_options first;       /* a start's run: opt, or the screening's */
     size_t screen;               /* screening iterations, 0 for none */
+    size_t nstarts;              /* random starts, then split starts */
     int warmup;                  /* tau warm-up (gating.h: tau_warmup) */
     gmoe_em_ws *ws;
     gmoe_model *cur, *best;
     gmoe_fit_info best_info;
     int have_best;
     gmoe_shared_starts shared;   /* opt->share_starts: every start's outcome */
+    gmoe_start_pool pool;        /* screening: the best starts */
+    gmoe_start_pool split_pool;  /* and the best split start */
 } fit_state;
 
 /* The starting model of start r into s->cur: from init (parameters from
- * the starting model, options from the fit) or random. */
+ * the starting model, options from the fit), random, or (r at or past
+ * opt->restarts) a split of expert r - restarts of the smaller fit. */
 static int start_model(fit_state *s, size_t r, gmoe_err *err)
 {
     gmoe_model *cur = s->cur;
@@ -126,6 +136,10 @@ static int start_model(fit_state *s, size_t r, gmoe_err *err)
         set_tau_estimated(cur, s->ws, s->warmup ? 0 : m->tau_estimated);
         gmoe_model_start_tau(cur, s->init->tau, m->tau_estimated);
         return GMOE_OK;
+    }
+    if (r >= s->opt->restarts) {
+        int st = gmoe_split_start(cur, s->smaller, r - s->opt->restarts, s->data, s->ws, s->opt);
+        return st ? gmoe_error(err, st, "split start %zu failed", r - s->opt->restarts + 1) : GMOE_OK;
     }
     int st = gmoe_init_random(cur, s->data, s->ws, s->opt, r, gmoe_seed_derive(s->opt->seed, r));
     return st ? gmoe_error(err, st, "random initialization failed") : GMOE_OK;
@@ -161,54 +175,124 @@ static int take_start(fit_state *s, size_t r, gmoe_fit_info *info, gmoe_err *err
     return gmoe_shared_start_take(&s->shared, r, s->cur, info, err);
 }
 
+/* model (the run of start r) into s->best if it is the best so far. */
+static void keep_best(fit_state *s, const gmoe_model *model, const gmoe_fit_info *info, size_t r)
+{
+    if (isfinite(info->loglik) && (!s->have_best || gmoe_loglik_better(info->loglik, s->best_info.loglik))) {
+        gmoe_model_copy_params(s->best, model);
+        s->best_info = *info;
+        s->best_info.best_restart = r;
+        s->have_best = 1;
+    }
+}
+
 /* Start r run here or, with shared starts, taken from the outcomes; kept
- * in s->best if it is the best so far.  info: the run's. */
+ * in s->best if it is the best so far, or offered to the screening's
+ * pools.  info: the run's. */
 static int run_start(fit_state *s, size_t r, gmoe_fit_info *info, gmoe_err *err)
 {
     int st = s->shared.bytes ? take_start(s, r, info, err) : compute_start(s, r, s->cur, info, err);
     if (st)
         return st;
-    gmoe_model *cur = s->cur;
-    /* a later start must be better by more than rounding: starts that
-     * reach the same maximum (to the last bits, after the Newton
-     * phase) keep the earliest, whatever the rounding of the family */
-    if (isfinite(info->loglik) &&
-        (!s->have_best || info->loglik > s->best_info.loglik + 1e-12 * fabs(s->best_info.loglik))) {
-        gmoe_model_copy_params(s->best, cur);
-        s->best_info = *info;
-        s->best_info.best_restart = r;
-        s->have_best = 1;
+    if (!s->screen) {
+        keep_best(s, s->cur, info, r);
+        return GMOE_OK;
     }
+    gmoe_start_pool_offer(&s->pool, s->cur, info, r);
+    if (r >= s->opt->restarts)
+        gmoe_start_pool_offer(&s->split_pool, s->cur, info, r);
     return GMOE_OK;
 }
 
-/* Short-EM screening (Biernacki, Celeux & Govaert 2003): every start runs
- * screen_iter iterations, then only the best one runs on.  Not combined
- * with the tau warm-up, whose two stages would each need screening. */
+/* Screening: every start runs screen_iter EM iterations without the
+ * Newton phase, then the best few run on (polish).  Not combined with the
+ * tau warm-up, whose two stages would each need screening. */
 static void plan_screening(fit_state *s)
 {
     const gmoe_em_options *opt = s->opt;
-    s->screen = opt->restarts > 1 && !s->warmup ? opt->screen_iter : 0;
+    size_t iter = opt->screen_iter ? opt->screen_iter : s->smaller ? NESTED_SCREEN_ITER : 0;
+    s->screen = s->nstarts > 1 && !s->warmup ? iter : 0;
     s->first = *opt;
-    if (s->screen > 0 && s->screen < opt->max_iter)
+    if (s->screen > 0 && s->screen < opt->max_iter) {
         s->first.max_iter = s->screen;
-    else
+        s->first.newton = 0;
+    } else {
         s->screen = 0;
+    }
 }
 
-/* The screening winner runs on to the full iteration limit. */
+/* A screened run on, by at most run->max_iter iterations of `run` and
+ * not past the fit's limit, unless it has ended (a numerical failure, a
+ * collapse); *info is the run's so far and is updated. */
+static void run_on(fit_state *s, gmoe_model *model, gmoe_fit_info *info, const gmoe_em_options *run)
+{
+    size_t limit = s->opt->max_iter;
+    if (!(info->stop == GMOE_STOP_MAXITER || info->stop == GMOE_STOP_TOL) || info->iterations >= limit)
+        return;
+    gmoe_em_options rest = *run;
+    rest.max_iter = run->max_iter < limit - info->iterations ? run->max_iter : limit - info->iterations;
+    gmoe_fit_info out;
+    gmoe_em_run(model, s->data, s->ws, &rest, info->best_restart, &out);
+    out.iterations += info->iterations;
+    out.best_restart = info->best_restart;
+    if (isfinite(out.loglik) && out.loglik >= info->loglik) /* monotone: a guard */
+        *info = out;
+}
+
+/* The kept starts (the pool's and the best split start) run another
+ * screen_iter EM iterations; the best of them then runs on to the end
+ * (with the Newton phase), and the best split start too (over-specified
+ * fits rank their starts poorly after a few iterations, and the split
+ * start is what makes a nested fit at least its smaller fit).  Only runs
+ * that went to the end are kept. */
 static void finish_screening(fit_state *s)
 {
-    gmoe_fit_info info;
-    gmoe_em_options rest = *s->opt;
-    rest.max_iter = s->opt->max_iter - s->best_info.iterations;
-    size_t screened = s->best_info.iterations, r = s->best_info.best_restart;
-    gmoe_em_run(s->best, s->data, s->ws, &rest, r, &info);
-    if (isfinite(info.loglik) && info.loglik >= s->best_info.loglik) {
-        s->best_info = info;
-        s->best_info.best_restart = r;
+    gmoe_model *model[POLISH_STARTS + 1];
+    gmoe_fit_info *info[POLISH_STARTS + 1];
+    size_t n = 0, split = POLISH_STARTS + 1, best = 0;
+    for (size_t i = 0; i < s->pool.n; i++, n++) {
+        model[n] = s->pool.model[i], info[n] = &s->pool.info[i];
+        if (s->split_pool.n > 0 && info[n]->best_restart == s->split_pool.info[0].best_restart)
+            split = n;
     }
-    s->best_info.iterations += screened;
+    if (s->split_pool.n > 0 && split > POLISH_STARTS) {
+        split = n;
+        model[n] = s->split_pool.model[0], info[n++] = &s->split_pool.info[0];
+    }
+    for (size_t i = 0; i < n; i++) {
+        run_on(s, model[i], info[i], &s->first);
+        if (i > 0 && gmoe_loglik_better(info[i]->loglik, info[best]->loglik))
+            best = i;
+    }
+    if (n == 0)
+        return;
+    run_on(s, model[best], info[best], s->opt);
+    keep_best(s, model[best], info[best], info[best]->best_restart);
+    if (split < n && split != best) {
+        run_on(s, model[split], info[split], s->opt);
+        keep_best(s, model[split], info[split], info[split]->best_restart);
+    }
+}
+
+/* A nested fit is never below its smaller fit: if every run ended lower
+ * (each split start's escape lowered the likelihood a little and EM came
+ * back towards the exact split from below), the exact split of expert 1
+ * is the fit (it has the smaller fit's likelihood). */
+static void nested_guard(fit_state *s)
+{
+    if (!s->smaller || (s->have_best && s->best_info.loglik >= s->smaller->fit.loglik))
+        return;
+    gmoe_model *cur = s->cur;
+    gmoe_model_copy_params(cur, s->m);
+    s->ws->gating->split(cur, s->smaller, 0);
+    gmoe_fit_info info = {.n = s->data->n, .stop = GMOE_STOP_TOL, .grad_norm = NAN};
+    info.loglik = gmoe_em_estep(cur, s->data, s->ws, s->ws->resp);
+    if (isfinite(info.loglik) && (!s->have_best || info.loglik > s->best_info.loglik)) {
+        gmoe_model_copy_params(s->best, cur);
+        s->best_info = info;
+        s->best_info.best_restart = s->opt->restarts;
+        s->have_best = 1;
+    }
 }
 
 /* Every start, then the best run into m with its criteria. */
@@ -218,33 +302,34 @@ static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
     s->best_info.loglik = -INFINITY;
     s->warmup = m->tau_estimated && s->ws->gating->tau_warmup;
     plan_screening(s);
-    if (opt->share_starts && opt->restarts > 1) {
-        int st = gmoe_shared_starts_run(&s->shared, opt, opt->restarts, s->cur, compute_start, s, err);
-        if (st)
-            return st;
-    }
-    for (size_t r = 0; r < opt->restarts; r++) {
+    int st = GMOE_OK;
+    if (s->screen && ((st = gmoe_start_pool_init(&s->pool, m, POLISH_STARTS)) ||
+                      (st = gmoe_start_pool_init(&s->split_pool, m, 1))))
+        return gmoe_error(err, st, "out of memory allocating the screening's models");
+    if (opt->share_starts && s->nstarts > 1 &&
+        (st = gmoe_shared_starts_run(&s->shared, opt, s->nstarts, s->cur, compute_start, s, err)))
+        return st;
+    for (size_t r = 0; r < s->nstarts; r++) {
         gmoe_fit_info info;
-        int st = run_start(s, r, &info, err);
-        if (st)
+        if ((st = run_start(s, r, &info, err)))
             return st;
         if (info.stop == GMOE_STOP_NONE)
             break; /* stopped by the progress callback */
     }
-    if (s->have_best && s->screen > 0 && s->best_info.stop == GMOE_STOP_MAXITER)
+    if (s->screen)
         finish_screening(s);
+    nested_guard(s);
     if (!s->have_best)
         return gmoe_error(err, GMOE_ENUMERIC, "every EM run ended with a non-finite log-likelihood");
     /* top-K: EM cannot move a selection boundary (topk_starts.c) */
-    int placed = gmoe_topk_place_boundaries(s->best, s->data, s->ws, opt, s->best_info.best_restart,
-                                            &s->best_info);
-    if (placed != GMOE_OK)
-        return gmoe_error(err, placed, "out of memory placing the top-K boundaries");
-    int st = assess_run(s->best, s->data, opt, &s->best_info);
+    st = gmoe_topk_place_boundaries(s->best, s->data, s->ws, opt, s->best_info.best_restart, &s->best_info);
+    if (st != GMOE_OK)
+        return gmoe_error(err, st, "out of memory placing the top-K boundaries");
+    st = assess_run(s->best, s->data, opt, &s->best_info);
     if (st != GMOE_OK)
         return gmoe_error(err, st, "out of memory assessing the fit");
     s->best_info.seed = opt->seed;
-    s->best_info.restarts = opt->restarts;
+    s->best_info.restarts = s->nstarts;
     gmoe_model_copy_params(m, s->best);
     m->fit = s->best_info;
     st = gmoe_information_criteria(m, s->data, &m->fit, err);
@@ -253,13 +338,14 @@ static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
 }
 
 static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
-                       const gmoe_em_options *opt_in, gmoe_err *err)
+                       const gmoe_model *smaller, const gmoe_em_options *opt_in, gmoe_err *err)
 {
     gmoe_em_options opt = *opt_in;
     if (opt.min_weight < 0)
         opt.min_weight = (double)(m->d + 2);
     m->tau_estimated = gmoe_family_has_tau(m->family) && opt.tau_mode == GMOE_TAU_ESTIMATE;
-    fit_state s = {.data = data, .m = m, .init = init, .opt = &opt};
+    fit_state s = {.data = data, .m = m, .init = init, .smaller = smaller, .opt = &opt};
+    s.nstarts = opt.restarts + (smaller ? smaller->k : 0);
     s.ws = gmoe_em_ws_alloc(m, data, opt.nthreads);
     s.cur = gmoe_model_alloc_like(m);
     s.best = gmoe_model_alloc_like(m);
@@ -270,26 +356,51 @@ static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *i
     else
         st = run_starts(&s, m, err);
     gmoe_shared_starts_free(&s.shared);
+    gmoe_start_pool_free(&s.pool);
+    gmoe_start_pool_free(&s.split_pool);
     gmoe_em_ws_free(s.ws);
     gmoe_model_free(s.cur);
     gmoe_model_free(s.best);
     return st;
 }
 
+/* A nested fit's smaller fit: a fit of the same family with one expert
+ * fewer on the same rows, and a family that can split. */
+static int check_smaller(const gmoe_data *data, const gmoe_model *m, const gmoe_model *smaller,
+                         gmoe_err *err)
+{
+    if (!smaller)
+        return gmoe_error(err, GMOE_EINVAL, "no smaller fit for the split starts");
+    const gmoe_gating *gt = gmoe_gating_get(m->family);
+    if (!gt || !gt->split)
+        return gmoe_error(err, GMOE_ENOTSUP, "gating family %s has no split starts", gmoe_family_name(m->family));
+    if (smaller->family != m->family || smaller->k + 1 != m->k || smaller->d != m->d ||
+        smaller->dg != m->dg || smaller->gate_own != m->gate_own)
+        return gmoe_error(err, GMOE_EINVAL,
+                          "the smaller fit (%s, k = %zu, d = %zu) is not the fit (%s, k = %zu, d = %zu) with one expert fewer",
+                          gmoe_family_name(smaller->family), smaller->k, smaller->d, gmoe_family_name(m->family),
+                          m->k, m->d);
+    if (!smaller->has_fit || smaller->fit.n != data->n)
+        return gmoe_error(err, GMOE_EINVAL, "the smaller model was not fitted to these data");
+    return gmoe_model_check(smaller, err);
+}
+
 /* Covariates of extreme magnitude are fitted, and checked (the
  * collinearity test's sums overflow too), on a copy scaled by powers of
- * two; the model is then put back on the data's scale (fit_scale.c). */
+ * two; the model is then put back on the data's scale (fit_scale.c).
+ * The smaller fit of a nested fit is scaled like the data. */
 static int fit_scaled(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
-                      const gmoe_em_options *opt, gmoe_err *err)
+                      const gmoe_model *smaller, const gmoe_em_options *opt, gmoe_err *err)
 {
     gmoe_fit_scaling s;
-    int st = gmoe_fit_scaling_make(data, init, &s, err);
+    int st = gmoe_fit_scaling_make(data, smaller ? smaller : init, &s, err);
     if (st)
         return st;
     const gmoe_data *fit_data = s.active ? &s.data : data;
-    const gmoe_model *fit_init = s.active ? s.init : init;
+    const gmoe_model *given = s.active ? s.init : smaller ? smaller : init;
+    const gmoe_model *fit_init = smaller ? NULL : given, *fit_smaller = smaller ? given : NULL;
     if ((st = check_fit_args(fit_data, m, fit_init, opt, err)) == GMOE_OK &&
-        (st = fit_checked(fit_data, m, fit_init, opt, err)) == GMOE_OK)
+        (st = fit_checked(fit_data, m, fit_init, fit_smaller, opt, err)) == GMOE_OK)
         st = gmoe_fit_scaling_restore(&s, m, err);
     gmoe_fit_scaling_free(&s);
     return st;
@@ -297,8 +408,8 @@ static int fit_scaled(const gmoe_data *data, gmoe_model *m, const gmoe_model *in
 
 /* Rows of case weight zero are left out first (weights.c): they count for
  * nothing, and the checks and random starts then see the rows that do. */
-int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
-             const gmoe_em_options *opt, gmoe_err *err)
+static int fit_weighted(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
+                        const gmoe_model *smaller, const gmoe_em_options *opt, gmoe_err *err)
 {
     if (!data)
         return check_fit_args(data, m, init, opt, err);
@@ -306,7 +417,22 @@ int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
     int st = gmoe_data_check_weights(data, err);
     if (st || (st = gmoe_weighted_rows_make(data, &rows, err)))
         return st;
-    st = fit_scaled(&rows.data, m, init, opt, err);
+    if (!smaller || (st = check_smaller(&rows.data, m, smaller, err)) == GMOE_OK)
+        st = fit_scaled(&rows.data, m, init, smaller, opt, err);
     gmoe_weighted_rows_free(&rows);
     return st;
+}
+
+int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
+             const gmoe_em_options *opt, gmoe_err *err)
+{
+    return fit_weighted(data, m, init, NULL, opt, err);
+}
+
+int gmoe_fit_nested(const gmoe_data *data, gmoe_model *m, const gmoe_model *smaller,
+                    const gmoe_em_options *opt, gmoe_err *err)
+{
+    if (!data || !m)
+        return gmoe_error(err, GMOE_EINVAL, "missing data, model or options");
+    return smaller ? fit_weighted(data, m, NULL, smaller, opt, err) : check_smaller(data, m, smaller, err);
 }

@@ -163,6 +163,13 @@ typedef struct gmoe_gating {
      * keeps that proposal only if it raises the observed log-likelihood
      * over the ordinary gate M-step (gmoe_em_step), so EM stays monotone. */
     const struct gmoe_gating *(*pattern_surrogate)(const gmoe_model *m);
+
+    /* Optional (may be NULL: no split starts): expert j of src (k - 1
+     * experts) split in two into dst (k experts, the same family and
+     * options), the two halves identical with half of expert j's gate
+     * each, so that dst's likelihood is src's (the nested starts of
+     * gmoe_fit_nested). */
+    void (*split)(gmoe_model *dst, const gmoe_model *src, size_t j);
 } gmoe_gating;
 
 /* The softmax algebra shared by softmax, topk and temperature.  For one
@@ -196,6 +203,9 @@ size_t gmoe_softmax_npar(const gmoe_model *m);
 void gmoe_softmax_pack(const gmoe_model *m, double *theta);
 void gmoe_softmax_unpack(gmoe_model *m, const double *theta);
 void gmoe_softmax_logits(const gmoe_model *m, const double *x, double *l);
+/* The split of a softmax-like gate with logits (beta0_i + beta1_i'x) / tau
+ * (softmax, temperature): the copy of expert j becomes the last expert. */
+void gmoe_softmax_split(gmoe_model *dst, const gmoe_model *src, size_t j);
 
 /* Checks that the last expert's gate is pinned to zero (softmax, topk,
  * temperature; `family`: the name for the message). */

@@ -33,6 +33,34 @@ void gmoe_softmax_unpack(gmoe_model *m, const double *theta)
     memset(m->beta1 + (m->k - 1) * m->dg, 0, m->dg * sizeof(double));
 }
 
+/* Both halves of expert j get its logit minus log 2 (beta0 - tau log 2);
+ * the gates are then pinned to the last expert again (the logits are
+ * defined up to a common shift). */
+void gmoe_softmax_split(gmoe_model *dst, const gmoe_model *src, size_t j)
+{
+    size_t k = dst->k, d = dst->d, dg = dst->dg, last = k - 1;
+    for (size_t i = 0; i < k; i++) {
+        size_t from = i == last ? j : i;
+        dst->beta0[i] = src->beta0[from];
+        memcpy(dst->beta1 + i * dg, src->beta1 + from * dg, dg * sizeof(double));
+        memcpy(dst->a + i * d, src->a + from * d, d * sizeof(double));
+        dst->b[i] = src->b[from];
+        dst->sigma2[i] = src->sigma2[from];
+    }
+    dst->tau = src->tau;
+    double half = src->tau * log(2.0);
+    dst->beta0[j] -= half;
+    dst->beta0[last] -= half;
+    const double *pin = dst->beta1 + last * dg;
+    for (size_t i = 0; i < last; i++) {
+        dst->beta0[i] -= dst->beta0[last];
+        for (size_t u = 0; u < dg; u++)
+            dst->beta1[i * dg + u] -= pin[u];
+    }
+    dst->beta0[last] = 0.0;
+    memset(dst->beta1 + last * dg, 0, dg * sizeof(double));
+}
+
 /* Logits l_i into l[k]; the pinned last expert gives 0. */
 void gmoe_softmax_logits(const gmoe_model *m, const double *x, double *l)
 {
@@ -123,4 +151,5 @@ const gmoe_gating gmoe_gating_softmax = {
     .check = softmax_check,
     .init_surrogate = NULL,
     .pattern_surrogate = NULL,
+    .split = gmoe_softmax_split,
 };

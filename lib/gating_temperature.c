@@ -124,4 +124,5 @@ const gmoe_gating gmoe_gating_temperature = {
     .check = temperature_check,
     .init_surrogate = NULL,
     .pattern_surrogate = NULL,
+    .split = gmoe_softmax_split,
 };

@@ -444,6 +444,9 @@ size_t gmoe_family_list(unsigned options, const char *quote, const char *sep,
  * gmoe_family_properties returns the bit set (0 for an unknown family). */
 #define GMOE_FAMILY_SCALE_FREE 0x01u
 #define GMOE_FAMILY_SELECTS 0x02u
+/* GMOE_FAMILY_SPLITS: an expert can be split in two with the likelihood
+ * unchanged, so gmoe_fit_nested has split starts (softmax, temperature). */
+#define GMOE_FAMILY_SPLITS 0x04u
 unsigned gmoe_family_properties(gmoe_family f);
 /* 1 when m's gate selects exactly one expert per row (a
  * GMOE_FAMILY_SELECTS family with top_k = 1 and k > 1): the gate then
@@ -516,10 +519,11 @@ typedef struct {
                                 default 0.01 (0: solve to gate_tol) */
     size_t restarts;         /* random starts, default 10 (1 when init given) */
     size_t screen_iter;      /* with several starts, each runs this many EM
-                                iterations, then only the best runs on to
-                                convergence (short-EM screening).  Default 0:
-                                every start runs to convergence (screening
-                                can pick a worse start when over-fitted) */
+                                iterations (without the Newton phase), then
+                                the best three run on to convergence
+                                (short-EM screening).  Default 0: every
+                                start runs to convergence (gmoe_fit_nested:
+                                20) */
     uint64_t seed;           /* master seed, default 1 */
     int nthreads;            /* 0 = OpenMP default */
     double var_floor;        /* sigma2 >= var_floor * var(y); default 1e-6 */
@@ -602,6 +606,22 @@ const char *gmoe_em_options_check(const gmoe_em_options *opt);
  * Non-convergence is reported in m->fit, not as an error. */
 int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
              const gmoe_em_options *opt, gmoe_err *err);
+
+/* Fits `m` (k experts) like gmoe_fit without a starting model, with,
+ * besides opt->restarts random starts, one split start per expert of
+ * `smaller`: the fit with k - 1 experts of the same family and options on
+ * the same data (smaller->has_fit), expert j split in two halves sharing
+ * its gate and pulled apart along the direction of most positive
+ * curvature of the log-likelihood.  Every start is screened by
+ * opt->screen_iter EM iterations (20 when 0) and the best three, and the
+ * best split start, run on.  The fit's log-likelihood is at least
+ * smaller's (to rounding): -k LO:HI is nested.  Starts are numbered
+ * random first (0 .. restarts - 1), then the split of expert j as
+ * restarts + j (m->fit.restarts counts both).  GMOE_ENOTSUP for a family
+ * without splits (softmax and temperature have them), GMOE_EINVAL when
+ * smaller is not such a fit. */
+int gmoe_fit_nested(const gmoe_data *data, gmoe_model *m, const gmoe_model *smaller,
+                    const gmoe_em_options *opt, gmoe_err *err);
 
 /* Fills info->aic/bic/icl from loglik, npar and n (icl also needs the
  * data for the entropy term). */

@@ -18,12 +18,14 @@
 #   act-sigmoid  the same with sigmoid, bias inside
 #   over-k3/k4   softmax k = 3, 4 on N = 1e4 and 1e5 rows of the reference
 #                model (data/reference-model.json, x ~ U(0, 1))
-#   select-k     mixfit -k 1:6 (default starts) on N = 1e4 (and 1e5 with
-#                BENCH_FULL=1): the table's log-likelihoods, nested?
+#   select-k     mixfit -k 1:6 (default starts) on N = 1e4 and 1e5, each
+#                seed: CPU, and per k the log-likelihood against the (k-1)
+#                value (nested?) and flexmix's best of 5 starts
 #
 # Usage: scripts/bench-hard.sh [WORKDIR]   (from the build tree; BENCH_FULL=1
-# adds the 1e5-row -k 1:6 case and flexmix at 1e5; BENCH_NO_R=1 skips
-# flexmix; BENCH_SEEDS="1" runs fewer seeds).  Output: one table on stdout.
+# adds flexmix at 1e5 rows (several minutes per fit); BENCH_NO_R=1 skips
+# flexmix; BENCH_SEEDS="1" runs fewer seeds).  Output: tables on stdout,
+# with the machine's load average at the start and the end.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 src=${GMOE_BUILD:-$top}/src
@@ -75,15 +77,16 @@ fit() {
     echo "$ll $it $stop $cpu"
 }
 
-flexmix() { # data k -> "loglik cpu"
-    if [ "$use_r" = 1 ]; then
+flexmix() { # data k -> "loglik cpu", cached in the work directory
+    key="$work/flex-$(basename "$1" .csv)-k$2.txt"
+    if [ "$use_r" = 1 ] && [ ! -s "$key" ]; then
         Rscript "$top/scripts/bench-flexmix.R" --data "$1" --k "$2" --starts 5 2>/dev/null |
-            awk '{print $4, $2}'
-    else
-        echo "NA NA"
+            awk '{print $4, $2}' >"$key"
     fi
+    if [ -s "$key" ]; then cat "$key"; else echo "NA NA"; fi
 }
 
+echo "start: $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-22s %5s %16s %16s %10s %6s %-15s %8s %16s %8s\n' case seed loglik best_known gap iter stop cpu_s \
     flexmix_ll flex_cpu
 row() { # case seed ll best it stop cpu fll fcpu
@@ -109,7 +112,7 @@ bench_case() {
     fi
     fr="NA NA"
     [ "$fk" -gt 0 ] && fr=$(flexmix "$data" "$fk")
-    best=$(echo "$lls $tll $(echo "$fr" | cut -d' ' -f1)" | best_of)
+    best=$(echo "$lls $tll $(echo "$fr" | cut -d' ' -f1) ${extra_best:-}" | best_of)
     for s in $seeds; do
         eval "r=\$r$s"
         set -- $r
@@ -122,19 +125,36 @@ bench_case act-tanh "$work/act-tanh.csv" "$work/act-tanh.json" 0 -k 2 --gating a
 bench_case act-sigmoid "$work/act-sigmoid.csv" "$work/act-sigmoid.json" 0 -k 2 --gating activation \
     --activation sigmoid --bias inside --tau-mode estimate
 for n in 1e4 1e5; do
-    fk=3
-    [ "$n" = 1e5 ] && [ "$full" != 1 ] && fk=0
-    bench_case "over-k3-$n" "$work/ref$n.csv" - "$fk" -k 3
-    bench_case "over-k4-$n" "$work/ref$n.csv" - 0 -k 4
+    fk3=3 fk4=4
+    [ "$n" = 1e5 ] && [ "$full" != 1 ] && fk3=0 fk4=0
+    bench_case "over-k3-$n" "$work/ref$n.csv" - "$fk3" -k 3
+    extra_best=$best # a k = 4 model nests k = 3: its best known is at least k = 3's
+    bench_case "over-k4-$n" "$work/ref$n.csv" - "$fk4" -k 4
+    extra_best=
 done
 
-# -k 1:6: the table of each k's log-likelihood (nested: never falling)
+# -k 1:6 (default starts), each seed: CPU time, and per k the log-likelihood,
+# iterations, convergence, the gap to the (k-1) value (>= 0: nested) and
+# flexmix's best of 5 starts for that k (at 1e4; at 1e5 with BENCH_FULL=1)
 select_k() { # n
-    /usr/bin/time -f "%U %S" -o "$work/selk$1.time" "$src/mixfit" --threads 1 -k 1:6 \
-        -o "$work/selk$1.json" "$work/ref$1.csv" 2>"$work/selk$1.err"
-    echo "select-k 1:6 on $1 rows: CPU $(awk '{printf "%.1f", $1 + $2}' "$work/selk$1.time") s; table:"
-    grep -E '^ +\*? +[0-9]+ ' "$work/selk$1.err"
+    for s in $seeds; do
+        /usr/bin/time -f "%U %S" -o "$work/selk$1-s$s.time" "$src/mixfit" --threads 1 -k 1:6 --seed "$s" \
+            --table "$work/selk$1-s$s.csv" -o "$work/selk$1-s$s.json" "$work/ref$1.csv" 2>"$work/selk$1-s$s.err"
+        echo "select-k 1:6 on $1 rows, seed $s: CPU $(awk '{printf "%.1f", $1 + $2}' "$work/selk$1-s$s.time") s"
+        printf '   %3s %16s %6s %9s %12s %16s %10s\n' k loglik iter converged "minus_k-1" flexmix_ll "minus_flex"
+        prev=NA
+        tail -n +2 "$work/selk$1-s$s.csv" | while IFS=, read -r k ll np aic bic icl it conv chosen; do
+            fl=NA
+            if [ "$1" = 1e4 ] || [ "$full" = 1 ]; then fl=$(flexmix "$work/ref$1.csv" "$k" | cut -d' ' -f1); fi
+            awk -v k="$k" -v ll="$ll" -v it="$it" -v c="$conv" -v p="$prev" -v f="$fl" 'BEGIN {
+                dp = (p == "NA") ? "NA" : sprintf("%.4f", ll - p)
+                df = (f == "NA" || f == "") ? "NA" : sprintf("%.4f", ll - f)
+                printf "   %3s %16.4f %6s %9s %12s %16s %10s\n", k, ll, it, c ? "yes" : "no", dp, f, df }'
+            prev=$ll
+        done
+    done
 }
 select_k 1e4
-[ "$full" = 1 ] && select_k 1e5
+select_k 1e5
+echo "end: $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "work directory: $work"

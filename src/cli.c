@@ -506,6 +506,7 @@ static const struct {
     {"accel_warmup", "--accel-warmup"}, {"var_floor", "--var-floor"},
     {"min_weight", "--min-weight"}, {"gate_max_iter", "--gate-max-iter"},
     {"tau_mode", "--tau-mode"}, {"replicates", "--bootstrap"}, {"type", "--bootstrap-type"},
+    {"grad_tol", "--grad-tol"},
 };
 
 int cli_option_error(const char *field, const gmoe_err *err)

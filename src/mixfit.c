@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "csv_options.h"
 #include "fit_notes.h"
+#include "fit_progress.h"
 #include "inference_options.h"
 #include "io.h"
 #include "mpi_fit.h"
@@ -27,7 +28,8 @@ static int criterion_from_name(const char *s)
     return -1;
 }
 
-enum { OPT_INIT = CLI_OPT_PROGRAM, OPT_CRITERION, OPT_TABLE, OPT_WEIGHTS, OPT_GATE_X };
+enum { OPT_INIT = CLI_OPT_PROGRAM, OPT_CRITERION, OPT_TABLE, OPT_WEIGHTS, OPT_GATE_X, OPT_PROGRESS, OPT_GRAD_TOL,
+       OPT_NO_NEWTON, OPT_NO_SPLIT };
 
 typedef struct {
     const char *data_path, *out, *yname, *init_path, *table_path;
@@ -38,11 +40,12 @@ typedef struct {
     size_t ngate_x;
     int gate_set;        /* --gate-x given (none: ngate_x = 0, a constant gate) */
     size_t klo, khi;
-    int k_set, criterion, quiet;
+    int k_set, criterion, quiet, progress, no_split;
     cli_family fam;
     cli_em em;
     cli_csv csv;
     cli_inference inf;
+    fit_progress prog;
 } options;
 
 static void help(void)
@@ -68,16 +71,27 @@ static void help(void)
            "                          its columns are the default -x and -y; with\n"
            "                          --max-iter 0 the model is scored on the data, not fitted\n"
            "      --criterion C       bic (default), aic or icl: how -k LO:HI chooses\n"
+           "      --no-split          random starts only: no split starts from the fit with\n"
+           "                          one expert fewer (see STARTS in mixfit(1))\n"
            "      --table FILE        also write the table of every k as CSV (k, loglik, npar,\n"
            "                          aic, bic, icl, iterations, converged, chosen); see mixplot(1)\n"
-           "  -q, --quiet             no summary or table on stderr (warnings still shown)\n"
+           "      --progress          show the fit's progress on stderr (default: when stderr\n"
+           "                          is a terminal)\n"
+           "  -q, --quiet             no summary, table or progress on stderr (warnings still\n"
+           "                          shown)\n"
            "  -h, --help              this help\n"
            "      --version           the version\n"
            "\n");
     cli_csv_help(stdout, 1);
     printf("\n");
     cli_em_help(stdout);
-    printf("\n");
+    gmoe_em_options d;
+    gmoe_em_options_default(&d);
+    printf("      --grad-tol G        converged: max |gradient| / n <= G at a maximum\n"
+           "                          (default %g)\n"
+           "      --no-newton         no second-order (Newton) phase after EM: the fit stops\n"
+           "                          by EM's --tol rule and is then tested by the gradient\n"
+           "\n", d.grad_tol);
     cli_family_help(stdout);
     printf("\n");
     cli_inference_help(stdout);
@@ -115,6 +129,10 @@ static int parse_args(int argc, char **argv, options *o)
         {"weights", required_argument, NULL, OPT_WEIGHTS},
         {"gate-x", required_argument, NULL, OPT_GATE_X},
         {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, OPT_PROGRESS},
+        {"grad-tol", required_argument, NULL, OPT_GRAD_TOL},
+        {"no-newton", no_argument, NULL, OPT_NO_NEWTON},
+        {"no-split", no_argument, NULL, OPT_NO_SPLIT},
         CLI_STANDARD_LONG_OPTIONS,
         CLI_FAMILY_LONG_OPTIONS,
         CLI_EM_LONG_OPTIONS,
@@ -162,6 +180,19 @@ static int parse_args(int argc, char **argv, options *o)
             break;
         case OPT_WEIGHTS:
             o->csv.weights = optarg;
+            break;
+        case OPT_PROGRESS:
+            o->progress = 1;
+            break;
+        case OPT_GRAD_TOL:
+            if ((st = cli_parse_double("--grad-tol", optarg, &o->em.em.grad_tol)))
+                return st;
+            break; /* its range: cli_em_check, below */
+        case OPT_NO_NEWTON:
+            o->em.em.newton = 0;
+            break;
+        case OPT_NO_SPLIT:
+            o->no_split = 1;
             break;
         default:
             return cli_standard_option(c, help, argv);
@@ -250,8 +281,30 @@ static int score_init(const gmoe_data *data, gmoe_model *m, const gmoe_model *in
     return st;
 }
 
-/* Fits one k; prints the error and returns its exit code on failure. */
-static int fit_one(const options *o, const gmoe_data *data, const gmoe_model *init, size_t k, gmoe_model **out)
+/* The fit of m: from --init, scored (--max-iter 0), nested (split starts
+ * from the fit with one expert fewer, when its family can split) or with
+ * random starts only. */
+static int fit_model(options *o, const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
+                     const gmoe_model *smaller, gmoe_err *err)
+{
+    if (o->em.em.max_iter == 0)
+        return score_init(data, m, init, &o->em.em, err);
+    int st = GMOE_ENOTSUP;
+    if (smaller && !init) {
+        st = gmoe_fit_nested(data, m, smaller, &o->em.em, err);
+        if (st == GMOE_ENOTSUP)
+            gmoe_err_clear(err);
+    }
+    if (st == GMOE_ENOTSUP)
+        st = gmoe_fit(data, m, init, &o->em.em, err);
+    fit_progress_clear(&o->prog);
+    return st;
+}
+
+/* Fits one k (smaller: the fit with k - 1 experts, or NULL); prints the
+ * error (when `report`) and returns its exit code on failure. */
+static int fit_one(options *o, const gmoe_data *data, const gmoe_model *init, const gmoe_model *smaller,
+                   size_t k, int report, gmoe_model **out)
 {
     gmoe_err err;
     gmoe_err_clear(&err);
@@ -271,10 +324,11 @@ static int fit_one(const options *o, const gmoe_data *data, const gmoe_model *in
     }
     int gs = cli_model_set_columns(m, data);
     if (gs == GMOE_OK)
-        gs = o->em.em.max_iter == 0 ? score_init(data, m, init, &o->em.em, &err)
-                                    : gmoe_fit(data, m, init, &o->em.em, &err);
+        gs = fit_model(o, data, m, init, smaller, &err);
     if (gs != GMOE_OK) {
         gmoe_model_free(m);
+        if (!report)
+            return CLI_EXIT_ESTIMATION;
         char ctx[64];
         snprintf(ctx, sizeof ctx, "k = %zu", k);
         if (gs == GMOE_EDATA)
@@ -292,24 +346,28 @@ static double criterion_value(const gmoe_model *m, int crit)
     return crit == CRIT_AIC ? m->fit.aic : crit == CRIT_ICL ? m->fit.icl : m->fit.bic;
 }
 
-static void print_table(const options *o, gmoe_model *const *fits, size_t best)
+/* The -k LO:HI table on stderr: its header before the first fit, each
+ * row as that k's fit ends, the choice at the end. */
+static void print_table_header(const options *o)
 {
     fprintf(stderr, "%s: choosing k by %s (lower is better)\n", cli_progname(), crit_names[o->criterion]);
     fprintf(stderr, "      k %16s %5s %16s %16s %16s %6s  %s\n", "loglik", "npar", "AIC", "BIC", "ICL", "iter",
             "converged");
-    for (size_t k = o->klo; k <= o->khi; k++) {
-        const gmoe_model *m = fits[k - o->klo];
-        if (!m) {
-            fprintf(stderr, "   %3zu  (failed)\n", k);
-            continue;
-        }
-        const gmoe_fit_info *f = &m->fit;
-        fprintf(stderr, "%s %3zu %16.4f %5zu %16.4f %16.4f %16.4f %6zu  %s\n", k == best ? "  *" : "   ", k,
-                f->loglik, f->npar, f->aic, f->bic, f->icl, f->iterations, f->converged ? "yes" : "no");
-    }
 }
 
-/* --table: the rows of print_table as CSV; a k whose fit failed has NA. */
+static void print_table_row(size_t k, const gmoe_model *m)
+{
+    if (!m) {
+        fprintf(stderr, "   %3zu  (failed)\n", k);
+        return;
+    }
+    const gmoe_fit_info *f = &m->fit;
+    fprintf(stderr, "    %3zu %16.4f %5zu %16.4f %16.4f %16.4f %6zu  %s\n", k, f->loglik, f->npar, f->aic, f->bic,
+            f->icl, f->iterations, f->converged ? "yes" : "no");
+    fflush(stderr);
+}
+
+/* --table: the rows of the table as CSV; a k whose fit failed has NA. */
 static int write_table(const options *o, gmoe_model *const *fits, size_t best)
 {
     cli_buf b = {0};
@@ -513,18 +571,53 @@ static int read_inputs(options *o, gmoe_model **init, gmoe_data **data)
     return CLI_EXIT_OK;
 }
 
-/* Fits each k of -k LO:HI into fits[k - LO]; *best: the k chosen by the
- * criterion.  In a range a numerical failure of one k is reported and
- * skipped. */
+/* The fit with k - 1 experts whose split starts k's fit gets: in a range
+ * the previous k's; for a single -k K >= 3, the fits with 2 .. K - 1
+ * experts made first, each from the one before (not shown; NULL if one
+ * fails).  None with --init, --no-split or a family without splits. */
+static gmoe_model *lead_in(options *o, const gmoe_data *data, size_t K)
+{
+    gmoe_model *prev = NULL;
+    for (size_t k = 2; k < K; k++) {
+        gmoe_model *m = NULL;
+        fit_progress_attach(&o->prog, &o->em.em, k, o->em.em.restarts + (prev ? prev->k : 0));
+        fit_one(o, data, NULL, prev, k, 0, &m);
+        gmoe_model_free(prev);
+        if (!(prev = m))
+            break;
+    }
+    return prev;
+}
+
+static int splits(const options *o, const gmoe_model *init)
+{
+    return !init && !o->no_split && o->em.em.max_iter > 0 &&
+           (gmoe_family_properties(o->fam.family) & GMOE_FAMILY_SPLITS);
+}
+
+/* Fits each k of -k LO:HI into fits[k - LO], printing the table's rows as
+ * they come; *best: the k chosen by the criterion.  In a range a
+ * numerical failure of one k is reported and skipped. */
 static int fit_range(options *o, const gmoe_data *data, const gmoe_model *init, gmoe_model **fits,
                      size_t *best)
 {
     size_t nk = o->khi - o->klo + 1, nfit = 0;
     *best = 0;
+    int table = !o->quiet && nk > 1, split = splits(o, init);
+    gmoe_model *first_smaller = split && nk == 1 && o->klo >= 3 ? lead_in(o, data, o->klo) : NULL;
+    if (table)
+        print_table_header(o);
     for (size_t k = o->klo; k <= o->khi; k++) {
-        int st = fit_one(o, data, init, k, &fits[k - o->klo]);
-        if (st && !(nk > 1 && st == CLI_EXIT_ESTIMATION))
+        const gmoe_model *smaller = !split ? NULL : k > o->klo ? fits[k - 1 - o->klo] : first_smaller;
+        fit_progress_attach(&o->prog, &o->em.em, k, o->em.em.restarts + (smaller ? smaller->k : 0));
+        int st = fit_one(o, data, init, smaller, k, 1, &fits[k - o->klo]);
+        o->em.em.progress = NULL; /* the bootstrap's fits show none */
+        if (st && !(nk > 1 && st == CLI_EXIT_ESTIMATION)) {
+            gmoe_model_free(first_smaller);
             return st;
+        }
+        if (table)
+            print_table_row(k, fits[k - o->klo]);
         if (!fits[k - o->klo])
             continue;
         nfit++;
@@ -532,6 +625,7 @@ static int fit_range(options *o, const gmoe_data *data, const gmoe_model *init, 
             criterion_value(fits[k - o->klo], o->criterion) < criterion_value(fits[*best - o->klo], o->criterion))
             *best = k;
     }
+    gmoe_model_free(first_smaller);
     return nfit == 0 ? CLI_EXIT_ESTIMATION : CLI_EXIT_OK;
 }
 
@@ -572,7 +666,7 @@ static int run(options *o)
         goto done;
     gmoe_model *m = fits[best - o->klo];
     if (!o->quiet && nk > 1)
-        print_table(o, fits, best);
+        fprintf(stderr, "  * k = %zu chosen (lowest %s)\n", best, crit_names[o->criterion]);
     if (o->table_path && mpi_rank() == 0 && (st = write_table(o, fits, best)))
         goto done;
     if ((st = cli_inference_run(&o->inf, m, data, &o->em.em)))
@@ -626,6 +720,7 @@ int main(int argc, char **argv)
     mpi_give_start(st == 0);
     if (st == 0 && mpi_size() > 1)
         o.em.em.share_starts = mpi_share_starts;
+    fit_progress_init(&o.prog, o.quiet ? -1 : o.progress);
     if (st == 0)
         st = run(&o);
     cli_free_list(o.xnames, o.nx);

@@ -234,6 +234,38 @@ START_TEST(test_topk_infeasible)
 }
 END_TEST
 
+/* A split (gating.h) keeps the likelihood: expert j of a k = 2 fit made
+ * two halves in a k = 3 model, for each j, softmax and temperature
+ * (tau = 0.5: the halves' bias moves by tau log 2). */
+START_TEST(test_split_keeps_likelihood)
+{
+    gmoe_model *truth = gmoe_model_alloc(GMOE_SOFTMAX, 2, 1);
+    truth->beta0[0] = -8, truth->beta1[0] = 25, truth->b[0] = 15, truth->a[0] = -20, truth->sigma2[0] = 0.09;
+    truth->b[1] = -5, truth->a[1] = 20, truth->sigma2[1] = 0.16;
+    gmoe_data *data = check_simulate(truth, 500, GMOE_DESIGN_UNIFORM, NULL, NULL, 3);
+    gmoe_family fams[2] = {GMOE_SOFTMAX, GMOE_TEMPERATURE};
+    for (int f = 0; f < 2; f++)
+        for (size_t j = 0; j < 2; j++) {
+            gmoe_model *src = gmoe_model_clone(truth), *dst = gmoe_model_alloc(fams[f], 3, 1);
+            src->family = fams[f];
+            src->tau = f ? 0.5 : 1.0;
+            gmoe_model_copy_options(dst, src);
+            gmoe_gating_get(fams[f])->split(dst, src, j);
+            ck_assert_int_eq(gmoe_model_check(dst, NULL), GMOE_OK);
+            double l2, l3;
+            ck_assert_int_eq(gmoe_loglik(src, data, 1, &l2, NULL), GMOE_OK);
+            ck_assert_int_eq(gmoe_loglik(dst, data, 1, &l3, NULL), GMOE_OK);
+            ck_assert_double_eq_tol(l3, l2, 1e-10 * fabs(l2));
+            ck_assert_double_eq(dst->b[2], src->b[j]);
+            gmoe_model_free(src), gmoe_model_free(dst);
+        }
+    ck_assert_ptr_null(gmoe_gating_get(GMOE_TOPK)->split);
+    ck_assert_ptr_null(gmoe_gating_get(GMOE_ACTIVATION)->split);
+    gmoe_model_free(truth);
+    gmoe_data_free(data);
+}
+END_TEST
+
 /* The family checks refuse bad options with a message. */
 /* The family table describes itself: each entry carries its own enum
  * value, the options it reads and whether it pins the last slopes, as
@@ -247,9 +279,9 @@ static void check_family_table(void)
         int pins_slopes;
         unsigned properties;
     } want[GMOE_NFAMILIES] = {
-        {GMOE_SOFTMAX, "softmax", 0, 1, 0},
+        {GMOE_SOFTMAX, "softmax", 0, 1, GMOE_FAMILY_SPLITS},
         {GMOE_TOPK, "topk", GMOE_FAMILY_OPT_TOP_K | GMOE_FAMILY_OPT_SELECT, 1, GMOE_FAMILY_SELECTS},
-        {GMOE_TEMPERATURE, "temperature", GMOE_FAMILY_OPT_TAU, 1, GMOE_FAMILY_SCALE_FREE},
+        {GMOE_TEMPERATURE, "temperature", GMOE_FAMILY_OPT_TAU, 1, GMOE_FAMILY_SCALE_FREE | GMOE_FAMILY_SPLITS},
         {GMOE_ACTIVATION, "activation", GMOE_FAMILY_OPT_TAU | GMOE_FAMILY_OPT_ACTIVATION | GMOE_FAMILY_OPT_BIAS, 0, 0},
     };
     for (int i = 0; i < GMOE_NFAMILIES; i++) {
@@ -493,6 +525,7 @@ int main(void)
     tcase_add_test(tc, test_gates_by_hand);
     tcase_add_test(tc, test_topk_infeasible);
     tcase_add_test(tc, test_checks);
+    tcase_add_test(tc, test_split_keeps_likelihood);
     tcase_add_loop_test(tc, test_block_lse, 0, 3);
     tcase_add_loop_test(tc, test_block_functions, 0, (int)nconfigs);
     suite_add_tcase(s, tc);

@@ -134,6 +134,39 @@ START_TEST(test_activation_leaves_saddle)
 }
 END_TEST
 
+/* Nested fits (gmoe_fit_nested): on N = 2000 rows of the reference model
+ * (seed 4) the plain fit with two random starts ends k = 4 at -865.64,
+ * 2.87 below its k = 3 fit (-862.77), reported converged; the fit from
+ * the split starts of that k = 3 fit must not fall below it (measured
+ * -860.53).  Fails with gmoe_fit in place of gmoe_fit_nested.  The
+ * tolerance is rounding only: the exact split has k = 3's likelihood. */
+START_TEST(test_nested_never_falls)
+{
+    gmoe_model *truth = reference();
+    gmoe_data *data = check_simulate(truth, 2000, GMOE_DESIGN_UNIFORM, NULL, NULL, 4);
+    gmoe_em_options opt;
+    gmoe_em_options_default(&opt);
+    opt.restarts = 2;
+    opt.nthreads = 1;
+    gmoe_model *m3 = gmoe_model_alloc(GMOE_SOFTMAX, 3, 1), *m4 = gmoe_model_alloc(GMOE_SOFTMAX, 4, 1);
+    ck_assert_int_eq(gmoe_fit(data, m3, NULL, &opt, NULL), GMOE_OK);
+    ck_assert_int_eq(gmoe_fit_nested(data, m4, m3, &opt, NULL), GMOE_OK);
+    ck_assert_msg(m4->fit.loglik >= m3->fit.loglik - 1e-9 * fabs(m3->fit.loglik), "k = 4 %.6f below k = 3 %.6f",
+                  m4->fit.loglik, m3->fit.loglik);
+    ck_assert_uint_eq(m4->fit.restarts, 2 + 3);
+    /* a smaller fit that is not k - 1 experts, or a family without splits */
+    gmoe_err err;
+    gmoe_model *m5 = gmoe_model_alloc(GMOE_SOFTMAX, 5, 1);
+    ck_assert_int_eq(gmoe_fit_nested(data, m5, m3, &opt, &err), GMOE_EINVAL);
+    ck_assert_int_eq(gmoe_fit_nested(data, m5, NULL, &opt, &err), GMOE_EINVAL);
+    gmoe_model *a3 = gmoe_model_alloc(GMOE_ACTIVATION, 3, 1), *a4 = gmoe_model_alloc(GMOE_ACTIVATION, 4, 1);
+    ck_assert_int_eq(gmoe_fit_nested(data, a4, a3, &opt, &err), GMOE_ENOTSUP);
+    gmoe_model_free(m3), gmoe_model_free(m4), gmoe_model_free(m5), gmoe_model_free(a3), gmoe_model_free(a4);
+    gmoe_model_free(truth);
+    gmoe_data_free(data);
+}
+END_TEST
+
 static Suite *optimizer_suite(void)
 {
     Suite *s = suite_create("optimizer");
@@ -142,6 +175,7 @@ static Suite *optimizer_suite(void)
     tcase_add_loop_test(tc, test_overspecified_converges, 0, 3);
     tcase_add_test(tc, test_llchange_not_converged);
     tcase_add_test(tc, test_activation_leaves_saddle);
+    tcase_add_test(tc, test_nested_never_falls);
     suite_add_tcase(s, tc);
     return s;
 }

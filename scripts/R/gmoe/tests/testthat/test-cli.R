@@ -22,7 +22,7 @@ test_that("the R fit is mixfit's, bit for bit (k = 2 and k = 1:3)", {
     expect_identical(r[c("iterations", "bic", "aic", "icl")], cli[c("iterations", "bic", "aic", "icl")])
 
     sel <- file.path(tmp, "sel.json")
-    st <- system2(mixfit, c("-q", "-k", "1:3", "-o", sel, csv), stdout = FALSE, stderr = FALSE)
+    st <- system2(mixfit, c("-q", "-k", "1:3", "--no-split", "-o", sel, csv), stdout = FALSE, stderr = FALSE)
     expect_equal(st, 0)
     tab <- gmoe_select_k(y ~ x, data = sim, k = 1:3)
     expect_identical(coef(attr(tab, "fit")), coef(gmoe_read_model(sel)))
