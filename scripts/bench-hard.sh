@@ -24,7 +24,8 @@
 #
 # Usage: scripts/bench-hard.sh [WORKDIR]   (from the build tree; BENCH_FULL=1
 # adds flexmix at 1e5 rows (several minutes per fit); BENCH_NO_R=1 skips
-# flexmix; BENCH_SEEDS="1" runs fewer seeds).  Output: tables on stdout,
+# flexmix; BENCH_SEEDS="1" runs fewer seeds; BENCH_OVER_ONLY=1 only the
+# over-specified softmax cases).  Output: tables on stdout,
 # with the machine's load average at the start and the end.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -120,10 +121,12 @@ bench_case() {
     done
 }
 
+if [ "${BENCH_OVER_ONLY:-0}" != 1 ]; then
 bench_case topk-logit "$work/topk.csv" "$work/topk-logit.json" 0 -k 3 --gating topk --top-k 2 --select logit
 bench_case act-tanh "$work/act-tanh.csv" "$work/act-tanh.json" 0 -k 2 --gating activation --tau-mode estimate
 bench_case act-sigmoid "$work/act-sigmoid.csv" "$work/act-sigmoid.json" 0 -k 2 --gating activation \
     --activation sigmoid --bias inside --tau-mode estimate
+fi
 for n in 1e4 1e5; do
     fk3=3 fk4=4
     [ "$n" = 1e5 ] && [ "$full" != 1 ] && fk3=0 fk4=0
