@@ -13,6 +13,8 @@
 #   topk-logit   k = 3, K = 2, select logit, beta0 = (1, 1, 0),
 #                beta1 = (-4, 4, 0), x ~ U(-1, 1), N = 20000: the biases
 #                change the selection
+#   topk-k1      the same gate with K = 1 (each row's expert is the one of
+#                largest logit), data simulated from it
 #   act-tanh     activation tanh, bias outside, k = 2, tau estimated,
 #                N = 20000, x ~ U(-2, 2)
 #   act-sigmoid  the same with sigmoid, bias inside
@@ -46,6 +48,10 @@ model topk-logit '{"family": "topk", "k": 3, "d": 1, "top_k": 2, "select": "logi
  "experts": [{"beta0": 1, "beta1": [-4], "a": [-3], "b": 2, "sigma2": 0.09},
              {"beta0": 1, "beta1": [4], "a": [3], "b": 2, "sigma2": 0.16},
              {"beta0": 0, "beta1": [0], "a": [0], "b": -2, "sigma2": 0.09}]}'
+model topk-k1 '{"family": "topk", "k": 3, "d": 1, "top_k": 1, "select": "logit", "x_names": ["x"], "y_name": "y",
+ "experts": [{"beta0": 1, "beta1": [-4], "a": [-3], "b": 2, "sigma2": 0.09},
+             {"beta0": 1, "beta1": [4], "a": [3], "b": 2, "sigma2": 0.16},
+             {"beta0": 0, "beta1": [0], "a": [0], "b": -2, "sigma2": 0.09}]}'
 model act-tanh '{"family": "activation", "k": 2, "d": 1, "tau": 0.5, "tau_estimated": true, "activation": "tanh",
  "bias": "outside", "x_names": ["x"], "y_name": "y",
  "experts": [{"beta0": 0.5, "beta1": [2], "a": [2], "b": 0, "sigma2": 0.1},
@@ -59,6 +65,7 @@ simulate() { # out model n range
     [ -f "$work/$1.csv" ] || "$src/mixsim" -m "$2" -n "$3" -s 11 --range "$4" -o "$work/$1.csv" || exit 1
 }
 simulate topk "$work/topk-logit.json" 20000 -1:1
+simulate topk-k1 "$work/topk-k1.json" 20000 -1:1
 simulate act-tanh "$work/act-tanh.json" 20000 -2:2
 simulate act-sigmoid "$work/act-sigmoid.json" 20000 -2:2
 simulate ref1e4 "$top/data/reference-model.json" 10000 0:1
@@ -123,6 +130,7 @@ bench_case() {
 
 if [ "${BENCH_OVER_ONLY:-0}" != 1 ]; then
 bench_case topk-logit "$work/topk.csv" "$work/topk-logit.json" 0 -k 3 --gating topk --top-k 2 --select logit
+bench_case topk-k1 "$work/topk-k1.csv" "$work/topk-k1.json" 0 -k 3 --gating topk --top-k 1 --select logit
 bench_case act-tanh "$work/act-tanh.csv" "$work/act-tanh.json" 0 -k 2 --gating activation --tau-mode estimate
 bench_case act-sigmoid "$work/act-sigmoid.csv" "$work/act-sigmoid.json" 0 -k 2 --gating activation \
     --activation sigmoid --bias inside --tau-mode estimate
