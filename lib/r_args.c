@@ -133,7 +133,12 @@ int r_check_name(const char *s, int (*from_name)(const char *), const char *what
 
 size_t r_packed_len(size_t k, size_t d)
 {
-    return k * (2 * d + 3) + 1;
+    return r_packed_len_gate(k, d, d);
+}
+
+size_t r_packed_len_gate(size_t k, size_t d, size_t dg)
+{
+    return k * (d + dg + 3) + 1;
 }
 
 /* The four names of a packed model: what each is and the names it takes
@@ -176,17 +181,19 @@ static int unpack_options(const r_packed *pm, const char *pre, int opt[4], gmoe_
     return GMOE_OK;
 }
 
+/* beta1 is k x dg (the gate's covariates), a is k x d (the experts'). */
 static void unpack_params(const double *p, gmoe_model *m)
 {
-    size_t k = m->k, d = m->d;
+    size_t k = m->k, d = m->d, dg = m->dg;
     memcpy(m->beta0, p, k * sizeof(double));
     p += k;
-    for (size_t i = 0; i < k; i++)
-        for (size_t j = 0; j < d; j++) {
-            m->beta1[i * d + j] = p[i + k * j];
-            m->a[i * d + j] = p[k * d + i + k * j];
-        }
-    p += 2 * k * d;
+    for (size_t i = 0; i < k; i++) {
+        for (size_t j = 0; j < dg; j++)
+            m->beta1[i * dg + j] = p[i + k * j];
+        for (size_t j = 0; j < d; j++)
+            m->a[i * d + j] = p[k * dg + i + k * j];
+    }
+    p += k * (d + dg);
     memcpy(m->b, p, k * sizeof(double));
     memcpy(m->sigma2, p + k, k * sizeof(double));
 }
@@ -202,16 +209,23 @@ int r_model_unpack(const r_packed *pm, int params, const char *what, gmoe_model 
     snprintf(label, sizeof label, "%smodel names (family, select, activation, bias)", pre);
     if ((st = r_check_length(pm->len_names, 4, label, err)))
         return st;
-    snprintf(label, sizeof label, "%smodel integers (k, d, top_k, tau_estimated)", pre);
-    if ((st = r_check_length(pm->len_ints, 4, label, err)) ||
-        (st = unpack_options(pm, pre, opt, err)))
+    /* A fifth integer: the gate's own covariates (dg >= 0, gate_own). */
+    snprintf(label, sizeof label, "%smodel integers (k, d, top_k, tau_estimated[, dg])", pre);
+    if (pm->len_ints != 5 && (st = r_check_length(pm->len_ints, 4, label, err)))
         return st;
+    snprintf(label, sizeof label, "%sdg (number of gate covariates)", pre);
+    if ((st = unpack_options(pm, pre, opt, err)) ||
+        (pm->len_ints == 5 && (st = r_check_count(pm->ints[4], 0, label, err))))
+        return st;
+    int gate_own = pm->len_ints == 5;
     size_t k = (size_t)pm->ints[0], d = (size_t)pm->ints[1];
+    size_t dg = gate_own ? (size_t)pm->ints[4] : d;
     snprintf(label, sizeof label, "%sparameter vector", pre);
-    if ((st = r_check_product(k, 2 * d + 3, "model", err)) ||
-        (st = r_check_length(pm->len_par, r_packed_len(k, d), label, err)))
+    if ((st = r_check_product(k, d + dg + 3, "model", err)) ||
+        (st = r_check_length(pm->len_par, r_packed_len_gate(k, d, dg), label, err)))
         return st;
-    gmoe_model *m = gmoe_model_alloc((gmoe_family)opt[0], k, d);
+    gmoe_model *m = gate_own ? gmoe_model_alloc_gate((gmoe_family)opt[0], k, d, dg)
+                             : gmoe_model_alloc((gmoe_family)opt[0], k, d);
     if (!m)
         return gmoe_error(err, GMOE_ENOMEM, "out of memory");
     m->select = (gmoe_select)opt[1];
@@ -219,7 +233,7 @@ int r_model_unpack(const r_packed *pm, int params, const char *what, gmoe_model 
     m->bias = (gmoe_bias_placement)opt[3];
     m->top_k = (size_t)pm->ints[2];
     m->tau_estimated = pm->ints[3];
-    m->tau = pm->par[r_packed_len(k, d) - 1];
+    m->tau = pm->par[r_packed_len_gate(k, d, dg) - 1];
     if (params)
         unpack_params(pm->par, m);
     /* Unit variances and zero parameters when !params: the check then
@@ -238,16 +252,17 @@ int r_model_unpack(const r_packed *pm, int params, const char *what, gmoe_model 
 
 void r_model_pack(const gmoe_model *m, double *mpar)
 {
-    size_t k = m->k, d = m->d;
+    size_t k = m->k, d = m->d, dg = m->dg;
     double *p = mpar;
     memcpy(p, m->beta0, k * sizeof(double));
     p += k;
-    for (size_t i = 0; i < k; i++)
-        for (size_t j = 0; j < d; j++) {
-            p[i + k * j] = m->beta1[i * d + j];
-            p[k * d + i + k * j] = m->a[i * d + j];
-        }
-    p += 2 * k * d;
+    for (size_t i = 0; i < k; i++) {
+        for (size_t j = 0; j < dg; j++)
+            p[i + k * j] = m->beta1[i * dg + j];
+        for (size_t j = 0; j < d; j++)
+            p[k * dg + i + k * j] = m->a[i * d + j];
+    }
+    p += k * (d + dg);
     memcpy(p, m->b, k * sizeof(double));
     memcpy(p + k, m->sigma2, k * sizeof(double));
     p[2 * k] = m->tau;
@@ -340,6 +355,31 @@ int r_data_build(int n_in, size_t d, const double *x, int len_x, const double *y
     data->n = n;
     data->d = d;
     data->y = (double *)y;
+    return GMOE_OK;
+}
+
+int r_data_build_model(int n, const gmoe_model *m, const double *x, int len_x,
+                       const double *y, int len_y, gmoe_data *data, gmoe_err *err)
+{
+    size_t d = m->d, dg = m->gate_own ? m->dg : 0, cols = d + dg;
+    int st = r_data_build(n, cols, x, len_x, y, len_y, data, err);
+    if (st || !m->gate_own)
+        return st;
+    size_t rows = data->n;
+    data->gx = malloc((rows * dg + 1) * sizeof(double));
+    if (!data->gx) {
+        free(data->x);
+        data->x = NULL;
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory copying the gate's covariates");
+    }
+    /* Row r of [x, gx] to x (d) and gx (dg), in place: r * d <= r * cols. */
+    for (size_t r = 0; r < rows; r++) {
+        memcpy(data->gx + r * dg, data->x + r * cols + d, dg * sizeof(double));
+        memmove(data->x + r * d, data->x + r * cols, d * sizeof(double));
+    }
+    data->d = d;
+    data->dg = dg;
+    data->gate_own = 1;
     return GMOE_OK;
 }
 

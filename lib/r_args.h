@@ -59,6 +59,10 @@ typedef struct {
 } r_packed;
 
 size_t r_packed_len(size_t k, size_t d);
+/* The length with dg gate covariates (beta1 k x dg, a k x d): a packed
+ * model whose integers carry a fifth, dg, has the gate's own covariates
+ * (gate_own); with four the gate reads the experts' (dg = d). */
+size_t r_packed_len_gate(size_t k, size_t d, size_t dg);
 /* The model of a packed model, parameters from par when `params` (else
  * zero gates and unit variances; the family options and tau are always
  * read).  Every length is checked before anything is read or allocated.
@@ -77,6 +81,12 @@ int r_info_unpack(const double *info, gmoe_fit_info *f, gmoe_err *err);
  * y is NULL.  Checks lengths and finiteness before allocating. */
 int r_data_build(int n, size_t d, const double *x, int len_x, const double *y, int len_y,
                  gmoe_data *data, gmoe_err *err);
+
+/* The data a model reads: x holds the experts' d columns followed, when
+ * m->gate_own, by the gate's dg (split into data->x and data->gx, both
+ * owned: free both). */
+int r_data_build_model(int n, const gmoe_model *m, const double *x, int len_x,
+                       const double *y, int len_y, gmoe_data *data, gmoe_err *err);
 
 /* Case weights for data built by r_data_build: w (len_w) borrowed, none
  * when len_w is 0, else n of them, each finite and >= 0, not all zero

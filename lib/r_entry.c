@@ -143,12 +143,16 @@ enum {
 static int fit_sizes(const int *lens, const int *mints, const int *n, gmoe_err *err)
 {
     static const r_len fixed[] = {
-        {FIT_MINTS, 4, "model integers (k, d, top_k, tau_estimated)"},
         {FIT_HAS_INIT, 1, "has_init"}, {FIT_N, 1, "n"}, {FIT_ONAMES, 3, "onames"},
         {FIT_OINTS, 5, "oints"}, {FIT_ODBL, 5, "odbl"}, {FIT_OUT_TAU, 1, "out_tau_estimated"},
         {FIT_INFO, GMOE_R_NINFO, "info"}, {FIT_STOP, 1, "stop"}};
     int st;
     size_t k;
+    /* 5 integers: the gate has covariates of its own (r_model_unpack). */
+    if (lens[FIT_MINTS] != 5 &&
+        (st = r_check_length(lens[FIT_MINTS], 4, "model integers (k, d, top_k, tau_estimated)",
+                             err)))
+        return st;
     if ((st = r_check_lens(lens, fixed, sizeof fixed / sizeof fixed[0], err)) ||
         (st = r_check_count(*n, 1, "n (number of rows)", err)) ||
         (st = r_count_field(mints[0], "k", &k, err)))
@@ -179,7 +183,7 @@ void gmoe_r_fit(char **mnames, int *mints, double *mpar, int *has_init,
         (st = r_check_flag(*has_init, "has_init", &err)) ||
         (st = r_model_unpack(&pm, 0, NULL, &m, &err)) ||
         (*has_init && (st = r_model_unpack(&pm, 1, "starting values", &init, &err))) ||
-        (st = r_data_build(*n, m->d, x, lens[FIT_X], y, lens[FIT_Y], &data, &err)) ||
+        (st = r_data_build_model(*n, m, x, lens[FIT_X], y, lens[FIT_Y], &data, &err)) ||
         (st = r_data_weights(&data, w, lens[FIT_W], &err)) ||
         (st = fit_options(onames, oints, odbl, &opt, &err)))
         goto done;
@@ -197,6 +201,7 @@ void gmoe_r_fit(char **mnames, int *mints, double *mpar, int *has_init,
     r_put_string(stop, gmoe_stop_name(m->fit.stop));
 done:
     free(data.x);
+    free(data.gx);
     gmoe_model_free(m);
     gmoe_model_free(init);
     r_finish(&o, st, &err);
@@ -217,7 +222,7 @@ void gmoe_r_predict(char **mnames, int *mints, double *mpar, int *n, double *x,
     r_packed pm = {mnames, mints, mpar, lens[PR_MNAMES], lens[PR_MINTS], lens[PR_MPAR]};
     if ((st = r_check_length(lens[PR_N], 1, "n", &err)) ||
         (st = r_model_unpack(&pm, 1, NULL, &m, &err)) ||
-        (st = r_data_build(*n, m->d, x, lens[PR_X], NULL, 0, &data, &err)) ||
+        (st = r_data_build_model(*n, m, x, lens[PR_X], NULL, 0, &data, &err)) ||
         (st = r_check_product(data.n, m->k, "gate probabilities", &err)))
         goto done;
     size_t k = m->k, d = m->d, rows = data.n;
@@ -228,7 +233,8 @@ void gmoe_r_predict(char **mnames, int *mints, double *mpar, int *n, double *x,
         goto done;
     for (size_t r = 0; r < rows; r++) {
         size_t b;
-        gmoe_predict(m, data.x + r * d, &mean[r], &var[r], g, &b);
+        gmoe_predict_gx(m, data.x + r * d, data.gate_own ? data.gx + r * data.dg : NULL,
+                        &mean[r], &var[r], g, &b);
         for (size_t i = 0; i < k; i++)
             gate[r + rows * i] = g[i];
         best[r] = (int)b + 1;
@@ -236,6 +242,7 @@ void gmoe_r_predict(char **mnames, int *mints, double *mpar, int *n, double *x,
 done:
     free(g);
     free(data.x);
+    free(data.gx);
     gmoe_model_free(m);
     r_finish(&o, st, &err);
 }
@@ -260,7 +267,7 @@ void gmoe_r_loglik(char **mnames, int *mints, double *mpar, int *n, double *x, d
                                   {LL_LOGLIK, 1, "loglik"}};
     if ((st = r_check_lens(lens, fixed, sizeof fixed / sizeof fixed[0], &err)) ||
         (st = r_model_unpack(&pm, 1, NULL, &m, &err)) ||
-        (st = r_data_build(*n, m->d, x, lens[LL_X], y, lens[LL_Y], &data, &err)) ||
+        (st = r_data_build_model(*n, m, x, lens[LL_X], y, lens[LL_Y], &data, &err)) ||
         (st = r_data_weights(&data, w, lens[LL_W], &err)) ||
         (st = check_threads(*threads, &err)) ||
         (st = r_check_product(data.n, m->k, "responsibilities", &err)))
@@ -275,13 +282,16 @@ void gmoe_r_loglik(char **mnames, int *mints, double *mpar, int *n, double *x, d
         !(rr = r_malloc(k * sizeof(double), &st, &err)))
         goto done;
     for (size_t r = 0; r < rows; r++) {
-        logdens[r] = gmoe_responsibilities(m, data.x + r * m->d, data.y[r], rr);
+        logdens[r] = gmoe_responsibilities_gx(m, data.x + r * m->d,
+                                              data.gate_own ? data.gx + r * data.dg : NULL,
+                                              data.y[r], rr);
         for (size_t i = 0; i < k; i++)
             resp[r + rows * i] = rr[i];
     }
 done:
     free(rr);
     free(data.x);
+    free(data.gx);
     gmoe_model_free(m);
     r_finish(&o, st, &err);
 }
@@ -453,6 +463,16 @@ static int se_kind_from_name(const char *s)
     return v == GMOE_SE_NONE ? -1 : v;
 }
 
+/* The model's column names from R's xnames: the experts' d, then (gate
+ * of its own) the gate's dg. */
+static int set_column_names(gmoe_model *m, char **xnames, gmoe_err *err)
+{
+    if (gmoe_model_set_names(m, (const char *const *)xnames, NULL) ||
+        (m->gate_own && gmoe_model_set_gate_names(m, (const char *const *)xnames + m->d)))
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory copying the column names");
+    return GMOE_OK;
+}
+
 /* The free parameters' names into R's buffers (names[j] for j < p). */
 static int covariance_names(const gmoe_model *m, size_t p, char **names, gmoe_err *err)
 {
@@ -478,20 +498,19 @@ void gmoe_r_covariance(char **mnames, int *mints, double *mpar, char **xnames, i
     static const r_len fixed[] = {{CV_N, 1, "n"}, {CV_KIND, 1, "kind"}, {CV_P, 1, "p"}};
     if ((st = r_check_lens(lens, fixed, sizeof fixed / sizeof fixed[0], &err)) ||
         (st = r_model_unpack(&pm, 1, NULL, &m, &err)) ||
-        (st = r_check_length(lens[CV_XNAMES], m->d, "xnames", &err)) ||
+        (st = r_check_length(lens[CV_XNAMES], m->d + (m->gate_own ? m->dg : 0), "xnames",
+                             &err)) ||
         (st = r_check_name(kind[0], se_kind_from_name, "covariance kind", "observed, sandwich",
                            &se, &err)) ||
-        (st = r_data_build(*n, m->d, x, lens[CV_X], y, lens[CV_Y], &data, &err)) ||
+        (st = r_data_build_model(*n, m, x, lens[CV_X], y, lens[CV_Y], &data, &err)) ||
         (st = r_data_weights(&data, w, lens[CV_W], &err)))
         goto done;
-    if (gmoe_model_set_names(m, (const char *const *)xnames, NULL)) {
-        st = gmoe_error(&err, GMOE_ENOMEM, "out of memory copying the column names");
+    if ((st = set_column_names(m, xnames, &err)))
         goto done;
-    }
     nfree = gmoe_model_nfree(m);
     /* R sizes cov and names for the packed length, which bounds nfree. */
-    const r_len out[] = {{CV_COV, r_packed_len(m->k, m->d) * r_packed_len(m->k, m->d), "cov"},
-                         {CV_NAMES, r_packed_len(m->k, m->d), "names"}};
+    size_t plen = r_packed_len_gate(m->k, m->d, m->dg);
+    const r_len out[] = {{CV_COV, plen * plen, "cov"}, {CV_NAMES, plen, "names"}};
     if ((st = r_check_lens(lens, out, 2, &err)) ||
         (st = gmoe_covariance(m, &data, (gmoe_se_kind)se, cov, NULL, &err)) ||
         (st = covariance_names(m, nfree, names, &err)))
@@ -499,6 +518,7 @@ void gmoe_r_covariance(char **mnames, int *mints, double *mpar, char **xnames, i
     *p = (int)nfree;
 done:
     free(data.x);
+    free(data.gx);
     gmoe_model_free(m);
     r_finish(&o, st, &err);
 }
@@ -573,24 +593,24 @@ void gmoe_r_bootstrap(char **mnames, int *mints, double *mpar, char **xnames, in
         (st = bootstrap_options(type, *replicates, *threads, *seed, &bo, &err)) ||
         (st = fit_options(onames, oints, odbl, &opt, &err)) ||
         (st = r_model_unpack(&pm, 1, NULL, &m, &err)) ||
-        (st = r_check_length(lens[BS_XNAMES], m->d, "xnames", &err)) ||
-        (st = r_data_build(*n, m->d, x, lens[BS_X], y, lens[BS_Y], &data, &err)) ||
+        (st = r_check_length(lens[BS_XNAMES], m->d + (m->gate_own ? m->dg : 0), "xnames",
+                             &err)) ||
+        (st = r_data_build_model(*n, m, x, lens[BS_X], y, lens[BS_Y], &data, &err)) ||
         (st = r_data_weights(&data, w, lens[BS_W], &err)))
         goto done;
-    size_t len = r_packed_len(m->k, m->d);  /* bounds the free parameters */
+    size_t len = r_packed_len_gate(m->k, m->d, m->dg);  /* bounds the free parameters */
     const r_len out[] = {{BS_NAMES, len, "names"}, {BS_SE, len, "se"},
                          {BS_LOWER, len, "lower"}, {BS_UPPER, len, "upper"}};
     if ((st = r_check_lens(lens, out, sizeof out / sizeof out[0], &err)))
         goto done;
-    if (gmoe_model_set_names(m, (const char *const *)xnames, NULL)) {
-        st = gmoe_error(&err, GMOE_ENOMEM, "out of memory copying the column names");
+    if ((st = set_column_names(m, xnames, &err)))
         goto done;
-    }
     st = gmoe_bootstrap(m, &data, &opt, &bo, &err);
     if (!st)
         st = bootstrap_put(m->inference, ok, p, names, se, lower, upper, &err);
 done:
     free(data.x);
+    free(data.gx);
     gmoe_model_free(m);
     r_finish(&o, st, &err);
 }
@@ -617,6 +637,11 @@ void gmoe_r_model_dims(char **path, int *dims, int *lens, int *status, char **ms
         (st = r_check_length(lens[1], 4, "dims", &err)) ||
         (st = gmoe_model_read(path[0], &m, &err)))
         goto done;
+    if (m->gate_own) {
+        st = gmoe_error(&err, GMOE_ENOTSUP, "%s: a model whose gate has covariates of its own "
+                        "(gate_d) cannot be read in R yet", path[0]);
+        goto done;
+    }
     if (m->k > (size_t)INT_MAX || m->d > (size_t)INT_MAX ||
         r_check_product(m->k, 2 * m->d + 3, "model", &err)) {
         st = gmoe_error(&err, GMOE_EINVAL, "%s: model too large for R", path[0]);

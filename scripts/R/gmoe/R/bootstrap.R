@@ -12,9 +12,10 @@ gmoe_bootstrap <- function(fit, B, type = c("nonparametric", "parametric"), thre
     if (is.null(o))
         stop("fit has no EM options: give a fit from gmoe_fit", call. = FALSE)
     len <- length(p$mpar)                     # bounds the number of free parameters
-    width <- max(nchar(fit$xnames, type = "bytes")) + 32L
+    xn <- c(fit$xnames, if (isTRUE(fit$gate_own)) fit$gxnames)   # the C side's xnames
+    width <- max(nchar(xn, type = "bytes")) + 32L
     out <- .gmoe_call(C_gmoe_r_bootstrap, mnames = p$mnames, mints = p$mints, mpar = p$mpar,
-        xnames = as.character(fit$xnames), n = nrow(kept$x), x = kept$x,
+        xnames = as.character(xn), n = nrow(kept$x), x = cbind(kept$x, kept$gx),
         y = as.double(kept$y), w = kept$w, onames = .gmoe_onames(o), oints = .gmoe_oints(o),
         odbl = .gmoe_odbl(o), type = type, replicates = B,
         threads = .gmoe_int(threads, "threads"), seed = .gmoe_dbl(o$seed, "seed"), ok = 0L,

@@ -23,6 +23,7 @@ gmoe_read_model <- function(path) {
 
 gmoe_write_model <- function(model, path) {
     p <- .gmoe_pack(model)
+    .gmoe_no_gate_x(model, "gmoe_write_model")
     path <- path.expand(.gmoe_str(path, "path"))
     fit <- isTRUE(model$has_fit)
     info <- if (fit) as.double(unlist(model[.gmoe_info_names])) else double()

@@ -12,14 +12,19 @@ gmoe_fit.formula <- function(x, data = NULL, k, subset, weights, na.action, gate
              call. = FALSE)
     if (!is.null(data) && !is.data.frame(data) && !is.list(data))
         stop("data must be a data frame", call. = FALSE)
+    .gmoe_check_gate(gate)
     mf <- match.call(expand.dots = FALSE)
     mf <- mf[c(1L, match(c("x", "data", "subset", "weights", "na.action"), names(mf), 0L))]
     names(mf)[names(mf) == "x"] <- "formula"
+    if (!is.null(gate)) {   # one model frame for both: the same rows drop
+        both <- x
+        both[[3L]] <- call("+", x[[3L]], gate[[2L]])
+        mf$formula <- both
+    }
     mf$drop.unused.levels <- TRUE
     mf[[1L]] <- quote(stats::model.frame)
     mf <- eval(mf, parent.frame())
-    mt <- attr(mf, "terms")
-    .gmoe_check_gate(gate, mt)
+    mt <- if (is.null(gate)) attr(mf, "terms") else terms(x, data = data)
     if (attr(mt, "response") == 0L)
         stop("the formula needs a response: y ~ x1 + x2", call. = FALSE)
     if (attr(mt, "intercept") == 0L)
@@ -32,29 +37,64 @@ gmoe_fit.formula <- function(x, data = NULL, k, subset, weights, na.action, gate
     xm <- mm[, colnames(mm) != "(Intercept)", drop = FALSE]
     if (ncol(xm) == 0L)
         stop("the formula needs at least one covariate (y ~ x)", call. = FALSE)
-    fit <- gmoe_fit.default(xm, y, k, weights = model.weights(mf), ..., keep_data = keep_data,
-                            yname = deparse(mt[[2L]]))
+    gt <- if (!is.null(gate)) delete.response(terms(gate, data = data))
+    gx <- if (!is.null(gate)) .gmoe_gate_matrix(gt, mf)
+    fit <- gmoe_fit.default(xm, y, k, weights = model.weights(mf), gate_x = gx, ...,
+                            keep_data = keep_data, yname = deparse(mt[[2L]]))
     fit$call <- cl
     fit$terms <- mt
     fit$xlevels <- .getXlevels(mt, mf)
     fit$contrasts <- attr(mm, "contrasts")
+    if (!is.null(gate)) {
+        fit$gate_terms <- gt
+        fit$gate_xlevels <- .getXlevels(gt, mf)
+        fit$gate_contrasts <- attr(gx, "contrasts")
+    }
     fit$na.action <- attr(mf, "na.action")
     fit
 }
 
-## gate = NULL or a one-sided formula with the experts' covariates: the
-## library's gates use the experts' covariates (issue 12 adds others).
-.gmoe_check_gate <- function(gate, mt) {
+## gate = NULL (the gate reads the experts' covariates) or a one-sided
+## formula of the gate's own covariates, with its intercept: ~ z1 + z2,
+## or ~ 1 for a constant gate (a finite mixture of regressions).
+.gmoe_check_gate <- function(gate) {
     if (is.null(gate))
         return(invisible(TRUE))
     if (!inherits(gate, "formula") || length(gate) != 2L)
-        stop("gate must be a one-sided formula such as ~ x1 + x2", call. = FALSE)
-    gl <- attr(terms(gate), "term.labels")
-    if (!setequal(gl, attr(mt, "term.labels")) || attr(terms(gate), "intercept") == 0L)
-        stop("gate covariates other than the experts' are not supported yet ",
-             "(gate = ~ ", paste(c(attr(mt, "term.labels")), collapse = " + "),
-             " or gate = NULL)", call. = FALSE)
+        stop("gate must be a one-sided formula such as ~ z1 + z2 (or ~ 1 for a constant gate)",
+             call. = FALSE)
+    if (attr(terms(gate), "intercept") == 0L)
+        stop("a gate formula without intercept is not supported: every gate has one",
+             call. = FALSE)
+    if (attr(terms(gate), "response") != 0L || length(attr(terms(gate), "offset")))
+        stop("the gate formula takes covariates only (no response, no offset)", call. = FALSE)
     invisible(TRUE)
+}
+
+## The gate's covariates: its model matrix without the intercept column
+## (n x dg, dg = 0 for ~ 1), as the experts' x.
+.gmoe_gate_matrix <- function(gt, mf) {
+    gm <- model.matrix(gt, mf)
+    gx <- gm[, colnames(gm) != "(Intercept)", drop = FALSE]
+    attr(gx, "assign") <- NULL
+    attr(gx, "contrasts") <- attr(gm, "contrasts")
+    gx
+}
+
+## The gate's own covariates of the matrix interface: NULL (the experts'),
+## or a numeric matrix with n rows (0 columns: a constant gate).
+.gmoe_gate_x <- function(gx, n) {
+    if (is.null(gx))
+        return(NULL)
+    ctr <- attr(gx, "contrasts")
+    gx <- if (is.matrix(gx) && ncol(gx) == 0L) matrix(double(0), nrow(gx), 0L)
+          else .gmoe_x(gx, "gate_x")
+    if (nrow(gx) != n)
+        stop("gate_x has ", nrow(gx), " rows but x has ", n, call. = FALSE)
+    if (ncol(gx) && is.null(colnames(gx)))
+        colnames(gx) <- if (ncol(gx) == 1L) "z" else paste0("z", seq_len(ncol(gx)))
+    attr(gx, "contrasts") <- ctr
+    gx
 }
 
 ## Case weights (frequency weights): NULL, or one finite number >= 0 per
@@ -68,7 +108,7 @@ gmoe_fit.formula <- function(x, data = NULL, k, subset, weights, na.action, gate
     as.double(w)
 }
 
-gmoe_fit.default <- function(x, y, k, weights = NULL, gating = "softmax",
+gmoe_fit.default <- function(x, y, k, weights = NULL, gate_x = NULL, gating = "softmax",
                              restarts = if (is.null(init)) 10 else 1, seed = 1, tol = NULL,
                              tol_rule = "per-obs", max_iter = 1000, threads = 0,
                              accel = "squarem", accel_warmup = 10, top_k = k, select = "slope",
@@ -94,6 +134,7 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gating = "softmax",
     if (length(y) != n)
         stop("x has ", n, " rows but y has ", length(y), " values", call. = FALSE)
     w <- .gmoe_weights(weights, n)
+    gx <- .gmoe_gate_x(gate_x, n)
     criterion <- match.arg(criterion)
     keep_data <- .gmoe_flag(keep_data, "keep_data")
     if (!(is.numeric(k) || identical(k, NA)) || length(k) < 1L)   # NA: refused by the C side
@@ -105,8 +146,8 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gating = "softmax",
                  bias = bias, var_floor = var_floor, min_weight = min_weight,
                  gate_max_iter = gate_max_iter, gate_tol = gate_tol)
     xnames <- .gmoe_xnames(x, d)
-    m <- if (length(k) == 1L) .gmoe_fit_k(x, y, w, k, init, opts, xnames, yname)
-         else .gmoe_choose_k(x, y, w, k, init, opts, xnames, yname, criterion)
+    m <- if (length(k) == 1L) .gmoe_fit_k(x, y, w, k, init, opts, xnames, yname, gx)
+         else .gmoe_choose_k(x, y, w, k, init, opts, xnames, yname, criterion, gx)
     m$call <- cl
     m$options <- opts
     if (length(w))
@@ -114,6 +155,8 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gating = "softmax",
     if (keep_data) {
         m$x <- x
         m$y <- y
+        if (!is.null(gx))
+            m$gx <- gx
         if (length(w))
             m$weights <- w
     }
@@ -122,25 +165,29 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gating = "softmax",
 
 ## One fit with k experts.  k is checked against n before anything
 ## k-long is built (gmoe_fit(x, y, k = 1e9) once allocated 24 GB).
-.gmoe_fit_k <- function(x, y, w, k, init, o, xnames, yname) {
+.gmoe_fit_k <- function(x, y, w, k, init, o, xnames, yname, gx = NULL) {
     n <- nrow(x); d <- ncol(x)
+    dg <- if (is.null(gx)) d else ncol(gx)
     k <- .gmoe_int(k, "k")
     if (!is.na(k) && k > n)
         stop("k = ", k, " experts for n = ", n, " rows: k must be at most n", call. = FALSE)
     top_k <- if (is.null(o$top_k)) k else o$top_k
     kk <- if (is.na(k) || k < 1L) 0L else k   # the C side refuses k < 1
     shell <- list(family = .gmoe_str(o$gating, "gating"), k = k, d = d,
-                  beta0 = double(kk), beta1 = double(kk * d), a = double(kk * d),
+                  beta0 = double(kk), beta1 = double(kk * dg), a = double(kk * d),
                   b = double(kk), sigma2 = rep(1, kk), tau = .gmoe_dbl(o$tau, "tau"),
                   top_k = .gmoe_int(top_k, "top_k"), select = .gmoe_str(o$select, "select"),
                   activation = .gmoe_str(o$activation, "activation"),
-                  bias = .gmoe_str(o$bias, "bias"), tau_estimated = FALSE)
+                  bias = .gmoe_str(o$bias, "bias"), tau_estimated = FALSE,
+                  dg = if (!is.null(gx)) dg)
     has_init <- 0L
     if (!is.null(init)) {
         if (!inherits(init, "gmoe"))
             stop("init must be a \"gmoe\" object (a fit or gmoe_model())", call. = FALSE)
         if (!identical(as.integer(init$k), k) || !identical(as.integer(init$d), d) ||
-            !identical(init$family, shell$family))
+            !identical(init$family, shell$family) ||
+            !identical(isTRUE(init$gate_own), !is.null(gx)) ||
+            !is.null(gx) && !identical(as.integer(init$dg), dg))
             stop("init (", format(init$family), ", k = ", format(init$k), ", d = ",
                  format(init$d), ") does not match the fit (", shell$family, ", k = ", k,
                  ", d = ", d, ")", call. = FALSE)
@@ -151,11 +198,11 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gating = "softmax",
     p <- .gmoe_pack_shell(shell)
     out <- .gmoe_call(C_gmoe_r_fit,
         mnames = p$mnames, mints = p$mints, mpar = p$mpar, has_init = has_init,
-        n = n, x = x, y = y, w = w,
+        n = n, x = cbind(x, gx), y = y, w = w,
         onames = .gmoe_onames(o), oints = .gmoe_oints(o), odbl = .gmoe_odbl(o),
         out_par = double(length(p$mpar)), out_tau_estimated = 0L,
         info = double(length(.gmoe_info_names)), stop = strrep(" ", 31L))
-    m <- .gmoe_unpack(p$mnames, p$mints, out$out_par, xnames, yname)
+    m <- .gmoe_unpack(p$mnames, p$mints, out$out_par, xnames, yname, colnames(gx))
     m$tau_estimated <- out$out_tau_estimated == 1L
     .gmoe_set_info(m, out$info, out$stop)
 }
@@ -177,18 +224,18 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gating = "softmax",
 ## own message.
 .gmoe_pack_shell <- function(s) {
     list(mnames = c(s$family, s$select, s$activation, s$bias),
-         mints = c(s$k, as.integer(s$d), s$top_k, 0L),
+         mints = c(s$k, as.integer(s$d), s$top_k, 0L, as.integer(s$dg)),
          mpar = as.double(c(s$beta0, s$beta1, s$a, s$b, s$sigma2, s$tau)))
 }
 
 ## As `mixfit -k LO:HI`: every k with the same options and seed, the
 ## lowest criterion kept (ties to the smaller k); a k whose fit fails
 ## numerically is reported in the table ($selection) and skipped.
-.gmoe_choose_k <- function(x, y, w, k, init, opts, xnames, yname, criterion) {
+.gmoe_choose_k <- function(x, y, w, k, init, opts, xnames, yname, criterion, gx = NULL) {
     if (!is.null(init))
         stop("init fixes k: give a single k with init", call. = FALSE)
     k <- sort(unique(k))
-    fits <- lapply(k, function(kk) tryCatch(.gmoe_fit_k(x, y, w, kk, NULL, opts, xnames, yname),
+    fits <- lapply(k, function(kk) tryCatch(.gmoe_fit_k(x, y, w, kk, NULL, opts, xnames, yname, gx),
                                             gmoe_error = function(e) {
         if (!e$status %in% c(6L, 8L))      # GMOE_ESING, GMOE_ENUMERIC
             stop(e)

@@ -8,15 +8,19 @@
 coef.gmoe <- function(object, ...) {
     .gmoe_pack(object)                        # every part there, with its shape
     xn <- object$xnames
+    gn <- .gmoe_gate_names(object)
     one <- function(i) {
         v <- c(object$beta0[[i]], object$beta1[i, ], object$a[i, ], object$b[[i]],
                object$sigma2[[i]])
-        names(v) <- c(sprintf("beta0[%d]", i), sprintf("beta1[%d,%s]", i, xn),
+        names(v) <- c(sprintf("beta0[%d]", i), sprintf("beta1[%d,%s]", i, gn),
                       sprintf("a[%d,%s]", i, xn), sprintf("b[%d]", i), sprintf("sigma2[%d]", i))
         v
     }
     c(unlist(lapply(seq_len(object$k), one)), tau = object$tau)
 }
+
+## The gate's covariates' names: its own (gate = ~ z), else the experts'.
+.gmoe_gate_names <- function(m) if (isTRUE(m$gate_own)) as.character(m$gxnames) else m$xnames
 
 .gmoe_header <- function(x) {
     opts <- switch(x$family,
@@ -25,13 +29,17 @@ coef.gmoe <- function(object, ...) {
         activation = sprintf(", %s, bias %s, tau = %.6g%s", x$activation, x$bias, x$tau,
                              if (x$tau_estimated) " (estimated)" else ""),
         "")
-    sprintf("Gaussian mixture of experts: %s gate%s, k = %d, d = %d", x$family, opts, x$k, x$d)
+    gate <- if (!isTRUE(x$gate_own)) ""
+            else if (x$dg == 0L) ", constant gate (dg = 0)"
+            else sprintf(", gate on %s (dg = %d)", paste(x$gxnames, collapse = ", "), x$dg)
+    sprintf("Gaussian mixture of experts: %s gate%s, k = %d, d = %d%s", x$family, opts, x$k,
+            x$d, gate)
 }
 
 ## The parameters as a k-row table (gate, expert, variance columns).
 .gmoe_table <- function(x) {
     cf <- cbind(x$beta0, x$beta1, x$b, x$a, x$sigma2)
-    colnames(cf) <- c("gate.(Intercept)", paste0("gate.", x$xnames),
+    colnames(cf) <- c("gate.(Intercept)", sprintf("gate.%s", .gmoe_gate_names(x)),
                       "expert.(Intercept)", paste0("expert.", x$xnames), "sigma2")
     rownames(cf) <- paste("expert", seq_len(x$k))
     cf
@@ -93,8 +101,17 @@ residuals.gmoe <- function(object, type = c("response", "pearson"), ...) {
 .gmoe_kept <- function(object) {
     if (is.null(object[["x"]]) || is.null(object[["y"]]))
         stop("the fit kept no data (keep_data = FALSE): give newdata", call. = FALSE)
-    list(x = object[["x"]], y = object[["y"]],
+    list(x = object[["x"]], y = object[["y"]], gx = .gmoe_kept_gx(object),
          w = if (is.null(object[["weights"]])) double(0) else object[["weights"]])
+}
+
+## The kept gate covariates of a fit whose gate has its own (else NULL).
+.gmoe_kept_gx <- function(object) {
+    if (!isTRUE(object$gate_own))
+        return(NULL)
+    if (is.null(object[["gx"]]))
+        stop("the fit kept no gate covariates (keep_data = FALSE): give newdata", call. = FALSE)
+    object[["gx"]]
 }
 
 ## The covariance of the free parameters: the inverse observed information

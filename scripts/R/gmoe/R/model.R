@@ -23,36 +23,56 @@
                     check = one_string, want = "a single string")
     k <- part("k", whole, "a whole number >= 1")
     d <- part("d", whole, "a whole number >= 1")
+    own <- isTRUE(m$gate_own)     # the gate's own covariates: dg of them
+    dg <- if (own) part("dg", function(v) is.numeric(v) && length(v) == 1L && !is.na(v) &&
+                            v == round(v) && v >= 0, "a whole number >= 0") else d
     top_k <- part("top_k", whole, "a whole number >= 1")
     tau_est <- part("tau_estimated", function(v) is.logical(v) && length(v) == 1L && !is.na(v),
                     "TRUE or FALSE")
     numeric_of <- function(len) function(v) is.numeric(v) && length(v) == len
     shape <- function(name, len) part(name, numeric_of(len), sprintf("numeric of length %d", len))
-    pars <- list(shape("beta0", k), shape("beta1", k * d), shape("a", k * d), shape("b", k),
+    pars <- list(shape("beta0", k), shape("beta1", k * dg), shape("a", k * d), shape("b", k),
                  shape("sigma2", k), shape("tau", 1L))
     list(mnames = unname(names),
-         mints = as.integer(c(k, d, top_k, tau_est)),
+         mints = as.integer(c(k, d, top_k, tau_est, if (own) dg)),
          mpar = as.double(unlist(pars, use.names = FALSE)))
 }
 
-## A "gmoe" object from a packed model.
-.gmoe_unpack <- function(mnames, mints, mpar, xnames, yname) {
+## A "gmoe" object from a packed model (a fifth integer: dg, the gate's own
+## covariates, named gxnames; beta1 is then k x dg).
+.gmoe_unpack <- function(mnames, mints, mpar, xnames, yname, gxnames = NULL) {
     k <- mints[[1L]]; d <- mints[[2L]]
+    own <- length(mints) == 5L
+    dg <- if (own) mints[[5L]] else d
     take <- function(from, len) mpar[from + seq_len(len)]
     ex <- paste("expert", seq_len(k))
-    mat <- function(v) matrix(v, k, d, dimnames = list(ex, xnames))
-    structure(class = "gmoe", list(
+    mat <- function(v, cols, nm) matrix(v, k, cols, dimnames = list(ex, nm))
+    m <- structure(class = "gmoe", list(
         family = mnames[[1L]], k = k, d = d,
         beta0 = setNames(take(0L, k), ex),
-        beta1 = mat(take(k, k * d)),
-        a = mat(take(k + k * d, k * d)),
-        b = setNames(take(k + 2L * k * d, k), ex),
-        sigma2 = setNames(take(2L * k + 2L * k * d, k), ex),
+        beta1 = mat(take(k, k * dg), dg, if (own) gxnames else xnames),
+        a = mat(take(k + k * dg, k * d), d, xnames),
+        b = setNames(take(k + k * (d + dg), k), ex),
+        sigma2 = setNames(take(2L * k + k * (d + dg), k), ex),
         tau = mpar[[length(mpar)]],
         top_k = mints[[3L]], select = mnames[[2L]],
         activation = mnames[[3L]], bias = mnames[[4L]],
         tau_estimated = mints[[4L]] == 1L,
         xnames = xnames, yname = yname))
+    if (own) {
+        m$gate_own <- TRUE
+        m$dg <- dg
+        m$gxnames <- if (is.null(gxnames)) character() else gxnames
+    }
+    m
+}
+
+## The entry points that do not take a gate with covariates of its own yet.
+.gmoe_no_gate_x <- function(m, what) {
+    if (isTRUE(m$gate_own))
+        stop(what, "() does not support a gate with covariates of its own (gate = ~ ...) yet",
+             call. = FALSE)
+    invisible(TRUE)
 }
 
 .gmoe_set_info <- function(m, info, stop) {

@@ -10,7 +10,7 @@
             return(.gmoe_kept(object))
         if (is.null(object[["x"]]))
             stop("no newdata and no data kept in the fit", call. = FALSE)
-        return(list(x = object[["x"]], y = object[["y"]]))
+        return(list(x = object[["x"]], y = object[["y"]], gx = .gmoe_kept_gx(object)))
     }
     if (!is.null(object$terms)) {
         if (!is.data.frame(newdata))
@@ -26,8 +26,15 @@
         y <- if (response) model.response(mf) else NULL
         if (response && (!is.numeric(y) || !is.null(dim(y))))
             stop("newdata: the response must be a numeric vector", call. = FALSE)
-        return(list(x = .gmoe_x(x, "newdata"), y = if (response) as.double(y)))
+        gx <- .gmoe_new_gx(object, newdata)
+        if (!is.null(gx) && nrow(gx) != nrow(x))
+            stop("newdata: the experts' and the gate's covariates have missing values in ",
+                 "different rows", call. = FALSE)
+        return(list(x = .gmoe_x(x, "newdata"), y = if (response) as.double(y), gx = gx))
     }
+    if (isTRUE(object$gate_own))
+        stop("newdata for a model whose gate has covariates of its own needs a fit with ",
+             "formulas (gmoe_fit(y ~ x, gate = ~ z, data = ...))", call. = FALSE)
     x <- newdata
     y <- NULL
     if (is.data.frame(newdata) && all(object$xnames %in% names(newdata))) {
@@ -49,6 +56,18 @@
     list(x = x, y = if (response) as.double(y))
 }
 
+## The gate's own covariates at newdata, through the gate's terms.
+.gmoe_new_gx <- function(object, newdata) {
+    if (!isTRUE(object$gate_own))
+        return(NULL)
+    if (is.null(object$gate_terms))
+        stop("this model's gate has covariates of its own but no gate formula: ",
+             "predict() at newdata needs a fit with gate = ~ ...", call. = FALSE)
+    gf <- model.frame(object$gate_terms, newdata, na.action = na.omit, xlev = object$gate_xlevels)
+    gm <- model.matrix(object$gate_terms, gf, contrasts.arg = object$gate_contrasts)
+    gm[, colnames(gm) != "(Intercept)", drop = FALSE]
+}
+
 ## "mean", "variance": the predictive mean and variance (vectors);
 ## "gate": gate probabilities, "expert": each expert's mean a_i'x + b_i,
 ## "posterior": responsibilities given the response (n x k matrices).
@@ -60,11 +79,12 @@ predict.gmoe <- function(object, newdata, type = c("mean", "variance", "gate", "
     cols <- paste("expert", seq_len(k))
     if (type == "posterior") {
         nd <- .gmoe_newdata(object, newdata, response = TRUE)
-        r <- .gmoe_loglik_rows(p, nd$x, nd$y, 0L)$resp
+        r <- .gmoe_loglik_rows(p, cbind(nd$x, nd$gx), nd$y, 0L)$resp
         dimnames(r) <- list(rownames(nd$x), cols)
         return(r)
     }
-    x <- .gmoe_newdata(object, newdata)$x
+    nd <- .gmoe_newdata(object, newdata)
+    x <- nd$x
     n <- nrow(x)
     if (type == "expert") {
         mu <- sweep(x %*% t(object$a), 2L, object$b, "+")
@@ -72,7 +92,7 @@ predict.gmoe <- function(object, newdata, type = c("mean", "variance", "gate", "
         return(mu)
     }
     out <- .gmoe_call(C_gmoe_r_predict, mnames = p$mnames, mints = p$mints, mpar = p$mpar,
-                      n = n, x = x, mean = double(n), var = double(n), gate = double(n * k),
+                      n = n, x = cbind(x, nd$gx), mean = double(n), var = double(n), gate = double(n * k),
                       best = integer(n))
     switch(type,
            mean = setNames(out$mean, rownames(x)),
@@ -88,11 +108,20 @@ predict.gmoe <- function(object, newdata, type = c("mean", "variance", "gate", "
     list(loglik = out$loglik, logdens = out$logdens, resp = matrix(out$resp, n, k))
 }
 
-gmoe_loglik <- function(model, x, y, threads = 0, weights = NULL) {
+gmoe_loglik <- function(model, x, y, threads = 0, weights = NULL, gate_x = NULL) {
     p <- .gmoe_pack(model)
     x <- .gmoe_x(if (is.data.frame(x) && all(model$xnames %in% names(x))) x[model$xnames] else x)
     if (ncol(x) != model$d)
         stop("x has ", ncol(x), " covariate columns, the model ", model$d, call. = FALSE)
+    if (isTRUE(model$gate_own)) {
+        gx <- .gmoe_gate_x(gate_x, nrow(x))
+        if (is.null(gx) || ncol(gx) != model$dg)
+            stop("the model's gate has ", model$dg, " covariate(s) of its own: give gate_x, ",
+                 "a matrix with ", model$dg, " column(s)", call. = FALSE)
+        x <- cbind(x, gx)
+    } else if (!is.null(gate_x)) {
+        stop("gate_x is for a model whose gate has covariates of its own", call. = FALSE)
+    }
     if (!is.numeric(y))
         stop("y must be numeric", call. = FALSE)
     .gmoe_loglik_rows(p, x, y, .gmoe_int(threads, "threads"), .gmoe_weights(weights, nrow(x)))

@@ -6,6 +6,7 @@ gmoe_simulate <- function(model, n, seed, design = "uniform", lo = NULL, hi = NU
         stop("seed is required (the library's own seed: R's set.seed() does not apply)",
              call. = FALSE)
     p <- .gmoe_pack(model)
+    .gmoe_no_gate_x(model, "gmoe_simulate")
     d <- model$d
     if (!is.null(x)) {
         x <- .gmoe_x(if (is.data.frame(x) && all(model$xnames %in% names(x))) x[model$xnames]
@@ -41,6 +42,7 @@ gmoe_simulate <- function(model, n, seed, design = "uniform", lo = NULL, hi = NU
 ## random number generator (and set.seed, or `seed`) decides the draws,
 ## through one library seed per simulation drawn from it.
 simulate.gmoe <- function(object, nsim = 1, seed = NULL, ...) {
+    .gmoe_no_gate_x(object, "simulate")
     x <- .gmoe_kept(object)$x
     nsim <- .gmoe_int(nsim, "nsim")
     if (is.na(nsim) || nsim < 1L)

@@ -25,6 +25,19 @@ test_that("predict on a fit missing $select, $activation and $bias (was a segfau
                           x = c(0, 0.5, 1), mean = double(3), var = double(3),
                           gate = double(2), best = integer(3)),
         "gate has length 2, expected 6", class = "gmoe_error")
+    ## a fifth model integer is the gate's own covariates' number dg >= 0
+    bad(gmoe:::.gmoe_call(gmoe:::C_gmoe_r_predict, mnames = c("softmax", "slope", "tanh", "outside"),
+                          mints = c(2L, 1L, 2L, 0L, -1L),
+                          mpar = as.double(c(-8, 0, 25, 0, -20, 20, 15, -5, .09, .16, 1)), n = 3L,
+                          x = c(0, 0.5, 1), mean = double(3), var = double(3),
+                          gate = double(6), best = integer(3)),
+        "dg \\(number of gate covariates\\)", class = "gmoe_error")
+    bad(gmoe:::.gmoe_call(gmoe:::C_gmoe_r_predict, mnames = c("softmax", "slope", "tanh", "outside"),
+                          mints = c(2L, 1L, 2L, 0L, 0L),
+                          mpar = as.double(c(-8, 0, 25, 0, -20, 20, 15, -5, .09, .16, 1)), n = 3L,
+                          x = c(0, 0.5, 1), mean = double(3), var = double(3),
+                          gate = double(6), best = integer(3)),
+        "parameter vector has length 11, expected 9", class = "gmoe_error")
 })
 
 test_that("k = 1e9 is refused before anything k-long is allocated (was an OOM kill)", {
@@ -92,10 +105,8 @@ test_that("bad data", {
         "row 10: the case weight is not finite")
     bad(gmoe_fit(y ~ x, data = ref, k = 2, weights = rep(0, 2000)),
         "every case weight is zero")
-    bad(gmoe_fit(y ~ x, data = ref, k = 2, gate = ~ 1),
-        "gate covariates other than the experts' are not supported yet")
-    bad(gmoe_fit(y ~ x, data = transform(ref, z = x^2), k = 2, gate = ~ z),
-        "gate covariates other than the experts' are not supported yet")
+    bad(gmoe_fit(y ~ x, data = ref, k = 2, gate = ~ x - 1), "gate formula without intercept")
+    bad(gmoe_fit(y ~ x, data = ref, k = 2, gate = y ~ x), "one-sided formula")
     bad(gmoe_fit(y ~ x, data = ref, k = 2, gate = "x"), "one-sided formula")
 })
 

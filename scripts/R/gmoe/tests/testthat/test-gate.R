@@ -1,0 +1,114 @@
+## A gate with covariates of its own (gate = ~ z, gate = ~ 1): the fit is
+## mixfit's --gate-x fit, its parameters are named by the gate's
+## covariates, and bad gate formulas are refused.
+
+gate_data <- local({
+    d <- as.data.frame(sim[1:400, c("x", "y")])
+    set.seed(7)
+    d$z <- rnorm(nrow(d))
+    d
+})
+
+## The estimates and standard errors of a mixfit model file, by name
+## ("inference" -> "parameters": one line per free parameter).
+cli_estimates <- function(path) {
+    txt <- readLines(path)
+    rows <- grep('"name": "[^"]*", "estimate"', txt, value = TRUE)
+    num <- function(key) as.numeric(sub(sprintf('.*"%s": ([^,}]*).*', key), "\\1", rows))
+    list(name = sub('.*"name": "([^"]*)".*', "\\1", rows), estimate = num("estimate"),
+         se = num("se"), loglik = as.numeric(sub('.*"loglik": ([^,]*),.*', "\\1",
+                                                   grep('"loglik":', txt, value = TRUE)[1L])))
+}
+
+run_mixfit <- function(gate_args) {
+    mixfit <- gmoe_tool("mixfit")
+    skip_if(!nzchar(mixfit), "mixfit not found (GMOE_TOOLS_DIR or PATH)")
+    tmp <- tempfile("gmoe-gate-")
+    dir.create(tmp)
+    csv <- file.path(tmp, "data.csv")
+    writeLines(c("x,z,y", sprintf("%.17g,%.17g,%.17g", gate_data$x, gate_data$z, gate_data$y)),
+               csv)
+    out <- file.path(tmp, "cli.json")
+    st <- system2(mixfit, c("-q", "-k", "2", "--seed", "11", "--restarts", "4", "-x", "x",
+                            "-y", "y", gate_args, "-o", out, csv), stdout = FALSE, stderr = FALSE)
+    expect_equal(st, 0)
+    res <- cli_estimates(out)
+    unlink(tmp, recursive = TRUE)
+    res
+}
+
+test_that("gate = ~ 1 is mixfit's --gate-x none fit, bit for bit", {
+    cli <- run_mixfit(c("--gate-x", "none"))
+    r <- gmoe_fit(y ~ x, data = gate_data, k = 2, gate = ~ 1, seed = 11, restarts = 4)
+    expect_identical(r$loglik, cli$loglik)
+    expect_equal(r$npar, 7)           # 1 gate intercept, 2 x (slope, intercept, variance)
+    expect_identical(unname(coef(r)[cli$name]), cli$estimate)
+    expect_equal(unname(sqrt(diag(vcov(r)))[match(cli$name, rownames(vcov(r)))]), cli$se,
+                 tolerance = 1e-12)
+    expect_identical(rownames(vcov(r)), cli$name)
+    expect_equal(dim(r$beta1), c(2L, 0L))
+    expect_true(r$gate_own)
+    expect_equal(r$dg, 0L)
+    expect_output(print(r), "constant gate")
+    ## the gate is constant: every row has the same gate probabilities
+    g <- predict(r, type = "gate")
+    expect_equal(unname(g[1, ]), unname(g[nrow(g), ]))
+})
+
+test_that("gate = ~ z + x: mixfit --gate-x z,x, parameter count and names", {
+    cli <- run_mixfit(c("--gate-x", "z,x"))
+    r <- gmoe_fit(y ~ x, data = gate_data, k = 2, gate = ~ z + x, seed = 11, restarts = 4)
+    expect_identical(r$loglik, cli$loglik)
+    expect_identical(unname(coef(r)[cli$name]), cli$estimate)
+    expect_equal(r$npar, 9)           # (k - 1)(dg + 1) = 3 gate, 3 per expert
+    expect_equal(r$gxnames, c("z", "x"))
+    expect_equal(colnames(r$beta1), c("z", "x"))
+    expect_equal(colnames(r$a), "x")
+    expect_identical(names(coef(r))[1:6], c("beta0[1]", "beta1[1,z]", "beta1[1,x]", "a[1,x]",
+                                            "b[1]", "sigma2[1]"))
+    expect_identical(rownames(vcov(r))[1:3], c("beta0[1]", "beta1[1,z]", "beta1[1,x]"))
+    expect_output(print(r), "gate.z")
+    expect_output(print(summary(r)), "beta1\\[1,z\\]")
+    ## the likelihood at the fit, through gmoe_loglik and the gate's matrix
+    ll <- gmoe_loglik(r, gate_data["x"], gate_data$y,
+                      gate_x = as.matrix(gate_data[c("z", "x")]))$loglik
+    expect_identical(ll, r$loglik)
+    ## predict at newdata: the gate's covariates through its formula
+    expect_equal(predict(r, newdata = gate_data[1:5, ]), fitted(r)[1:5])
+    expect_equal(predict(r, newdata = gate_data[1:5, ], type = "posterior"),
+                 predict(r, type = "posterior")[1:5, ])
+})
+
+test_that("gate = ~ x (the experts' covariates) gives the default fit", {
+    r0 <- gmoe_fit(y ~ x, data = gate_data, k = 2, seed = 11, restarts = 4)
+    r1 <- gmoe_fit(y ~ x, data = gate_data, k = 2, gate = ~ x, seed = 11, restarts = 4)
+    expect_identical(r1$loglik, r0$loglik)
+    expect_identical(unname(coef(r1)), unname(coef(r0)))
+    expect_identical(names(coef(r1)), names(coef(r0)))
+})
+
+test_that("the matrix interface takes gate_x (0 columns: a constant gate)", {
+    r <- gmoe_fit(gate_data$x, gate_data$y, k = 2, gate_x = matrix(0, nrow(gate_data), 0),
+                  seed = 11, restarts = 4)
+    f <- gmoe_fit(y ~ x, data = gate_data, k = 2, gate = ~ 1, seed = 11, restarts = 4)
+    expect_identical(r$loglik, f$loglik)
+    expect_error(predict(r, newdata = gate_data[1:3, ]), "formulas")
+    expect_error(gmoe_fit(gate_data$x, gate_data$y, k = 2, gate_x = gate_data$z[1:10]),
+                 "gate_x has 10 rows")
+})
+
+test_that("bad gate formulas and unsupported uses are refused", {
+    expect_error(gmoe_fit(y ~ x, data = gate_data, k = 2, gate = y ~ z), "one-sided formula")
+    expect_error(gmoe_fit(y ~ x, data = gate_data, k = 2, gate = "z"), "one-sided formula")
+    expect_error(gmoe_fit(y ~ x, data = gate_data, k = 2, gate = ~ 0 + z), "without intercept")
+    expect_error(gmoe_fit(y ~ x, data = gate_data, k = 2, gate = ~ nosuch))
+    expect_error(gmoe_fit(y ~ x, data = transform(gate_data, c1 = 3), k = 2, gate = ~ c1),
+                 class = "gmoe_error")
+    r <- gmoe_fit(y ~ x, data = gate_data, k = 2, gate = ~ z, seed = 11, restarts = 2)
+    expect_error(simulate(r), "simulate\\(\\) does not support a gate")
+    expect_error(gmoe_simulate(r, 10, seed = 1), "gmoe_simulate\\(\\) does not support")
+    expect_error(gmoe_write_model(r, tempfile()), "gmoe_write_model\\(\\) does not support")
+    expect_error(gmoe_loglik(r, gate_data["x"], gate_data$y), "gate_x")
+    expect_error(gmoe_fit(y ~ x, data = gate_data, k = 2, init = r),
+                 "does not match")
+})
