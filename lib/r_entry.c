@@ -150,8 +150,8 @@ static int fit_sizes(const int *lens, const int *mints, const int *n, gmoe_err *
     size_t k;
     /* 5 integers: the gate has covariates of its own (r_model_unpack). */
     if (lens[FIT_MINTS] != 5 &&
-        (st = r_check_length(lens[FIT_MINTS], 4, "model integers (k, d, top_k, tau_estimated)",
-                             err)))
+        (st = r_check_length(lens[FIT_MINTS], 4,
+                             "model integers (k, d, top_k, tau_estimated[, dg])", err)))
         return st;
     if ((st = r_check_lens(lens, fixed, sizeof fixed / sizeof fixed[0], err)) ||
         (st = r_check_count(*n, 1, "n (number of rows)", err)) ||

@@ -316,7 +316,7 @@ START_TEST(short_vectors_refused)
     lens[0] = 4;
     lens[1] = 2;
     gmoe_r_predict(mnames, mints, par, &n, x, mean, var, gate, best, lens, &status, msg_init(&mb));
-    ck_assert_str_eq(mb.text, "model integers (k, d, top_k, tau_estimated) has length 2, expected 4");
+    ck_assert_str_eq(mb.text, "model integers (k, d, top_k, tau_estimated[, dg]) has length 2, expected 4");
     lens[1] = 4;
     lens[3] = 0; /* n = integer(0) */
     gmoe_r_predict(mnames, mints, par, &n, x, mean, var, gate, best, lens, &status, msg_init(&mb));
