@@ -3,6 +3,7 @@
 ## at their mean in the kept data (0 without data).
 plot.gmoe <- function(x, which = 1L, data = NULL, ngrid = 200L, col = NULL, ...) {
     m <- x
+    .gmoe_no_gate_x(m, "plot")
     if (is.null(data) && !is.null(m[["x"]]))
         data <- list(x = m[["x"]], y = m[["y"]])
     if (length(which) != 1L)

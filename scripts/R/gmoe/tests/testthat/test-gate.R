@@ -106,6 +106,7 @@ test_that("bad gate formulas and unsupported uses are refused", {
                  class = "gmoe_error")
     r <- gmoe_fit(y ~ x, data = gate_data, k = 2, gate = ~ z, seed = 11, restarts = 2)
     expect_error(simulate(r), "simulate\\(\\) does not support a gate")
+    expect_error(plot(r), "plot\\(\\) does not support a gate")
     expect_error(gmoe_simulate(r, 10, seed = 1), "gmoe_simulate\\(\\) does not support")
     expect_error(gmoe_write_model(r, tempfile()), "gmoe_write_model\\(\\) does not support")
     expect_error(gmoe_loglik(r, gate_data["x"], gate_data$y), "gate_x")
