@@ -159,10 +159,12 @@ void gmoe_r_bootstrap(char **mnames, int *mints, double *mpar, char **xnames, in
                       int *lens, int *status, char **msg);
 
 /* Model files (the command-line tools' JSON).  gmoe_r_model_dims reads
- * `path` and returns dims[4] = k, d, has_fit, the longest column name (so
- * R can allocate name buffers; lens: 2); gmoe_r_model_read reads it again
- * into the packed model (mints[0..1] must hold k and d from dims), info,
- * the stop reason's name, xnames (d buffers) and yname (1 buffer; ""
+ * `path` and returns dims[5] = k, d, has_fit, the longest column name (so
+ * R can allocate name buffers), dg (the gate's own covariates, -1 when the
+ * gate reads x; lens: 2); gmoe_r_model_read reads it again into the
+ * packed model (mints[0..1] must hold k and d from dims, and a fifth
+ * integer dg when dims[4] >= 0), info, the stop reason's name, xnames
+ * (d + dg buffers: the gate's own names last) and yname (1 buffer; ""
  * when the file has none; lens: 8).  A seed above 2^53 comes back
  * rounded. */
 void gmoe_r_model_dims(char **path, int *dims, int *lens, int *status, char **msg);
@@ -171,7 +173,7 @@ void gmoe_r_model_read(char **path, char **mnames, int *mints, double *mpar,
                        int *lens, int *status, char **msg);
 
 /* Writes a packed model to `path` atomically (gmoe_model_write), with
- * column names when xnames has d entries rather than none (yname[0] ""
+ * column names when xnames has d (+ dg, the gate's own) entries rather than none (yname[0] ""
  * for none), and fit information (GMOE_R_NINFO) when *has_fit.  lens: 8. */
 void gmoe_r_model_write(char **path, char **mnames, int *mints, double *mpar,
                         char **xnames, char **yname, int *has_fit, double *info,

@@ -634,16 +634,12 @@ void gmoe_r_model_dims(char **path, int *dims, int *lens, int *status, char **ms
     gmoe_model *m = NULL;
     int st;
     if ((st = check_path(path, lens[0], &err)) ||
-        (st = r_check_length(lens[1], 4, "dims", &err)) ||
+        (st = r_check_length(lens[1], 5, "dims", &err)) ||
         (st = gmoe_model_read(path[0], &m, &err)))
         goto done;
-    if (m->gate_own) {
-        st = gmoe_error(&err, GMOE_ENOTSUP, "%s: a model whose gate has covariates of its own "
-                        "(gate_d) cannot be read in R yet", path[0]);
-        goto done;
-    }
-    if (m->k > (size_t)INT_MAX || m->d > (size_t)INT_MAX ||
-        r_check_product(m->k, 2 * m->d + 3, "model", &err)) {
+    size_t dg = m->gate_own ? m->dg : 0;
+    if (m->k > (size_t)INT_MAX || m->d > (size_t)INT_MAX || dg > (size_t)INT_MAX - m->d ||
+        r_check_product(m->k, 2 * m->d + dg + 3, "model", &err)) {
         st = gmoe_error(&err, GMOE_EINVAL, "%s: model too large for R", path[0]);
         goto done;
     }
@@ -651,10 +647,14 @@ void gmoe_r_model_dims(char **path, int *dims, int *lens, int *status, char **ms
     for (size_t j = 0; m->xnames && j < m->d; j++)
         if (m->xnames[j] && strlen(m->xnames[j]) > longest)
             longest = strlen(m->xnames[j]);
+    for (size_t j = 0; m->gxnames && j < dg; j++)
+        if (m->gxnames[j] && strlen(m->gxnames[j]) > longest)
+            longest = strlen(m->gxnames[j]);
     dims[0] = (int)m->k;
     dims[1] = (int)m->d;
     dims[2] = m->has_fit;
     dims[3] = longest > (size_t)INT_MAX ? INT_MAX : (int)longest;
+    dims[4] = m->gate_own ? (int)dg : -1;
 done:
     gmoe_model_free(m);
     r_finish(&o, st, &err);
@@ -670,18 +670,20 @@ void gmoe_r_model_read(char **path, char **mnames, int *mints, double *mpar,
     gmoe_err err = {0};
     gmoe_model *m = NULL;
     int st;
-    static const r_len fixed[] = {{RD_MNAMES, 4, "mnames"}, {RD_MINTS, 4, "mints"},
-                                  {RD_INFO, GMOE_R_NINFO, "info"}, {RD_STOP, 1, "stop"},
-                                  {RD_YNAME, 1, "yname"}};
+    static const r_len fixed[] = {{RD_MNAMES, 4, "mnames"}, {RD_INFO, GMOE_R_NINFO, "info"},
+                                  {RD_STOP, 1, "stop"}, {RD_YNAME, 1, "yname"}};
     if ((st = check_path(path, lens[RD_PATH], &err)) ||
         (st = r_check_lens(lens, fixed, sizeof fixed / sizeof fixed[0], &err)) ||
         (st = gmoe_model_read(path[0], &m, &err)))
         goto done;
     /* The file may have changed since gmoe_r_model_dims: R's buffers were
-     * sized from what that call saw. */
-    if ((size_t)mints[0] != m->k || (size_t)mints[1] != m->d ||
-        r_check_length(lens[RD_MPAR], r_packed_len(m->k, m->d), "mpar", &err) ||
-        r_check_length(lens[RD_XNAMES], m->d, "xnames", &err)) {
+     * sized from what that call saw (a fifth integer: the gate's own dg). */
+    size_t dg = m->gate_own ? m->dg : 0;
+    if (lens[RD_MINTS] != (m->gate_own ? 5 : 4) || (size_t)mints[0] != m->k ||
+        (size_t)mints[1] != m->d || (m->gate_own && (size_t)mints[4] != dg) ||
+        r_check_length(lens[RD_MPAR], r_packed_len_gate(m->k, m->d, m->gate_own ? dg : m->d),
+                       "mpar", &err) ||
+        r_check_length(lens[RD_XNAMES], m->d + dg, "xnames", &err)) {
         st = gmoe_error(&err, GMOE_EINVAL, "%s changed while it was being read", path[0]);
         goto done;
     }
@@ -695,6 +697,8 @@ void gmoe_r_model_read(char **path, char **mnames, int *mints, double *mpar,
     }
     for (size_t j = 0; j < m->d; j++)
         r_put_string(&xnames[j], m->xnames ? m->xnames[j] : "");
+    for (size_t j = 0; j < dg; j++)   /* the gate's own names after the experts' */
+        r_put_string(&xnames[m->d + j], m->gxnames ? m->gxnames[j] : "");
     r_put_string(yname, m->yname);
 done:
     gmoe_model_free(m);
@@ -718,11 +722,13 @@ void gmoe_r_model_write(char **path, char **mnames, int *mints, double *mpar,
         (st = r_check_flag(*has_fit, "has_fit", &err)) ||
         (st = r_model_unpack(&pm, 1, NULL, &m, &err)))
         goto done;
-    if (lens[WR_XNAMES] != 0 && (st = r_check_length(lens[WR_XNAMES], m->d, "xnames", &err)))
+    size_t ncols = m->d + (m->gate_own ? m->dg : 0);   /* the gate's own names follow */
+    if (lens[WR_XNAMES] != 0 && (st = r_check_length(lens[WR_XNAMES], ncols, "xnames", &err)))
         goto done;
-    if (lens[WR_XNAMES] && (st = gmoe_model_set_names(m, (const char *const *)xnames,
-                                                      yname[0][0] ? yname[0] : NULL))) {
-        st = gmoe_error(&err, st, "out of memory copying the column names");
+    if (lens[WR_XNAMES] &&
+        (gmoe_model_set_names(m, (const char *const *)xnames, yname[0][0] ? yname[0] : NULL) ||
+         (m->gate_own && gmoe_model_set_gate_names(m, (const char *const *)xnames + m->d)))) {
+        st = gmoe_error(&err, GMOE_ENOMEM, "out of memory copying the column names");
         goto done;
     }
     if (*has_fit) {

@@ -262,8 +262,8 @@ START_TEST(model_file_round_trip)
     ck_assert_int_ge(fd, 0);
     close(fd);
     char *p = path, *xn[2] = {"u", "v"}, *yn = "w";
-    int mints[4] = {3, 2, 3, 0}, has_fit = 1, status, dims[4];
-    int wlens[8] = {1, 4, 4, 22, 2, 1, 1, GMOE_R_NINFO}, dlens[2] = {1, 4};
+    int mints[4] = {3, 2, 3, 0}, has_fit = 1, status, dims[5];
+    int wlens[8] = {1, 4, 4, 22, 2, 1, 1, GMOE_R_NINFO}, dlens[2] = {1, 5};
     int rlens[8] = {1, 4, 4, 22, GMOE_R_NINFO, 1, 2, 1};
     msgbuf mb;
     gmoe_r_model_write(&p, mnames, mints, par, xn, &yn, &has_fit, info, wlens, &status,
@@ -271,7 +271,7 @@ START_TEST(model_file_round_trip)
     ck_assert_msg(status == 0, "%s", mb.text);
     gmoe_r_model_dims(&p, dims, dlens, &status, msg_init(&mb));
     ck_assert_msg(status == 0, "%s", mb.text);
-    ck_assert(dims[0] == 3 && dims[1] == 2 && dims[2] == 1 && dims[3] == 1);
+    ck_assert(dims[0] == 3 && dims[1] == 2 && dims[2] == 1 && dims[3] == 1 && dims[4] == -1);
     char nb[4][16], xb[2][2], yb[2], sb[32];
     char *names[4] = {nb[0], nb[1], nb[2], nb[3]}, *xnames[2] = {xb[0], xb[1]}, *yname = yb;
     char *stop = sb;

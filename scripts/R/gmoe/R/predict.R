@@ -32,9 +32,7 @@
                  "different rows", call. = FALSE)
         return(list(x = .gmoe_x(x, "newdata"), y = if (response) as.double(y), gx = gx))
     }
-    if (isTRUE(object$gate_own))
-        stop("newdata for a model whose gate has covariates of its own needs a fit with ",
-             "formulas (gmoe_fit(y ~ x, gate = ~ z, data = ...))", call. = FALSE)
+    gx <- if (isTRUE(object$gate_own)) .gmoe_named_gx(object, newdata)
     x <- newdata
     y <- NULL
     if (is.data.frame(newdata) && all(object$xnames %in% names(newdata))) {
@@ -53,7 +51,21 @@
         stop("newdata has ", ncol(x), " covariate columns, the model ", object$d, call. = FALSE)
     if (response && !is.numeric(y))
         stop("newdata: the response must be numeric", call. = FALSE)
-    list(x = x, y = if (response) as.double(y))
+    list(x = x, y = if (response) as.double(y), gx = gx)
+}
+
+## The gate's own covariates of a model without formulas (one read from a
+## file, as mixpredict does): newdata's columns named by gxnames.
+.gmoe_named_gx <- function(object, newdata) {
+    cols <- c(object$xnames, object$gxnames)
+    if (!is.data.frame(newdata) || length(object$gxnames) != object$dg ||
+        !all(cols %in% names(newdata)))
+        stop("newdata for a model whose gate has covariates of its own must be a data frame ",
+             "with columns ", paste(unique(cols), collapse = ", "), " (or the model must come ",
+             "from a fit with formulas: gmoe_fit(y ~ x, gate = ~ z, data = ...))", call. = FALSE)
+    if (object$dg == 0L)
+        return(matrix(double(0), nrow(newdata), 0L))
+    .gmoe_x(newdata[object$gxnames], "newdata")
 }
 
 ## The gate's own covariates at newdata, through the gate's terms.

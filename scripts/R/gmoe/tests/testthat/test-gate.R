@@ -92,7 +92,12 @@ test_that("the matrix interface takes gate_x (0 columns: a constant gate)", {
                   seed = 11, restarts = 4)
     f <- gmoe_fit(y ~ x, data = gate_data, k = 2, gate = ~ 1, seed = 11, restarts = 4)
     expect_identical(r$loglik, f$loglik)
-    expect_error(predict(r, newdata = gate_data[1:3, ]), "formulas")
+    ## no formulas: newdata's columns by name (a constant gate needs none)
+    expect_equal(predict(r, newdata = gate_data[1:3, ]), predict(f, newdata = gate_data[1:3, ]),
+                 ignore_attr = TRUE)
+    rz <- gmoe_fit(gate_data$x, gate_data$y, k = 2, gate_x = gate_data["z"], seed = 11,
+                   restarts = 2)
+    expect_error(predict(rz, newdata = gate_data[c("y")]), "formulas")
     expect_error(gmoe_fit(gate_data$x, gate_data$y, k = 2, gate_x = gate_data$z[1:10]),
                  "gate_x has 10 rows")
 })
@@ -108,8 +113,54 @@ test_that("bad gate formulas and unsupported uses are refused", {
     expect_error(simulate(r), "simulate\\(\\) does not support a gate")
     expect_error(plot(r), "plot\\(\\) does not support a gate")
     expect_error(gmoe_simulate(r, 10, seed = 1), "gmoe_simulate\\(\\) does not support")
-    expect_error(gmoe_write_model(r, tempfile()), "gmoe_write_model\\(\\) does not support")
     expect_error(gmoe_loglik(r, gate_data["x"], gate_data$y), "gate_x")
     expect_error(gmoe_fit(y ~ x, data = gate_data, k = 2, init = r),
                  "does not match")
+})
+
+test_that("model files of a gate with its own covariates: R <-> mixfit, mixpredict", {
+    tools <- vapply(c("mixfit", "mixpredict"), gmoe_tool, "")
+    skip_if(any(!nzchar(tools)), "the tools are not found (GMOE_TOOLS_DIR or PATH)")
+    tmp <- tempfile("gmoe-gate-")
+    dir.create(tmp)
+    on.exit(unlink(tmp, recursive = TRUE))
+    csv <- file.path(tmp, "data.csv")
+    writeLines(c("x,z,y", sprintf("%.17g,%.17g,%.17g", gate_data$x, gate_data$z, gate_data$y)),
+               csv)
+    for (gate in list(list(f = ~ z, cli = "z"), list(f = ~ 1, cli = "none"))) {
+        r <- gmoe_fit(y ~ x, data = gate_data, k = 2, gate = gate$f, seed = 11, restarts = 4)
+        ## R writes, R reads: the same model, names and fit information
+        own <- file.path(tmp, "r.json")
+        gmoe_write_model(r, own)
+        back <- gmoe_read_model(own)
+        expect_true(back$gate_own)
+        expect_identical(back$dg, r$dg)
+        expect_identical(back$gxnames, r$gxnames)
+        expect_identical(coef(back), coef(r))
+        expect_identical(back$loglik, r$loglik)
+        ## a model without formulas takes newdata's columns by name
+        expect_identical(predict(back, newdata = gate_data[1:7, ], type = "gate"),
+                         predict(r, newdata = gate_data[1:7, ], type = "gate"))
+        expect_identical(predict(back, newdata = gate_data[1:7, ], type = "posterior"),
+                         predict(r, newdata = gate_data[1:7, ], type = "posterior"))
+        if (back$dg > 0L)
+            expect_error(predict(back, newdata = gate_data[c("x", "y")]), "with columns x, z")
+        ## mixpredict reads R's file: R's predictions
+        pred <- file.path(tmp, "pred.csv")
+        expect_equal(system2(tools[["mixpredict"]], c("--model", own, csv), stdout = pred,
+                             stderr = FALSE), 0)
+        cp <- read.csv(pred)
+        expect_equal(unname(predict(r, newdata = gate_data)), cp$mean, tolerance = 1e-14)
+        expect_equal(unname(predict(r, newdata = gate_data, type = "gate")),
+                     unname(as.matrix(cp[c("gate_1", "gate_2")])), tolerance = 1e-14)
+        ## R reads mixfit's --gate-x file: R's own fit
+        cli <- file.path(tmp, "cli.json")
+        expect_equal(system2(tools[["mixfit"]], c("-q", "-k", "2", "--seed", "11", "--restarts",
+                                                  "4", "-x", "x", "-y", "y", "--gate-x", gate$cli,
+                                                  "-o", cli, csv), stdout = FALSE, stderr = FALSE), 0)
+        m <- gmoe_read_model(cli)
+        expect_identical(coef(m), coef(r))
+        expect_identical(m$loglik, r$loglik)
+        expect_identical(m$gxnames, r$gxnames)
+    }
 })
