@@ -125,7 +125,9 @@ void gmoe_r_loss(char **fnames, int *fints, double *fpar,
  * both of length d) or "given" (x is read, not drawn).  The design uses
  * the seed gmoe_seed_derive(seed, 0) and the response
  * gmoe_seed_derive(seed, 1).  Out: x (n x d, unless given), y (n),
- * z (n, 1-based expert).  lens: 11. */
+ * z (n, 1-based expert).  A model whose gate has covariates of its own
+ * takes x as n x (d + dg), the gate's columns last, with design "given"
+ * (a design only for a constant gate, dg = 0).  lens: 11. */
 void gmoe_r_simulate(char **mnames, int *mints, double *mpar, int *n, char **design,
                      double *lo, double *hi, double *seed, double *x, double *y, int *z,
                      int *lens, int *status, char **msg);

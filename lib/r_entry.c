@@ -386,18 +386,25 @@ enum {
 
 /* The covariates of gmoe_r_simulate, row-major in *xr (malloc'd): drawn
  * from the design and also written column-major into R's x, or R's x
- * (design "given"). */
-static int simulate_x(int design, int n, size_t d, double *x, const int *lens,
+ * (design "given"; a gate of its own: R's x is [x, gx], split into *xr
+ * and *gxr, malloc'd).  A design draws no gate covariates: only a
+ * constant gate (dg = 0) may use one. */
+static int simulate_x(int design, int n, const gmoe_model *m, double *x, const int *lens,
                       const double *lo, const double *hi, uint64_t seed, double **xr,
-                      gmoe_err *err)
+                      double **gxr, gmoe_err *err)
 {
     gmoe_data data = {0};
+    size_t d = m->d;
     int st;
     if (design == R_DESIGN_GIVEN) {
-        st = r_data_build(n, d, x, lens[SIM_X], NULL, 0, &data, err);
+        st = r_data_build_model(n, m, x, lens[SIM_X], NULL, 0, &data, err);
         *xr = data.x;
+        *gxr = data.gx;
         return st;
     }
+    if (m->gate_own && m->dg > 0)
+        return gmoe_error(err, GMOE_EINVAL, "a model whose gate has covariates of its own "
+                          "needs them given (design \"given\", x with the gate's columns)");
     size_t rows = (size_t)n, len_range = (size_t)lens[SIM_LO];
     if ((st = r_check_length(lens[SIM_X], rows * d, "x", err)) ||
         (st = r_check_length(lens[SIM_HI], len_range, "hi (as long as lo)", err)) ||
@@ -422,7 +429,7 @@ void gmoe_r_simulate(char **mnames, int *mints, double *mpar, int *n, char **des
     gmoe_err err = {0};
     gmoe_model *m = NULL;
     size_t *zz = NULL;
-    double *xr = NULL;
+    double *xr = NULL, *gxr = NULL;
     uint64_t s;
     int st, des;
     r_packed pm = {mnames, mints, mpar, lens[SIM_MNAMES], lens[SIM_MINTS], lens[SIM_MPAR]};
@@ -438,15 +445,16 @@ void gmoe_r_simulate(char **mnames, int *mints, double *mpar, int *n, char **des
     size_t rows = (size_t)*n;
     const r_len out[] = {{SIM_Y, rows, "y"}, {SIM_Z, rows, "z"}};
     if ((st = r_check_lens(lens, out, 2, &err)) ||
-        (st = simulate_x(des, *n, m->d, x, lens, lo, hi, s, &xr, &err)) ||
+        (st = simulate_x(des, *n, m, x, lens, lo, hi, s, &xr, &gxr, &err)) ||
         !(zz = r_malloc(rows * sizeof(size_t), &st, &err)) ||
-        (st = gmoe_simulate_y(m, xr, rows, gmoe_seed_derive(s, 1), y, zz, &err)))
+        (st = gmoe_simulate_y_gx(m, xr, gxr, rows, gmoe_seed_derive(s, 1), y, zz, &err)))
         goto done;
     for (size_t r = 0; r < rows; r++)
         z[r] = (int)zz[r] + 1;
 done:
     free(zz);
     free(xr);
+    free(gxr);
     gmoe_model_free(m);
     r_finish(&o, st, &err);
 }

@@ -20,14 +20,20 @@ cli_estimates <- function(path) {
                                                    grep('"loglik":', txt, value = TRUE)[1L])))
 }
 
+## A new temporary directory holding gate_data as data.csv (%.17g: exact).
+gate_dir <- function() {
+    tmp <- tempfile("gmoe-gate-")
+    dir.create(tmp)
+    writeLines(c("x,z,y", sprintf("%.17g,%.17g,%.17g", gate_data$x, gate_data$z, gate_data$y)),
+               file.path(tmp, "data.csv"))
+    tmp
+}
+
 run_mixfit <- function(gate_args) {
     mixfit <- gmoe_tool("mixfit")
     skip_if(!nzchar(mixfit), "mixfit not found (GMOE_TOOLS_DIR or PATH)")
-    tmp <- tempfile("gmoe-gate-")
-    dir.create(tmp)
+    tmp <- gate_dir()
     csv <- file.path(tmp, "data.csv")
-    writeLines(c("x,z,y", sprintf("%.17g,%.17g,%.17g", gate_data$x, gate_data$z, gate_data$y)),
-               csv)
     out <- file.path(tmp, "cli.json")
     st <- system2(mixfit, c("-q", "-k", "2", "--seed", "11", "--restarts", "4", "-x", "x",
                             "-y", "y", gate_args, "-o", out, csv), stdout = FALSE, stderr = FALSE)
@@ -110,9 +116,7 @@ test_that("bad gate formulas and unsupported uses are refused", {
     expect_error(gmoe_fit(y ~ x, data = transform(gate_data, c1 = 3), k = 2, gate = ~ c1),
                  class = "gmoe_error")
     r <- gmoe_fit(y ~ x, data = gate_data, k = 2, gate = ~ z, seed = 11, restarts = 2)
-    expect_error(simulate(r), "simulate\\(\\) does not support a gate")
     expect_error(plot(r), "plot\\(\\) does not support a gate")
-    expect_error(gmoe_simulate(r, 10, seed = 1), "gmoe_simulate\\(\\) does not support")
     expect_error(gmoe_loglik(r, gate_data["x"], gate_data$y), "gate_x")
     expect_error(gmoe_fit(y ~ x, data = gate_data, k = 2, init = r),
                  "does not match")
@@ -121,12 +125,9 @@ test_that("bad gate formulas and unsupported uses are refused", {
 test_that("model files of a gate with its own covariates: R <-> mixfit, mixpredict", {
     tools <- vapply(c("mixfit", "mixpredict"), gmoe_tool, "")
     skip_if(any(!nzchar(tools)), "the tools are not found (GMOE_TOOLS_DIR or PATH)")
-    tmp <- tempfile("gmoe-gate-")
-    dir.create(tmp)
+    tmp <- gate_dir()
     on.exit(unlink(tmp, recursive = TRUE))
     csv <- file.path(tmp, "data.csv")
-    writeLines(c("x,z,y", sprintf("%.17g,%.17g,%.17g", gate_data$x, gate_data$z, gate_data$y)),
-               csv)
     for (gate in list(list(f = ~ z, cli = "z"), list(f = ~ 1, cli = "none"))) {
         r <- gmoe_fit(y ~ x, data = gate_data, k = 2, gate = gate$f, seed = 11, restarts = 4)
         ## R writes, R reads: the same model, names and fit information
@@ -163,4 +164,48 @@ test_that("model files of a gate with its own covariates: R <-> mixfit, mixpredi
         expect_identical(m$loglik, r$loglik)
         expect_identical(m$gxnames, r$gxnames)
     }
+})
+
+test_that("simulate and gmoe_simulate with a gate of its own: mixsim --x's draws", {
+    mixsim <- gmoe_tool("mixsim")
+    skip_if(!nzchar(mixsim), "mixsim not found (GMOE_TOOLS_DIR or PATH)")
+    tmp <- gate_dir()
+    on.exit(unlink(tmp, recursive = TRUE))
+    csv <- file.path(tmp, "data.csv")
+    r <- gmoe_fit(y ~ x, data = gate_data, k = 2, gate = ~ z, seed = 11, restarts = 4)
+    model <- file.path(tmp, "r.json")
+    gmoe_write_model(r, model)
+    out <- file.path(tmp, "sim.csv")
+    expect_equal(system2(mixsim, c("--model", model, "--x", csv, "--seed", "9", "-o", out), stdout = FALSE, stderr = FALSE), 0)
+    cs <- read.csv(out)
+    rs <- gmoe_simulate(r, seed = 9, x = gate_data)             # z by name
+    expect_identical(rs$y, cs$y)
+    expect_identical(rs$z, cs$z)                                  # the gate's column kept
+    expect_identical(rs$z, gate_data$z)
+    rm <- gmoe_simulate(r, seed = 9, x = gate_data["x"], gate_x = gate_data["z"])
+    expect_identical(rm$y, rs$y)
+    ## the gate's covariates matter: other z, other experts drawn
+    ro <- gmoe_simulate(r, seed = 9, x = gate_data["x"], gate_x = rev(gate_data$z))
+    expect_false(identical(attr(ro, "expert"), attr(rs, "expert")))
+    ## simulate(): the fit's kept x and z, one library seed per simulation
+    set.seed(3)
+    s1 <- simulate(r, nsim = 2)
+    set.seed(3)
+    seeds <- floor(runif(2) * 2^31)
+    expect_identical(s1$sim_2, gmoe_simulate(r, seed = seeds[2], x = gate_data)$y)
+    expect_error(gmoe_simulate(r, 10, seed = 1), "give x and gate_x")
+    expect_error(gmoe_simulate(r, seed = 1, x = gate_data["x"], gate_x = gate_data[c("z", "x")]),
+                 "gate_x has 2 columns")
+    expect_error(gmoe_simulate(gmoe_fit(y ~ x, data = gate_data, k = 2), seed = 1,
+                               x = gate_data["x"], gate_x = gate_data$z), "gate_x is for")
+    ## a constant gate: a design draws x, as mixsim -n
+    r1 <- gmoe_fit(y ~ x, data = gate_data, k = 2, gate = ~ 1, seed = 11, restarts = 4)
+    gmoe_write_model(r1, model)
+    expect_equal(system2(mixsim, c("--model", model, "-n", "50", "--seed", "4", "-o", out),
+                         stdout = FALSE, stderr = FALSE), 0)
+    cs <- read.csv(out)
+    rs <- gmoe_simulate(r1, 50, seed = 4)
+    expect_identical(rs$x, cs$x)
+    expect_identical(rs$y, cs$y)
+    expect_equal(nrow(simulate(r1, seed = 1)), nrow(gate_data))
 })
