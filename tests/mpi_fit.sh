@@ -9,7 +9,7 @@ expect_ok "$MIXSIM" --model "$REFMODEL" -n 3000 --seed 5 -o "$WORK/sim.csv"
 fit_args="-k 1:3 --restarts 4 --seed 7 --gating temperature --tau-mode estimate"
 expect_ok "$MIXFIT" $fit_args --threads 1 -o "$WORK/one.json" "$WORK/sim.csv"
 cp "$WORK/err" "$WORK/one.err"
-grep -q 'best of 4 starts' "$WORK/one.err" || fail "the single-process fit did not try 4 starts"
+grep -Eq 'best of ([4-9]|[1-9][0-9]+) starts' "$WORK/one.err" || fail "the single-process fit did not try at least 4 starts"
 for ranks in "2 1" "3 2"; do
     set -- $ranks
     run run_ranks "$1" "$MIXFIT" $fit_args --threads "$2" -o "$WORK/np$1.json" "$WORK/sim.csv"
