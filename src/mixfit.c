@@ -119,6 +119,8 @@ static int parse_columns(int c, const char *arg, options *o)
     return none ? CLI_EXIT_OK : cli_parse_list("--gate-x", arg, &o->gate_x, &o->ngate_x);
 }
 
+static int check_args(int argc, char **argv, options *o);
+
 /* Returns CLI_EXIT_OK, an exit code, or -1 when --help/--version was served. */
 static int parse_args(int argc, char **argv, options *o)
 {
@@ -198,6 +200,13 @@ static int parse_args(int argc, char **argv, options *o)
             return cli_standard_option(c, help, argv);
         }
     }
+    return check_args(argc, argv, o);
+}
+
+/* After the options: the one data file, and the combinations of options. */
+static int check_args(int argc, char **argv, options *o)
+{
+    int st;
     if (optind == argc)
         return cli_usage_error("no data file given (usage: mixfit -k K [options] data.csv)");
     if (argc - optind > 1)
