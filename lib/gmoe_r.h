@@ -36,8 +36,9 @@
  *   mpar      = beta0 (k), beta1 (k x d), a (k x d), b (k), sigma2 (k), tau:
  *               k * (2 d + 3) + 1 entries.
  * A gate with covariates of its own (gate_own): mints[5] ends with dg >= 0,
- * beta1 is k x dg (k * (d + dg + 3) + 1 entries), and every x the entry
- * points take (fit, predict, loglik, covariance, bootstrap) holds the
+ * beta1 is k x dg (k * (d + dg + 3) + 1 entries), d may be 0 (experts
+ * without covariates), and every x the entry points take (fit, predict,
+ * loglik, simulate, covariance, bootstrap) holds the
  * experts' d columns followed by the gate's dg (n x (d + dg)).
  * Fit information crosses as a double vector of GMOE_R_NINFO entries in
  * the order of enum gmoe_r_info.

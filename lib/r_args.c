@@ -169,7 +169,9 @@ static int unpack_options(const r_packed *pm, const char *pre, int opt[4], gmoe_
     const char *what[3] = {"k (number of experts)", "d (number of covariates)", "top_k"};
     for (int i = 0; i < 3; i++) {
         snprintf(label, sizeof label, "%s%s", pre, what[i]);
-        if ((st = r_check_count(pm->ints[i], 1, label, err)))
+        /* d = 0 (experts without covariates) only beside a gate of its own */
+        int least = i == 1 && pm->len_ints == 5 ? 0 : 1;
+        if ((st = r_check_count(pm->ints[i], least, label, err)))
             return st;
     }
     snprintf(label, sizeof label, "%stau_estimated", pre);

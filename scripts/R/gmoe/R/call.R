@@ -90,6 +90,8 @@
 
 ## Covariates as a double matrix n x d (a vector is one covariate).
 .gmoe_x <- function(x, what = "x") {
+    if (is.data.frame(x) && ncol(x) == 0L)   # experts without covariates
+        return(matrix(double(0), nrow(x), 0L))
     if (is.data.frame(x)) {
         ok <- vapply(x, is.numeric, logical(1L))
         if (!all(ok))
@@ -110,6 +112,8 @@
 
 .gmoe_xnames <- function(x, d) {
     nm <- colnames(x)
+    if (d == 0L)            # paste0("x", integer(0)) would be "x"
+        return(character())
     if (is.null(nm) || anyNA(nm) || any(!nzchar(nm)))
         nm <- if (d == 1L) "x" else paste0("x", seq_len(d))
     nm

@@ -35,7 +35,7 @@ gmoe_write_model <- function(model, path) {
     if (fit && length(info) != length(.gmoe_info_names))
         stop("model: incomplete fit information", call. = FALSE)
     xn <- if (is.null(model$xnames)) character() else as.character(model$xnames)
-    if (isTRUE(model$gate_own) && length(xn))     # the gate's own names follow the experts'
+    if (isTRUE(model$gate_own) && !is.null(model$xnames))   # the gate's names follow
         xn <- c(xn, as.character(model$gxnames))
     yn <- if (is.null(model$yname)) "" else .gmoe_str(model$yname, "model$yname")
     .gmoe_call(C_gmoe_r_model_write, path = path, mnames = p$mnames, mints = p$mints,

@@ -35,8 +35,9 @@ gmoe_fit.formula <- function(x, data = NULL, k, subset, weights, na.action, gate
         stop("the response must be a numeric vector", call. = FALSE)
     mm <- model.matrix(mt, mf)
     xm <- mm[, colnames(mm) != "(Intercept)", drop = FALSE]
-    if (ncol(xm) == 0L)
-        stop("the formula needs at least one covariate (y ~ x)", call. = FALSE)
+    if (ncol(xm) == 0L && is.null(gate))    # y ~ 1: experts without covariates, gate's own
+        stop("the formula needs at least one covariate (y ~ x), or a gate formula ",
+             "(y ~ 1, gate = ~ z: experts without covariates)", call. = FALSE)
     gt <- if (!is.null(gate)) delete.response(terms(gate, data = data))
     gx <- if (!is.null(gate)) .gmoe_gate_matrix(gt, mf)
     fit <- gmoe_fit.default(xm, y, k, weights = model.weights(mf), gate_x = gx, ...,

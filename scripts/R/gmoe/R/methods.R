@@ -40,7 +40,7 @@ coef.gmoe <- function(object, ...) {
 .gmoe_table <- function(x) {
     cf <- cbind(x$beta0, x$beta1, x$b, x$a, x$sigma2)
     colnames(cf) <- c("gate.(Intercept)", sprintf("gate.%s", .gmoe_gate_names(x)),
-                      "expert.(Intercept)", paste0("expert.", x$xnames), "sigma2")
+                      "expert.(Intercept)", sprintf("expert.%s", x$xnames), "sigma2")
     rownames(cf) <- paste("expert", seq_len(x$k))
     cf
 }

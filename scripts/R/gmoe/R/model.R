@@ -21,11 +21,13 @@
         v >= 1 && v <= .Machine$integer.max
     names <- vapply(c("family", "select", "activation", "bias"), part, "",
                     check = one_string, want = "a single string")
+    count <- function(v) is.numeric(v) && length(v) == 1L && !is.na(v) && v == round(v) &&
+        v >= 0 && v <= .Machine$integer.max
     k <- part("k", whole, "a whole number >= 1")
-    d <- part("d", whole, "a whole number >= 1")
     own <- isTRUE(m$gate_own)     # the gate's own covariates: dg of them
-    dg <- if (own) part("dg", function(v) is.numeric(v) && length(v) == 1L && !is.na(v) &&
-                            v == round(v) && v >= 0, "a whole number >= 0") else d
+    ## experts without covariates (d = 0) only beside a gate of its own
+    d <- if (own) part("d", count, "a whole number >= 0") else part("d", whole, "a whole number >= 1")
+    dg <- if (own) part("dg", count, "a whole number >= 0") else d
     top_k <- part("top_k", whole, "a whole number >= 1")
     tau_est <- part("tau_estimated", function(v) is.logical(v) && length(v) == 1L && !is.na(v),
                     "TRUE or FALSE")

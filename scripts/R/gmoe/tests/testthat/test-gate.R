@@ -29,6 +29,19 @@ gate_dir <- function() {
     tmp
 }
 
+## mixpredict on a model file gives R's predictions: mean, gate, posterior.
+expect_mixpredict <- function(mixpredict, path, csv, r) {
+    pred <- tempfile("gmoe-pred-", fileext = ".csv")
+    on.exit(unlink(pred))
+    expect_equal(system2(mixpredict, c("--model", path, csv), stdout = pred, stderr = FALSE), 0)
+    cp <- read.csv(pred)
+    expect_equal(unname(predict(r, newdata = gate_data)), cp$mean, tolerance = 1e-14)
+    expect_equal(unname(predict(r, newdata = gate_data, type = "gate")),
+                 unname(as.matrix(cp[c("gate_1", "gate_2")])), tolerance = 1e-14)
+    expect_equal(unname(predict(r, newdata = gate_data, type = "posterior")),
+                 unname(as.matrix(cp[c("resp_1", "resp_2")])), tolerance = 1e-14)
+}
+
 run_mixfit <- function(gate_args) {
     mixfit <- gmoe_tool("mixfit")
     skip_if(!nzchar(mixfit), "mixfit not found (GMOE_TOOLS_DIR or PATH)")
@@ -147,13 +160,7 @@ test_that("model files of a gate with its own covariates: R <-> mixfit, mixpredi
         if (back$dg > 0L)
             expect_error(predict(back, newdata = gate_data[c("x", "y")]), "with columns x, z")
         ## mixpredict reads R's file: R's predictions
-        pred <- file.path(tmp, "pred.csv")
-        expect_equal(system2(tools[["mixpredict"]], c("--model", own, csv), stdout = pred,
-                             stderr = FALSE), 0)
-        cp <- read.csv(pred)
-        expect_equal(unname(predict(r, newdata = gate_data)), cp$mean, tolerance = 1e-14)
-        expect_equal(unname(predict(r, newdata = gate_data, type = "gate")),
-                     unname(as.matrix(cp[c("gate_1", "gate_2")])), tolerance = 1e-14)
+        expect_mixpredict(tools[["mixpredict"]], own, csv, r)
         ## R reads mixfit's --gate-x file: R's own fit
         cli <- file.path(tmp, "cli.json")
         expect_equal(system2(tools[["mixfit"]], c("-q", "-k", "2", "--seed", "11", "--restarts",
@@ -208,4 +215,37 @@ test_that("simulate and gmoe_simulate with a gate of its own: mixsim --x's draws
     expect_identical(rs$x, cs$x)
     expect_identical(rs$y, cs$y)
     expect_equal(nrow(simulate(r1, seed = 1)), nrow(gate_data))
+})
+
+test_that("experts without covariates (y ~ 1, gate = ~ x): mixfit -x none --gate-x x", {
+    tools <- vapply(c("mixfit", "mixpredict", "mixsim"), gmoe_tool, "")
+    skip_if(any(!nzchar(tools)), "the tools are not found (GMOE_TOOLS_DIR or PATH)")
+    tmp <- gate_dir()
+    on.exit(unlink(tmp, recursive = TRUE))
+    csv <- file.path(tmp, "data.csv")
+    cli <- file.path(tmp, "cli.json")
+    expect_equal(system2(tools[["mixfit"]], c("-q", "-k", "2", "--seed", "11", "--restarts", "4",
+                                              "-x", "none", "--gate-x", "z", "-y", "y", "-o", cli,
+                                              csv), stdout = FALSE, stderr = FALSE), 0)
+    r <- gmoe_fit(y ~ 1, data = gate_data, k = 2, gate = ~ z, seed = 11, restarts = 4)
+    m <- gmoe_read_model(cli)
+    expect_identical(r$d, 0L)
+    expect_identical(m$d, 0L)
+    expect_identical(r$loglik, m$loglik)
+    expect_identical(coef(r), coef(m))
+    expect_identical(names(coef(r))[1:4], c("beta0[1]", "beta1[1,z]", "b[1]", "sigma2[1]"))
+    expect_equal(dim(r$a), c(2L, 0L))
+    expect_output(print(r), "d = 0")
+    ## R's file: mixpredict's predictions, and read back the same model
+    own <- file.path(tmp, "r.json")
+    gmoe_write_model(r, own)
+    expect_identical(coef(gmoe_read_model(own)), coef(r))
+    expect_identical(gmoe_read_model(own)$gxnames, "z")
+    expect_mixpredict(tools[["mixpredict"]], own, csv, r)
+    ## mixsim --x: the same draws
+    out <- file.path(tmp, "sim.csv")
+    expect_equal(system2(tools[["mixsim"]], c("--model", own, "--x", csv, "--seed", "5", "-o", out),
+                         stdout = FALSE, stderr = FALSE), 0)
+    expect_identical(gmoe_simulate(r, seed = 5, x = gate_data)$y, read.csv(out)$y)
+    expect_error(gmoe_fit(y ~ 1, data = gate_data, k = 2), "gate formula")
 })
