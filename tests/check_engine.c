@@ -22,15 +22,9 @@ static gmoe_model *reference_model(void)
 /* k = 3, d = 2 model used for hand computations. */
 static gmoe_model *small_model(void)
 {
-    gmoe_model *m = gmoe_model_alloc(GMOE_SOFTMAX, 3, 2);
     const double b0[3] = {0.5, -1.0, 0}, b1[6] = {1, -2, 0.5, 0.5, 0, 0};
     const double a[6] = {1, 2, -1, 0.5, 0, 0}, b[3] = {0, 1, -2}, s2[3] = {1, 0.5, 2};
-    memcpy(m->beta0, b0, sizeof b0);
-    memcpy(m->beta1, b1, sizeof b1);
-    memcpy(m->a, a, sizeof a);
-    memcpy(m->b, b, sizeof b);
-    memcpy(m->sigma2, s2, sizeof s2);
-    return m;
+    return check_model_with(GMOE_SOFTMAX, 3, 2, b0, b1, a, b, s2);
 }
 
 /* Simulated data from a model: design and response with derived seeds,

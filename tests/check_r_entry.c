@@ -37,16 +37,9 @@ static char *mnames[4] = {"softmax", "slope", "tanh", "outside"};
  * matrix or a shifted block would change the numbers. */
 static gmoe_model *model32(void)
 {
-    gmoe_model *m = gmoe_model_alloc(GMOE_SOFTMAX, 3, 2);
-    ck_assert_ptr_nonnull(m);
     const double beta0[3] = {-1, 0.5, 0}, beta1[6] = {2, -1, -3, 0.5, 0, 0};
     const double a[6] = {1, 2, -1, 0.5, 3, -2}, b[3] = {0, 1, -2}, s2[3] = {0.5, 1, 2};
-    memcpy(m->beta0, beta0, sizeof beta0);
-    memcpy(m->beta1, beta1, sizeof beta1);
-    memcpy(m->a, a, sizeof a);
-    memcpy(m->b, b, sizeof b);
-    memcpy(m->sigma2, s2, sizeof s2);
-    return m;
+    return check_model_with(GMOE_SOFTMAX, 3, 2, beta0, beta1, a, b, s2);
 }
 
 /* The packed layout of gmoe_r.h, written out independently of r_entry.c. */

@@ -33,15 +33,8 @@ static int share_failing(void *ctx, size_t nstarts, size_t width, unsigned char 
  * or its gate with a temperature. */
 static gmoe_model *reference_truth(gmoe_family family)
 {
-    gmoe_model *m = gmoe_model_alloc(family, 2, 1);
-    ck_assert_ptr_nonnull(m);
     double beta0[] = {-8, 0}, beta1[] = {25, 0}, a[] = {-20, 20}, b[] = {15, -5}, s2[] = {0.09, 0.16};
-    memcpy(m->beta0, beta0, sizeof beta0);
-    memcpy(m->beta1, beta1, sizeof beta1);
-    memcpy(m->a, a, sizeof a);
-    memcpy(m->b, b, sizeof b);
-    memcpy(m->sigma2, s2, sizeof s2);
-    return m;
+    return check_model_with(family, 2, 1, beta0, beta1, a, b, s2);
 }
 
 static int same_params(const gmoe_model *x, const gmoe_model *y)

@@ -6,6 +6,7 @@
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gmoe.h"
 
@@ -19,19 +20,42 @@ static inline int check_run_suite(Suite *s)
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* A model of the family with k experts on d covariates and the given
+ * parameters (beta0, b, sigma2: k each; beta1, a: k * d, row per expert). */
+static inline gmoe_model *check_model_with(gmoe_family family, size_t k, size_t d, const double *beta0,
+                                           const double *beta1, const double *a, const double *b,
+                                           const double *sigma2)
+{
+    gmoe_model *m = gmoe_model_alloc(family, k, d);
+    ck_assert_ptr_nonnull(m);
+    memcpy(m->beta0, beta0, k * sizeof(double));
+    memcpy(m->beta1, beta1, k * d * sizeof(double));
+    memcpy(m->a, a, k * d * sizeof(double));
+    memcpy(m->b, b, k * sizeof(double));
+    memcpy(m->sigma2, sigma2, k * sizeof(double));
+    return m;
+}
+
+/* An n-row data set on d covariates; x and y allocated, not filled. */
+static inline gmoe_data *check_data_alloc(size_t n, size_t d)
+{
+    gmoe_data *data = calloc(1, sizeof *data);
+    ck_assert_ptr_nonnull(data);
+    data->n = n;
+    data->d = d;
+    data->x = malloc((n * d + 1) * sizeof(double));
+    data->y = malloc((n + 1) * sizeof(double));
+    ck_assert(data->x && data->y);
+    return data;
+}
+
 /* n rows drawn from model m: x from the design (lo, hi: one range for
  * every covariate, or NULL for the default) with seed stream 0, y from
  * the model with stream 1, as mixsim does.  Free with gmoe_data_free. */
 static inline gmoe_data *check_simulate(const gmoe_model *m, size_t n, gmoe_design design, const double *lo,
                                         const double *hi, uint64_t seed)
 {
-    gmoe_data *data = calloc(1, sizeof *data);
-    ck_assert_ptr_nonnull(data);
-    data->n = n;
-    data->d = m->d;
-    data->x = malloc(n * m->d * sizeof(double));
-    data->y = malloc(n * sizeof(double));
-    ck_assert(data->x && data->y);
+    gmoe_data *data = check_data_alloc(n, m->d);
     ck_assert_int_eq(gmoe_simulate_design(design, n, m->d, lo, hi, gmoe_seed_derive(seed, 0), data->x, NULL),
                      GMOE_OK);
     ck_assert_int_eq(gmoe_simulate_y(m, data->x, n, gmoe_seed_derive(seed, 1), data->y, NULL, NULL), GMOE_OK);

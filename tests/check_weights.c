@@ -42,13 +42,7 @@ static void weights_and_copies(gmoe_data *data, gmoe_data **rep)
     size_t total = 0;
     for (size_t r = 0; r < data->n; r++)
         total += (size_t)(data->w[r] = (double)((r * 7) % 4));
-    gmoe_data *c = calloc(1, sizeof *c);
-    ck_assert_ptr_nonnull(c);
-    c->n = total;
-    c->d = data->d;
-    c->x = malloc(total * data->d * sizeof(double));
-    c->y = malloc(total * sizeof(double));
-    ck_assert(c->x && c->y);
+    gmoe_data *c = check_data_alloc(total, data->d);
     for (size_t r = 0, t = 0; r < data->n; r++)
         for (size_t u = 0; u < (size_t)data->w[r]; u++, t++) {
             memcpy(c->x + t * data->d, data->x + r * data->d, data->d * sizeof(double));
