@@ -10,6 +10,8 @@
 #
 # Usage: Rscript scripts/peer-flexmix-npreg.R [MIXFIT]   (default src/mixfit)
 suppressMessages(library(flexmix))
+source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(), value = TRUE)[1])),
+                 "peer-lib.R"))
 args <- commandArgs(trailingOnly = TRUE)
 mixfit <- if (length(args)) args[1] else "src/mixfit"
 work <- tempfile("npreg")
@@ -18,32 +20,17 @@ data(NPreg)
 csv <- file.path(work, "npreg.csv")
 write.csv(NPreg[, c("x", "yn")], csv, row.names = FALSE)
 
-set.seed(1)
-best <- NULL
-for (s in 1:10) {
-    f <- flexmix(yn ~ x, data = NPreg, k = 2, concomitant = FLXPmultinom(~x),
-                 control = list(tolerance = 1e-10, iter.max = 2000))
-    if (length(f@size) == 2 && (is.null(best) || logLik(f) > logLik(best))) best <- f
-}
-r <- refit(best)
-fx <- r@coef
-fse <- sqrt(diag(r@vcov))
+fm <- flexmix_best(yn ~ x, NPreg)
+best <- fm$best
+fx <- fm$coef
+fse <- fm$se
 
-# gmoe's estimates and standard errors from the model file's inference key
-gmoe_params <- function(path) {
-    lines <- grep('"name":', readLines(path), value = TRUE)
-    num <- function(key) as.numeric(sub(paste0('.*"', key, '": ([^,}]*).*'), "\\1", lines))
-    data.frame(name = sub('.*"name": "([^"]*)".*', "\\1", lines), estimate = num("estimate"),
-               se = num("se"))
-}
 fit <- file.path(work, "fit.json")
 system2(mixfit, c("-k", "2", "-y", "yn", "-x", "x", "--restarts", "20", "--tol", "1e-12", "-q",
                   "-o", fit, csv))
-sw <- file.path(work, "sw.json")
-system2(mixfit, c("--init", fit, "--max-iter", "0", "--se", "sandwich", "-q", "-o", sw, csv))
 obs <- gmoe_params(fit)
-sand <- gmoe_params(sw)
-ll <- as.numeric(sub('.*"loglik": ([^,]*),.*', "\\1", grep('"loglik"', readLines(fit), value = TRUE)))
+sand <- gmoe_sandwich(mixfit, fit, csv, work)
+ll <- gmoe_fit_value(fit, "loglik")
 
 # Match gmoe's experts to flexmix's components by the slope.
 comp <- c(fx["model.1_Comp.1_coef.x"], fx["model.1_Comp.2_coef.x"])
@@ -69,11 +56,5 @@ cat(sprintf("log-likelihood: flexmix EM %.7f (df %d), gmoe %.7f\n", as.numeric(l
 em <- parameters(best)
 cat(sprintf("flexmix EM sigma^2 (n/(n - rank) inside): %s\n",
             paste(sprintf("%.6g", em["sigma", ]^2), collapse = ", ")))
-cat("\n| parameter | flexmix refit | flexmix se | gmoe | gmoe se (observed) | gmoe se (sandwich) |\n")
-cat("|---|---|---|---|---|---|\n")
-for (row in rows) {
-    i <- which(obs$name == row[1])
-    cat(sprintf("| %s | %.6g | %.6g | %.6g | %.6g | %.6g |\n", row[1], as.numeric(row[2]),
-                as.numeric(row[3]), obs$estimate[i], obs$se[i], sand$se[i]))
-}
+print_se_table(rows, obs, sand)
 unlink(work, recursive = TRUE)

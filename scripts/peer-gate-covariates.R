@@ -15,22 +15,13 @@ suppressMessages({
     library(flexmix)
     library(mixtools)
 })
+source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(), value = TRUE)[1])),
+                 "peer-lib.R"))
 args <- commandArgs(trailingOnly = TRUE)
 mixfit <- if (length(args)) args[1] else "src/mixfit"
 work <- tempfile("gatex")
 dir.create(work)
 
-# gmoe's estimates and standard errors from the model file's inference key
-gmoe_params <- function(path) {
-    lines <- grep('"name":', readLines(path), value = TRUE)
-    num <- function(key) as.numeric(sub(paste0('.*"', key, '": ([^,}]*).*'), "\\1", lines))
-    data.frame(name = sub('.*"name": "([^"]*)".*', "\\1", lines), estimate = num("estimate"),
-               se = num("se"))
-}
-gmoe_fit_value <- function(path, key) {
-    line <- grep(paste0('"', key, '"'), readLines(path), value = TRUE)[1]
-    as.numeric(sub(paste0('.*"', key, '": ([^,]*),.*'), "\\1", line))
-}
 run_mixfit <- function(csv, extra) {
     fit <- file.path(work, "fit.json")
     status <- system2(mixfit, c("-k", "2", "--restarts", "20", "--tol", "1e-12", "-q", "-o", fit,
@@ -44,21 +35,13 @@ data(NPreg)
 np <- data.frame(x = NPreg$x, x2 = NPreg$x^2, yn = NPreg$yn)
 csv <- file.path(work, "npreg.csv")
 write.csv(np, csv, row.names = FALSE)
-set.seed(1)
-best <- NULL
-for (s in 1:10) {
-    f <- flexmix(yn ~ x + I(x^2), data = NPreg, k = 2, concomitant = FLXPmultinom(~x),
-                 control = list(tolerance = 1e-10, iter.max = 2000))
-    if (length(f@size) == 2 && (is.null(best) || logLik(f) > logLik(best))) best <- f
-}
-r <- refit(best)
-fx <- r@coef
-fse <- sqrt(diag(r@vcov))
+fm <- flexmix_best(yn ~ x + I(x^2), NPreg)
+best <- fm$best
+fx <- fm$coef
+fse <- fm$se
 fit <- run_mixfit(csv, c("-y", "yn", "-x", "x,x2", "--gate-x", "x"))
-sw <- file.path(work, "sw.json")
-system2(mixfit, c("--init", fit, "--max-iter", "0", "--se", "sandwich", "-q", "-o", sw, csv))
 obs <- gmoe_params(fit)
-sand <- gmoe_params(sw)
+sand <- gmoe_sandwich(mixfit, fit, csv, work)
 fl <- function(c, what) paste0("model.1_Comp.", c, "_", what)
 g1 <- obs$estimate[obs$name == "a[1,x2]"]
 ref <- if (abs(g1 - fx[fl(2, "coef.I(x^2)")]) < abs(g1 - fx[fl(1, "coef.I(x^2)")])) 1 else 2
@@ -80,13 +63,7 @@ cat(sprintf("1. NPreg, yn ~ x + I(x^2), gate ~ x, k = 2, n = %d\n", nrow(NPreg))
 cat(sprintf("log-likelihood: flexmix EM %.7f (df %d), gmoe %.7f (npar %d)\n",
             as.numeric(logLik(best)), attr(logLik(best), "df"), gmoe_fit_value(fit, "loglik"),
             gmoe_fit_value(fit, "npar")))
-cat("\n| parameter | flexmix refit | flexmix se | gmoe | gmoe se (observed) | gmoe se (sandwich) |\n")
-cat("|---|---|---|---|---|---|\n")
-for (row in rows) {
-    i <- which(obs$name == row[1])
-    cat(sprintf("| %s | %.6g | %.6g | %.6g | %.6g | %.6g |\n", row[1], as.numeric(row[2]),
-                as.numeric(row[3]), obs$estimate[i], obs$se[i], sand$se[i]))
-}
+print_se_table(rows, obs, sand)
 
 ## 2. tonedata: tuned ~ stretchratio, constant gate
 data(tonedata)
