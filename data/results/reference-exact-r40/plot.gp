@@ -8,8 +8,8 @@ if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {
 } }
 set datafile separator ','
 set logscale xy
-set xrange [76.363620303144145:110904.90427745342]
-set yrange [0.0066560961942724378:1.3285193851434904]
+set xrange [75.857757502918375:131825.67385564069]
+set yrange [0.006216224274595449:1.3336707515172721]
 set xlabel 'sample size N'
 set ylabel 'D1 loss'
 set title "softmax, k = 2 fitted, k* = 2 true, grid design, near-truth start" noenhanced
@@ -17,13 +17,13 @@ set key outside right top vertical box spacing 1.3 samplen 2
 set grid xtics ytics lc rgb '#dddddd'
 set xtics ('100' 100, '200' 200, '500' 500, '1000' 1000, '2000' 2000, '5000' 5000, '10000' 10000, '20000' 20000, '50000' 50000, '100000' 100000)
 set ytics ('0.01' 0.01, '0.02' 0.02, '0.05' 0.050000000000000003, '0.1' 0.10000000000000001, '0.2' 0.20000000000000001, '0.5' 0.5, '1' 1)
-bottom = 0.0066560961942724378
+bottom = 0.006216224274595449
 lo(v) = v > bottom ? v : bottom
-theory(x) = 2.1355744170328537 * sqrt(log(x) / x)
-mean_fit(x) = exp(1.9515399036201342) * x**-0.50317203784177944
-median_fit(x) = exp(1.7800298970820654) * x**-0.50170527671685039
+theory(x) = 2.1124292151822122 * sqrt(log(x) / x)
+mean_fit(x) = exp(1.9640911651265545) * x**-0.50453040861355836
+median_fit(x) = exp(1.7689222272227183) * x**-0.50046846253953003
 plot 'summary.csv' skip 1 using ($1/1.02):3:(lo($6)):7 with yerrorbars pt 7 ps 0.9 lc rgb '#1f4e9c' title 'mean of 40 replicates, 95% CI', \
      'summary.csv' skip 1 using ($1*1.02):5:8:9 with yerrorbars pt 5 ps 0.8 lc rgb '#2e8b57' title 'median, 95% CI', \
-     mean_fit(x) with lines lw 2 lc rgb '#1f4e9c' title sprintf('mean: slope %.2f [%.2f, %.2f]', -0.50317203784177944, -0.5186346636545538, -0.48770941202900508), \
-     median_fit(x) with lines lw 2 dt 4 lc rgb '#2e8b57' title sprintf('median: slope %.2f [%.2f, %.2f]', -0.50170527671685039, -0.52464287347987093, -0.47876767995382979), \
+     mean_fit(x) with lines lw 2 lc rgb '#1f4e9c' title sprintf('mean: slope %.2f [%.2f, %.2f]', -0.50453040861355836, -0.51869950759820604, -0.49036130962891061), \
+     median_fit(x) with lines lw 2 dt 4 lc rgb '#2e8b57' title sprintf('median: slope %.2f [%.2f, %.2f]', -0.50046846253953003, -0.52132710682169958, -0.47960981825736043), \
      theory(x) with lines lw 2 dt 2 lc rgb '#c0392b' title "theory: c (log N / N)^{1/2}"
