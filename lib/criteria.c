@@ -2,35 +2,83 @@
  *   AIC = -2 L + 2 p,   BIC = -2 L + p log n,
  *   ICL = BIC + 2 EN,   EN = -sum_n sum_i r_ni log r_ni  (classification entropy).
  * With case weights, n is the sum of the weights and EN's rows are
- * weighted, as for each row repeated w times. */
+ * weighted, as for each row repeated w times.
+ *
+ * The responsibilities come from the E-step (gmoe_estep) a chunk of rows
+ * at a time: its gates and log-sum-exps run in vector loops, which made
+ * this pass, once a row at a time, cost as much as a short fit's EM. */
+#include "config.h"
+
 #include <math.h>
 #include <stdlib.h>
 
+#include "engine.h"
 #include "internal.h"
+#include "vector_math.h"
+
+/* Rows per call of the E-step: a few blocks, so that its scratch stays
+ * small whatever n. */
+#define CHUNK_ROWS (16 * GMOE_BLOCK_ROWS)
+
+/* -sum c r log r over a chunk's nrows rows of k responsibilities resp,
+ * which the E-step multiplied by the case weights w (NULL: all 1), so r =
+ * resp / w.  logs: scratch for nrows * k doubles. */
+static double chunk_entropy(const double *resp, const double *w, size_t nrows, size_t k,
+                            double *logs)
+{
+    size_t nk = nrows * k;
+#pragma omp simd
+    for (size_t j = 0; j < nk; j++)
+        logs[j] = log(resp[j] > 0 ? resp[j] : 1.0);
+    double entropy = 0.0;
+    for (size_t r = 0; r < nrows; r++) {
+        double c = w ? w[r] : 1.0;
+        if (c == 0.0)
+            continue;
+        for (size_t i = 0; i < k; i++) {
+            double ri = resp[r * k + i];
+            if (ri > 0) /* c r log r = resp (log resp - log c) */
+                entropy -= ri * (w ? logs[r * k + i] - log(c) : logs[r * k + i]);
+        }
+    }
+    return entropy;
+}
+
+/* EN over all rows, a chunk at a time; NAN when out of memory. */
+static double classification_entropy(const gmoe_model *m, const gmoe_data *data)
+{
+    size_t k = m->k, n = data->n, dg = gmoe_data_gate_d(data);
+    double *resp = malloc((2 * CHUNK_ROWS * k + gmoe_nblocks(CHUNK_ROWS)) * sizeof(double));
+    if (!resp)
+        return NAN;
+    double *logs = resp + CHUNK_ROWS * k, *block_ll = logs + CHUNK_ROWS * k;
+    double entropy = 0.0;
+    for (size_t lo = 0; lo < n; lo += CHUNK_ROWS) {
+        gmoe_data chunk = *data;
+        chunk.n = n - lo < CHUNK_ROWS ? n - lo : CHUNK_ROWS;
+        chunk.x = data->x + lo * data->d;
+        chunk.y = data->y + lo;
+        chunk.w = data->w ? data->w + lo : NULL;
+        if (data->gate_own)
+            chunk.gx = data->gx + lo * dg;
+        gmoe_estep(m, &chunk, resp, block_ll, 1);
+        entropy += chunk_entropy(resp, chunk.w, chunk.n, k, logs);
+    }
+    free(resp);
+    return entropy;
+}
 
 int gmoe_information_criteria(const gmoe_model *m, const gmoe_data *data,
                               gmoe_fit_info *info, gmoe_err *err)
 {
     if (!data->y)
         return gmoe_error(err, GMOE_EINVAL, "information criteria need the response");
-    size_t k = m->k, n = data->n;
-    double *resp = malloc(k * sizeof(double));
-    if (!resp)
+    double entropy = classification_entropy(m, data);
+    if (isnan(entropy))
         return gmoe_error(err, GMOE_ENOMEM, "out of memory");
-    double entropy = 0.0;
-    for (size_t r = 0; r < n; r++) {
-        if (data->w && data->w[r] == 0.0)
-            continue;
-        gmoe_responsibilities_gx(m, data->x + r * data->d, gmoe_gate_row(data, r), data->y[r], resp);
-        double c = data->w ? data->w[r] : 1.0; /* times 1: the unweighted bits */
-        for (size_t i = 0; i < k; i++)
-            if (resp[i] > 0)
-                entropy -= c * resp[i] * log(resp[i]);
-    }
-    free(resp);
     double p = (double)gmoe_model_npar(m), L = info->loglik;
     info->npar = gmoe_model_npar(m);
-    info->n = n;
+    info->n = data->n;
     info->nobs = gmoe_data_total_weight(data);
     info->aic = -2 * L + 2 * p;
     info->bic = -2 * L + p * log(info->nobs);
