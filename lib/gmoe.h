@@ -343,6 +343,10 @@ typedef struct {
        Owned by the model; gmoe_model_copy drops dst's (its parameters
        change) and does not copy src's: use gmoe_inference_clone. */
     struct gmoe_inference *inference;
+    /* what the fit says about itself (gmoe_fit_notes; the "notes" key of
+       a model file), or NULL.  Owned like inference: gmoe_model_copy
+       drops dst's and does not copy src's. */
+    struct gmoe_note_list *notes;
 } gmoe_model;
 
 /* Allocates a model with zero parameters, unit variances and the family's
@@ -622,6 +626,56 @@ int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
  * smaller is not such a fit. */
 int gmoe_fit_nested(const gmoe_data *data, gmoe_model *m, const gmoe_model *smaller,
                     const gmoe_em_options *opt, gmoe_err *err);
+
+/* ------------------------------------------------------ notes on a fit */
+
+/* What a fitted model says about itself (issue 11 item 4): the signs of an
+ * over-specified k, of a separable gate, of a fit that did not end at a
+ * maximum.  Each note has a code, the experts and gate covariate it is
+ * about (1-based, 0: none), a number and a sentence. */
+typedef enum {
+    GMOE_NOTE_TINY_MASS = 0,      /* expert1's mean gate weight (value) is below
+                                     1% or d + 2 rows' worth: k may be too large */
+    GMOE_NOTE_NEAR_DUPLICATES = 1,/* expert1 and expert2: the same line and
+                                     variance (value: the lines' distance over
+                                     the data in units of the noise sd, < 2) */
+    GMOE_NOTE_SELECTION_ONLY = 2, /* top-K with K = 1: only the selection
+                                     boundaries are identified (value NaN) */
+    GMOE_NOTE_SEPARABLE_GATE = 3, /* expert1's gate slope on covariate
+                                     (value) changes the logit by more than 30
+                                     over one sd of it: runs off to infinity */
+    GMOE_NOTE_NOT_CONVERGED = 4   /* the fit stopped for another reason than
+                                     convergence (m->fit.stop; value: the
+                                     gradient norm at the end) */
+} gmoe_note_code;
+#define GMOE_NOTE_LAST GMOE_NOTE_NOT_CONVERGED
+#define GMOE_NOTE_LEN 256
+
+typedef struct {
+    gmoe_note_code code;
+    size_t expert1, expert2; /* 1-based, 0: none */
+    size_t covariate;        /* 1-based gate covariate, 0: none */
+    double value;            /* as the code says; NaN: none */
+    char message[GMOE_NOTE_LEN]; /* one sentence, no newline */
+} gmoe_fit_note;
+
+typedef struct gmoe_note_list {
+    size_t n;
+    gmoe_fit_note *note;         /* n notes (NULL when n = 0) */
+} gmoe_note_list;
+
+/* The notes of model m (normally a fit to data, m->has_fit) on data,
+ * attached to m->notes (replacing any; an empty list when there is
+ * nothing to say).  The order: tiny masses, near-duplicates, the gate,
+ * then the fit's stop.  GMOE_EINVAL (sizes of m and data differ),
+ * GMOE_ENOMEM. */
+int gmoe_fit_notes(gmoe_model *m, const gmoe_data *data, gmoe_err *err);
+void gmoe_note_list_free(gmoe_note_list *notes);                 /* NULL: no-op */
+gmoe_note_list *gmoe_note_list_clone(const gmoe_note_list *notes);   /* NULL on failure */
+/* "tiny-mass", "near-duplicates", "selection-only", "separable-gate",
+ * "not-converged"; NULL / -1 for an unknown code or name. */
+const char *gmoe_note_name(gmoe_note_code code);
+int gmoe_note_from_name(const char *name);
 
 /* Fills info->aic/bic/icl from loglik, npar and n (icl also needs the
  * data for the entropy term). */

@@ -73,6 +73,11 @@ int gmoe_io_number_text(double v, char *buf, size_t len);
 void gmoe_io_inference_write(const gmoe_inference *inf, void (*put)(void *ctx, const char *text),
                              void *ctx);
 int gmoe_io_inference_read(struct json_t *v, gmoe_model *m, char *msg, size_t len);
+/* The "notes" key (io_model_notes.c): written as text pieces like
+ * "inference"; read into m->notes (experts and covariates checked against
+ * m's sizes), with a message on failure (GMOE_EFORMAT, GMOE_ENOMEM). */
+void gmoe_io_notes_write(const gmoe_note_list *notes, void (*put)(void *ctx, const char *text), void *ctx);
+int gmoe_io_notes_read(struct json_t *v, gmoe_model *m, char *msg, size_t len);
 struct json_t *gmoe_io_factors_json(const gmoe_model *m);
 int gmoe_io_factors_read(struct json_t *v, gmoe_model *m, char *msg, size_t len);
 

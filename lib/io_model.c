@@ -14,7 +14,11 @@
  * of the family table: "tau", "tau_estimated", "activation", "bias",
  * "top_k", "select").  Reading is strict: unknown keys,
  * another family's keys, wrong types and sizes are errors naming the key
- * (and the expert), since a silently ignored typo would change the model. */
+ * (and the expert), since a silently ignored typo would change the model.
+ *
+ * After "fit": "notes" (io_model_notes.c) and "inference"
+ * (io_model_inference.c); mixfit -k LO:HI ends the file with "k_table",
+ * whose shape is checked and which is not kept. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -330,6 +334,8 @@ static int to_json(const gmoe_model *m, char **out, gmoe_err *err)
     put(&b, "\n  ]");
     if (m->has_fit)
         key(&b, &first, in, "fit"), put_fit(&b, &m->fit);
+    if (m->notes) /* io_model_notes.c */
+        key(&b, &first, in, "notes"), gmoe_io_notes_write(m->notes, put_text, &b);
     if (m->inference) /* io_model_inference.c */
         key(&b, &first, in, "inference"), gmoe_io_inference_write(m->inference, put_text, &b);
     put(&b, "\n}\n");
@@ -560,7 +566,8 @@ static int read_sizes(const ctx *c, json_t *root, size_t *k, size_t *d, size_t *
 
 /* Top-level keys: common ones, then the family's own (option_keys). */
 static const char *const common_keys[] = {"family", "k", "d", "gate_d", "x_names", "gate_x_names",
-                                          "y_name", "factors", "experts", "fit", "inference", NULL};
+                                          "y_name", "factors", "experts", "fit", "notes", "inference",
+                                          "k_table", NULL};
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -765,6 +772,24 @@ static int read_fit(const ctx *c, json_t *o, gmoe_fit_info *f)
     return GMOE_OK;
 }
 
+/* "k_table": the table of mixfit -k LO:HI that chose this model (one
+ * object per k, "k" first; mixfit(1)).  It describes how the model was
+ * chosen, not the model: checked for its shape and not kept. */
+static int check_k_table(const ctx *c, json_t *v)
+{
+    size_t i;
+    json_t *row;
+    if (!json_is_array(v))
+        return ferr(c, "\"k_table\" must be an array");
+    json_array_foreach(v, i, row) {
+        json_t *k = json_object_get(row, "k");
+        if (!json_is_object(row) || !json_is_integer(k) || json_integer_value(k) < 1)
+            return ferr(c, "\"k_table\": row %zu must be an object with \"k\" (a whole number >= 1)",
+                        i + 1);
+    }
+    return GMOE_OK;
+}
+
 /* Builds the model from a parsed document. */
 static int read_model(const ctx *c, json_t *root, gmoe_model **out)
 {
@@ -800,6 +825,13 @@ static int read_model(const ctx *c, json_t *root, gmoe_model **out)
         m->has_fit = 1;
         status = read_fit(c, v, &m->fit);
     }
+    if (status == GMOE_OK && (v = json_object_get(root, "notes"))) { /* io_model_notes.c */
+        char msg[GMOE_ERRMSG_LEN];
+        if ((status = gmoe_io_notes_read(v, m, msg, sizeof msg)) != GMOE_OK)
+            status = gmoe_error(c->err, status, "%s: %s", c->name, msg);
+    }
+    if (status == GMOE_OK && (v = json_object_get(root, "k_table")))
+        status = check_k_table(c, v);
     if (status == GMOE_OK && (v = json_object_get(root, "inference"))) { /* io_model_inference.c */
         char msg[GMOE_ERRMSG_LEN];
         if ((status = gmoe_io_inference_read(v, m, msg, sizeof msg)) != GMOE_OK)

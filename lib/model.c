@@ -113,6 +113,7 @@ void gmoe_model_free(gmoe_model *m)
     free_name_list(m->gxnames, m->dg);
     gmoe_factors_free(m->factors, m->nfactors);
     gmoe_inference_free(m->inference);
+    gmoe_note_list_free(m->notes);
     free(m);
 }
 
@@ -178,6 +179,8 @@ int gmoe_model_copy(gmoe_model *dst, const gmoe_model *src)
     /* dst's standard errors belonged to its old parameters */
     gmoe_inference_free(dst->inference);
     dst->inference = NULL;
+    gmoe_note_list_free(dst->notes); /* so were its notes */
+    dst->notes = NULL;
     int status = GMOE_OK;
     if (dst->factors != src->factors)
         status = gmoe_model_set_factors(dst, src->factors, src->nfactors);

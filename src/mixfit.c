@@ -9,7 +9,6 @@
 
 #include "cli.h"
 #include "csv_options.h"
-#include "fit_notes.h"
 #include "fit_progress.h"
 #include "inference_options.h"
 #include "io.h"
@@ -376,6 +375,20 @@ static void print_table_row(size_t k, const gmoe_model *m)
     fflush(stderr);
 }
 
+/* The numbers of a row of the -k table after k: loglik, npar and the
+ * criteria (--table's CSV and the JSON's "k_table" alike). */
+enum { TABLE_NUMBERS = 5 };
+static const char *const table_names[TABLE_NUMBERS] = {"loglik", "npar", "aic", "bic", "icl"};
+
+static void table_numbers(const gmoe_fit_info *f, double *v)
+{
+    v[0] = f->loglik;
+    v[1] = (double)f->npar;
+    v[2] = f->aic;
+    v[3] = f->bic;
+    v[4] = f->icl;
+}
+
 /* --table: the rows of the table as CSV; a k whose fit failed has NA. */
 static int write_table(const options *o, gmoe_model *const *fits, size_t best)
 {
@@ -388,9 +401,10 @@ static int write_table(const options *o, gmoe_model *const *fits, size_t best)
             continue;
         }
         const gmoe_fit_info *f = &m->fit;
-        double v[] = {f->loglik, (double)f->npar, f->aic, f->bic, f->icl};
+        double v[TABLE_NUMBERS];
+        table_numbers(f, v);
         cli_buf_printf(&b, "%zu", k);
-        for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        for (size_t i = 0; i < TABLE_NUMBERS; i++) {
             cli_buf_printf(&b, ",");
             cli_buf_number(&b, v[i]);
         }
@@ -497,10 +511,11 @@ static void print_summary(const options *o, const gmoe_model *m, const gmoe_data
         fprintf(stderr, "  EM: %zu iterations, %s (stop: %s); best of %zu start%s (start %zu), seed %llu\n",
                 f->iterations, f->converged ? "converged" : "NOT converged", gmoe_stop_name(f->stop), f->restarts,
                 f->restarts == 1 ? "" : "s", f->best_restart + 1, (unsigned long long)f->seed);
-    if (o->em.em.max_iter > 0) {
+    if (o->em.em.max_iter > 0)
         print_fit_check(f);
-        fit_notes_print(stderr, m, data);
-    }
+    for (size_t i = 0; m->notes && i < m->notes->n; i++)
+        if (m->notes->note[i].code != GMOE_NOTE_NOT_CONVERGED) /* said by the two lines above */
+            fprintf(stderr, "  note: %s\n", m->notes->note[i].message);
 }
 
 static void warn_convergence(const options *o, const gmoe_model *m)
@@ -638,8 +653,38 @@ static int fit_range(options *o, const gmoe_data *data, const gmoe_model *init, 
     return nfit == 0 ? CLI_EXIT_ESTIMATION : CLI_EXIT_OK;
 }
 
-/* The chosen model as JSON to -o. */
-static int write_model(const options *o, const gmoe_model *m)
+/* The JSON of the -k table: one object per k with every column of the
+ * table on stderr, the stop reason and whether it was chosen; a k whose
+ * fit failed has null in every column but k (and chosen false). */
+static void json_k_table(cli_buf *b, const options *o, gmoe_model *const *fits, size_t best)
+{
+    cli_buf_printf(b, ",\n  \"k_table\": [");
+    for (size_t k = o->klo; k <= o->khi; k++) {
+        const gmoe_model *m = fits[k - o->klo];
+        double v[TABLE_NUMBERS];
+        cli_buf_printf(b, "%s\n    {\"k\": %zu", k > o->klo ? "," : "", k);
+        if (m)
+            table_numbers(&m->fit, v);
+        for (size_t i = 0; i < TABLE_NUMBERS; i++) {
+            cli_buf_printf(b, ", \"%s\": ", table_names[i]);
+            if (m && isfinite(v[i]))
+                cli_buf_number(b, v[i]);
+            else
+                cli_buf_printf(b, "null");
+        }
+        if (m)
+            cli_buf_printf(b, ", \"iterations\": %zu, \"converged\": %s, \"stop\": \"%s\"",
+                           m->fit.iterations, m->fit.converged ? "true" : "false", gmoe_stop_name(m->fit.stop));
+        else
+            cli_buf_printf(b, ", \"iterations\": null, \"converged\": null, \"stop\": null");
+        cli_buf_printf(b, ", \"chosen\": %s}", k == best ? "true" : "false");
+    }
+    cli_buf_printf(b, "\n  ]");
+}
+
+/* The chosen model as JSON to -o; with -k LO:HI the table of every k
+ * ("k_table") after the model's keys, before its closing brace. */
+static int write_model(const options *o, const gmoe_model *m, gmoe_model *const *fits, size_t best)
 {
     gmoe_err err;
     gmoe_err_clear(&err);
@@ -649,11 +694,29 @@ static int write_model(const options *o, const gmoe_model *m)
         return st == CLI_EXIT_USAGE ? CLI_EXIT_ESTIMATION : st; /* a fit with non-finite parameters */
     }
     cli_buf out = {0};
-    cli_buf_printf(&out, "%s%s", json, json[0] && json[strlen(json) - 1] == '\n' ? "" : "\n");
+    size_t len = strlen(json);
+    if (o->khi > o->klo && len >= 3 && strcmp(json + len - 3, "\n}\n") == 0) {
+        /* gmoe_model_to_json ends its object with "\n}\n" */
+        cli_buf_printf(&out, "%.*s", (int)(len - 3), json);
+        json_k_table(&out, o, fits, best);
+        cli_buf_printf(&out, "\n}\n");
+    } else
+        cli_buf_printf(&out, "%s%s", json, json[0] && json[len - 1] == '\n' ? "" : "\n");
     int st = cli_write_output(o->out, &out);
     cli_buf_free(&out);
     free(json);
     return st;
+}
+
+/* The fit's notes (gmoe_fit_notes) for the summary and the JSON; none
+ * for a model only scored (--max-iter 0). */
+static int attach_notes(const options *o, gmoe_model *m, const gmoe_data *data)
+{
+    gmoe_err err;
+    gmoe_err_clear(&err);
+    if (o->em.em.max_iter == 0 || gmoe_fit_notes(m, data, &err) == GMOE_OK)
+        return CLI_EXIT_OK;
+    return cli_fail(err.code, &err, CLI_STAGE_COMPUTE, "the fit's notes");
 }
 
 static int run(options *o)
@@ -678,7 +741,7 @@ static int run(options *o)
         fprintf(stderr, "  * k = %zu chosen (lowest %s)\n", best, crit_names[o->criterion]);
     if (o->table_path && mpi_rank() == 0 && (st = write_table(o, fits, best)))
         goto done;
-    if ((st = cli_inference_run(&o->inf, m, data, &o->em.em)))
+    if ((st = cli_inference_run(&o->inf, m, data, &o->em.em)) || (st = attach_notes(o, m, data)))
         goto done;
     if (!o->quiet) {
         print_summary(o, m, data);
@@ -687,7 +750,7 @@ static int run(options *o)
     for (size_t i = 0; i < nk; i++)
         if (fits[i])
             warn_convergence(o, fits[i]);
-    st = mpi_rank() == 0 ? write_model(o, m) : CLI_EXIT_OK;
+    st = mpi_rank() == 0 ? write_model(o, m, fits, best) : CLI_EXIT_OK;
 done:
     for (size_t i = 0; fits && i < nk; i++)
         gmoe_model_free(fits[i]);
