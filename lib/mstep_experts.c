@@ -37,6 +37,36 @@ wls_rows(size_t k, size_t d, const gmoe_data *data, const gmoe_em_ws *ws, size_t
         }
 }
 
+/* Rows lo..hi-1 of the normal equations into acc (k blocks of 1 + p*p +
+ * p), in the standardized covariates u, as weighted cross products of
+ * the block's columns (u, 1, y) (block_gram.c): per expert, with the
+ * responsibilities as weights, the upper triangle of their products
+ * holds S (u and 1), t (the y column) and w (the 1 with itself).
+ * scratch: gmoe_gram_scratch(p + 1) doubles. */
+static void wls_block(size_t k, size_t d, const gmoe_data *data, const gmoe_em_ws *ws,
+                      size_t lo, size_t hi, double *acc, double *scratch)
+{
+    size_t p = d + 1, cols = p + 1, nrows = hi - lo, ld = gmoe_gram_ld(nrows);
+    size_t stride = 1 + p * p + p;
+    double *z = scratch, *wz = z + cols * ld, *w = wz + cols * ld, *prod = w + 2 * ld;
+    gmoe_gram_transpose(ws->x_std + lo * d, nrows, d, z);
+    gmoe_gram_column(NULL, 1.0, nrows, z + d * ld);
+    gmoe_gram_column(data->y + lo, 0.0, nrows, z + p * ld);
+    for (size_t i = 0; i < k; i++) {
+        double *S = acc + i * stride + 1, *t = S + p * p;
+        gmoe_gram_column(NULL, 0.0, nrows, w); /* the padding */
+        for (size_t r = 0; r < nrows; r++)
+            w[r] = ws->resp[(lo + r) * k + i];
+        memset(prod, 0, cols * cols * sizeof(double));
+        gmoe_gram_add(cols, nrows, w, z, wz, prod, cols, 1);
+        acc[i * stride] = prod[d * cols + d];
+        for (size_t c = 0; c < p; c++) {
+            memcpy(S + c * p + c, prod + c * cols + c, (p - c) * sizeof(double));
+            t[c] = prod[c * cols + p];
+        }
+    }
+}
+
 /* Rows lo..hi-1 of the weighted residual sums of squares at m's expert
  * parameters into rss[k] (k, d: GMOE_WITH_SHAPE). */
 static inline __attribute__((always_inline)) void
@@ -80,6 +110,8 @@ static void accumulate(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *w
         size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
         if (what == RESIDUALS)
             GMOE_WITH_SHAPE(rss_rows, k, d, m, data, ws, lo, hi, acc);
+        else if (d >= GMOE_GRAM_MIN_D)
+            wls_block(k, d, data, ws, lo, hi, acc, gmoe_em_ws_block_scratch(ws));
         else
             GMOE_WITH_SHAPE(wls_rows, k, d, data, ws, lo, hi, acc);
     }

@@ -25,6 +25,48 @@ row_from_cache(const double *c, size_t k, size_t d, const double *x, const doubl
     return gmoe_softmax_row_given(k, d, c, 0.0, c + k, x, r, 1.0, grad, hess);
 }
 
+/* The gradient and the Hessian's upper triangle of rows lo..hi-1 from
+ * the cache c (gmoe_softmax_row_given's, scale 1), block-wise: per
+ * expert i the gradient sum_r (r_i - R g_i) z and per pair i <= j the
+ * Hessian block sum_r R g_i (g_j - delta_ij) z z' (R = sum_i r_i, z =
+ * (1, x)) as weighted cross products of the block's columns (block_gram.c);
+ * blk: gmoe_gram_scratch(d + 1) doubles. */
+static void cache_block_derivs(size_t k, size_t d, const double *c, const double *x,
+                               const double *resp, size_t nrows, double *gb, double *hb,
+                               double *blk)
+{
+    size_t p = d + 1, np = (k - 1) * p, ld = gmoe_gram_ld(nrows);
+    double *z = blk, *wz = z + p * ld, *w = wz + p * ld, *rs = w + ld;
+    gmoe_gram_column(NULL, 1.0, nrows, z);
+    gmoe_gram_transpose(x, nrows, d, z + ld);
+    for (size_t r = 0; r < ld; r++) {
+        double s = 0.0;
+        for (size_t i = 0; r < nrows && i < k; i++)
+            s += resp[r * k + i];
+        rs[r] = s; /* and w's padding stays 0 below */
+        w[r] = 0.0;
+    }
+    for (size_t i = 0; i + 1 < k; i++) {
+        const double *gi = c + k + i;
+        if (gb) {
+            for (size_t r = 0; r < nrows; r++)
+                w[r] = resp[r * k + i] - rs[r] * gi[r * 2 * k];
+            gmoe_gram_dots(p, nrows, w, z, gb + i * p);
+        }
+        if (!hb)
+            continue;
+        double *diag = hb + i * p * np + i * p;
+        for (size_t r = 0; r < nrows; r++)
+            w[r] = -(rs[r] * gi[r * 2 * k]) * (1.0 - gi[r * 2 * k]);
+        gmoe_gram_add(p, nrows, w, z, wz, diag, np, 1);
+        for (size_t j = i + 1; j + 1 < k; j++) {
+            for (size_t r = 0; r < nrows; r++)
+                w[r] = rs[r] * gi[r * 2 * k] * gi[r * 2 * k + j - i];
+            gmoe_gram_add(p, nrows, w, z, wz, diag + (j - i) * p, np, 0);
+        }
+    }
+}
+
 /* Rows lo..hi-1 into acc (Q, then the gradient and Hessian if wanted);
  * k and d are the model's (GMOE_WITH_SHAPE).  blk: the thread's block
  * scratch. */
@@ -46,19 +88,19 @@ block_pass(size_t k, size_t d, gmoe_em_ws *ws, const gmoe_model *m, const double
             acc[0] += ws->gating->row_objective(m, xdata + r * d, resp + r * k, gb, hb, work);
         return;
     }
-    if (mode == PASS_READ) {
-        const double *c = ws->gate_cache;
-        for (size_t r = lo; r < hi; r++)
-            acc[0] += row_from_cache(c + r * 2 * k, k, d, xdata + r * d, resp + r * k, gb, hb);
-        return;
-    }
-    /* PASS_WRITE: the block's gates into the cache (exps and logs in one
-     * batch), then the rows as PASS_READ reads them. */
+    /* PASS_WRITE: the block's gates into the cache first (exps and logs
+     * in one batch); then both modes read them. */
     double *c = ws->gate_cache;
-    gmoe_block_softmax_gates(m, ws->gating, xdata + lo * d, hi - lo, c + lo * 2 * k, blk,
-                             blk + GMOE_BLOCK_ROWS, NULL);
+    if (mode == PASS_WRITE)
+        gmoe_block_softmax_gates(m, ws->gating, xdata + lo * d, hi - lo, c + lo * 2 * k, blk,
+                                 blk + GMOE_BLOCK_ROWS, NULL);
+    int blocked = (gb || hb) && d >= GMOE_GRAM_MIN_D;
     for (size_t r = lo; r < hi; r++)
-        acc[0] += row_from_cache(c + r * 2 * k, k, d, xdata + r * d, resp + r * k, gb, hb);
+        acc[0] += row_from_cache(c + r * 2 * k, k, d, xdata + r * d, resp + r * k,
+                                 blocked ? NULL : gb, blocked ? NULL : hb);
+    if (blocked)
+        cache_block_derivs(k, d, c + lo * 2 * k, xdata + lo * d, resp + lo * k, hi - lo, gb, hb,
+                           blk);
 }
 
 static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *theta,

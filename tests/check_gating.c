@@ -514,6 +514,51 @@ START_TEST(test_block_functions)
 }
 END_TEST
 
+/* Block cross products (block_gram.c) against a plain double loop: p =
+ * 1..9 columns (the 2 x 4 tiles, their remainders and a lone last row),
+ * 37 rows (not a multiple of the lanes), upper triangle and full square
+ * (exactly symmetric), the dots; what is outside the triangle untouched. */
+START_TEST(test_block_gram)
+{
+    enum { ROWS = 37, PMAX = 9, LD = 40 };
+    const size_t p = (size_t)_i + 1;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 11 + p);
+    double x[ROWS * PMAX], w[LD] = {0}, z[PMAX * LD], wz[PMAX * LD];
+    ck_assert_uint_eq(gmoe_gram_ld(ROWS), LD);
+    for (size_t j = 0; j < ROWS * p; j++)
+        x[j] = 4 * gsl_rng_uniform(rng) - 1;
+    for (size_t r = 0; r < ROWS; r++)
+        w[r] = gsl_rng_uniform(rng) - 0.3;
+    gmoe_gram_transpose(x, ROWS, p, z);
+    for (int upper = 0; upper < 2; upper++) {
+        double h[PMAX * PMAX], g[PMAX] = {0};
+        for (size_t u = 0; u < p * p; u++)
+            h[u] = 7.0;
+        gmoe_gram_add(p, ROWS, w, z, wz, h, p, upper);
+        gmoe_gram_dots(p, ROWS, w, z, g);
+        for (size_t u = 0; u < p; u++) {
+            double gu = 0.0;
+            for (size_t r = 0; r < ROWS; r++)
+                gu += w[r] * x[r * p + u];
+            ck_assert_double_eq_tol(g[u], gu, 1e-13);
+            for (size_t v = 0; v < p; v++) {
+                double huv = 7.0;
+                for (size_t r = 0; r < ROWS; r++)
+                    huv += w[r] * x[r * p + u] * x[r * p + v];
+                if (upper && v < u)
+                    ck_assert(h[u * p + v] == 7.0);
+                else
+                    ck_assert_msg(fabs(h[u * p + v] - huv) <= 1e-12, "p %zu (%zu, %zu)", p, u, v);
+                if (!upper)
+                    ck_assert(h[u * p + v] == h[v * p + u]);
+            }
+        }
+    }
+    gsl_rng_free(rng);
+}
+END_TEST
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -527,6 +572,7 @@ int main(void)
     tcase_add_test(tc, test_checks);
     tcase_add_test(tc, test_split_keeps_likelihood);
     tcase_add_loop_test(tc, test_block_lse, 0, 3);
+    tcase_add_loop_test(tc, test_block_gram, 0, 9);
     tcase_add_loop_test(tc, test_block_functions, 0, (int)nconfigs);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
