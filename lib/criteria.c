@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "chain.h"
 #include "engine.h"
 #include "internal.h"
 #include "vector_math.h"
@@ -44,26 +45,51 @@ static double chunk_entropy(const double *resp, const double *w, size_t nrows, s
     return entropy;
 }
 
-/* EN over all rows, a chunk at a time; NAN when out of memory. */
-static double classification_entropy(const gmoe_model *m, const gmoe_data *data)
+typedef struct {
+    const gmoe_model *m;
+    const gmoe_data *data;
+    double *resp;
+} entropy_job;
+
+/* EN of this process's rows added to *entropy, a chunk of rows through
+ * the E-step at a time and a block of GMOE_BLOCK_ROWS at a time into the
+ * sum, so that sharded data cut on blocks add the same terms in the same
+ * order (chain.h). */
+static void add_entropy(void *job, double *entropy)
 {
-    size_t k = m->k, n = data->n, dg = gmoe_data_gate_d(data);
-    double *resp = malloc((2 * CHUNK_ROWS * k + gmoe_nblocks(CHUNK_ROWS)) * sizeof(double));
-    if (!resp)
-        return NAN;
-    double *logs = resp + CHUNK_ROWS * k, *block_ll = logs + CHUNK_ROWS * k;
-    double entropy = 0.0;
+    const entropy_job *j = job;
+    const gmoe_data *data = j->data;
+    size_t k = j->m->k, n = data->n, dg = gmoe_data_gate_d(data);
+    if (!j->resp) { /* out of memory: NAN for every process, none left waiting */
+        *entropy = NAN;
+        return;
+    }
+    double *resp = j->resp, *logs = resp + CHUNK_ROWS * k, *block_ll = logs + CHUNK_ROWS * k;
     for (size_t lo = 0; lo < n; lo += CHUNK_ROWS) {
         gmoe_data chunk = *data;
+        chunk.shard = NULL; /* this process's rows alone */
         chunk.n = n - lo < CHUNK_ROWS ? n - lo : CHUNK_ROWS;
         chunk.x = data->x + lo * data->d;
         chunk.y = data->y + lo;
         chunk.w = data->w ? data->w + lo : NULL;
         if (data->gate_own)
             chunk.gx = data->gx + lo * dg;
-        gmoe_estep(m, &chunk, resp, block_ll, 1);
-        entropy += chunk_entropy(resp, chunk.w, chunk.n, k, logs);
+        gmoe_estep(j->m, &chunk, resp, block_ll, 1);
+        for (size_t b = 0; b < chunk.n; b += GMOE_BLOCK_ROWS) {
+            size_t rows = chunk.n - b < GMOE_BLOCK_ROWS ? chunk.n - b : GMOE_BLOCK_ROWS;
+            *entropy += chunk_entropy(resp + b * k, chunk.w ? chunk.w + b : NULL, rows, k, logs);
+        }
     }
+}
+
+/* EN over all rows (of every shard); NAN when out of memory. */
+static double classification_entropy(const gmoe_model *m, const gmoe_data *data)
+{
+    size_t k = m->k;
+    double *resp = malloc((2 * CHUNK_ROWS * k + gmoe_nblocks(CHUNK_ROWS)) * sizeof(double));
+    double entropy;
+    entropy_job j = {m, data, resp};
+    gmoe_chain_run(data, &entropy, 1, add_entropy, &j);
     free(resp);
     return entropy;
 }
@@ -78,7 +104,7 @@ int gmoe_information_criteria(const gmoe_model *m, const gmoe_data *data,
         return gmoe_error(err, GMOE_ENOMEM, "out of memory");
     double p = (double)gmoe_model_npar(m), L = info->loglik;
     info->npar = gmoe_model_npar(m);
-    info->n = data->n;
+    info->n = gmoe_rows_total(data);
     info->nobs = gmoe_data_total_weight(data);
     info->aic = -2 * L + 2 * p;
     info->bic = -2 * L + p * log(info->nobs);

@@ -28,14 +28,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "derivatives.h"
 #include "gating.h"
 #include "internal.h"
 #include "vector_math.h"
 
-/* Fixed number of chunks of rows: partial sums per chunk, combined in
- * order, whatever the number of threads. */
-#define NCHUNKS 64
+/* Blocks of GMOE_BLOCK_ROWS rows computed at a time: partial sums per
+ * block, added in block order, whatever the number of threads. */
+#define WAVE_BLOCKS 64
 
 /* The internal order: G gate coordinates (tau last among them), then
  * expert i's parameter t at G + i (d + 2) + t.  q = dg + 1 gate entries
@@ -301,92 +302,107 @@ static void row_derivs(const gmoe_model *m, const gmoe_gating *gt, const order *
         score_row[o->perm[a]] = w->s[a];
 }
 
-/* Rows of chunk c of nchunks. */
-static void chunk_rows(size_t n, size_t c, size_t nchunks, size_t *lo, size_t *hi)
+/* One block's sums into a (zeroed here; stride doubles) and its rows'
+ * scores. */
+static void block_derivs(const gmoe_model *m, const gmoe_gating *gt, const order *o,
+                         const gmoe_data *data, size_t b, row_work *w, gmoe_derivs *out,
+                         double *a, size_t stride)
 {
-    size_t nb = gmoe_nblocks(n);
-    *lo = (c * nb / nchunks) * GMOE_BLOCK_ROWS;
-    *hi = ((c + 1) * nb / nchunks) * GMOE_BLOCK_ROWS;
-    if (*hi > n)
-        *hi = n;
+    size_t P = o->P, lo = b * GMOE_BLOCK_ROWS;
+    size_t hi = lo + GMOE_BLOCK_ROWS < data->n ? lo + GMOE_BLOCK_ROWS : data->n;
+    memset(a, 0, stride * sizeof(double));
+    for (size_t t = lo; t < hi; t++) {
+        double *score = out->scores ? out->scores + t * P : NULL;
+        if (data->w && data->w[t] == 0.0) { /* counts for nothing */
+            for (size_t u = 0; score && u < P; u++)
+                score[u] = 0.0;
+            continue;
+        }
+        row_derivs(m, gt, o, data->x + t * o->d, gmoe_gate_row(data, t), data->y[t],
+                   data->w ? data->w[t] : 1.0, w, out, a, score);
+    }
+    batch_flush(&w->full, a + 1 + P, P);
+    batch_flush(&w->gate, a + 1 + P, P);
 }
 
-/* The chunks' sums, in chunk order, permuted to the public order (the
- * matrices from their upper triangles). */
-static void combine(const order *o, const double *acc, size_t nchunks, size_t stride,
-                    gmoe_derivs *out)
+/* Blocks b0 .. b0 + nw - 1 into acc (stride doubles each), over the
+ * threads.  Returns 0, or 1 when out of memory. */
+static int derivs_wave(const gmoe_model *m, const order *o, const gmoe_data *data, size_t b0,
+                       size_t nw, int nt, gmoe_derivs *out, double *acc, size_t stride)
+{
+    const gmoe_gating *gt = gmoe_gating_get(m->family);
+    int nomem = 0;
+    (void)nt;
+#pragma omp parallel num_threads(nt)
+    {
+        double *buf = malloc(row_work_size(o) * sizeof(double));
+        row_work w;
+        if (buf)
+            row_work_init(&w, o, buf);
+#pragma omp for schedule(dynamic, 1)
+        for (size_t c = 0; c < nw; c++) {
+            if (!buf) {
+#pragma omp atomic write
+                nomem = 1;
+                continue;
+            }
+            block_derivs(m, gt, o, data, b0 + c, &w, out, acc + c * stride, stride);
+        }
+        free(buf);
+    }
+    return nomem;
+}
+
+/* The sums, permuted to the public order (the matrices from their upper
+ * triangles). */
+static void combine(const order *o, const double *sum, gmoe_derivs *out)
 {
     size_t P = o->P;
-    out->loglik = 0.0;
-    for (size_t c = 0; c < nchunks; c++)
-        out->loglik += acc[c * stride];
+    out->loglik = sum[0];
     double *mats[3] = {out->grad, out->hess, out->opg};
     size_t offs[3] = {1, 1 + P, 1 + P + P * P};
     for (int t = 0; t < 3; t++) {
         if (!mats[t])
             continue;
-        size_t len = t == 0 ? P : P * P;
-        memset(mats[t], 0, len * sizeof(double));
-        for (size_t c = 0; c < nchunks; c++) {
-            const double *a = acc + c * stride + offs[t];
-            for (size_t u = 0; t == 0 && u < P; u++)
-                mats[t][o->perm[u]] += a[u];
-            for (size_t u = 0; t > 0 && u < P; u++)
-                for (size_t v = u; v < P; v++)
-                    mats[t][o->perm[u] * P + o->perm[v]] += a[u * P + v];
-        }
+        const double *a = sum + offs[t];
+        for (size_t u = 0; t == 0 && u < P; u++)
+            mats[t][o->perm[u]] = a[u];
+        for (size_t u = 0; t > 0 && u < P; u++)
+            for (size_t v = u; v < P; v++)
+                mats[t][o->perm[u] * P + o->perm[v]] = a[u * P + v];
         for (size_t u = 0; t > 0 && u < P; u++)
             for (size_t v = u + 1; v < P; v++)
                 mats[t][o->perm[v] * P + o->perm[u]] = mats[t][o->perm[u] * P + o->perm[v]];
     }
 }
 
+/* Every block's sums are added to the total in block order (the fold of
+ * chain.h), a wave of WAVE_BLOCKS blocks computed at a time; sharded data
+ * compute all of this process's blocks at once (memory in proportion to
+ * its rows) and fold them through the shard's chain. */
 int gmoe_derivs_compute(const gmoe_model *m, const gmoe_data *data, int nthreads,
                         gmoe_derivs *out)
 {
     order o;
-    const gmoe_gating *gt = gmoe_gating_get(m->family);
     int nt = gmoe_resolve_threads(nthreads), nomem = order_init(&o, m) != GMOE_OK;
-    size_t P = o.P, n = data->n, nb = gmoe_nblocks(n);
-    size_t nchunks = nb < NCHUNKS ? nb : NCHUNKS, stride = 1 + P + 2 * P * P;
-    double *acc = nomem ? NULL : calloc(nchunks * stride, sizeof(double));
+    size_t P = o.P, nb = gmoe_nblocks(data->n), stride = 1 + P + 2 * P * P;
+    size_t wave = data->shard || nb < WAVE_BLOCKS ? nb : WAVE_BLOCKS;
+    double *acc = nomem ? NULL : calloc((wave + 1) * stride, sizeof(double));
     if (!acc) {
         order_free(&o);
         return GMOE_ENOMEM;
     }
-    (void)nt;
-#pragma omp parallel num_threads(nt)
-    {
-        double *buf = malloc(row_work_size(&o) * sizeof(double));
-        row_work w;
-        if (buf)
-            row_work_init(&w, &o, buf);
-#pragma omp for schedule(dynamic, 1)
-        for (size_t c = 0; c < nchunks; c++) {
-            size_t lo, hi;
-            chunk_rows(n, c, nchunks, &lo, &hi);
-            if (!buf) {
-#pragma omp atomic write
-                nomem = 1;
-                continue;
-            }
-            double *a = acc + c * stride;
-            for (size_t t = lo; t < hi; t++) {
-                double *score = out->scores ? out->scores + t * P : NULL;
-                if (data->w && data->w[t] == 0.0) { /* counts for nothing */
-                    for (size_t u = 0; score && u < P; u++)
-                        score[u] = 0.0;
-                    continue;
-                }
-                row_derivs(m, gt, &o, data->x + t * o.d, gmoe_gate_row(data, t), data->y[t],
-                           data->w ? data->w[t] : 1.0, &w, out, a, score);
-            }
-            batch_flush(&w.full, a + 1 + P, P);
-            batch_flush(&w.gate, a + 1 + P, P);
-        }
-        free(buf);
+    double *total = acc + wave * stride; /* zero */
+    if (data->shard) {
+        nomem = derivs_wave(m, &o, data, 0, nb, nt, out, acc, stride);
+        gmoe_fold_blocks(data, acc, nb, stride, total);
     }
-    combine(&o, acc, nchunks, stride, out);
+    for (size_t b0 = 0; !data->shard && b0 < nb; b0 += wave) {
+        size_t nw = nb - b0 < wave ? nb - b0 : wave;
+        nomem |= derivs_wave(m, &o, data, b0, nw, nt, out, acc, stride);
+        gmoe_add_blocks(total, acc, nw, stride);
+    }
+    combine(&o, total, out);
     free(acc);
     order_free(&o);
     if (nomem)

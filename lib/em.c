@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "chain.h"
 #include "engine.h"
 #include "internal.h"
 #include "newton.h"
@@ -115,7 +116,7 @@ int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
 {
     double tol = em_tolerance(opt);
     memset(info, 0, sizeof *info);
-    info->n = data->n;
+    info->n = gmoe_rows_total(data);
     info->grad_norm = NAN;
     double ll = gmoe_em_estep(m, data, ws, ws->resp), stalled_ll = -INFINITY;
     info->stop = GMOE_STOP_MAXITER;

@@ -71,8 +71,17 @@ typedef struct {
 
 /* ------------------------------------------------------ workspace.c */
 
-/* Mean and (population) sd of each covariate; sd 1 for a constant one. */
-void gmoe_column_moments(const double *x, size_t n, size_t d, double *mean, double *sd);
+/* ---------------------------------------------------------- moments.c */
+
+/* Mean and (population) sd of each of the d columns of x (data's rows,
+ * x: data->x or its gate covariates), over every shard; sd 1 for a
+ * constant column. */
+void gmoe_column_moments(const gmoe_data *data, const double *x, size_t d, double *mean,
+                         double *sd);
+
+/* The sample variance of y; with case weights that of the data with each
+ * row repeated w times.  Over every shard. */
+double gmoe_response_variance(const gmoe_data *data);
 
 /* Allocates a workspace for fitting `m`'s shape to data; NULL on failure. */
 gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nthreads);

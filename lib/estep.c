@@ -10,6 +10,7 @@
 #include <omp.h>
 #endif
 
+#include "chain.h"
 #include "engine.h"
 #include "internal.h"
 
@@ -111,9 +112,8 @@ static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
         }
         free(lnorm);
     }
-    double ll = 0.0;
-    for (size_t b = 0; b < nb; b++)
-        ll += block_ll[b];
+    double ll;
+    gmoe_fold_blocks(data, block_ll, nb, 1, &ll); /* over every shard */
     return ll;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "engine.h"
 #include "fit_scale.h"
 #include "fit_share.h"
@@ -285,7 +286,7 @@ static void nested_guard(fit_state *s)
     gmoe_model *cur = s->cur;
     gmoe_model_copy_params(cur, s->m);
     s->ws->gating->split(cur, s->smaller, 0);
-    gmoe_fit_info info = {.n = s->data->n, .stop = GMOE_STOP_TOL, .grad_norm = NAN};
+    gmoe_fit_info info = {.n = gmoe_rows_total(s->data), .stop = GMOE_STOP_TOL, .grad_norm = NAN};
     info.loglik = gmoe_em_estep(cur, s->data, s->ws, s->ws->resp);
     if (isfinite(info.loglik) && (!s->have_best || info.loglik > s->best_info.loglik)) {
         gmoe_model_copy_params(s->best, cur);

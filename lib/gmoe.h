@@ -67,6 +67,26 @@ typedef struct {
     size_t nlevels;
 } gmoe_factor;
 
+/* Sharded data: this process holds rows first_row .. first_row + n - 1 of
+ * a fit's n_total rows; the other rows are in other processes (mixfit
+ * --shard under mpirun).  The library never talks to another process:
+ * every sum over rows that a fit makes goes through `chain`, which must
+ * hand `buf` (len doubles, zero in the first process) from process to
+ * process in row order, each calling apply(job, buf) once on it (adding
+ * its rows' terms in their order), and give every process the last
+ * process's buf.  Sums over blocks of 512 rows are then the same
+ * additions in the same order as in one process: when every first_row is
+ * a multiple of 512 the fit is the one-process fit to the bit.  chain
+ * returns 0, or non-zero on failure (buf is then NaN).  Every process
+ * must make the same library calls. */
+typedef void (*gmoe_chain_apply)(void *job, double *buf);
+typedef struct {
+    size_t n_total;   /* rows over all processes */
+    size_t first_row; /* this process's first row among them */
+    int (*chain)(void *ctx, double *buf, size_t len, gmoe_chain_apply apply, void *job);
+    void *ctx;
+} gmoe_shard;
+
 typedef struct {
     size_t n;        /* rows */
     size_t d;        /* covariates (excluding the intercept) */
@@ -95,6 +115,8 @@ typedef struct {
     size_t dg;
     double *gx;
     char **gxnames;
+    /* NULL, or this process's part of sharded data (gmoe_shard) */
+    const gmoe_shard *shard;
 } gmoe_data;
 
 /* The gate's covariates of data: gx when the data have their own

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "engine.h"
 #include "internal.h"
 
@@ -39,33 +40,72 @@ static void choose_rows(const gsl_rng *rng, size_t n, size_t k, size_t *rows)
     }
 }
 
+/* Without covariates each row goes to a random expert: the draws of
+ * the rows before this shard's are made and dropped, and those of the
+ * rows after, so that every process's generator ends where one
+ * process's would. */
+static void random_labels(const gmoe_data *data, size_t k, const gsl_rng *rng, size_t *label)
+{
+    size_t first = data->shard ? data->shard->first_row : 0, total = gmoe_rows_total(data);
+    for (size_t r = 0; r < first; r++)
+        gsl_rng_uniform_int(rng, k);
+    for (size_t r = 0; r < data->n; r++)
+        label[r] = (size_t)gsl_rng_uniform_int(rng, k);
+    for (size_t r = first + data->n; r < total; r++)
+        gsl_rng_uniform_int(rng, k);
+}
+
+/* The whole-data rows rows[0..m) into x (m * d: the gate's covariates
+ * when gate is set, else the experts') and y (or NULL), from whichever
+ * process holds them. */
+static int fetch_rows(const gmoe_data *data, const size_t *rows, size_t m, int gate, double *x,
+                      double *y)
+{
+    size_t d = data->d, dg = data->gate_own ? data->dg : 0;
+    double *xs = malloc((m * d + 1) * sizeof(double)), *gs = malloc((m * dg + 1) * sizeof(double));
+    int st = xs && gs ? gmoe_chain_fetch_rows(data, rows, m, xs, gs, y) : GMOE_ENOMEM;
+    if (st == GMOE_OK)
+        memcpy(x, gate && dg ? gs : xs, m * (gate && dg ? dg : d) * sizeof(double));
+    free(xs);
+    free(gs);
+    return st;
+}
+
 /* The partition is in the gate's covariates, the space the gate splits
  * (the experts' when the gate is constant); with neither, each row goes
  * to a random expert. */
 static void assign_x_partition(const gmoe_data *data, size_t k, const gsl_rng *rng,
                                size_t *label)
 {
-    size_t n = data->n, d = gmoe_data_gate_d(data);
+    size_t n = data->n, d = gmoe_data_gate_d(data), first = data->shard ? data->shard->first_row : 0;
     const double *x = gmoe_data_gate_x(data);
+    int gate = d > 0;
     if (d == 0) {
         d = data->d;
         x = data->x;
     }
+    if (d == 0) {
+        random_labels(data, k, rng, label);
+        return;
+    }
     double *mean = malloc((d + 1) * sizeof(double)), *sd = malloc((d + 1) * sizeof(double));
     size_t *centre = malloc(k * sizeof(size_t));
-    if (d == 0 || !mean || !sd || !centre) {
+    double *cx = malloc((k * d + 1) * sizeof(double));
+    if (mean && sd)
+        gmoe_column_moments(data, x, d, mean, sd);
+    if (centre)
+        choose_rows(rng, gmoe_rows_total(data), k, centre);
+    if (!mean || !sd || !centre || !cx || fetch_rows(data, centre, k, gate, cx, NULL)) {
         for (size_t r = 0; r < n; r++)
-            label[r] = d == 0 ? (size_t)gsl_rng_uniform_int(rng, k) : r % k;
+            label[r] = (first + r) % k;
         goto done;
     }
-    gmoe_column_moments(x, n, d, mean, sd);
-    choose_rows(rng, n, k, centre);
     for (size_t r = 0; r < n; r++) {
         double best = INFINITY;
         for (size_t i = 0; i < k; i++) {
             double dist = 0.0;
             for (size_t j = 0; j < d; j++) {
-                double u = (x[r * d + j] - x[centre[i] * d + j]) / sd[j];
+                double u = (x[r * d + j] - cx[i * d + j]) / sd[j];
                 dist += u * u;
             }
             if (dist < best) {
@@ -78,21 +118,23 @@ done:
     free(mean);
     free(sd);
     free(centre);
+    free(cx);
 }
 
-/* Least-squares coefficients (x, 1) -> y over the given rows, by LAPACKE's
- * minimum-norm solver so that degenerate picks still give a line. */
-static void line_through(const gmoe_data *data, const size_t *rows, size_t m, double *coef)
+/* Least-squares coefficients (x, 1) -> y over the given rows (xr: m * d,
+ * yr: m), by LAPACKE's minimum-norm solver so that degenerate picks
+ * still give a line. */
+static void line_through(size_t d, const double *xr, const double *yr, size_t m, double *coef)
 {
-    size_t d = data->d, p = d + 1;
+    size_t p = d + 1;
     double *A = malloc(m * p * sizeof(double)), *bvec = malloc((m > p ? m : p) * sizeof(double));
     memset(coef, 0, p * sizeof(double));
     if (A && bvec) {
         for (size_t r = 0; r < m; r++) {
             for (size_t j = 0; j < d; j++)
-                A[r * p + j] = data->x[rows[r] * d + j];
+                A[r * p + j] = xr[r * d + j];
             A[r * p + d] = 1.0;
-            bvec[r] = data->y[rows[r]];
+            bvec[r] = yr[r];
         }
         for (size_t r = m; r < p; r++)
             bvec[r] = 0.0;
@@ -109,17 +151,21 @@ static void line_through(const gmoe_data *data, const size_t *rows, size_t m, do
 
 static void assign_k_lines(const gmoe_data *data, size_t k, const gsl_rng *rng, size_t *label)
 {
-    size_t n = data->n, d = data->d, p = d + 1, m = d + 2 < n ? d + 2 : n;
-    double *coef = malloc(k * p * sizeof(double));
+    size_t n = data->n, d = data->d, p = d + 1, total = gmoe_rows_total(data);
+    size_t m = d + 2 < total ? d + 2 : total, first = data->shard ? data->shard->first_row : 0;
+    double *coef = malloc(k * p * sizeof(double)), *xr = malloc((m * d + 1) * sizeof(double));
+    double *yr = malloc((m + 1) * sizeof(double));
     size_t *rows = malloc(m * sizeof(size_t));
-    if (!coef || !rows) {
-        for (size_t r = 0; r < n; r++)
-            label[r] = r % k;
-        goto done;
+    int st = coef && xr && yr && rows ? GMOE_OK : GMOE_ENOMEM;
+    for (size_t i = 0; st == GMOE_OK && i < k; i++) {
+        choose_rows(rng, total, m, rows);
+        if ((st = fetch_rows(data, rows, m, 0, xr, yr)) == GMOE_OK)
+            line_through(d, xr, yr, m, coef + i * p);
     }
-    for (size_t i = 0; i < k; i++) {
-        choose_rows(rng, n, m, rows);
-        line_through(data, rows, m, coef + i * p);
+    if (st) {
+        for (size_t r = 0; r < n; r++)
+            label[r] = (first + r) % k;
+        goto done;
     }
     for (size_t r = 0; r < n; r++) {
         double best = INFINITY;
@@ -136,7 +182,17 @@ static void assign_k_lines(const gmoe_data *data, size_t k, const gsl_rng *rng, 
     }
 done:
     free(coef);
+    free(xr);
+    free(yr);
     free(rows);
+}
+
+/* The rows' responses (times their weights) added to *sum in order. */
+static void add_responses(void *job, double *sum)
+{
+    const gmoe_data *data = job;
+    for (size_t r = 0; r < data->n; r++)
+        *sum += data->w ? data->w[r] * data->y[r] : data->y[r];
 }
 
 int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
@@ -163,9 +219,8 @@ int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
 
     /* Experts the assignment leaves (nearly) empty keep a fallback: the
      * overall mean with a random offset and the overall variance. */
-    double ymean = 0.0;
-    for (size_t r = 0; r < n; r++)
-        ymean += data->w ? data->w[r] * data->y[r] : data->y[r];
+    double ymean;
+    gmoe_chain_run(data, &ymean, 1, add_responses, (void *)data);
     ymean /= ws->total;
     for (size_t i = 0; i < k; i++) {
         memset(m->a + i * d, 0, d * sizeof(double));

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "chain.h"
 #include "engine.h"
 #include "internal.h"
 
@@ -115,6 +116,8 @@ static void accumulate(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *w
         else
             GMOE_WITH_SHAPE(wls_rows, k, d, data, ws, lo, hi, acc);
     }
+    /* the sum over the blocks (of every shard) after the last block */
+    gmoe_fold_blocks(data, blocks, nb, stride, blocks + nb * stride);
 }
 
 /* Solves S c = t (S symmetric, upper triangle filled) by Cholesky; if S is
@@ -138,22 +141,14 @@ static int solve_spd(double *S, double *t, size_t p, double *copy)
     return LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)p, 1, S, (lapack_int)p, t, 1) == 0 ? 0 : -1;
 }
 
-/* Sums expert i's normal equations over the blocks, in block order. */
+/* Expert i's normal equations summed over the blocks (accumulate). */
 static double sum_blocks(const gmoe_em_ws *ws, size_t i, double *S, double *t)
 {
     size_t k = ws->k, p = ws->p, stride = 1 + p * p + p;
-    double w = 0.0;
-    memset(S, 0, p * p * sizeof(double));
-    memset(t, 0, p * sizeof(double));
-    for (size_t b = 0; b < ws->nblocks; b++) {
-        const double *a = ws->block_wls + (b * k + i) * stride;
-        w += a[0];
-        for (size_t u = 0; u < p * p; u++)
-            S[u] += a[1 + u];
-        for (size_t u = 0; u < p; u++)
-            t[u] += a[1 + p * p + u];
-    }
-    return w;
+    const double *a = ws->block_wls + (ws->nblocks * k + i) * stride;
+    memcpy(S, a + 1, p * p * sizeof(double));
+    memcpy(t, a + 1 + p * p, p * sizeof(double));
+    return a[0];
 }
 
 size_t gmoe_mstep_experts(gmoe_model *m, const gmoe_data *data,
@@ -189,9 +184,7 @@ size_t gmoe_mstep_experts(gmoe_model *m, const gmoe_data *data,
     for (size_t i = 0; i < k; i++) {
         if (!ws->expert_updated[i])
             continue;
-        double rss = 0.0;
-        for (size_t b = 0; b < ws->nblocks; b++)
-            rss += ws->block_rss[b * k + i];
+        double rss = ws->block_rss[ws->nblocks * k + i]; /* summed by accumulate */
         double s2 = rss / ws->expert_w[i];
         /* Clamping is the constrained maximizer: the likelihood is
          * unimodal in sigma2, so EM monotonicity is kept. */

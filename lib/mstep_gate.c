@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "chain.h"
 #include "engine.h"
 #include "internal.h"
 
@@ -131,22 +132,14 @@ static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *the
                             mode);
         }
     }
-    double q = 0.0;
+    /* the sum over the blocks (of every shard) after the last block */
+    double *sum = block + nb * stride;
+    gmoe_fold_blocks(data, block, nb, stride, sum);
     if (grad)
-        memset(grad, 0, np * sizeof(double));
+        memcpy(grad, sum + 1, np * sizeof(double));
     if (hess)
-        memset(hess, 0, np * np * sizeof(double));
-    for (size_t b = 0; b < nb; b++) {
-        const double *acc = block + b * stride;
-        q += acc[0];
-        if (grad)
-            for (size_t u = 0; u < np; u++)
-                grad[u] += acc[1 + u];
-        if (hess)
-            for (size_t u = 0; u < np * np; u++)
-                hess[u] += acc[1 + (grad ? np : 0) + u];
-    }
-    return q;
+        memcpy(hess, sum + 1 + (grad ? np : 0), np * np * sizeof(double));
+    return sum[0];
 }
 
 double gmoe_gate_objective(gmoe_em_ws *ws, const gmoe_data *data,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "internal.h"
 #include "weights.h"
 
@@ -35,13 +36,19 @@ int gmoe_data_check_weights(const gmoe_data *data, gmoe_err *err)
     return GMOE_OK;
 }
 
+static void add_weights(void *job, double *total)
+{
+    const gmoe_data *data = job;
+    for (size_t r = 0; r < data->n; r++)
+        *total += data->w[r];
+}
+
 double gmoe_data_total_weight(const gmoe_data *data)
 {
     if (!data->w)
-        return (double)data->n;
-    double total = 0.0;
-    for (size_t r = 0; r < data->n; r++)
-        total += data->w[r];
+        return (double)gmoe_rows_total(data);
+    double total;
+    gmoe_chain_run(data, &total, 1, add_weights, (void *)data);
     return total;
 }
 

@@ -54,44 +54,6 @@ void gmoe_em_ws_free(gmoe_em_ws *ws)
     free(ws);
 }
 
-void gmoe_column_moments(const double *x, size_t n, size_t d, double *mean, double *sd)
-{
-    for (size_t j = 0; j < d; j++) {
-        double mu = 0.0, ss = 0.0;
-        for (size_t r = 0; r < n; r++)
-            mu += x[r * d + j];
-        mu /= (double)n;
-        for (size_t r = 0; r < n; r++)
-            ss += (x[r * d + j] - mu) * (x[r * d + j] - mu);
-        mean[j] = mu;
-        sd[j] = ss > 0 ? sqrt(ss / (double)n) : 1.0;
-    }
-}
-
-/* The sample variance of y, with case weights w (NULL: all 1) the
- * variance of the data with each row repeated w times. */
-static double variance(const double *y, const double *w, size_t n)
-{
-    if (w) {
-        double total = 0.0, mean = 0.0, ss = 0.0;
-        for (size_t r = 0; r < n; r++) {
-            total += w[r];
-            mean += w[r] * y[r];
-        }
-        mean /= total;
-        for (size_t r = 0; r < n; r++)
-            ss += w[r] * (y[r] - mean) * (y[r] - mean);
-        return total > 1 ? ss / (total - 1) : ss / total;
-    }
-    double mean = 0.0, ss = 0.0;
-    for (size_t r = 0; r < n; r++)
-        mean += y[r];
-    mean /= (double)n;
-    for (size_t r = 0; r < n; r++)
-        ss += (y[r] - mean) * (y[r] - mean);
-    return n > 1 ? ss / (double)(n - 1) : 0.0;
-}
-
 /* A thread's block scratch: the block log-sum-exp's, or the largest
  * block_work_size of the family and the surrogates it may hand the
  * M-step (gating.h: init_surrogate, pattern_surrogate). */
@@ -124,7 +86,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->np = ws->gating->npar(m);
     ws->nblocks = gmoe_nblocks(data->n);
     ws->nthreads = gmoe_resolve_threads(nthreads);
-    ws->var_y = variance(data->y, data->w, data->n);
+    ws->var_y = gmoe_response_variance(data);
     ws->total = gmoe_data_total_weight(data);
     size_t n = ws->n, k = ws->k, p = ws->p, np = ws->np, nb = ws->nblocks;
     size_t np1 = np ? np : 1;
@@ -132,8 +94,9 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->scratch_per_thread = ws->gating->work_size(m) + k + 1 + ws->block_scratch;
     ws->resp = malloc(n * k * sizeof(double));
     ws->block_ll = malloc(nb * sizeof(double));
-    ws->block_wls = malloc(nb * k * (1 + p * p + p) * sizeof(double));
-    ws->block_rss = malloc(nb * k * sizeof(double));
+    /* one block more: the sum over the blocks (chain.h) */
+    ws->block_wls = malloc((nb + 1) * k * (1 + p * p + p) * sizeof(double));
+    ws->block_rss = malloc((nb + 1) * k * sizeof(double));
     ws->wls_mat = malloc(p * p * sizeof(double));
     ws->wls_rhs = malloc(p * sizeof(double));
     ws->wls_copy = malloc((p * p + p) * sizeof(double));
@@ -149,7 +112,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->hess_new = malloc(np1 * np1 * sizeof(double));
     ws->step = malloc(np1 * sizeof(double));
     ws->newton_mat = malloc(np1 * np1 * sizeof(double));
-    ws->block_gate = malloc(nb * (1 + np1 + np1 * np1) * sizeof(double));
+    ws->block_gate = malloc((nb + 1) * (1 + np1 + np1 * np1) * sizeof(double));
     ws->scratch = malloc((size_t)ws->nthreads * ws->scratch_per_thread * sizeof(double));
     ws->nvec = gmoe_em_nvec(m);
     for (int i = 0; i < 4; i++)
@@ -175,7 +138,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
         return NULL;
     }
     gmoe_model_copy_params(ws->trial, m);
-    gmoe_column_moments(data->x, n, m->d, ws->x_shift, ws->x_scale);
+    gmoe_column_moments(data, data->x, m->d, ws->x_shift, ws->x_scale);
     for (size_t r = 0; r < n; r++)
         for (size_t j = 0; j < m->d; j++)
             ws->x_std[r * m->d + j] = (data->x[r * m->d + j] - ws->x_shift[j]) / ws->x_scale[j];
