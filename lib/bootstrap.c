@@ -247,6 +247,8 @@ static int check_bootstrap(const gmoe_model *m, const gmoe_data *data, const gmo
 int gmoe_bootstrap(gmoe_model *m, const gmoe_data *data, const gmoe_em_options *em,
                    const gmoe_bootstrap_options *opt, gmoe_err *err)
 {
+    if (data && data->shard) /* its replicates resample rows across processes */
+        return gmoe_error(err, GMOE_ENOTSUP, "the bootstrap is not supported with sharded data");
     int st = check_bootstrap(m, data, em, opt, err);
     if (st)
         return st;

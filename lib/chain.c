@@ -48,6 +48,17 @@ void gmoe_fold_blocks(const gmoe_data *data, const double *blocks, size_t nb, si
     gmoe_chain_run(data, sum, width, add_blocks, &j);
 }
 
+int gmoe_shard_check(const gmoe_data *data, const gmoe_model *m, gmoe_err *err)
+{
+    if (!data || !data->shard)
+        return GMOE_OK;
+    if (data->w)
+        return gmoe_error(err, GMOE_ENOTSUP, "case weights are not supported with sharded data");
+    if (m && m->family == GMOE_TOPK)
+        return gmoe_error(err, GMOE_ENOTSUP, "the top-K gate is not supported with sharded data");
+    return GMOE_OK;
+}
+
 size_t gmoe_rows_total(const gmoe_data *data)
 {
     return data->shard ? data->shard->n_total : data->n;

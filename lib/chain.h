@@ -23,6 +23,12 @@ void gmoe_fold_blocks(const gmoe_data *data, const double *blocks, size_t nb, si
 /* sum[u] += blocks[b * width + u] for b = 0 .. nb - 1 in order. */
 void gmoe_add_blocks(double *sum, const double *blocks, size_t nb, size_t width);
 
+/* What a fit over sharded data cannot do (GMOE_ENOTSUP with a message):
+ * case weights (the rows of weight zero are dropped first, which moves
+ * the blocks) and the top-K family (its boundary search reads every row
+ * in one process).  GMOE_OK for data that are not sharded. */
+int gmoe_shard_check(const gmoe_data *data, const gmoe_model *m, gmoe_err *err);
+
 /* The rows of the whole data: data->n, or the shard's n_total. */
 size_t gmoe_rows_total(const gmoe_data *data);
 

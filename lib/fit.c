@@ -65,7 +65,9 @@ static int check_fit_args(const gmoe_data *data, const gmoe_model *m,
         if ((st = gmoe_model_check(init, err)) != GMOE_OK)
             return st;
     }
-    return gmoe_data_check_fit(data, m->k, err);
+    /* sharded data: each process's rows alone may fail what the whole
+     * passes; the caller checks the whole before sharding (gmoe_shard) */
+    return data->shard ? GMOE_OK : gmoe_data_check_fit(data, m->k, err);
 }
 
 /* The final test of a run (MODELS.md section 4): converged only with the
@@ -381,7 +383,7 @@ static int check_smaller(const gmoe_data *data, const gmoe_model *m, const gmoe_
                           "the smaller fit (%s, k = %zu, d = %zu) is not the fit (%s, k = %zu, d = %zu) with one expert fewer",
                           gmoe_family_name(smaller->family), smaller->k, smaller->d, gmoe_family_name(m->family),
                           m->k, m->d);
-    if (!smaller->has_fit || smaller->fit.n != data->n)
+    if (!smaller->has_fit || smaller->fit.n != gmoe_rows_total(data))
         return gmoe_error(err, GMOE_EINVAL, "the smaller model was not fitted to these data");
     return gmoe_model_check(smaller, err);
 }
@@ -415,7 +417,9 @@ static int fit_weighted(const gmoe_data *data, gmoe_model *m, const gmoe_model *
     if (!data)
         return check_fit_args(data, m, init, opt, err);
     gmoe_weighted_rows rows;
-    int st = gmoe_data_check_weights(data, err);
+    int st = gmoe_shard_check(data, m, err);
+    if (st || (st = gmoe_data_check_weights(data, err)))
+        return st;
     if (st || (st = gmoe_weighted_rows_make(data, &rows, err)))
         return st;
     if (!smaller || (st = check_smaller(&rows.data, m, smaller, err)) == GMOE_OK)

@@ -15,23 +15,44 @@
 
 #include "fit_scale.h"
 #include "gating.h"
+#include "chain.h"
 #include "internal.h"
 
 /* Columns whose largest |x| is within [2^-SAFE_EXP, 2^SAFE_EXP] are left
  * alone: n * x^2 stays far from overflow and underflow for any n. */
 #define SAFE_EXP 64
 
+typedef struct {
+    const double *x;
+    size_t n, d, j;
+} column_job;
+
+/* Column j's largest |x| into buf[0]; buf[1] 1 once a first value is in
+ * buf[2]; buf[3] 1 if a value differs from it: over every shard. */
+static void column_extent(void *job, double *buf)
+{
+    const column_job *c = job;
+    for (size_t r = 0; r < c->n; r++) {
+        double v = c->x[r * c->d + c->j];
+        if (buf[1] == 0.0) {
+            buf[1] = 1.0;
+            buf[2] = v;
+        }
+        buf[0] = fmax(buf[0], fabs(v));
+        if (v != buf[2])
+            buf[3] = 1.0;
+    }
+}
+
 /* The factor for one column: 1, or 2^(e-1) with max |x| = f 2^e, f in
  * [1/2, 1), so that the scaled column's largest |x| is in [1, 2). */
-static double column_scale(const double *x, size_t n, size_t d, size_t j)
+static double column_scale(const gmoe_data *data, const double *x, size_t d, size_t j)
 {
-    double big = 0.0;
-    int constant = 1;
-    for (size_t r = 0; r < n; r++) {
-        double v = x[r * d + j];
-        big = fmax(big, fabs(v));
-        constant &= v == x[j];
-    }
+    double ext[4];
+    column_job c = {x, data->n, d, j};
+    gmoe_chain_run(data, ext, 4, column_extent, &c);
+    double big = ext[0];
+    int constant = ext[3] == 0.0;
     if (constant || !isfinite(big))
         return 1.0; /* the fit's checks refuse it, naming the value as given */
     int e;
@@ -52,11 +73,11 @@ static void scale_slopes(gmoe_model *m, const double *scale, const double *gscal
 
 /* The factors of the d columns of x (n rows) into scale; 1 if any differs
  * from 1. */
-static int column_scales(const double *x, size_t n, size_t d, double *scale)
+static int column_scales(const gmoe_data *data, const double *x, size_t d, double *scale)
 {
     int active = 0;
     for (size_t j = 0; j < d; j++)
-        active |= (scale[j] = column_scale(x, n, d, j)) != 1.0;
+        active |= (scale[j] = column_scale(data, x, d, j)) != 1.0;
     return active;
 }
 
@@ -89,9 +110,9 @@ int gmoe_fit_scaling_make(const gmoe_data *data, const gmoe_model *init, gmoe_fi
         gmoe_fit_scaling_free(s);
         return gmoe_error(err, GMOE_ENOMEM, "out of memory");
     }
-    s->active = column_scales(data->x, n, d, s->scale);
+    s->active = column_scales(data, data->x, d, s->scale);
     if (data->gate_own)
-        s->active |= column_scales(data->gx, n, dg, s->gscale);
+        s->active |= column_scales(data, data->gx, dg, s->gscale);
     if (!s->active)
         return GMOE_OK;
     s->data = *data;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "inference.h"
+#include "chain.h"
 #include "internal.h"
 
 void gmoe_note_add(gmoe_note *n, const char *fmt, ...)
@@ -102,15 +103,30 @@ double gmoe_identify_directions(const gmoe_model *m, const gmoe_layout *L, const
     return ratio;
 }
 
-/* Mean over the rows of |mu_i(x) - mu_j(x)|. */
+typedef struct {
+    const gmoe_model *m;
+    const gmoe_data *data;
+    size_t i, j;
+    double *r; /* k: a row's responsibilities */
+} rows_job;
+
+/* The rows' |mu_i(x) - mu_j(x)| added to *s in order. */
+static void add_line_gaps(void *job, double *s)
+{
+    const rows_job *a = job;
+    for (size_t n = 0; n < a->data->n; n++) {
+        const double *x = a->data->x + n * a->data->d;
+        *s += fabs(gmoe_expert_mean(a->m, a->i, x) - gmoe_expert_mean(a->m, a->j, x));
+    }
+}
+
+/* Mean over the rows (of every shard) of |mu_i(x) - mu_j(x)|. */
 static double mean_line_gap(const gmoe_model *m, const gmoe_data *data, size_t i, size_t j)
 {
-    double s = 0.0;
-    for (size_t n = 0; n < data->n; n++) {
-        const double *x = data->x + n * data->d;
-        s += fabs(gmoe_expert_mean(m, i, x) - gmoe_expert_mean(m, j, x));
-    }
-    return data->n ? s / (double)data->n : 0.0;
+    double s, n = (double)gmoe_rows_total(data);
+    rows_job a = {m, data, i, j, NULL};
+    gmoe_chain_run(data, &s, 1, add_line_gaps, &a);
+    return n > 0 ? s / n : 0.0;
 }
 
 static void near_duplicates(const gmoe_model *m, const gmoe_data *data, gmoe_note *note)
@@ -127,19 +143,27 @@ static void near_duplicates(const gmoe_model *m, const gmoe_data *data, gmoe_not
         }
 }
 
+/* The rows' responsibilities (times their weights) added to mass[k]. */
+static void add_mass(void *job, double *mass)
+{
+    const rows_job *a = job;
+    const gmoe_data *data = a->data;
+    for (size_t n = 0; n < data->n; n++) {
+        if (data->w && data->w[n] == 0.0)
+            continue;
+        gmoe_responsibilities_gx(a->m, data->x + n * data->d, gmoe_gate_row(data, n), data->y[n], a->r);
+        for (size_t i = 0; i < a->m->k; i++) /* times 1 without case weights */
+            mass[i] += (data->w ? data->w[n] : 1.0) * a->r[i];
+    }
+}
+
 void gmoe_identify_experts(const gmoe_model *m, const gmoe_data *data, gmoe_note *note)
 {
     double *mass = calloc(2 * m->k, sizeof(double));
     if (!mass)
         return;
-    double *r = mass + m->k;
-    for (size_t n = 0; n < data->n; n++) {
-        if (data->w && data->w[n] == 0.0)
-            continue;
-        gmoe_responsibilities_gx(m, data->x + n * data->d, gmoe_gate_row(data, n), data->y[n], r);
-        for (size_t i = 0; i < m->k; i++) /* times 1 without case weights */
-            mass[i] += (data->w ? data->w[n] : 1.0) * r[i];
-    }
+    rows_job a = {m, data, 0, 0, mass + m->k};
+    gmoe_chain_run(data, mass, m->k, add_mass, &a);
     for (size_t i = 0; i < m->k; i++)
         if (mass[i] < (double)(m->d + 2))
             gmoe_note_add(note, "expert %zu is tiny (its responsibilities sum to %.3g rows); ", i + 1,

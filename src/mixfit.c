@@ -14,6 +14,7 @@
 #include "io.h"
 #include "mpi_fit.h"
 #include "mpi_session.h"
+#include "mpi_shard.h"
 
 enum { CRIT_BIC, CRIT_AIC, CRIT_ICL };
 static const char *const crit_names[] = {"BIC", "AIC", "ICL"};
@@ -28,7 +29,7 @@ static int criterion_from_name(const char *s)
 }
 
 enum { OPT_INIT = CLI_OPT_PROGRAM, OPT_CRITERION, OPT_TABLE, OPT_WEIGHTS, OPT_GATE_X, OPT_PROGRESS, OPT_GRAD_TOL,
-       OPT_NO_NEWTON, OPT_NO_SPLIT };
+       OPT_NO_NEWTON, OPT_NO_SPLIT, OPT_SHARD };
 
 typedef struct {
     const char *data_path, *out, *yname, *init_path, *table_path;
@@ -40,6 +41,9 @@ typedef struct {
     int gate_set;        /* --gate-x given (none: ngate_x = 0, a constant gate) */
     size_t klo, khi;
     int k_set, criterion, quiet, progress, no_split;
+    int shard;           /* --shard: SHARD_ROWS or SHARD_FILES (mpi_shard.h), or SHARD_NONE */
+    char *shard_path;    /* --shard: the data file this rank reads */
+    gmoe_shard shard_hook;
     cli_family fam;
     cli_em em;
     cli_csv csv;
@@ -96,7 +100,13 @@ static void help(void)
     cli_inference_help(stdout);
     printf("\nThe summary goes to stderr; non-convergence is a warning, not an error.\n"
            "Under mpirun (a build configured --with-mpi) each fit's starts are shared out over\n"
-           "the ranks, with the result of one process; rank 0 alone prints and writes.\n");
+           "the ranks, with the result of one process; rank 0 alone prints and writes.\n"
+           "      --shard rows|files  one fit over rows spread over the ranks: rows: each rank\n"
+           "                          keeps its blocks of 512 rows of data.csv; files: rank r\n"
+           "                          reads the file named with its first %%d replaced by r.\n"
+           "                          The fit of one process, to the bit, when every rank's\n"
+           "                          first row is a multiple of 512 (always with rows); no\n"
+           "                          --weights, --bootstrap or top-K (see mixfit(1))\n");
     cli_exit_help(stdout);
 }
 
@@ -134,6 +144,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"grad-tol", required_argument, NULL, OPT_GRAD_TOL},
         {"no-newton", no_argument, NULL, OPT_NO_NEWTON},
         {"no-split", no_argument, NULL, OPT_NO_SPLIT},
+        {"shard", required_argument, NULL, OPT_SHARD},
         CLI_STANDARD_LONG_OPTIONS,
         CLI_FAMILY_LONG_OPTIONS,
         CLI_EM_LONG_OPTIONS,
@@ -195,6 +206,10 @@ static int parse_args(int argc, char **argv, options *o)
         case OPT_NO_SPLIT:
             o->no_split = 1;
             break;
+        case OPT_SHARD:
+            if ((st = mpi_shard_parse(optarg, &o->shard)))
+                return st;
+            break;
         default:
             return cli_standard_option(c, help, argv);
         }
@@ -218,6 +233,9 @@ static int check_args(int argc, char **argv, options *o)
         return cli_usage_error("--max-iter 0 needs --init MODEL (the model to score)");
     if ((st = cli_inference_check(&o->inf)))
         return st;
+    if (o->shard && (o->csv.weights || o->inf.set_replicates))
+        return cli_usage_error("--shard: %s not supported over sharded data",
+                               o->csv.weights ? "--weights is" : "--bootstrap is");
     gmoe_em_options check = o->em.em;
     check.max_iter = check.max_iter ? check.max_iter : 1; /* 0: --init scored, checked above */
     return cli_em_check(&check);
@@ -280,7 +298,7 @@ static int score_init(const gmoe_data *data, gmoe_model *m, const gmoe_model *in
     m->fit.iterations = 0;
     m->fit.converged = 0;
     m->fit.stop = GMOE_STOP_MAXITER;
-    m->fit.n = data->n;
+    m->fit.n = data->shard ? data->shard->n_total : data->n;
     m->fit.seed = em->seed;
     m->fit.restarts = 0;
     m->fit.best_restart = 0;
@@ -467,7 +485,7 @@ static void print_summary(const options *o, const gmoe_model *m, const gmoe_data
             fprintf(stderr, "%s%s", j ? ", " : "", data->gxnames[j]);
         fprintf(stderr, "%s", m->dg ? "" : "nothing (a constant gate)");
     }
-    fprintf(stderr, ", n = %zu rows", data->n);
+    fprintf(stderr, ", n = %zu rows", data->shard ? data->shard->n_total : data->n);
     if (data->w)
         fprintf(stderr, " with case weights \"%s\" summing to %.6g (the n of BIC)", o->csv.weights,
                 gmoe_data_total_weight(data));
@@ -726,7 +744,14 @@ static int run(options *o)
     gmoe_data *data = NULL;
     gmoe_model **fits = NULL;
     size_t nk = o->khi - o->klo + 1, best = 0;
-    if ((st = read_inputs(o, &init, &data)))
+    if (o->shard && !(o->data_path = o->shard_path = mpi_shard_path(o->shard, o->data_path))) {
+        st = CLI_EXIT_USAGE;
+        goto done;
+    }
+    st = read_inputs(o, &init, &data);
+    if (o->shard && (st = mpi_shard_agree(st)) == CLI_EXIT_OK)
+        st = mpi_shard_attach(o->shard, data, &o->shard_hook);
+    if (st)
         goto done;
     nk = o->khi - o->klo + 1; /* --init may have set -k */
     if (!(fits = calloc(nk, sizeof *fits))) {
@@ -790,11 +815,14 @@ int main(int argc, char **argv)
     if (st == 0)
         st = parse_args(argc, argv, &o);
     mpi_give_start(st == 0);
-    if (st == 0 && mpi_size() > 1)
+    if (st == 0 && mpi_size() > 1 && !o.shard) /* sharded: every rank runs every start */
         o.em.em.share_starts = mpi_share_starts;
     fit_progress_init(&o.prog, o.quiet ? -1 : o.progress);
     if (st == 0)
         st = run(&o);
+    if (o.shard)
+        mpi_shard_report();
+    free(o.shard_path);
     cli_free_list(o.xnames, o.nx);
     cli_free_list(o.gate_x, o.ngate_x);
     cli_csv_free(&o.csv);

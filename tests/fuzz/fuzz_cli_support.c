@@ -1,5 +1,5 @@
 /* fuzz_cli_support.c -- the tools' own helper files (besides libgmoecli)
- * that mixloss and mixrate link, for the fuzz target: keep in step with
+ * that mixfit, mixloss and mixrate link, for the fuzz target: keep in step with
  * src/Makefile.am's mixloss_SOURCES and mixrate_SOURCES. */
 #include "loss_options.c"
 #include "rate_files.c"
@@ -10,3 +10,4 @@
 #include "rate_pending.c"
 #include "mpi_rate.c"
 #include "mpi_fit.c"
+#include "mpi_shard.c"
