@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "internal.h"
 
 /* The list being built: room for `cap` notes, allocated once. */
@@ -57,35 +58,65 @@ static void add(note_list *l, gmoe_note_code code, size_t e1, size_t e2, size_t 
     va_end(ap);
 }
 
+typedef struct {
+    const gmoe_model *m;
+    const gmoe_data *data;
+    const double *col, *centre; /* centre NULL: the plain sum */
+    size_t stride;
+    double total, *gate;
+} rows_job;
+
+/* The column's values, or squared deviations from *centre, added to *s
+ * in row order (chain.h: over every shard). */
+static void add_column(void *job, double *s)
+{
+    const rows_job *j = job;
+    for (size_t r = 0; r < j->data->n; r++) {
+        double v = j->col[r * j->stride];
+        *s += j->centre ? (v - *j->centre) * (v - *j->centre) : v;
+    }
+}
+
 /* Mean and sd of a column (stride: the row length). */
 static void moments(const gmoe_data *data, const double *col, size_t stride, double *mean,
                     double *sd)
 {
-    double s = 0.0, ss = 0.0;
-    for (size_t r = 0; r < data->n; r++)
-        s += col[r * stride];
-    *mean = s / (double)data->n;
-    for (size_t r = 0; r < data->n; r++)
-        ss += (col[r * stride] - *mean) * (col[r * stride] - *mean);
-    *sd = sqrt(ss / (double)data->n);
+    double s, ss, n = (double)gmoe_rows_total(data);
+    rows_job j = {.data = data, .col = col, .stride = stride};
+    gmoe_chain_run(data, &s, 1, add_column, &j);
+    *mean = s / n;
+    j.centre = mean;
+    gmoe_chain_run(data, &ss, 1, add_column, &j);
+    *sd = sqrt(ss / n);
+}
+
+/* Each expert's mean gate share added to mass[k] in row order. */
+static void add_masses(void *job, double *mass)
+{
+    const rows_job *j = job;
+    const gmoe_model *m = j->m;
+    const gmoe_data *data = j->data;
+    double mean, var;
+    for (size_t r = 0; r < data->n; r++) {
+        gmoe_predict_gx(m, data->x + r * m->d, gmoe_data_gate_x(data) + r * gmoe_data_gate_d(data),
+                        &mean, &var, j->gate, NULL);
+        for (size_t i = 0; i < m->k; i++) /* times 1 without weights */
+            mass[i] += (data->w ? data->w[r] : 1.0) * j->gate[i] / j->total;
+    }
 }
 
 static int tiny_masses(note_list *l, const gmoe_model *m, const gmoe_data *data)
 {
     size_t k = m->k;
-    double *gate = malloc(k * sizeof(double)), *mass = calloc(k, sizeof(double)), mean, var;
+    double *gate = malloc(k * sizeof(double)), *mass = calloc(k, sizeof(double));
     double total = gmoe_data_total_weight(data); /* rows, or the sum of the case weights */
     if (!gate || !mass) {
         free(gate);
         free(mass);
         return GMOE_ENOMEM;
     }
-    for (size_t r = 0; r < data->n; r++) {
-        gmoe_predict_gx(m, data->x + r * m->d, gmoe_data_gate_x(data) + r * gmoe_data_gate_d(data),
-                        &mean, &var, gate, NULL);
-        for (size_t i = 0; i < k; i++) /* times 1 without weights */
-            mass[i] += (data->w ? data->w[r] : 1.0) * gate[i] / total;
-    }
+    rows_job j = {.m = m, .data = data, .total = total, .gate = gate};
+    gmoe_chain_run(data, mass, k, add_masses, &j);
     for (size_t i = 0; k > 1 && i < k; i++)
         if (mass[i] < 0.01 || mass[i] * total < (double)(m->d + 2))
             add(l, GMOE_NOTE_TINY_MASS, i + 1, 0, 0, mass[i],
@@ -164,7 +195,7 @@ static void not_converged(note_list *l, const gmoe_model *m)
 
 int gmoe_fit_notes(gmoe_model *m, const gmoe_data *data, gmoe_err *err)
 {
-    if (!m || !data || data->n == 0 || m->d != data->d || m->dg != gmoe_data_gate_d(data))
+    if (!m || !data || gmoe_rows_total(data) == 0 || m->d != data->d || m->dg != gmoe_data_gate_d(data))
         return gmoe_error(err, GMOE_EINVAL, "fit notes: the model and the data do not match");
     size_t k = m->k;
     note_list l = {calloc(1, sizeof(gmoe_note_list)), k + k * (k - 1) / 2 + k * m->dg + 2};
