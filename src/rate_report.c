@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -348,6 +349,18 @@ static void stops_txt(cli_buf *b, const columns *c, const row_summary *rows, siz
                    m, at_limit, converged, maxiter, stalled, other);
 }
 
+/* A tic's label: 10000 and up in thousands (20k, 100k) and 1e6 and up in
+ * millions (1M), so that neighbouring tics of a wide grid do not overlap. */
+static void tic_label(char *buf, size_t size, double v)
+{
+    if (v >= 1e6)
+        snprintf(buf, size, "%gM", v / 1e6);
+    else if (v >= 1e4)
+        snprintf(buf, size, "%gk", v / 1e3);
+    else
+        snprintf(buf, size, "%g", v);
+}
+
 /* Tics at 1, 2 and 5 times the powers of ten inside [lo, hi]; with
  * `narrow` on a range of less than a decade and a half, at 1, 1.5, 2, 3,
  * 4, 5, 6 and 8 times (the y axis: its labels are short and stacked). */
@@ -362,7 +375,9 @@ static void tics_125(cli_buf *b, const char *axis, double lo, double hi, int nar
     for (double p = pow(10, floor(log10(lo))); p <= hi; p *= 10)
         for (size_t i = 0; i < nm; i++)
             if (m[i] * p >= lo && m[i] * p <= hi) {
-                cli_buf_printf(b, "%s'%g' %.17g", first ? "" : ", ", m[i] * p, m[i] * p);
+                char label[32];
+                tic_label(label, sizeof label, m[i] * p);
+                cli_buf_printf(b, "%s'%s' %.17g", first ? "" : ", ", label, m[i] * p);
                 first = 0;
             }
     cli_buf_printf(b, ")\n");

@@ -37,6 +37,12 @@ check "slope of D1" grep -q '^loss_D1 ' "$tmp/a/slope.txt"
 # Every loss is a positive finite number.
 check "losses positive" awk -F, 'NR > 1 && !($4 > 0 && $4 < 100) { exit 1 }' "$tmp/a/results.csv"
 
+check "plot tics below 1e4 plain" grep -q "'200' 200, '500' 500" "$tmp/a/plot.gp"
+# Tics of large N in thousands, so that 50000 and 100000 do not overlap.
+"$bin" --truth "$truth" --grid 6000,9000,13000 --replicates 2 --seed 11 --threads 1 -O "$tmp/large" 2>"$tmp/err" ||
+    { echo "FAIL: run at N = 6000, 9000, 13000"; cat "$tmp/err"; fail=1; }
+check "plot tics of 1e4 and up in thousands" grep -q "'10k' 10000" "$tmp/large/plot.gp"
+
 # Two threads: the same file but for the seconds.
 "$bin" $args --threads 2 -O "$tmp/b" 2>"$tmp/err" || { echo "FAIL: 2 threads"; cat "$tmp/err"; fail=1; }
 strip "$tmp/a/results.csv" >"$tmp/a.csv"

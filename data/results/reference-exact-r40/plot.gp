@@ -15,7 +15,7 @@ set ylabel 'D1 loss'
 set title "softmax, k = 2 fitted, k* = 2 true, grid design, near-truth start" noenhanced
 set key outside right top vertical box spacing 1.3 samplen 2
 set grid xtics ytics lc rgb '#dddddd'
-set xtics ('100' 100, '200' 200, '500' 500, '1000' 1000, '2000' 2000, '5000' 5000, '10000' 10000, '20000' 20000, '50000' 50000, '100000' 100000)
+set xtics ('100' 100, '200' 200, '500' 500, '1000' 1000, '2000' 2000, '5000' 5000, '10k' 10000, '20k' 20000, '50k' 50000, '100k' 100000)
 set ytics ('0.01' 0.01, '0.02' 0.02, '0.05' 0.050000000000000003, '0.1' 0.10000000000000001, '0.2' 0.20000000000000001, '0.5' 0.5, '1' 1)
 bottom = 0.006216224274595449
 lo(v) = v > bottom ? v : bottom
