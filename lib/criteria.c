@@ -45,26 +45,14 @@ static double chunk_entropy(const double *resp, const double *w, size_t nrows, s
     return entropy;
 }
 
-typedef struct {
-    const gmoe_model *m;
-    const gmoe_data *data;
-    double *resp;
-} entropy_job;
-
-/* EN of this process's rows added to *entropy, a chunk of rows through
- * the E-step at a time and a block of GMOE_BLOCK_ROWS at a time into the
- * sum, so that sharded data cut on blocks add the same terms in the same
- * order (chain.h). */
-static void add_entropy(void *job, double *entropy)
+/* EN of each block of GMOE_BLOCK_ROWS rows of this process into
+ * block_en, a chunk of rows through the E-step at a time.  resp: scratch
+ * as classification_entropy allocates it. */
+static void block_entropies(const gmoe_model *m, const gmoe_data *data, double *resp,
+                            double *block_en)
 {
-    const entropy_job *j = job;
-    const gmoe_data *data = j->data;
-    size_t k = j->m->k, n = data->n, dg = gmoe_data_gate_d(data);
-    if (!j->resp) { /* out of memory: NAN for every process, none left waiting */
-        *entropy = NAN;
-        return;
-    }
-    double *resp = j->resp, *logs = resp + CHUNK_ROWS * k, *block_ll = logs + CHUNK_ROWS * k;
+    size_t k = m->k, n = data->n, dg = gmoe_data_gate_d(data);
+    double *logs = resp + CHUNK_ROWS * k, *block_ll = logs + CHUNK_ROWS * k;
     for (size_t lo = 0; lo < n; lo += CHUNK_ROWS) {
         gmoe_data chunk = *data;
         chunk.shard = NULL; /* this process's rows alone */
@@ -74,22 +62,27 @@ static void add_entropy(void *job, double *entropy)
         chunk.w = data->w ? data->w + lo : NULL;
         if (data->gate_own)
             chunk.gx = data->gx + lo * dg;
-        gmoe_estep(j->m, &chunk, resp, block_ll, 1);
+        gmoe_estep(m, &chunk, resp, block_ll, 1);
         for (size_t b = 0; b < chunk.n; b += GMOE_BLOCK_ROWS) {
             size_t rows = chunk.n - b < GMOE_BLOCK_ROWS ? chunk.n - b : GMOE_BLOCK_ROWS;
-            *entropy += chunk_entropy(resp + b * k, chunk.w ? chunk.w + b : NULL, rows, k, logs);
+            block_en[(lo + b) / GMOE_BLOCK_ROWS] =
+                chunk_entropy(resp + b * k, chunk.w ? chunk.w + b : NULL, rows, k, logs);
         }
     }
 }
 
-/* EN over all rows (of every shard); NAN when out of memory. */
+/* EN over all rows: the blocks' sums added in block order, over every
+ * shard (chain.h); NAN when out of memory. */
 static double classification_entropy(const gmoe_model *m, const gmoe_data *data)
 {
-    size_t k = m->k;
-    double *resp = malloc((2 * CHUNK_ROWS * k + gmoe_nblocks(CHUNK_ROWS)) * sizeof(double));
-    double entropy;
-    entropy_job j = {m, data, resp};
-    gmoe_chain_run(data, &entropy, 1, add_entropy, &j);
+    size_t k = m->k, nb = gmoe_nblocks(data->n);
+    double *resp = malloc((2 * CHUNK_ROWS * k + gmoe_nblocks(CHUNK_ROWS) + nb) * sizeof(double));
+    double *block_en = resp ? resp + 2 * CHUNK_ROWS * k + gmoe_nblocks(CHUNK_ROWS) : NULL;
+    double entropy, nan = NAN;
+    if (resp)
+        block_entropies(m, data, resp, block_en);
+    /* out of memory: NAN for every process, none left waiting */
+    gmoe_fold_blocks(data, resp ? block_en : &nan, resp ? nb : 1, 1, &entropy);
     free(resp);
     return entropy;
 }
