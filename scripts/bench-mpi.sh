@@ -18,28 +18,10 @@
 # the wall time to mean much; one table on stdout.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-src=${GMOE_BUILD:-$top}/src
 work=${1:-$(mktemp -d "${TMPDIR:-/tmp}/bench-mpi.XXXXXX")}
-runs=${RUNS:-3}
-mkdir -p "$work"
-grep -q '^#define GMOE_MPI 1' "${GMOE_BUILD:-$top}/config.h" ||
-    { echo "bench-mpi.sh: the build has no MPI (configure --with-mpi)" >&2; exit 1; }
-OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_WAIT_POLICY=PASSIVE
-export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM OMP_WAIT_POLICY
+bench=bench-mpi.sh
+. "$top/scripts/bench-mpi-lib.sh" # the MPI build, Open MPI as root, timed
 truth=$top/data/reference-model.json
-
-# timed TAG 'COMMAND': the minimum user+sys over the runs, and the wall
-# time of that run.
-timed() {
-    best=""
-    for i in $(seq "$runs"); do
-        /usr/bin/time -f "%U %S %e" -o "$work/time" sh -c "$2" >/dev/null 2>"$work/$1.err" ||
-            { echo "bench-mpi.sh: $1 failed:" >&2; cat "$work/$1.err" >&2; exit 1; }
-        run=$(awk '{ printf "%.2f %.2f", $1 + $2, $3 }' "$work/time")
-        if [ -z "$best" ] || [ "$(echo "$run $best" | awk '{ print ($1 < $3) }')" = 1 ]; then best=$run; fi
-    done
-    echo "$best"
-}
 
 rate_args="--truth $truth -k 3 --range 10000:40000:4 --replicates 4 --restarts 2 --seed 17 --threads 1"
 r1=$(timed rate1 "rm -rf '$work/r1'; '$src/mixrate' $rate_args -O '$work/r1'") || exit 1

@@ -17,28 +17,10 @@
 # to mean much; one table on stdout.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-src=${GMOE_BUILD:-$top}/src
 work=${1:-$(mktemp -d "${TMPDIR:-/tmp}/bench-shard.XXXXXX")}
-runs=${RUNS:-3}
+bench=bench-shard.sh
+. "$top/scripts/bench-mpi-lib.sh" # the MPI build, Open MPI as root, timed
 n=${N:-200000}
-mkdir -p "$work"
-grep -q '^#define GMOE_MPI 1' "${GMOE_BUILD:-$top}/config.h" ||
-    { echo "bench-shard.sh: the build has no MPI (configure --with-mpi)" >&2; exit 1; }
-OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_WAIT_POLICY=PASSIVE
-export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM OMP_WAIT_POLICY
-
-# timed TAG 'COMMAND': the minimum user+sys over the runs, and the wall
-# time of that run.
-timed() {
-    best=""
-    for i in $(seq "$runs"); do
-        /usr/bin/time -f "%U %S %e" -o "$work/time" sh -c "$2" >/dev/null 2>"$work/$1.err" ||
-            { echo "bench-shard.sh: $1 failed:" >&2; cat "$work/$1.err" >&2; exit 1; }
-        run=$(awk '{ printf "%.2f %.2f", $1 + $2, $3 }' "$work/time")
-        if [ -z "$best" ] || [ "$(echo "$run $best" | awk '{ print ($1 < $3) }')" = 1 ]; then best=$run; fi
-    done
-    echo "$best"
-}
 
 "$src/mixsim" --model "$top/data/reference-model.json" -n "$n" --seed 3 -o "$work/sim.csv"
 fit_args="-k 3 --restarts 1 --no-split --seed 5 --threads 1"
@@ -54,10 +36,10 @@ echo "bench-shard.sh: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d
 printf '%-44s %12s %8s %10s\n' "case" "CPU s (min)" "wall s" "model"
 printf '%-44s %12s %8s %10s\n' "mixfit, 1 process" $t1 ""
 printf '%-44s %12s %8s %10s\n' "mixfit --shard rows, 2 ranks" $t2 "$same"
-echo "EM iterations of the fit: $iters"
+echo "iterations of the fit (EM and Newton): $iters"
 grep 'shard:' "$work/stats.err"
 awk -v it="$iters" '/shard:/ {
     for (i = 1; i <= NF; i++) { if ($(i + 1) == "chains;") c = $i; if ($(i + 1) == "messages,") m = $i;
                                 if ($(i + 1) == "bytes;") b = $i }
-    printf "per EM iteration (2 ranks): %.1f chains, %.1f point-to-point messages and %.1f broadcasts, %.0f bytes each way\n",
+    printf "per iteration, EM or Newton (2 ranks): %.1f chains, %.1f point-to-point messages and %.1f broadcasts, %.0f bytes each way\n",
            c / it, m / it, c / it, b / it }' "$work/stats.err"
