@@ -130,6 +130,20 @@ static int parse_columns(int c, const char *arg, options *o)
 
 static int check_args(int argc, char **argv, options *o);
 
+/* The options that only set a field: 1 if c is one of them. */
+static int set_switch(int c, const char *arg, options *o)
+{
+    switch (c) {
+    case 'q': o->quiet = 1; return 1;
+    case OPT_TABLE: o->table_path = arg; return 1;
+    case OPT_WEIGHTS: o->csv.weights = arg; return 1;
+    case OPT_PROGRESS: o->progress = 1; return 1;
+    case OPT_NO_NEWTON: o->em.em.newton = 0; return 1;
+    case OPT_NO_SPLIT: o->no_split = 1; return 1;
+    default: return 0;
+    }
+}
+
 /* Returns CLI_EXIT_OK, an exit code, or -1 when --help/--version was served. */
 static int parse_args(int argc, char **argv, options *o)
 {
@@ -184,34 +198,17 @@ static int parse_args(int argc, char **argv, options *o)
             if ((st = cli_parse_choice("--criterion", optarg, criterion_from_name, "bic, aic, icl", &o->criterion)))
                 return st;
             break;
-        case 'q':
-            o->quiet = 1;
-            break;
-        case OPT_TABLE:
-            o->table_path = optarg;
-            break;
-        case OPT_WEIGHTS:
-            o->csv.weights = optarg;
-            break;
-        case OPT_PROGRESS:
-            o->progress = 1;
-            break;
         case OPT_GRAD_TOL:
             if ((st = cli_parse_double("--grad-tol", optarg, &o->em.em.grad_tol)))
                 return st;
             break; /* its range: cli_em_check, below */
-        case OPT_NO_NEWTON:
-            o->em.em.newton = 0;
-            break;
-        case OPT_NO_SPLIT:
-            o->no_split = 1;
-            break;
         case OPT_SHARD:
             if ((st = mpi_shard_parse(optarg, &o->shard)))
                 return st;
             break;
         default:
-            return cli_standard_option(c, help, argv);
+            if (!set_switch(c, optarg, o))
+                return cli_standard_option(c, help, argv);
         }
     }
     return check_args(argc, argv, o);
