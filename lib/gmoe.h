@@ -689,8 +689,8 @@ typedef struct gmoe_note_list {
 /* The notes of model m (normally a fit to data, m->has_fit) on data,
  * attached to m->notes (replacing any; an empty list when there is
  * nothing to say).  The order: tiny masses, near-duplicates, the gate,
- * then the fit's stop.  GMOE_EINVAL (sizes of m and data differ),
- * GMOE_ENOMEM. */
+ * then the fit's stop; at most k + k (k - 1) / 2 + k dg + 2 notes.
+ * GMOE_EINVAL (sizes of m and data differ), GMOE_ENOMEM. */
 int gmoe_fit_notes(gmoe_model *m, const gmoe_data *data, gmoe_err *err);
 void gmoe_note_list_free(gmoe_note_list *notes);                 /* NULL: no-op */
 gmoe_note_list *gmoe_note_list_clone(const gmoe_note_list *notes);   /* NULL on failure */

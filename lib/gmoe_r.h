@@ -54,6 +54,8 @@ enum gmoe_r_info {
     GMOE_R_LOGLIK, GMOE_R_AIC, GMOE_R_BIC, GMOE_R_ICL, GMOE_R_NPAR,
     GMOE_R_ITERATIONS, GMOE_R_CONVERGED, GMOE_R_STOP, GMOE_R_N,
     GMOE_R_SEED, GMOE_R_RESTARTS, GMOE_R_BEST_RESTART,
+    GMOE_R_GRAD_NORM,   /* the final test (issue 11): NaN when not computed */
+    GMOE_R_HESSIAN_ND,  /* 1: negative definite there, 0: not (NaN read as 0) */
     GMOE_R_NINFO
 };
 
@@ -160,6 +162,38 @@ void gmoe_r_bootstrap(char **mnames, int *mints, double *mpar, char **xnames, in
                       char **type, int *replicates, int *threads, double *seed, int *ok,
                       int *p, char **names, double *se, double *lower, double *upper,
                       int *lens, int *status, char **msg);
+
+/* Fits a model like gmoe_r_fit (the same arguments, without has_init:
+ * no starting values) by gmoe_fit_nested: besides the random starts, split
+ * starts from the smaller fit, a packed model with one expert fewer of the
+ * same family and options (its names are mnames; sints, spar as mints,
+ * mpar) and its fit information sinfo (GMOE_R_NINFO), fitted to the same
+ * data.  GMOE_ENOTSUP for a family without splits.  lens: 17. */
+void gmoe_r_fit_nested(char **mnames, int *mints, double *mpar, int *sints, double *spar,
+                       double *sinfo, int *n, double *x, double *y, double *w,
+                       char **onames, int *oints, double *odbl,
+                       double *out_par, int *out_tau_estimated, double *info, char **stop,
+                       int *lens, int *status, char **msg);
+
+/* *splits = 1 when a fit of k[0] experts of the family named family[0]
+ * has split starts from a fit with one expert fewer (GMOE_FAMILY_SPLITS
+ * and k >= 2), else 0 (also for an unknown family, which the fit itself
+ * names).  k is checked first as gmoe_r_fit checks it (gmoe_k_validate),
+ * so that R refuses a bad k before fitting the smaller ones.  lens: 3. */
+void gmoe_r_fit_splits(char **family, int *k, int *splits, int *lens, int *status, char **msg);
+
+/* The notes of a fitted packed model on its data (gmoe_fit_notes): info
+ * (GMOE_R_NINFO, or length 0 for a model without a fit: no stop note),
+ * n, x (n x (d [+ dg])) and w (n, or length 0) as gmoe_r_fit takes them.
+ * Out: *count notes, each its code's name (codes: preallocated strings),
+ * experts (2 per note, 0: none), covariate (0: none), value (NaN: none)
+ * and message (preallocated strings, GMOE_NOTE_LEN - 1 long holds any);
+ * codes, experts / 2, covariates, values and messages have room for the
+ * same number of notes, which must be at least k + k (k - 1) / 2 + k dg
+ * + 2 (gmoe_fit_notes never gives more).  lens: 13. */
+void gmoe_r_notes(char **mnames, int *mints, double *mpar, double *info, int *n, double *x,
+                  double *w, char **codes, int *experts, int *covariates, double *values,
+                  char **messages, int *count, int *lens, int *status, char **msg);
 
 /* Model files (the command-line tools' JSON).  gmoe_r_model_dims reads
  * `path` and returns dims[5] = k, d, has_fit, the longest column name (so

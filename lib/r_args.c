@@ -294,6 +294,8 @@ void r_info_pack(const gmoe_fit_info *f, double *info)
     info[GMOE_R_SEED] = (double)f->seed;
     info[GMOE_R_RESTARTS] = (double)f->restarts;
     info[GMOE_R_BEST_RESTART] = (double)f->best_restart;
+    info[GMOE_R_GRAD_NORM] = f->grad_norm;
+    info[GMOE_R_HESSIAN_ND] = f->hessian_nd ? 1.0 : 0.0;
 }
 
 /* Counts in the information vector: whole numbers >= 0 that fit in size_t. */
@@ -327,6 +329,11 @@ int r_info_unpack(const double *info, gmoe_fit_info *f, gmoe_err *err)
         return gmoe_error(err, GMOE_EINVAL, "fit information: unknown stop code %zu", stop);
     f->stop = (gmoe_stop_reason)stop;
     f->converged = f->stop == GMOE_STOP_TOL;
+    double h = info[GMOE_R_HESSIAN_ND];
+    if (!isnan(h) && h != 0 && h != 1)
+        return gmoe_error(err, GMOE_EINVAL, "fit information: hessian_nd must be 0, 1 or NA");
+    f->hessian_nd = h == 1;
+    f->grad_norm = info[GMOE_R_GRAD_NORM]; /* NaN: not computed */
     return r_check_seed(info[GMOE_R_SEED], &f->seed, err);
 }
 

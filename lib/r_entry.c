@@ -165,45 +165,181 @@ static int fit_sizes(const int *lens, const int *mints, const int *n, gmoe_err *
     return r_check_length(lens[FIT_OUT_PAR], (size_t)lens[FIT_MPAR], "out_par", err);
 }
 
+/* The fit of m on data (from init, or with split starts from smaller,
+ * or neither) and its outputs, for gmoe_r_fit and gmoe_r_fit_nested. */
+static int fit_and_pack(gmoe_model *m, const gmoe_model *init, const gmoe_model *smaller,
+                        const gmoe_data *data, gmoe_em_options *opt, double *out_par,
+                        int *out_tau_estimated, double *info, char **stop, gmoe_err *err)
+{
+    int interrupted = 0, st;
+    opt->progress = fit_progress;
+    opt->progress_ctx = &interrupted;
+    st = smaller ? gmoe_fit_nested(data, m, smaller, opt, err) : gmoe_fit(data, m, init, opt, err);
+    if (st)
+        return st;
+    if (interrupted)
+        return gmoe_error(err, GMOE_R_INTERRUPTED, "the fit was interrupted");
+    r_model_pack(m, out_par);
+    *out_tau_estimated = m->tau_estimated;
+    r_info_pack(&m->fit, info);
+    r_put_string(stop, gmoe_stop_name(m->fit.stop));
+    return GMOE_OK;
+}
+
+/* The smaller fit of gmoe_r_fit_nested as R passes it: its model's
+ * integers and parameters (the names are the fit's), its information, and
+ * the lengths of the three. */
+typedef struct {
+    const int *ints;
+    const double *par, *info;
+    int len_ints, len_par, len_info;
+} r_smaller;
+
+static int unpack_smaller(char **mnames, int len_names, const r_smaller *sm, gmoe_model **smaller,
+                          gmoe_err *err)
+{
+    r_packed spm = {mnames, sm->ints, sm->par, len_names, sm->len_ints, sm->len_par};
+    int st;
+    if ((st = r_check_length(sm->len_info, GMOE_R_NINFO, "smaller fit information", err)) ||
+        (st = r_model_unpack(&spm, 1, "smaller fit", smaller, err)) ||
+        (st = r_info_unpack(sm->info, &(*smaller)->fit, err)))
+        return st;
+    (*smaller)->has_fit = 1;
+    return GMOE_OK;
+}
+
+/* gmoe_r_fit (sm NULL) and gmoe_r_fit_nested: lens as gmoe_r_fit's. */
+static void fit_entry(char **mnames, int *mints, double *mpar, int *has_init, const r_smaller *sm,
+                      int *n, double *x, double *y, double *w, char **onames, int *oints,
+                      double *odbl, double *out_par, int *out_tau_estimated, double *info,
+                      char **stop, const int *lens, int *status, char **msg)
+{
+    r_out o = r_begin(status, msg);
+    gmoe_err err = {0};
+    gmoe_model *m = NULL, *init = NULL, *smaller = NULL;
+    gmoe_data data = {0};
+    gmoe_em_options opt;
+    gmoe_em_options_default(&opt);
+    int st;
+    r_packed pm = {mnames, mints, mpar, lens[FIT_MNAMES], lens[FIT_MINTS], lens[FIT_MPAR]};
+    if ((st = fit_sizes(lens, mints, n, &err)) ||
+        (st = r_check_flag(*has_init, "has_init", &err)) ||
+        (st = r_model_unpack(&pm, 0, NULL, &m, &err)) ||
+        (*has_init && (st = r_model_unpack(&pm, 1, "starting values", &init, &err))) ||
+        (sm && (st = unpack_smaller(mnames, lens[FIT_MNAMES], sm, &smaller, &err))) ||
+        (st = r_data_build_model(*n, m, x, lens[FIT_X], y, lens[FIT_Y], &data, &err)) ||
+        (st = r_data_weights(&data, w, lens[FIT_W], &err)) ||
+        (st = fit_options(onames, oints, odbl, &opt, &err)))
+        goto done;
+    st = fit_and_pack(m, init, smaller, &data, &opt, out_par, out_tau_estimated, info, stop, &err);
+done:
+    free(data.x);
+    free(data.gx);
+    gmoe_model_free(m);
+    gmoe_model_free(init);
+    gmoe_model_free(smaller);
+    r_finish(&o, st, &err);
+}
+
 void gmoe_r_fit(char **mnames, int *mints, double *mpar, int *has_init,
                 int *n, double *x, double *y, double *w,
                 char **onames, int *oints, double *odbl,
                 double *out_par, int *out_tau_estimated, double *info, char **stop,
                 int *lens, int *status, char **msg)
 {
+    fit_entry(mnames, mints, mpar, has_init, NULL, n, x, y, w, onames, oints, odbl, out_par,
+              out_tau_estimated, info, stop, lens, status, msg);
+}
+
+enum { NEST_SINTS = 3, NEST_SPAR, NEST_SINFO, NEST_N };
+
+void gmoe_r_fit_nested(char **mnames, int *mints, double *mpar, int *sints, double *spar,
+                       double *sinfo, int *n, double *x, double *y, double *w,
+                       char **onames, int *oints, double *odbl,
+                       double *out_par, int *out_tau_estimated, double *info, char **stop,
+                       int *lens, int *status, char **msg)
+{
+    /* gmoe_r_fit's lengths: the smaller fit's three out, has_init (0) in */
+    int flens[FIT_STOP + 1] = {lens[FIT_MNAMES], lens[FIT_MINTS], lens[FIT_MPAR], 1}, no_init = 0;
+    memcpy(flens + FIT_N, lens + NEST_N, (FIT_STOP + 1 - FIT_N) * sizeof(int));
+    r_smaller sm = {sints, spar, sinfo, lens[NEST_SINTS], lens[NEST_SPAR], lens[NEST_SINFO]};
+    fit_entry(mnames, mints, mpar, &no_init, &sm, n, x, y, w, onames, oints, odbl, out_par,
+              out_tau_estimated, info, stop, flens, status, msg);
+}
+
+void gmoe_r_fit_splits(char **family, int *k, int *splits, int *lens, int *status, char **msg)
+{
     r_out o = r_begin(status, msg);
     gmoe_err err = {0};
-    gmoe_model *m = NULL, *init = NULL;
-    gmoe_data data = {0};
-    gmoe_em_options opt;
-    gmoe_em_options_default(&opt);
-    int interrupted = 0, st;
-    r_packed pm = {mnames, mints, mpar, lens[FIT_MNAMES], lens[FIT_MINTS], lens[FIT_MPAR]};
-    if ((st = fit_sizes(lens, mints, n, &err)) ||
-        (st = r_check_flag(*has_init, "has_init", &err)) ||
-        (st = r_model_unpack(&pm, 0, NULL, &m, &err)) ||
-        (*has_init && (st = r_model_unpack(&pm, 1, "starting values", &init, &err))) ||
-        (st = r_data_build_model(*n, m, x, lens[FIT_X], y, lens[FIT_Y], &data, &err)) ||
-        (st = r_data_weights(&data, w, lens[FIT_W], &err)) ||
-        (st = fit_options(onames, oints, odbl, &opt, &err)))
+    size_t kk = 0;
+    int st, f;
+    if ((st = r_check_length(lens[0], 1, "family", &err)) || (st = r_check_length(lens[1], 1, "k", &err)) ||
+        (st = r_check_length(lens[2], 1, "splits", &err)) || (st = r_count_field(*k, "k", &kk, &err)))
         goto done;
-    opt.progress = fit_progress;
-    opt.progress_ctx = &interrupted;
-    if ((st = gmoe_fit(&data, m, init, &opt, &err)))
-        goto done;
-    if (interrupted) {
-        st = gmoe_error(&err, GMOE_R_INTERRUPTED, "the fit was interrupted");
+    if ((st = gmoe_k_validate(kk, NULL, &err))) {
+        st = gmoe_error_named(&err, st, "k");
         goto done;
     }
-    r_model_pack(m, out_par);
-    *out_tau_estimated = m->tau_estimated;
-    r_info_pack(&m->fit, info);
-    r_put_string(stop, gmoe_stop_name(m->fit.stop));
+    f = gmoe_family_from_name(family[0]);
+    *splits = f >= 0 && kk >= 2 && (gmoe_family_properties((gmoe_family)f) & GMOE_FAMILY_SPLITS);
+done:
+    r_finish(&o, st, &err);
+}
+
+enum {
+    NT_MNAMES, NT_MINTS, NT_MPAR, NT_INFO, NT_N, NT_X, NT_W, NT_CODES, NT_EXPERTS, NT_COVARIATES,
+    NT_VALUES, NT_MESSAGES, NT_COUNT
+};
+
+/* The notes into R's vectors (room for `cap`, checked by the caller). */
+static void notes_put(const gmoe_note_list *notes, char **codes, int *experts, int *covariates,
+                      double *values, char **messages, int *count)
+{
+    for (size_t i = 0; i < notes->n; i++) {
+        const gmoe_fit_note *nt = &notes->note[i];
+        r_put_string(codes + i, gmoe_note_name(nt->code));
+        experts[2 * i] = (int)nt->expert1;
+        experts[2 * i + 1] = (int)nt->expert2;
+        covariates[i] = (int)nt->covariate;
+        values[i] = nt->value;
+        r_put_string(messages + i, nt->message);
+    }
+    *count = (int)notes->n;
+}
+
+void gmoe_r_notes(char **mnames, int *mints, double *mpar, double *info, int *n, double *x,
+                  double *w, char **codes, int *experts, int *covariates, double *values,
+                  char **messages, int *count, int *lens, int *status, char **msg)
+{
+    r_out o = r_begin(status, msg);
+    gmoe_err err = {0};
+    gmoe_model *m = NULL;
+    gmoe_data data = {0};
+    size_t cap = lens[NT_CODES] > 0 ? (size_t)lens[NT_CODES] : 0;
+    const r_len fixed[] = {{NT_N, 1, "n"}, {NT_EXPERTS, 2 * cap, "experts"},
+                           {NT_COVARIATES, cap, "covariates"}, {NT_VALUES, cap, "values"},
+                           {NT_MESSAGES, cap, "messages"}, {NT_COUNT, 1, "count"}};
+    r_packed pm = {mnames, mints, mpar, lens[NT_MNAMES], lens[NT_MINTS], lens[NT_MPAR]};
+    int st;
+    if ((st = r_check_lens(lens, fixed, sizeof fixed / sizeof fixed[0], &err)) ||
+        (st = r_check_count(*n, 1, "n (number of rows)", &err)) ||
+        (st = r_model_unpack(&pm, 1, NULL, &m, &err)) ||
+        (lens[NT_INFO] && ((st = r_check_length(lens[NT_INFO], GMOE_R_NINFO, "info", &err)) ||
+                           (st = r_info_unpack(info, &m->fit, &err)))) ||
+        (st = r_data_build_model(*n, m, x, lens[NT_X], NULL, 0, &data, &err)) ||
+        (st = r_data_weights(&data, w, lens[NT_W], &err)))
+        goto done;
+    m->has_fit = lens[NT_INFO] > 0;
+    if ((st = gmoe_fit_notes(m, &data, &err)))
+        goto done;
+    if (m->notes->n > cap)
+        st = gmoe_error(&err, GMOE_EINVAL, "room for %zu notes, %zu given", cap, m->notes->n);
+    else
+        notes_put(m->notes, codes, experts, covariates, values, messages, count);
 done:
     free(data.x);
     free(data.gx);
     gmoe_model_free(m);
-    gmoe_model_free(init);
     r_finish(&o, st, &err);
 }
 

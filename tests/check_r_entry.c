@@ -104,18 +104,28 @@ START_TEST(predict_and_loglik_layout)
 }
 END_TEST
 
+/* N rows from model32 (x normal, seeds 5 and 6): x row-major, xc as R
+ * passes it (column-major), y. */
+static void data32(const gmoe_model *truth, size_t N, double **x, double **xc, double **y)
+{
+    size_t d = truth->d;
+    *x = malloc(N * d * sizeof(double));
+    *xc = malloc(N * d * sizeof(double));
+    *y = malloc(N * sizeof(double));
+    ck_assert(*x && *xc && *y);
+    ck_assert_int_eq(gmoe_simulate_design(GMOE_DESIGN_NORMAL, N, d, NULL, NULL, 5, *x, NULL), 0);
+    ck_assert_int_eq(gmoe_simulate_y(truth, *x, N, 6, *y, NULL, NULL), 0);
+    to_colmajor(*x, N, d, *xc);
+}
+
 START_TEST(fit_equals_library_fit)
 {
     /* Data from model32 (n = 600), fitted with k = 3 through the entry
      * point and through gmoe_fit: the same fit, bit for bit. */
     gmoe_model *truth = model32();
     size_t N = 600, d = 2, k = 3;
-    double *x = malloc(N * d * sizeof(double)), *xc = malloc(N * d * sizeof(double));
-    double *y = malloc(N * sizeof(double));
-    ck_assert(x && xc && y);
-    ck_assert_int_eq(gmoe_simulate_design(GMOE_DESIGN_NORMAL, N, d, NULL, NULL, 5, x, NULL), 0);
-    ck_assert_int_eq(gmoe_simulate_y(truth, x, N, 6, y, NULL, NULL), 0);
-    to_colmajor(x, N, d, xc);
+    double *x, *xc, *y;
+    data32(truth, N, &x, &xc, &y);
 
     gmoe_model *m = gmoe_model_alloc(GMOE_SOFTMAX, k, d);
     gmoe_data data = {N, d, x, y, NULL, NULL};
@@ -240,6 +250,121 @@ START_TEST(message_buffer_not_overrun)
 }
 END_TEST
 
+/* The fit information as gmoe_r.h lays it out, written out independently
+ * of r_args.c. */
+static void info_of(const gmoe_fit_info *f, double *info)
+{
+    const double v[GMOE_R_NINFO] = {f->loglik, f->aic, f->bic, f->icl, (double)f->npar,
+                                    (double)f->iterations, f->converged, (double)f->stop,
+                                    (double)f->n, (double)f->seed, (double)f->restarts,
+                                    (double)f->best_restart, f->grad_norm, f->hessian_nd};
+    memcpy(info, v, sizeof v);
+}
+
+START_TEST(nested_fit_and_notes_equal_library)
+{
+    /* k = 3 from k = 2's split starts (gmoe_r_fit_nested) is gmoe_fit_nested's
+     * fit bit for bit, and gmoe_r_notes gives gmoe_fit_notes's notes. */
+    gmoe_model *truth = model32();
+    size_t N = 600, d = 2;
+    double *x, *xc, *y;
+    data32(truth, N, &x, &xc, &y);
+    gmoe_data data = {N, d, x, y, NULL, NULL};
+    gmoe_em_options opt;
+    gmoe_em_options_default(&opt);
+    opt.restarts = 2;
+    gmoe_err err;
+    gmoe_model *sm = gmoe_model_alloc(GMOE_SOFTMAX, 2, d), *m = gmoe_model_alloc(GMOE_SOFTMAX, 3, d);
+    ck_assert_int_eq(gmoe_fit(&data, sm, NULL, &opt, &err), 0);
+    ck_assert_int_eq(gmoe_fit_nested(&data, m, sm, &opt, &err), 0);
+
+    double spar[15], sinfo[GMOE_R_NINFO], par[22] = {0}, out[22], info[GMOE_R_NINFO], want[22];
+    pack(sm, spar);
+    info_of(&sm->fit, sinfo);
+    par[21] = 1;
+    int mints[4] = {3, 2, 3, 0}, sints[4] = {2, 2, 2, 0}, n = (int)N, tau_est = -1, status;
+    int lens[17] = {4, 4, 22, 4, 15, GMOE_R_NINFO, 1, (int)(N * d), (int)N, 0, 3, 5, 5, 22, 1,
+                    GMOE_R_NINFO, 1};
+    char *onames[3] = {"per-obs", "squarem", "fixed"};
+    int oints[5] = {2, 1000, 0, 300, 10};
+    double odbl[5] = {0, 1, 1e-6, -1, 1e-12};
+    char stopbuf[32] = "                               ", *stop = stopbuf;
+    msgbuf mb;
+    gmoe_r_fit_nested(mnames, mints, par, sints, spar, sinfo, &n, xc, y, NULL, onames, oints, odbl,
+                      out, &tau_est, info, &stop, lens, &status, msg_init(&mb));
+    ck_assert_msg(status == 0, "%s", mb.text);
+    pack(m, want);
+    for (size_t i = 0; i < 22; i++)
+        ck_assert_msg(out[i] == want[i], "entry %zu: %.17g vs %.17g", i, out[i], want[i]);
+    ck_assert(info[GMOE_R_LOGLIK] == m->fit.loglik && info[GMOE_R_GRAD_NORM] == m->fit.grad_norm);
+    ck_assert(info[GMOE_R_HESSIAN_ND] == m->fit.hessian_nd);
+    ck_assert(info[GMOE_R_RESTARTS] == (double)m->fit.restarts && m->fit.restarts == 2 + 2);
+
+    /* a smaller fit of other data is refused by the library */
+    sinfo[GMOE_R_N] = 599;
+    gmoe_r_fit_nested(mnames, mints, par, sints, spar, sinfo, &n, xc, y, NULL, onames, oints, odbl,
+                      out, &tau_est, info, &stop, lens, &status, msg_init(&mb));
+    ck_assert_int_eq(status, GMOE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mb.text, "not fitted to these data"));
+
+    /* the notes: m with a near-duplicate of expert 1, stopped (stalled) */
+    m->a[2 * d] = m->a[0], m->a[2 * d + 1] = m->a[1], m->b[2] = m->b[0], m->sigma2[2] = m->sigma2[0];
+    m->fit.stop = GMOE_STOP_STALLED;
+    ck_assert_int_eq(gmoe_fit_notes(m, &data, &err), 0);
+    ck_assert_uint_ge(m->notes->n, 2);
+    enum { CAP = 3 + 3 + 3 * 2 + 2 };
+    char cb[CAP][32], mbuf[CAP][GMOE_NOTE_LEN], *codes[CAP], *msgs[CAP];
+    int experts[2 * CAP], covs[CAP], count = -1;
+    double values[CAP];
+    for (int i = 0; i < CAP; i++) {
+        snprintf(cb[i], sizeof cb[i], "%31s", "");
+        snprintf(mbuf[i], sizeof mbuf[i], "%*s", GMOE_NOTE_LEN - 1, "");
+        codes[i] = cb[i];
+        msgs[i] = mbuf[i];
+    }
+    pack(m, want);
+    info_of(&m->fit, info);
+    int nlens[13] = {4, 4, 22, GMOE_R_NINFO, 1, (int)(N * d), 0, CAP, 2 * CAP, CAP, CAP, CAP, 1};
+    gmoe_r_notes(mnames, mints, want, info, &n, xc, NULL, codes, experts, covs, values, msgs, &count,
+                 nlens, &status, msg_init(&mb));
+    ck_assert_msg(status == 0, "%s", mb.text);
+    ck_assert_int_eq(count, (int)m->notes->n);
+    for (size_t i = 0; i < m->notes->n; i++) {
+        const gmoe_fit_note *nt = &m->notes->note[i];
+        ck_assert_str_eq(cb[i], gmoe_note_name(nt->code));
+        ck_assert_str_eq(mbuf[i], nt->message);
+        ck_assert(experts[2 * i] == (int)nt->expert1 && experts[2 * i + 1] == (int)nt->expert2);
+        ck_assert(covs[i] == (int)nt->covariate);
+        ck_assert(values[i] == nt->value || (isnan(values[i]) && isnan(nt->value)));
+    }
+    ck_assert_str_eq(cb[m->notes->n - 1], "not-converged");
+    /* too little room is an error, not a cut list */
+    nlens[7] = 1, nlens[8] = 2, nlens[9] = nlens[10] = nlens[11] = 1;
+    gmoe_r_notes(mnames, mints, want, info, &n, xc, NULL, codes, experts, covs, values, msgs, &count,
+                 nlens, &status, msg_init(&mb));
+    ck_assert_int_eq(status, GMOE_EINVAL);
+
+    /* which fits have split starts; k checked first */
+    char *topk = "topk", *softmax = "softmax", *fam[1] = {softmax};
+    int k = 3, splits = -1, slens[3] = {1, 1, 1};
+    gmoe_r_fit_splits(fam, &k, &splits, slens, &status, msg_init(&mb));
+    ck_assert(status == 0 && splits == 1);
+    fam[0] = topk;
+    gmoe_r_fit_splits(fam, &k, &splits, slens, &status, msg_init(&mb));
+    ck_assert(status == 0 && splits == 0);
+    k = 1001;
+    gmoe_r_fit_splits(fam, &k, &splits, slens, &status, msg_init(&mb));
+    ck_assert_int_eq(status, GMOE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mb.text, "k must be 1 to 1000 (got 1001)"));
+    free(x);
+    free(xc);
+    free(y);
+    gmoe_model_free(sm);
+    gmoe_model_free(m);
+    gmoe_model_free(truth);
+}
+END_TEST
+
 START_TEST(model_file_round_trip)
 {
     gmoe_model *m = model32();
@@ -248,6 +373,8 @@ START_TEST(model_file_round_trip)
     for (int i = 0; i < GMOE_R_NINFO; i++)
         info[i] = i + 1; /* counts, codes and the seed must be whole numbers */
     info[GMOE_R_LOGLIK] = -123.456789012345678;
+    info[GMOE_R_GRAD_NORM] = 3.0517578125e-05;
+    info[GMOE_R_HESSIAN_ND] = 1;
     info[GMOE_R_STOP] = 1;
     info[GMOE_R_CONVERGED] = 1;
     char path[] = "/tmp/check_r_entry_XXXXXX";
@@ -281,6 +408,7 @@ START_TEST(model_file_round_trip)
     for (int i = 0; i < 22; i++)
         ck_assert(back[i] == par[i]);
     ck_assert(info2[GMOE_R_LOGLIK] == info[GMOE_R_LOGLIK] && info2[GMOE_R_SEED] == info[GMOE_R_SEED]);
+    ck_assert(info2[GMOE_R_GRAD_NORM] == info[GMOE_R_GRAD_NORM] && info2[GMOE_R_HESSIAN_ND] == 1);
     ck_assert_str_eq(nb[0], "softmax");
     ck_assert_str_eq(xb[0], "u");
     ck_assert_str_eq(xb[1], "v");
@@ -426,6 +554,7 @@ int main(void)
     tcase_add_test(tc, short_vectors_refused);
     tcase_add_test(tc, huge_k_refused_before_allocation);
     tcase_add_test(tc, fit_interrupted);
+    tcase_add_test(tc, nested_fit_and_notes_equal_library);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
 }

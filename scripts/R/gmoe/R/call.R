@@ -5,7 +5,14 @@
 .gmoe_interrupted <- 100L                # GMOE_R_INTERRUPTED in gmoe_r.h
 .gmoe_info_names <- c("loglik", "aic", "bic", "icl", "npar", "iterations",
                       "converged", "stop_code", "n", "seed", "restarts",
-                      "best_restart")     # enum gmoe_r_info in gmoe_r.h
+                      "best_restart", "grad_norm",
+                      "hessian_nd")       # enum gmoe_r_info in gmoe_r.h
+
+## A fit's information as the C side takes it (GMOE_R_NINFO numbers); a
+## part the object lacks (an object made before it existed) is NA.
+.gmoe_info_vector <- function(m)
+    vapply(.gmoe_info_names, function(f) if (length(m[[f]]) != 1L) NA_real_ else as.double(m[[f]]),
+           0, USE.NAMES = FALSE)
 
 ## Calls the registered entry point `routine` with the arguments in `...`
 ## (named), followed by the length of each (so that the C side checks every

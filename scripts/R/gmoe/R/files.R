@@ -31,9 +31,7 @@ gmoe_write_model <- function(model, path) {
     p <- .gmoe_pack(model)
     path <- path.expand(.gmoe_str(path, "path"))
     fit <- isTRUE(model$has_fit)
-    info <- if (fit) as.double(unlist(model[.gmoe_info_names])) else double()
-    if (fit && length(info) != length(.gmoe_info_names))
-        stop("model: incomplete fit information", call. = FALSE)
+    info <- if (fit) .gmoe_info_vector(model) else double()
     xn <- if (is.null(model$xnames)) character() else as.character(model$xnames)
     if (isTRUE(model$gate_own) && !is.null(model$xnames))   # the gate's names follow
         xn <- c(xn, as.character(model$gxnames))

@@ -115,7 +115,7 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gate_x = NULL, gating = "s
                              accel = "squarem", accel_warmup = 10, top_k = k, select = "slope",
                              tau = 1, tau_mode = "fixed", activation = "tanh",
                              bias = "outside", init = NULL, var_floor = 1e-6, min_weight = -1,
-                             gate_max_iter = 300, gate_tol = 1e-12,
+                             gate_max_iter = 300, gate_tol = 1e-12, split = TRUE,
                              criterion = c("bic", "aic", "icl"), keep_data = TRUE,
                              yname = NULL, ...) {
     cl <- match.call()
@@ -145,9 +145,10 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gate_x = NULL, gating = "s
                  accel_warmup = accel_warmup, top_k = if (missing(top_k)) NULL else top_k,
                  select = select, tau = tau, tau_mode = tau_mode, activation = activation,
                  bias = bias, var_floor = var_floor, min_weight = min_weight,
-                 gate_max_iter = gate_max_iter, gate_tol = gate_tol)
+                 gate_max_iter = gate_max_iter, gate_tol = gate_tol,
+                 split = .gmoe_flag(split, "split"))
     xnames <- .gmoe_xnames(x, d)
-    m <- if (length(k) == 1L) .gmoe_fit_k(x, y, w, k, init, opts, xnames, yname, gx)
+    m <- if (length(k) == 1L) .gmoe_fit_single(x, y, w, k, init, opts, xnames, yname, gx)
          else .gmoe_choose_k(x, y, w, k, init, opts, xnames, yname, criterion, gx)
     m$call <- cl
     m$options <- opts
@@ -166,7 +167,10 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gate_x = NULL, gating = "s
 
 ## One fit with k experts.  k is checked against n before anything
 ## k-long is built (gmoe_fit(x, y, k = 1e9) once allocated 24 GB).
-.gmoe_fit_k <- function(x, y, w, k, init, o, xnames, yname, gx = NULL) {
+## smaller: the fit with k - 1 experts whose split starts this fit also
+## gets (gmoe_fit_nested), or NULL.  The fit's notes (gmoe_fit_notes) are
+## its $notes.
+.gmoe_fit_k <- function(x, y, w, k, init, o, xnames, yname, gx = NULL, smaller = NULL) {
     n <- nrow(x); d <- ncol(x)
     dg <- if (is.null(gx)) d else ncol(gx)
     k <- .gmoe_int(k, "k")
@@ -197,16 +201,80 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gate_x = NULL, gating = "s
         has_init <- 1L
     }
     p <- .gmoe_pack_shell(shell)
-    out <- .gmoe_call(C_gmoe_r_fit,
-        mnames = p$mnames, mints = p$mints, mpar = p$mpar, has_init = has_init,
-        n = n, x = cbind(x, gx), y = y, w = w,
-        onames = .gmoe_onames(o), oints = .gmoe_oints(o), odbl = .gmoe_odbl(o),
-        out_par = double(length(p$mpar)), out_tau_estimated = 0L,
-        info = double(length(.gmoe_info_names)), stop = strrep(" ", 31L))
+    model <- list(mnames = p$mnames, mints = p$mints, mpar = p$mpar)
+    from <- if (is.null(smaller)) list(C_gmoe_r_fit, has_init = has_init)
+            else with(.gmoe_pack(smaller), list(C_gmoe_r_fit_nested, sints = mints, spar = mpar,
+                                                sinfo = .gmoe_info_vector(smaller)))
+    rest <- list(n = n, x = cbind(x, gx), y = y, w = w,
+                 onames = .gmoe_onames(o), oints = .gmoe_oints(o), odbl = .gmoe_odbl(o),
+                 out_par = double(length(p$mpar)), out_tau_estimated = 0L,
+                 info = double(length(.gmoe_info_names)), stop = strrep(" ", 31L))
+    out <- do.call(.gmoe_call, c(from[1L], model, from[-1L], rest))
     m <- .gmoe_unpack(p$mnames, p$mints, out$out_par, xnames, yname, colnames(gx))
     m$tau_estimated <- out$out_tau_estimated == 1L
-    .gmoe_set_info(m, out$info, out$stop)
+    m <- .gmoe_set_info(m, out$info, out$stop)
+    m$notes <- .gmoe_notes(m, x, w, gx)
+    m
 }
+
+## The notes of fit m on its data (the library's gmoe_fit_notes): a data
+## frame of code, the experts and gate covariate it is about (NA: none),
+## value and message, one row per note (none: 0 rows).
+.gmoe_notes <- function(m, x, w, gx = NULL) {
+    dg <- if (is.null(gx)) m$d else ncol(gx)
+    cap <- m$k + m$k * (m$k - 1L) %/% 2L + m$k * dg + 2L   # the most gmoe_fit_notes gives
+    p <- .gmoe_pack(m)
+    out <- .gmoe_call(C_gmoe_r_notes, mnames = p$mnames, mints = p$mints, mpar = p$mpar,
+                      info = .gmoe_info_vector(m), n = nrow(x), x = cbind(x, gx), w = w,
+                      codes = rep(strrep(" ", 31L), cap), experts = integer(2L * cap),
+                      covariates = integer(cap), values = double(cap),
+                      messages = rep(strrep(" ", 255L), cap), count = 0L)
+    i <- seq_len(out$count)
+    none <- function(v) ifelse(v == 0L, NA_integer_, v)
+    data.frame(code = out$codes[i], expert1 = none(out$experts[2L * i - 1L]),
+               expert2 = none(out$experts[2L * i]), covariate = none(out$covariates[i]),
+               value = ifelse(is.nan(out$values[i]), NA_real_, out$values[i]),
+               message = out$messages[i], stringsAsFactors = FALSE)
+}
+
+## Whether fits of these options get split starts from the fit with one
+## expert fewer (as mixfit without --no-split): not from init, not when
+## only scored, not for a family without splits (GMOE_FAMILY_SPLITS).
+## k (the largest of a vector) is checked here as the fit checks it, before
+## any smaller fit is made.
+.gmoe_splits <- function(o, init, k) {
+    if (!isTRUE(o$split) || !is.null(init) || isTRUE(o$max_iter == 0) || !is.character(o$gating) ||
+        length(o$gating) != 1L)
+        return(FALSE)
+    .gmoe_call(C_gmoe_r_fit_splits, family = o$gating, k = .gmoe_int(k, "k"), splits = 0L)$splits == 1L
+}
+
+## One k, as mixfit -k K: for K >= 3 with split starts the fits with
+## 2 .. K - 1 experts come first, each from the one before (not kept; a
+## failure leaves K with random starts only).
+.gmoe_fit_single <- function(x, y, w, k, init, o, xnames, yname, gx = NULL) {
+    prev <- NULL
+    if (is.numeric(k) && length(k) == 1L && !is.na(k) && k == round(k) && k >= 3 && k <= nrow(x) &&
+        .gmoe_splits(o, init, k))
+        for (kk in seq(2L, k - 1L)) {
+            prev <- .gmoe_try_fit(x, y, w, kk, o, xnames, yname, gx, prev)
+            if (!inherits(prev, "gmoe"))
+                break
+        }
+    .gmoe_fit_k(x, y, w, k, init, o, xnames, yname, gx,
+                smaller = if (inherits(prev, "gmoe")) prev)
+}
+
+## .gmoe_fit_k without init, whose numerical failure (GMOE_ESING,
+## GMOE_ENUMERIC) is returned as its message; other errors (and an
+## interrupt) are raised.
+.gmoe_try_fit <- function(x, y, w, k, o, xnames, yname, gx, smaller)
+    tryCatch(.gmoe_fit_k(x, y, w, k, NULL, o, xnames, yname, gx, smaller),
+             gmoe_error = function(e) {
+        if (!e$status %in% c(6L, 8L))      # GMOE_ESING, GMOE_ENUMERIC
+            stop(e)
+        conditionMessage(e)
+    })
 
 ## The EM options as gmoe_r_fit and gmoe_r_bootstrap take them.
 .gmoe_onames <- function(o)
@@ -229,19 +297,22 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gate_x = NULL, gating = "s
          mpar = as.double(c(s$beta0, s$beta1, s$a, s$b, s$sigma2, s$tau)))
 }
 
-## As `mixfit -k LO:HI`: every k with the same options and seed, the
-## lowest criterion kept (ties to the smaller k); a k whose fit fails
-## numerically is reported in the table ($selection) and skipped.
+## As `mixfit -k LO:HI`: every k with the same options and seed, each k
+## whose k - 1 is fitted just before it with split starts from that fit
+## (unless split = FALSE), the lowest criterion kept (ties to the smaller
+## k); a k whose fit fails numerically is reported in the table
+## ($selection) and skipped.
 .gmoe_choose_k <- function(x, y, w, k, init, opts, xnames, yname, criterion, gx = NULL) {
     if (!is.null(init))
         stop("init fixes k: give a single k with init", call. = FALSE)
     k <- sort(unique(k))
-    fits <- lapply(k, function(kk) tryCatch(.gmoe_fit_k(x, y, w, kk, NULL, opts, xnames, yname, gx),
-                                            gmoe_error = function(e) {
-        if (!e$status %in% c(6L, 8L))      # GMOE_ESING, GMOE_ENUMERIC
-            stop(e)
-        conditionMessage(e)
-    }))
+    split <- all(!is.na(k)) && .gmoe_splits(opts, NULL, max(k))
+    fits <- vector("list", length(k))
+    for (i in seq_along(k)) {
+        prev <- if (split && i > 1L && k[i - 1L] == k[i] - 1 && inherits(fits[[i - 1L]], "gmoe"))
+                    fits[[i - 1L]]
+        fits[[i]] <- .gmoe_try_fit(x, y, w, k[i], opts, xnames, yname, gx, prev)
+    }
     ok <- vapply(fits, inherits, logical(1L), "gmoe")
     if (!any(ok))
         stop("every fit failed: ", paste(unlist(fits[!ok]), collapse = "; "), call. = FALSE)

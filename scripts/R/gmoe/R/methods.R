@@ -54,6 +54,7 @@ print.gmoe <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
                     x$n, digits + 3L, x$loglik, digits + 3L, x$aic, digits + 3L, x$bic))
         if (!isTRUE(x$converged))
             cat("EM did not converge (stopped: ", x$stop, ")\n", sep = "")
+        .gmoe_print_notes(x$notes)
     }
     if (!is.null(x$selection)) {
         cat("k chosen by ", toupper(x$criterion), " (lower is better):\n", sep = "")
@@ -65,6 +66,13 @@ print.gmoe <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
     cat("\n")
     print(.gmoe_table(x), digits = digits)
     invisible(x)
+}
+
+## The fit's notes as mixfit's summary prints them: "note: ..." each, but
+## not-converged, which the lines before already say.
+.gmoe_print_notes <- function(notes) {
+    for (msg in notes$message[notes$code != "not-converged"])
+        cat("note: ", msg, "\n", sep = "")
 }
 
 logLik.gmoe <- function(object, ...) {
@@ -144,7 +152,9 @@ summary.gmoe <- function(object, level = 0.95, ...) {
               has_fit = isTRUE(object$has_fit), selection = object$selection)
     if (s$has_fit) {
         s$fit <- object[c("n", "loglik", "npar", "aic", "bic", "icl", "iterations",
-                          "converged", "stop", "seed", "restarts", "best_restart")]
+                          "converged", "stop", "seed", "restarts", "best_restart",
+                          "grad_norm", "hessian_nd")]
+        s$notes <- object$notes
         s$coefficients <- tryCatch({
             v <- vcov(object)
             est <- coef(object)[rownames(v)]
@@ -188,6 +198,11 @@ print.summary.gmoe <- function(x, digits = max(3L, getOption("digits") - 3L), ..
         cat(sprintf("EM: %s after %g iterations (%s); best of %g restarts (restart %g), seed %.0f\n",
                     if (f$converged) "converged" else "NOT converged", f$iterations,
                     f$stop, f$restarts, f$best_restart + 1, f$seed))
+        if (length(f$grad_norm) && !is.na(f$grad_norm))
+            cat(sprintf("At the end: gradient norm %.3g (max |dL/dtheta| / n), Hessian %s\n",
+                        f$grad_norm, if (isTRUE(f$hessian_nd)) "negative definite (a maximum)"
+                                     else "NOT negative definite"))
+        .gmoe_print_notes(x$notes)
     }
     if (!is.null(x$selection)) {
         cat("\nChoice of k:\n")

@@ -82,6 +82,7 @@
     for (f in names(info))
         m[[f]] <- info[[f]]
     m$converged <- info$converged == 1
+    m$hessian_nd <- isTRUE(info$hessian_nd == 1)
     m$stop <- stop
     m$has_fit <- TRUE
     m

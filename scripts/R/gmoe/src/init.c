@@ -25,6 +25,13 @@ static R_NativePrimitiveArgType model_check_t[] = {STRSXP, INTSXP, REALSXP, INTS
 static R_NativePrimitiveArgType fit_t[] = {
     STRSXP, INTSXP, REALSXP, INTSXP, INTSXP, REALSXP, REALSXP, REALSXP, STRSXP, INTSXP, REALSXP,
     REALSXP, INTSXP, REALSXP, STRSXP, INTSXP, INTSXP, STRSXP};
+static R_NativePrimitiveArgType fit_nested_t[] = {
+    STRSXP, INTSXP, REALSXP, INTSXP, REALSXP, REALSXP, INTSXP, REALSXP, REALSXP, REALSXP, STRSXP,
+    INTSXP, REALSXP, REALSXP, INTSXP, REALSXP, STRSXP, INTSXP, INTSXP, STRSXP};
+static R_NativePrimitiveArgType splits_t[] = {STRSXP, INTSXP, INTSXP, INTSXP, INTSXP, STRSXP};
+static R_NativePrimitiveArgType notes_t[] = {
+    STRSXP, INTSXP, REALSXP, REALSXP, INTSXP, REALSXP, REALSXP, STRSXP, INTSXP, INTSXP, REALSXP,
+    STRSXP, INTSXP, INTSXP, INTSXP, STRSXP};
 static R_NativePrimitiveArgType predict_t[] = {
     STRSXP, INTSXP, REALSXP, INTSXP, REALSXP, REALSXP, REALSXP, REALSXP, INTSXP,
     INTSXP, INTSXP, STRSXP};
@@ -56,6 +63,9 @@ static R_NativePrimitiveArgType write_t[] = {
 static const R_CMethodDef c_methods[] = {
     ENTRY(gmoe_r_model_check, model_check_t),
     ENTRY(gmoe_r_fit, fit_t),
+    ENTRY(gmoe_r_fit_nested, fit_nested_t),
+    ENTRY(gmoe_r_notes, notes_t),
+    ENTRY(gmoe_r_fit_splits, splits_t),
     ENTRY(gmoe_r_predict, predict_t),
     ENTRY(gmoe_r_loglik, loglik_t),
     ENTRY(gmoe_r_loss, loss_t),

@@ -21,11 +21,37 @@ test_that("the R fit is mixfit's, bit for bit (k = 2 and k = 1:3)", {
     expect_identical(r$loglik, cli$loglik)
     expect_identical(r[c("iterations", "bic", "aic", "icl")], cli[c("iterations", "bic", "aic", "icl")])
 
-    sel <- file.path(tmp, "sel.json")
-    st <- system2(mixfit, c("-q", "-k", "1:3", "--no-split", "-o", sel, csv), stdout = FALSE, stderr = FALSE)
-    expect_equal(st, 0)
-    tab <- gmoe_select_k(y ~ x, data = sim, k = 1:3)
-    expect_identical(coef(attr(tab, "fit")), coef(gmoe_read_model(sel)))
+    ## k = 1:3 is nested as mixfit -k 1:3 (split starts from k - 1's fit),
+    ## and split = FALSE is --no-split; the whole table, to the bit
+    table_of <- function(path) {
+        js <- readLines(path)
+        rows <- grep('^ *[{]"k": ', js, value = TRUE)
+        num <- function(key) as.numeric(sub(sprintf('.*"%s": ([-0-9.eE+]+).*', key), "\\1", rows))
+        data.frame(k = num("k"), loglik = num("loglik"), iterations = num("iterations"),
+                   bic = num("bic"))
+    }
+    tabs <- list()
+    for (split in c(TRUE, FALSE)) {
+        sel <- file.path(tmp, "sel.json")
+        st <- system2(mixfit, c("-q", "-k", "1:3", if (!split) "--no-split", "-o", sel, csv),
+                      stdout = FALSE, stderr = FALSE)
+        expect_equal(st, 0)
+        tab <- gmoe_select_k(y ~ x, data = sim, k = 1:3, split = split)
+        expect_identical(coef(attr(tab, "fit")), coef(gmoe_read_model(sel)))
+        cli_tab <- table_of(sel)
+        expect_identical(tab$loglik, cli_tab$loglik)
+        expect_identical(tab$iterations, cli_tab$iterations)
+        expect_identical(tab$bic, cli_tab$bic)
+        tabs[[as.character(split)]] <- tab
+    }
+    ## the split starts change the fits here (so the test tells them apart)
+    expect_false(identical(tabs[["TRUE"]]$iterations, tabs[["FALSE"]]$iterations))
+    ## a single k = 3, as mixfit -k 3: fitted after k = 2 (the lead-in)
+    k3 <- file.path(tmp, "k3.json")
+    expect_equal(system2(mixfit, c("-q", "-k", "3", "-o", k3, csv), stdout = FALSE, stderr = FALSE), 0)
+    r3 <- gmoe_fit(y ~ x, data = sim, k = 3)
+    expect_identical(coef(r3), coef(gmoe_read_model(k3)))
+    expect_identical(r3$iterations, gmoe_read_model(k3)$iterations)
 
     ## The bootstrap: the same replicates, seeds and matching as mixfit's.
     boot <- file.path(tmp, "boot.json")
@@ -47,6 +73,14 @@ test_that("the R fit is mixfit's, bit for bit (k = 2 and k = 1:3)", {
     expect_equal(st, 0)
     rt <- gmoe_fit(y ~ x, data = sim, k = 2, gating = "topk", top_k = 1, restarts = 3)
     expect_identical(coef(rt), coef(gmoe_read_model(tk)))
+    ## the notes are the library's: mixfit's JSON has the same ones
+    js <- grep('^ *[{]"code": ', readLines(tk), value = TRUE)
+    expect_true(length(js) > 0L)
+    expect_identical(rt$notes$code, sub('.*"code": "([a-z-]+)".*', "\\1", js))
+    expect_identical(rt$notes$message, sub('.*"message": "(.*)"[}],?$', "\\1", js))
+    expect_true("selection-only" %in% rt$notes$code)
+    expect_identical(rt$grad_norm, gmoe_read_model(tk)$grad_norm)
+    expect_identical(rt$hessian_nd, gmoe_read_model(tk)$hessian_nd)
 })
 
 test_that("predict, gmoe_loglik, gmoe_simulate and gmoe_loss equal the tools", {

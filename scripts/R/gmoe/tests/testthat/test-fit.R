@@ -87,8 +87,15 @@ test_that("a vector k chooses by BIC and gmoe_select_k returns the table", {
     expect_identical(tab$chosen, c(FALSE, TRUE, FALSE))
     expect_equal(which.min(tab$bic), 2)
     best <- attr(tab, "fit")
-    expect_identical(coef(best), coef(gmoe_fit(y ~ x, data = ref, k = 2)))
+    ## k = 2 of the range comes from k = 1's split starts as well: the same
+    ## maximum as k = 2 alone (its experts in another order); without the
+    ## split starts the very same fit
+    alone <- gmoe_fit(y ~ x, data = ref, k = 2)
+    expect_equal(best$loglik, alone$loglik, tolerance = 1e-12)
+    expect_identical(coef(attr(gmoe_select_k(y ~ x, data = ref, k = 1:3, split = FALSE), "fit")),
+                     coef(alone))
     expect_identical(tab$loglik[2], best$loglik)
+    expect_true(all(diff(tab$loglik) >= 0))   # nested: never lower as k grows
     expect_output(print(best), "k chosen by BIC")
 })
 
@@ -140,4 +147,31 @@ test_that("model files round-trip exactly", {
     expect_identical(back[c("loglik", "iterations", "stop", "seed")],
                      fit[c("loglik", "iterations", "stop", "seed")])
     unlink(f)
+})
+
+test_that("the fit's notes are the library's; print and summary show them", {
+    f <- gmoe_fit(y ~ x, data = ref, k = 2)
+    expect_s3_class(f$notes, "data.frame")
+    expect_identical(names(f$notes), c("code", "expert1", "expert2", "covariate", "value", "message"))
+    expect_equal(nrow(f$notes), 0L)
+    expect_true(f$hessian_nd)
+    expect_true(f$grad_norm < 1e-6)
+    expect_output(print(summary(f)), "At the end: gradient norm .*negative definite \\(a maximum\\)")
+    ## k = 4 from one random start, stopped early: near-duplicates, and the stop
+    o <- gmoe_fit(y ~ x, data = ref, k = 4, split = FALSE, restarts = 1, max_iter = 50)
+    dup <- o$notes[o$notes$code == "near-duplicates", ]
+    expect_true(nrow(dup) >= 1L)
+    expect_true(all(dup$expert1 < dup$expert2) && all(is.na(dup$covariate)))
+    expect_match(dup$message, "^experts [0-9] and [0-9] are near-duplicates \\(the same line and variance\\)")
+    last <- o$notes[nrow(o$notes), ]
+    expect_identical(last$code, "not-converged")
+    expect_match(last$message, "^not converged \\(stop: max-iterations\\): gradient norm")
+    expect_identical(last$value, o$grad_norm)
+    out <- capture.output(print(o))
+    expect_true(any(grepl("^note: experts [0-9] and [0-9] are near-duplicates", out)))
+    expect_false(any(grepl("note: not converged", out)))   # "EM did not converge" says it
+    ## top-K with K = 1: only the selection boundaries
+    t1 <- gmoe_fit(y ~ x, data = ref, k = 2, gating = "topk", top_k = 1, restarts = 1)
+    expect_true("selection-only" %in% t1$notes$code)
+    expect_output(print(t1), "note: top-K with K = 1: the gate enters only through its selection")
 })
