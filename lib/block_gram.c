@@ -20,10 +20,10 @@ size_t gmoe_gram_ld(size_t nrows)
     return (nrows + GMOE_GRAM_LANES - 1) / GMOE_GRAM_LANES * GMOE_GRAM_LANES;
 }
 
-size_t gmoe_gram_scratch(size_t cols)
+size_t gmoe_gram_scratch(size_t cols, size_t extra)
 {
     size_t ld = gmoe_gram_ld(GMOE_BLOCK_ROWS);
-    return 2 * cols * ld + 2 * ld + cols * cols;
+    return (2 * cols + 2 + extra) * ld + cols * cols;
 }
 
 void gmoe_gram_transpose(const double *x, size_t nrows, size_t d, double *z)

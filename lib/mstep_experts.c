@@ -43,7 +43,7 @@ wls_rows(size_t k, size_t d, const gmoe_data *data, const gmoe_em_ws *ws, size_t
  * the block's columns (u, 1, y) (block_gram.c): per expert, with the
  * responsibilities as weights, the upper triangle of their products
  * holds S (u and 1), t (the y column) and w (the 1 with itself).
- * scratch: gmoe_gram_scratch(p + 1) doubles. */
+ * scratch: gmoe_gram_scratch(p + 1, 0) doubles. */
 static void wls_block(size_t k, size_t d, const gmoe_data *data, const gmoe_em_ws *ws,
                       size_t lo, size_t hi, double *acc, double *scratch)
 {

@@ -31,38 +31,43 @@ row_from_cache(const double *c, size_t k, size_t d, const double *x, const doubl
  * expert i the gradient sum_r (r_i - R g_i) z and per pair i <= j the
  * Hessian block sum_r R g_i (g_j - delta_ij) z z' (R = sum_i r_i, z =
  * (1, x)) as weighted cross products of the block's columns (block_gram.c);
- * blk: gmoe_gram_scratch(d + 1) doubles. */
+ * blk: gmoe_gram_scratch(d + 1, k) doubles. */
 static void cache_block_derivs(size_t k, size_t d, const double *c, const double *x,
                                const double *resp, size_t nrows, double *gb, double *hb,
                                double *blk)
 {
     size_t p = d + 1, np = (k - 1) * p, ld = gmoe_gram_ld(nrows);
-    double *z = blk, *wz = z + p * ld, *w = wz + p * ld, *rs = w + ld;
+    double *z = blk, *wz = z + p * ld, *w = wz + p * ld, *rs = w + ld, *g = rs + ld;
     gmoe_gram_column(NULL, 1.0, nrows, z);
     gmoe_gram_transpose(x, nrows, d, z + ld);
     for (size_t r = 0; r < ld; r++) {
         double s = 0.0;
-        for (size_t i = 0; r < nrows && i < k; i++)
+        for (size_t i = 0; r < nrows && i < k; i++) {
             s += resp[r * k + i];
+            g[i * ld + r] = i + 1 < k ? c[r * 2 * k + k + i] : 0.0; /* gates by column */
+        }
+        for (size_t i = 0; r >= nrows && i + 1 < k; i++)
+            g[i * ld + r] = 0.0;
         rs[r] = s; /* and w's padding stays 0 below */
         w[r] = 0.0;
     }
     for (size_t i = 0; i + 1 < k; i++) {
-        const double *gi = c + k + i;
+        const double *gi = g + i * ld;
         if (gb) {
             for (size_t r = 0; r < nrows; r++)
-                w[r] = resp[r * k + i] - rs[r] * gi[r * 2 * k];
+                w[r] = resp[r * k + i] - rs[r] * gi[r];
             gmoe_gram_dots(p, nrows, w, z, gb + i * p);
         }
         if (!hb)
             continue;
         double *diag = hb + i * p * np + i * p;
         for (size_t r = 0; r < nrows; r++)
-            w[r] = -(rs[r] * gi[r * 2 * k]) * (1.0 - gi[r * 2 * k]);
+            w[r] = -(rs[r] * gi[r]) * (1.0 - gi[r]);
         gmoe_gram_add(p, nrows, w, z, wz, diag, np, 1);
         for (size_t j = i + 1; j + 1 < k; j++) {
+            const double *gj = g + j * ld;
             for (size_t r = 0; r < nrows; r++)
-                w[r] = rs[r] * gi[r * 2 * k] * gi[r * 2 * k + j - i];
+                w[r] = rs[r] * gi[r] * gj[r];
             gmoe_gram_add(p, nrows, w, z, wz, diag + (j - i) * p, np, 0);
         }
     }

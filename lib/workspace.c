@@ -64,8 +64,8 @@ static size_t block_scratch_size(const gmoe_gating *g, const gmoe_model *m)
     size_t size = GMOE_BLOCK_SCRATCH(m->k);
     /* the block cross products of both M-steps (block_gram.c) */
     size_t cols = m->d + 2 > m->dg + 1 ? m->d + 2 : m->dg + 1;
-    if (gmoe_gram_scratch(cols) > size)
-        size = gmoe_gram_scratch(cols);
+    if (gmoe_gram_scratch(cols, m->k) > size)
+        size = gmoe_gram_scratch(cols, m->k);
     for (int f = 0; f < 3; f++)
         if (fams[f] && fams[f]->block_work_size && fams[f]->block_work_size(m) > size)
             size = fams[f]->block_work_size(m);
