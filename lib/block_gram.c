@@ -58,40 +58,17 @@ static inline __attribute__((always_inline)) double lane_sum(const double *s)
     return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
 }
 
-/* out[j] = sum_r a[r] b_j[r], j < 4, b_j = b + j * ld. */
+/* out[u * 4 + j] = sum_r a_u[r] b_j[r], u < 2, j < 4 (b_j = b + j * ld):
+ * eight sums from six loads per row and lane (four sums from one row a
+ * take five loads, and the loads were what bounded them). */
 static inline __attribute__((always_inline)) void
-dot4(const double *a, const double *b, size_t ld, double *out)
-{
-    double s0[GMOE_GRAM_LANES] = {0}, s1[GMOE_GRAM_LANES] = {0};
-    double s2[GMOE_GRAM_LANES] = {0}, s3[GMOE_GRAM_LANES] = {0};
-    const double *b0 = b, *b1 = b + ld, *b2 = b + 2 * ld, *b3 = b + 3 * ld;
-    for (size_t r = 0; r < ld; r += GMOE_GRAM_LANES) {
-#pragma omp simd
-        for (size_t l = 0; l < GMOE_GRAM_LANES; l++) {
-            double ar = a[r + l];
-            s0[l] += ar * b0[r + l];
-            s1[l] += ar * b1[r + l];
-            s2[l] += ar * b2[r + l];
-            s3[l] += ar * b3[r + l];
-        }
-    }
-    out[0] = lane_sum(s0);
-    out[1] = lane_sum(s1);
-    out[2] = lane_sum(s2);
-    out[3] = lane_sum(s3);
-}
-
-/* out[u * 4 + j] = sum_r a_u[r] b_j[r], u < 2 (a_u = a + u * ld), j < 4:
- * eight sums from six loads per row and lane (dot4 takes five loads for
- * four, and the loads were what bounded it). */
-static inline __attribute__((always_inline)) void
-dot2x4(const double *a, const double *b, size_t ld, double *out)
+dot2x4(const double *a, const double *a1, const double *b, size_t ld, double *out)
 {
     double s0[GMOE_GRAM_LANES] = {0}, s1[GMOE_GRAM_LANES] = {0};
     double s2[GMOE_GRAM_LANES] = {0}, s3[GMOE_GRAM_LANES] = {0};
     double t0[GMOE_GRAM_LANES] = {0}, t1[GMOE_GRAM_LANES] = {0};
     double t2[GMOE_GRAM_LANES] = {0}, t3[GMOE_GRAM_LANES] = {0};
-    const double *a1 = a + ld, *b0 = b, *b1 = b + ld, *b2 = b + 2 * ld, *b3 = b + 3 * ld;
+    const double *b0 = b, *b1 = b + ld, *b2 = b + 2 * ld, *b3 = b + 3 * ld;
     for (size_t r = 0; r < ld; r += GMOE_GRAM_LANES) {
 #pragma omp simd
         for (size_t l = 0; l < GMOE_GRAM_LANES; l++) {
@@ -134,11 +111,11 @@ static inline __attribute__((always_inline)) void
 dots_from(const double *a, const double *z, size_t ld, size_t v0, size_t p, double *dest,
           double *mirror, size_t stride, size_t diag)
 {
-    double out[4];
+    double out[8];
     for (size_t v = v0; v < p; v += 4) {
         size_t n = p - v < 4 ? p - v : 4;
         if (n == 4)
-            dot4(a, z + v * ld, ld, out);
+            dot2x4(a, a, z + v * ld, ld, out); /* the second half unused */
         else
             for (size_t j = 0; j < n; j++)
                 out[j] = dot1(a, z + (v + j) * ld, ld);
@@ -166,7 +143,7 @@ rows_pair(const double *wz, const double *z, size_t ld, size_t u, size_t p, doub
     size_t v = u;
     double out[8];
     for (; v + 4 <= p; v += 4) {
-        dot2x4(wz + u * ld, z + v * ld, ld, out);
+        dot2x4(wz + u * ld, wz + (u + 1) * ld, z + v * ld, ld, out);
         for (size_t h = 0; h < 2; h++)
             for (size_t j = 0; j < 4; j++) {
                 if (v + j < u + h)
