@@ -13,6 +13,7 @@
  *   em.c             one EM run; the EM options
  *   init.c           random starting models
  *   fit_share.c      a fit's starts over processes (the caller's hook)
+ *   topk_relocate.c  the top-K move of an expert to another region
  *   topk_starts.c    moves that place top-K selection boundaries
  *   split.c          split starts of a nested fit (from k - 1 experts)
  *   start_pool.c     the screened starts kept for polishing
@@ -195,16 +196,43 @@ int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
 int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                      const gmoe_em_options *opt, size_t restart, uint64_t seed);
 
+/* -------------------------------------------------- topk_relocate.c */
+
+typedef struct gmoe_topk_relocator gmoe_topk_relocator;
+
+/* Workspace of the relocations for m's shape on data; NULL when out of
+ * memory. */
+gmoe_topk_relocator *gmoe_topk_relocator_alloc(const gmoe_model *m, const gmoe_data *data);
+void gmoe_topk_relocator_free(gmoe_topk_relocator *r);
+
+/* A top-K gate with K = 1 and select = logit: the best relocation of one expert's
+ * selection region into part of another's (see topk_relocate.c), kept in
+ * m (*ll its log-likelihood) only if it raises *ll.  GMOE_OK. */
+int gmoe_topk_relocate(gmoe_topk_relocator *r, gmoe_model *m, const gmoe_data *data,
+                       gmoe_em_ws *ws, const gmoe_em_options *opt, double *ll);
+
 /* ---------------------------------------------------- topk_starts.c */
 
-/* For a top-K gate with select = logit and K < k (nothing otherwise):
- * from the end of an EM run (m, info), searches the gate coordinates for
- * moves of the selection boundaries that raise the log-likelihood, each
- * sweep followed by Newton steps that keep the selection (topk_face.c),
- * until none gains; then an EM run, whose info replaces info (iterations
- * summed).  GMOE_ENOMEM on allocation failure. */
+/* For a top-K gate with K < k whose selection a gate coordinate moves
+ * (select = logit, or slope with gate covariates; nothing otherwise):
+ * from the end of an EM run (m, info), rounds of moves of the selection
+ * boundaries, each kept only if it raises the log-likelihood: sweeps over
+ * the gate coordinates (each followed by Newton steps that keep the
+ * selection, topk_face.c) until none gains, then, if they gained nothing,
+ * relocations of an expert (topk_relocate.c); after a round that gained,
+ * an EM run, whose info replaces info (iterations summed).  *fixed_point
+ * = 1 when the last round's moves found nothing (the boundaries are a
+ * local optimum over the moves tried; also 1 when the moves do not
+ * apply), 0 when the rounds ran out.  GMOE_ENOMEM on allocation failure. */
 int gmoe_topk_place_boundaries(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
-                               const gmoe_em_options *opt, size_t restart, gmoe_fit_info *info);
+                               const gmoe_em_options *opt, size_t restart, gmoe_fit_info *info,
+                               int *fixed_point);
+
+/* After the final test (info->stop set by the gradient test) of such a
+ * fit: "converged" only if the moves reached their fixed point; with
+ * K = 1, where the gate has no gradient to test, GMOE_STOP_SELECTION
+ * instead (the boundaries are only a local optimum over the moves). */
+void gmoe_topk_selection_stop(const gmoe_model *m, int fixed_point, gmoe_fit_info *info);
 
 /* ---------------------------------------------------------- split.c */
 

@@ -325,12 +325,15 @@ static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
     if (!s->have_best)
         return gmoe_error(err, GMOE_ENUMERIC, "every EM run ended with a non-finite log-likelihood");
     /* top-K: EM cannot move a selection boundary (topk_starts.c) */
-    st = gmoe_topk_place_boundaries(s->best, s->data, s->ws, opt, s->best_info.best_restart, &s->best_info);
+    int fixed = 1;
+    st = gmoe_topk_place_boundaries(s->best, s->data, s->ws, opt, s->best_info.best_restart, &s->best_info,
+                                    &fixed);
     if (st != GMOE_OK)
         return gmoe_error(err, st, "out of memory placing the top-K boundaries");
     st = assess_run(s->best, s->data, opt, &s->best_info);
     if (st != GMOE_OK)
         return gmoe_error(err, st, "out of memory assessing the fit");
+    gmoe_topk_selection_stop(s->best, fixed, &s->best_info);
     s->best_info.seed = opt->seed;
     s->best_info.restarts = s->nstarts;
     gmoe_model_copy_params(m, s->best);

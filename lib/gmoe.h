@@ -297,11 +297,20 @@ typedef enum {
                                  log-likelihood, the gradient is not near
                                  zero (a boundary: variance floor, top-K
                                  selection, a gate running off) */
-    GMOE_STOP_LLCHANGE = 7    /* EM's change-of-log-likelihood rule met
+    GMOE_STOP_LLCHANGE = 7,   /* EM's change-of-log-likelihood rule met
                                  (second-order phase off), gradient not
                                  near zero */
+    GMOE_STOP_SELECTION = 8   /* top-K with K = 1: the gradient test holds
+                                 where there is information, but the gate
+                                 enters only through its selection
+                                 boundaries, which no gradient tests; they
+                                 are a local optimum over the boundary moves
+                                 tried (topk_starts.c: no move of a gate
+                                 coordinate over any number of rows, no
+                                 relocation of an expert raises the
+                                 log-likelihood), not a certified maximum */
 } gmoe_stop_reason;
-#define GMOE_STOP_LAST GMOE_STOP_LLCHANGE
+#define GMOE_STOP_LAST GMOE_STOP_SELECTION
 
 typedef struct {
     double loglik;

@@ -106,6 +106,26 @@ int gmoe_topk_is_selected(const gmoe_model *m, const double *s, size_t j)
     return above < m->top_k;
 }
 
+/* The smallest share of the rows (weighted) that select any one expert (s: 2k
+ * doubles of scratch). */
+double gmoe_topk_smallest_share(const gmoe_model *m, const gmoe_data *data, double *s)
+{
+    size_t k = m->k, d = m->dg;
+    const double *gx = gmoe_data_gate_x(data);
+    double *count = s + k, least = INFINITY, total = 0.0;
+    memset(count, 0, k * sizeof(double));
+    for (size_t r = 0; r < data->n; r++) {
+        double w = data->w ? data->w[r] : 1.0; /* case weights count rows */
+        gmoe_topk_scores(m, gx + r * d, s);
+        for (size_t j = 0; j < k; j++)
+            count[j] += gmoe_topk_is_selected(m, s, j) ? w : 0.0;
+        total += w;
+    }
+    for (size_t j = 0; j < k; j++)
+        least = fmin(least, count[j] / total);
+    return least;
+}
+
 /* The scores at x, their rates along dir, and which experts are
  * selected. */
 static void scores(const gmoe_model *m, face_ws *w, const double *x, const double *dir)

@@ -22,4 +22,8 @@ void gmoe_topk_scores(const gmoe_model *m, const double *x, double *s);
  * lower index, as gating_topk.c). */
 int gmoe_topk_is_selected(const gmoe_model *m, const double *s, size_t j);
 
+/* The smallest share of the rows (weighted by the case weights) that
+ * select any one expert; s: 2k doubles of scratch. */
+double gmoe_topk_smallest_share(const gmoe_model *m, const gmoe_data *data, double *s);
+
 #endif

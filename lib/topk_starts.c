@@ -31,6 +31,7 @@
 #include "topk_face.h"
 
 #define MAX_SWEEPS 30    /* sweeps, each followed by Newton steps on the pattern */
+#define MAX_ROUNDS 12    /* rounds of moves, each followed by an EM run */
 #define FACE_STEPS 20    /* at most that many Newton steps */
 #define MIN_SHARE 0.01   /* of the rows, selecting each expert (fit_notes' tiny mass) */
 
@@ -136,26 +137,6 @@ static ptrdiff_t ladder(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws, si
     return best;
 }
 
-/* The smallest share of the rows (weighted) that select any one expert (s: 2k
- * doubles of scratch). */
-static double smallest_share(const gmoe_model *m, const gmoe_data *data, double *s)
-{
-    size_t k = m->k, d = m->dg;
-    const double *gx = gmoe_data_gate_x(data);
-    double *count = s + k, least = INFINITY, total = 0.0;
-    memset(count, 0, k * sizeof(double));
-    for (size_t r = 0; r < data->n; r++) {
-        double w = data->w ? data->w[r] : 1.0; /* case weights count rows */
-        gmoe_topk_scores(m, gx + r * d, s);
-        for (size_t j = 0; j < k; j++)
-            count[j] += gmoe_topk_is_selected(m, s, j) ? w : 0.0;
-        total += w;
-    }
-    for (size_t j = 0; j < k; j++)
-        least = fmin(least, count[j] / total);
-    return least;
-}
-
 /* Search of coordinate (i, u) over its breakpoints' intervals: a ladder
  * of offsets around the current interval, then finer ladders around the
  * best found; moves the coordinate if that raises *ll.  Returns 1 if it
@@ -184,9 +165,9 @@ static int search_coordinate(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *w
         return 0;
     /* no move may leave an expert (nearly) never selected: the variance
      * floor would reward one fitted to a handful of rows */
-    double before = smallest_share(m, data, s);
+    double before = gmoe_topk_smallest_share(m, data, s);
     shift_coordinate(m, i, u, candidate(bp, nb, centre));
-    if (smallest_share(m, data, s) < fmin(before, MIN_SHARE)) {
+    if (gmoe_topk_smallest_share(m, data, s) < fmin(before, MIN_SHARE)) {
         shift_coordinate(m, i, u, -candidate(bp, nb, centre));
         return 0;
     }
@@ -205,32 +186,59 @@ static size_t sweep(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws, double
     return moved;
 }
 
-int gmoe_topk_place_boundaries(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
-                               const gmoe_em_options *opt, size_t restart, gmoe_fit_info *info)
+/* Sweeps, each followed by Newton steps on the pattern, until one gains
+ * less than 1e-9 per row (or MAX_SWEEPS).  *ll updated. */
+static int sweep_to_fixed_point(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                                double floor, double *s, double *bp, double *ll)
 {
-    if (m->family != GMOE_TOPK || m->top_k >= m->k || m->select != GMOE_SELECT_LOGIT ||
-        !isfinite(info->loglik) || info->stop == GMOE_STOP_NONE)
-        return GMOE_OK;
-    double *s = malloc(2 * m->k * sizeof(double)), *bp = malloc(data->n * sizeof(double));
-    if (!s || !bp) {
-        free(s);
-        free(bp);
-        return GMOE_ENOMEM;
-    }
-    double floor = opt->var_floor * ws->var_y, ll0 = info->loglik;
-    double ll = gmoe_estep(m, data, NULL, ws->block_ll, ws->nthreads);
     int st = GMOE_OK;
     for (int t = 0; t < MAX_SWEEPS && st == GMOE_OK; t++) {
-        double before = ll;
-        sweep(m, data, ws, s, bp, &ll);
+        double before = *ll;
+        sweep(m, data, ws, s, bp, ll);
         /* not with a tiny expert: Newton would fit it to its few rows
          * (the variance to its floor), which EM's min_weight prevents */
-        if (smallest_share(m, data, s) >= MIN_SHARE)
-            st = gmoe_topk_face_steps(m, data, ws->nthreads, floor, FACE_STEPS, &ll);
-        if (!(ll > before + 1e-9 * (double)data->n))
+        if (gmoe_topk_smallest_share(m, data, s) >= MIN_SHARE)
+            st = gmoe_topk_face_steps(m, data, ws->nthreads, floor, FACE_STEPS, ll);
+        if (!(*ll > before + 1e-9 * (double)data->n))
             break;
     }
-    if (st == GMOE_OK && ll > ll0) {
+    return st;
+}
+
+/* The moves apply to a top-K gate with K < k whose boundaries a gate
+ * coordinate can move: select = logit (biases and slopes) or slope with
+ * covariates in the gate. */
+static int moves_apply(const gmoe_model *m)
+{
+    return m->family == GMOE_TOPK && m->top_k < m->k &&
+           (m->select == GMOE_SELECT_LOGIT || m->dg > 0);
+}
+
+int gmoe_topk_place_boundaries(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                               const gmoe_em_options *opt, size_t restart, gmoe_fit_info *info,
+                               int *fixed_point)
+{
+    *fixed_point = 1;
+    if (!moves_apply(m) || !isfinite(info->loglik) || info->stop == GMOE_STOP_NONE)
+        return GMOE_OK;
+    *fixed_point = 0;
+    double *s = malloc(2 * m->k * sizeof(double)), *bp = malloc(data->n * sizeof(double));
+    gmoe_topk_relocator *rel = gmoe_topk_relocator_alloc(m, data);
+    int st = s && bp && rel ? GMOE_OK : GMOE_ENOMEM;
+    double floor = opt->var_floor * ws->var_y;
+    double ll = gmoe_estep(m, data, NULL, ws->block_ll, ws->nthreads);
+    for (int round = 0; round < MAX_ROUNDS && st == GMOE_OK; round++) {
+        double before = ll;
+        st = sweep_to_fixed_point(m, data, ws, floor, s, bp, &ll);
+        /* relocations (costlier) only where the sweeps find nothing */
+        if (st == GMOE_OK && !(ll > before + 1e-9 * (double)data->n))
+            st = gmoe_topk_relocate(rel, m, data, ws, opt, &ll);
+        if (st != GMOE_OK)
+            break;
+        if (!(ll > before + 1e-9 * (double)data->n)) {
+            *fixed_point = 1;
+            break;
+        }
         /* an EM run from the new point: its stop reason and gradient */
         gmoe_fit_info run;
         size_t iterations = info->iterations, best_restart = info->best_restart;
@@ -238,8 +246,21 @@ int gmoe_topk_place_boundaries(gmoe_model *m, const gmoe_data *data, gmoe_em_ws 
         *info = run;
         info->iterations += iterations;
         info->best_restart = best_restart;
+        ll = gmoe_estep(m, data, NULL, ws->block_ll, ws->nthreads);
     }
+    gmoe_topk_relocator_free(rel);
     free(s);
     free(bp);
     return st;
+}
+
+void gmoe_topk_selection_stop(const gmoe_model *m, int fixed_point, gmoe_fit_info *info)
+{
+    if (!moves_apply(m) || info->stop != GMOE_STOP_TOL)
+        return;
+    if (!fixed_point)
+        info->stop = GMOE_STOP_MAXITER; /* the moves' rounds ran out */
+    else if (m->top_k == 1)
+        info->stop = GMOE_STOP_SELECTION;
+    info->converged = info->stop == GMOE_STOP_TOL;
 }
