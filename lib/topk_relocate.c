@@ -66,7 +66,7 @@ gmoe_topk_relocator *gmoe_topk_relocator_alloc(const gmoe_model *m, const gmoe_d
     r->sd = r->z + data->n;
     r->mean = r->sd + m->dg;
     r->s = r->mean + m->dg;
-    gmoe_column_moments(gmoe_data_gate_x(data), data->n, m->dg, r->mean, r->sd);
+    gmoe_column_moments(data, gmoe_data_gate_x(data), m->dg, r->mean, r->sd);
     return r;
 }
 
