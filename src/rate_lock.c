@@ -25,6 +25,19 @@ static void read_holder(int fd, char *buf, size_t size)
         snprintf(buf, size, "an unknown holder");
 }
 
+/* The holder line of a file another run has locked.  That run writes its
+ * line just after taking the lock, so a file read as empty is re-read for
+ * up to a second before the holder is called unknown. */
+static void read_holder_of_locked(int fd, char *buf, size_t size)
+{
+    for (int tries = 0; tries < 20; tries++) {
+        read_holder(fd, buf, size);
+        if (strcmp(buf, "an unknown holder") != 0)
+            return;
+        usleep(50000);
+    }
+}
+
 static int write_holder(int fd)
 {
     char host[256], when[32], line[400];
@@ -59,6 +72,10 @@ int rate_lock_take(const char *outdir)
         char holder[400];
         read_holder(fd, holder, sizeof holder);
         if (fcntl(fd, F_SETLK, &fl) != 0) {
+            int lock_errno = errno;
+            if (lock_errno == EACCES || lock_errno == EAGAIN)
+                read_holder_of_locked(fd, holder, sizeof holder);
+            errno = lock_errno;
             if (errno == EACCES || errno == EAGAIN)
                 cli_error("-O %s: another mixrate run is writing this directory (%s; %s); wait for it or "
                           "use another -O directory",
