@@ -236,11 +236,17 @@ void gmoe_topk_selection_stop(const gmoe_model *m, int fixed_point, gmoe_fit_inf
 
 /* ---------------------------------------------------------- split.c */
 
-/* The start that splits expert j of `smaller` (k - 1 experts, a fit of
- * the same family) into m (k experts): see split.c.  GMOE_EINVAL when the
+/* Split start c: one of the starts that split an expert of `smaller`
+ * (k - 1 experts, a fit of the same family) into m (k experts): see
+ * split.c.  GMOE_EINVAL when the
  * family has no split. */
-int gmoe_split_start(gmoe_model *m, const gmoe_model *smaller, size_t j, const gmoe_data *data,
+int gmoe_split_start(gmoe_model *m, const gmoe_model *smaller, size_t c, const gmoe_data *data,
                      gmoe_em_ws *ws, const gmoe_em_options *opt);
+
+/* The split starts per expert of the smaller fit (for m's shape): start
+ * c of gmoe_split_start splits expert c / gmoe_split_kinds(m) in the
+ * way c % gmoe_split_kinds(m). */
+size_t gmoe_split_kinds(const gmoe_model *m);
 
 /* ----------------------------------------------------- start_pool.c */
 

@@ -97,10 +97,14 @@ static int assess_run(const gmoe_model *m, const gmoe_data *data, const gmoe_em_
     return GMOE_OK;
 }
 
-/* Screening: every start runs this many EM iterations (no Newton phase)
- * and the best POLISH_STARTS run on; a nested fit screens by default. */
+/* Screening: every start runs this many EM iterations (no Newton phase,
+ * but for the split starts along the gate and the variance) and the best
+ * POLISH_STARTS run on; a nested fit screens by default. */
 #define POLISH_STARTS 3
 #define NESTED_SCREEN_ITER 20
+#define NSPLIT_POOLS 2
+#define SPLIT_NEWTON_SWITCH 1e-3
+#define SPLIT_RESCREEN 3
 
 /* A fit across its starts: what every start shares, and the best run. */
 typedef struct {
@@ -110,6 +114,8 @@ typedef struct {
     const gmoe_model *smaller;   /* nested: the fit with k - 1 experts, or NULL */
     const gmoe_em_options *opt;
     gmoe_em_options first;       /* a start's run: opt, or the screening's */
+    gmoe_em_options first_split; /* the same for the splits along the gate
+                                    and the variance */
     size_t screen;               /* screening iterations, 0 for none */
     size_t nstarts;              /* random starts, then split starts */
     int warmup;                  /* tau warm-up (gating.h: tau_warmup) */
@@ -119,7 +125,9 @@ typedef struct {
     int have_best;
     gmoe_shared_starts shared;   /* opt->share_starts: every start's outcome */
     gmoe_start_pool pool;        /* screening: the best starts */
-    gmoe_start_pool split_pool;  /* and the best split start */
+    /* and the best split start along the response, and the best of the
+       others (split.c: along the gate, the variance) */
+    gmoe_start_pool split_pool[NSPLIT_POOLS];
 } fit_state;
 
 /* The starting model of start r into s->cur: from init (parameters from
@@ -146,6 +154,13 @@ static int start_model(fit_state *s, size_t r, gmoe_err *err)
     }
     int st = gmoe_init_random(cur, s->data, s->ws, s->opt, r, gmoe_seed_derive(s->opt->seed, r));
     return st ? gmoe_error(err, st, "random initialization failed") : GMOE_OK;
+}
+
+/* Start r is a split start other than along the response (split.c). */
+static int other_split(const fit_state *s, size_t r)
+{
+    size_t restarts = s->opt->restarts;
+    return s->smaller && r >= restarts && (r - restarts) % gmoe_split_kinds(s->m) != 0;
 }
 
 /* Start r: its starting model and its run (the tau warm-up's two
@@ -191,7 +206,9 @@ static void keep_best(fit_state *s, const gmoe_model *model, const gmoe_fit_info
 
 /* Start r run here or, with shared starts, taken from the outcomes; kept
  * in s->best if it is the best so far, or offered to the screening's
- * pools.  info: the run's. */
+ * pools: random starts and splits along the response (the starts before
+ * the other splits, whose best is polished in any case) to the main pool,
+ * splits to their kind's pool.  info: the run's. */
 static int run_start(fit_state *s, size_t r, gmoe_fit_info *info, gmoe_err *err)
 {
     int st = s->shared.bytes ? take_start(s, r, info, err) : compute_start(s, r, s->cur, info, err);
@@ -201,9 +218,11 @@ static int run_start(fit_state *s, size_t r, gmoe_fit_info *info, gmoe_err *err)
         keep_best(s, s->cur, info, r);
         return GMOE_OK;
     }
-    gmoe_start_pool_offer(&s->pool, s->cur, info, r);
+    int other = other_split(s, r);
+    if (!other)
+        gmoe_start_pool_offer(&s->pool, s->cur, info, r);
     if (r >= s->opt->restarts)
-        gmoe_start_pool_offer(&s->split_pool, s->cur, info, r);
+        gmoe_start_pool_offer(&s->split_pool[other], s->cur, info, r);
     return GMOE_OK;
 }
 
@@ -221,6 +240,17 @@ static void plan_screening(fit_state *s)
         s->first.newton = 0;
     } else {
         s->screen = 0;
+    }
+    /* the splits along the gate and the variance are screened with the
+     * Newton phase, switched on once EM gains less than SPLIT_NEWTON_SWITCH
+     * per row: their extra expert's gate crawls along a ridge under EM
+     * (issue 11, reference model, 1e4 rows, k = 3: the start that reaches
+     * the best known optimum is 4 units below others after 20 EM
+     * iterations, and first with the Newton phase) */
+    s->first_split = s->first;
+    if (s->screen) {
+        s->first_split.newton = opt->newton;
+        s->first_split.newton_switch = fmax(opt->newton_switch, SPLIT_NEWTON_SWITCH);
     }
 }
 
@@ -242,25 +272,55 @@ static void run_on(fit_state *s, gmoe_model *model, gmoe_fit_info *info, const g
         *info = out;
 }
 
-/* The kept starts (the pool's and the best split start) run another
- * screen_iter EM iterations; the best of them then runs on to the end
- * (with the Newton phase), and the best split start too (over-specified
- * fits rank their starts poorly after a few iterations, and the split
- * start is what makes a nested fit at least its smaller fit).  Only runs
- * that went to the end are kept. */
+/* The best few split starts along the gate and the variance after the
+ * screening's EM iterations are run again from their start with the
+ * Newton phase (first_split), the best of them first in their pool. */
+static int rescreen_splits(fit_state *s, gmoe_err *err)
+{
+    gmoe_start_pool *sp = &s->split_pool[1];
+    size_t best = 0;
+    for (size_t i = 0; i < sp->n; i++) {
+        size_t r = sp->info[i].best_restart;
+        int st = start_model(s, r, err);
+        if (st)
+            return st;
+        gmoe_fit_info info;
+        gmoe_em_run(s->cur, s->data, s->ws, &s->first_split, r, &info);
+        info.best_restart = r;
+        gmoe_model_copy_params(sp->model[i], s->cur);
+        sp->info[i] = info;
+        if (i > 0 && gmoe_loglik_better(info.loglik, sp->info[best].loglik))
+            best = i;
+    }
+    gmoe_model *model = sp->model[0];
+    gmoe_fit_info info = sp->info[0];
+    sp->model[0] = sp->model[best], sp->info[0] = sp->info[best];
+    sp->model[best] = model, sp->info[best] = info;
+    return GMOE_OK;
+}
+
+/* The kept starts (the pool's and the best split start of each split
+ * pool) run another screen_iter EM iterations; the best of them then runs
+ * on to the end (with the Newton phase), and each pool's best split start
+ * too (over-specified fits rank their starts poorly after a few
+ * iterations, and the split start along the response is what makes a
+ * nested fit at least its smaller fit).  Only runs that went to the end
+ * are kept. */
 static void finish_screening(fit_state *s)
 {
-    gmoe_model *model[POLISH_STARTS + 1];
-    gmoe_fit_info *info[POLISH_STARTS + 1];
-    size_t n = 0, split = POLISH_STARTS + 1, best = 0;
-    for (size_t i = 0; i < s->pool.n; i++, n++) {
+    gmoe_model *model[POLISH_STARTS + NSPLIT_POOLS];
+    gmoe_fit_info *info[POLISH_STARTS + NSPLIT_POOLS];
+    size_t n = 0, split[NSPLIT_POOLS], best = 0;
+    for (size_t i = 0; i < s->pool.n; i++, n++)
         model[n] = s->pool.model[i], info[n] = &s->pool.info[i];
-        if (s->split_pool.n > 0 && info[n]->best_restart == s->split_pool.info[0].best_restart)
-            split = n;
-    }
-    if (s->split_pool.n > 0 && split > POLISH_STARTS) {
-        split = n;
-        model[n] = s->split_pool.model[0], info[n++] = &s->split_pool.info[0];
+    for (size_t p = 0; p < NSPLIT_POOLS; p++) {
+        gmoe_start_pool *sp = &s->split_pool[p];
+        split[p] = n;
+        for (size_t i = 0; sp->n > 0 && i < n; i++)
+            if (info[i]->best_restart == sp->info[0].best_restart)
+                split[p] = i;
+        if (sp->n > 0 && split[p] == n)
+            model[n] = sp->model[0], info[n++] = &sp->info[0];
     }
     for (size_t i = 0; i < n; i++) {
         run_on(s, model[i], info[i], &s->first);
@@ -271,9 +331,9 @@ static void finish_screening(fit_state *s)
         return;
     run_on(s, model[best], info[best], s->opt);
     keep_best(s, model[best], info[best], info[best]->best_restart);
-    if (split < n && split != best) {
-        run_on(s, model[split], info[split], s->opt);
-        keep_best(s, model[split], info[split], info[split]->best_restart);
+    if (split[0] < n && split[0] != best) {
+        run_on(s, model[split[0]], info[split[0]], s->opt);
+        keep_best(s, model[split[0]], info[split[0]], info[split[0]]->best_restart);
     }
 }
 
@@ -306,8 +366,9 @@ static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
     s->warmup = m->tau_estimated && s->ws->gating->tau_warmup;
     plan_screening(s);
     int st = GMOE_OK;
-    if (s->screen && ((st = gmoe_start_pool_init(&s->pool, m, POLISH_STARTS)) ||
-                      (st = gmoe_start_pool_init(&s->split_pool, m, 1))))
+    for (size_t p = 0; s->screen && p <= NSPLIT_POOLS && st == GMOE_OK; p++)
+        st = gmoe_start_pool_init(p ? &s->split_pool[p - 1] : &s->pool, m, p == 0 ? POLISH_STARTS : p == 1 ? 1 : SPLIT_RESCREEN);
+    if (st)
         return gmoe_error(err, st, "out of memory allocating the screening's models");
     if (opt->share_starts && s->nstarts > 1 &&
         (st = gmoe_shared_starts_run(&s->shared, opt, s->nstarts, s->cur, compute_start, s, err)))
@@ -319,6 +380,8 @@ static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
         if (info.stop == GMOE_STOP_NONE)
             break; /* stopped by the progress callback */
     }
+    if (s->screen && (st = rescreen_splits(s, err)))
+        return st;
     if (s->screen)
         finish_screening(s);
     nested_guard(s);
@@ -351,7 +414,7 @@ static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *i
         opt.min_weight = (double)(m->d + 2);
     m->tau_estimated = gmoe_family_has_tau(m->family) && opt.tau_mode == GMOE_TAU_ESTIMATE;
     fit_state s = {.data = data, .m = m, .init = init, .smaller = smaller, .opt = &opt};
-    s.nstarts = opt.restarts + (smaller ? smaller->k : 0);
+    s.nstarts = opt.restarts + (smaller ? smaller->k * gmoe_split_kinds(m) : 0);
     s.ws = gmoe_em_ws_alloc(m, data, opt.nthreads);
     s.cur = gmoe_model_alloc_like(m);
     s.best = gmoe_model_alloc_like(m);
@@ -363,7 +426,8 @@ static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *i
         st = run_starts(&s, m, err);
     gmoe_shared_starts_free(&s.shared);
     gmoe_start_pool_free(&s.pool);
-    gmoe_start_pool_free(&s.split_pool);
+    for (size_t p = 0; p < NSPLIT_POOLS; p++)
+        gmoe_start_pool_free(&s.split_pool[p]);
     gmoe_em_ws_free(s.ws);
     gmoe_model_free(s.cur);
     gmoe_model_free(s.best);
