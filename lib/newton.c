@@ -183,30 +183,6 @@ static double predicted_gain(const gmoe_newton_ws *nw, double shrink)
     return shrink * lin + 0.5 * shrink * shrink * quad;
 }
 
-/* After an accepted step (m at phi + step, log-likelihood *ll): longer
- * steps along the same direction, 2, 3 and 4 times it, each kept while it
- * raises the log-likelihood.  On the ridge of an over-specified model the
- * maximum is degenerate (the log-likelihood falls like the fourth power
- * of the distance along the flat direction), where a Newton step covers
- * only a third of the way (t -> 2t/3: tens of steps); three times the
- * step lands on it.  Only when the step was not shrunk (trial_point). */
-static void extend_step(gmoe_model *m, const gmoe_data *data, gmoe_newton_ws *nw, int nthreads,
-                        double var_floor, double *ll)
-{
-    for (int times = 2; times <= 4; times++) {
-        double grow = (double)times / (times - 1);
-        for (size_t u = 0; u < nw->na; u++)
-            nw->step[u] *= grow;
-        if (trial_point(m, nw, var_floor) < 1.0)
-            return;
-        double ll1 = gmoe_estep(nw->trial, data, NULL, nw->block_ll, nthreads);
-        if (!(isfinite(ll1) && ll1 > *ll))
-            return;
-        gmoe_model_copy_params(m, nw->trial);
-        *ll = ll1;
-    }
-}
-
 gmoe_newton_status gmoe_newton_iterate(gmoe_model *m, const gmoe_data *data, gmoe_newton_ws *nw,
                                        int nthreads, double grad_tol, double var_floor,
                                        double *ll)
@@ -240,8 +216,6 @@ gmoe_newton_status gmoe_newton_iterate(gmoe_model *m, const gmoe_data *data, gmo
                 return GMOE_NEWTON_DONE;
             gmoe_model_copy_params(m, nw->trial);
             *ll = ll1;
-            if (shrink == 1.0)
-                extend_step(m, data, nw, nthreads, var_floor, ll);
             return GMOE_NEWTON_STEP;
         }
         nw->lambda = fmax(nw->nu * lambda, 1e-6);
