@@ -30,7 +30,8 @@
 # cached in WORKDIR as flex-ref1e5-kK.txt, so a rerun with the same WORKDIR
 # reuses them, and BENCH_FLEX_CACHED=1 uses such cached fits at 1e5 without
 # running new ones); BENCH_NO_R=1 skips
-# flexmix; BENCH_SEEDS="1" runs fewer seeds; BENCH_OVER_ONLY=1 only the
+# flexmix; BENCH_SEEDS="1" runs fewer seeds; BENCH_SIZES=1e4 only the 1e4-row
+# over-specified cases; BENCH_OVER_ONLY=1 only the
 # over-specified softmax cases).  Output: tables on stdout,
 # with the machine's load average at the start and the end.
 set -u
@@ -41,6 +42,7 @@ mkdir -p "$work" || exit 1
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE
 full=${BENCH_FULL:-0}
 seeds=${BENCH_SEEDS:-1 2 3}
+sizes=${BENCH_SIZES:-1e4 1e5}
 use_r=1
 [ "${BENCH_NO_R:-0}" = 1 ] && use_r=0
 command -v Rscript >/dev/null 2>&1 || use_r=0
@@ -139,7 +141,7 @@ bench_case act-tanh "$work/act-tanh.csv" "$work/act-tanh.json" 0 -k 2 --gating a
 bench_case act-sigmoid "$work/act-sigmoid.csv" "$work/act-sigmoid.json" 0 -k 2 --gating activation \
     --activation sigmoid --bias inside --tau-mode estimate
 fi
-for n in 1e4 1e5; do
+for n in $sizes; do
     fk3=3 fk4=4
     [ "$n" = 1e5 ] && [ "$full" != 1 ] && [ "${BENCH_FLEX_CACHED:-0}" != 1 ] && fk3=0 fk4=0
     bench_case "over-k3-$n" "$work/ref$n.csv" - "$fk3" -k 3
@@ -173,7 +175,6 @@ select_k() { # n
         done
     done
 }
-select_k 1e4
-select_k 1e5
+for n in $sizes; do select_k "$n"; done
 echo "end: $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "work directory: $work"
