@@ -15,11 +15,12 @@ fit_args="-k 3 --restarts 3 --seed 7 --threads 1"
 expect_ok "$MIXFIT" $fit_args -o "$WORK/one.json" "$WORK/sim.csv"
 cp "$WORK/err" "$WORK/one.err"
 for np in 2 3; do
-    run run_ranks "$np" "$MIXFIT" $fit_args --shard rows -o "$WORK/rows$np.json" "$WORK/sim.csv"
+    threads=$((np - 1)) # and ranks of 2 threads
+    run run_ranks "$np" "$MIXFIT" $fit_args --threads $threads --shard rows -o "$WORK/rows$np.json" "$WORK/sim.csv"
     [ "$rc" -eq 0 ] || fail "--shard rows on $np ranks: exit $rc"
     cmp -s "$WORK/one.json" "$WORK/rows$np.json" || fail "--shard rows on $np ranks: the model file differs from one process's"
     cmp -s "$WORK/one.err" "$WORK/err" || fail "--shard rows on $np ranks: the summary differs from one process's"
-    ok "--shard rows on $np ranks: the single-process fit, to the bit"
+    ok "--shard rows on $np ranks, --threads $threads: the single-process fit, to the bit"
 done
 
 # One file per rank: data rows 1..a, a+1..b, b+1..2700 (the header in each).
