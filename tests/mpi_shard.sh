@@ -5,7 +5,8 @@
 # (--shard rows always; --shard files with such files) give the model
 # file and summary of one process, to the last bit, on 2 and 3 ranks; a
 # cut off the 512-row blocks gives the same fit up to rounding (a
-# warning says so); what is not supported is refused.
+# warning says so); what is not supported is refused.  Also the temperature
+# and activation gates, -k 1:3 with ICL and sandwich standard errors.
 . "${TEST_DATADIR:-data}/../cli_lib.sh"
 . "${TEST_DATADIR:-data}/../mpi_lib.sh"
 
@@ -47,6 +48,16 @@ run run_ranks 2 "$MIXFIT" $gate_args --shard rows -o "$WORK/gtwo.json" "$WORK/gz
 [ "$rc" -eq 0 ] || fail "--gate-x with --shard rows on 2 ranks: exit $rc"
 cmp -s "$WORK/gone.json" "$WORK/gtwo.json" || fail "--gate-x with --shard rows: the model file differs from one process's"
 ok "--gate-x z,x with --shard rows on 2 ranks: the single-process fit, to the bit"
+
+# Other gate families, -k 1:3 with ICL and sandwich standard errors.
+for extra in "--gating temperature --tau-mode estimate -k 3" "--gating activation -k 2" "-k 1:3 --criterion icl --se sandwich"; do
+    args="--restarts 2 --seed 3 --threads 1 $extra"
+    expect_ok "$MIXFIT" $args -o "$WORK/fone.json" "$WORK/sim.csv"
+    run run_ranks 2 "$MIXFIT" $args --shard rows -o "$WORK/ftwo.json" "$WORK/sim.csv"
+    [ "$rc" -eq 0 ] || fail "$extra with --shard rows on 2 ranks: exit $rc"
+    cmp -s "$WORK/fone.json" "$WORK/ftwo.json" || fail "$extra with --shard rows: the model file differs from one process's"
+    ok "$extra with --shard rows on 2 ranks: the single-process fit, to the bit"
+done
 
 # A cut inside a block (after row 1000): the same fit up to rounding.
 split_csv c 1000
