@@ -1,0 +1,106 @@
+/* criteria.c -- AIC, BIC and ICL (all on the "lower is better" scale):
+ *   AIC = -2 L + 2 p,   BIC = -2 L + p log n,
+ *   ICL = BIC + 2 EN,   EN = -sum_n sum_i r_ni log r_ni  (classification entropy).
+ * With case weights, n is the sum of the weights and EN's rows are
+ * weighted, as for each row repeated w times.
+ *
+ * The responsibilities come from the E-step (gmoe_estep) a chunk of rows
+ * at a time: its gates and log-sum-exps run in vector loops, which made
+ * this pass, once a row at a time, cost as much as a short fit's EM. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "chain.h"
+#include "engine.h"
+#include "internal.h"
+#include "vector_math.h"
+
+/* Rows per call of the E-step: a few blocks, so that its scratch stays
+ * small whatever n. */
+#define CHUNK_ROWS (16 * GMOE_BLOCK_ROWS)
+
+/* -sum c r log r over a chunk's nrows rows of k responsibilities resp,
+ * which the E-step multiplied by the case weights w (NULL: all 1), so r =
+ * resp / w.  logs: scratch for nrows * k doubles. */
+static double chunk_entropy(const double *resp, const double *w, size_t nrows, size_t k,
+                            double *logs)
+{
+    size_t nk = nrows * k;
+#pragma omp simd
+    for (size_t j = 0; j < nk; j++)
+        logs[j] = log(resp[j] > 0 ? resp[j] : 1.0);
+    double entropy = 0.0;
+    for (size_t r = 0; r < nrows; r++) {
+        double c = w ? w[r] : 1.0;
+        if (c == 0.0)
+            continue;
+        for (size_t i = 0; i < k; i++) {
+            double ri = resp[r * k + i];
+            if (ri > 0) /* c r log r = resp (log resp - log c) */
+                entropy -= ri * (w ? logs[r * k + i] - log(c) : logs[r * k + i]);
+        }
+    }
+    return entropy;
+}
+
+/* EN of each block of GMOE_BLOCK_ROWS rows of this process into
+ * block_en, a chunk of rows through the E-step at a time.  resp: scratch
+ * as classification_entropy allocates it. */
+static void block_entropies(const gmoe_model *m, const gmoe_data *data, double *resp,
+                            double *block_en)
+{
+    size_t k = m->k, n = data->n, dg = gmoe_data_gate_d(data);
+    double *logs = resp + CHUNK_ROWS * k, *block_ll = logs + CHUNK_ROWS * k;
+    for (size_t lo = 0; lo < n; lo += CHUNK_ROWS) {
+        gmoe_data chunk = *data;
+        chunk.shard = NULL; /* this process's rows alone */
+        chunk.n = n - lo < CHUNK_ROWS ? n - lo : CHUNK_ROWS;
+        chunk.x = data->x + lo * data->d;
+        chunk.y = data->y + lo;
+        chunk.w = data->w ? data->w + lo : NULL;
+        if (data->gate_own)
+            chunk.gx = data->gx + lo * dg;
+        gmoe_estep(m, &chunk, resp, block_ll, 1);
+        for (size_t b = 0; b < chunk.n; b += GMOE_BLOCK_ROWS) {
+            size_t rows = chunk.n - b < GMOE_BLOCK_ROWS ? chunk.n - b : GMOE_BLOCK_ROWS;
+            block_en[(lo + b) / GMOE_BLOCK_ROWS] =
+                chunk_entropy(resp + b * k, chunk.w ? chunk.w + b : NULL, rows, k, logs);
+        }
+    }
+}
+
+/* EN over all rows: the blocks' sums added in block order, over every
+ * shard (chain.h); NAN when out of memory. */
+static double classification_entropy(const gmoe_model *m, const gmoe_data *data)
+{
+    size_t k = m->k, nb = gmoe_nblocks(data->n);
+    double *resp = malloc((2 * CHUNK_ROWS * k + gmoe_nblocks(CHUNK_ROWS) + nb) * sizeof(double));
+    double *block_en = resp ? resp + 2 * CHUNK_ROWS * k + gmoe_nblocks(CHUNK_ROWS) : NULL;
+    double entropy, nan = NAN;
+    if (resp)
+        block_entropies(m, data, resp, block_en);
+    /* out of memory: NAN for every process, none left waiting */
+    gmoe_fold_blocks(data, resp ? block_en : &nan, resp ? nb : 1, 1, &entropy);
+    free(resp);
+    return entropy;
+}
+
+int gmoe_information_criteria(const gmoe_model *m, const gmoe_data *data,
+                              gmoe_fit_info *info, gmoe_err *err)
+{
+    if (!data->y)
+        return gmoe_error(err, GMOE_EINVAL, "information criteria need the response");
+    double entropy = classification_entropy(m, data);
+    if (isnan(entropy))
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory");
+    double p = (double)gmoe_model_npar(m), L = info->loglik;
+    info->npar = gmoe_model_npar(m);
+    info->n = gmoe_rows_total(data);
+    info->nobs = gmoe_data_total_weight(data);
+    info->aic = -2 * L + 2 * p;
+    info->bic = -2 * L + p * log(info->nobs);
+    info->icl = info->bic + 2 * entropy;
+    return GMOE_OK;
+}

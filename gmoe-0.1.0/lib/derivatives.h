@@ -1,0 +1,27 @@
+/* derivatives.h -- the observed-data log-likelihood's gradient, Hessian
+ * and per-row scores in the free parameters of MODELS.md section 4
+ * (params.h), analytic, for every family (private interface; the public
+ * entry points are gmoe_loglik_derivatives and gmoe_covariance). */
+#ifndef GMOE_DERIVATIVES_H
+#define GMOE_DERIVATIVES_H
+
+#include "gmoe.h"
+#include "params.h"
+
+/* What to compute; every pointer may be NULL (not computed). */
+typedef struct {
+    double loglik;   /* always */
+    double *grad;    /* P */
+    double *hess;    /* P*P, row-major, both triangles */
+    double *opg;     /* P*P: sum over rows of score score' (sandwich's J) */
+    double *scores;  /* n*P: each row's score */
+} gmoe_derivs;
+
+/* Fills out for model m on data (y required, m valid) over fixed chunks
+ * of rows summed in order, so the numbers do not depend on nthreads.
+ * Returns GMOE_OK, GMOE_ENOMEM, or GMOE_ENUMERIC when the log-likelihood
+ * is not finite (out->loglik says which). */
+int gmoe_derivs_compute(const gmoe_model *m, const gmoe_data *data, int nthreads,
+                        gmoe_derivs *out);
+
+#endif

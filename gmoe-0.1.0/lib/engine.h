@@ -1,0 +1,241 @@
+/* engine.h -- the EM engine's private pieces, one file each, listed from
+ * the bottom up; each file calls only the files above it in this list
+ * (lib/README has the picture of all layers, tests/layers.sh checks it):
+ *
+ *   workspace.c      the workspace (everything a fit needs, allocated once
+ *                    so that the iterations never allocate), gmoe_em_nvec
+ *   gate_cache.c     the gates of the accepted gate parameters
+ *   estep.c          E-step (and gmoe_loglik)
+ *   mstep_experts.c  experts' M-step
+ *   mstep_gate.c     gate M-step
+ *   em_step.c        one EM iteration
+ *   squarem.c        one SQUAREM cycle
+ *   em.c             one EM run; the EM options
+ *   init.c           random starting models
+ *   fit_share.c      a fit's starts over processes (the caller's hook)
+ *   topk_starts.c    moves that place top-K selection boundaries
+ *   split.c          split starts of a nested fit (from k - 1 experts)
+ *   start_pool.c     the screened starts kept for polishing
+ *   fit.c            gmoe_fit, gmoe_fit_nested: restarts, split starts,
+ *                    tau warm-up, screening, criteria */
+#ifndef GMOE_ENGINE_H
+#define GMOE_ENGINE_H
+
+#include "gating.h"
+#include "gmoe.h"
+
+typedef struct {
+    size_t n, k, d, p;     /* p = d + 1: expert regressors (x, 1) */
+    double total;          /* observations: n, or the sum of the case weights */
+    size_t dg;             /* the gate's covariates (m->dg) */
+    size_t np;             /* free gate parameters */
+    size_t nblocks;
+    int nthreads;          /* threads actually used (>= 1) */
+    const gmoe_gating *gating;
+    double *resp;          /* n*k responsibilities */
+    double *block_ll;      /* nblocks partial log-likelihoods */
+    /* experts' M-step: per block and expert, sum r, sum r z z', sum r z y */
+    double *block_wls;     /* nblocks * k * (1 + p*p + p) */
+    double *block_rss;     /* nblocks * k */
+    double *wls_mat;       /* p*p normal equations of one expert */
+    double *wls_rhs;       /* p */
+    double *wls_copy;      /* p*p + p: copy for the ridge retry */
+    double *expert_w;      /* k: sum of responsibilities per expert */
+    unsigned char *expert_updated; /* k: re-estimated in this M-step */
+    /* gate M-step */
+    gmoe_model *trial;     /* model holding trial gate parameters */
+    double *theta, *theta_new, *grad, *hess, *step;   /* np, np, np, np*np, np */
+    double *grad_new, *hess_new;                      /* np, np*np: at the trial point */
+    double *theta_keep;    /* np: the M-step's result while a sparse gate's
+                              pattern proposal is tried (em_step.c) */
+    double *newton_mat;    /* np*np: the damped Newton system */
+    double *block_gate;    /* nblocks * (1 + np + np*np) */
+    double *scratch;       /* nthreads * scratch_per_thread */
+    size_t scratch_per_thread;
+    size_t block_scratch;  /* its last part: a block's batch (gmoe_em_ws_block_scratch) */
+    double var_y;          /* variance of y (weighted), scale for the variance floor */
+    size_t nvec;           /* length of the full parameter vector (gmoe_em_nvec) */
+    double *sq[4];         /* SQUAREM: theta0, theta1, theta2, extrapolated */
+    /* gate cache (families with softmax_logits, see gate_cache.c): per
+     * row log-gates then gates (2k doubles) at the theta of the last gate
+     * pass that wrote them; those of gate_cache_theta when gate_cache_ok */
+    double *gate_cache;
+    double *gate_cache_theta, *gate_cache_probe; /* np each */
+    const gmoe_gating *gate_cache_family;
+    int gate_cache_ok;
+    double *x_shift, *x_scale; /* d: covariate mean and sd; the experts'
+                                  normal equations are formed in
+                                  standardized covariates for accuracy */
+    double *x_std;         /* n*d: the covariates standardized, (x - shift) / scale */
+} gmoe_em_ws;
+
+/* ------------------------------------------------------ workspace.c */
+
+/* ---------------------------------------------------------- moments.c */
+
+/* Mean and (population) sd of each of the d columns of x (data's rows,
+ * x: data->x or its gate covariates), over every shard; sd 1 for a
+ * constant column. */
+void gmoe_column_moments(const gmoe_data *data, const double *x, size_t d, double *mean,
+                         double *sd);
+
+/* The sample variance of y; with case weights that of the data with each
+ * row repeated w times.  Over every shard. */
+double gmoe_response_variance(const gmoe_data *data);
+
+/* Allocates a workspace for fitting `m`'s shape to data; NULL on failure. */
+gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nthreads);
+void gmoe_em_ws_free(gmoe_em_ws *ws);
+
+/* Scratch of the calling thread inside a parallel region. */
+double *gmoe_em_ws_scratch(gmoe_em_ws *ws);
+
+/* Doubles a thread needs to batch one block's log-sum-exps
+ * (gmoe_block_lse_weights): lse[GMOE_BLOCK_ROWS], then its buf. */
+#define GMOE_BLOCK_SCRATCH(k) (GMOE_BLOCK_ROWS * ((k) + 2))
+
+/* The calling thread's scratch for a block's batch, apart from the
+ * scratch above: GMOE_BLOCK_SCRATCH(k) doubles, or the family's
+ * block_work_size if larger. */
+double *gmoe_em_ws_block_scratch(gmoe_em_ws *ws);
+
+/* Length of the full parameter vector (gate theta, then each expert's a,
+ * b and log sigma2) that SQUAREM extrapolates. */
+size_t gmoe_em_nvec(const gmoe_model *m);
+
+/* ----------------------------------------------------- gate_cache.c */
+
+/* Non-zero when the workspace's family keeps its gates in the cache. */
+int gmoe_gate_cache_usable(const gmoe_em_ws *ws);
+
+/* A gate pass is about to write the cache: it holds no accepted gates. */
+void gmoe_gate_cache_begin_write(gmoe_em_ws *ws);
+
+/* The last pass that wrote the cache evaluated theta, just accepted by
+ * the gate M-step: the cache holds its gates. */
+void gmoe_gate_cache_accept(gmoe_em_ws *ws, const double *theta);
+
+/* Non-zero when the cache holds the gates of `family` at theta. */
+int gmoe_gate_cache_holds(const gmoe_em_ws *ws, const gmoe_gating *family, const double *theta);
+
+/* The cached rows (2k doubles each: log-gates, gates) if the gate cache
+ * holds m's current gate, else NULL. */
+const double *gmoe_gate_cache_for(gmoe_em_ws *ws, const gmoe_model *m);
+
+/* ---------------------------------------------------------- estep.c */
+
+/* E-step: responsibilities into resp (n*k, may be NULL for the
+ * log-likelihood only) and the log-likelihood, summed over blocks in
+ * block order.  block_ll has gmoe_nblocks(n) entries.  Returns the
+ * log-likelihood (-INFINITY or NaN if it is not finite).  With case
+ * weights (data->w) the log-likelihood is sum w log p and resp holds the
+ * posteriors times the row's weight: every M-step sum over resp is then
+ * the weighted sum. */
+double gmoe_estep(const gmoe_model *m, const gmoe_data *data, double *resp,
+                  double *block_ll, int nthreads);
+
+/* The same with the workspace: the log-gates come from the gate cache
+ * when it holds them for m's gate parameters (no exp or log for them). */
+double gmoe_em_estep(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                     double *resp);
+
+/* -------------------------------------------------- mstep_experts.c */
+
+/* Experts' M-step: weighted least squares of y on (x, 1) for each expert
+ * with weights resp[, i]; variances clamped at var_floor * var(y).  An
+ * expert whose weight is below min_weight keeps its parameters.  Returns
+ * the number of experts left unchanged that way. */
+size_t gmoe_mstep_experts(gmoe_model *m, const gmoe_data *data,
+                          gmoe_em_ws *ws, const gmoe_em_options *opt);
+
+/* ----------------------------------------------------- mstep_gate.c */
+
+/* Gate M-step: increases (never decreases) Q(theta) = sum_n sum_i
+ * r_ni log g_i(x_n) by Newton with step halving.  Returns GMOE_OK, or an
+ * error status if the objective could not be evaluated. */
+int gmoe_mstep_gate(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                    const gmoe_em_options *opt);
+
+/* Gate objective Q at theta (and gradient, Hessian when not NULL),
+ * deterministic in the thread count.  Exposed for the tests. */
+double gmoe_gate_objective(gmoe_em_ws *ws, const gmoe_data *data,
+                           const double *theta, double *grad, double *hess);
+
+/* -------------------------------------------------------- em_step.c */
+
+/* One EM iteration from the current state (ws->resp holds the
+ * responsibilities of m): both M-steps (for a sparse gate, also the
+ * pattern proposal, kept only if it raises the likelihood), then the
+ * E-step.  Returns the new log-likelihood; sets *failed if the gate
+ * M-step could not be done. */
+double gmoe_em_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                    const gmoe_em_options *opt, int *failed);
+
+/* -------------------------------------------------------- squarem.c */
+
+/* One SQUAREM cycle (Varadhan & Roland 2008, scheme S3) from the current
+ * state: two EM steps, an extrapolation and a stabilizing EM step, the
+ * extrapolation being kept only if it ends no lower than the two plain EM
+ * steps.  Returns the new log-likelihood and adds the M-steps used to
+ * *steps. */
+double gmoe_squarem_cycle(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                          const gmoe_em_options *opt, size_t *steps, int *failed);
+
+/* ------------------------------------------------------------- em.c */
+
+/* One complete EM run from the parameters in m.  Fills info (loglik,
+ * iterations, stop, converged). */
+int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                const gmoe_em_options *opt, size_t restart, gmoe_fit_info *info);
+
+/* ----------------------------------------------------------- init.c */
+
+/* A random starting model for restart number `restart` (which picks the
+ * strategy) drawn with RNG seed `seed` (see init.c). */
+int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                     const gmoe_em_options *opt, size_t restart, uint64_t seed);
+
+/* ---------------------------------------------------- topk_starts.c */
+
+/* For a top-K gate with select = logit and K < k (nothing otherwise):
+ * from the end of an EM run (m, info), searches the gate coordinates for
+ * moves of the selection boundaries that raise the log-likelihood, each
+ * sweep followed by Newton steps that keep the selection (topk_face.c),
+ * until none gains; then an EM run, whose info replaces info (iterations
+ * summed).  GMOE_ENOMEM on allocation failure. */
+int gmoe_topk_place_boundaries(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                               const gmoe_em_options *opt, size_t restart, gmoe_fit_info *info);
+
+/* ---------------------------------------------------------- split.c */
+
+/* The start that splits expert j of `smaller` (k - 1 experts, a fit of
+ * the same family) into m (k experts): see split.c.  GMOE_EINVAL when the
+ * family has no split. */
+int gmoe_split_start(gmoe_model *m, const gmoe_model *smaller, size_t j, const gmoe_data *data,
+                     gmoe_em_ws *ws, const gmoe_em_options *opt);
+
+/* ----------------------------------------------------- start_pool.c */
+
+/* The best `cap` screened runs by log-likelihood, best first (a later run
+ * must be better by more than rounding to pass an earlier one). */
+typedef struct {
+    size_t cap, n;
+    gmoe_model **model;
+    gmoe_fit_info *info;   /* info[i].best_restart: the run's start */
+} gmoe_start_pool;
+
+/* cap models of m's shape; GMOE_ENOMEM on failure (then free it). */
+int gmoe_start_pool_init(gmoe_start_pool *p, const gmoe_model *m, size_t cap);
+void gmoe_start_pool_free(gmoe_start_pool *p);
+
+/* Keeps a copy of m (the run of start `start`, info) if it is among the
+ * best; non-finite log-likelihoods are never kept. */
+void gmoe_start_pool_offer(gmoe_start_pool *p, const gmoe_model *m, const gmoe_fit_info *info,
+                           size_t start);
+
+/* Non-zero when a run with log-likelihood ll beats one with best: by
+ * more than rounding, so that runs reaching the same maximum keep the
+ * earliest whatever the rounding of the family. */
+int gmoe_loglik_better(double ll, double best);
+
+#endif

@@ -1,0 +1,149 @@
+/* estep.c -- log-likelihood and responsibilities, the hot loop; and
+ * gmoe_loglik, which is that loop without the responsibilities.
+ *
+ * Rows are processed in fixed blocks of GMOE_BLOCK_ROWS; each block's
+ * partial log-likelihood is stored and the blocks are summed in order, so
+ * the result is bit-identical for any number of threads. */
+#include <math.h>
+#include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "chain.h"
+#include "engine.h"
+#include "internal.h"
+
+/* One row's log terms lj[i] = log g_i(x) + log N(y; mu_i, sigma2_i).
+ * lnorm[i] = -(log 2 pi + log sigma2_i)/2 and half_prec[i] = 1/(2 sigma2_i)
+ * are hoisted out of the row loop; cached_logg, if not NULL, holds the
+ * row's log-gates (from the cache or gmoe_block_softmax_gates). */
+static void row_log_terms(const gmoe_model *m, const gmoe_gating *g, const double *x,
+                          const double *gx, double y, double *lj, const double *lnorm,
+                          const double *half_prec, const double *cached_logg)
+{
+    size_t k = m->k;
+    if (cached_logg)
+        for (size_t i = 0; i < k; i++)
+            lj[i] = cached_logg[i];
+    else
+        g->log_gate(m, gx, lj);
+    for (size_t i = 0; i < k; i++)
+        if (lj[i] > -INFINITY) {
+            double e = y - gmoe_expert_mean(m, i, x);
+            lj[i] += lnorm[i] - e * e * half_prec[i];
+        }
+}
+
+/* Case weights w of a block's nrows rows: its weighted log-likelihood
+ * sum w lse, and each row of resp (if not NULL) times its weight, so that
+ * the M-steps' sums over resp are weighted sums.  A zero-weight row adds
+ * nothing, even where its density is zero. */
+static double weigh_block(const double *w, size_t nrows, size_t k, double *resp,
+                          const double *lse)
+{
+    double s = 0.0;
+    for (size_t r = 0; r < nrows; r++) {
+        if (w[r] != 0.0)
+            s += w[r] * lse[r];
+        for (size_t i = 0; resp && i < k; i++)
+            resp[r * k + i] = w[r] != 0.0 ? w[r] * resp[r * k + i] : 0.0;
+    }
+    return s;
+}
+
+/* cache: NULL, or 2k doubles per row whose first k are the log-gates. */
+static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
+                    double *block_ll, int nthreads, const double *cache)
+{
+    const gmoe_gating *g = gmoe_gating_get(m->family);
+    size_t n = data->n, d = data->d, k = m->k, nb = gmoe_nblocks(n);
+    const double *gx = gmoe_data_gate_x(data);
+    size_t dg = gmoe_data_gate_d(data);
+    /* Without the cache, a family with softmax_logits or block_logits
+     * takes its gates a block at a time from the code that fills the
+     * cache (gmoe_block_softmax_gates): the same bits, and vector exps. */
+    int batch_gates = !cache && (g->softmax_logits || g->block_logits);
+    size_t family_work = batch_gates && g->block_work_size ? g->block_work_size(m) : 0;
+    int nt = gmoe_resolve_threads(nthreads);
+    (void)nt; /* unused without OpenMP */
+
+#pragma omp parallel num_threads(nt)
+    {
+        /* per thread: lnorm, half_prec (k each); a block's log terms,
+         * log-sums, the batch's scratch and (batch_gates) its gates and
+         * the family's block work */
+        size_t rows = GMOE_BLOCK_ROWS;
+        double *lnorm = malloc((2 * k + rows * (k + 1) + rows * (k + 1) +
+                                (batch_gates ? rows * 2 * k : 0) + family_work) * sizeof(double));
+        double *half_prec = lnorm + k, *terms = half_prec + k;
+        double *lse = terms + rows * k, *buf = lse + rows, *gates = buf + rows * (k + 1);
+        double *work = gates + (batch_gates ? rows * 2 * k : 0);
+        for (size_t i = 0; lnorm && i < k; i++) {
+            lnorm[i] = -0.5 * (GMOE_LOG_2PI + log(m->sigma2[i]));
+            half_prec[i] = 0.5 / m->sigma2[i];
+        }
+#pragma omp for schedule(static)
+        for (size_t b = 0; b < nb; b++) {
+            size_t lo = b * GMOE_BLOCK_ROWS;
+            size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
+            if (!lnorm) {
+                block_ll[b] = NAN;
+                continue;
+            }
+            const double *logg = cache ? cache + lo * 2 * k : NULL;
+            if (batch_gates) {
+                gmoe_block_softmax_gates(m, g, gx + lo * dg, hi - lo, gates, lse, buf, work);
+                logg = gates;
+            }
+            /* the terms go straight into resp, normalized there in place */
+            double *t = resp ? resp + lo * k : terms;
+            for (size_t r = lo; r < hi; r++)
+                row_log_terms(m, g, data->x + r * d, gx + r * dg, data->y[r], t + (r - lo) * k,
+                              lnorm, half_prec, logg ? logg + (r - lo) * 2 * k : NULL);
+            gmoe_block_lse_weights(hi - lo, k, t, k, t, k, lse, buf);
+            double s = 0.0;
+            if (data->w)
+                s = weigh_block(data->w + lo, hi - lo, k, resp ? t : NULL, lse);
+            else
+                for (size_t r = 0; r < hi - lo; r++)
+                    s += lse[r];
+            block_ll[b] = s;
+        }
+        free(lnorm);
+    }
+    double ll;
+    gmoe_fold_blocks(data, block_ll, nb, 1, &ll); /* over every shard */
+    return ll;
+}
+
+double gmoe_estep(const gmoe_model *m, const gmoe_data *data, double *resp,
+                  double *block_ll, int nthreads)
+{
+    return estep(m, data, resp, block_ll, nthreads, NULL);
+}
+
+double gmoe_em_estep(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                     double *resp)
+{
+    return estep(m, data, resp, ws->block_ll, ws->nthreads, gmoe_gate_cache_for(ws, m));
+}
+
+/* The E-step without responsibilities, for a model and data checked here. */
+int gmoe_loglik(const gmoe_model *m, const gmoe_data *data, int nthreads,
+                double *loglik, gmoe_err *err)
+{
+    int st = gmoe_model_check(m, err);
+    if (st)
+        return st;
+    if (!data->y)
+        return gmoe_error(err, GMOE_EINVAL, "the log-likelihood needs the response");
+    if ((st = gmoe_data_match_model(data, m, err)))
+        return st;
+    double *block_ll = malloc(gmoe_nblocks(data->n) * sizeof(double) + 1);
+    if (!block_ll)
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory");
+    *loglik = gmoe_estep(m, data, NULL, block_ll, nthreads);
+    free(block_ll);
+    return GMOE_OK;
+}

@@ -1,0 +1,443 @@
+/* fit.c -- gmoe_fit, the top of the engine: checks, random restarts,
+ * the tau warm-up, short-EM screening, the best run kept, its final test
+ * (gradient and Hessian, newton.c) and its information criteria. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain.h"
+#include "engine.h"
+#include "fit_scale.h"
+#include "fit_share.h"
+#include "internal.h"
+#include "newton.h"
+#include "weights.h"
+
+/* Switches whether tau is a free parameter of cur, resizing the gate
+ * unknowns (the workspace was allocated for the larger size). */
+static void set_tau_estimated(gmoe_model *cur, gmoe_em_ws *ws, int on)
+{
+    cur->tau_estimated = on;
+    ws->np = ws->gating->npar(cur);
+    ws->nvec = gmoe_em_nvec(cur);
+}
+
+/* The fit's family options (tau, top_k, ...) must be valid: checked on a
+ * zero-parameter model carrying them (m's own parameters are outputs). */
+static int check_family_options(const gmoe_model *m, int tau_estimated, gmoe_err *err)
+{
+    gmoe_model *o = gmoe_model_alloc_like(m);
+    if (!o)
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory");
+    gmoe_model_copy_options(o, m);
+    o->tau_estimated = tau_estimated;
+    int st = gmoe_model_check(o, err);
+    gmoe_model_free(o);
+    return st;
+}
+
+static int check_fit_args(const gmoe_data *data, const gmoe_model *m,
+                          const gmoe_model *init, const gmoe_em_options *opt, gmoe_err *err)
+{
+    if (!data || !m || !opt)
+        return gmoe_error(err, GMOE_EINVAL, "missing data, model or options");
+    if (!data->y)
+        return gmoe_error(err, GMOE_EINVAL, "the data have no response column");
+    int mismatch = gmoe_data_match_model(data, m, err);
+    if (mismatch)
+        return mismatch;
+    const char *msg = gmoe_em_options_check(opt);
+    if (msg)
+        return gmoe_error(err, GMOE_EINVAL, "%s", msg);
+    if (!gmoe_gating_get(m->family))
+        return gmoe_error(err, GMOE_ENOTSUP, "gating family %s is not supported", gmoe_family_name(m->family));
+    int st = check_family_options(
+        m, gmoe_family_has_tau(m->family) && opt->tau_mode == GMOE_TAU_ESTIMATE, err);
+    if (st)
+        return st;
+    if (init) {
+        if (init->family != m->family || init->k != m->k || init->d != m->d ||
+            init->dg != m->dg || init->gate_own != m->gate_own)
+            return gmoe_error(err, GMOE_EINVAL,
+                              "the starting model (%s, k = %zu, d = %zu) does not match the fit (%s, k = %zu, d = %zu)",
+                              gmoe_family_name(init->family), init->k, init->d,
+                              gmoe_family_name(m->family), m->k, m->d);
+        if ((st = gmoe_model_check(init, err)) != GMOE_OK)
+            return st;
+    }
+    /* sharded data: each process's rows alone may fail what the whole
+     * passes; the caller checks the whole before sharding (gmoe_shard) */
+    return data->shard ? GMOE_OK : gmoe_data_check_fit(data, m->k, err);
+}
+
+/* The final test of a run (MODELS.md section 4): converged only with the
+ * gradient near zero at a maximum; otherwise what it is. */
+static int assess_run(const gmoe_model *m, const gmoe_data *data, const gmoe_em_options *opt,
+                      gmoe_fit_info *info)
+{
+    gmoe_newton_ws *nw = gmoe_newton_ws_alloc(m, data->n);
+    if (!nw)
+        return GMOE_ENOMEM;
+    int nd = 0;
+    size_t null_dirs = 0;
+    double gn = NAN;
+    gmoe_newton_assess(m, data, nw, opt->nthreads, &gn, &nd, &null_dirs);
+    gmoe_newton_ws_free(nw);
+    info->grad_norm = gn;
+    info->hessian_nd = nd;
+    info->null_dirs = null_dirs;
+    gmoe_stop_reason s = info->stop;
+    if (s == GMOE_STOP_NONE || s == GMOE_STOP_NUMERIC || s == GMOE_STOP_DEGENERATE)
+        return GMOE_OK;
+    if (gn <= opt->grad_tol)
+        info->stop = nd ? GMOE_STOP_TOL : GMOE_STOP_SADDLE;
+    else if (s == GMOE_STOP_TOL)
+        info->stop = opt->newton ? GMOE_STOP_STALLED : GMOE_STOP_LLCHANGE;
+    info->converged = info->stop == GMOE_STOP_TOL;
+    return GMOE_OK;
+}
+
+/* Screening: every start runs this many EM iterations (no Newton phase)
+ * and the best POLISH_STARTS run on; a nested fit screens by default. */
+#define POLISH_STARTS 3
+#define NESTED_SCREEN_ITER 20
+
+/* A fit across its starts: what every start shares, and the best run. */
+typedef struct {
+    const gmoe_data *data;
+    const gmoe_model *m;         /* the fit's shape and family options */
+    const gmoe_model *init;      /* the first start, or NULL */
+    const gmoe_model *smaller;   /* nested: the fit with k - 1 experts, or NULL */
+    const gmoe_em_options *opt;
+    gmoe_em_options first;       /* a start's run: opt, or the screening's */
+    size_t screen;               /* screening iterations, 0 for none */
+    size_t nstarts;              /* random starts, then split starts */
+    int warmup;                  /* tau warm-up (gating.h: tau_warmup) */
+    gmoe_em_ws *ws;
+    gmoe_model *cur, *best;
+    gmoe_fit_info best_info;
+    int have_best;
+    gmoe_shared_starts shared;   /* opt->share_starts: every start's outcome */
+    gmoe_start_pool pool;        /* screening: the best starts */
+    gmoe_start_pool split_pool;  /* and the best split start */
+} fit_state;
+
+/* The starting model of start r into s->cur: from init (parameters from
+ * the starting model, options from the fit), random, or (r at or past
+ * opt->restarts) a split of expert r - restarts of the smaller fit. */
+static int start_model(fit_state *s, size_t r, gmoe_err *err)
+{
+    gmoe_model *cur = s->cur;
+    const gmoe_model *m = s->m;
+    gmoe_model_copy_params(cur, m); /* family options */
+    /* tau warm-up: the start and a first run keep the start's tau */
+    if (s->warmup)
+        set_tau_estimated(cur, s->ws, 0);
+    if (r == 0 && s->init) {
+        gmoe_model_copy_params(cur, s->init);
+        gmoe_model_copy_options(cur, m);
+        set_tau_estimated(cur, s->ws, s->warmup ? 0 : m->tau_estimated);
+        gmoe_model_start_tau(cur, s->init->tau, m->tau_estimated);
+        return GMOE_OK;
+    }
+    if (r >= s->opt->restarts) {
+        int st = gmoe_split_start(cur, s->smaller, r - s->opt->restarts, s->data, s->ws, s->opt);
+        return st ? gmoe_error(err, st, "split start %zu failed", r - s->opt->restarts + 1) : GMOE_OK;
+    }
+    int st = gmoe_init_random(cur, s->data, s->ws, s->opt, r, gmoe_seed_derive(s->opt->seed, r));
+    return st ? gmoe_error(err, st, "random initialization failed") : GMOE_OK;
+}
+
+/* Start r: its starting model and its run (the tau warm-up's two
+ * stages) in s->cur (job: the fit_state; a gmoe_start_compute). */
+static int compute_start(void *job, size_t r, gmoe_model *cur_unused, gmoe_fit_info *info, gmoe_err *err)
+{
+    fit_state *s = job;
+    (void)cur_unused; /* s->cur */
+    int st = start_model(s, r, err);
+    if (st)
+        return st;
+    gmoe_model *cur = s->cur;
+    gmoe_em_run(cur, s->data, s->ws, &s->first, r, info);
+    if (s->warmup && info->stop != GMOE_STOP_NONE && isfinite(info->loglik)) {
+        size_t warm_iter = info->iterations;
+        set_tau_estimated(cur, s->ws, 1);
+        gmoe_em_run(cur, s->data, s->ws, s->opt, r, info);
+        info->iterations += warm_iter;
+    }
+    set_tau_estimated(cur, s->ws, s->m->tau_estimated);
+    return GMOE_OK;
+}
+
+/* Start r's outcome from the shared ones into s->cur, which gets the
+ * fit's options as compute_start's would. */
+static int take_start(fit_state *s, size_t r, gmoe_fit_info *info, gmoe_err *err)
+{
+    gmoe_model_copy_params(s->cur, s->m);
+    set_tau_estimated(s->cur, s->ws, s->m->tau_estimated);
+    return gmoe_shared_start_take(&s->shared, r, s->cur, info, err);
+}
+
+/* model (the run of start r) into s->best if it is the best so far. */
+static void keep_best(fit_state *s, const gmoe_model *model, const gmoe_fit_info *info, size_t r)
+{
+    if (isfinite(info->loglik) && (!s->have_best || gmoe_loglik_better(info->loglik, s->best_info.loglik))) {
+        gmoe_model_copy_params(s->best, model);
+        s->best_info = *info;
+        s->best_info.best_restart = r;
+        s->have_best = 1;
+    }
+}
+
+/* Start r run here or, with shared starts, taken from the outcomes; kept
+ * in s->best if it is the best so far, or offered to the screening's
+ * pools.  info: the run's. */
+static int run_start(fit_state *s, size_t r, gmoe_fit_info *info, gmoe_err *err)
+{
+    int st = s->shared.bytes ? take_start(s, r, info, err) : compute_start(s, r, s->cur, info, err);
+    if (st)
+        return st;
+    if (!s->screen) {
+        keep_best(s, s->cur, info, r);
+        return GMOE_OK;
+    }
+    gmoe_start_pool_offer(&s->pool, s->cur, info, r);
+    if (r >= s->opt->restarts)
+        gmoe_start_pool_offer(&s->split_pool, s->cur, info, r);
+    return GMOE_OK;
+}
+
+/* Screening: every start runs screen_iter EM iterations without the
+ * Newton phase, then the best few run on (polish).  Not combined with the
+ * tau warm-up, whose two stages would each need screening. */
+static void plan_screening(fit_state *s)
+{
+    const gmoe_em_options *opt = s->opt;
+    size_t iter = opt->screen_iter ? opt->screen_iter : s->smaller ? NESTED_SCREEN_ITER : 0;
+    s->screen = s->nstarts > 1 && !s->warmup ? iter : 0;
+    s->first = *opt;
+    if (s->screen > 0 && s->screen < opt->max_iter) {
+        s->first.max_iter = s->screen;
+        s->first.newton = 0;
+    } else {
+        s->screen = 0;
+    }
+}
+
+/* A screened run on, by at most run->max_iter iterations of `run` and
+ * not past the fit's limit, unless it has ended (a numerical failure, a
+ * collapse); *info is the run's so far and is updated. */
+static void run_on(fit_state *s, gmoe_model *model, gmoe_fit_info *info, const gmoe_em_options *run)
+{
+    size_t limit = s->opt->max_iter;
+    if (!(info->stop == GMOE_STOP_MAXITER || info->stop == GMOE_STOP_TOL) || info->iterations >= limit)
+        return;
+    gmoe_em_options rest = *run;
+    rest.max_iter = run->max_iter < limit - info->iterations ? run->max_iter : limit - info->iterations;
+    gmoe_fit_info out;
+    gmoe_em_run(model, s->data, s->ws, &rest, info->best_restart, &out);
+    out.iterations += info->iterations;
+    out.best_restart = info->best_restart;
+    if (isfinite(out.loglik) && out.loglik >= info->loglik) /* monotone: a guard */
+        *info = out;
+}
+
+/* The kept starts (the pool's and the best split start) run another
+ * screen_iter EM iterations; the best of them then runs on to the end
+ * (with the Newton phase), and the best split start too (over-specified
+ * fits rank their starts poorly after a few iterations, and the split
+ * start is what makes a nested fit at least its smaller fit).  Only runs
+ * that went to the end are kept. */
+static void finish_screening(fit_state *s)
+{
+    gmoe_model *model[POLISH_STARTS + 1];
+    gmoe_fit_info *info[POLISH_STARTS + 1];
+    size_t n = 0, split = POLISH_STARTS + 1, best = 0;
+    for (size_t i = 0; i < s->pool.n; i++, n++) {
+        model[n] = s->pool.model[i], info[n] = &s->pool.info[i];
+        if (s->split_pool.n > 0 && info[n]->best_restart == s->split_pool.info[0].best_restart)
+            split = n;
+    }
+    if (s->split_pool.n > 0 && split > POLISH_STARTS) {
+        split = n;
+        model[n] = s->split_pool.model[0], info[n++] = &s->split_pool.info[0];
+    }
+    for (size_t i = 0; i < n; i++) {
+        run_on(s, model[i], info[i], &s->first);
+        if (i > 0 && gmoe_loglik_better(info[i]->loglik, info[best]->loglik))
+            best = i;
+    }
+    if (n == 0)
+        return;
+    run_on(s, model[best], info[best], s->opt);
+    keep_best(s, model[best], info[best], info[best]->best_restart);
+    if (split < n && split != best) {
+        run_on(s, model[split], info[split], s->opt);
+        keep_best(s, model[split], info[split], info[split]->best_restart);
+    }
+}
+
+/* A nested fit is never below its smaller fit: if every run ended lower
+ * (each split start's escape lowered the likelihood a little and EM came
+ * back towards the exact split from below), the exact split of expert 1
+ * is the fit (it has the smaller fit's likelihood). */
+static void nested_guard(fit_state *s)
+{
+    if (!s->smaller || (s->have_best && s->best_info.loglik >= s->smaller->fit.loglik))
+        return;
+    gmoe_model *cur = s->cur;
+    gmoe_model_copy_params(cur, s->m);
+    s->ws->gating->split(cur, s->smaller, 0);
+    gmoe_fit_info info = {.n = gmoe_rows_total(s->data), .stop = GMOE_STOP_TOL, .grad_norm = NAN};
+    info.loglik = gmoe_em_estep(cur, s->data, s->ws, s->ws->resp);
+    if (isfinite(info.loglik) && (!s->have_best || info.loglik > s->best_info.loglik)) {
+        gmoe_model_copy_params(s->best, cur);
+        s->best_info = info;
+        s->best_info.best_restart = s->opt->restarts;
+        s->have_best = 1;
+    }
+}
+
+/* Every start, then the best run into m with its criteria. */
+static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
+{
+    const gmoe_em_options *opt = s->opt;
+    s->best_info.loglik = -INFINITY;
+    s->warmup = m->tau_estimated && s->ws->gating->tau_warmup;
+    plan_screening(s);
+    int st = GMOE_OK;
+    if (s->screen && ((st = gmoe_start_pool_init(&s->pool, m, POLISH_STARTS)) ||
+                      (st = gmoe_start_pool_init(&s->split_pool, m, 1))))
+        return gmoe_error(err, st, "out of memory allocating the screening's models");
+    if (opt->share_starts && s->nstarts > 1 &&
+        (st = gmoe_shared_starts_run(&s->shared, opt, s->nstarts, s->cur, compute_start, s, err)))
+        return st;
+    for (size_t r = 0; r < s->nstarts; r++) {
+        gmoe_fit_info info;
+        if ((st = run_start(s, r, &info, err)))
+            return st;
+        if (info.stop == GMOE_STOP_NONE)
+            break; /* stopped by the progress callback */
+    }
+    if (s->screen)
+        finish_screening(s);
+    nested_guard(s);
+    if (!s->have_best)
+        return gmoe_error(err, GMOE_ENUMERIC, "every EM run ended with a non-finite log-likelihood");
+    /* top-K: EM cannot move a selection boundary (topk_starts.c) */
+    st = gmoe_topk_place_boundaries(s->best, s->data, s->ws, opt, s->best_info.best_restart, &s->best_info);
+    if (st != GMOE_OK)
+        return gmoe_error(err, st, "out of memory placing the top-K boundaries");
+    st = assess_run(s->best, s->data, opt, &s->best_info);
+    if (st != GMOE_OK)
+        return gmoe_error(err, st, "out of memory assessing the fit");
+    s->best_info.seed = opt->seed;
+    s->best_info.restarts = s->nstarts;
+    gmoe_model_copy_params(m, s->best);
+    m->fit = s->best_info;
+    st = gmoe_information_criteria(m, s->data, &m->fit, err);
+    m->has_fit = st == GMOE_OK;
+    return st;
+}
+
+static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
+                       const gmoe_model *smaller, const gmoe_em_options *opt_in, gmoe_err *err)
+{
+    gmoe_em_options opt = *opt_in;
+    if (opt.min_weight < 0)
+        opt.min_weight = (double)(m->d + 2);
+    m->tau_estimated = gmoe_family_has_tau(m->family) && opt.tau_mode == GMOE_TAU_ESTIMATE;
+    fit_state s = {.data = data, .m = m, .init = init, .smaller = smaller, .opt = &opt};
+    s.nstarts = opt.restarts + (smaller ? smaller->k : 0);
+    s.ws = gmoe_em_ws_alloc(m, data, opt.nthreads);
+    s.cur = gmoe_model_alloc_like(m);
+    s.best = gmoe_model_alloc_like(m);
+    int st;
+    if (!s.ws || !s.cur || !s.best)
+        st = gmoe_error(err, GMOE_ENOMEM, "out of memory allocating the EM workspace (n = %zu, k = %zu)", data->n,
+                        m->k);
+    else
+        st = run_starts(&s, m, err);
+    gmoe_shared_starts_free(&s.shared);
+    gmoe_start_pool_free(&s.pool);
+    gmoe_start_pool_free(&s.split_pool);
+    gmoe_em_ws_free(s.ws);
+    gmoe_model_free(s.cur);
+    gmoe_model_free(s.best);
+    return st;
+}
+
+/* A nested fit's smaller fit: a fit of the same family with one expert
+ * fewer on the same rows, and a family that can split. */
+static int check_smaller(const gmoe_data *data, const gmoe_model *m, const gmoe_model *smaller,
+                         gmoe_err *err)
+{
+    if (!smaller)
+        return gmoe_error(err, GMOE_EINVAL, "no smaller fit for the split starts");
+    const gmoe_gating *gt = gmoe_gating_get(m->family);
+    if (!gt || !gt->split)
+        return gmoe_error(err, GMOE_ENOTSUP, "gating family %s has no split starts", gmoe_family_name(m->family));
+    if (smaller->family != m->family || smaller->k + 1 != m->k || smaller->d != m->d ||
+        smaller->dg != m->dg || smaller->gate_own != m->gate_own)
+        return gmoe_error(err, GMOE_EINVAL,
+                          "the smaller fit (%s, k = %zu, d = %zu) is not the fit (%s, k = %zu, d = %zu) with one expert fewer",
+                          gmoe_family_name(smaller->family), smaller->k, smaller->d, gmoe_family_name(m->family),
+                          m->k, m->d);
+    if (!smaller->has_fit || smaller->fit.n != gmoe_rows_total(data))
+        return gmoe_error(err, GMOE_EINVAL, "the smaller model was not fitted to these data");
+    return gmoe_model_check(smaller, err);
+}
+
+/* Covariates of extreme magnitude are fitted, and checked (the
+ * collinearity test's sums overflow too), on a copy scaled by powers of
+ * two; the model is then put back on the data's scale (fit_scale.c).
+ * The smaller fit of a nested fit is scaled like the data. */
+static int fit_scaled(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
+                      const gmoe_model *smaller, const gmoe_em_options *opt, gmoe_err *err)
+{
+    gmoe_fit_scaling s;
+    int st = gmoe_fit_scaling_make(data, smaller ? smaller : init, &s, err);
+    if (st)
+        return st;
+    const gmoe_data *fit_data = s.active ? &s.data : data;
+    const gmoe_model *given = s.active ? s.init : smaller ? smaller : init;
+    const gmoe_model *fit_init = smaller ? NULL : given, *fit_smaller = smaller ? given : NULL;
+    if ((st = check_fit_args(fit_data, m, fit_init, opt, err)) == GMOE_OK &&
+        (st = fit_checked(fit_data, m, fit_init, fit_smaller, opt, err)) == GMOE_OK)
+        st = gmoe_fit_scaling_restore(&s, m, err);
+    gmoe_fit_scaling_free(&s);
+    return st;
+}
+
+/* Rows of case weight zero are left out first (weights.c): they count for
+ * nothing, and the checks and random starts then see the rows that do. */
+static int fit_weighted(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
+                        const gmoe_model *smaller, const gmoe_em_options *opt, gmoe_err *err)
+{
+    if (!data)
+        return check_fit_args(data, m, init, opt, err);
+    gmoe_weighted_rows rows;
+    int st = gmoe_shard_check(data, m, err);
+    if (st || (st = gmoe_data_check_weights(data, err)))
+        return st;
+    if (st || (st = gmoe_weighted_rows_make(data, &rows, err)))
+        return st;
+    if (!smaller || (st = check_smaller(&rows.data, m, smaller, err)) == GMOE_OK)
+        st = fit_scaled(&rows.data, m, init, smaller, opt, err);
+    gmoe_weighted_rows_free(&rows);
+    return st;
+}
+
+int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
+             const gmoe_em_options *opt, gmoe_err *err)
+{
+    return fit_weighted(data, m, init, NULL, opt, err);
+}
+
+int gmoe_fit_nested(const gmoe_data *data, gmoe_model *m, const gmoe_model *smaller,
+                    const gmoe_em_options *opt, gmoe_err *err)
+{
+    if (!data || !m)
+        return gmoe_error(err, GMOE_EINVAL, "missing data, model or options");
+    return smaller ? fit_weighted(data, m, NULL, smaller, opt, err) : check_smaller(data, m, smaller, err);
+}

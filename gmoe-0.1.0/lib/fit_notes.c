@@ -1,0 +1,218 @@
+/* fit_notes.c -- what a fitted model says about itself (issue 11 item 4),
+ * read off the model and its data (MODELS.md section 4: say which
+ * directions are not identified rather than print huge standard errors):
+ *
+ *   tiny mass:        mean gate weight below 1% (or fewer than d + 2 rows'
+ *                     worth): an over-specified k;
+ *   near-duplicates:  two experts whose regression lines, over the data,
+ *                     are within twice the larger noise sd of each other
+ *                     and whose variances are within a factor 2: one
+ *                     expert split in two;
+ *   separable gate:   a gate slope that changes the logit by more than 30
+ *                     over one sd of its covariate: the gate is a step, its
+ *                     slope runs off to infinity and only the boundary is
+ *                     identified (always so for top-K with K = 1);
+ *   not converged:    the fit's stop reason, whatever it is, when it is not
+ *                     convergence.
+ *
+ * The messages are the sentences mixfit's summary prints after "note: ".
+ * Nothing is printed here. */
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain.h"
+#include "internal.h"
+
+/* The list being built: room for `cap` notes, allocated once. */
+typedef struct {
+    gmoe_note_list *notes;
+    size_t cap;
+} note_list;
+
+static void add(note_list *l, gmoe_note_code code, size_t e1, size_t e2, size_t cov, double value,
+                const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 7, 8)))
+#endif
+    ;
+
+static void add(note_list *l, gmoe_note_code code, size_t e1, size_t e2, size_t cov, double value,
+                const char *fmt, ...)
+{
+    if (l->notes->n == l->cap) /* cannot happen: cap counts every possible note */
+        return;
+    gmoe_fit_note *n = &l->notes->note[l->notes->n++];
+    n->code = code;
+    n->expert1 = e1;
+    n->expert2 = e2;
+    n->covariate = cov;
+    n->value = value;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(n->message, sizeof n->message, fmt, ap);
+    va_end(ap);
+}
+
+typedef struct {
+    const gmoe_model *m;
+    const gmoe_data *data;
+    const double *col, *centre; /* centre NULL: the plain sum */
+    size_t stride;
+    double total, *gate;
+} rows_job;
+
+/* The column's values, or squared deviations from *centre, added to *s
+ * in row order (chain.h: over every shard). */
+static void add_column(void *job, double *s)
+{
+    const rows_job *j = job;
+    for (size_t r = 0; r < j->data->n; r++) {
+        double v = j->col[r * j->stride];
+        *s += j->centre ? (v - *j->centre) * (v - *j->centre) : v;
+    }
+}
+
+/* Mean and sd of a column (stride: the row length). */
+static void moments(const gmoe_data *data, const double *col, size_t stride, double *mean,
+                    double *sd)
+{
+    double s, ss, n = (double)gmoe_rows_total(data);
+    rows_job j = {.data = data, .col = col, .stride = stride};
+    gmoe_chain_run(data, &s, 1, add_column, &j);
+    *mean = s / n;
+    j.centre = mean;
+    gmoe_chain_run(data, &ss, 1, add_column, &j);
+    *sd = sqrt(ss / n);
+}
+
+/* Each expert's mean gate share added to mass[k] in row order. */
+static void add_masses(void *job, double *mass)
+{
+    const rows_job *j = job;
+    const gmoe_model *m = j->m;
+    const gmoe_data *data = j->data;
+    double mean, var;
+    for (size_t r = 0; r < data->n; r++) {
+        gmoe_predict_gx(m, data->x + r * m->d, gmoe_data_gate_x(data) + r * gmoe_data_gate_d(data),
+                        &mean, &var, j->gate, NULL);
+        for (size_t i = 0; i < m->k; i++) /* times 1 without weights */
+            mass[i] += (data->w ? data->w[r] : 1.0) * j->gate[i] / j->total;
+    }
+}
+
+static int tiny_masses(note_list *l, const gmoe_model *m, const gmoe_data *data)
+{
+    size_t k = m->k;
+    double *gate = malloc(k * sizeof(double)), *mass = calloc(k, sizeof(double));
+    double total = gmoe_data_total_weight(data); /* rows, or the sum of the case weights */
+    if (!gate || !mass) {
+        free(gate);
+        free(mass);
+        return GMOE_ENOMEM;
+    }
+    rows_job j = {.m = m, .data = data, .total = total, .gate = gate};
+    gmoe_chain_run(data, mass, k, add_masses, &j);
+    for (size_t i = 0; k > 1 && i < k; i++)
+        if (mass[i] < 0.01 || mass[i] * total < (double)(m->d + 2))
+            add(l, GMOE_NOTE_TINY_MASS, i + 1, 0, 0, mass[i],
+                "expert %zu has tiny mass (mean gate %.3g): k may be too large", i + 1, mass[i]);
+    free(gate);
+    free(mass);
+    return GMOE_OK;
+}
+
+static int near_duplicates(note_list *l, const gmoe_model *m, const gmoe_data *data)
+{
+    size_t k = m->k, d = m->d;
+    double *xm = malloc((d + 1) * sizeof(double)), *xsd = malloc((d + 1) * sizeof(double));
+    if (!xm || !xsd) {
+        free(xm);
+        free(xsd);
+        return GMOE_ENOMEM;
+    }
+    for (size_t u = 0; u < d; u++)
+        moments(data, data->x + u, d, &xm[u], &xsd[u]);
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = i + 1; j < k; j++) {
+            /* the lines' distance: |db + da'xbar| plus |da| sd(x) per covariate */
+            double dist = m->b[i] - m->b[j], spread = 0.0;
+            for (size_t u = 0; u < d; u++) {
+                double da = m->a[i * d + u] - m->a[j * d + u];
+                dist += da * xm[u];
+                spread += fabs(da) * xsd[u];
+            }
+            double ratio = m->sigma2[i] / m->sigma2[j];
+            double noise = sqrt(fmax(m->sigma2[i], m->sigma2[j]));
+            if (fabs(dist) + spread < 2 * noise && ratio > 0.5 && ratio < 2)
+                add(l, GMOE_NOTE_NEAR_DUPLICATES, i + 1, j + 1, 0, (fabs(dist) + spread) / noise,
+                    "experts %zu and %zu are near-duplicates (the same line and variance): k may be "
+                    "too large", i + 1, j + 1);
+        }
+    free(xm);
+    free(xsd);
+    return GMOE_OK;
+}
+
+static void separable(note_list *l, const gmoe_model *m, const gmoe_data *data)
+{
+    size_t d = m->dg; /* the gate's covariates */
+    const double *gx = gmoe_data_gate_x(data);
+    if (gmoe_model_gate_selects_one(m)) {
+        add(l, GMOE_NOTE_SELECTION_ONLY, 0, 0, 0, NAN,
+            "top-K with K = 1: the gate enters only through its selection boundaries; its slopes "
+            "are not identified, only where the selection changes");
+        return;
+    }
+    /* a scale-free gate's logits are beta / tau (temperature) */
+    double scale = gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE ? m->tau : 1.0;
+    for (size_t u = 0; u < d; u++) {
+        double xm, xsd;
+        moments(data, gx + u, d, &xm, &xsd);
+        for (size_t i = 0; i < m->k; i++)
+            if (fabs(m->beta1[i * d + u]) / scale * xsd > 30)
+                add(l, GMOE_NOTE_SEPARABLE_GATE, i + 1, 0, u + 1, m->beta1[i * d + u],
+                    "gate slope of expert %zu on covariate %zu is very steep (%.3g): the gate is "
+                    "(nearly) separable, the slope runs off to infinity and only the boundary is "
+                    "identified", i + 1, u + 1, m->beta1[i * d + u]);
+    }
+}
+
+/* Any stop but convergence, named by the stop reasons' own table. */
+static void not_converged(note_list *l, const gmoe_model *m)
+{
+    const gmoe_fit_info *f = &m->fit;
+    if (!m->has_fit || f->stop == GMOE_STOP_TOL)
+        return;
+    add(l, GMOE_NOTE_NOT_CONVERGED, 0, 0, 0, f->grad_norm,
+        "not converged (stop: %s): gradient norm %.3g at the end, Hessian %s", gmoe_stop_name(f->stop),
+        f->grad_norm, f->hessian_nd ? "negative definite" : "not negative definite (not a maximum)");
+}
+
+int gmoe_fit_notes(gmoe_model *m, const gmoe_data *data, gmoe_err *err)
+{
+    if (!m || !data || gmoe_rows_total(data) == 0 || m->d != data->d || m->dg != gmoe_data_gate_d(data))
+        return gmoe_error(err, GMOE_EINVAL, "fit notes: the model and the data do not match");
+    size_t k = m->k;
+    note_list l = {calloc(1, sizeof(gmoe_note_list)), k + k * (k - 1) / 2 + k * m->dg + 2};
+    if (l.notes && !(l.notes->note = calloc(l.cap, sizeof(gmoe_fit_note)))) {
+        free(l.notes);
+        l.notes = NULL;
+    }
+    int st = l.notes ? tiny_masses(&l, m, data) : GMOE_ENOMEM;
+    if (st == GMOE_OK)
+        st = near_duplicates(&l, m, data);
+    if (st != GMOE_OK) {
+        gmoe_note_list_free(l.notes);
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory");
+    }
+    separable(&l, m, data);
+    not_converged(&l, m);
+    gmoe_note_list_free(m->notes);
+    m->notes = l.notes;
+    return GMOE_OK;
+}

@@ -1,0 +1,178 @@
+/* fit_scale.c -- covariates of extreme magnitude are fitted on a copy
+ * scaled by powers of two, and the slopes reported on the data's scale.
+ *
+ * Why: the fit's sums (the covariates' standard deviations, the gate's
+ * Newton sums) square the covariates.  Beyond about 1e153 the squares
+ * overflowed and the standardized covariates became 0, so EM
+ * "converged" to a fit without slopes; below about 1e-165 they
+ * underflowed (issue 16, fault 5).  A power of two scales exactly, so the
+ * fit on the copy is the fit on the data, and only columns far outside
+ * the range where the sums are safe are touched (ordinary data keep their
+ * bits). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fit_scale.h"
+#include "gating.h"
+#include "chain.h"
+#include "internal.h"
+
+/* Columns whose largest |x| is within [2^-SAFE_EXP, 2^SAFE_EXP] are left
+ * alone: n * x^2 stays far from overflow and underflow for any n. */
+#define SAFE_EXP 64
+
+typedef struct {
+    const double *x;
+    size_t n, d, j;
+} column_job;
+
+/* Column j's largest |x| into buf[0]; buf[1] 1 once a first value is in
+ * buf[2]; buf[3] 1 if a value differs from it: over every shard. */
+static void column_extent(void *job, double *buf)
+{
+    const column_job *c = job;
+    for (size_t r = 0; r < c->n; r++) {
+        double v = c->x[r * c->d + c->j];
+        if (buf[1] == 0.0) {
+            buf[1] = 1.0;
+            buf[2] = v;
+        }
+        buf[0] = fmax(buf[0], fabs(v));
+        if (v != buf[2])
+            buf[3] = 1.0;
+    }
+}
+
+/* The factor for one column: 1, or 2^(e-1) with max |x| = f 2^e, f in
+ * [1/2, 1), so that the scaled column's largest |x| is in [1, 2). */
+static double column_scale(const gmoe_data *data, const double *x, size_t d, size_t j)
+{
+    double ext[4];
+    column_job c = {x, data->n, d, j};
+    gmoe_chain_run(data, ext, 4, column_extent, &c);
+    double big = ext[0];
+    int constant = ext[3] == 0.0;
+    if (constant || !isfinite(big))
+        return 1.0; /* the fit's checks refuse it, naming the value as given */
+    int e;
+    frexp(big, &e);
+    return e - 1 > SAFE_EXP || e - 1 < -SAFE_EXP ? ldexp(1.0, e - 1) : 1.0;
+}
+
+static void scale_slopes(gmoe_model *m, const double *scale, const double *gscale, int divide)
+{
+    /* exact: the factors are powers of two */
+    for (size_t i = 0; i < m->k; i++) {
+        for (size_t j = 0; j < m->dg; j++)
+            m->beta1[i * m->dg + j] *= divide ? 1.0 / gscale[j] : gscale[j];
+        for (size_t j = 0; j < m->d; j++)
+            m->a[i * m->d + j] *= divide ? 1.0 / scale[j] : scale[j];
+    }
+}
+
+/* The factors of the d columns of x (n rows) into scale; 1 if any differs
+ * from 1. */
+static int column_scales(const gmoe_data *data, const double *x, size_t d, double *scale)
+{
+    int active = 0;
+    for (size_t j = 0; j < d; j++)
+        active |= (scale[j] = column_scale(data, x, d, j)) != 1.0;
+    return active;
+}
+
+/* A copy of x (n*d) with column j divided by scale[j], or NULL. */
+static double *scaled_copy(const double *x, size_t n, size_t d, const double *scale)
+{
+    double *c = malloc((n * d + 1) * sizeof(double));
+    for (size_t u = 0; c && u < n * d; u++)
+        c[u] = x[u] / scale[u % d];
+    return c;
+}
+
+static int shape_matches(const gmoe_data *data, const gmoe_model *init)
+{
+    return !init || (init->d == data->d && init->gate_own == data->gate_own &&
+                     (!data->gate_own || init->dg == data->dg));
+}
+
+int gmoe_fit_scaling_make(const gmoe_data *data, const gmoe_model *init, gmoe_fit_scaling *s,
+                          gmoe_err *err)
+{
+    *s = (gmoe_fit_scaling){0};
+    if (!data || !data->x || (data->d == 0 && !data->gate_own) || !shape_matches(data, init) ||
+        (data->gate_own && !data->gx))
+        return GMOE_OK;
+    size_t d = data->d, dg = data->dg, n = data->n;
+    s->scale = malloc((d + 1) * sizeof(double));
+    s->gscale = data->gate_own ? malloc((dg + 1) * sizeof(double)) : NULL;
+    if (!s->scale || (data->gate_own && !s->gscale)) {
+        gmoe_fit_scaling_free(s);
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory");
+    }
+    s->active = column_scales(data, data->x, d, s->scale);
+    if (data->gate_own)
+        s->active |= column_scales(data, data->gx, dg, s->gscale);
+    if (!s->active)
+        return GMOE_OK;
+    s->data = *data;
+    s->data.x = scaled_copy(data->x, n, d, s->scale);
+    s->data.gx = data->gate_own ? scaled_copy(data->gx, n, dg, s->gscale) : NULL;
+    if (init && (s->init = gmoe_model_alloc_like(init)))
+        gmoe_model_copy_params(s->init, init);
+    if (!s->data.x || (data->gate_own && !s->data.gx) || (init && !s->init)) {
+        gmoe_fit_scaling_free(s);
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory");
+    }
+    if (s->init)
+        scale_slopes(s->init, s->scale, s->gscale ? s->gscale : s->scale, 0);
+    return GMOE_OK;
+}
+
+/* GMOE_ENUMERIC naming column j of names (what: "covariate" or "gate
+ * covariate") when a restored slope is not finite. */
+static int too_small(char *const *names, size_t j, const char *what, double scale, gmoe_err *err)
+{
+    char name[128];
+    if (names && names[j])
+        snprintf(name, sizeof name, "\"%s\"", names[j]);
+    else
+        snprintf(name, sizeof name, "%zu", j + 1);
+    return gmoe_error(err, GMOE_ENUMERIC,
+                      "%s %s: its values are so small (largest |x| about %.3g) that the "
+                      "fitted slopes are beyond a double on its scale; multiply the column by "
+                      "a power of ten", what, name, scale);
+}
+
+int gmoe_fit_scaling_restore(const gmoe_fit_scaling *s, gmoe_model *m, gmoe_err *err)
+{
+    if (!s->active)
+        return GMOE_OK;
+    const double *gscale = s->gscale ? s->gscale : s->scale;
+    char *const *gnames = s->gscale ? s->data.gxnames : s->data.xnames;
+    scale_slopes(m, s->scale, gscale, 1);
+    for (size_t i = 0; i < m->k; i++) {
+        for (size_t j = 0; j < m->dg; j++)
+            if (!isfinite(m->beta1[i * m->dg + j]))
+                return too_small(gnames, j, s->gscale ? "gate covariate" : "covariate", gscale[j],
+                                 err);
+        for (size_t j = 0; j < m->d; j++)
+            if (!isfinite(m->a[i * m->d + j]))
+                return too_small(s->data.xnames, j, "covariate", s->scale[j], err);
+    }
+    const gmoe_gating *g = gmoe_gating_get(m->family);
+    if (g && g->normalize)
+        g->normalize(m); /* a convention on beta1's norm, as after each M-step */
+    return GMOE_OK;
+}
+
+void gmoe_fit_scaling_free(gmoe_fit_scaling *s)
+{
+    free(s->data.x);
+    if (s->gscale)
+        free(s->data.gx);
+    gmoe_model_free(s->init);
+    free(s->scale);
+    free(s->gscale);
+    *s = (gmoe_fit_scaling){0};
+}

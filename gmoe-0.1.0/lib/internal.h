@@ -1,0 +1,189 @@
+/* internal.h -- helpers shared by libgmoe's translation units (not installed). */
+#ifndef GMOE_INTERNAL_H
+#define GMOE_INTERNAL_H
+
+#include <math.h>
+#include <stdarg.h>
+
+#include "gmoe.h"
+
+/* Rows per block in the parallel loops.  Partial sums are formed per block
+ * and combined in block order, so results do not depend on the number of
+ * threads (only on this constant). */
+#define GMOE_BLOCK_ROWS 512
+
+#define GMOE_LOG_2PI 1.8378770664093454836
+
+/* Sets err (if not NULL) to code and a printf-style message; returns code. */
+int gmoe_error(gmoe_err *err, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* The same with the arguments as a va_list. */
+int gmoe_verror(gmoe_err *err, int code, const char *fmt, va_list ap);
+
+/* Puts `name` and a space before err's message (the option checks'
+ * "must be ..." after the field's name: options_check.c); returns st. */
+int gmoe_error_named(gmoe_err *err, int st, const char *name);
+
+/* The row helpers below run once per row in the row-by-row paths (the
+ * families' log_gate and row_objective, the experts' residuals): they
+ * are inline so that those loops make no call through the shared
+ * library's PLT for them. */
+
+/* log(sum exp(v[i])) over n entries, stable; -INFINITY if all are. */
+static inline double gmoe_logsumexp(const double *v, size_t n)
+{
+    double mx = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] > mx)
+            mx = v[i];
+    if (mx == -INFINITY || !isfinite(mx))
+        return mx;
+    /* exp(0) = 1 for the maximum: one exp fewer per row (half of them
+     * when k = 2). */
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += v[i] == mx ? 1.0 : exp(v[i] - mx);
+    return mx + log(s);
+}
+
+/* Returns log(sum exp(v[i])) and sets w[i] = exp(v[i] - lse) (the
+ * normalized weights) with one exp per entry; w may alias v. */
+static inline double gmoe_logsumexp_weights(const double *v, size_t n, double *w)
+{
+    double mx = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] > mx)
+            mx = v[i];
+    if (mx == -INFINITY || !isfinite(mx)) {
+        for (size_t i = 0; i < n; i++)
+            w[i] = NAN;
+        return mx;
+    }
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        w[i] = v[i] == mx ? 1.0 : exp(v[i] - mx); /* exp(-inf) = 0 */
+        s += w[i];
+    }
+    double inv = 1.0 / s;
+    for (size_t i = 0; i < n; i++)
+        w[i] *= inv;
+    return mx + log(s);
+}
+
+/* gmoe_logsumexp_weights for nrows rows at once: row r's k values at
+ * v + r * vstride, its weights to w + r * wstride (w may alias v), its
+ * log-sum-exp to lse[r].  buf: scratch of nrows * (k + 1) doubles. */
+void gmoe_block_lse_weights(size_t nrows, size_t k, const double *v, size_t vstride,
+                            double *w, size_t wstride, double *lse, double *buf);
+
+/* v[i] -= log(sum exp(v)): logits become log-probabilities. */
+static inline void gmoe_log_normalize(double *v, size_t n)
+{
+    double lse = gmoe_logsumexp(v, n);
+    for (size_t i = 0; i < n; i++)
+        v[i] -= lse;
+}
+
+/* Expert mean a_i'x + b_i. */
+static inline double gmoe_expert_mean(const gmoe_model *m, size_t i, const double *x)
+{
+    const double *a = m->a + i * m->d;
+    double mu = m->b[i];
+    for (size_t j = 0; j < m->d; j++)
+        mu += a[j] * x[j];
+    return mu;
+}
+
+/* Row r of the gate's covariates of data (gmoe_data_gate_x). */
+static inline const double *gmoe_gate_row(const gmoe_data *data, size_t r)
+{
+    return data->gate_own ? data->gx + r * data->dg : data->x + r * data->d;
+}
+
+/* GMOE_EINVAL unless data and m have the same expert covariates' count and
+ * the same gate covariates (both the experts', or both their own with
+ * the same count) (data.c). */
+int gmoe_data_match_model(const gmoe_data *data, const gmoe_model *m, gmoe_err *err);
+
+/* log N(y; mu, s2). */
+double gmoe_log_normal(double y, double mu, double s2);
+
+/* Copies parameters, family options and fit information (not the names)
+ * between models of the same k and d; never allocates. */
+void gmoe_model_copy_params(gmoe_model *dst, const gmoe_model *src);
+
+/* Factor levels (factor.c).  gmoe_factor_set fills *f with copies (on
+ * failure the partial copy is left for gmoe_factors_free); the indicator
+ * column of a level is named "<name>=<level>" (malloc'd, NULL when out of
+ * memory). */
+void gmoe_factor_clear(gmoe_factor *f); /* frees its contents, zeroes it */
+void gmoe_factors_free(gmoe_factor *f, size_t n);
+int gmoe_factor_set(gmoe_factor *f, const char *name, const char *const *levels, size_t nlevels);
+int gmoe_factors_copy(const gmoe_factor *src, size_t n, gmoe_factor **dst);
+char *gmoe_factor_indicator_name(const char *name, const char *level);
+
+/* strdup that returns NULL for NULL. */
+char *gmoe_strdup(const char *s);
+
+/* nthreads <= 0 means the OpenMP default; always >= 1. */
+int gmoe_resolve_threads(int nthreads);
+
+/* C (m x p) = op(A) op(B), row-major: A (m x n), or with ta A' from an
+ * n x m A; B (n x p), or with tb B' from a p x n B (numeric.c). */
+/* Replaces m's inference record by inf when status is GMOE_OK, else
+ * frees inf; returns status (inference_record.c). */
+int gmoe_inference_attach(gmoe_model *m, gmoe_inference *inf, int status);
+
+void gmoe_matmul(const double *A, int ta, const double *B, int tb, size_t m, size_t n, size_t p,
+                 double *C);
+
+/* The Marquardt-damped Newton system over the active parameters (na of
+ * the P of the row-major Hessian H): out (na*na) = -H + lambda
+ * diag(max(|H_aa|, 1e-12 max_a |H_aa|)) (numeric.c). */
+void gmoe_damped_system(const double *H, size_t P, const size_t *active, size_t na,
+                        double lambda, double *out);
+
+/* f(K, D, ...) with the shape (k experts, d covariates) as compile-time
+ * constants for the commonest small ones, k = 2 or 3 with d = 1, and
+ * f(k, d, ...) for any other: an always_inline f then gets its loops over
+ * experts and covariates unrolled in those copies, with the same
+ * arithmetic.  f returns void. */
+#define GMOE_WITH_SHAPE(f, k, d, ...)                                            \
+    ((k) == 2 && (d) == 1 ? f(2, 1, __VA_ARGS__)                                 \
+     : (k) == 3 && (d) == 1 ? f(3, 1, __VA_ARGS__) : f((k), (d), __VA_ARGS__))
+
+/* Weighted cross products of a block of nrows <= GMOE_BLOCK_ROWS rows
+ * (block_gram.c).  The block's columns are stored one after another, each
+ * gmoe_gram_ld(nrows) long (nrows rounded up to GMOE_GRAM_LANES; the rows
+ * past nrows hold 0, and so must the weights w there):
+ * - gmoe_gram_transpose: the d columns of x (nrows rows of d) to z;
+ * - gmoe_gram_column: one column, v[r] (or the constant c if v is NULL);
+ * - gmoe_gram_add: dest[u * stride + v] += sum_r w[r] z_u[r] z_v[r] for
+ *   u, v < p, v >= u only if upper; wz is scratch of p columns;
+ * - gmoe_gram_dots: dest[u] += sum_r w[r] z_u[r].
+ * The sums over rows go in a fixed order (same bits for any thread count
+ * and vector width).  gmoe_gram_scratch(cols): doubles for a block's z
+ * and wz of cols columns, two weight columns and a cols x cols result. */
+#define GMOE_GRAM_LANES 8
+/* The M-steps take their cross products block-wise from this many
+ * covariates on; below, row by row (with d = 1 the compiler keeps a
+ * row's few sums in registers, and that was faster). */
+#define GMOE_GRAM_MIN_D 2
+size_t gmoe_gram_ld(size_t nrows);
+size_t gmoe_gram_scratch(size_t cols);
+void gmoe_gram_transpose(const double *x, size_t nrows, size_t d, double *z);
+void gmoe_gram_column(const double *v, double c, size_t nrows, double *z);
+void gmoe_gram_add(size_t p, size_t nrows, const double *w, const double *z, double *wz,
+                   double *dest, size_t stride, int upper);
+void gmoe_gram_dots(size_t p, size_t nrows, const double *w, const double *z, double *dest);
+
+/* Number of blocks of GMOE_BLOCK_ROWS covering n rows. */
+static inline size_t gmoe_nblocks(size_t n)
+{
+    return (n + GMOE_BLOCK_ROWS - 1) / GMOE_BLOCK_ROWS;
+}
+
+#endif

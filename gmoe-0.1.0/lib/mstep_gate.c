@@ -1,0 +1,261 @@
+/* mstep_gate.c -- gate M-step: maximize Q(theta) = sum_n sum_i r_ni log g_i(x_n).
+ *
+ * Newton with Levenberg damping and step halving (for softmax this is
+ * IRLS); every family gives the Hessian (gating.h: row_objective).  The
+ * returned parameters never have a lower Q than the starting ones: that
+ * is what keeps EM monotone. */
+#include <lapacke.h>
+#include <math.h>
+#include <string.h>
+
+#include "chain.h"
+#include "engine.h"
+#include "internal.h"
+
+/* How a pass over the data takes the gates: computed afresh (PASS_PLAIN);
+ * computed a block at a time and kept in the gate cache (PASS_WRITE); or
+ * read from the cache, which holds the accepted theta's (PASS_READ).  See
+ * gate_cache.c. */
+enum gate_pass_mode { PASS_PLAIN, PASS_WRITE, PASS_READ };
+
+/* One row's Q (and derivatives) from its log-gates and gates c. */
+static inline __attribute__((always_inline)) double
+row_from_cache(const double *c, size_t k, size_t d, const double *x, const double *r,
+               double *grad, double *hess)
+{
+    return gmoe_softmax_row_given(k, d, c, 0.0, c + k, x, r, 1.0, grad, hess);
+}
+
+/* The gradient and the Hessian's upper triangle of rows lo..hi-1 from
+ * the cache c (gmoe_softmax_row_given's, scale 1), block-wise: per
+ * expert i the gradient sum_r (r_i - R g_i) z and per pair i <= j the
+ * Hessian block sum_r R g_i (g_j - delta_ij) z z' (R = sum_i r_i, z =
+ * (1, x)) as weighted cross products of the block's columns (block_gram.c);
+ * blk: gmoe_gram_scratch(d + 1) doubles. */
+static void cache_block_derivs(size_t k, size_t d, const double *c, const double *x,
+                               const double *resp, size_t nrows, double *gb, double *hb,
+                               double *blk)
+{
+    size_t p = d + 1, np = (k - 1) * p, ld = gmoe_gram_ld(nrows);
+    double *z = blk, *wz = z + p * ld, *w = wz + p * ld, *rs = w + ld;
+    gmoe_gram_column(NULL, 1.0, nrows, z);
+    gmoe_gram_transpose(x, nrows, d, z + ld);
+    for (size_t r = 0; r < ld; r++) {
+        double s = 0.0;
+        for (size_t i = 0; r < nrows && i < k; i++)
+            s += resp[r * k + i];
+        rs[r] = s; /* and w's padding stays 0 below */
+        w[r] = 0.0;
+    }
+    for (size_t i = 0; i + 1 < k; i++) {
+        const double *gi = c + k + i;
+        if (gb) {
+            for (size_t r = 0; r < nrows; r++)
+                w[r] = resp[r * k + i] - rs[r] * gi[r * 2 * k];
+            gmoe_gram_dots(p, nrows, w, z, gb + i * p);
+        }
+        if (!hb)
+            continue;
+        double *diag = hb + i * p * np + i * p;
+        for (size_t r = 0; r < nrows; r++)
+            w[r] = -(rs[r] * gi[r * 2 * k]) * (1.0 - gi[r * 2 * k]);
+        gmoe_gram_add(p, nrows, w, z, wz, diag, np, 1);
+        for (size_t j = i + 1; j + 1 < k; j++) {
+            for (size_t r = 0; r < nrows; r++)
+                w[r] = rs[r] * gi[r * 2 * k] * gi[r * 2 * k + j - i];
+            gmoe_gram_add(p, nrows, w, z, wz, diag + (j - i) * p, np, 0);
+        }
+    }
+}
+
+/* Rows lo..hi-1 into acc (Q, then the gradient and Hessian if wanted);
+ * k and d are the model's (GMOE_WITH_SHAPE).  blk: the thread's block
+ * scratch. */
+static inline __attribute__((always_inline)) void
+block_pass(size_t k, size_t d, gmoe_em_ws *ws, const gmoe_model *m, const double *xdata,
+           size_t lo, size_t hi, double *acc, double *gb, double *hb, double *work,
+           double *blk, enum gate_pass_mode mode)
+{
+    const double *resp = ws->resp;
+    if (mode == PASS_PLAIN && ws->gating->block_objective) {
+        acc[0] += ws->gating->block_objective(m, xdata + lo * d, hi - lo, resp + lo * k, gb, hb,
+                                              blk);
+        return;
+    }
+    if (mode == PASS_PLAIN) {
+        /* A sparse gate's infeasible trial (-INFINITY) is known at its
+         * first infeasible row: skip the rest of the block. */
+        for (size_t r = lo; r < hi && acc[0] > -INFINITY; r++)
+            acc[0] += ws->gating->row_objective(m, xdata + r * d, resp + r * k, gb, hb, work);
+        return;
+    }
+    /* PASS_WRITE: the block's gates into the cache first (exps and logs
+     * in one batch); then both modes read them. */
+    double *c = ws->gate_cache;
+    if (mode == PASS_WRITE)
+        gmoe_block_softmax_gates(m, ws->gating, xdata + lo * d, hi - lo, c + lo * 2 * k, blk,
+                                 blk + GMOE_BLOCK_ROWS, NULL);
+    int blocked = (gb || hb) && d >= GMOE_GRAM_MIN_D;
+    for (size_t r = lo; r < hi; r++)
+        acc[0] += row_from_cache(c + r * 2 * k, k, d, xdata + r * d, resp + r * k,
+                                 blocked ? NULL : gb, blocked ? NULL : hb);
+    if (blocked)
+        cache_block_derivs(k, d, c + lo * 2 * k, xdata + lo * d, resp + lo * k, hi - lo, gb, hb,
+                           blk);
+}
+
+static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *theta,
+                        double *grad, double *hess, enum gate_pass_mode mode)
+{
+    const gmoe_gating *g = ws->gating;
+    gmoe_model *m = ws->trial;
+    size_t n = ws->n, k = ws->k, d = ws->dg, np = ws->np, nb = ws->nblocks;
+    size_t stride = 1 + (grad ? np : 0) + (hess ? np * np : 0);
+    double *block = ws->block_gate;
+    g->unpack(m, theta);
+    if (mode == PASS_WRITE)
+        gmoe_gate_cache_begin_write(ws);
+    int nt = ws->nthreads;
+    (void)nt;
+#pragma omp parallel num_threads(nt)
+    {
+        double *work = gmoe_em_ws_scratch(ws), *blk = gmoe_em_ws_block_scratch(ws);
+#pragma omp for schedule(static)
+        for (size_t b = 0; b < nb; b++) {
+            double *acc = block + b * stride;
+            memset(acc, 0, stride * sizeof(double));
+            double *gb = grad ? acc + 1 : NULL;
+            double *hb = hess ? acc + 1 + (grad ? np : 0) : NULL;
+            size_t lo = b * GMOE_BLOCK_ROWS;
+            size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
+            GMOE_WITH_SHAPE(block_pass, k, d, ws, m, gmoe_data_gate_x(data), lo, hi, acc, gb, hb, work, blk,
+                            mode);
+        }
+    }
+    /* the sum over the blocks (of every shard) after the last block */
+    double *sum = block + nb * stride;
+    gmoe_fold_blocks(data, block, nb, stride, sum);
+    if (grad)
+        memcpy(grad, sum + 1, np * sizeof(double));
+    if (hess)
+        memcpy(hess, sum + 1 + (grad ? np : 0), np * np * sizeof(double));
+    return sum[0];
+}
+
+double gmoe_gate_objective(gmoe_em_ws *ws, const gmoe_data *data,
+                           const double *theta, double *grad, double *hess)
+{
+    return gate_pass(ws, data, theta, grad, hess, PASS_PLAIN);
+}
+
+/* Newton direction: solve (-H + lambda I) s = grad, raising lambda until
+ * the matrix is positive definite (H is only semi-definite when the gate
+ * separates the data).  Returns 0 on success. */
+static int newton_direction(gmoe_em_ws *ws, const double *grad, const double *hess,
+                            double *s)
+{
+    size_t np = ws->np;
+    double *A = ws->newton_mat;
+    double scale = 0.0;
+    for (size_t u = 0; u < np; u++)
+        scale = fmax(scale, fabs(hess[u * np + u]));
+    if (scale == 0.0)
+        scale = 1.0;
+    for (double lambda = 0.0; lambda < 1e6 * scale; lambda = lambda ? lambda * 100 : 1e-10 * scale) {
+        for (size_t u = 0; u < np * np; u++)
+            A[u] = -hess[u];
+        for (size_t u = 0; u < np; u++)
+            A[u * np + u] += lambda;
+        memcpy(s, grad, np * sizeof(double));
+        if (LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)np, 1, A, (lapack_int)np, s, 1) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+/* Newton's method on the concave Q.  The gradient and Hessian are taken at
+ * the full-step trial point, so an accepted step (the usual case) costs
+ * one pass over the data; step halving only evaluates Q. */
+static int gate_newton(gmoe_em_ws *ws, const gmoe_data *data, const gmoe_em_options *opt)
+{
+    size_t np = ws->np;
+    double *theta = ws->theta, *trial = ws->theta_new, *step = ws->step;
+    int cache = gmoe_gate_cache_usable(ws);
+    enum gate_pass_mode eval = cache ? PASS_WRITE : PASS_PLAIN;
+    double q;
+    if (cache && gmoe_gate_cache_holds(ws, ws->gating, theta)) {
+        q = gate_pass(ws, data, theta, ws->grad, ws->hess, PASS_READ);
+    } else {
+        q = gate_pass(ws, data, theta, ws->grad, ws->hess, eval);
+        if (cache && isfinite(q))
+            gmoe_gate_cache_accept(ws, theta);
+    }
+    if (!isfinite(q))
+        return GMOE_ENUMERIC;
+    double tol = opt->gate_tol * ws->total;
+    for (size_t it = 0; it < opt->gate_max_iter; it++) {
+        if (newton_direction(ws, ws->grad, ws->hess, step) != 0)
+            break;
+        /* Newton decrement: the predicted gain of a full step is g's/2. */
+        double decrement = 0.0;
+        for (size_t u = 0; u < np; u++)
+            decrement += ws->grad[u] * step[u];
+        if (!(decrement > 2 * tol))
+            break;
+        /* Inexact M-step: after the first step, polishing the gate
+         * beyond a fraction of this M-step's first predicted gain buys
+         * nothing that the next E-step does not undo. */
+        if (it == 0)
+            tol = fmax(tol, opt->gate_rel_tol * decrement / 2);
+        /* Derivatives at the trial point only if another iteration may
+         * use them: the last allowed step, or one whose predicted gain is
+         * already below the tolerance, needs Q alone. */
+        int last = it + 1 >= opt->gate_max_iter || decrement <= 4 * tol;
+        double t = 1.0, qt;
+        for (size_t u = 0; u < np; u++)
+            trial[u] = theta[u] + step[u];
+        qt = gate_pass(ws, data, trial, last ? NULL : ws->grad_new,
+                       last ? NULL : ws->hess_new, eval);
+        for (int halving = 0; !(qt >= q) && halving < 40; halving++) {
+            t *= 0.5;
+            for (size_t u = 0; u < np; u++)
+                trial[u] = theta[u] + t * step[u];
+            qt = gate_pass(ws, data, trial, NULL, NULL, eval);
+        }
+        if (!(qt >= q))
+            break; /* no ascent along the Newton direction: at the optimum */
+        memcpy(theta, trial, np * sizeof(double));
+        if (cache)
+            gmoe_gate_cache_accept(ws, theta); /* the last pass evaluated theta */
+        if (last)
+            break;
+        if (t == 1.0) {
+            double *sw = ws->grad; ws->grad = ws->grad_new; ws->grad_new = sw;
+            sw = ws->hess; ws->hess = ws->hess_new; ws->hess_new = sw;
+        } else {
+            qt = gate_pass(ws, data, theta, ws->grad, ws->hess, cache ? PASS_READ : PASS_PLAIN);
+        }
+        double gain = qt - q;
+        q = qt;
+        if (gain <= tol)
+            break;
+    }
+    return GMOE_OK;
+}
+
+int gmoe_mstep_gate(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                    const gmoe_em_options *opt)
+{
+    const gmoe_gating *g = ws->gating;
+    if (ws->np == 0)
+        return GMOE_OK; /* k = 1: nothing to estimate */
+    gmoe_model_copy_params(ws->trial, m);
+    g->pack(m, ws->theta);
+    int status = gate_newton(ws, data, opt);
+    if (status != GMOE_OK)
+        return status;
+    g->unpack(m, ws->theta);
+    if (g->normalize)
+        g->normalize(m);
+    return GMOE_OK;
+}

@@ -1,0 +1,25 @@
+/* topk_face.h -- Newton steps of a top-K fit that keep every row's
+ * selected set (private interface of topk_face.c, for topk_starts.c). */
+#ifndef GMOE_TOPK_FACE_H
+#define GMOE_TOPK_FACE_H
+
+#include "gmoe.h"
+
+/* Up to max_steps Newton iterations on the observed log-likelihood (*ll
+ * on entry, the new one on return) of the top-K model m, each step
+ * constrained so that no row's selected set changes and kept only if it
+ * raises the log-likelihood; variances kept >= var_floor (absolute).
+ * Stops early when an iteration gains less than 1e-10 per row.
+ * GMOE_ENOMEM on allocation failure, else GMOE_OK. */
+int gmoe_topk_face_steps(gmoe_model *m, const gmoe_data *data, int nthreads, double var_floor,
+                         size_t max_steps, double *ll);
+
+/* The selection scores of the k experts at x into s (gating_topk.c's
+ * rule: beta1'x, plus beta0 with select = logit). */
+void gmoe_topk_scores(const gmoe_model *m, const double *x, double *s);
+
+/* Non-zero if expert j is among the top_k largest scores s (ties to the
+ * lower index, as gating_topk.c). */
+int gmoe_topk_is_selected(const gmoe_model *m, const double *s, size_t j);
+
+#endif

@@ -1,0 +1,105 @@
+# cli_lib.sh -- sourced by the command-line tests (cli_*.sh).
+#
+# Finds the programs in $top_builddir/src, the test fixtures in
+# $TEST_DATADIR (tests/data) and the bundled examples in $EXAMPLE_DATADIR
+# (data/); `make check` exports all three, so the tests also run in
+# `make distcheck`, where the source tree is read-only and not the build
+# tree.  Every test works in its own scratch directory, removed at exit.
+set -u
+
+# libgomp's default is to spin while waiting for work; when the machine
+# has more busy threads than cores (make -j2 check runs two tests at once,
+# each with as many OpenMP threads as cores) a spinning thread takes the
+# core its partner needs, and a fit that takes 1 s took 20 to 60 s here.
+# Results do not depend on it (bit-identical for any thread count).
+OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+export OMP_WAIT_POLICY
+
+top_builddir=${top_builddir:-..}
+TEST_DATADIR=${TEST_DATADIR:-data}
+EXAMPLE_DATADIR=${EXAMPLE_DATADIR:-$TEST_DATADIR/../../data}
+MIXFIT=$top_builddir/src/mixfit
+MIXPREDICT=$top_builddir/src/mixpredict
+MIXSIM=$top_builddir/src/mixsim
+REFMODEL=$EXAMPLE_DATADIR/reference-model.json
+REFDATA=$EXAMPLE_DATADIR/reference.csv
+
+for p in "$MIXFIT" "$MIXPREDICT" "$MIXSIM"; do
+    [ -x "$p" ] || { echo "ERROR: $p not built" >&2; exit 99; }
+done
+[ -r "$REFMODEL" ] || { echo "ERROR: $REFMODEL not found" >&2; exit 99; }
+
+# abs_path FILE: FILE's absolute path, for a test that cd's into $WORK.
+abs_path()
+{
+    (cd "$(dirname "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename "$1")")
+}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/gmoe-cli.XXXXXX") || exit 99
+trap 'rm -rf "$WORK"' EXIT
+
+fail()
+{
+    echo "FAIL: $*" >&2
+    if [ -s "$WORK/err" ]; then sed 's/^/  stderr: /' "$WORK/err" >&2; fi
+    exit 1
+}
+
+ok()
+{
+    echo "ok - $*"
+}
+
+# run CMD...: runs it with stdout in $WORK/out, stderr in $WORK/err, the
+# exit status in $rc.
+run()
+{
+    rc=0
+    "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+}
+
+# expect_ok CMD...: runs it and fails the test unless it exits 0.
+expect_ok()
+{
+    run "$@"
+    [ "$rc" -eq 0 ] || fail "exit $rc, want 0: $*"
+}
+
+# check_bad CODE TEXT CMD...: CMD (a tool and its arguments, to which
+# "-o FILE" is appended) must exit with CODE, print one message starting
+# with the program's name and containing TEXT (the file, line and column,
+# or the option), print nothing on stdout, create no output file, leave an
+# existing output file as it was, and leave no temporary file behind.
+check_bad()
+{
+    code=$1
+    text=$2
+    shift 2
+    prog=$(basename "$1")
+    rm -f "$WORK/new.out"
+    run "$@" -o "$WORK/new.out"
+    [ "$rc" -eq "$code" ] || fail "exit $rc, want $code: $*"
+    grep -F -q -- "$text" "$WORK/err" || fail "the message lacks '$text': $*"
+    head -n 1 "$WORK/err" | grep -q "^$prog: " || fail "the message does not start with '$prog: ': $*"
+    [ ! -s "$WORK/out" ] || fail "output on stdout: $*"
+    [ ! -e "$WORK/new.out" ] || fail "an output file was created: $*"
+    echo "keep me" >"$WORK/old.out"
+    run "$@" -o "$WORK/old.out"
+    [ "$rc" -eq "$code" ] || fail "exit $rc, want $code (second run): $*"
+    [ "$(cat "$WORK/old.out")" = "keep me" ] || fail "the existing output file was changed: $*"
+    if ls -a "$WORK" | grep -q '\.tmp$'; then fail "a temporary file was left: $*"; fi
+    ok "$prog exit $code, '$text'"
+}
+
+# json_number FILE KEY: the value of the first "KEY": number in FILE.
+json_number()
+{
+    sed -n "s/.*\"$2\": *\([-+0-9.eE]*\).*/\1/p" "$1" | head -n 1
+}
+
+# experts FILE: the experts of a model file, one line each:
+# beta0 beta1[1..d] a[1..d] b sigma2 (the writer puts one expert per line).
+experts()
+{
+    grep '"beta0"' "$1" | sed 's/[]{}"[]//g; s/beta0://; s/beta1://; s/a://; s/b://; s/sigma2://; s/,/ /g'
+}

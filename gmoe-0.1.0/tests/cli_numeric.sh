@@ -1,0 +1,93 @@
+#!/bin/sh
+# Numbers at the edge of a double: no tool exits 0 with "nan" or "inf" in
+# its output; it gives the finite answer or an error naming the row or
+# the column (exit 4).
+#  - mixfit on covariates scaled by 1e155 or 1e-170 (whose squares
+#    overflow or underflow) fits them as the unscaled data, on the data's
+#    scale (it used to "converge" with every slope 0, loglik -5433);
+#  - mixpredict at x = 1e308, and for a model with a = 1e300, sigma2 =
+#    1e-300 (it wrote -nan with exit 0); at x = 1e300 the right variance;
+#  - mixsim at x = 1e308.
+. "${TEST_DATADIR:-data}/../cli_lib.sh"
+for v in MIXFIT MIXPREDICT MIXSIM REFMODEL REFDATA; do
+    eval "$v=\$(abs_path \"\$$v\")"
+done
+cd "$WORK" || exit 99
+
+no_nonfinite() { # file (a note's message may say "runs off to infinity")
+    if sed 's/"message": "[^"]*"//' "$1" | grep -qiwE 'nan|inf|infinity'; then
+        fail "$1 has a non-finite number: $(sed 's/"message": "[^"]*"//' "$1" | grep -iwE -m1 'nan|inf|infinity')"
+    fi
+}
+scaled() { # factor -> x scaled by factor, y as is
+    awk -v s="$1" -F, 'NR == 1 { print; next } { printf "%.17g,%s\n", $1 * s, $2 }' "$REFDATA"
+}
+# same_number A B: equal to 1e-12, relative (the scaled fit's sums round
+# differently in the last bits)
+same_number() {
+    awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; s = b < 0 ? -b : b; exit !(d <= 1e-12 * s) }'
+}
+# the model's value at a JSON key ("loglik") or the first entry of an array ("beta1")
+json_value() { # file key
+    tr -d ' \n' <"$1" | grep -o "\"$2\":\\[*[-0-9.e+]*" | head -n 1 | sed 's/.*[:[]//'
+}
+
+expect_ok "$MIXFIT" -k 2 --seed 1 -q -o plain.json "$REFDATA"
+ll=$(json_value plain.json loglik)
+b=$(json_value plain.json beta1)
+for s in 1e155 1e-170; do
+    scaled "$s" >s.csv
+    expect_ok "$MIXFIT" -k 2 --seed 1 -q -o s.json s.csv
+    same_number "$(json_value s.json loglik)" "$ll" ||
+        fail "x * $s: loglik $(json_value s.json loglik), want $ll as unscaled"
+    awk -v g="$(json_value s.json beta1)" -v b="$b" -v s="$s" 'BEGIN {
+        r = g * s / b; exit !(r > 1 - 1e-9 && r < 1 + 1e-9) }' ||
+        fail "x * $s: gate slope $(json_value s.json beta1), want $b / $s"
+    no_nonfinite s.json
+done
+ok "mixfit: covariates scaled by 1e155 and 1e-170 give the unscaled fit, on their scale"
+
+# two covariates, one of them at 1e200: not "collinear", the same fit
+"$MIXSIM" --model "$REFMODEL" -n 2000 --seed 3 | cut -d, -f1 | sed 1s/x/z/ >z.csv
+cut -d, -f1 "$REFDATA" >x.csv
+cut -d, -f2 "$REFDATA" >y.csv
+scaled 1e200 | cut -d, -f1 >xs.csv
+paste -d, xs.csv z.csv y.csv >two.csv
+paste -d, x.csv z.csv y.csv >two1.csv
+expect_ok "$MIXFIT" -k 2 --seed 1 -q -o two.json two.csv
+expect_ok "$MIXFIT" -k 2 --seed 1 -q -o two1.json two1.csv
+same_number "$(json_value two.json loglik)" "$(json_value two1.json loglik)" ||
+    fail "x * 1e200 beside z: loglik $(json_value two.json loglik), want $(json_value two1.json loglik)"
+ok "mixfit: a covariate at 1e200 beside one at 1: the same fit as unscaled"
+
+scaled 1e-307 >tiny.csv
+run "$MIXFIT" -k 2 --seed 1 -q -o tiny.json tiny.csv
+[ "$rc" -eq 4 ] || fail "x * 1e-307: exit $rc, want 4"
+grep -q 'covariate "x".*beyond a double' "$WORK/err" || fail "x * 1e-307: message does not name the column"
+[ ! -e tiny.json ] || fail "x * 1e-307: a model was written"
+ok "mixfit: slopes beyond a double on the data's scale: exit 4 naming the column"
+
+# mixpredict
+printf 'x\n0.5\n1e308\n' >big.csv
+run "$MIXPREDICT" --model "$REFMODEL" -o pred.csv big.csv
+[ "$rc" -eq 4 ] || fail "x = 1e308: exit $rc, want 4"
+grep -q 'big.csv: row 2 (x = 1e+308): the predictive mean' "$WORK/err" || fail "x = 1e308: message"
+[ ! -e pred.csv ] || fail "x = 1e308: output written"
+printf 'x\n1e300\n-1e300\n' >large.csv
+expect_ok "$MIXPREDICT" --model "$REFMODEL" large.csv
+# expert 1 (variance 0.09) has all the gate at 1e300, expert 2 (0.16) at -1e300
+[ "$(cut -d, -f2 "$WORK/out" | tr '\n' ' ')" = "var 0.089999999999999997 0.16 " ] ||
+    fail "x = +-1e300: variances $(cut -d, -f2 "$WORK/out" | tr '\n' ' ')"
+sed 's/"a": \[-20\]/"a": [1e300]/; s/"sigma2": 0.09/"sigma2": 1e-300/' "$REFMODEL" >ext.json
+grep -q 1e-300 ext.json || fail "could not make the extreme model"
+run "$MIXPREDICT" --model ext.json "$REFDATA"
+[ "$rc" -eq 4 ] || fail "a = 1e300, sigma2 = 1e-300: exit $rc, want 4"
+grep -q 'row 1 (x = 0.109295): the predictive variance is +infinite' "$WORK/err" ||
+    fail "a = 1e300: message"
+ok "mixpredict: overflowing rows are exit 4 naming the row; x = 1e300 gives the finite variance"
+
+# mixsim
+run "$MIXSIM" --model "$REFMODEL" --x big.csv --seed 1
+[ "$rc" -eq 4 ] || fail "mixsim x = 1e308: exit $rc, want 4"
+grep -q 'simulating row 2' "$WORK/err" || fail "mixsim x = 1e308: message does not name the row"
+ok "mixsim: an overflowing row is exit 4 naming the row"
