@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "derivatives.h"
 #include "gating.h"
 #include "internal.h"
@@ -29,7 +30,7 @@ static int check_args(const gmoe_model *m, const gmoe_data *data, gmoe_err *err)
         return gmoe_error(err, GMOE_EINVAL, "the data have no response column");
     if ((st = gmoe_data_match_model(data, m, err)))
         return st;
-    if (data->n < 1)
+    if (gmoe_rows_total(data) < 1) /* sharded: a process may hold none */
         return gmoe_error(err, GMOE_EDATA, "the data have no rows");
     return GMOE_OK;
 }

@@ -59,6 +59,14 @@ for extra in "--gating temperature --tau-mode estimate -k 3" "--gating activatio
     ok "$extra with --shard rows on 2 ranks: the single-process fit, to the bit"
 done
 
+# 600 rows are 2 blocks: on 3 ranks, rank 0 holds none.
+head -n 601 "$WORK/sim.csv" >"$WORK/small.csv"
+expect_ok "$MIXFIT" -k 2 --restarts 2 --seed 3 --threads 1 -o "$WORK/sone.json" "$WORK/small.csv"
+run run_ranks 3 "$MIXFIT" -k 2 --restarts 2 --seed 3 --threads 1 --shard rows -o "$WORK/sthree.json" "$WORK/small.csv"
+[ "$rc" -eq 0 ] || fail "600 rows on 3 ranks: exit $rc"
+cmp -s "$WORK/sone.json" "$WORK/sthree.json" || fail "600 rows on 3 ranks: the model file differs from one process's"
+ok "600 rows (2 blocks) with --shard rows on 3 ranks, one of them empty: the single-process fit, to the bit"
+
 # A cut inside a block (after row 1000): the same fit up to rounding.
 split_csv c 1000
 run run_ranks 2 "$MIXFIT" $fit_args --shard files -o "$WORK/off.json" "$WORK/c%d.csv"

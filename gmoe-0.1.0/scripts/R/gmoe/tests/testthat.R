@@ -1,4 +1,0 @@
-library(testthat)
-library(gmoe)
-
-test_check("gmoe")
