@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "engine.h"
 #include "internal.h"
 #include "newton.h"
@@ -107,6 +108,42 @@ static double weighted_quantile(weighted_value *v, size_t n, double q, double *s
     return v[n - 1].u;
 }
 
+typedef struct {
+    const weighted_value *v;
+    size_t n, first;
+} place_job;
+
+/* This process's pairs into their rows' places in buf (2 doubles a row). */
+static void place_rows(void *job, double *buf)
+{
+    const place_job *p = job;
+    for (size_t r = 0; r < p->n; r++) {
+        buf[2 * (p->first + r)] = p->v[r].u;
+        buf[2 * (p->first + r) + 1] = p->v[r].w;
+    }
+}
+
+/* Sharded data: every process's pairs, in row order, into a new array of
+ * *n pairs (the quantile needs all rows; memory in proportion to the whole
+ * data, only for these split starts).  NULL when out of memory. */
+static weighted_value *gather_rows(const gmoe_data *data, const weighted_value *v, size_t *n)
+{
+    size_t total = gmoe_rows_total(data);
+    double *buf = malloc((2 * total + 1) * sizeof(double));
+    weighted_value *all = malloc((total + 1) * sizeof *all);
+    place_job p = {v, data->n, data->shard->first_row};
+    if (buf && all && gmoe_chain_run(data, buf, 2 * total, place_rows, &p) == GMOE_OK) {
+        for (size_t r = 0; r < total; r++)
+            all[r] = (weighted_value){buf[2 * r], buf[2 * r + 1]};
+        *n = total;
+    } else {
+        free(all);
+        all = NULL;
+    }
+    free(buf);
+    return all;
+}
+
 /* The cut of expert j's rows (the smaller fit's responsibilities) at
  * quantile q of gate covariate u: into *cut and the steepness *slope
  * (per unit of u).  Non-zero when it cannot be made (no rows, a constant
@@ -124,8 +161,13 @@ static int gate_cut(const gmoe_model *smaller, size_t j, const gmoe_data *data, 
         const double *gx = gmoe_data_gate_x(data);
         for (size_t r = 0; r < n; r++)
             v[r] = (weighted_value){gx[r * dg + u], resp[r * k + j]};
+        if (data->shard) { /* the quantile of every shard's rows */
+            weighted_value *all = gather_rows(data, v, &n);
+            free(v);
+            v = all;
+        }
         double sd = 0.0;
-        *cut = weighted_quantile(v, n, q, &sd);
+        *cut = v ? weighted_quantile(v, n, q, &sd) : NAN;
         if (!isfinite(*cut) || !(sd > 0))
             st = GMOE_ENUMERIC;
         *slope = CUT_STEEPNESS / sd;
