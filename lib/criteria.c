@@ -36,10 +36,11 @@ static double chunk_entropy(const double *resp, const double *w, size_t nrows, s
         double c = w ? w[r] : 1.0;
         if (c == 0.0)
             continue;
+        double log_c = w ? log(c) : 0.0; /* once per row, not per expert */
         for (size_t i = 0; i < k; i++) {
             double ri = resp[r * k + i];
             if (ri > 0) /* c r log r = resp (log resp - log c) */
-                entropy -= ri * (w ? logs[r * k + i] - log(c) : logs[r * k + i]);
+                entropy -= ri * (w ? logs[r * k + i] - log_c : logs[r * k + i]);
         }
     }
     return entropy;
