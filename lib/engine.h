@@ -80,6 +80,10 @@ typedef struct {
 void gmoe_column_moments(const gmoe_data *data, const double *x, size_t d, double *mean,
                          double *sd);
 
+/* The same, with sd 0 for a constant column (the fit notes' spreads). */
+void gmoe_column_spreads(const gmoe_data *data, const double *x, size_t d, double *mean,
+                         double *sd);
+
 /* The sample variance of y; with case weights that of the data with each
  * row repeated w times.  Over every shard. */
 double gmoe_response_variance(const gmoe_data *data);

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "chain.h"
+#include "engine.h"
 #include "internal.h"
 
 /* The list being built: room for `cap` notes, allocated once. */
@@ -61,34 +62,8 @@ static void add(note_list *l, gmoe_note_code code, size_t e1, size_t e2, size_t 
 typedef struct {
     const gmoe_model *m;
     const gmoe_data *data;
-    const double *col, *centre; /* centre NULL: the plain sum */
-    size_t stride;
     double total, *gate;
 } rows_job;
-
-/* The column's values, or squared deviations from *centre, added to *s
- * in row order (chain.h: over every shard). */
-static void add_column(void *job, double *s)
-{
-    const rows_job *j = job;
-    for (size_t r = 0; r < j->data->n; r++) {
-        double v = j->col[r * j->stride];
-        *s += j->centre ? (v - *j->centre) * (v - *j->centre) : v;
-    }
-}
-
-/* Mean and sd of a column (stride: the row length). */
-static void moments(const gmoe_data *data, const double *col, size_t stride, double *mean,
-                    double *sd)
-{
-    double s, ss, n = (double)gmoe_rows_total(data);
-    rows_job j = {.data = data, .col = col, .stride = stride};
-    gmoe_chain_run(data, &s, 1, add_column, &j);
-    *mean = s / n;
-    j.centre = mean;
-    gmoe_chain_run(data, &ss, 1, add_column, &j);
-    *sd = sqrt(ss / n);
-}
 
 /* Each expert's mean gate share added to mass[k] in row order. */
 static void add_masses(void *job, double *mass)
@@ -126,17 +101,10 @@ static int tiny_masses(note_list *l, const gmoe_model *m, const gmoe_data *data)
     return GMOE_OK;
 }
 
-static int near_duplicates(note_list *l, const gmoe_model *m, const gmoe_data *data)
+/* xm, xsd: the covariates' means and spreads. */
+static void near_duplicates(note_list *l, const gmoe_model *m, const double *xm, const double *xsd)
 {
     size_t k = m->k, d = m->d;
-    double *xm = malloc((d + 1) * sizeof(double)), *xsd = malloc((d + 1) * sizeof(double));
-    if (!xm || !xsd) {
-        free(xm);
-        free(xsd);
-        return GMOE_ENOMEM;
-    }
-    for (size_t u = 0; u < d; u++)
-        moments(data, data->x + u, d, &xm[u], &xsd[u]);
     for (size_t i = 0; i < k; i++)
         for (size_t j = i + 1; j < k; j++) {
             /* the lines' distance: |db + da'xbar| plus |da| sd(x) per covariate */
@@ -153,15 +121,12 @@ static int near_duplicates(note_list *l, const gmoe_model *m, const gmoe_data *d
                     "experts %zu and %zu are near-duplicates (the same line and variance): k may be "
                     "too large", i + 1, j + 1);
         }
-    free(xm);
-    free(xsd);
-    return GMOE_OK;
 }
 
-static void separable(note_list *l, const gmoe_model *m, const gmoe_data *data)
+/* gsd: the spreads of the gate's covariates. */
+static void separable(note_list *l, const gmoe_model *m, const double *gsd)
 {
     size_t d = m->dg; /* the gate's covariates */
-    const double *gx = gmoe_data_gate_x(data);
     if (gmoe_model_gate_selects_one(m)) {
         add(l, GMOE_NOTE_SELECTION_ONLY, 0, 0, 0, NAN,
             "top-K with K = 1: the gate enters only through its selection boundaries; its slopes "
@@ -171,10 +136,8 @@ static void separable(note_list *l, const gmoe_model *m, const gmoe_data *data)
     /* a scale-free gate's logits are beta / tau (temperature) */
     double scale = gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE ? m->tau : 1.0;
     for (size_t u = 0; u < d; u++) {
-        double xm, xsd;
-        moments(data, gx + u, d, &xm, &xsd);
         for (size_t i = 0; i < m->k; i++)
-            if (fabs(m->beta1[i * d + u]) / scale * xsd > 30)
+            if (fabs(m->beta1[i * d + u]) / scale * gsd[u] > 30)
                 add(l, GMOE_NOTE_SEPARABLE_GATE, i + 1, 0, u + 1, m->beta1[i * d + u],
                     "gate slope of expert %zu on covariate %zu is very steep (%.3g): the gate is "
                     "(nearly) separable, the slope runs off to infinity and only the boundary is "
@@ -203,14 +166,19 @@ int gmoe_fit_notes(gmoe_model *m, const gmoe_data *data, gmoe_err *err)
         free(l.notes);
         l.notes = NULL;
     }
-    int st = l.notes ? tiny_masses(&l, m, data) : GMOE_ENOMEM;
-    if (st == GMOE_OK)
-        st = near_duplicates(&l, m, data);
+    size_t d = m->d, dg = m->dg; /* means and spreads: x's, then the gate covariates' */
+    double *mom = malloc(2 * (d + dg + 1) * sizeof(double));
+    int st = l.notes && mom ? tiny_masses(&l, m, data) : GMOE_ENOMEM;
     if (st != GMOE_OK) {
+        free(mom);
         gmoe_note_list_free(l.notes);
         return gmoe_error(err, GMOE_ENOMEM, "out of memory");
     }
-    separable(&l, m, data);
+    gmoe_column_spreads(data, data->x, d, mom, mom + d);
+    gmoe_column_spreads(data, gmoe_data_gate_x(data), dg, mom + 2 * d, mom + 2 * d + dg);
+    near_duplicates(&l, m, mom, mom + d);
+    separable(&l, m, mom + 2 * d + dg);
+    free(mom);
     not_converged(&l, m);
     gmoe_note_list_free(m->notes);
     m->notes = l.notes;

@@ -27,7 +27,7 @@ static void add_columns(void *job, double *buf)
         }
 }
 
-void gmoe_column_moments(const gmoe_data *data, const double *x, size_t d, double *mean,
+void gmoe_column_spreads(const gmoe_data *data, const double *x, size_t d, double *mean,
                          double *sd)
 {
     double n = (double)gmoe_rows_total(data);
@@ -38,7 +38,16 @@ void gmoe_column_moments(const gmoe_data *data, const double *x, size_t d, doubl
     j.centre = mean;
     gmoe_chain_run(data, sd, d, add_columns, &j);
     for (size_t c = 0; c < d; c++)
-        sd[c] = sd[c] > 0 ? sqrt(sd[c] / n) : 1.0;
+        sd[c] = sqrt(sd[c] / n);
+}
+
+void gmoe_column_moments(const gmoe_data *data, const double *x, size_t d, double *mean,
+                         double *sd)
+{
+    gmoe_column_spreads(data, x, d, mean, sd);
+    for (size_t c = 0; c < d; c++) /* a constant column is left unscaled */
+        if (!(sd[c] > 0))
+            sd[c] = 1.0;
 }
 
 /* Weighted: buf = (sum w, sum w y), or with centre sum w (y - centre)^2. */
