@@ -99,6 +99,10 @@ static void help(void)
     printf("\n");
     cli_inference_help(stdout);
     printf("\nThe summary goes to stderr; non-convergence is a warning, not an error.\n"
+           "The summary and the model file's \"notes\" say what the fit shows: an expert of\n"
+           "tiny mass, near-duplicate experts (k may be too large), a separable gate (a\n"
+           "slope running off; only the boundary is identified), a top-K K = 1 gate known\n"
+           "only by its selection, a fit that did not converge; \"stop\" says why it ended.\n"
            "Under mpirun (a build configured --with-mpi) each fit's starts are shared out over\n"
            "the ranks, with the result of one process; rank 0 alone prints and writes.\n"
            "      --shard rows|files  one fit over rows spread over the ranks: rows: each rank\n"
@@ -106,7 +110,9 @@ static void help(void)
            "                          reads the file named with its first %%d replaced by r.\n"
            "                          The fit of one process, to the bit, when every rank's\n"
            "                          first row is a multiple of 512 (always with rows); no\n"
-           "                          --weights, --bootstrap or top-K (see mixfit(1))\n");
+           "                          --weights, --bootstrap or top-K (see mixfit(1));\n"
+           "                          with GMOE_SHARD_STATS set in the environment rank 0\n"
+           "                          prints the chains, messages and bytes at the end\n");
     cli_exit_help(stdout);
 }
 
