@@ -257,9 +257,7 @@ static gmoe_model *fit_like(const gmoe_model *truth, const gmoe_data *data, int 
     gmoe_model *m = gmoe_model_alloc(truth->family, truth->k, truth->d);
     gmoe_model_copy_options(m, truth);
     gmoe_em_options opt;
-    gmoe_em_options_default(&opt);
-    opt.restarts = 1;
-    opt.nthreads = 1;
+    check_em_options(&opt, 1, 1);
     opt.tol = 1e-12;
     opt.max_iter = 5000;
     opt.tau_mode = estimate_tau ? GMOE_TAU_ESTIMATE : GMOE_TAU_FIXED;

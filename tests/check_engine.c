@@ -236,9 +236,7 @@ START_TEST(test_thread_invariance)
     for (int t = 0; t < 3; t++) {
         fits[t] = gmoe_model_alloc(GMOE_SOFTMAX, 3, 2);
         gmoe_em_options opt;
-        gmoe_em_options_default(&opt);
-        opt.restarts = 3;
-        opt.nthreads = t + 1;
+        check_em_options(&opt, 3, t + 1);
         ck_assert_int_eq(gmoe_fit(data, fits[t], NULL, &opt, NULL), GMOE_OK);
     }
     ck_assert(same_model(fits[0], fits[1]));
@@ -302,9 +300,7 @@ START_TEST(test_gate_cache_exact)
         m->tau = f == 1 ? 0.5 : 1.0;
         m->top_k = 2;
         gmoe_em_options opt;
-        gmoe_em_options_default(&opt);
-        opt.restarts = 3;
-        opt.nthreads = 2;
+        check_em_options(&opt, 3, 2);
         ck_assert_int_eq(gmoe_fit(data, m, NULL, &opt, NULL), GMOE_OK);
         double ll;
         ck_assert_int_eq(gmoe_loglik(m, data, 1, &ll, NULL), GMOE_OK);

@@ -159,9 +159,7 @@ START_TEST(test_threads)
     gmoe_data *data = check_simulate_gate(truth, 3000, 5);
     gmoe_model *m1 = gmoe_model_alloc_gate(GMOE_SOFTMAX, 2, 1, 2), *m2 = gmoe_model_clone(m1);
     gmoe_em_options opt;
-    gmoe_em_options_default(&opt);
-    opt.restarts = 3;
-    opt.nthreads = 1;
+    check_em_options(&opt, 3, 1);
     ck_assert_int_eq(gmoe_fit(data, m1, NULL, &opt, NULL), GMOE_OK);
     opt.nthreads = 2;
     ck_assert_int_eq(gmoe_fit(data, m2, NULL, &opt, NULL), GMOE_OK);

@@ -26,9 +26,7 @@ static gmoe_model *reference_fit(size_t n, gmoe_data **data)
     gmoe_model *truth = reference();
     *data = check_simulate(truth, n, GMOE_DESIGN_GRID, NULL, NULL, 11);
     gmoe_em_options o;
-    gmoe_em_options_default(&o);
-    o.restarts = 1;
-    o.nthreads = 1;
+    check_em_options(&o, 1, 1);
     gmoe_model *m = gmoe_model_alloc(GMOE_SOFTMAX, 2, 1);
     ck_assert_int_eq(gmoe_fit(*data, m, truth, &o, NULL), GMOE_OK);
     gmoe_model_free(truth);

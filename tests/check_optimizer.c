@@ -85,9 +85,7 @@ START_TEST(test_llchange_not_converged)
     gmoe_data *data = check_simulate(truth, 5000, GMOE_DESIGN_UNIFORM, NULL, NULL, 30);
     gmoe_model *m = gmoe_model_alloc(GMOE_SOFTMAX, 3, 1);
     gmoe_em_options opt;
-    gmoe_em_options_default(&opt);
-    opt.restarts = 1;
-    opt.nthreads = 1;
+    check_em_options(&opt, 1, 1);
     opt.newton = 0;
     opt.tol_rule = GMOE_TOL_RELATIVE;
     ck_assert_int_eq(gmoe_fit(data, m, NULL, &opt, NULL), GMOE_OK);
@@ -145,9 +143,7 @@ START_TEST(test_nested_never_falls)
     gmoe_model *truth = reference();
     gmoe_data *data = check_simulate(truth, 2000, GMOE_DESIGN_UNIFORM, NULL, NULL, 4);
     gmoe_em_options opt;
-    gmoe_em_options_default(&opt);
-    opt.restarts = 2;
-    opt.nthreads = 1;
+    check_em_options(&opt, 2, 1);
     gmoe_model *m3 = gmoe_model_alloc(GMOE_SOFTMAX, 3, 1), *m4 = gmoe_model_alloc(GMOE_SOFTMAX, 4, 1);
     ck_assert_int_eq(gmoe_fit(data, m3, NULL, &opt, NULL), GMOE_OK);
     ck_assert_int_eq(gmoe_fit_nested(data, m4, m3, &opt, NULL), GMOE_OK);

@@ -94,9 +94,7 @@ START_TEST(test_failing_hook_fails_the_fit)
     gmoe_model *truth = reference_truth(GMOE_SOFTMAX);
     gmoe_data *data = check_simulate(truth, 500, GMOE_DESIGN_UNIFORM, NULL, NULL, 4);
     gmoe_em_options opt;
-    gmoe_em_options_default(&opt);
-    opt.restarts = 3;
-    opt.nthreads = 1;
+    check_em_options(&opt, 3, 1);
     opt.share_starts = share_failing;
     gmoe_model *m = gmoe_model_alloc(GMOE_SOFTMAX, 2, 1);
     gmoe_err err;

@@ -36,6 +36,15 @@ static inline gmoe_model *check_model_with(gmoe_family family, size_t k, size_t 
     return m;
 }
 
+/* The default fit options with the suites' usual changes: the number of
+ * starts and of threads. */
+static inline void check_em_options(gmoe_em_options *opt, size_t restarts, int nthreads)
+{
+    gmoe_em_options_default(opt);
+    opt->restarts = restarts;
+    opt->nthreads = nthreads;
+}
+
 /* An n-row data set on d covariates; x and y allocated, not filled. */
 static inline gmoe_data *check_data_alloc(size_t n, size_t d)
 {

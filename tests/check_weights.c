@@ -54,9 +54,7 @@ static void weights_and_copies(gmoe_data *data, gmoe_data **rep)
 static gmoe_em_options tight_options(int nthreads)
 {
     gmoe_em_options o;
-    gmoe_em_options_default(&o);
-    o.restarts = 1;
-    o.nthreads = nthreads;
+    check_em_options(&o, 1, nthreads);
     o.tol = 1e-14;
     o.grad_tol = 1e-10;
     o.max_iter = 3000;
