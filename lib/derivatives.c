@@ -45,6 +45,7 @@ typedef struct {
     size_t k, d, q, e, P, G;
     long *gi;       /* k*q: internal index of gate entry (i, u), -1 if pinned */
     size_t *perm;   /* P: public index (params.h) of each internal one */
+    double *lnc;    /* k: log 2 pi + log sigma2_i, taken once per call */
     int has_tau;
 } order;
 
@@ -56,8 +57,11 @@ static int order_init(order *o, const gmoe_model *m)
     o->has_tau = L.has_tau;
     o->gi = malloc(o->k * o->q * sizeof(long));
     o->perm = malloc(o->P * sizeof(size_t));
-    if (!o->gi || !o->perm)
+    o->lnc = malloc(o->k * sizeof(double));
+    if (!o->gi || !o->perm || !o->lnc)
         return GMOE_ENOMEM;
+    for (size_t i = 0; i < o->k; i++)
+        o->lnc[i] = GMOE_LOG_2PI + log(m->sigma2[i]);
     size_t c = 0;
     for (size_t i = 0; i < o->k; i++)
         for (size_t u = 0; u < o->q; u++) {
@@ -79,6 +83,7 @@ static void order_free(order *o)
 {
     free(o->gi);
     free(o->perm);
+    free(o->lnc);
 }
 
 /* Weighted outer products sum_v c_v w_v w_v' of many vectors (length n),
@@ -166,7 +171,7 @@ static double row_first_order(const gmoe_model *m, const order *o, const double 
             continue;
         }
         double res = y - gmoe_expert_mean(m, i, x), s2 = m->sigma2[i];
-        w->r[i] = l[i] - lse - 0.5 * (GMOE_LOG_2PI + log(s2) + res * res / s2);
+        w->r[i] = l[i] - lse - 0.5 * (o->lnc[i] + res * res / s2);
         for (size_t u = 0; u < d; u++)
             v[u] = res * x[u] / s2;
         v[d] = res / s2;
@@ -325,32 +330,59 @@ static void block_derivs(const gmoe_model *m, const gmoe_gating *gt, const order
     batch_flush(&w->gate, a + 1 + P, P);
 }
 
-/* Blocks b0 .. b0 + nw - 1 into acc (stride doubles each), over the
- * threads.  Returns 0, or 1 when out of memory. */
-static int derivs_wave(const gmoe_model *m, const order *o, const gmoe_data *data, size_t b0,
-                       size_t nw, int nt, gmoe_derivs *out, double *acc, size_t stride)
+/* What one call computes: the model, its order and family, the data,
+ * what is wanted, and the blocks' sums (a wave of them at a time). */
+typedef struct {
+    const gmoe_model *m;
+    const order *o;
+    const gmoe_gating *gt;
+    const gmoe_data *data;
+    gmoe_derivs *out;
+    double *acc, *total; /* wave * stride block sums; the running total */
+    size_t nb, wave, stride;
+    int nomem;
+} derivs_job;
+
+/* The running total += a wave's nw blocks: the first wave through the
+ * fold of chain.h (from zero, continued over every process's blocks when
+ * the data are sharded: a sharded fit has a single wave), later ones
+ * added after it (without a shard: the same additions, in the same order,
+ * as one fold over all blocks). */
+static void fold_wave(derivs_job *j, size_t b0, size_t nw)
 {
-    const gmoe_gating *gt = gmoe_gating_get(m->family);
-    int nomem = 0;
-    (void)nt;
-#pragma omp parallel num_threads(nt)
-    {
-        double *buf = malloc(row_work_size(o) * sizeof(double));
-        row_work w;
-        if (buf)
-            row_work_init(&w, o, buf);
+    if (b0 == 0)
+        gmoe_fold_blocks(j->data, j->acc, nw, j->stride, j->total);
+    else
+        gmoe_add_blocks(j->total, j->acc, nw, j->stride);
+}
+
+/* One thread's part of every wave (called inside the parallel region):
+ * its row buffers allocated once, the blocks shared out dynamically,
+ * each wave folded by one thread while the others wait. */
+static void derivs_waves(derivs_job *j)
+{
+    double *buf = malloc(row_work_size(j->o) * sizeof(double));
+    row_work w;
+    if (buf)
+        row_work_init(&w, j->o, buf);
+    size_t b0 = 0;
+    do { /* at least one wave: a process without rows takes part in the chain */
+        size_t nw = j->nb - b0 < j->wave ? j->nb - b0 : j->wave;
 #pragma omp for schedule(dynamic, 1)
         for (size_t c = 0; c < nw; c++) {
             if (!buf) {
 #pragma omp atomic write
-                nomem = 1;
+                j->nomem = 1;
                 continue;
             }
-            block_derivs(m, gt, o, data, b0 + c, &w, out, acc + c * stride, stride);
+            block_derivs(j->m, j->gt, j->o, j->data, b0 + c, &w, j->out,
+                         j->acc + c * j->stride, j->stride);
         }
-        free(buf);
-    }
-    return nomem;
+#pragma omp single
+        fold_wave(j, b0, nw);
+        b0 += nw;
+    } while (b0 < j->nb);
+    free(buf);
 }
 
 /* The sums, permuted to the public order (the matrices from their upper
@@ -377,9 +409,10 @@ static void combine(const order *o, const double *sum, gmoe_derivs *out)
 }
 
 /* Every block's sums are added to the total in block order (the fold of
- * chain.h), a wave of WAVE_BLOCKS blocks computed at a time; sharded data
- * compute all of this process's blocks at once (memory in proportion to
- * its rows) and fold them through the shard's chain. */
+ * chain.h), a wave of WAVE_BLOCKS blocks computed at a time in one
+ * parallel region; sharded data compute all of this process's blocks in
+ * one wave (memory in proportion to its rows) folded through the shard's
+ * chain. */
 int gmoe_derivs_compute(const gmoe_model *m, const gmoe_data *data, int nthreads,
                         gmoe_derivs *out)
 {
@@ -387,25 +420,20 @@ int gmoe_derivs_compute(const gmoe_model *m, const gmoe_data *data, int nthreads
     int nt = gmoe_resolve_threads(nthreads), nomem = order_init(&o, m) != GMOE_OK;
     size_t P = o.P, nb = gmoe_nblocks(data->n), stride = 1 + P + 2 * P * P;
     size_t wave = data->shard || nb < WAVE_BLOCKS ? nb : WAVE_BLOCKS;
-    double *acc = nomem ? NULL : calloc((wave + 1) * stride, sizeof(double));
+    double *acc = nomem ? NULL : malloc((wave + 1) * stride * sizeof(double));
     if (!acc) {
         order_free(&o);
         return GMOE_ENOMEM;
     }
-    double *total = acc + wave * stride; /* zero */
-    if (data->shard) {
-        nomem = derivs_wave(m, &o, data, 0, nb, nt, out, acc, stride);
-        gmoe_fold_blocks(data, acc, nb, stride, total);
-    }
-    for (size_t b0 = 0; !data->shard && b0 < nb; b0 += wave) {
-        size_t nw = nb - b0 < wave ? nb - b0 : wave;
-        nomem |= derivs_wave(m, &o, data, b0, nw, nt, out, acc, stride);
-        gmoe_add_blocks(total, acc, nw, stride);
-    }
-    combine(&o, total, out);
+    derivs_job j = {m, &o, gmoe_gating_get(m->family), data, out, acc, acc + wave * stride,
+                    nb, wave, stride, 0};
+    (void)nt;
+#pragma omp parallel num_threads(nt)
+    derivs_waves(&j);
+    combine(&o, j.total, out);
     free(acc);
     order_free(&o);
-    if (nomem)
+    if (j.nomem)
         return GMOE_ENOMEM;
     return isfinite(out->loglik) ? GMOE_OK : GMOE_ENUMERIC;
 }
