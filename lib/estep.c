@@ -83,7 +83,7 @@ static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
             lnorm[i] = -0.5 * (GMOE_LOG_2PI + log(m->sigma2[i]));
             half_prec[i] = 0.5 / m->sigma2[i];
         }
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
         for (size_t b = 0; b < nb; b++) {
             size_t lo = b * GMOE_BLOCK_ROWS;
             size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;

@@ -103,7 +103,7 @@ static void accumulate(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *w
     double *blocks = what == RESIDUALS ? ws->block_rss : ws->block_wls;
     int nt = ws->nthreads;
     (void)nt;
-#pragma omp parallel for schedule(static) num_threads(nt)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
     for (size_t b = 0; b < nb; b++) {
         double *acc = blocks + b * stride;
         memset(acc, 0, stride * sizeof(double));

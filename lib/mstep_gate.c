@@ -125,7 +125,7 @@ static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *the
 #pragma omp parallel num_threads(nt)
     {
         double *work = gmoe_em_ws_scratch(ws), *blk = gmoe_em_ws_block_scratch(ws);
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
         for (size_t b = 0; b < nb; b++) {
             double *acc = block + b * stride;
             memset(acc, 0, stride * sizeof(double));
