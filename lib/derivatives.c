@@ -417,7 +417,7 @@ int gmoe_derivs_compute(const gmoe_model *m, const gmoe_data *data, int nthreads
                         gmoe_derivs *out)
 {
     order o;
-    int nt = gmoe_resolve_threads(nthreads), nomem = order_init(&o, m) != GMOE_OK;
+    int nt = gmoe_threads_for_rows(nthreads, data->n), nomem = order_init(&o, m) != GMOE_OK;
     size_t P = o.P, nb = gmoe_nblocks(data->n), stride = 1 + P + 2 * P * P;
     size_t wave = data->shard || nb < WAVE_BLOCKS ? nb : WAVE_BLOCKS;
     double *acc = nomem ? NULL : malloc((wave + 1) * stride * sizeof(double));

@@ -65,7 +65,7 @@ static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
      * cache (gmoe_block_softmax_gates): the same bits, and vector exps. */
     int batch_gates = !cache && (g->softmax_logits || g->block_logits);
     size_t family_work = batch_gates && g->block_work_size ? g->block_work_size(m) : 0;
-    int nt = gmoe_resolve_threads(nthreads);
+    int nt = gmoe_threads_for_rows(nthreads, n);
     (void)nt; /* unused without OpenMP */
 
 #pragma omp parallel num_threads(nt)

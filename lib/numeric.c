@@ -19,6 +19,15 @@ int gmoe_resolve_threads(int nthreads)
 #endif
 }
 
+int gmoe_threads_for_rows(int nthreads, size_t n)
+{
+    if (nthreads > 0)
+        return nthreads;
+    size_t most = n / GMOE_ROWS_PER_THREAD;
+    int nt = gmoe_resolve_threads(0);
+    return most < 1 ? 1 : most < (size_t)nt ? (int)most : nt;
+}
+
 double gmoe_log_normal(double y, double mu, double s2)
 {
     double r = y - mu;

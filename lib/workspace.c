@@ -85,7 +85,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->p = m->d + 1;
     ws->np = ws->gating->npar(m);
     ws->nblocks = gmoe_nblocks(data->n);
-    ws->nthreads = gmoe_resolve_threads(nthreads);
+    ws->nthreads = gmoe_threads_for_rows(nthreads, data->n);
     ws->var_y = gmoe_response_variance(data);
     ws->total = gmoe_data_total_weight(data);
     size_t n = ws->n, k = ws->k, p = ws->p, np = ws->np, nb = ws->nblocks;

@@ -565,9 +565,10 @@ void cli_em_help(FILE *out)
             "      --min-weight W      an expert with total responsibility < W keeps its\n"
             "                          parameters for that iteration (default d + 2)\n"
             "      --gate-max-iter N   Newton iterations of the gate M-step (default %zu)\n"
-            "      --threads N         OpenMP threads, 0 = all (default 0); results do not\n"
-            "                          depend on it; idle threads sleep unless\n"
-            "                          OMP_WAIT_POLICY or GOMP_SPINCOUNT is set\n",
+            "      --threads N         OpenMP threads; 0 (default): all cores, at most one\n"
+            "                          per 8192 rows; results do not depend on it; idle\n"
+            "                          threads sleep unless OMP_WAIT_POLICY or\n"
+            "                          GOMP_SPINCOUNT is set\n",
             d.restarts, (unsigned long long)d.seed, d.max_iter, d.accel_warmup, d.var_floor, d.gate_max_iter);
 }
 
