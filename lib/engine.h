@@ -215,6 +215,32 @@ void gmoe_topk_relocator_free(gmoe_topk_relocator *r);
 int gmoe_topk_relocate(gmoe_topk_relocator *r, gmoe_model *m, const gmoe_data *data,
                        gmoe_em_ws *ws, const gmoe_em_options *opt, double *ll);
 
+/* ----------------------------------------------------- topk_refit.c */
+
+/* A top-K gate with select = logit: the best move of one expert's gate
+ * (its bias, or its slope turned about a quartile of a gate covariate)
+ * judged by the log-likelihood after re-fitting the experts to the moved
+ * selection (see topk_refit.c); kept in m, with the re-fitted experts (*ll
+ * its log-likelihood), only if it raises *ll.  GMOE_ENOMEM or GMOE_OK. */
+int gmoe_topk_refit_moves(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                          const gmoe_em_options *opt, double *ll);
+
+/* -------------------------------------------------- topk_segments.c */
+
+/* A top-K gate with K = 1, select = logit and one gate covariate: the
+ * best k intervals of the gate covariate, one per expert, with cuts on a
+ * grid (exact over the grid, see topk_segments.c), the experts their
+ * least-squares lines; kept in m (*ll its log-likelihood) only if that
+ * raises *ll.  GMOE_ENOMEM or GMOE_OK. */
+int gmoe_topk_segment_start(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                            const gmoe_em_options *opt, double *ll);
+
+/* Non-zero when gmoe_topk_segment_start applies to m's shape (K = 1,
+ * select = logit, one gate covariate): the moves that re-fit or relocate
+ * experts are then left out (the grid's optimum holds every relocation
+ * of an expert to a grid interval). */
+int gmoe_topk_segments_apply(const gmoe_model *m);
+
 /* ---------------------------------------------------- topk_starts.c */
 
 /* For a top-K gate with K < k whose selection a gate coordinate moves

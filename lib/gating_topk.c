@@ -16,6 +16,26 @@
 #include "gating.h"
 #include "internal.h"
 
+/* K = 1 and 2 (the common cases, and the E-step's hot spot in the
+ * boundary moves): the best one or two scores by one pass, ties to the
+ * lower index, the others set to -INFINITY; the same selection as the
+ * counting below. */
+static void keep_best_two(size_t k, size_t K, double *l)
+{
+    size_t a = 0, b = k; /* the best, the second (k: none yet) */
+    for (size_t i = 1; i < k; i++) {
+        if (l[i] > l[a]) {
+            b = a;
+            a = i;
+        } else if (K == 2 && (b == k || l[i] > l[b])) {
+            b = i;
+        }
+    }
+    for (size_t i = 0; i < k; i++)
+        if (i != a && (K == 1 || i != b))
+            l[i] = -INFINITY;
+}
+
 /* Logits of the selected experts into l[k], -INFINITY for the others.
  * In place: the scores are computed first, the K-th largest found by
  * counting (k is small), then the selected scores turned into logits. */
@@ -30,7 +50,9 @@ static void topk_logits(const gmoe_model *m, const double *x, double *l)
             s += b1[j] * x[j];
         l[i] = s;
     }
-    if (K < k) {
+    if (K < k && K <= 2) {
+        keep_best_two(k, K, l);
+    } else if (K < k) {
         /* t = the K-th largest score; `above` scores are strictly larger,
          * so K - above of the experts tied at t are kept, lowest first. */
         double t = -INFINITY;

@@ -29,146 +29,55 @@
 #include "engine.h"
 #include "internal.h"
 #include "topk_face.h"
+#include "topk_lines.h"
 
 #define MAX_SWEEPS 30    /* sweeps, each followed by Newton steps on the pattern */
 #define MAX_ROUNDS 12    /* rounds of moves, each followed by an EM run */
 #define FACE_STEPS 20    /* at most that many Newton steps */
 #define MIN_SHARE 0.01   /* of the rows, selecting each expert (fit_notes' tiny mass) */
 
-/* The breakpoints of coordinate (i, u) (u = 0: the bias, else slope u-1),
- * sorted, into bp; returns how many (rows with z_n = 0 have none). */
-static size_t breakpoints(const gmoe_model *m, const gmoe_data *data, size_t i, size_t u,
-                          double *s, double *bp)
-{
-    size_t k = m->k, d = m->dg, K = m->top_k, nb = 0;
-    int logit = m->select == GMOE_SELECT_LOGIT;
-    const double *gx = gmoe_data_gate_x(data);
-    for (size_t r = 0; r < data->n; r++) {
-        const double *x = gx + r * d;
-        double z = u == 0 ? 1.0 : x[u - 1];
-        if (z == 0.0 || (u == 0 && !logit))
-            continue;
-        gmoe_topk_scores(m, x, s);
-        /* t = the K-th largest of the others' scores */
-        double t = -INFINITY;
-        for (size_t j = 0; j < k; j++) {
-            if (j == i)
-                continue;
-            size_t above = 0;
-            for (size_t l = 0; l < k; l++)
-                above += l != i && (s[l] > s[j] || (s[l] == s[j] && l < j));
-            if (above == K - 1)
-                t = s[j];
-        }
-        double b = (t - s[i]) / z;
-        if (isfinite(b))
-            bp[nb++] = b;
-    }
-    return nb;
-}
+/* A coordinate move's judge: the log-likelihood with every other
+ * parameter held. */
+typedef struct {
+    const gmoe_model *m;
+    const gmoe_data *data;
+    gmoe_em_ws *ws;
+    const gmoe_topk_dir *dir;
+} held_judge;
 
-static int cmp_double(const void *a, const void *b)
+static double loglik_at(void *ctx, double delta)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Adds delta to coordinate u of expert i; for the pinned last expert,
- * subtracts it from every other expert's instead (the same gate). */
-static void shift_coordinate(gmoe_model *m, size_t i, size_t u, double delta)
-{
-    size_t d = m->dg;
-    if (i + 1 < m->k) {
-        *(u == 0 ? m->beta0 + i : m->beta1 + i * d + (u - 1)) += delta;
-        return;
-    }
-    for (size_t j = 0; j + 1 < m->k; j++)
-        *(u == 0 ? m->beta0 + j : m->beta1 + j * d + (u - 1)) -= delta;
-}
-
-/* The shift of the coordinate to the middle of the interval between
- * breakpoints j and j + 1 (j = -1: before the first, nb - 1: past the
- * last). */
-static double candidate(const double *bp, size_t nb, ptrdiff_t j)
-{
-    if (j < 0)
-        return bp[0] - 1.0 - fabs(bp[0]);
-    if ((size_t)j + 1 >= nb)
-        return bp[nb - 1] + 1.0 + fabs(bp[nb - 1]);
-    return 0.5 * (bp[j] + bp[j + 1]);
-}
-
-/* The log-likelihood with coordinate (i, u) shifted by delta. */
-static double loglik_at(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws, size_t i,
-                        size_t u, double delta)
-{
-    gmoe_model *t = ws->trial;
-    gmoe_model_copy_params(t, m);
-    shift_coordinate(t, i, u, delta);
-    double ll = gmoe_estep(t, data, NULL, ws->block_ll, ws->nthreads);
+    held_judge *h = ctx;
+    gmoe_model *t = h->ws->trial;
+    gmoe_model_copy_params(t, h->m);
+    gmoe_topk_shift(t, h->dir, delta);
+    double ll = gmoe_estep(t, h->data, NULL, h->ws->block_ll, h->ws->nthreads);
     return isfinite(ll) ? ll : -INFINITY;
 }
 
-/* The next rung of the ladder of rank offsets 1, 2, 3, 4, 6, 8, 12, ...
- * (every scale, from one row's move to the whole data). */
-static ptrdiff_t next_rung(ptrdiff_t g)
-{
-    return g < 4 ? g + 1 : ((g & (g - 1)) == 0 ? g + g / 2 : (g / 3) * 4);
-}
-
-/* Tries the intervals centre +- every rung up to radius; returns the best
- * rank found (centre if none beats *best_ll). */
-static ptrdiff_t ladder(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws, size_t i,
-                        size_t u, const double *bp, size_t nb, ptrdiff_t centre,
-                        ptrdiff_t radius, double *best_ll)
-{
-    ptrdiff_t best = centre;
-    for (ptrdiff_t g = 1; g <= radius; g = next_rung(g))
-        for (int sign = -1; sign <= 1; sign += 2) {
-            ptrdiff_t j = centre + sign * g;
-            if (j < -1 || j >= (ptrdiff_t)nb)
-                continue;
-            double l = loglik_at(m, data, ws, i, u, candidate(bp, nb, j));
-            if (l > *best_ll) {
-                *best_ll = l;
-                best = j;
-            }
-        }
-    return best;
-}
-
-/* Search of coordinate (i, u) over its breakpoints' intervals: a ladder
- * of offsets around the current interval, then finer ladders around the
- * best found; moves the coordinate if that raises *ll.  Returns 1 if it
- * moved. */
+/* Search of coordinate (i, u) over its breakpoints' intervals
+ * (gmoe_topk_line_search); moves the coordinate if that raises *ll.
+ * Returns 1 if it moved. */
 static int search_coordinate(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws, size_t i,
                              size_t u, double *s, double *bp, double *ll)
 {
-    size_t nb = breakpoints(m, data, i, u, s, bp);
+    gmoe_topk_dir dir = {.i = i, .u = u, .pivot = 0.0};
+    size_t nb = gmoe_topk_breakpoints(m, data, &dir, s, bp);
     if (nb == 0)
         return 0;
-    qsort(bp, nb, sizeof(double), cmp_double);
     double best_ll = *ll;
-    /* the current value lies in interval `here` (bp[here] < 0 <= bp[here + 1]) */
-    ptrdiff_t here = -1;
-    while (here + 1 < (ptrdiff_t)nb && bp[here + 1] < 0)
-        here++;
-    ptrdiff_t centre = here, radius = (ptrdiff_t)nb;
-    for (;;) {
-        ptrdiff_t best = ladder(m, data, ws, i, u, bp, nb, centre, radius, &best_ll);
-        if (best == centre)
-            break;
-        radius = (best > centre ? best - centre : centre - best) / 2;
-        centre = best;
-    }
-    if (centre == here || !(best_ll > *ll + 1e-9 * (double)data->n))
+    held_judge h = {.m = m, .data = data, .ws = ws, .dir = &dir};
+    ptrdiff_t here = gmoe_topk_interval_of_zero(bp, nb);
+    ptrdiff_t best = gmoe_topk_line_search(loglik_at, &h, bp, nb, here, 0, &best_ll);
+    if (best == here || !(best_ll > *ll + 1e-9 * (double)data->n))
         return 0;
     /* no move may leave an expert (nearly) never selected: the variance
      * floor would reward one fitted to a handful of rows */
     double before = gmoe_topk_smallest_share(m, data, s);
-    shift_coordinate(m, i, u, candidate(bp, nb, centre));
+    double delta = gmoe_topk_candidate(bp, nb, best);
+    gmoe_topk_shift(m, &dir, delta);
     if (gmoe_topk_smallest_share(m, data, s) < fmin(before, MIN_SHARE)) {
-        shift_coordinate(m, i, u, -candidate(bp, nb, centre));
+        gmoe_topk_shift(m, &dir, -delta);
         return 0;
     }
     *ll = best_ll;
@@ -214,6 +123,20 @@ static int moves_apply(const gmoe_model *m)
            (m->select == GMOE_SELECT_LOGIT || m->dg > 0);
 }
 
+/* An EM run from the moved point m: its stop reason and gradient into
+ * info (the iterations added); returns the log-likelihood. */
+static double em_run_on(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                        const gmoe_em_options *opt, size_t restart, gmoe_fit_info *info)
+{
+    gmoe_fit_info run;
+    size_t iterations = info->iterations, best_restart = info->best_restart;
+    gmoe_em_run(m, data, ws, opt, restart, &run);
+    *info = run;
+    info->iterations += iterations;
+    info->best_restart = best_restart;
+    return gmoe_estep(m, data, NULL, ws->block_ll, ws->nthreads);
+}
+
 int gmoe_topk_place_boundaries(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                                const gmoe_em_options *opt, size_t restart, gmoe_fit_info *info,
                                int *fixed_point)
@@ -226,12 +149,20 @@ int gmoe_topk_place_boundaries(gmoe_model *m, const gmoe_data *data, gmoe_em_ws 
     gmoe_topk_relocator *rel = gmoe_topk_relocator_alloc(m, data);
     int st = s && bp && rel ? GMOE_OK : GMOE_ENOMEM;
     double floor = opt->var_floor * ws->var_y;
-    double ll = gmoe_estep(m, data, NULL, ws->block_ll, ws->nthreads);
+    double ll = gmoe_estep(m, data, NULL, ws->block_ll, ws->nthreads), start_ll = ll;
+    /* K = 1 with one gate covariate: the best selection on a grid */
+    if (st == GMOE_OK && (st = gmoe_topk_segment_start(m, data, ws, opt, &ll)) == GMOE_OK &&
+        ll > start_ll)
+        ll = em_run_on(m, data, ws, opt, restart, info);
     for (int round = 0; round < MAX_ROUNDS && st == GMOE_OK; round++) {
         double before = ll;
         st = sweep_to_fixed_point(m, data, ws, floor, s, bp, &ll);
-        /* relocations (costlier) only where the sweeps find nothing */
-        if (st == GMOE_OK && !(ll > before + 1e-9 * (double)data->n))
+        /* moves judged with the experts re-fitted, then relocations
+         * (costlier), only where the sweeps find nothing */
+        int more = !gmoe_topk_segments_apply(m);
+        if (more && st == GMOE_OK && !(ll > before + 1e-9 * (double)data->n))
+            st = gmoe_topk_refit_moves(m, data, ws, opt, &ll);
+        if (more && st == GMOE_OK && !(ll > before + 1e-9 * (double)data->n))
             st = gmoe_topk_relocate(rel, m, data, ws, opt, &ll);
         if (st != GMOE_OK)
             break;
@@ -239,14 +170,7 @@ int gmoe_topk_place_boundaries(gmoe_model *m, const gmoe_data *data, gmoe_em_ws 
             *fixed_point = 1;
             break;
         }
-        /* an EM run from the new point: its stop reason and gradient */
-        gmoe_fit_info run;
-        size_t iterations = info->iterations, best_restart = info->best_restart;
-        gmoe_em_run(m, data, ws, opt, restart, &run);
-        *info = run;
-        info->iterations += iterations;
-        info->best_restart = best_restart;
-        ll = gmoe_estep(m, data, NULL, ws->block_ll, ws->nthreads);
+        ll = em_run_on(m, data, ws, opt, restart, info);
     }
     gmoe_topk_relocator_free(rel);
     free(s);

@@ -6,12 +6,13 @@
 # log-likelihood units below the best placement of the boundaries (exact
 # over every pair of cut points with each expert on at least 1% of the
 # rows: -1360.91), all "converged".  Now the boundary moves run to a
-# fixed point (including the relocation of an expert, topk_relocate.c)
-# and the stop says what that is: "selection-local", not converged.  The
-# file must read back with that stop, and the fit must be no lower than
-# before the relocations (-1362.66 for every seed at the time of writing,
-# compared with the old worst -1367.12: the test asks for -1363.1, the
-# old best).
+# fixed point (the relocation of an expert, topk_relocate.c, then the
+# search over a grid of cut points, topk_segments.c) and the stop says what
+# that is: "selection-local", not converged.  The file must read back with
+# that stop, and the fit must reach the best placement: with the moves
+# alone seeds 1 and 3 ended at -1362.66 (1.75 below); with the grid search
+# both end at -1360.913.  The test asks for -1360.96 (the exact best less
+# issue 11's tolerance 0.05).
 . "${TEST_DATADIR:-data}/../cli_lib.sh"
 
 cat >"$WORK/truth.json" <<'JSON'
@@ -28,8 +29,8 @@ for seed in 1 3; do
         fail "K = 1, seed $seed: stop $(sed -n 's/.*"stop": *"\([a-z-]*\)".*/\1/p' "$WORK/fit.json"), want selection-local"
     grep -q '"converged": false' "$WORK/fit.json" || fail "K = 1, seed $seed: reported converged"
     ll=$(json_number "$WORK/fit.json" loglik)
-    awk -v a="$ll" 'BEGIN { exit !(a >= -1363.1) }' ||
-        fail "K = 1, seed $seed: log-likelihood $ll below -1363.1"
+    awk -v a="$ll" 'BEGIN { exit !(a >= -1360.96) }' ||
+        fail "K = 1, seed $seed: log-likelihood $ll below -1360.96"
     ok "K = 1, seed $seed: selection-local, not converged, loglik $ll"
 done
 # the stop reads back (a model file with it is valid)
