@@ -35,6 +35,11 @@ struct gmoe_newton_ws {
     double lambda, nu;        /* Marquardt damping and its growth factor,
                                  kept between iterations */
     gmoe_model *trial;
+    /* An iteration that ends done leaves the derivatives of its point
+     * (hphi, active, gphi) intact: the escape that follows at the same
+     * point takes them instead of a second pass (issue 18) */
+    double *kept_theta, kept_ll; /* P: that point's parameters */
+    int kept;
 };
 
 void gmoe_newton_ws_free(gmoe_newton_ws *nw)
@@ -45,6 +50,7 @@ void gmoe_newton_ws_free(gmoe_newton_ws *nw)
     free(nw->active);
     free(nw->logv);
     free(nw->block_ll);
+    free(nw->kept_theta);
     gmoe_model_free(nw->trial);
     free(nw);
 }
@@ -61,7 +67,8 @@ gmoe_newton_ws *gmoe_newton_ws_alloc(const gmoe_model *m, size_t n)
     nw->logv = calloc(P, 1);
     nw->block_ll = malloc(gmoe_nblocks(n) * sizeof(double));
     nw->trial = gmoe_model_clone(m);
-    if (!nw->theta || !nw->active || !nw->logv || !nw->block_ll || !nw->trial) {
+    nw->kept_theta = malloc(P * sizeof(double));
+    if (!nw->theta || !nw->active || !nw->logv || !nw->block_ll || !nw->trial || !nw->kept_theta) {
         gmoe_newton_ws_free(nw);
         return NULL;
     }
@@ -183,16 +190,44 @@ static double predicted_gain(const gmoe_newton_ws *nw, double shrink)
     return shrink * lin + 0.5 * shrink * shrink * quad;
 }
 
+/* Done at the point whose derivatives derivs_phi left in nw (ll0 its
+ * log-likelihood): they are kept for gmoe_newton_escape. */
+static gmoe_newton_status done_here(gmoe_newton_ws *nw, double ll0)
+{
+    memcpy(nw->kept_theta, nw->theta, nw->P * sizeof(double));
+    nw->kept_ll = ll0;
+    nw->kept = 1;
+    return GMOE_NEWTON_DONE;
+}
+
+/* The derivatives at m into nw: those kept by done_here if m is that
+ * point (the same bits as computing them again), else derivs_phi's. */
+static int derivs_at(const gmoe_model *m, const gmoe_data *data, gmoe_newton_ws *nw,
+                     int nthreads, double *ll)
+{
+    int kept = nw->kept;
+    nw->kept = 0;
+    if (kept) {
+        gmoe_layout_pack(&nw->L, m, nw->g); /* g: not among the kept */
+        if (memcmp(nw->g, nw->kept_theta, nw->P * sizeof(double)) == 0) {
+            *ll = nw->kept_ll;
+            return GMOE_OK;
+        }
+    }
+    return derivs_phi(m, data, nw, nthreads, ll);
+}
+
 gmoe_newton_status gmoe_newton_iterate(gmoe_model *m, const gmoe_data *data, gmoe_newton_ws *nw,
                                        int nthreads, double grad_tol, double var_floor,
                                        double *ll)
 {
     double ll0;
+    nw->kept = 0;
     if (derivs_phi(m, data, nw, nthreads, &ll0) != GMOE_OK)
         return GMOE_NEWTON_FAILED;
     double gn = grad_norm(nw, gmoe_data_total_weight(data));
     if (nw->na == 0)
-        return GMOE_NEWTON_DONE;
+        return done_here(nw, ll0);
     /* Marquardt damping updated from the ratio of the actual to the
      * predicted gain (Nielsen 1999): shrunk after a good step, grown
      * geometrically (nu) after each rejected one */
@@ -213,7 +248,7 @@ gmoe_newton_status gmoe_newton_iterate(gmoe_model *m, const gmoe_data *data, gmo
                 nw->lambda = 0.0;
             nw->nu = 2;
             if (ll1 - ll0 <= 1e-13 * fabs(ll0) && gn <= grad_tol)
-                return GMOE_NEWTON_DONE;
+                return done_here(nw, ll0);
             gmoe_model_copy_params(m, nw->trial);
             *ll = ll1;
             return GMOE_NEWTON_STEP;
@@ -223,7 +258,7 @@ gmoe_newton_status gmoe_newton_iterate(gmoe_model *m, const gmoe_data *data, gmo
     }
     nw->lambda = 1e-3;
     nw->nu = 2;
-    return gn <= grad_tol ? GMOE_NEWTON_DONE : GMOE_NEWTON_STALLED;
+    return gn <= grad_tol ? done_here(nw, ll0) : GMOE_NEWTON_STALLED;
 }
 
 /* Eigen-decomposition of -H over the active parameters scaled to a unit
@@ -247,7 +282,7 @@ int gmoe_newton_escape(gmoe_model *m, const gmoe_data *data, gmoe_newton_ws *nw,
                        double var_floor, double *ll)
 {
     double ll0;
-    if (derivs_phi(m, data, nw, nthreads, &ll0) != GMOE_OK || scaled_eigen(nw, 1) ||
+    if (derivs_at(m, data, nw, nthreads, &ll0) != GMOE_OK || scaled_eigen(nw, 1) ||
         !(nw->step[0] < -1e-10))
         return 0;
     size_t P = nw->P, na = nw->na;
@@ -287,7 +322,7 @@ int gmoe_newton_assess(const gmoe_model *m, const gmoe_data *data, gmoe_newton_w
     double ll;
     *nd = 0;
     *grad_norm_out = NAN;
-    int st = derivs_phi(m, data, nw, nthreads, &ll);
+    int st = derivs_at(m, data, nw, nthreads, &ll);
     if (st)
         return st;
     size_t P = nw->P, na = nw->na;
