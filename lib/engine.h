@@ -280,16 +280,17 @@ size_t gmoe_split_kinds(const gmoe_model *m);
 
 /* ----------------------------------------------------- start_pool.c */
 
-/* The best `cap` screened runs by log-likelihood, best first (a later run
- * must be better by more than rounding to pass an earlier one). */
+/* The best `cap` screened runs, best first by gmoe_run_better (a later
+ * run must be better by more than rounding to pass an earlier one). */
 typedef struct {
     size_t cap, n;
+    double var_floor;      /* the variances' floor (absolute) */
     gmoe_model **model;
     gmoe_fit_info *info;   /* info[i].best_restart: the run's start */
 } gmoe_start_pool;
 
 /* cap models of m's shape; GMOE_ENOMEM on failure (then free it). */
-int gmoe_start_pool_init(gmoe_start_pool *p, const gmoe_model *m, size_t cap);
+int gmoe_start_pool_init(gmoe_start_pool *p, const gmoe_model *m, size_t cap, double var_floor);
 void gmoe_start_pool_free(gmoe_start_pool *p);
 
 /* Keeps a copy of m (the run of start `start`, info) if it is among the
@@ -301,5 +302,17 @@ void gmoe_start_pool_offer(gmoe_start_pool *p, const gmoe_model *m, const gmoe_f
  * more than rounding, so that runs reaching the same maximum keep the
  * earliest whatever the rounding of the family. */
 int gmoe_loglik_better(double ll, double best);
+
+/* Non-zero when an expert of m has its variance at the floor var_floor
+ * (absolute; the M-steps and the Newton phase clip to it exactly): a
+ * spike, an expert narrowing onto a few rows where the likelihood is
+ * bounded only by the floor (degenerate, not a maximum). */
+int gmoe_model_at_floor(const gmoe_model *m, double var_floor);
+
+/* Non-zero when run a (model ma, log-likelihood lla) ranks before run b:
+ * a run without an expert at the floor before every run with one, then
+ * by gmoe_loglik_better. */
+int gmoe_run_better(const gmoe_model *ma, double lla, const gmoe_model *mb, double llb,
+                    double var_floor);
 
 #endif

@@ -120,6 +120,7 @@ typedef struct {
     size_t nstarts;              /* random starts, then split starts */
     int warmup;                  /* tau warm-up (gating.h: tau_warmup) */
     gmoe_em_ws *ws;
+    double var_floor;            /* the variances' floor (absolute) */
     gmoe_model *cur, *best;
     gmoe_fit_info best_info;
     int have_best;
@@ -196,7 +197,8 @@ static int take_start(fit_state *s, size_t r, gmoe_fit_info *info, gmoe_err *err
 /* model (the run of start r) into s->best if it is the best so far. */
 static void keep_best(fit_state *s, const gmoe_model *model, const gmoe_fit_info *info, size_t r)
 {
-    if (isfinite(info->loglik) && (!s->have_best || gmoe_loglik_better(info->loglik, s->best_info.loglik))) {
+    if (isfinite(info->loglik) &&
+        (!s->have_best || gmoe_run_better(model, info->loglik, s->best, s->best_info.loglik, s->var_floor))) {
         gmoe_model_copy_params(s->best, model);
         s->best_info = *info;
         s->best_info.best_restart = r;
@@ -289,7 +291,8 @@ static int rescreen_splits(fit_state *s, gmoe_err *err)
         info.best_restart = r;
         gmoe_model_copy_params(sp->model[i], s->cur);
         sp->info[i] = info;
-        if (i > 0 && gmoe_loglik_better(info.loglik, sp->info[best].loglik))
+        if (i > 0 && gmoe_run_better(sp->model[i], info.loglik, sp->model[best], sp->info[best].loglik,
+                                     s->var_floor))
             best = i;
     }
     gmoe_model *model = sp->model[0];
@@ -324,7 +327,7 @@ static void finish_screening(fit_state *s)
     }
     for (size_t i = 0; i < n; i++) {
         run_on(s, model[i], info[i], &s->first);
-        if (i > 0 && gmoe_loglik_better(info[i]->loglik, info[best]->loglik))
+        if (i > 0 && gmoe_run_better(model[i], info[i]->loglik, model[best], info[best]->loglik, s->var_floor))
             best = i;
     }
     if (n == 0)
@@ -364,10 +367,12 @@ static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
     const gmoe_em_options *opt = s->opt;
     s->best_info.loglik = -INFINITY;
     s->warmup = m->tau_estimated && s->ws->gating->tau_warmup;
+    s->var_floor = opt->var_floor * s->ws->var_y;
     plan_screening(s);
     int st = GMOE_OK;
     for (size_t p = 0; s->screen && p <= NSPLIT_POOLS && st == GMOE_OK; p++)
-        st = gmoe_start_pool_init(p ? &s->split_pool[p - 1] : &s->pool, m, p == 0 ? POLISH_STARTS : p == 1 ? 1 : SPLIT_RESCREEN);
+        st = gmoe_start_pool_init(p ? &s->split_pool[p - 1] : &s->pool, m,
+                                  p == 0 ? POLISH_STARTS : p == 1 ? 1 : SPLIT_RESCREEN, s->var_floor);
     if (st)
         return gmoe_error(err, st, "out of memory allocating the screening's models");
     if (opt->share_starts && s->nstarts > 1 &&

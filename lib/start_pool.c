@@ -1,7 +1,8 @@
 /* start_pool.c -- the screened starts kept for polishing (short-EM
  * screening, Biernacki, Celeux & Govaert 2003, keeping the best few
  * rather than one: over-specified fits rank their starts poorly after a
- * few iterations). */
+ * few iterations), and how runs are ranked: spikes (an expert at the
+ * variance floor) after every other run. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -13,9 +14,27 @@ int gmoe_loglik_better(double ll, double best)
     return isfinite(ll) && (!isfinite(best) || ll > best + 1e-12 * fabs(best));
 }
 
-int gmoe_start_pool_init(gmoe_start_pool *p, const gmoe_model *m, size_t cap)
+int gmoe_model_at_floor(const gmoe_model *m, double var_floor)
+{
+    for (size_t i = 0; i < m->k; i++)
+        if (m->sigma2[i] <= var_floor * (1 + 1e-9))
+            return 1;
+    return 0;
+}
+
+int gmoe_run_better(const gmoe_model *ma, double lla, const gmoe_model *mb, double llb,
+                    double var_floor)
+{
+    int fa = gmoe_model_at_floor(ma, var_floor), fb = gmoe_model_at_floor(mb, var_floor);
+    if (fa != fb)
+        return isfinite(lla) && fb;
+    return gmoe_loglik_better(lla, llb);
+}
+
+int gmoe_start_pool_init(gmoe_start_pool *p, const gmoe_model *m, size_t cap, double var_floor)
 {
     p->cap = cap;
+    p->var_floor = var_floor;
     p->n = 0;
     p->model = calloc(cap, sizeof *p->model);
     p->info = calloc(cap, sizeof *p->info);
@@ -44,7 +63,8 @@ void gmoe_start_pool_offer(gmoe_start_pool *p, const gmoe_model *m, const gmoe_f
     if (!isfinite(info->loglik) || p->cap == 0)
         return;
     size_t pos = p->n;
-    while (pos > 0 && gmoe_loglik_better(info->loglik, p->info[pos - 1].loglik))
+    while (pos > 0 && gmoe_run_better(m, info->loglik, p->model[pos - 1], p->info[pos - 1].loglik,
+                                      p->var_floor))
         pos--;
     if (pos >= p->cap)
         return;

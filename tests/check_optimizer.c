@@ -191,6 +191,86 @@ START_TEST(test_nested_gate_splits)
 }
 END_TEST
 
+/* A spike (issue 11): the k = 4 fit of 1e5 rows of the reference model
+ * (seed 11) reached this model, expert 3 at the variance floor (1e-6
+ * var(y)) on a few rows under a steep gate.  From it the Newton phase
+ * used to crawl: each step wanted the variance below the floor, was
+ * clipped to it and gained almost nothing (161 Newton iterations on these
+ * 1e4 rows, 242 on the 1e5).  The floor is now an active bound: the run
+ * ends within a few tens of iterations, at the floor, not converged. */
+START_TEST(test_floor_spike_stalls)
+{
+    gmoe_model *truth = reference();
+    const double lo[] = {0}, hi[] = {1};
+    gmoe_data *data = check_simulate(truth, 10000, GMOE_DESIGN_UNIFORM, lo, hi, 11);
+    static const double b0[] = {5.208245256830953, -2.726051444959496, 0.8554732513545311, 0},
+                        b1[] = {2.001804898118036, 26.89281324861641, -45.3277678693783, 0},
+                        a[] = {20.0392255560712, -20.009787209235537, 21.570311171111964, 21.076493092772694},
+                        b[] = {-5.007089675246131, 15.00584323584115, -4.674359225935686, -4.68415736887482},
+                        s2[] = {0.1612465382522385, 0.08971945396426524, 1.554585796776719e-05,
+                                0.00020456820029804087};
+    gmoe_model *init = gmoe_model_alloc(GMOE_SOFTMAX, 4, 1), *m = gmoe_model_alloc(GMOE_SOFTMAX, 4, 1);
+    for (size_t i = 0; i < 4; i++)
+        init->beta0[i] = b0[i], init->beta1[i] = b1[i], init->a[i] = a[i], init->b[i] = b[i], init->sigma2[i] = s2[i];
+    gmoe_em_options opt;
+    gmoe_em_options_default(&opt);
+    opt.restarts = 1;
+    opt.nthreads = 1;
+    ck_assert_int_eq(gmoe_fit(data, m, init, &opt, NULL), GMOE_OK);
+    ck_assert_msg(m->fit.newton_iterations <= 40, "%zu Newton iterations", m->fit.newton_iterations);
+    ck_assert_msg(m->fit.stop == GMOE_STOP_STALLED, "stop %s", gmoe_stop_name(m->fit.stop));
+    double var_y = 0.0, mean = 0.0;
+    for (size_t t = 0; t < data->n; t++)
+        mean += data->y[t] / (double)data->n;
+    for (size_t t = 0; t < data->n; t++)
+        var_y += (data->y[t] - mean) * (data->y[t] - mean) / (double)data->n;
+    double lowest = m->sigma2[0];
+    for (size_t i = 1; i < 4; i++)
+        lowest = fmin(lowest, m->sigma2[i]);
+    ck_assert_msg(lowest <= 1.01e-6 * var_y, "lowest variance %g, floor %g", lowest, 1e-6 * var_y);
+    gmoe_model_free(init), gmoe_model_free(m), gmoe_model_free(truth);
+    gmoe_data_free(data);
+}
+END_TEST
+
+/* Spikes rank last (start_pool.c): four rows exactly on a line make a
+ * spike, an expert on them at the variance floor whose likelihood is
+ * bounded only by the floor (degenerate).  Started there (start 0) the
+ * run stays at the floor, stalled, about 12 units above the random
+ * starts' fits; the fit must keep the best run without an expert at the
+ * floor instead (it kept the spike before). */
+START_TEST(test_spike_ranks_last)
+{
+    gmoe_model *truth = reference();
+    const double lo[] = {0}, hi[] = {1};
+    gmoe_data *data = check_simulate(truth, 2000, GMOE_DESIGN_UNIFORM, lo, hi, 4);
+    for (size_t t = 0; t < 4; t++) {
+        data->x[t] = 0.5 + 0.01 * (double)t;
+        data->y[t] = 20 * data->x[t] - 5 + 0.7;
+    }
+    gmoe_model *init = gmoe_model_alloc(GMOE_SOFTMAX, 3, 1), *m = gmoe_model_alloc(GMOE_SOFTMAX, 3, 1);
+    init->beta0[0] = -8, init->beta1[0] = 25, init->a[0] = -20, init->b[0] = 15, init->sigma2[0] = 0.09;
+    init->beta0[1] = -4, init->a[1] = 20, init->b[1] = -4.3, init->sigma2[1] = 1e-4;
+    init->a[2] = 20, init->b[2] = -5, init->sigma2[2] = 0.16;
+    gmoe_em_options opt;
+    gmoe_em_options_default(&opt);
+    opt.restarts = 1;
+    opt.nthreads = 1;
+    ck_assert_int_eq(gmoe_fit(data, m, init, &opt, NULL), GMOE_OK);
+    ck_assert_msg(m->fit.stop == GMOE_STOP_STALLED, "stop %s", gmoe_stop_name(m->fit.stop));
+    double spike = m->fit.loglik, floor_var = m->sigma2[1];
+    opt.restarts = 4;
+    ck_assert_int_eq(gmoe_fit(data, m, init, &opt, NULL), GMOE_OK);
+    ck_assert_msg(m->fit.best_restart > 0 && m->fit.converged, "start %zu, stop %s, loglik %.4f (spike %.4f)",
+                  m->fit.best_restart, gmoe_stop_name(m->fit.stop), m->fit.loglik, spike);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_double_gt(m->sigma2[i], 1.5 * floor_var);
+    ck_assert_double_lt(m->fit.loglik, spike);
+    gmoe_model_free(init), gmoe_model_free(m), gmoe_model_free(truth);
+    gmoe_data_free(data);
+}
+END_TEST
+
 static Suite *optimizer_suite(void)
 {
     Suite *s = suite_create("optimizer");
@@ -201,6 +281,8 @@ static Suite *optimizer_suite(void)
     tcase_add_test(tc, test_activation_leaves_saddle);
     tcase_add_test(tc, test_nested_never_falls);
     tcase_add_test(tc, test_nested_gate_splits);
+    tcase_add_test(tc, test_floor_spike_stalls);
+    tcase_add_test(tc, test_spike_ranks_last);
     suite_add_tcase(s, tc);
     return s;
 }
