@@ -21,6 +21,16 @@ static gmoe_model *reference(void)
     return m;
 }
 
+/* n rows of the reference model, x ~ U(0, 1), simulation seed `seed`. */
+static gmoe_data *reference_data(size_t n, uint64_t seed)
+{
+    gmoe_model *truth = reference();
+    const double lo[] = {0}, hi[] = {1};
+    gmoe_data *data = check_simulate(truth, n, GMOE_DESIGN_UNIFORM, lo, hi, seed);
+    gmoe_model_free(truth);
+    return data;
+}
+
 /* max |dL/dtheta| / n with the variances' entries times sigma2 (the
  * log sigma2 scale of gmoe_fit_info.grad_norm). */
 static double scaled_gradient(const gmoe_model *m, const gmoe_data *data)
@@ -173,9 +183,7 @@ END_TEST
  * the old starts. */
 START_TEST(test_nested_gate_splits)
 {
-    gmoe_model *truth = reference();
-    const double lo[] = {0}, hi[] = {1};
-    gmoe_data *data = check_simulate(truth, 10000, GMOE_DESIGN_UNIFORM, lo, hi, 11);
+    gmoe_data *data = reference_data(10000, 11);
     gmoe_em_options opt;
     gmoe_em_options_default(&opt);
     opt.nthreads = 1;
@@ -186,7 +194,7 @@ START_TEST(test_nested_gate_splits)
     ck_assert_msg(m3->fit.loglik > -4343.2, "k = 3 %.6f", m3->fit.loglik);
     ck_assert_msg(m3->fit.loglik >= m2->fit.loglik, "k = 3 %.6f below k = 2 %.6f", m3->fit.loglik, m2->fit.loglik);
     ck_assert_uint_eq(m3->fit.restarts, 10 + 2 * 4);
-    gmoe_model_free(m2), gmoe_model_free(m3), gmoe_model_free(truth);
+    gmoe_model_free(m2), gmoe_model_free(m3);
     gmoe_data_free(data);
 }
 END_TEST
@@ -200,9 +208,7 @@ END_TEST
  * ends within a few tens of iterations, at the floor, not converged. */
 START_TEST(test_floor_spike_stalls)
 {
-    gmoe_model *truth = reference();
-    const double lo[] = {0}, hi[] = {1};
-    gmoe_data *data = check_simulate(truth, 10000, GMOE_DESIGN_UNIFORM, lo, hi, 11);
+    gmoe_data *data = reference_data(10000, 11);
     static const double b0[] = {5.208245256830953, -2.726051444959496, 0.8554732513545311, 0},
                         b1[] = {2.001804898118036, 26.89281324861641, -45.3277678693783, 0},
                         a[] = {20.0392255560712, -20.009787209235537, 21.570311171111964, 21.076493092772694},
@@ -228,7 +234,7 @@ START_TEST(test_floor_spike_stalls)
     for (size_t i = 1; i < 4; i++)
         lowest = fmin(lowest, m->sigma2[i]);
     ck_assert_msg(lowest <= 1.01e-6 * var_y, "lowest variance %g, floor %g", lowest, 1e-6 * var_y);
-    gmoe_model_free(init), gmoe_model_free(m), gmoe_model_free(truth);
+    gmoe_model_free(init), gmoe_model_free(m);
     gmoe_data_free(data);
 }
 END_TEST
@@ -241,9 +247,7 @@ END_TEST
  * floor instead (it kept the spike before). */
 START_TEST(test_spike_ranks_last)
 {
-    gmoe_model *truth = reference();
-    const double lo[] = {0}, hi[] = {1};
-    gmoe_data *data = check_simulate(truth, 2000, GMOE_DESIGN_UNIFORM, lo, hi, 4);
+    gmoe_data *data = reference_data(2000, 4);
     for (size_t t = 0; t < 4; t++) {
         data->x[t] = 0.5 + 0.01 * (double)t;
         data->y[t] = 20 * data->x[t] - 5 + 0.7;
@@ -266,7 +270,7 @@ START_TEST(test_spike_ranks_last)
     for (size_t i = 0; i < 3; i++)
         ck_assert_double_gt(m->sigma2[i], 1.5 * floor_var);
     ck_assert_double_lt(m->fit.loglik, spike);
-    gmoe_model_free(init), gmoe_model_free(m), gmoe_model_free(truth);
+    gmoe_model_free(init), gmoe_model_free(m);
     gmoe_data_free(data);
 }
 END_TEST
