@@ -193,6 +193,17 @@ void gmoe_gram_add(size_t p, size_t nrows, const double *w, const double *z, dou
                    double *dest, size_t stride, int upper);
 void gmoe_gram_dots(size_t p, size_t nrows, const double *w, const double *z, double *dest);
 
+/* The gate M-step's sums over nrows <= GMOE_BLOCK_ROWS rows whose gates
+ * are cached (c: 2k doubles a row, log-gates then gates; x: d gate
+ * covariates; resp: k): returns Q = sum r_i log g_i and, if gb or hb is
+ * not NULL, adds the gradient to gb and the Hessian's upper triangle to
+ * hb as gmoe_softmax_row_given (scale 1) would, with the rows in vector
+ * lanes (gate_lanes.c); scratch: gmoe_gate_lanes_scratch(k, d) doubles. */
+double gmoe_gate_lanes(size_t k, size_t d, const double *c, const double *x,
+                       const double *resp, size_t nrows, double *gb, double *hb,
+                       double *scratch);
+size_t gmoe_gate_lanes_scratch(size_t k, size_t d);
+
 /* Number of blocks of GMOE_BLOCK_ROWS covering n rows. */
 static inline size_t gmoe_nblocks(size_t n)
 {

@@ -18,13 +18,10 @@
  * gate_cache.c. */
 enum gate_pass_mode { PASS_PLAIN, PASS_WRITE, PASS_READ };
 
-/* One row's Q (and derivatives) from its log-gates and gates c. */
-static inline __attribute__((always_inline)) double
-row_from_cache(const double *c, size_t k, size_t d, const double *x, const double *r,
-               double *grad, double *hess)
-{
-    return gmoe_softmax_row_given(k, d, c, 0.0, c + k, x, r, 1.0, grad, hess);
-}
+/* Up to this many gate covariates a pass reading the gate cache takes
+ * its derivatives with the rows in vector lanes (gate_lanes.c); above,
+ * as cross products of the block's columns (cache_block_derivs). */
+#define GATE_LANES_MAX_D 1
 
 /* The gradient and the Hessian's upper triangle of rows lo..hi-1 from
  * the cache c (gmoe_softmax_row_given's, scale 1), block-wise: per
@@ -100,10 +97,9 @@ block_pass(size_t k, size_t d, gmoe_em_ws *ws, const gmoe_model *m, const double
     if (mode == PASS_WRITE)
         gmoe_block_softmax_gates(m, ws->gating, xdata + lo * d, hi - lo, c + lo * 2 * k, blk,
                                  blk + GMOE_BLOCK_ROWS, NULL);
-    int blocked = (gb || hb) && d >= GMOE_GRAM_MIN_D;
-    for (size_t r = lo; r < hi; r++)
-        acc[0] += row_from_cache(c + r * 2 * k, k, d, xdata + r * d, resp + r * k,
-                                 blocked ? NULL : gb, blocked ? NULL : hb);
+    int blocked = (gb || hb) && d > GATE_LANES_MAX_D;
+    acc[0] += gmoe_gate_lanes(k, d, c + lo * 2 * k, xdata + lo * d, resp + lo * k, hi - lo,
+                              blocked ? NULL : gb, blocked ? NULL : hb, blk);
     if (blocked)
         cache_block_derivs(k, d, c + lo * 2 * k, xdata + lo * d, resp + lo * k, hi - lo, gb, hb,
                            blk);

@@ -66,6 +66,8 @@ static size_t block_scratch_size(const gmoe_gating *g, const gmoe_model *m)
     size_t cols = m->d + 2 > m->dg + 1 ? m->d + 2 : m->dg + 1;
     if (gmoe_gram_scratch(cols, m->k) > size)
         size = gmoe_gram_scratch(cols, m->k);
+    if (g->softmax_logits && gmoe_gate_lanes_scratch(m->k, m->dg) > size)
+        size = gmoe_gate_lanes_scratch(m->k, m->dg); /* the passes over the gate cache */
     for (int f = 0; f < 3; f++)
         if (fams[f] && fams[f]->block_work_size && fams[f]->block_work_size(m) > size)
             size = fams[f]->block_work_size(m);

@@ -1,0 +1,159 @@
+/* gate_lanes.c -- the gate M-step's sums over a block of rows whose gates
+ * are in the gate cache: Q, the gradient and the Hessian's upper triangle
+ * (gmoe_softmax_row_given's, scale 1), with the rows side by side in
+ * vector lanes.
+ *
+ * Row by row, each of the sums costs a load and a store per multiply-add
+ * and nothing is vectorized.  Here GMOE_GRAM_LANES rows go through the
+ * same arithmetic at once, each sum kept as GMOE_GRAM_LANES partial sums
+ * (lane l takes rows l, l + LANES, ... of the block) that are added in a
+ * fixed order at the end: the bits depend on the block's rows only, not
+ * on the thread or the vector width.  A Hessian block of a pair of
+ * experts needs only the p (p + 1) / 2 distinct products z_u z_v (u <= v)
+ * of z = (1, x), p = d + 1; the first p of them are z itself, which the
+ * gradient takes. */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "internal.h"
+#include "vector_math.h"
+
+#define LANES GMOE_GRAM_LANES
+
+/* The lanes type is passed only between inlined functions: no ABI. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+/* LANES rows side by side: GCC's vector extension, one AVX-512 register,
+ * two AVX2 ones or four SSE2 ones, the same arithmetic in each lane. */
+typedef double lanes __attribute__((vector_size(LANES * sizeof(double))));
+typedef long long lane_mask __attribute__((vector_size(LANES * sizeof(double))));
+
+/* Distinct products z_u z_v, u <= v < d + 1. */
+static inline size_t nprod(size_t d)
+{
+    return (d + 1) * (d + 2) / 2;
+}
+
+/* Sums kept: Q, the gradient's (k - 1) p, and nprod(d) per pair of
+ * experts i <= j < k - 1. */
+static inline size_t nsums(size_t k, size_t d)
+{
+    return 1 + (k - 1) * (d + 1) + k * (k - 1) / 2 * nprod(d);
+}
+
+size_t gmoe_gate_lanes_scratch(size_t k, size_t d)
+{
+    /* the lane sums, the products, the gates, a zero-padded last chunk;
+     * one more for the alignment */
+    return LANES * (nsums(k, d) + nprod(d) + k + 3 * k + d + 1);
+}
+
+/* p[0], p[stride], ... p[(LANES - 1) stride] */
+static inline __attribute__((always_inline)) lanes strided(const double *p, size_t stride)
+{
+    /* built in registers: a loop storing the lanes one by one and
+     * reading them back as a vector stalls on the store forwarding */
+    return (lanes){p[0],          p[stride],     p[2 * stride], p[3 * stride],
+                   p[4 * stride], p[5 * stride], p[6 * stride], p[7 * stride]};
+}
+
+/* The lane sums s of one chunk of LANES rows (c: 2k doubles a row,
+ * log-gates then gates; resp: k; x: d); derivs: also the derivatives'.
+ * w: scratch of nprod(d) + k vectors. */
+static inline __attribute__((always_inline)) void
+chunk(size_t k, size_t d, const double *c, const double *resp, const double *x, lanes *s,
+      lanes *w, int derivs)
+{
+    size_t p = d + 1, t_n = nprod(d);
+    lanes *zz = w, *g = zz + t_n, rs = {0}, q = {0}, zero = {0};
+#pragma GCC unroll 4
+    for (size_t i = 0; i < k; i++) {
+        lanes ri = strided(resp + i, k), li = strided(c + i, 2 * k);
+        rs += ri;
+        /* a zero gate with positive responsibility gives -inf */
+        q += (lanes)((lane_mask)(ri * li) & (lane_mask)(ri > zero));
+        g[i] = strided(c + k + i, 2 * k);
+    }
+    s[0] += q;
+    if (!derivs)
+        return;
+    for (size_t u = 0, t = 0; u < p; u++) {
+        lanes xu = u ? strided(x + u - 1, d) : zero + 1.0;
+        for (size_t v = u; v < p; v++, t++)
+            zz[t] = v == 0 ? xu : v == u ? xu * xu : xu * strided(x + v - 1, d);
+    }
+    lanes *sg = s + 1, *sh = sg + (k - 1) * p;
+    for (size_t i = 0; i + 1 < k; i++) {
+        lanes a = rs * g[i], wg = strided(resp + i, k) - a;
+        for (size_t u = 0; u < p; u++)
+            sg[i * p + u] += wg * zz[u];
+        for (size_t j = i; j + 1 < k; j++, sh += t_n) {
+            lanes wt = j == i ? -a * (1.0 - g[i]) : a * g[j];
+            for (size_t t = 0; t < t_n; t++)
+                sh[t] += wt * zz[t];
+        }
+    }
+}
+
+/* The chunks of a block (k, d: GMOE_WITH_SHAPE); the last one, if short,
+ * from a zero-padded copy (its empty rows add zeros). */
+static inline __attribute__((always_inline)) void
+block_chunks(size_t k, size_t d, const double *c, const double *x, const double *resp,
+             size_t nrows, lanes *s, lanes *w, int derivs)
+{
+    size_t r = 0;
+    for (; r + LANES <= nrows; r += LANES)
+        chunk(k, d, c + r * 2 * k, resp + r * k, x + r * d, s, w, derivs);
+    if (r == nrows)
+        return;
+    double *tc = (double *)(w + nprod(d) + k), *tr = tc + 2 * k * LANES, *tx = tr + k * LANES;
+    memset(tc, 0, (3 * k + d) * LANES * sizeof(double));
+    memcpy(tc, c + r * 2 * k, (nrows - r) * 2 * k * sizeof(double));
+    memcpy(tr, resp + r * k, (nrows - r) * k * sizeof(double));
+    memcpy(tx, x + r * d, (nrows - r) * d * sizeof(double));
+    chunk(k, d, tc, tr, tx, s, w, derivs);
+}
+
+/* The LANES partial sums added pairwise in a fixed order. */
+static inline double lane_total(lanes s)
+{
+    return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
+}
+
+/* The lane sums' totals added to gb and to hb's upper triangle. */
+static void scatter(size_t k, size_t d, const lanes *s, double *gb, double *hb)
+{
+    size_t p = d + 1, np = (k - 1) * p, t_n = nprod(d);
+    const lanes *sg = s + 1, *sh = sg + np;
+    for (size_t u = 0; gb && u < np; u++)
+        gb[u] += lane_total(sg[u]);
+    for (size_t i = 0; hb && i + 1 < k; i++)
+        for (size_t j = i; j + 1 < k; j++, sh += t_n) {
+            double *blk = hb + i * p * np + j * p;
+            for (size_t u = 0; u < p; u++)
+                for (size_t v = j == i ? u : 0; v < p; v++) {
+                    size_t lo = u < v ? u : v, hi = u < v ? v : u;
+                    size_t t = lo * p - lo * (lo - 1) / 2 + (hi - lo);
+                    blk[u * np + v] += lane_total(sh[t]);
+                }
+        }
+}
+
+VECTOR_CLONES
+double gmoe_gate_lanes(size_t k, size_t d, const double *c, const double *x,
+                       const double *resp, size_t nrows, double *gb, double *hb,
+                       double *scratch)
+{
+    int derivs = gb || hb;
+    size_t ns = derivs ? nsums(k, d) : 1;
+    /* the workspace's scratch is 16-byte aligned: round up */
+    lanes *s = (lanes *)(((uintptr_t)scratch + sizeof(lanes) - 1) & ~(uintptr_t)(sizeof(lanes) - 1));
+    lanes *w = s + nsums(k, d);
+    memset(s, 0, ns * sizeof(lanes));
+    GMOE_WITH_SHAPE(block_chunks, k, d, c, x, resp, nrows, s, w, derivs);
+    if (derivs)
+        scatter(k, d, s, gb, hb);
+    return lane_total(s[0]);
+}
