@@ -134,3 +134,56 @@ void gmoe_block_lse_weights(size_t nrows, size_t k, const double *v, size_t vstr
     else
         lse_rows(nrows, k, v, vstride, w, wstride, lse, buf);
 }
+
+/* The arithmetic of lse_rows with the entries of a column contiguous, so
+ * that every loop is a vector loop over the rows for any k, the clamps
+ * inside them.  A row with no finite maximum gets NaN weights from the
+ * arithmetic itself (its entries minus the maximum are NaN). */
+VECTOR_CLONES
+void gmoe_block_lse_cols(size_t nrows, size_t k, double *t, size_t ld, double *w,
+                         size_t wstride, double *lse, double *buf)
+{
+    double *sum = buf, *inv = buf + nrows;
+#pragma omp simd
+    for (size_t r = 0; r < nrows; r++) {
+        lse[r] = -INFINITY;
+        sum[r] = 0.0;
+    }
+    for (size_t i = 0; i < k; i++) {
+#pragma omp simd
+        for (size_t r = 0; r < nrows; r++)
+            lse[r] = t[i * ld + r] > lse[r] ? t[i * ld + r] : lse[r];
+    }
+    for (size_t i = 0; i < k; i++) {
+        double *ti = t + i * ld;
+#pragma omp simd
+        for (size_t r = 0; r < nrows; r++) {
+            double v = ti[r] - lse[r];
+            ti[r] = isless(v, -700.0) ? -700.0 : v; /* see exp_nonpositive */
+        }
+#pragma omp simd
+        for (size_t r = 0; r < nrows; r++)
+            ti[r] = exp(ti[r]);
+#pragma omp simd
+        for (size_t r = 0; r < nrows; r++) {
+            double e = isless(ti[r], 1e-300) ? 0.0 : ti[r];
+            ti[r] = e;
+            sum[r] += e;
+        }
+    }
+#pragma omp simd
+    for (size_t r = 0; r < nrows; r++)
+        inv[r] = 1.0 / sum[r];
+    for (size_t i = 0; w && i < k; i++) {
+#pragma omp simd
+        for (size_t r = 0; r < nrows; r++)
+            w[r * wstride + i] = t[i * ld + r] * inv[r];
+    }
+    /* two loops: with the select beside it the log is not vectorized */
+#pragma omp simd
+    for (size_t r = 0; r < nrows; r++)
+        sum[r] = log(sum[r]);
+#pragma omp simd
+    for (size_t r = 0; r < nrows; r++)
+        lse[r] = isless(fabs(lse[r]), INFINITY) ? lse[r] + sum[r] : lse[r];
+}

@@ -4,6 +4,8 @@
  * Rows are processed in fixed blocks of GMOE_BLOCK_ROWS; each block's
  * partial log-likelihood is stored and the blocks are summed in order, so
  * the result is bit-identical for any number of threads. */
+#include "config.h"
+
 #include <math.h>
 #include <stdlib.h>
 #ifdef _OPENMP
@@ -13,6 +15,7 @@
 #include "chain.h"
 #include "engine.h"
 #include "internal.h"
+#include "vector_math.h"
 
 /* One row's log terms lj[i] = log g_i(x) + log N(y; mu_i, sigma2_i).
  * lnorm[i] = -(log 2 pi + log sigma2_i)/2 and half_prec[i] = 1/(2 sigma2_i)
@@ -33,6 +36,38 @@ static void row_log_terms(const gmoe_model *m, const gmoe_gating *g, const doubl
             double e = y - gmoe_expert_mean(m, i, x);
             lj[i] += lnorm[i] - e * e * half_prec[i];
         }
+}
+
+/* The same for a block of nrows rows whose log-gates are at logg (row
+ * stride ls), by columns: t[i * ld + r] for expert i, each loop a vector
+ * loop over the rows whatever k and d (the means as gmoe_expert_mean
+ * sums them). */
+VECTOR_CLONES static void
+block_log_cols(const gmoe_model *m, const double *x, const double *y, const double *logg,
+               size_t ls, size_t nrows, const double *lnorm, const double *half_prec,
+               double *t, size_t ld)
+{
+    size_t k = m->k, d = m->d;
+    for (size_t i = 0; i < k; i++) {
+        const double *a = m->a + i * d, *li = logg + i;
+        double b = m->b[i], ln = lnorm[i], hp = half_prec[i], *ti = t + i * ld;
+#pragma omp simd
+        for (size_t r = 0; r < nrows; r++)
+            ti[r] = b;
+        for (size_t j = 0; j < d; j++) {
+            double aj = a[j];
+#pragma omp simd
+            for (size_t r = 0; r < nrows; r++)
+                ti[r] += aj * x[r * d + j];
+        }
+#pragma omp simd
+        for (size_t r = 0; r < nrows; r++) {
+            /* computed for a zero gate too, then not taken: a branch
+             * around it would keep the loop from being vectorized */
+            double e = y[r] - ti[r], l = li[r * ls], v = l + (ln - e * e * hp);
+            ti[r] = isgreater(l, -INFINITY) ? v : l;
+        }
+    }
 }
 
 /* Case weights w of a block's nrows rows: its weighted log-likelihood
@@ -74,10 +109,10 @@ static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
          * log-sums, the batch's scratch and (batch_gates) its gates and
          * the family's block work */
         size_t rows = GMOE_BLOCK_ROWS;
-        double *lnorm = malloc((2 * k + rows * (k + 1) + rows * (k + 1) +
+        double *lnorm = malloc((2 * k + rows * (k + 1) + rows * (k + 2) +
                                 (batch_gates ? rows * 2 * k : 0) + family_work) * sizeof(double));
         double *half_prec = lnorm + k, *terms = half_prec + k;
-        double *lse = terms + rows * k, *buf = lse + rows, *gates = buf + rows * (k + 1);
+        double *lse = terms + rows * k, *buf = lse + rows, *gates = buf + rows * (k + 2);
         double *work = gates + (batch_gates ? rows * 2 * k : 0);
         for (size_t i = 0; lnorm && i < k; i++) {
             lnorm[i] = -0.5 * (GMOE_LOG_2PI + log(m->sigma2[i]));
@@ -98,10 +133,18 @@ static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
             }
             /* the terms go straight into resp, normalized there in place */
             double *t = resp ? resp + lo * k : terms;
-            for (size_t r = lo; r < hi; r++)
-                row_log_terms(m, g, data->x + r * d, gx + r * dg, data->y[r], t + (r - lo) * k,
-                              lnorm, half_prec, logg ? logg + (r - lo) * 2 * k : NULL);
-            gmoe_block_lse_weights(hi - lo, k, t, k, t, k, lse, buf);
+            if (logg) {
+                /* by columns in buf (k of rows), the weights from them */
+                block_log_cols(m, data->x + lo * d, data->y + lo, logg, 2 * k, hi - lo, lnorm,
+                               half_prec, buf, rows);
+                gmoe_block_lse_cols(hi - lo, k, buf, rows, resp ? t : NULL, k, lse,
+                                    buf + rows * k);
+            } else {
+                for (size_t r = lo; r < hi; r++)
+                    row_log_terms(m, g, data->x + r * d, gx + r * dg, data->y[r],
+                                  t + (r - lo) * k, lnorm, half_prec, NULL);
+                gmoe_block_lse_weights(hi - lo, k, t, k, t, k, lse, buf);
+            }
             double s = 0.0;
             if (data->w)
                 s = weigh_block(data->w + lo, hi - lo, k, resp ? t : NULL, lse);

@@ -79,6 +79,13 @@ static inline double gmoe_logsumexp_weights(const double *v, size_t n, double *w
 void gmoe_block_lse_weights(size_t nrows, size_t k, const double *v, size_t vstride,
                             double *w, size_t wstride, double *lse, double *buf);
 
+/* Log-sum-exp lse[r] and, if w is not NULL, normalized weights
+ * w[r * wstride + i] of the rows r < nrows of the k columns t[i * ld + r]
+ * (overwritten), as gmoe_block_lse_weights gives them (block_lse.c);
+ * buf: 2 nrows doubles. */
+void gmoe_block_lse_cols(size_t nrows, size_t k, double *t, size_t ld, double *w,
+                         size_t wstride, double *lse, double *buf);
+
 /* v[i] -= log(sum exp(v)): logits become log-probabilities. */
 static inline void gmoe_log_normalize(double *v, size_t n)
 {
