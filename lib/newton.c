@@ -40,6 +40,7 @@ struct gmoe_newton_ws {
      * point takes them instead of a second pass (issue 18) */
     double *kept_theta, kept_ll; /* P: that point's parameters */
     int kept;
+    int held;                 /* variances held at the floor (hold_floored) */
 };
 
 void gmoe_newton_ws_free(gmoe_newton_ws *nw)
@@ -131,7 +132,8 @@ static int derivs_phi(const gmoe_model *m, const gmoe_data *data, gmoe_newton_ws
  * other parameters' steps are not spoilt by a step that trial_point would
  * clip (issue 11: reference model, 1e5 rows, k = 4, 242 Newton iterations
  * crawling at the floor).  The final test (gmoe_newton_assess) keeps
- * every parameter, so such a run is not called converged. */
+ * every parameter, so such a run is not called converged; nor are the
+ * derivatives kept for the escape (done_here) with a variance held. */
 static void hold_floored(gmoe_newton_ws *nw, double var_floor)
 {
     size_t kept = 0;
@@ -142,6 +144,7 @@ static void hold_floored(gmoe_newton_ws *nw, double var_floor)
         if (!floored)
             nw->active[kept++] = a;
     }
+    nw->held = nw->na != kept;
     nw->na = kept;
 }
 
@@ -216,7 +219,7 @@ static gmoe_newton_status done_here(gmoe_newton_ws *nw, double ll0)
 {
     memcpy(nw->kept_theta, nw->theta, nw->P * sizeof(double));
     nw->kept_ll = ll0;
-    nw->kept = 1;
+    nw->kept = !nw->held;
     return GMOE_NEWTON_DONE;
 }
 
