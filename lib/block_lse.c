@@ -137,11 +137,12 @@ void gmoe_block_lse_weights(size_t nrows, size_t k, const double *v, size_t vstr
 
 /* The arithmetic of lse_rows with the entries of a column contiguous, so
  * that every loop is a vector loop over the rows for any k, the clamps
- * inside them.  A row with no finite maximum gets NaN weights from the
- * arithmetic itself (its entries minus the maximum are NaN). */
+ * inside them (the same bits as lse_rows).  A row with no finite maximum
+ * gets NaN weights from the arithmetic itself (its entries minus the
+ * maximum are NaN). */
 VECTOR_CLONES
-void gmoe_block_lse_cols(size_t nrows, size_t k, double *t, size_t ld, double *w,
-                         size_t wstride, double *lse, double *buf)
+void gmoe_block_lse_cols(size_t nrows, size_t k, const double *t, size_t ld, double *e,
+                         double *w, size_t wcol, size_t wrow, double *lse, double *buf)
 {
     double *sum = buf, *inv = buf + nrows;
 #pragma omp simd
@@ -155,20 +156,20 @@ void gmoe_block_lse_cols(size_t nrows, size_t k, double *t, size_t ld, double *w
             lse[r] = t[i * ld + r] > lse[r] ? t[i * ld + r] : lse[r];
     }
     for (size_t i = 0; i < k; i++) {
-        double *ti = t + i * ld;
+        double *ei = e + i * ld;
 #pragma omp simd
         for (size_t r = 0; r < nrows; r++) {
-            double v = ti[r] - lse[r];
-            ti[r] = isless(v, -700.0) ? -700.0 : v; /* see exp_nonpositive */
+            double v = t[i * ld + r] - lse[r];
+            ei[r] = isless(v, -700.0) ? -700.0 : v; /* see exp_nonpositive */
         }
 #pragma omp simd
         for (size_t r = 0; r < nrows; r++)
-            ti[r] = exp(ti[r]);
+            ei[r] = exp(ei[r]);
 #pragma omp simd
         for (size_t r = 0; r < nrows; r++) {
-            double e = isless(ti[r], 1e-300) ? 0.0 : ti[r];
-            ti[r] = e;
-            sum[r] += e;
+            double x = isless(ei[r], 1e-300) ? 0.0 : ei[r];
+            ei[r] = x;
+            sum[r] += x;
         }
     }
 #pragma omp simd
@@ -177,7 +178,7 @@ void gmoe_block_lse_cols(size_t nrows, size_t k, double *t, size_t ld, double *w
     for (size_t i = 0; w && i < k; i++) {
 #pragma omp simd
         for (size_t r = 0; r < nrows; r++)
-            w[r * wstride + i] = t[i * ld + r] * inv[r];
+            w[i * wcol + r * wrow] = e[i * ld + r] * inv[r];
     }
     /* two loops: with the select beside it the log is not vectorized */
 #pragma omp simd

@@ -123,9 +123,16 @@ void gmoe_gate_cache_accept(gmoe_em_ws *ws, const double *theta);
 /* Non-zero when the cache holds the gates of `family` at theta. */
 int gmoe_gate_cache_holds(const gmoe_em_ws *ws, const gmoe_gating *family, const double *theta);
 
-/* The cached rows (2k doubles each: log-gates, gates) if the gate cache
- * holds m's current gate, else NULL. */
+/* The cache (gate_cache.c's layout) if it holds m's current gate, else
+ * NULL. */
 const double *gmoe_gate_cache_for(gmoe_em_ws *ws, const gmoe_model *m);
+
+/* For a family with softmax_logits: the log-gates and gates of nrows <=
+ * GMOE_BLOCK_ROWS rows (gate covariates x, row-major) into cols, the
+ * cache's layout of a block (k log-gate columns then k gate columns,
+ * nrows each); lse: nrows, buf: 2 nrows scratch. */
+void gmoe_block_gate_cols(const gmoe_model *m, const gmoe_gating *g, const double *x,
+                          size_t nrows, double *cols, double *lse, double *buf);
 
 /* ---------------------------------------------------------- estep.c */
 

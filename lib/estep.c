@@ -17,20 +17,17 @@
 #include "internal.h"
 #include "vector_math.h"
 
-/* One row's log terms lj[i] = log g_i(x) + log N(y; mu_i, sigma2_i).
- * lnorm[i] = -(log 2 pi + log sigma2_i)/2 and half_prec[i] = 1/(2 sigma2_i)
- * are hoisted out of the row loop; cached_logg, if not NULL, holds the
- * row's log-gates (from the cache or gmoe_block_softmax_gates). */
+/* One row's log terms lj[i] = log g_i(x) + log N(y; mu_i, sigma2_i), the
+ * log-gates from the family's log_gate (a family with neither
+ * softmax_logits nor block_logits).  lnorm[i] = -(log 2 pi + log
+ * sigma2_i)/2 and half_prec[i] = 1/(2 sigma2_i) are hoisted out of the
+ * row loop. */
 static void row_log_terms(const gmoe_model *m, const gmoe_gating *g, const double *x,
                           const double *gx, double y, double *lj, const double *lnorm,
-                          const double *half_prec, const double *cached_logg)
+                          const double *half_prec)
 {
     size_t k = m->k;
-    if (cached_logg)
-        for (size_t i = 0; i < k; i++)
-            lj[i] = cached_logg[i];
-    else
-        g->log_gate(m, gx, lj);
+    g->log_gate(m, gx, lj);
     for (size_t i = 0; i < k; i++)
         if (lj[i] > -INFINITY) {
             double e = y - gmoe_expert_mean(m, i, x);
@@ -38,18 +35,18 @@ static void row_log_terms(const gmoe_model *m, const gmoe_gating *g, const doubl
         }
 }
 
-/* The same for a block of nrows rows whose log-gates are at logg (row
- * stride ls), by columns: t[i * ld + r] for expert i, each loop a vector
- * loop over the rows whatever k and d (the means as gmoe_expert_mean
- * sums them). */
+/* The same for a block of nrows rows whose log-gates are at logg (row r,
+ * expert i at logg[i * lcol + r * lrow]), by columns: t[i * ld + r] for
+ * expert i, each loop a vector loop over the rows whatever k and d (the
+ * means as gmoe_expert_mean sums them). */
 VECTOR_CLONES static void
 block_log_cols(const gmoe_model *m, const double *x, const double *y, const double *logg,
-               size_t ls, size_t nrows, const double *lnorm, const double *half_prec,
-               double *t, size_t ld)
+               size_t lcol, size_t lrow, size_t nrows, const double *lnorm,
+               const double *half_prec, double *t, size_t ld)
 {
     size_t k = m->k, d = m->d;
     for (size_t i = 0; i < k; i++) {
-        const double *a = m->a + i * d, *li = logg + i;
+        const double *a = m->a + i * d, *li = logg + i * lcol;
         double b = m->b[i], ln = lnorm[i], hp = half_prec[i], *ti = t + i * ld;
 #pragma omp simd
         for (size_t r = 0; r < nrows; r++)
@@ -64,7 +61,7 @@ block_log_cols(const gmoe_model *m, const double *x, const double *y, const doub
         for (size_t r = 0; r < nrows; r++) {
             /* computed for a zero gate too, then not taken: a branch
              * around it would keep the loop from being vectorized */
-            double e = y[r] - ti[r], l = li[r * ls], v = l + (ln - e * e * hp);
+            double e = y[r] - ti[r], l = li[r * lrow], v = l + (ln - e * e * hp);
             ti[r] = isgreater(l, -INFINITY) ? v : l;
         }
     }
@@ -87,7 +84,7 @@ static double weigh_block(const double *w, size_t nrows, size_t k, double *resp,
     return s;
 }
 
-/* cache: NULL, or 2k doubles per row whose first k are the log-gates. */
+/* cache: NULL, or the gate cache (gate_cache.c's layout). */
 static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
                     double *block_ll, int nthreads, const double *cache)
 {
@@ -95,9 +92,10 @@ static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
     size_t n = data->n, d = data->d, k = m->k, nb = gmoe_nblocks(n);
     const double *gx = gmoe_data_gate_x(data);
     size_t dg = gmoe_data_gate_d(data);
-    /* Without the cache, a family with softmax_logits or block_logits
-     * takes its gates a block at a time from the code that fills the
-     * cache (gmoe_block_softmax_gates): the same bits, and vector exps. */
+    /* Without the cache, a family with softmax_logits takes its gates a
+     * block at a time from the code that fills the cache
+     * (gmoe_block_gate_cols): the same bits, and vector exps; one with
+     * block_logits from gmoe_block_softmax_gates. */
     int batch_gates = !cache && (g->softmax_logits || g->block_logits);
     size_t family_work = batch_gates && g->block_work_size ? g->block_work_size(m) : 0;
     int nt = gmoe_threads_for_rows(nthreads, n);
@@ -126,23 +124,30 @@ static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
                 block_ll[b] = NAN;
                 continue;
             }
+            /* the cache's columns, or the family's rows */
             const double *logg = cache ? cache + lo * 2 * k : NULL;
-            if (batch_gates) {
+            size_t lcol = hi - lo, lrow = 1;
+            if (batch_gates && g->softmax_logits) {
+                gmoe_block_gate_cols(m, g, gx + lo * dg, hi - lo, gates, lse, buf);
+                logg = gates;
+            } else if (batch_gates) {
                 gmoe_block_softmax_gates(m, g, gx + lo * dg, hi - lo, gates, lse, buf, work);
                 logg = gates;
+                lcol = 1;
+                lrow = 2 * k;
             }
             /* the terms go straight into resp, normalized there in place */
             double *t = resp ? resp + lo * k : terms;
             if (logg) {
                 /* by columns in buf (k of rows), the weights from them */
-                block_log_cols(m, data->x + lo * d, data->y + lo, logg, 2 * k, hi - lo, lnorm,
-                               half_prec, buf, rows);
-                gmoe_block_lse_cols(hi - lo, k, buf, rows, resp ? t : NULL, k, lse,
+                block_log_cols(m, data->x + lo * d, data->y + lo, logg, lcol, lrow, hi - lo,
+                               lnorm, half_prec, buf, rows);
+                gmoe_block_lse_cols(hi - lo, k, buf, rows, buf, resp ? t : NULL, 1, k, lse,
                                     buf + rows * k);
             } else {
                 for (size_t r = lo; r < hi; r++)
                     row_log_terms(m, g, data->x + r * d, gx + r * dg, data->y[r],
-                                  t + (r - lo) * k, lnorm, half_prec, NULL);
+                                  t + (r - lo) * k, lnorm, half_prec);
                 gmoe_block_lse_weights(hi - lo, k, t, k, t, k, lse, buf);
             }
             double s = 0.0;

@@ -8,15 +8,22 @@
  * then need no exp or log.  One buffer, not two: a trial that Newton
  * rejects overwrites the accepted gates, and the E-step after it
  * computes them afresh (rare: a rejected trial ends the M-step, near its
- * optimum), for 2k doubles a row less memory (48 bytes at k = 3).  The
- * gates are computed a block at a time (gmoe_block_softmax_gates), as
- * the E-step computes them without the cache, so a cached and a fresh
- * evaluation agree to the last bit.  The buffer is allocated with the
- * workspace (workspace.c). */
+ * optimum), for 2k doubles a row less memory (48 bytes at k = 3).
+ *
+ * Layout: block by block of GMOE_BLOCK_ROWS rows (the block from row lo
+ * with nr rows at 2k lo), by columns: the k log-gate columns then the k
+ * gate columns, nr doubles each, so that the passes over a block read
+ * them with vector loads.  gmoe_block_gate_cols fills a block; the
+ * E-step without the cache takes its gates from it too, so a cached and
+ * a fresh evaluation agree to the last bit.  The buffer is allocated with
+ * the workspace (workspace.c). */
+#include "config.h"
+
 #include <string.h>
 
 #include "engine.h"
 #include "internal.h"
+#include "vector_math.h"
 
 int gmoe_gate_cache_usable(const gmoe_em_ws *ws)
 {
@@ -48,4 +55,48 @@ const double *gmoe_gate_cache_for(gmoe_em_ws *ws, const gmoe_model *m)
         return NULL;
     family->pack(m, ws->gate_cache_probe);
     return gmoe_gate_cache_holds(ws, family, ws->gate_cache_probe) ? ws->gate_cache : NULL;
+}
+
+/* Logits l_i = beta0_i + beta1_i'x of the plain softmax gate by columns,
+ * summed as gmoe_softmax_logits_row sums them. */
+static inline __attribute__((always_inline)) void
+softmax_logit_cols(const gmoe_model *m, const double *x, size_t nrows, double *l)
+{
+    size_t k = m->k, d = m->dg;
+    for (size_t i = 0; i < k; i++) {
+        const double *b1 = m->beta1 + i * d;
+        double b0 = m->beta0[i], *li = l + i * nrows;
+#pragma omp simd
+        for (size_t r = 0; r < nrows; r++)
+            li[r] = b0;
+        for (size_t j = 0; j < d; j++) {
+            double bj = b1[j];
+#pragma omp simd
+            for (size_t r = 0; r < nrows; r++)
+                li[r] += bj * x[r * d + j];
+        }
+    }
+}
+
+VECTOR_CLONES
+void gmoe_block_gate_cols(const gmoe_model *m, const gmoe_gating *g, const double *x,
+                          size_t nrows, double *cols, double *lse, double *buf)
+{
+    size_t k = m->k, d = m->dg;
+    double *lg = cols, *gt = cols + k * nrows;
+    if (g->softmax_logits == gmoe_softmax_logits) {
+        softmax_logit_cols(m, x, nrows, lg);
+    } else {
+        for (size_t r = 0; r < nrows; r++) { /* a row's logits through gt */
+            g->softmax_logits(m, x + r * d, gt);
+            for (size_t i = 0; i < k; i++)
+                lg[i * nrows + r] = gt[i];
+        }
+    }
+    gmoe_block_lse_cols(nrows, k, lg, nrows, gt, gt, nrows, 1, lse, buf);
+    for (size_t i = 0; i < k; i++) {
+#pragma omp simd
+        for (size_t r = 0; r < nrows; r++)
+            lg[i * nrows + r] -= lse[r];
+    }
 }

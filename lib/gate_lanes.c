@@ -59,22 +59,31 @@ static inline __attribute__((always_inline)) lanes strided(const double *p, size
                    p[4 * stride], p[5 * stride], p[6 * stride], p[7 * stride]};
 }
 
-/* The lane sums s of one chunk of LANES rows (c: 2k doubles a row,
- * log-gates then gates; resp: k; x: d); derivs: also the derivatives'.
- * w: scratch of nprod(d) + k vectors. */
+/* p[0..LANES-1] */
+static inline __attribute__((always_inline)) lanes contiguous(const double *p)
+{
+    lanes v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* The lane sums s of one chunk of LANES rows (c: its first row in the
+ * cache's columns, k log-gates then k gates, ld apart; resp: k a row; x:
+ * d); derivs: also the derivatives'.  w: scratch of nprod(d) + k
+ * vectors. */
 static inline __attribute__((always_inline)) void
-chunk(size_t k, size_t d, const double *c, const double *resp, const double *x, lanes *s,
-      lanes *w, int derivs)
+chunk(size_t k, size_t d, const double *c, size_t ld, const double *resp, const double *x,
+      lanes *s, lanes *w, int derivs)
 {
     size_t p = d + 1, t_n = nprod(d);
     lanes *zz = w, *g = zz + t_n, rs = {0}, q = {0}, zero = {0};
 #pragma GCC unroll 4
     for (size_t i = 0; i < k; i++) {
-        lanes ri = strided(resp + i, k), li = strided(c + i, 2 * k);
+        lanes ri = strided(resp + i, k), li = contiguous(c + i * ld);
         rs += ri;
         /* a zero gate with positive responsibility gives -inf */
         q += (lanes)((lane_mask)(ri * li) & (lane_mask)(ri > zero));
-        g[i] = strided(c + k + i, 2 * k);
+        g[i] = contiguous(c + (k + i) * ld);
     }
     s[0] += q;
     if (!derivs)
@@ -105,15 +114,16 @@ block_chunks(size_t k, size_t d, const double *c, const double *x, const double 
 {
     size_t r = 0;
     for (; r + LANES <= nrows; r += LANES)
-        chunk(k, d, c + r * 2 * k, resp + r * k, x + r * d, s, w, derivs);
+        chunk(k, d, c + r, nrows, resp + r * k, x + r * d, s, w, derivs);
     if (r == nrows)
         return;
     double *tc = (double *)(w + nprod(d) + k), *tr = tc + 2 * k * LANES, *tx = tr + k * LANES;
     memset(tc, 0, (3 * k + d) * LANES * sizeof(double));
-    memcpy(tc, c + r * 2 * k, (nrows - r) * 2 * k * sizeof(double));
+    for (size_t col = 0; col < 2 * k; col++)
+        memcpy(tc + col * LANES, c + col * nrows + r, (nrows - r) * sizeof(double));
     memcpy(tr, resp + r * k, (nrows - r) * k * sizeof(double));
     memcpy(tx, x + r * d, (nrows - r) * d * sizeof(double));
-    chunk(k, d, tc, tr, tx, s, w, derivs);
+    chunk(k, d, tc, LANES, tr, tx, s, w, derivs);
 }
 
 /* The LANES partial sums added pairwise in a fixed order. */

@@ -79,12 +79,13 @@ static inline double gmoe_logsumexp_weights(const double *v, size_t n, double *w
 void gmoe_block_lse_weights(size_t nrows, size_t k, const double *v, size_t vstride,
                             double *w, size_t wstride, double *lse, double *buf);
 
-/* Log-sum-exp lse[r] and, if w is not NULL, normalized weights
- * w[r * wstride + i] of the rows r < nrows of the k columns t[i * ld + r]
- * (overwritten), as gmoe_block_lse_weights gives them (block_lse.c);
- * buf: 2 nrows doubles. */
-void gmoe_block_lse_cols(size_t nrows, size_t k, double *t, size_t ld, double *w,
-                         size_t wstride, double *lse, double *buf);
+/* Log-sum-exp lse[r] and, if w is not NULL, normalized weights (row r,
+ * expert i at w[i * wcol + r * wrow]) of the rows r < nrows of the k
+ * columns t[i * ld + r], as gmoe_block_lse_weights gives them
+ * (block_lse.c); e: k columns of ld for the exps (may be t, or w when
+ * w's layout is e's); buf: 2 nrows doubles. */
+void gmoe_block_lse_cols(size_t nrows, size_t k, const double *t, size_t ld, double *e,
+                         double *w, size_t wcol, size_t wrow, double *lse, double *buf);
 
 /* v[i] -= log(sum exp(v)): logits become log-probabilities. */
 static inline void gmoe_log_normalize(double *v, size_t n)
@@ -201,8 +202,9 @@ void gmoe_gram_add(size_t p, size_t nrows, const double *w, const double *z, dou
 void gmoe_gram_dots(size_t p, size_t nrows, const double *w, const double *z, double *dest);
 
 /* The gate M-step's sums over nrows <= GMOE_BLOCK_ROWS rows whose gates
- * are cached (c: 2k doubles a row, log-gates then gates; x: d gate
- * covariates; resp: k): returns Q = sum r_i log g_i and, if gb or hb is
+ * are cached (c: the block in the gate cache's layout, k log-gate
+ * columns then k gate columns of nrows; x: d gate covariates a row;
+ * resp: k a row): returns Q = sum r_i log g_i and, if gb or hb is
  * not NULL, adds the gradient to gb and the Hessian's upper triangle to
  * hb as gmoe_softmax_row_given (scale 1) would, with the rows in vector
  * lanes (gate_lanes.c); scratch: gmoe_gate_lanes_scratch(k, d) doubles. */

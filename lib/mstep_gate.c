@@ -24,7 +24,7 @@ enum gate_pass_mode { PASS_PLAIN, PASS_WRITE, PASS_READ };
 #define GATE_LANES_MAX_D 1
 
 /* The gradient and the Hessian's upper triangle of rows lo..hi-1 from
- * the cache c (gmoe_softmax_row_given's, scale 1), block-wise: per
+ * the cache's block c (gmoe_softmax_row_given's, scale 1), block-wise: per
  * expert i the gradient sum_r (r_i - R g_i) z and per pair i <= j the
  * Hessian block sum_r R g_i (g_j - delta_ij) z z' (R = sum_i r_i, z =
  * (1, x)) as weighted cross products of the block's columns (block_gram.c);
@@ -34,22 +34,19 @@ static void cache_block_derivs(size_t k, size_t d, const double *c, const double
                                double *blk)
 {
     size_t p = d + 1, np = (k - 1) * p, ld = gmoe_gram_ld(nrows);
-    double *z = blk, *wz = z + p * ld, *w = wz + p * ld, *rs = w + ld, *g = rs + ld;
+    double *z = blk, *wz = z + p * ld, *w = wz + p * ld, *rs = w + ld;
+    const double *g = c + k * nrows; /* the gate columns */
     gmoe_gram_column(NULL, 1.0, nrows, z);
     gmoe_gram_transpose(x, nrows, d, z + ld);
     for (size_t r = 0; r < ld; r++) {
         double s = 0.0;
-        for (size_t i = 0; r < nrows && i < k; i++) {
+        for (size_t i = 0; r < nrows && i < k; i++)
             s += resp[r * k + i];
-            g[i * ld + r] = i + 1 < k ? c[r * 2 * k + k + i] : 0.0; /* gates by column */
-        }
-        for (size_t i = 0; r >= nrows && i + 1 < k; i++)
-            g[i * ld + r] = 0.0;
         rs[r] = s; /* and w's padding stays 0 below */
         w[r] = 0.0;
     }
     for (size_t i = 0; i + 1 < k; i++) {
-        const double *gi = g + i * ld;
+        const double *gi = g + i * nrows;
         if (gb) {
             for (size_t r = 0; r < nrows; r++)
                 w[r] = resp[r * k + i] - rs[r] * gi[r];
@@ -62,7 +59,7 @@ static void cache_block_derivs(size_t k, size_t d, const double *c, const double
             w[r] = -(rs[r] * gi[r]) * (1.0 - gi[r]);
         gmoe_gram_add(p, nrows, w, z, wz, diag, np, 1);
         for (size_t j = i + 1; j + 1 < k; j++) {
-            const double *gj = g + j * ld;
+            const double *gj = g + j * nrows;
             for (size_t r = 0; r < nrows; r++)
                 w[r] = rs[r] * gi[r] * gj[r];
             gmoe_gram_add(p, nrows, w, z, wz, diag + (j - i) * p, np, 0);
@@ -95,8 +92,8 @@ block_pass(size_t k, size_t d, gmoe_em_ws *ws, const gmoe_model *m, const double
      * in one batch); then both modes read them. */
     double *c = ws->gate_cache;
     if (mode == PASS_WRITE)
-        gmoe_block_softmax_gates(m, ws->gating, xdata + lo * d, hi - lo, c + lo * 2 * k, blk,
-                                 blk + GMOE_BLOCK_ROWS, NULL);
+        gmoe_block_gate_cols(m, ws->gating, xdata + lo * d, hi - lo, c + lo * 2 * k, blk,
+                             blk + GMOE_BLOCK_ROWS);
     int blocked = (gb || hb) && d > GATE_LANES_MAX_D;
     acc[0] += gmoe_gate_lanes(k, d, c + lo * 2 * k, xdata + lo * d, resp + lo * k, hi - lo,
                               blocked ? NULL : gb, blocked ? NULL : hb, blk);
