@@ -106,19 +106,46 @@ int gmoe_topk_is_selected(const gmoe_model *m, const double *s, size_t j)
     return above < m->top_k;
 }
 
+void gmoe_topk_selected(const gmoe_model *m, const double *s, double *sel)
+{
+    size_t k = m->k, K = m->top_k;
+    if (K > 2 || K >= k) {
+        for (size_t j = 0; j < k; j++)
+            sel[j] = gmoe_topk_is_selected(m, s, j);
+        return;
+    }
+    size_t a = 0, b = k; /* the best, the second (k: none yet); ties to the lower index */
+    for (size_t i = 1; i < k; i++) {
+        if (s[i] > s[a]) {
+            b = a;
+            a = i;
+        } else if (K == 2 && (b == k || s[i] > s[b])) {
+            b = i;
+        }
+    }
+    for (size_t j = 0; j < k; j++)
+        sel[j] = j == a || (K == 2 && j == b);
+}
+
 /* The smallest share of the rows (weighted) that select any one expert (s: 2k
  * doubles of scratch). */
 double gmoe_topk_smallest_share(const gmoe_model *m, const gmoe_data *data, double *s)
 {
     size_t k = m->k, d = m->dg;
     const double *gx = gmoe_data_gate_x(data);
-    double *count = s + k, least = INFINITY, total = 0.0;
+    double *count = s + k, least = INFINITY, total = 0.0, sel[GMOE_TOPK_FAST];
     memset(count, 0, k * sizeof(double));
     for (size_t r = 0; r < data->n; r++) {
         double w = data->w ? data->w[r] : 1.0; /* case weights count rows */
         gmoe_topk_scores(m, gx + r * d, s);
-        for (size_t j = 0; j < k; j++)
-            count[j] += gmoe_topk_is_selected(m, s, j) ? w : 0.0;
+        if (k <= GMOE_TOPK_FAST) {
+            gmoe_topk_selected(m, s, sel);
+            for (size_t j = 0; j < k; j++)
+                count[j] += sel[j] * w;
+        } else {
+            for (size_t j = 0; j < k; j++)
+                count[j] += gmoe_topk_is_selected(m, s, j) ? w : 0.0;
+        }
         total += w;
     }
     for (size_t j = 0; j < k; j++)
@@ -141,8 +168,7 @@ static void scores(const gmoe_model *m, face_ws *w, const double *x, const doubl
         }
         w->ds[j] = ds;
     }
-    for (size_t j = 0; j < m->k; j++)
-        w->sel[j] = gmoe_topk_is_selected(m, w->s, j);
+    gmoe_topk_selected(m, w->s, w->sel);
 }
 
 /* The first row whose selection the step dir (full length P) changes:

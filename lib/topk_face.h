@@ -22,6 +22,13 @@ void gmoe_topk_scores(const gmoe_model *m, const double *x, double *s);
  * lower index, as gating_topk.c). */
 int gmoe_topk_is_selected(const gmoe_model *m, const double *s, size_t j);
 
+/* Which experts the scores s select (1 or 0 into sel, k), as
+ * gmoe_topk_is_selected but in one pass for K <= 2. */
+void gmoe_topk_selected(const gmoe_model *m, const double *s, double *sel);
+
+/* k up to which callers may keep sel on the stack */
+#define GMOE_TOPK_FAST 16
+
 /* The smallest share of the rows (weighted by the case weights) that
  * select any one expert; s: 2k doubles of scratch. */
 double gmoe_topk_smallest_share(const gmoe_model *m, const gmoe_data *data, double *s);

@@ -27,6 +27,20 @@ static double rate(const gmoe_model *m, const gmoe_topk_dir *dir, const double *
 /* t = the K-th largest of the scores s of the experts other than i. */
 static double kth_of_others(const gmoe_model *m, const double *s, size_t i)
 {
+    if (m->top_k <= 2) { /* one pass: the largest two */
+        double first = -INFINITY, second = -INFINITY;
+        for (size_t j = 0; j < m->k; j++) {
+            if (j == i)
+                continue;
+            if (s[j] > first) {
+                second = first;
+                first = s[j];
+            } else if (s[j] > second) {
+                second = s[j];
+            }
+        }
+        return m->top_k == 1 ? first : second;
+    }
     double t = -INFINITY;
     for (size_t j = 0; j < m->k; j++) {
         if (j == i)
