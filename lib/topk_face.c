@@ -260,22 +260,27 @@ static int constrained_step(face_ws *w, double *dir)
 
 /* The step that keeps every row's selection: constraints added one at a
  * time for the first row the step would move across a boundary; when no
- * more can be added, the step is cut to half the way to that row. */
+ * more can be added (too many, or the next one makes the system
+ * singular), the step is cut to half the way to that row.  (Re-adding a
+ * constraint that made the system singular looped for ever: the same
+ * step meets the same row; k = 5, K = 2, 20000 rows.) */
 static void pattern_step(const gmoe_model *m, const gmoe_data *data, face_ws *w, double *dir,
                          double *c)
 {
     w->q = 0;
     for (;;) {
+        int singular = 0;
         if (constrained_step(w, dir)) {
             if (w->q == 0)
                 break;
             w->q--; /* the last constraint made the system singular */
             constrained_step(w, dir);
+            singular = 1;
         }
         double alpha = first_crossing(m, data, w, dir, c);
         if (alpha >= 1)
             return;
-        if (w->q == w->max_q || w->q + 1 >= w->na) {
+        if (singular || w->q == w->max_q || w->q + 1 >= w->na) {
             for (size_t a = 0; a < w->P; a++)
                 dir[a] *= 0.5 * alpha;
             return;
