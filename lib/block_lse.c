@@ -135,6 +135,20 @@ void gmoe_block_lse_weights(size_t nrows, size_t k, const double *v, size_t vstr
         lse_rows(nrows, k, v, vstride, w, wstride, lse, buf);
 }
 
+/* w[r * k + i] = e[i * ld + r] inv[r], with k known to the compiler: the
+ * stores of a row together (a vector of rows scattered element by element
+ * otherwise). */
+static inline __attribute__((always_inline)) void
+weights_rows(size_t nrows, size_t k, const double *e, size_t ld, double *w, const double *inv)
+{
+#pragma omp simd
+    for (size_t r = 0; r < nrows; r++) {
+#pragma GCC unroll 4
+        for (size_t i = 0; i < k; i++)
+            w[r * k + i] = e[i * ld + r] * inv[r];
+    }
+}
+
 /* The arithmetic of lse_rows with the entries of a column contiguous, so
  * that every loop is a vector loop over the rows for any k, the clamps
  * inside them (the same bits as lse_rows).  A row with no finite maximum
@@ -175,11 +189,14 @@ void gmoe_block_lse_cols(size_t nrows, size_t k, const double *t, size_t ld, dou
 #pragma omp simd
     for (size_t r = 0; r < nrows; r++)
         inv[r] = 1.0 / sum[r];
-    for (size_t i = 0; w && i < k; i++) {
+    if (w && wcol == 1 && wrow == k && k == 3)
+        weights_rows(nrows, 3, e, ld, w, inv); /* the E-step's resp at k = 3 */
+    else
+        for (size_t i = 0; w && i < k; i++) {
 #pragma omp simd
-        for (size_t r = 0; r < nrows; r++)
-            w[i * wcol + r * wrow] = e[i * ld + r] * inv[r];
-    }
+            for (size_t r = 0; r < nrows; r++)
+                w[i * wcol + r * wrow] = e[i * ld + r] * inv[r];
+        }
     /* two loops: with the select beside it the log is not vectorized */
 #pragma omp simd
     for (size_t r = 0; r < nrows; r++)

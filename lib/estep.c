@@ -39,10 +39,10 @@ static void row_log_terms(const gmoe_model *m, const gmoe_gating *g, const doubl
  * expert i at logg[i * lcol + r * lrow]), by columns: t[i * ld + r] for
  * expert i, each loop a vector loop over the rows whatever k and d (the
  * means as gmoe_expert_mean sums them). */
-VECTOR_CLONES static void
-block_log_cols(const gmoe_model *m, const double *x, const double *y, const double *logg,
-               size_t lcol, size_t lrow, size_t nrows, const double *lnorm,
-               const double *half_prec, double *t, size_t ld)
+static inline __attribute__((always_inline)) void
+log_cols(const gmoe_model *m, const double *x, const double *y, const double *logg,
+         size_t lcol, size_t lrow, size_t nrows, const double *lnorm, const double *half_prec,
+         double *t, size_t ld)
 {
     size_t k = m->k, d = m->d;
     for (size_t i = 0; i < k; i++) {
@@ -65,6 +65,19 @@ block_log_cols(const gmoe_model *m, const double *x, const double *y, const doub
             ti[r] = isgreater(l, -INFINITY) ? v : l;
         }
     }
+}
+
+/* log_cols, with a copy for log-gates by columns (the gate cache's
+ * layout: vector loads). */
+VECTOR_CLONES static void
+block_log_cols(const gmoe_model *m, const double *x, const double *y, const double *logg,
+               size_t lcol, size_t lrow, size_t nrows, const double *lnorm,
+               const double *half_prec, double *t, size_t ld)
+{
+    if (lrow == 1)
+        log_cols(m, x, y, logg, lcol, 1, nrows, lnorm, half_prec, t, ld);
+    else
+        log_cols(m, x, y, logg, lcol, lrow, nrows, lnorm, half_prec, t, ld);
 }
 
 /* Case weights w of a block's nrows rows: its weighted log-likelihood
