@@ -67,6 +67,21 @@ static inline __attribute__((always_inline)) lanes contiguous(const double *p)
     return v;
 }
 
+/* The LANES rows' k = 3 responsibilities (24 contiguous doubles) as three
+ * vectors, by shuffles of three vector loads rather than element by
+ * element. */
+static inline __attribute__((always_inline)) void
+resp3(const double *p, lanes *r)
+{
+    lanes a = contiguous(p), b = contiguous(p + LANES), c = contiguous(p + 2 * LANES);
+    r[0] = __builtin_shuffle(__builtin_shuffle(a, b, (lane_mask){0, 3, 6, 9, 12, 15, 0, 0}), c,
+                             (lane_mask){0, 1, 2, 3, 4, 5, 10, 13});
+    r[1] = __builtin_shuffle(__builtin_shuffle(a, b, (lane_mask){1, 4, 7, 10, 13, 0, 0, 0}), c,
+                             (lane_mask){0, 1, 2, 3, 4, 8, 11, 14});
+    r[2] = __builtin_shuffle(__builtin_shuffle(a, b, (lane_mask){2, 5, 8, 11, 14, 0, 0, 0}), c,
+                             (lane_mask){0, 1, 2, 3, 4, 9, 12, 15});
+}
+
 /* The lane sums s of one chunk of LANES rows (c: its first row in the
  * cache's columns, k log-gates then k gates, ld apart; resp: k a row; x:
  * d); derivs: also the derivatives'.  w: scratch of nprod(d) + k
@@ -76,10 +91,12 @@ chunk(size_t k, size_t d, const double *c, size_t ld, const double *resp, const 
       lanes *s, lanes *w, int derivs)
 {
     size_t p = d + 1, t_n = nprod(d);
-    lanes *zz = w, *g = zz + t_n, rs = {0}, q = {0}, zero = {0};
+    lanes *zz = w, *g = zz + t_n, rs = {0}, q = {0}, zero = {0}, r3[3];
+    if (k == 3)
+        resp3(resp, r3);
 #pragma GCC unroll 4
     for (size_t i = 0; i < k; i++) {
-        lanes ri = strided(resp + i, k), li = contiguous(c + i * ld);
+        lanes ri = k == 3 ? r3[i] : strided(resp + i, k), li = contiguous(c + i * ld);
         rs += ri;
         /* a zero gate with positive responsibility gives -inf */
         q += (lanes)((lane_mask)(ri * li) & (lane_mask)(ri > zero));
@@ -95,7 +112,7 @@ chunk(size_t k, size_t d, const double *c, size_t ld, const double *resp, const 
     }
     lanes *sg = s + 1, *sh = sg + (k - 1) * p;
     for (size_t i = 0; i + 1 < k; i++) {
-        lanes a = rs * g[i], wg = strided(resp + i, k) - a;
+        lanes a = rs * g[i], wg = (k == 3 ? r3[i] : strided(resp + i, k)) - a;
         for (size_t u = 0; u < p; u++)
             sg[i * p + u] += wg * zz[u];
         for (size_t j = i; j + 1 < k; j++, sh += t_n) {
