@@ -125,7 +125,7 @@ int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
         info->stop = GMOE_STOP_NUMERIC;
         return GMOE_OK;
     }
-    gmoe_newton_ws *nw = opt->newton ? gmoe_newton_ws_alloc(m, data->n) : NULL;
+    gmoe_newton_ws *nw = opt->newton ? gmoe_newton_ws_for(&ws->newton, m, data->n) : NULL;
     if (opt->newton && !nw)
         return GMOE_ENOMEM;
     size_t steps = 0, tiny = 0;
@@ -155,7 +155,6 @@ int gmoe_em_run(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
             break;
         }
     }
-    gmoe_newton_ws_free(nw);
     info->iterations = steps;
     info->loglik = ll;
     info->converged = info->stop == GMOE_STOP_TOL;

@@ -68,6 +68,10 @@ typedef struct {
                                   normal equations are formed in
                                   standardized covariates for accuracy */
     double *x_std;         /* n*d: the covariates standardized, (x - shift) / scale */
+    /* the second-order phase's workspace (newton.h), kept between runs
+     * (em.c) so that the assessment of a fit (fit.c) finds the
+     * derivatives where a run ended; NULL until a run needs it */
+    struct gmoe_newton_ws *newton;
 } gmoe_em_ws;
 
 /* ------------------------------------------------------ workspace.c */

@@ -72,17 +72,17 @@ static int check_fit_args(const gmoe_data *data, const gmoe_model *m,
 
 /* The final test of a run (MODELS.md section 4): converged only with the
  * gradient near zero at a maximum; otherwise what it is. */
-static int assess_run(const gmoe_model *m, const gmoe_data *data, const gmoe_em_options *opt,
-                      gmoe_fit_info *info)
+static int assess_run(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                      const gmoe_em_options *opt, gmoe_fit_info *info)
 {
-    gmoe_newton_ws *nw = gmoe_newton_ws_alloc(m, data->n);
+    /* the runs' workspace: where the run of m ended done, its derivatives */
+    gmoe_newton_ws *nw = gmoe_newton_ws_for(&ws->newton, m, data->n);
     if (!nw)
         return GMOE_ENOMEM;
     int nd = 0;
     size_t null_dirs = 0;
     double gn = NAN;
     gmoe_newton_assess(m, data, nw, opt->nthreads, &gn, &nd, &null_dirs);
-    gmoe_newton_ws_free(nw);
     info->grad_norm = gn;
     info->hessian_nd = nd;
     info->null_dirs = null_dirs;
@@ -398,7 +398,7 @@ static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
                                     &fixed);
     if (st != GMOE_OK)
         return gmoe_error(err, st, "out of memory placing the top-K boundaries");
-    st = assess_run(s->best, s->data, opt, &s->best_info);
+    st = assess_run(s->best, s->data, s->ws, opt, &s->best_info);
     if (st != GMOE_OK)
         return gmoe_error(err, st, "out of memory assessing the fit");
     gmoe_topk_selection_stop(s->best, fixed, &s->best_info);

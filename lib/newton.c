@@ -41,6 +41,7 @@ struct gmoe_newton_ws {
     double *kept_theta, kept_ll; /* P: that point's parameters */
     int kept;
     int held;                 /* variances held at the floor (hold_floored) */
+    int family;               /* m's, with L: the models this workspace fits */
 };
 
 void gmoe_newton_ws_free(gmoe_newton_ws *nw)
@@ -62,6 +63,7 @@ gmoe_newton_ws *gmoe_newton_ws_alloc(const gmoe_model *m, size_t n)
     if (!nw)
         return NULL;
     gmoe_layout_init(&nw->L, m);
+    nw->family = (int)m->family;
     size_t P = nw->P = nw->L.P;
     nw->theta = malloc((5 * P + 4 * P * P) * sizeof(double));
     nw->active = malloc(P * sizeof(size_t));
@@ -88,6 +90,21 @@ gmoe_newton_ws *gmoe_newton_ws_alloc(const gmoe_model *m, size_t n)
     if (nw->L.has_tau && !nw->hold_tau)
         nw->logv[P - 1] = 1;
     return nw;
+}
+
+gmoe_newton_ws *gmoe_newton_ws_for(gmoe_newton_ws **nw, const gmoe_model *m, size_t n)
+{
+    gmoe_layout L;
+    gmoe_layout_init(&L, m);
+    gmoe_newton_ws *w = *nw;
+    if (!w || w->family != (int)m->family || w->L.k != L.k || w->L.d != L.d || w->L.P != L.P ||
+        w->L.dg != L.dg || w->L.pins_last_slope != L.pins_last_slope || w->L.has_tau != L.has_tau) {
+        gmoe_newton_ws_free(w);
+        return *nw = gmoe_newton_ws_alloc(m, n);
+    }
+    w->lambda = 0.0; /* a new run's damping, as gmoe_newton_ws_alloc sets it */
+    w->nu = 2;
+    return w;
 }
 
 /* Derivatives at m in the step's variables: phi = theta or log theta,
@@ -228,15 +245,14 @@ static gmoe_newton_status done_here(gmoe_newton_ws *nw, double ll0)
 static int derivs_at(const gmoe_model *m, const gmoe_data *data, gmoe_newton_ws *nw,
                      int nthreads, double *ll)
 {
-    int kept = nw->kept;
-    nw->kept = 0;
-    if (kept) {
+    if (nw->kept) {
         gmoe_layout_pack(&nw->L, m, nw->g); /* g: not among the kept */
         if (memcmp(nw->g, nw->kept_theta, nw->P * sizeof(double)) == 0) {
             *ll = nw->kept_ll;
             return GMOE_OK;
         }
     }
+    nw->kept = 0;
     return derivs_phi(m, data, nw, nthreads, ll);
 }
 
@@ -308,7 +324,8 @@ int gmoe_newton_escape(gmoe_model *m, const gmoe_data *data, gmoe_newton_ws *nw,
     double ll0;
     if (derivs_at(m, data, nw, nthreads, &ll0) != GMOE_OK || scaled_eigen(nw, 1) ||
         !(nw->step[0] < -1e-10))
-        return 0;
+        return 0; /* the derivatives at m still intact (for the assessment) */
+    nw->kept = 0;
     size_t P = nw->P, na = nw->na;
     /* the direction in the step's variables, largest entry 1 */
     double *dir = nw->gphi, big = 0.0; /* the gradient (about 0 here) is not needed */

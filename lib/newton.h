@@ -14,6 +14,11 @@ typedef struct gmoe_newton_ws gmoe_newton_ws;
 gmoe_newton_ws *gmoe_newton_ws_alloc(const gmoe_model *m, size_t n);
 void gmoe_newton_ws_free(gmoe_newton_ws *nw);
 
+/* *nw if it fits m's shape (its damping reset for a new run, the
+ * derivatives kept at the point where an earlier run ended done), else a
+ * new workspace into *nw (the old one freed); NULL when out of memory. */
+gmoe_newton_ws *gmoe_newton_ws_for(gmoe_newton_ws **nw, const gmoe_model *m, size_t n);
+
 typedef enum {
     GMOE_NEWTON_STEP = 0,   /* a step raised the log-likelihood */
     GMOE_NEWTON_DONE = 1,   /* gradient below the tolerance and no step gains */

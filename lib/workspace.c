@@ -10,6 +10,7 @@
 
 #include "engine.h"
 #include "internal.h"
+#include "newton.h"
 
 /* The gate theta as the family packs it, then per expert a_i, b_i,
  * log sigma2_i (squarem.c packs it). */
@@ -22,6 +23,7 @@ void gmoe_em_ws_free(gmoe_em_ws *ws)
 {
     if (!ws)
         return;
+    gmoe_newton_ws_free(ws->newton);
     free(ws->resp);
     free(ws->block_ll);
     free(ws->block_wls);
