@@ -240,17 +240,19 @@ int gmoe_topk_refit_moves(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
 
 /* A top-K gate with K = 1, select = logit and one gate covariate: the
  * best k intervals of the gate covariate, one per expert, with cuts on a
- * grid (exact over the grid, see topk_segments.c), the experts their
+ * grid (exact over the grid, see topk_segments.c) then moved one at a
+ * time to the best row, the experts their
  * least-squares lines; kept in m (*ll its log-likelihood) only if that
  * raises *ll.  GMOE_ENOMEM or GMOE_OK. */
 int gmoe_topk_segment_start(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                             const gmoe_em_options *opt, double *ll);
 
 /* Non-zero when gmoe_topk_segment_start applies to m's shape (K = 1,
- * select = logit, one gate covariate): the moves that re-fit or relocate
+ * select = logit, one gate covariate) on data (its prefix sums, (n + 1)
+ * (d + 2)^2 doubles, at most 2^23): the moves that re-fit or relocate
  * experts are then left out (the grid's optimum holds every relocation
  * of an expert to a grid interval). */
-int gmoe_topk_segments_apply(const gmoe_model *m);
+int gmoe_topk_segments_apply(const gmoe_model *m, const gmoe_data *data);
 
 /* ---------------------------------------------------- topk_starts.c */
 

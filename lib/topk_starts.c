@@ -159,7 +159,7 @@ int gmoe_topk_place_boundaries(gmoe_model *m, const gmoe_data *data, gmoe_em_ws 
         st = sweep_to_fixed_point(m, data, ws, floor, s, bp, &ll);
         /* moves judged with the experts re-fitted, then relocations
          * (costlier), only where the sweeps find nothing */
-        int more = !gmoe_topk_segments_apply(m);
+        int more = !gmoe_topk_segments_apply(m, data);
         if (more && st == GMOE_OK && !(ll > before + 1e-9 * (double)data->n))
             st = gmoe_topk_refit_moves(m, data, ws, opt, &ll);
         if (more && st == GMOE_OK && !(ll > before + 1e-9 * (double)data->n))

@@ -97,6 +97,16 @@ json_number()
     sed -n "s/.*\"$2\": *\([-+0-9.eE]*\).*/\1/p" "$1" | head -n 1
 }
 
+# near_best LABEL FIT BEST: the fit's log-likelihood is within 0.05 (issue
+# 11's target for the default fit) of the best known fit's
+near_best() {
+    nb_ll=$(json_number "$2" loglik)
+    nb_best=$(json_number "$3" loglik)
+    awk -v a="$nb_ll" -v b="$nb_best" 'BEGIN { exit !(a >= b - 0.05) }' ||
+        fail "$1: the default fit ($nb_ll) is more than 0.05 below the best known ($nb_best)"
+    ok "$1: the default fit $nb_ll, the best known $nb_best"
+}
+
 # experts FILE: the experts of a model file, one line each:
 # beta0 beta1[1..d] a[1..d] b sigma2 (the writer puts one expert per line).
 experts()
