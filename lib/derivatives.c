@@ -161,9 +161,10 @@ static double row_first_order(const gmoe_model *m, const order *o, const double 
 {
     size_t k = o->k, d = o->d, e = o->e;
     const double *l = w->ld.l;
-    double lse = gmoe_logsumexp(l, k);
+    /* the gates and the posterior from the exponentials of their
+     * log-sum-exps (k exponentials each, not 2k; exp(-inf) = 0) */
+    double lse = gmoe_logsumexp_weights(l, k, w->g);
     for (size_t i = 0; i < k; i++) {
-        w->g[i] = l[i] > -INFINITY ? exp(l[i] - lse) : 0.0;
         w->r[i] = -INFINITY;
         double *v = w->v + i * e;
         if (l[i] == -INFINITY) { /* outside the selected set: r_i = 0, no term */
@@ -177,9 +178,7 @@ static double row_first_order(const gmoe_model *m, const order *o, const double 
         v[d] = res / s2;
         v[d + 1] = 0.5 * (res * res / s2 - 1.0) / s2;
     }
-    double ll = gmoe_logsumexp(w->r, k);
-    for (size_t i = 0; i < k; i++)
-        w->r[i] = w->r[i] > -INFINITY ? exp(w->r[i] - ll) : 0.0;
+    double ll = gmoe_logsumexp_weights(w->r, k, w->r);
     /* S's gate part J'(r - g) = sum_i r_i u_i (sum_i r_i = 1) */
     memset(w->s, 0, o->G * sizeof(double));
     for (size_t i = 0; i < k; i++) {
