@@ -4,10 +4,12 @@
  * A row at a time (rank-one updates) these cost a load and a store of the
  * accumulator per multiply-add; here the block's columns are laid out
  * contiguously and each entry of Z'WZ is a dot product over the rows, in
- * vector registers, four entries at a time.  Every dot product sums its
- * rows in GRAM_LANES interleaved partial sums, added in a fixed order at
- * the end: the bits depend on the block's rows only (not on the thread,
- * and not on the vector width chosen at run time). */
+ * vector registers, a tile of up to 4 x 4 entries at a time.  Every dot
+ * product sums its rows in GRAM_LANES interleaved partial sums, added in
+ * a fixed order at the end: the bits depend on the block's rows only, not
+ * on the thread nor on the tiles' shapes (the AVX-512 copy contracts the
+ * multiply-adds, the others do not: results differ in their last bits
+ * between machines with and without AVX-512, as vector_math.h says). */
 #include "config.h"
 
 #include <string.h>
@@ -52,77 +54,99 @@ void gmoe_gram_column(const double *v, double c, size_t nrows, double *z)
         z[r] = 0.0;
 }
 
+/* GMOE_GRAM_LANES doubles in one vector (one zmm register, two ymm);
+ * loaded from any double's address. */
+typedef double gram_lanes
+    __attribute__((vector_size(GMOE_GRAM_LANES * sizeof(double)), aligned(sizeof(double)),
+                   may_alias));
+
 /* The GRAM_LANES partial sums s added pairwise in a fixed order. */
-static inline __attribute__((always_inline)) double lane_sum(const double *s)
+static inline __attribute__((always_inline)) double lane_sum(gram_lanes s)
 {
     return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
 }
 
-/* out[u * 4 + j] = sum_r a_u[r] b_j[r], u < 2, j < 4 (b_j = b + j * ld):
- * eight sums from six loads per row and lane (four sums from one row a
- * take five loads, and the loads were what bounded them). */
+/* A tile of Z'WZ is at most GRAM_TILE x GRAM_TILE entries: its 16 sums
+ * of 8 lanes fill 16 of the 32 AVX-512 registers, and each step over 8
+ * rows loads 8 vectors for 16 multiply-adds. */
+#define GRAM_TILE 4
+
+/* The tile's sums s_ij = sum_r a_i[r] b_j[r], i < na, j < nb (j >= i
+ * only if diag: a tile on the diagonal, whose a and b are the same
+ * columns, weighted and not), added to dest[i * stride + j] and, if
+ * mirror is not NULL, to mirror[j * stride + i] off the diagonal.  na, nb and diag are
+ * constants in each inlined copy, so the sums stay in registers. */
 static inline __attribute__((always_inline)) void
-dot2x4(const double *a, const double *a1, const double *b, size_t ld, double *out)
+tile(size_t na, size_t nb, int diag, const double *const *a, const double *const *b, size_t ld,
+     double *dest, size_t stride, double *mirror)
 {
-    double s0[GMOE_GRAM_LANES] = {0}, s1[GMOE_GRAM_LANES] = {0};
-    double s2[GMOE_GRAM_LANES] = {0}, s3[GMOE_GRAM_LANES] = {0};
-    double t0[GMOE_GRAM_LANES] = {0}, t1[GMOE_GRAM_LANES] = {0};
-    double t2[GMOE_GRAM_LANES] = {0}, t3[GMOE_GRAM_LANES] = {0};
-    const double *b0 = b, *b1 = b + ld, *b2 = b + 2 * ld, *b3 = b + 3 * ld;
+    gram_lanes s[GRAM_TILE][GRAM_TILE];
+#pragma GCC unroll 4
+    for (size_t i = 0; i < GRAM_TILE; i++)
+#pragma GCC unroll 4
+        for (size_t j = 0; j < GRAM_TILE; j++)
+            s[i][j] = (gram_lanes){0};
     for (size_t r = 0; r < ld; r += GMOE_GRAM_LANES) {
-#pragma omp simd
-        for (size_t l = 0; l < GMOE_GRAM_LANES; l++) {
-            double x0 = a[r + l], x1 = a1[r + l];
-            s0[l] += x0 * b0[r + l];
-            s1[l] += x0 * b1[r + l];
-            s2[l] += x0 * b2[r + l];
-            s3[l] += x0 * b3[r + l];
-            t0[l] += x1 * b0[r + l];
-            t1[l] += x1 * b1[r + l];
-            t2[l] += x1 * b2[r + l];
-            t3[l] += x1 * b3[r + l];
+        gram_lanes bv[GRAM_TILE];
+#pragma GCC unroll 4
+        for (size_t j = 0; j < nb; j++)
+            bv[j] = *(const gram_lanes *)(b[j] + r);
+#pragma GCC unroll 4
+        for (size_t i = 0; i < na; i++) {
+            gram_lanes av = *(const gram_lanes *)(a[i] + r);
+#pragma GCC unroll 4
+            for (size_t j = diag ? i : 0; j < nb; j++)
+                s[i][j] += av * bv[j];
         }
     }
-    out[0] = lane_sum(s0);
-    out[1] = lane_sum(s1);
-    out[2] = lane_sum(s2);
-    out[3] = lane_sum(s3);
-    out[4] = lane_sum(t0);
-    out[5] = lane_sum(t1);
-    out[6] = lane_sum(t2);
-    out[7] = lane_sum(t3);
+#pragma GCC unroll 4
+    for (size_t i = 0; i < na; i++)
+#pragma GCC unroll 4
+        for (size_t j = diag ? i : 0; j < nb; j++) {
+            double v = lane_sum(s[i][j]);
+            dest[i * stride + j] += v;
+            if (mirror && (!diag || j > i))
+                mirror[j * stride + i] += v;
+        }
 }
 
-/* sum_r a[r] b[r] */
-static inline __attribute__((always_inline)) double dot1(const double *a, const double *b, size_t ld)
-{
-    double s[GMOE_GRAM_LANES] = {0};
-    for (size_t r = 0; r < ld; r += GMOE_GRAM_LANES) {
-#pragma omp simd
-        for (size_t l = 0; l < GMOE_GRAM_LANES; l++)
-            s[l] += a[r + l] * b[r + l];
-    }
-    return lane_sum(s);
-}
-
-/* dest[v] += sum_r a[r] z_v[r] for v0 <= v < p, and the same sums to
- * mirror[v * stride] for v > diag if mirror is not NULL. */
+/* tile() with its shape as constants: a diagonal tile is n x n (n <= 4,
+ * the last one smaller); one off the diagonal is 4 x nb (the last
+ * column's tiles narrower). */
 static inline __attribute__((always_inline)) void
-dots_from(const double *a, const double *z, size_t ld, size_t v0, size_t p, double *dest,
-          double *mirror, size_t stride, size_t diag)
+tile_of_shape(size_t n, int diag, const double *const *a, const double *const *b, size_t ld,
+              double *dest, size_t stride, double *mirror)
 {
-    double out[8];
-    for (size_t v = v0; v < p; v += 4) {
-        size_t n = p - v < 4 ? p - v : 4;
-        if (n == 4)
-            dot2x4(a, a, z + v * ld, ld, out); /* the second half unused */
-        else
-            for (size_t j = 0; j < n; j++)
-                out[j] = dot1(a, z + (v + j) * ld, ld);
-        for (size_t j = 0; j < n; j++) {
-            dest[v + j] += out[j];
-            if (mirror && v + j > diag)
-                mirror[(v + j) * stride] += out[j];
+    switch (n) {
+    case 4: tile(4, 4, diag, a, b, ld, dest, stride, mirror); return;
+    case 3: tile(diag ? 3 : 4, 3, diag, a, b, ld, dest, stride, mirror); return;
+    case 2: tile(diag ? 2 : 4, 2, diag, a, b, ld, dest, stride, mirror); return;
+    default: tile(diag ? 1 : 4, 1, diag, a, b, ld, dest, stride, mirror); return;
+    }
+}
+
+/* Column u of the block: z's first nz columns, then z2's. */
+static inline const double *column(const double *z, size_t nz, const double *z2, size_t ld,
+                                   size_t u)
+{
+    return u < nz ? z + u * ld : z2 + (u - nz) * ld;
+}
+
+/* dest[v] += sum_r a[r] z_v[r] for v < p (columns of z, z2 as in column()). */
+static inline __attribute__((always_inline)) void
+dots(const double *a, const double *z, size_t nz, const double *z2, size_t ld, size_t p,
+     double *dest)
+{
+    const double *b[GRAM_TILE], *a4[GRAM_TILE] = {a, a, a, a};
+    for (size_t v = 0; v < p; v += GRAM_TILE) {
+        size_t n = p - v < GRAM_TILE ? p - v : GRAM_TILE;
+        for (size_t j = 0; j < n; j++)
+            b[j] = column(z, nz, z2, ld, v + j);
+        switch (n) {
+        case 4: tile(1, 4, 0, a4, b, ld, dest + v, 0, NULL); break;
+        case 3: tile(1, 3, 0, a4, b, ld, dest + v, 0, NULL); break;
+        case 2: tile(1, 2, 0, a4, b, ld, dest + v, 0, NULL); break;
+        default: tile(1, 1, 0, a4, b, ld, dest + v, 0, NULL); break;
         }
     }
 }
@@ -130,53 +154,44 @@ dots_from(const double *a, const double *z, size_t ld, size_t v0, size_t p, doub
 VECTOR_CLONES
 void gmoe_gram_dots(size_t p, size_t nrows, const double *w, const double *z, double *dest)
 {
-    dots_from(w, z, gmoe_gram_ld(nrows), 0, p, dest, NULL, 0, 0);
-}
-
-/* Two rows u, u + 1 of Z'WZ from column v0 = u on (the upper triangle,
- * and row u + 1's entry at v = u, which is row u's at u + 1), to dest's
- * rows u and u + 1 and, mirrored, to mirror's columns (if not NULL). */
-static inline __attribute__((always_inline)) void
-rows_pair(const double *wz, const double *z, size_t ld, size_t u, size_t p, double *dest,
-          double *mirror, size_t stride)
-{
-    size_t v = u;
-    double out[8];
-    for (; v + 4 <= p; v += 4) {
-        dot2x4(wz + u * ld, wz + (u + 1) * ld, z + v * ld, ld, out);
-        for (size_t h = 0; h < 2; h++)
-            for (size_t j = 0; j < 4; j++) {
-                if (v + j < u + h)
-                    continue; /* below the diagonal */
-                dest[(u + h) * stride + v + j] += out[h * 4 + j];
-                if (mirror && v + j > u + h)
-                    mirror[(v + j) * stride + u + h] += out[h * 4 + j];
-            }
-    }
-    for (size_t h = 0; h < 2; h++) {
-        size_t row = u + h;
-        dots_from(wz + row * ld, z, ld, v > row ? v : row, p, dest + row * stride,
-                  mirror ? mirror + row : NULL, stride, row);
-    }
+    dots(w, z, p, NULL, gmoe_gram_ld(nrows), p, dest);
 }
 
 VECTOR_CLONES
-void gmoe_gram_add(size_t p, size_t nrows, const double *w, const double *z, double *wz,
-                   double *dest, size_t stride, int upper)
+void gmoe_gram_add_split(size_t p, const double *z, size_t nz, const double *z2, size_t nrows,
+                         const double *w, double *wz, double *dest, size_t stride, int upper)
 {
     size_t ld = gmoe_gram_ld(nrows);
     for (size_t u = 0; u < p; u++) {
         double *wzu = wz + u * ld;
-        const double *zu = z + u * ld;
+        const double *zu = column(z, nz, z2, ld, u);
 #pragma omp simd
         for (size_t r = 0; r < ld; r++)
             wzu[r] = w[r] * zu[r];
     }
-    /* Z'WZ is symmetric: the upper triangle's sums, mirrored for the
-     * full square */
-    size_t u = 0;
-    for (; u + 2 <= p; u += 2)
-        rows_pair(wz, z, ld, u, p, dest, upper ? NULL : dest, stride);
-    if (u < p)
-        dots_from(wz + u * ld, z, ld, u, p, dest + u * stride, upper ? NULL : dest + u, stride, u);
+    /* Z'WZ is symmetric: the upper triangle's tiles, entry (u, v) the sum
+     * of wz_u z_v, mirrored for the full square */
+    for (size_t u = 0; u < p; u += GRAM_TILE) {
+        const double *a[GRAM_TILE], *b[GRAM_TILE];
+        size_t n = p - u < GRAM_TILE ? p - u : GRAM_TILE;
+        for (size_t i = 0; i < GRAM_TILE; i++) {
+            a[i] = wz + (u + (i < n ? i : 0)) * ld;
+            b[i] = column(z, nz, z2, ld, u + (i < n ? i : 0));
+        }
+        double *diag = dest + u * stride + u;
+        tile_of_shape(n, 1, a, b, ld, diag, stride, upper ? NULL : diag);
+        for (size_t v = u + GRAM_TILE; v < p; v += GRAM_TILE) {
+            size_t nv = p - v < GRAM_TILE ? p - v : GRAM_TILE;
+            for (size_t j = 0; j < nv; j++)
+                b[j] = column(z, nz, z2, ld, v + j);
+            tile_of_shape(nv, 0, a, b, ld, dest + u * stride + v, stride,
+                          upper ? NULL : dest + v * stride + u);
+        }
+    }
+}
+
+void gmoe_gram_add(size_t p, size_t nrows, const double *w, const double *z, double *wz,
+                   double *dest, size_t stride, int upper)
+{
+    gmoe_gram_add_split(p, z, p, NULL, nrows, w, wz, dest, stride, upper);
 }

@@ -182,6 +182,8 @@ void gmoe_damped_system(const double *H, size_t P, const size_t *active, size_t 
  * - gmoe_gram_column: one column, v[r] (or the constant c if v is NULL);
  * - gmoe_gram_add: dest[u * stride + v] += sum_r w[r] z_u[r] z_v[r] for
  *   u, v < p, v >= u only if upper; wz is scratch of p columns;
+ * - gmoe_gram_add_split: the same over the columns z_u = z's for u < nz,
+ *   then z2's (a block's own columns beside ones kept elsewhere);
  * - gmoe_gram_dots: dest[u] += sum_r w[r] z_u[r].
  * The sums over rows go in a fixed order (same bits for any thread count
  * and vector width).  gmoe_gram_scratch(cols, extra): doubles for a
@@ -199,6 +201,8 @@ void gmoe_gram_transpose(const double *x, size_t nrows, size_t d, double *z);
 void gmoe_gram_column(const double *v, double c, size_t nrows, double *z);
 void gmoe_gram_add(size_t p, size_t nrows, const double *w, const double *z, double *wz,
                    double *dest, size_t stride, int upper);
+void gmoe_gram_add_split(size_t p, const double *z, size_t nz, const double *z2, size_t nrows,
+                         const double *w, double *wz, double *dest, size_t stride, int upper);
 void gmoe_gram_dots(size_t p, size_t nrows, const double *w, const double *z, double *dest);
 
 /* The gate M-step's sums over nrows <= GMOE_BLOCK_ROWS rows whose gates
