@@ -42,6 +42,25 @@ void gmoe_gram_transpose(const double *x, size_t nrows, size_t d, double *z)
             z[j * ld + t] = t < nrows ? x[t * d + j] : 0.0;
 }
 
+size_t gmoe_gram_blocks_size(size_t n, size_t d)
+{
+    size_t nb = gmoe_nblocks(n);
+    return nb ? ((nb - 1) * GMOE_BLOCK_ROWS + gmoe_gram_ld(n - (nb - 1) * GMOE_BLOCK_ROWS)) * d : 0;
+}
+
+void gmoe_gram_blocks_std(const double *x, size_t n, size_t d, const double *shift,
+                          const double *scale, double *z)
+{
+    for (size_t lo = 0; lo < n; lo += GMOE_BLOCK_ROWS) {
+        size_t nrows = n - lo < GMOE_BLOCK_ROWS ? n - lo : GMOE_BLOCK_ROWS;
+        size_t ld = gmoe_gram_ld(nrows);
+        double *zb = z + lo * d;
+        for (size_t r = 0; r < ld; r++)
+            for (size_t j = 0; j < d; j++)
+                zb[j * ld + r] = r < nrows ? (x[(lo + r) * d + j] - shift[j]) / scale[j] : 0.0;
+    }
+}
+
 void gmoe_gram_column(const double *v, double c, size_t nrows, double *z)
 {
     size_t ld = gmoe_gram_ld(nrows);
@@ -71,14 +90,18 @@ static inline __attribute__((always_inline)) double lane_sum(gram_lanes s)
  * rows loads 8 vectors for 16 multiply-adds. */
 #define GRAM_TILE 4
 
-/* The tile's sums s_ij = sum_r a_i[r] b_j[r], i < na, j < nb (j >= i
- * only if diag: a tile on the diagonal, whose a and b are the same
- * columns, weighted and not), added to dest[i * stride + j] and, if
- * mirror is not NULL, to mirror[j * stride + i] off the diagonal.  na, nb and diag are
- * constants in each inlined copy, so the sums stay in registers. */
+/* The tile's sums s_ij = sum_r (w[r] a_i[r]) b_j[r] (w[r] taken as 1 if
+ * w is NULL), i < na, j < nb (j >= i only if diag: a tile on the
+ * diagonal, whose a and b are the same columns), added to
+ * dest[i * stride + j] and, if mirror is not NULL, to
+ * mirror[j * stride + i] off the diagonal.  The weighted a_i are formed
+ * as the rows go, in registers (written to a scratch column and read
+ * back, they cost a quarter of the time: loads stalled behind the
+ * stores).  na, nb and diag are constants in each inlined copy, so the
+ * sums stay in registers. */
 static inline __attribute__((always_inline)) void
-tile(size_t na, size_t nb, int diag, const double *const *a, const double *const *b, size_t ld,
-     double *dest, size_t stride, double *mirror)
+tile(size_t na, size_t nb, int diag, const double *w, const double *const *a,
+     const double *const *b, size_t ld, double *dest, size_t stride, double *mirror)
 {
     gram_lanes s[GRAM_TILE][GRAM_TILE];
 #pragma GCC unroll 4
@@ -94,6 +117,8 @@ tile(size_t na, size_t nb, int diag, const double *const *a, const double *const
 #pragma GCC unroll 4
         for (size_t i = 0; i < na; i++) {
             gram_lanes av = *(const gram_lanes *)(a[i] + r);
+            if (w)
+                av *= *(const gram_lanes *)(w + r);
 #pragma GCC unroll 4
             for (size_t j = diag ? i : 0; j < nb; j++)
                 s[i][j] += av * bv[j];
@@ -114,14 +139,14 @@ tile(size_t na, size_t nb, int diag, const double *const *a, const double *const
  * the last one smaller); one off the diagonal is 4 x nb (the last
  * column's tiles narrower). */
 static inline __attribute__((always_inline)) void
-tile_of_shape(size_t n, int diag, const double *const *a, const double *const *b, size_t ld,
-              double *dest, size_t stride, double *mirror)
+tile_of_shape(size_t n, int diag, const double *w, const double *const *a,
+              const double *const *b, size_t ld, double *dest, size_t stride, double *mirror)
 {
     switch (n) {
-    case 4: tile(4, 4, diag, a, b, ld, dest, stride, mirror); return;
-    case 3: tile(diag ? 3 : 4, 3, diag, a, b, ld, dest, stride, mirror); return;
-    case 2: tile(diag ? 2 : 4, 2, diag, a, b, ld, dest, stride, mirror); return;
-    default: tile(diag ? 1 : 4, 1, diag, a, b, ld, dest, stride, mirror); return;
+    case 4: tile(4, 4, diag, w, a, b, ld, dest, stride, mirror); return;
+    case 3: tile(diag ? 3 : 4, 3, diag, w, a, b, ld, dest, stride, mirror); return;
+    case 2: tile(diag ? 2 : 4, 2, diag, w, a, b, ld, dest, stride, mirror); return;
+    default: tile(diag ? 1 : 4, 1, diag, w, a, b, ld, dest, stride, mirror); return;
     }
 }
 
@@ -143,10 +168,10 @@ dots(const double *a, const double *z, size_t nz, const double *z2, size_t ld, s
         for (size_t j = 0; j < n; j++)
             b[j] = column(z, nz, z2, ld, v + j);
         switch (n) {
-        case 4: tile(1, 4, 0, a4, b, ld, dest + v, 0, NULL); break;
-        case 3: tile(1, 3, 0, a4, b, ld, dest + v, 0, NULL); break;
-        case 2: tile(1, 2, 0, a4, b, ld, dest + v, 0, NULL); break;
-        default: tile(1, 1, 0, a4, b, ld, dest + v, 0, NULL); break;
+        case 4: tile(1, 4, 0, NULL, a4, b, ld, dest + v, 0, NULL); break;
+        case 3: tile(1, 3, 0, NULL, a4, b, ld, dest + v, 0, NULL); break;
+        case 2: tile(1, 2, 0, NULL, a4, b, ld, dest + v, 0, NULL); break;
+        default: tile(1, 1, 0, NULL, a4, b, ld, dest + v, 0, NULL); break;
         }
     }
 }
@@ -159,39 +184,30 @@ void gmoe_gram_dots(size_t p, size_t nrows, const double *w, const double *z, do
 
 VECTOR_CLONES
 void gmoe_gram_add_split(size_t p, const double *z, size_t nz, const double *z2, size_t nrows,
-                         const double *w, double *wz, double *dest, size_t stride, int upper)
+                         const double *w, double *dest, size_t stride, int upper)
 {
     size_t ld = gmoe_gram_ld(nrows);
-    for (size_t u = 0; u < p; u++) {
-        double *wzu = wz + u * ld;
-        const double *zu = column(z, nz, z2, ld, u);
-#pragma omp simd
-        for (size_t r = 0; r < ld; r++)
-            wzu[r] = w[r] * zu[r];
-    }
     /* Z'WZ is symmetric: the upper triangle's tiles, entry (u, v) the sum
-     * of wz_u z_v, mirrored for the full square */
+     * of (w z_u) z_v, mirrored for the full square */
     for (size_t u = 0; u < p; u += GRAM_TILE) {
         const double *a[GRAM_TILE], *b[GRAM_TILE];
         size_t n = p - u < GRAM_TILE ? p - u : GRAM_TILE;
-        for (size_t i = 0; i < GRAM_TILE; i++) {
-            a[i] = wz + (u + (i < n ? i : 0)) * ld;
-            b[i] = column(z, nz, z2, ld, u + (i < n ? i : 0));
-        }
+        for (size_t i = 0; i < GRAM_TILE; i++)
+            a[i] = b[i] = column(z, nz, z2, ld, u + (i < n ? i : 0));
         double *diag = dest + u * stride + u;
-        tile_of_shape(n, 1, a, b, ld, diag, stride, upper ? NULL : diag);
+        tile_of_shape(n, 1, w, a, b, ld, diag, stride, upper ? NULL : diag);
         for (size_t v = u + GRAM_TILE; v < p; v += GRAM_TILE) {
             size_t nv = p - v < GRAM_TILE ? p - v : GRAM_TILE;
             for (size_t j = 0; j < nv; j++)
                 b[j] = column(z, nz, z2, ld, v + j);
-            tile_of_shape(nv, 0, a, b, ld, dest + u * stride + v, stride,
+            tile_of_shape(nv, 0, w, a, b, ld, dest + u * stride + v, stride,
                           upper ? NULL : dest + v * stride + u);
         }
     }
 }
 
-void gmoe_gram_add(size_t p, size_t nrows, const double *w, const double *z, double *wz,
-                   double *dest, size_t stride, int upper)
+void gmoe_gram_add(size_t p, size_t nrows, const double *w, const double *z, double *dest,
+                   size_t stride, int upper)
 {
-    gmoe_gram_add_split(p, z, p, NULL, nrows, w, wz, dest, stride, upper);
+    gmoe_gram_add_split(p, z, p, NULL, nrows, w, dest, stride, upper);
 }

@@ -35,8 +35,9 @@ typedef struct {
     const gmoe_gating *gating;
     double *resp;          /* n*k responsibilities */
     double *block_ll;      /* nblocks partial log-likelihoods */
-    /* experts' M-step: per block and expert, sum r, sum r z z', sum r z y */
-    double *block_wls;     /* nblocks * k * (1 + p*p + p) */
+    /* experts' M-step: per block and expert, the weighted cross products
+     * of the columns (z, y), z = (u, 1) (GMOE_WLS_SUMS) */
+    double *block_wls;     /* (nblocks + 1) * k * GMOE_WLS_SUMS(p) */
     double *block_rss;     /* nblocks * k */
     double *wls_mat;       /* p*p normal equations of one expert */
     double *wls_rhs;       /* p */
@@ -67,12 +68,18 @@ typedef struct {
     double *x_shift, *x_scale; /* d: covariate mean and sd; the experts'
                                   normal equations are formed in
                                   standardized covariates for accuracy */
-    double *x_std;         /* n*d: the covariates standardized, (x - shift) / scale */
+    double *x_std;         /* the covariates standardized, (x - shift) / scale,
+                              by block and column (gmoe_gram_blocks_std) */
     /* the second-order phase's workspace (newton.h), kept between runs
      * (em.c) so that the assessment of a fit (fit.c) finds the
      * derivatives where a run ended; NULL until a run needs it */
     struct gmoe_newton_ws *newton;
 } gmoe_em_ws;
+
+/* Doubles per block and expert of the experts' normal equations: the
+ * (p + 1) x (p + 1) cross products of (u, 1, y), upper triangle used
+ * (mstep_experts.c). */
+#define GMOE_WLS_SUMS(p) (((p) + 1) * ((p) + 1))
 
 /* ------------------------------------------------------ workspace.c */
 

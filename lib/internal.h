@@ -180,8 +180,12 @@ void gmoe_damped_system(const double *H, size_t P, const size_t *active, size_t 
  * past nrows hold 0, and so must the weights w there):
  * - gmoe_gram_transpose: the d columns of x (nrows rows of d) to z;
  * - gmoe_gram_column: one column, v[r] (or the constant c if v is NULL);
+ * - gmoe_gram_blocks_std: every block's d columns of x (n rows of d), each
+ *   standardized, (x - shift) / scale, once for all passes: block b's
+ *   at z + b * GMOE_BLOCK_ROWS * d (with d = 1, z[r] is row r's);
+ *   gmoe_gram_blocks_size(n, d) doubles;
  * - gmoe_gram_add: dest[u * stride + v] += sum_r w[r] z_u[r] z_v[r] for
- *   u, v < p, v >= u only if upper; wz is scratch of p columns;
+ *   u, v < p, v >= u only if upper;
  * - gmoe_gram_add_split: the same over the columns z_u = z's for u < nz,
  *   then z2's (a block's own columns beside ones kept elsewhere);
  * - gmoe_gram_dots: dest[u] += sum_r w[r] z_u[r].
@@ -198,11 +202,14 @@ void gmoe_damped_system(const double *H, size_t P, const size_t *active, size_t 
 size_t gmoe_gram_ld(size_t nrows);
 size_t gmoe_gram_scratch(size_t cols, size_t extra);
 void gmoe_gram_transpose(const double *x, size_t nrows, size_t d, double *z);
+size_t gmoe_gram_blocks_size(size_t n, size_t d);
+void gmoe_gram_blocks_std(const double *x, size_t n, size_t d, const double *shift,
+                          const double *scale, double *z);
 void gmoe_gram_column(const double *v, double c, size_t nrows, double *z);
-void gmoe_gram_add(size_t p, size_t nrows, const double *w, const double *z, double *wz,
-                   double *dest, size_t stride, int upper);
+void gmoe_gram_add(size_t p, size_t nrows, const double *w, const double *z, double *dest,
+                   size_t stride, int upper);
 void gmoe_gram_add_split(size_t p, const double *z, size_t nz, const double *z2, size_t nrows,
-                         const double *w, double *wz, double *dest, size_t stride, int upper);
+                         const double *w, double *dest, size_t stride, int upper);
 void gmoe_gram_dots(size_t p, size_t nrows, const double *w, const double *z, double *dest);
 
 /* The gate M-step's sums over nrows <= GMOE_BLOCK_ROWS rows whose gates

@@ -1,4 +1,6 @@
 /* mstep_experts.c -- experts' M-step: weighted least squares (LAPACKE). */
+#include "config.h"
+
 #include <lapacke.h>
 #include <math.h>
 #include <string.h>
@@ -6,83 +8,66 @@
 #include "chain.h"
 #include "engine.h"
 #include "internal.h"
+#include "vector_math.h"
 
-/* Expert i's normal equations at acc (w, S upper triangle, t) += row
- * (u, y) with weight w, z = (u, 1). */
-static inline __attribute__((always_inline)) void
-add_wls_row(double *acc, size_t d, const double *u, double y, double w)
+/* A block's regressor columns beside its covariates (ws->x_std, laid
+ * out by block once per fit): ones, then y.  tail: 2 ld doubles. */
+static void block_tail(const gmoe_data *data, size_t lo, size_t nrows, double *tail)
 {
-    size_t p = d + 1;
-    double *S = acc + 1, *t = S + p * p;
-    acc[0] += w;
-    for (size_t c = 0; c < p; c++) {
-        double wz = w * (c < d ? u[c] : 1.0);
-        t[c] += wz * y;
-        for (size_t v = c; v < p; v++) /* upper triangle */
-            S[c * p + v] += wz * (v < d ? u[v] : 1.0);
-    }
+    gmoe_gram_column(NULL, 1.0, nrows, tail);
+    gmoe_gram_column(data->y + lo, 0.0, nrows, tail + gmoe_gram_ld(nrows));
 }
 
-/* Rows lo..hi-1 of the normal equations into acc (k blocks of 1 + p*p +
- * p), in the standardized covariates (k, d: GMOE_WITH_SHAPE). */
-static inline __attribute__((always_inline)) void
-wls_rows(size_t k, size_t d, const gmoe_data *data, const gmoe_em_ws *ws, size_t lo,
-         size_t hi, double *acc)
+/* The block's responsibilities by expert, w[i * ld + r] (0 past nrows:
+ * the padding rows weigh nothing). */
+static void block_weights(const double *resp, size_t k, size_t nrows, double *w)
 {
-    size_t stride = 1 + (d + 1) * (d + 1) + d + 1;
-    for (size_t r = lo; r < hi; r++)
-        for (size_t i = 0; i < k; i++) {
-            double w = ws->resp[r * k + i];
-            if (w != 0.0)
-                add_wls_row(acc + i * stride, d, ws->x_std + r * d, data->y[r], w);
-        }
+    size_t ld = gmoe_gram_ld(nrows);
+    for (size_t i = 0; i < k; i++) /* one column at a time: writes 4 KB apart collide */
+        for (size_t r = 0; r < ld; r++)
+            w[i * ld + r] = r < nrows ? resp[r * k + i] : 0.0;
 }
 
-/* Rows lo..hi-1 of the normal equations into acc (k blocks of 1 + p*p +
- * p), in the standardized covariates u, as weighted cross products of
- * the block's columns (u, 1, y) (block_gram.c): per expert, with the
- * responsibilities as weights, the upper triangle of their products
- * holds S (u and 1), t (the y column) and w (the 1 with itself).
- * scratch: gmoe_gram_scratch(p + 1, 0) doubles. */
-static void wls_block(size_t k, size_t d, const gmoe_data *data, const gmoe_em_ws *ws,
-                      size_t lo, size_t hi, double *acc, double *scratch)
+/* A block's normal equations into acc: per expert i, GMOE_WLS_SUMS(p)
+ * doubles, the upper triangle of the cross products of the columns
+ * (u, 1, y) weighted by its responsibilities w_i (block_gram.c): S, the
+ * (u, 1) part; t, the y column; the weight sum, the (1, 1) entry. */
+static void wls_block(size_t k, size_t d, const double *u, const double *tail, const double *w,
+                      size_t nrows, double *acc)
 {
-    size_t p = d + 1, cols = p + 1, nrows = hi - lo, ld = gmoe_gram_ld(nrows);
-    size_t stride = 1 + p * p + p;
-    double *z = scratch, *wz = z + cols * ld, *w = wz + cols * ld, *prod = w + 2 * ld;
-    gmoe_gram_transpose(ws->x_std + lo * d, nrows, d, z);
-    gmoe_gram_column(NULL, 1.0, nrows, z + d * ld);
-    gmoe_gram_column(data->y + lo, 0.0, nrows, z + p * ld);
+    size_t c = d + 2, ld = gmoe_gram_ld(nrows);
+    for (size_t i = 0; i < k; i++)
+        gmoe_gram_add_split(c, u, d, tail, nrows, w + i * ld, acc + i * c * c, c, 1);
+}
+
+/* A block's weighted residual sums of squares at m's expert parameters,
+ * added to rss[k]: the mean b + a'x is c0 + c'u in the standardized
+ * columns u, with c_j = a_j scale_j and c0 = b + a'shift.  e: ld
+ * doubles. */
+VECTOR_CLONES
+static void rss_block(const gmoe_model *m, const gmoe_em_ws *ws, const double *u,
+                      const double *tail, const double *w, size_t nrows, double *rss,
+                      double *e)
+{
+    size_t k = ws->k, d = ws->d, ld = gmoe_gram_ld(nrows);
+    const double *y = tail + ld;
     for (size_t i = 0; i < k; i++) {
-        double *S = acc + i * stride + 1, *t = S + p * p;
-        gmoe_gram_column(NULL, 0.0, nrows, w); /* the padding */
-        for (size_t r = 0; r < nrows; r++)
-            w[r] = ws->resp[(lo + r) * k + i];
-        memset(prod, 0, cols * cols * sizeof(double));
-        gmoe_gram_add(cols, nrows, w, z, wz, prod, cols, 1);
-        acc[i * stride] = prod[d * cols + d];
-        for (size_t c = 0; c < p; c++) {
-            memcpy(S + c * p + c, prod + c * cols + c, (p - c) * sizeof(double));
-            t[c] = prod[c * cols + p];
+        const double *a = m->a + i * d;
+        double c0 = m->b[i];
+        for (size_t j = 0; j < d; j++)
+            c0 += a[j] * ws->x_shift[j];
+#pragma omp simd
+        for (size_t r = 0; r < ld; r++)
+            e[r] = y[r] - c0;
+        for (size_t j = 0; j < d; j++) {
+            double cj = a[j] * ws->x_scale[j];
+            const double *uj = u + j * ld;
+#pragma omp simd
+            for (size_t r = 0; r < ld; r++)
+                e[r] -= cj * uj[r];
         }
+        gmoe_gram_add_split(1, e, 1, NULL, nrows, w + i * ld, rss + i, 1, 1);
     }
-}
-
-/* Rows lo..hi-1 of the weighted residual sums of squares at m's expert
- * parameters into rss[k] (k, d: GMOE_WITH_SHAPE). */
-static inline __attribute__((always_inline)) void
-rss_rows(size_t k, size_t d, const gmoe_model *m, const gmoe_data *data,
-         const gmoe_em_ws *ws, size_t lo, size_t hi, double *rss)
-{
-    (void)d; /* the residuals need k only */
-    for (size_t r = lo; r < hi; r++)
-        for (size_t i = 0; i < k; i++) {
-            double w = ws->resp[r * k + i];
-            if (w == 0.0)
-                continue;
-            double e = data->y[r] - gmoe_expert_mean(m, i, data->x + r * m->d);
-            rss[i] += w * e * e;
-        }
 }
 
 enum block_sums { NORMAL_EQUATIONS, RESIDUALS };
@@ -99,7 +84,7 @@ static void accumulate(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *w
                        enum block_sums what)
 {
     size_t n = ws->n, d = ws->d, k = ws->k, p = ws->p, nb = ws->nblocks;
-    size_t stride = what == RESIDUALS ? k : k * (1 + p * p + p);
+    size_t stride = what == RESIDUALS ? k : k * GMOE_WLS_SUMS(p);
     double *blocks = what == RESIDUALS ? ws->block_rss : ws->block_wls;
     int nt = ws->nthreads;
     (void)nt;
@@ -108,13 +93,16 @@ static void accumulate(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *w
         double *acc = blocks + b * stride;
         memset(acc, 0, stride * sizeof(double));
         size_t lo = b * GMOE_BLOCK_ROWS;
-        size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
+        size_t nrows = lo + GMOE_BLOCK_ROWS < n ? GMOE_BLOCK_ROWS : n - lo;
+        size_t ld = gmoe_gram_ld(nrows);
+        /* block scratch: gmoe_gram_scratch(d + 2, k) >= (k + 3) ld */
+        double *w = gmoe_em_ws_block_scratch(ws), *tail = w + k * ld, *e = tail + 2 * ld;
+        block_weights(ws->resp + lo * k, k, nrows, w);
+        block_tail(data, lo, nrows, tail);
         if (what == RESIDUALS)
-            GMOE_WITH_SHAPE(rss_rows, k, d, m, data, ws, lo, hi, acc);
-        else if (d >= GMOE_GRAM_MIN_D)
-            wls_block(k, d, data, ws, lo, hi, acc, gmoe_em_ws_block_scratch(ws));
+            rss_block(m, ws, ws->x_std + lo * d, tail, w, nrows, acc, e);
         else
-            GMOE_WITH_SHAPE(wls_rows, k, d, data, ws, lo, hi, acc);
+            wls_block(k, d, ws->x_std + lo * d, tail, w, nrows, acc);
     }
     /* the sum over the blocks (of every shard) after the last block */
     gmoe_fold_blocks(data, blocks, nb, stride, blocks + nb * stride);
@@ -141,14 +129,17 @@ static int solve_spd(double *S, double *t, size_t p, double *copy)
     return LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)p, 1, S, (lapack_int)p, t, 1) == 0 ? 0 : -1;
 }
 
-/* Expert i's normal equations summed over the blocks (accumulate). */
+/* Expert i's normal equations summed over the blocks (accumulate): S
+ * (upper triangle), t; returns the weight sum. */
 static double sum_blocks(const gmoe_em_ws *ws, size_t i, double *S, double *t)
 {
-    size_t k = ws->k, p = ws->p, stride = 1 + p * p + p;
-    const double *a = ws->block_wls + (ws->nblocks * k + i) * stride;
-    memcpy(S, a + 1, p * p * sizeof(double));
-    memcpy(t, a + 1 + p * p, p * sizeof(double));
-    return a[0];
+    size_t p = ws->p, c = p + 1;
+    const double *g = ws->block_wls + (ws->nblocks * ws->k + i) * GMOE_WLS_SUMS(p);
+    for (size_t u = 0; u < p; u++) {
+        memcpy(S + u * p, g + u * c, p * sizeof(double));
+        t[u] = g[u * c + p];
+    }
+    return g[(p - 1) * c + p - 1];
 }
 
 size_t gmoe_mstep_experts(gmoe_model *m, const gmoe_data *data,

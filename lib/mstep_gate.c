@@ -57,12 +57,12 @@ static void cache_block_derivs(size_t k, size_t d, const double *c, const double
         double *diag = hb + i * p * np + i * p;
         for (size_t r = 0; r < nrows; r++)
             w[r] = -(rs[r] * gi[r]) * (1.0 - gi[r]);
-        gmoe_gram_add(p, nrows, w, z, wz, diag, np, 1);
+        gmoe_gram_add(p, nrows, w, z, diag, np, 1);
         for (size_t j = i + 1; j + 1 < k; j++) {
             const double *gj = g + j * nrows;
             for (size_t r = 0; r < nrows; r++)
                 w[r] = rs[r] * gi[r] * gj[r];
-            gmoe_gram_add(p, nrows, w, z, wz, diag + (j - i) * p, np, 0);
+            gmoe_gram_add(p, nrows, w, z, diag + (j - i) * p, np, 0);
         }
     }
 }

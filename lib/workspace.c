@@ -99,7 +99,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->resp = malloc(n * k * sizeof(double));
     ws->block_ll = malloc(nb * sizeof(double));
     /* one block more: the sum over the blocks (chain.h) */
-    ws->block_wls = malloc((nb + 1) * k * (1 + p * p + p) * sizeof(double));
+    ws->block_wls = malloc((nb + 1) * k * GMOE_WLS_SUMS(p) * sizeof(double));
     ws->block_rss = malloc((nb + 1) * k * sizeof(double));
     ws->wls_mat = malloc(p * p * sizeof(double));
     ws->wls_rhs = malloc(p * sizeof(double));
@@ -123,7 +123,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
         ws->sq[i] = malloc(ws->nvec * sizeof(double));
     ws->x_shift = malloc((m->d + 1) * sizeof(double)); /* d may be 0 */
     ws->x_scale = malloc((m->d + 1) * sizeof(double));
-    ws->x_std = malloc((n * m->d + 1) * sizeof(double));
+    ws->x_std = malloc((gmoe_gram_blocks_size(n, m->d) + 1) * sizeof(double));
     int cache_ok = 1;
     if (ws->gating->softmax_logits) {
         /* optional: without it the passes compute every gate afresh */
@@ -143,9 +143,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     }
     gmoe_model_copy_params(ws->trial, m);
     gmoe_column_moments(data, data->x, m->d, ws->x_shift, ws->x_scale);
-    for (size_t r = 0; r < n; r++)
-        for (size_t j = 0; j < m->d; j++)
-            ws->x_std[r * m->d + j] = (data->x[r * m->d + j] - ws->x_shift[j]) / ws->x_scale[j];
+    gmoe_gram_blocks_std(data->x, n, m->d, ws->x_shift, ws->x_scale, ws->x_std);
     return ws;
 }
 

@@ -524,7 +524,7 @@ START_TEST(test_block_gram)
     const size_t p = (size_t)_i + 1;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 11 + p);
-    double x[ROWS * PMAX], w[LD] = {0}, z[PMAX * LD], wz[PMAX * LD];
+    double x[ROWS * PMAX], w[LD] = {0}, z[PMAX * LD];
     ck_assert_uint_eq(gmoe_gram_ld(ROWS), LD);
     for (size_t j = 0; j < ROWS * p; j++)
         x[j] = 4 * gsl_rng_uniform(rng) - 1;
@@ -535,7 +535,7 @@ START_TEST(test_block_gram)
         double h[PMAX * PMAX], g[PMAX] = {0};
         for (size_t u = 0; u < p * p; u++)
             h[u] = 7.0;
-        gmoe_gram_add(p, ROWS, w, z, wz, h, p, upper);
+        gmoe_gram_add(p, ROWS, w, z, h, p, upper);
         gmoe_gram_dots(p, ROWS, w, z, g);
         for (size_t u = 0; u < p; u++) {
             double gu = 0.0;
