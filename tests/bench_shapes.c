@@ -252,14 +252,21 @@ static double flops_peak(double *sink)
  * log-sum-exp's subtractions, sum and normalization 4k;
  * experts: per expert the normal equations' upper triangle and right
  * side, 2 (p (p + 1) / 2 + p), and the residual square, 2p + 3;
- * gate: logits 2kp, gates 3k, gradient 2p (k - 1) + 3 (k - 1), Hessian
- * upper triangle of (k - 1) p squared entries at 2 flops each. */
+ * gate: logits 2kp, gates 3k, gradient 2p (k - 1) + 3 (k - 1), and the
+ * Hessian: its (k - 1) x (k - 1) blocks of p x p are each a weighted
+ * z z' (weight R g_i (delta_ij - g_j)), so each block is symmetric
+ * itself and the k (k - 1) / 2 blocks on and above the diagonal have
+ * p (p + 1) / 2 distinct entries each, at 2 flops (a multiply-add), plus
+ * one product for each block's weight.  (Until issue 18's third round
+ * this counted the whole upper triangle of the (k - 1) p square,
+ * (k - 1) p ((k - 1) p + 1) flops, which counts the off-diagonal blocks'
+ * mirrored halves too: 1806 against 1389 flops a row at k = 3, d = 20.) */
 static double flops_per_row(size_t k, size_t d)
 {
-    double p = (double)(d + 1), K = (double)k, np = (K - 1) * p;
+    double p = (double)(d + 1), K = (double)k, blocks = K * (K - 1) / 2;
     double estep = 4 * K * p + 8 * K;
     double experts = K * (p * (p + 1) + 2 * p + 2 * p + 3);
-    double gate = 2 * K * p + 3 * K + (K - 1) * (2 * p + 3) + np * (np + 1);
+    double gate = 2 * K * p + 3 * K + (K - 1) * (2 * p + 3) + blocks * (p * (p + 1) + 1);
     return estep + experts + gate;
 }
 
