@@ -266,10 +266,13 @@ int gmoe_topk_segments_apply(const gmoe_model *m, const gmoe_data *data);
 /* For a top-K gate with K < k whose selection a gate coordinate moves
  * (select = logit, or slope with gate covariates; nothing otherwise):
  * from the end of an EM run (m, info), rounds of moves of the selection
- * boundaries, each kept only if it raises the log-likelihood: sweeps over
- * the gate coordinates (each followed by Newton steps that keep the
- * selection, topk_face.c) until none gains, then, if they gained nothing,
- * relocations of an expert (topk_relocate.c); after a round that gained,
+ * boundaries, each kept only if it raises the log-likelihood: first, with
+ * K = 1 and one gate covariate, the best cuts (topk_segments.c); then
+ * rounds of sweeps over the gate coordinates (each followed by Newton
+ * steps that keep the selection, topk_face.c) until none gains, then, if
+ * they gained nothing, moves judged with the experts re-fitted
+ * (topk_refit.c) and relocations of an expert (topk_relocate.c; neither
+ * where the cuts apply); after a round that gained,
  * an EM run, whose info replaces info (iterations summed).  *fixed_point
  * = 1 when the last round's moves found nothing (the boundaries are a
  * local optimum over the moves tried; also 1 when the moves do not
