@@ -12,12 +12,11 @@
 # iterations; ratio = cpu / floor; bytes/row = memory the data and the
 # workspace hold per row.
 #
-# Part 2, threads: the same driver with 1 and 2 threads (wall time per
-# iteration: what a user waits for), with libgomp's spinning and with
-# passive waiting, on an otherwise idle second core and with a busy loop
-# pinned to it (taskset -c 1); then mixfit itself, as a user runs it
-# (--threads 1 and 2 on a 1e5-row file, from a given start).
-# The log-likelihoods of 1 and 2 threads must agree to the last bit.
+# Part 2, threads: scripts/bench-threads.sh (the same driver with 1 and 2
+# threads, CPU and wall time per iteration, with libgomp's spinning and
+# with passive waiting, on an otherwise idle second core and with a busy
+# loop pinned to it; then mixfit itself, as a user runs it).  The
+# log-likelihoods of 1 and 2 threads must agree to the last bit.
 #
 # Usage: scripts/bench-shapes.sh [--quick|--threads-only] [--iters N] [--reps N] [--bindir DIR]
 #   --quick         part 1 only, 3 repetitions
@@ -49,12 +48,6 @@ case $iters$reps in *[!0-9]*|'') echo "bench-shapes.sh: --iters and --reps take 
 
 driver=$build/tests/bench_shapes
 [ -x "$driver" ] || { echo "bench-shapes.sh: $driver not found (run make in a built tree)" >&2; exit 1; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/bench-shapes.XXXXXX")
-busy=''
-stop_busy() { [ -z "$busy" ] || { kill "$busy" 2>/dev/null; wait "$busy" 2>/dev/null || true; busy=''; }; }
-trap 'stop_busy; rm -rf "$work"' EXIT
-trap 'exit 1' HUP INT TERM
-start_busy() { taskset -c 1 bash -c 'while :; do :; done' & busy=$!; sleep 0.2; }
 
 commit=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
 echo "# bench-shapes.sh, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -n), gmoe $commit"
@@ -81,66 +74,9 @@ if [ $quick = 1 ]; then
     exit 0
 fi
 
-# wall ms per iteration of the driver: policy k d threads -> "wall loglik";
-# policy spin: libgomp's default; passive: OMP_WAIT_POLICY=PASSIVE, as
-# mixfit and mixrate set it when the environment does not (cli_wait_policy)
-driver_wall() {
-    local env_args="-u OMP_WAIT_POLICY -u GOMP_SPINCOUNT" line
-    [ "$1" = spin ] || env_args="-u GOMP_SPINCOUNT OMP_WAIT_POLICY=PASSIVE"
-    # shellcheck disable=SC2086
-    line=$(env $env_args "$driver" "$2" "$3" 100000 "$iters" "$reps" "$4") || return 1
-    awk '{ print $6, $13 }' <<<"$line"
-}
+# Part 2 is scripts/bench-threads.sh: the engine with passive waiting
+# (as mixfit and mixrate run it) and with libgomp's spinning, then mixfit.
 echo
-echo "# part 2: threads, N = 1e5; wall ms per EM iteration (least of $reps runs of $iters);"
-echo "#   spin: libgomp's default waiting; passive: OMP_WAIT_POLICY=PASSIVE;"
-echo "#   busy = a shell loop pinned to core 1 (taskset -c 1); bits: loglik of 1 and 2 threads"
-fmt2='%-28s %-3s %-3s | %8s %8s | %6s %s\n'
-# shellcheck disable=SC2059
-printf "$fmt2" case k d 1_thread 2_threads 2/1 bits
-for other in idle busy; do
-    [ $other = idle ] || start_busy
-    for pol in spin passive; do
-        for shape in "3 1" "3 5"; do
-            # shellcheck disable=SC2086
-            set -- $shape
-            r1=$(driver_wall $pol "$1" "$2" 1) && r2=$(driver_wall $pol "$1" "$2" 2) || exit 1
-            read -r w1 l1 <<<"$r1"
-            read -r w2 l2 <<<"$r2"
-            same=$([ "$l1" = "$l2" ] && echo same || echo "DIFFER $l1 $l2")
-            # shellcheck disable=SC2059
-            printf "$fmt2" "engine $pol, core 1 $other" "$1" "$2" "$w1" "$w2" \
-                "$(awk -v a="$w1" -v b="$w2" 'BEGIN { printf "%.2f", b / a }')" "$same"
-        done
-    done
-    stop_busy
-done
-
-# mixfit as a user runs it (no OpenMP variables set): wall seconds of a
-# fit of 1e5 rows from a start (the true model with variances 1,
-# intercepts 0), least of $reps.
-mixsim=$bindir/mixsim mixfit=$bindir/mixfit
-"$mixsim" --model "$top/data/bench-k3-model.json" -n 100000 --seed 1 -o "$work/k3.csv" || exit 1
-sed 's/"sigma2": [-+0-9.eE]*/"sigma2": 1/; s/"b": [-+0-9.eE]*/"b": 0/' \
-    "$top/data/bench-k3-model.json" >"$work/start.json"
-mixfit_wall() { # threads -> "least wall seconds" "loglik"
-    local best='' t
-    for _ in $(seq "$reps"); do
-        t=$( { env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT /usr/bin/time -f '%e' "$mixfit" -k 3 --threads "$1" --init "$work/start.json" -q \
-            -o "$work/fit$1.json" "$work/k3.csv"; } 2>&1 >/dev/null | tail -n 1) || return 1
-        best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (a == "" || b < a) ? b : a }')
-    done
-    echo "$best $(sed -n 's/^ *"loglik": *\([-+0-9.eE]*\).*/\1/p' "$work/fit$1.json" | tail -n 1)"
-}
-for other in idle busy; do
-    [ $other = idle ] || start_busy
-    r1=$(mixfit_wall 1) && r2=$(mixfit_wall 2) || exit 1
-    read -r w1 l1 <<<"$r1"
-    read -r w2 l2 <<<"$r2"
-    same=$([ "$l1" = "$l2" ] && echo same || echo "DIFFER $l1 $l2")
-    # shellcheck disable=SC2059
-    printf "$fmt2" "mixfit (s), core 1 $other" 3 1 "$w1" "$w2" \
-        "$(awk -v a="$w1" -v b="$w2" 'BEGIN { printf "%.2f", b / a }')" "$same"
-    stop_busy
-done
+"$here/bench-threads.sh" --iters "$iters" --reps "$reps" --bindir "$bindir" --no-mixfit --spin || exit 1
+"$here/bench-threads.sh" --iters "$iters" --reps "$reps" --bindir "$bindir" || exit 1
 echo "# load after: $(uptime | sed 's/.*load average/load average/')"

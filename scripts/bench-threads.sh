@@ -73,6 +73,7 @@ fmt='%-7s %-6s %-2s %-2s | %5s | %8s %8s | %8s %8s | %5s %s\n'
 printf "$fmt" what core k d load cpu1 wall1 cpu2 wall2 w2/w1 bits
 echo "#   engine: ms per EM iteration (least of $reps runs of $iters); mixfit: seconds per run (least of $reps)"
 
+# shellcheck disable=SC2317 # called through a variable (row)
 engine() { # k d threads -> "cpu wall loglik"
     local line
     # shellcheck disable=SC2086
@@ -88,6 +89,7 @@ cat >"$work/d5-model.json" <<'EOF'
   {"beta0": 0.5, "beta1": [1, -1, 0, 2, 0.5], "a": [-2, 1, 0, 1, -1], "b": -2, "sigma2": 0.16},
   {"beta0": 0, "beta1": [0, 0, 0, 0, 0], "a": [0.5, 0.5, -1, -1, 2], "b": 0, "sigma2": 0.36}]}
 EOF
+# shellcheck disable=SC2317 # called through a variable (row)
 mixfit_run() { # d threads -> "least wall seconds" "least cpu seconds" "loglik"
     local best_w='' best_c='' t
     for _ in $(seq "$reps"); do
@@ -122,6 +124,7 @@ row() { # what core k d runner
     printf "$fmt" "$1" "$2" "$3" "$4" "$load" "$c1" "$w1" "$c2" "$w2" \
         "$(awk -v a="$w1" -v b="$w2" 'BEGIN { printf "%.2f", b / a }')" "$same"
 }
+# shellcheck disable=SC2317 # called through a variable (row)
 engine_k3() { engine 3 "$1" "$2"; }
 for other in idle busy; do
     [ -z "$only" ] || [ "$only" = $other ] || continue
