@@ -124,6 +124,7 @@ typedef struct {
     gmoe_model *cur, *best;
     gmoe_fit_info best_info;
     int have_best;
+    double floor_loglik;         /* the best run at the variance floor */
     gmoe_shared_starts shared;   /* opt->share_starts: every start's outcome */
     gmoe_start_pool pool;        /* screening: the best starts */
     /* and the best split start along the response, and the best of the
@@ -194,9 +195,19 @@ static int take_start(fit_state *s, size_t r, gmoe_fit_info *info, gmoe_err *err
     return gmoe_shared_start_take(&s->shared, r, s->cur, info, err);
 }
 
+/* A run with an expert at the variance floor: its log-likelihood, if the
+ * highest of such runs (they rank last; the fit says what it set aside). */
+static void remember_floor_run(fit_state *s, const gmoe_model *model, const gmoe_fit_info *info)
+{
+    if (isfinite(info->loglik) && info->loglik > s->floor_loglik &&
+        gmoe_model_at_floor(model, s->var_floor))
+        s->floor_loglik = info->loglik;
+}
+
 /* model (the run of start r) into s->best if it is the best so far. */
 static void keep_best(fit_state *s, const gmoe_model *model, const gmoe_fit_info *info, size_t r)
 {
+    remember_floor_run(s, model, info);
     if (isfinite(info->loglik) &&
         (!s->have_best || gmoe_run_better(model, info->loglik, s->best, s->best_info.loglik, s->var_floor))) {
         gmoe_model_copy_params(s->best, model);
@@ -220,6 +231,7 @@ static int run_start(fit_state *s, size_t r, gmoe_fit_info *info, gmoe_err *err)
         keep_best(s, s->cur, info, r);
         return GMOE_OK;
     }
+    remember_floor_run(s, s->cur, info);
     int other = other_split(s, r);
     if (!other)
         gmoe_start_pool_offer(&s->pool, s->cur, info, r);
@@ -327,6 +339,7 @@ static void finish_screening(fit_state *s)
     }
     for (size_t i = 0; i < n; i++) {
         run_on(s, model[i], info[i], &s->first);
+        remember_floor_run(s, model[i], info[i]);
         if (i > 0 && gmoe_run_better(model[i], info[i]->loglik, model[best], info[best]->loglik, s->var_floor))
             best = i;
     }
@@ -366,6 +379,7 @@ static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
 {
     const gmoe_em_options *opt = s->opt;
     s->best_info.loglik = -INFINITY;
+    s->floor_loglik = -INFINITY;
     s->warmup = m->tau_estimated && s->ws->gating->tau_warmup;
     s->var_floor = opt->var_floor * s->ws->var_y;
     plan_screening(s);
@@ -404,6 +418,9 @@ static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
     gmoe_topk_selection_stop(s->best, fixed, &s->best_info);
     s->best_info.seed = opt->seed;
     s->best_info.restarts = s->nstarts;
+    s->best_info.floor_gain = !gmoe_model_at_floor(s->best, s->var_floor) && s->floor_loglik > s->best_info.loglik
+                                  ? s->floor_loglik - s->best_info.loglik
+                                  : 0.0;
     gmoe_model_copy_params(m, s->best);
     m->fit = s->best_info;
     st = gmoe_information_criteria(m, s->data, &m->fit, err);

@@ -156,12 +156,23 @@ static void not_converged(note_list *l, const gmoe_model *m)
         f->grad_norm, f->hessian_nd ? "negative definite" : "not negative definite (not a maximum)");
 }
 
+/* A higher run at the variance floor that the fit set aside. */
+static void floor_spike(note_list *l, const gmoe_model *m)
+{
+    if (!m->has_fit || !(m->fit.floor_gain > 0))
+        return;
+    add(l, GMOE_NOTE_FLOOR_SPIKE, 0, 0, 0, m->fit.floor_gain,
+        "a run with an expert at the variance floor reached a log-likelihood %.4g higher and was "
+        "set aside: such a spike (an expert on a few rows) has no maximum but the floor's, so "
+        "runs at the floor rank last", m->fit.floor_gain);
+}
+
 int gmoe_fit_notes(gmoe_model *m, const gmoe_data *data, gmoe_err *err)
 {
     if (!m || !data || gmoe_rows_total(data) == 0 || m->d != data->d || m->dg != gmoe_data_gate_d(data))
         return gmoe_error(err, GMOE_EINVAL, "fit notes: the model and the data do not match");
     size_t k = m->k;
-    note_list l = {calloc(1, sizeof(gmoe_note_list)), k + k * (k - 1) / 2 + k * m->dg + 2};
+    note_list l = {calloc(1, sizeof(gmoe_note_list)), k + k * (k - 1) / 2 + k * m->dg + 3};
     if (l.notes && !(l.notes->note = calloc(l.cap, sizeof(gmoe_fit_note)))) {
         free(l.notes);
         l.notes = NULL;
@@ -180,6 +191,7 @@ int gmoe_fit_notes(gmoe_model *m, const gmoe_data *data, gmoe_err *err)
     separable(&l, m, mom + 2 * d + dg);
     free(mom);
     not_converged(&l, m);
+    floor_spike(&l, m);
     gmoe_note_list_free(m->notes);
     m->notes = l.notes;
     return GMOE_OK;

@@ -333,6 +333,10 @@ typedef struct {
     double nobs;          /* observations the rows stand for: the sum of the
                              case weights (the n of BIC), n without them;
                              model files record it ("nobs") when it is not n */
+    double floor_gain;    /* > 0: a run with an expert at the variance floor
+                             (a spike) reached loglik + floor_gain and was set
+                             aside, spikes ranking after every other run; 0:
+                             none higher (the fit note "floor-spike") */
 } gmoe_fit_info;
 
 typedef struct {
@@ -675,11 +679,14 @@ typedef enum {
     GMOE_NOTE_SEPARABLE_GATE = 3, /* expert1's gate slope on covariate
                                      (value) changes the logit by more than 30
                                      over one sd of it: runs off to infinity */
-    GMOE_NOTE_NOT_CONVERGED = 4   /* the fit stopped for another reason than
+    GMOE_NOTE_NOT_CONVERGED = 4,  /* the fit stopped for another reason than
                                      convergence (m->fit.stop; value: the
                                      gradient norm at the end) */
+    GMOE_NOTE_FLOOR_SPIKE = 5     /* a higher run with an expert at the
+                                     variance floor was set aside (value:
+                                     m->fit.floor_gain) */
 } gmoe_note_code;
-#define GMOE_NOTE_LAST GMOE_NOTE_NOT_CONVERGED
+#define GMOE_NOTE_LAST GMOE_NOTE_FLOOR_SPIKE
 #define GMOE_NOTE_LEN 256
 
 typedef struct {

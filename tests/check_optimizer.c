@@ -257,11 +257,10 @@ START_TEST(test_spike_ranks_last)
     init->beta0[1] = -4, init->a[1] = 20, init->b[1] = -4.3, init->sigma2[1] = 1e-4;
     init->a[2] = 20, init->b[2] = -5, init->sigma2[2] = 0.16;
     gmoe_em_options opt;
-    gmoe_em_options_default(&opt);
-    opt.restarts = 1;
-    opt.nthreads = 1;
+    check_em_options(&opt, 1, 1);
     ck_assert_int_eq(gmoe_fit(data, m, init, &opt, NULL), GMOE_OK);
     ck_assert_msg(m->fit.stop == GMOE_STOP_STALLED, "stop %s", gmoe_stop_name(m->fit.stop));
+    ck_assert_double_eq(m->fit.floor_gain, 0.0); /* the spike is kept: nothing set aside */
     double spike = m->fit.loglik, floor_var = m->sigma2[1];
     opt.restarts = 4;
     ck_assert_int_eq(gmoe_fit(data, m, init, &opt, NULL), GMOE_OK);
@@ -270,6 +269,10 @@ START_TEST(test_spike_ranks_last)
     for (size_t i = 0; i < 3; i++)
         ck_assert_double_gt(m->sigma2[i], 1.5 * floor_var);
     ck_assert_double_lt(m->fit.loglik, spike);
+    /* the fit says what it set aside: the spike's start, as the first fit */
+    ck_assert_double_eq_tol(m->fit.floor_gain, spike - m->fit.loglik, 1e-9 * fabs(spike));
+    ck_assert_int_eq(gmoe_fit_notes(m, data, NULL), GMOE_OK);
+    ck_assert(m->notes->n > 0 && m->notes->note[m->notes->n - 1].code == GMOE_NOTE_FLOOR_SPIKE);
     gmoe_model_free(init), gmoe_model_free(m);
     gmoe_data_free(data);
 }
