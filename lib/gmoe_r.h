@@ -56,6 +56,7 @@ enum gmoe_r_info {
     GMOE_R_SEED, GMOE_R_RESTARTS, GMOE_R_BEST_RESTART,
     GMOE_R_GRAD_NORM,   /* the final test (issue 11): NaN when not computed */
     GMOE_R_HESSIAN_ND,  /* 1: negative definite there, 0: not (NaN read as 0) */
+    GMOE_R_FLOOR_GAIN,  /* a higher run at the variance floor set aside (NaN read as 0) */
     GMOE_R_NINFO
 };
 

@@ -296,6 +296,7 @@ void r_info_pack(const gmoe_fit_info *f, double *info)
     info[GMOE_R_BEST_RESTART] = (double)f->best_restart;
     info[GMOE_R_GRAD_NORM] = f->grad_norm;
     info[GMOE_R_HESSIAN_ND] = f->hessian_nd ? 1.0 : 0.0;
+    info[GMOE_R_FLOOR_GAIN] = f->floor_gain;
 }
 
 /* Counts in the information vector: whole numbers >= 0 that fit in size_t. */
@@ -334,6 +335,8 @@ int r_info_unpack(const double *info, gmoe_fit_info *f, gmoe_err *err)
         return gmoe_error(err, GMOE_EINVAL, "fit information: hessian_nd must be 0, 1 or NA");
     f->hessian_nd = h == 1;
     f->grad_norm = info[GMOE_R_GRAD_NORM]; /* NaN: not computed */
+    double gain = info[GMOE_R_FLOOR_GAIN]; /* NA: an object made before it existed */
+    f->floor_gain = isfinite(gain) && gain > 0 ? gain : 0.0;
     return r_check_seed(info[GMOE_R_SEED], &f->seed, err);
 }
 
