@@ -46,17 +46,9 @@ log_cols(const gmoe_model *m, const double *x, const double *y, const double *lo
 {
     size_t k = m->k, d = m->d;
     for (size_t i = 0; i < k; i++) {
-        const double *a = m->a + i * d, *li = logg + i * lcol;
-        double b = m->b[i], ln = lnorm[i], hp = half_prec[i], *ti = t + i * ld;
-#pragma omp simd
-        for (size_t r = 0; r < nrows; r++)
-            ti[r] = b;
-        for (size_t j = 0; j < d; j++) {
-            double aj = a[j];
-#pragma omp simd
-            for (size_t r = 0; r < nrows; r++)
-                ti[r] += aj * x[r * d + j];
-        }
+        const double *li = logg + i * lcol;
+        double ln = lnorm[i], hp = half_prec[i], *ti = t + i * ld;
+        gmoe_line_cols(m->b[i], m->a + i * d, x, d, nrows, ti);
 #pragma omp simd
         for (size_t r = 0; r < nrows; r++) {
             /* computed for a zero gate too, then not taken: a branch

@@ -63,19 +63,8 @@ static inline __attribute__((always_inline)) void
 softmax_logit_cols(const gmoe_model *m, const double *x, size_t nrows, double *l)
 {
     size_t k = m->k, d = m->dg;
-    for (size_t i = 0; i < k; i++) {
-        const double *b1 = m->beta1 + i * d;
-        double b0 = m->beta0[i], *li = l + i * nrows;
-#pragma omp simd
-        for (size_t r = 0; r < nrows; r++)
-            li[r] = b0;
-        for (size_t j = 0; j < d; j++) {
-            double bj = b1[j];
-#pragma omp simd
-            for (size_t r = 0; r < nrows; r++)
-                li[r] += bj * x[r * d + j];
-        }
-    }
+    for (size_t i = 0; i < k; i++)
+        gmoe_line_cols(m->beta0[i], m->beta1 + i * d, x, d, nrows, l + i * nrows);
 }
 
 VECTOR_CLONES

@@ -224,6 +224,24 @@ double gmoe_gate_lanes(size_t k, size_t d, const double *c, const double *x,
                        double *scratch);
 size_t gmoe_gate_lanes_scratch(size_t k, size_t d);
 
+/* out[r] = c + sum_j coef[j] x[r * d + j] for the nrows rows of x, the
+ * terms added in that order (as the row-at-a-time code sums a line): one
+ * vector loop over the rows per covariate.  Always inlined, so that it
+ * vectorizes inside each caller's clones. */
+static inline __attribute__((always_inline)) void
+gmoe_line_cols(double c, const double *coef, const double *x, size_t d, size_t nrows, double *out)
+{
+#pragma omp simd
+    for (size_t r = 0; r < nrows; r++)
+        out[r] = c;
+    for (size_t j = 0; j < d; j++) {
+        double cj = coef[j];
+#pragma omp simd
+        for (size_t r = 0; r < nrows; r++)
+            out[r] += cj * x[r * d + j];
+    }
+}
+
 /* Number of blocks of GMOE_BLOCK_ROWS covering n rows. */
 static inline size_t gmoe_nblocks(size_t n)
 {
