@@ -221,6 +221,25 @@ const gmoe_gating *gmoe_gating_get(gmoe_family f);
 
 extern const gmoe_gating gmoe_gating_softmax;
 extern const gmoe_gating gmoe_gating_topk;
+
+/* The best of the k scores s into *best and, with K = 2, the second into
+ * *second (k: none), in one pass, ties to the lower index: top-K's
+ * selection for K <= 2. */
+static inline void gmoe_topk_best_two(size_t k, size_t K, const double *s, size_t *best,
+                                      size_t *second)
+{
+    size_t a = 0, b = k;
+    for (size_t i = 1; i < k; i++) {
+        if (s[i] > s[a]) {
+            b = a;
+            a = i;
+        } else if (K == 2 && (b == k || s[i] > s[b])) {
+            b = i;
+        }
+    }
+    *best = a;
+    *second = b;
+}
 extern const gmoe_gating gmoe_gating_temperature;
 extern const gmoe_gating gmoe_gating_activation;
 

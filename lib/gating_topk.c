@@ -22,15 +22,8 @@
  * counting below. */
 static void keep_best_two(size_t k, size_t K, double *l)
 {
-    size_t a = 0, b = k; /* the best, the second (k: none yet) */
-    for (size_t i = 1; i < k; i++) {
-        if (l[i] > l[a]) {
-            b = a;
-            a = i;
-        } else if (K == 2 && (b == k || l[i] > l[b])) {
-            b = i;
-        }
-    }
+    size_t a, b;
+    gmoe_topk_best_two(k, K, l, &a, &b);
     for (size_t i = 0; i < k; i++)
         if (i != a && (K == 1 || i != b))
             l[i] = -INFINITY;

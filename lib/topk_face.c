@@ -18,6 +18,7 @@
 
 #include "derivatives.h"
 #include "engine.h"
+#include "gating.h"
 #include "internal.h"
 #include "params.h"
 #include "topk_face.h"
@@ -114,15 +115,8 @@ void gmoe_topk_selected(const gmoe_model *m, const double *s, double *sel)
             sel[j] = gmoe_topk_is_selected(m, s, j);
         return;
     }
-    size_t a = 0, b = k; /* the best, the second (k: none yet); ties to the lower index */
-    for (size_t i = 1; i < k; i++) {
-        if (s[i] > s[a]) {
-            b = a;
-            a = i;
-        } else if (K == 2 && (b == k || s[i] > s[b])) {
-            b = i;
-        }
-    }
+    size_t a, b;
+    gmoe_topk_best_two(k, K, s, &a, &b);
     for (size_t j = 0; j < k; j++)
         sel[j] = j == a || (K == 2 && j == b);
 }
