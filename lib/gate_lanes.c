@@ -74,12 +74,13 @@ static inline __attribute__((always_inline)) void
 resp3(const double *p, lanes *r)
 {
     lanes a = contiguous(p), b = contiguous(p + LANES), c = contiguous(p + 2 * LANES);
-    r[0] = __builtin_shuffle(__builtin_shuffle(a, b, (lane_mask){0, 3, 6, 9, 12, 15, 0, 0}), c,
-                             (lane_mask){0, 1, 2, 3, 4, 5, 10, 13});
-    r[1] = __builtin_shuffle(__builtin_shuffle(a, b, (lane_mask){1, 4, 7, 10, 13, 0, 0, 0}), c,
-                             (lane_mask){0, 1, 2, 3, 4, 8, 11, 14});
-    r[2] = __builtin_shuffle(__builtin_shuffle(a, b, (lane_mask){2, 5, 8, 11, 14, 0, 0, 0}), c,
-                             (lane_mask){0, 1, 2, 3, 4, 9, 12, 15});
+    /* __builtin_shufflevector: GCC >= 12 and clang (the fuzz build) */
+    r[0] = __builtin_shufflevector(__builtin_shufflevector(a, b, 0, 3, 6, 9, 12, 15, 0, 0), c, 0, 1, 2,
+                                   3, 4, 5, 10, 13);
+    r[1] = __builtin_shufflevector(__builtin_shufflevector(a, b, 1, 4, 7, 10, 13, 0, 0, 0), c, 0, 1, 2,
+                                   3, 4, 8, 11, 14);
+    r[2] = __builtin_shufflevector(__builtin_shufflevector(a, b, 2, 5, 8, 11, 14, 0, 0, 0), c, 0, 1, 2,
+                                   3, 4, 9, 12, 15);
 }
 
 /* The lane sums s of one chunk of LANES rows (c: its first row in the
