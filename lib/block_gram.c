@@ -25,7 +25,7 @@ size_t gmoe_gram_ld(size_t nrows)
 size_t gmoe_gram_scratch(size_t cols, size_t extra)
 {
     size_t ld = gmoe_gram_ld(GMOE_BLOCK_ROWS);
-    return (2 * cols + 2 + extra) * ld + cols * cols;
+    return (cols + 2 + extra) * ld;
 }
 
 void gmoe_gram_transpose(const double *x, size_t nrows, size_t d, double *z)

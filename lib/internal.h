@@ -191,14 +191,8 @@ void gmoe_damped_system(const double *H, size_t P, const size_t *active, size_t 
  * - gmoe_gram_dots: dest[u] += sum_r w[r] z_u[r].
  * The sums over rows go in a fixed order (same bits for any thread count
  * and vector width).  gmoe_gram_scratch(cols, extra): doubles for a
- * block's z and wz of cols columns, two weight columns, extra columns
- * more and a cols x cols result. */
+ * block's z of cols columns, two weight columns and extra columns more. */
 #define GMOE_GRAM_LANES 8
-/* The M-steps take their cross products block-wise from this many
- * covariates on; below, row by row (with d = 1, a shape the compiler
- * knows, that was faster: k = 3 6.2 against 7.0 ms per EM iteration,
- * k = 10 29.5 against 38.1). */
-#define GMOE_GRAM_MIN_D 2
 size_t gmoe_gram_ld(size_t nrows);
 size_t gmoe_gram_scratch(size_t cols, size_t extra);
 void gmoe_gram_transpose(const double *x, size_t nrows, size_t d, double *z);

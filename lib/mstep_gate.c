@@ -34,7 +34,7 @@ static void cache_block_derivs(size_t k, size_t d, const double *c, const double
                                double *blk)
 {
     size_t p = d + 1, np = (k - 1) * p, ld = gmoe_gram_ld(nrows);
-    double *z = blk, *wz = z + p * ld, *w = wz + p * ld, *rs = w + ld;
+    double *z = blk, *w = z + p * ld, *rs = w + ld;
     const double *g = c + k * nrows; /* the gate columns */
     gmoe_gram_column(NULL, 1.0, nrows, z);
     gmoe_gram_transpose(x, nrows, d, z + ld);
