@@ -421,6 +421,7 @@ static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
     s->best_info.floor_gain = !gmoe_model_at_floor(s->best, s->var_floor) && s->floor_loglik > s->best_info.loglik
                                   ? s->floor_loglik - s->best_info.loglik
                                   : 0.0;
+    s->best_info.variance_floor = s->var_floor;
     gmoe_model_copy_params(m, s->best);
     m->fit = s->best_info;
     st = gmoe_information_criteria(m, s->data, &m->fit, err);

@@ -13,7 +13,14 @@
  *                     slope runs off to infinity and only the boundary is
  *                     identified (always so for top-K with K = 1);
  *   not converged:    the fit's stop reason, whatever it is, when it is not
- *                     convergence.
+ *                     convergence;
+ *   floor spike:      a higher run with an expert at the variance floor was
+ *                     set aside (fit.c ranks such runs last);
+ *   near floor:       an expert whose variance is within 10 times the floor
+ *                     the fit used: a maximum next to a spike, its gain
+ *                     likely from a few rows fitted almost exactly (a
+ *                     genuine local maximum, but one k - 1 experts and the
+ *                     rest of the data do not support).
  *
  * The messages are the sentences mixfit's summary prints after "note: ".
  * Nothing is printed here. */
@@ -80,25 +87,27 @@ static void add_masses(void *job, double *mass)
     }
 }
 
-static int tiny_masses(note_list *l, const gmoe_model *m, const gmoe_data *data)
+/* mass[i]: expert i's mean gate share over the data (k entries). */
+static int expert_masses(const gmoe_model *m, const gmoe_data *data, double total, double *mass)
 {
-    size_t k = m->k;
-    double *gate = malloc(k * sizeof(double)), *mass = calloc(k, sizeof(double));
-    double total = gmoe_data_total_weight(data); /* rows, or the sum of the case weights */
-    if (!gate || !mass) {
-        free(gate);
-        free(mass);
+    double *gate = malloc(m->k * sizeof(double));
+    if (!gate)
         return GMOE_ENOMEM;
-    }
+    for (size_t i = 0; i < m->k; i++)
+        mass[i] = 0.0;
     rows_job j = {.m = m, .data = data, .total = total, .gate = gate};
-    gmoe_chain_run(data, mass, k, add_masses, &j);
-    for (size_t i = 0; k > 1 && i < k; i++)
+    gmoe_chain_run(data, mass, m->k, add_masses, &j);
+    free(gate);
+    return GMOE_OK;
+}
+
+/* total: rows, or the sum of the case weights. */
+static void tiny_masses(note_list *l, const gmoe_model *m, const double *mass, double total)
+{
+    for (size_t i = 0; m->k > 1 && i < m->k; i++)
         if (mass[i] < 0.01 || mass[i] * total < (double)(m->d + 2))
             add(l, GMOE_NOTE_TINY_MASS, i + 1, 0, 0, mass[i],
                 "expert %zu has tiny mass (mean gate %.3g): k may be too large", i + 1, mass[i]);
-    free(gate);
-    free(mass);
-    return GMOE_OK;
 }
 
 /* xm, xsd: the covariates' means and spreads. */
@@ -167,31 +176,49 @@ static void floor_spike(note_list *l, const gmoe_model *m)
         "runs at the floor rank last", m->fit.floor_gain);
 }
 
+/* An expert close to the variance floor (10 times it: a factor the spikes
+ * seen at 1e5 rows sit well inside, 1.3 times, while a real expert's noise
+ * is orders of magnitude above 1e-6 var(y)). */
+static void near_floor(note_list *l, const gmoe_model *m, const double *mass, double total)
+{
+    double floor = m->has_fit ? m->fit.variance_floor : 0.0;
+    for (size_t i = 0; floor > 0 && i < m->k; i++)
+        if (m->sigma2[i] < 10 * floor)
+            add(l, GMOE_NOTE_NEAR_FLOOR, i + 1, 0, 0, m->sigma2[i] / floor,
+                "expert %zu's variance is %.3g times the variance floor: the fit sits next to a "
+                "spike (an expert fitted almost exactly to a few rows; %.3g rows' worth of data "
+                "here), which k may be too large to avoid", i + 1, m->sigma2[i] / floor,
+                mass[i] * total);
+}
+
 int gmoe_fit_notes(gmoe_model *m, const gmoe_data *data, gmoe_err *err)
 {
     if (!m || !data || gmoe_rows_total(data) == 0 || m->d != data->d || m->dg != gmoe_data_gate_d(data))
         return gmoe_error(err, GMOE_EINVAL, "fit notes: the model and the data do not match");
     size_t k = m->k;
-    note_list l = {calloc(1, sizeof(gmoe_note_list)), k + k * (k - 1) / 2 + k * m->dg + 3};
+    note_list l = {calloc(1, sizeof(gmoe_note_list)), 2 * k + k * (k - 1) / 2 + k * m->dg + 3};
     if (l.notes && !(l.notes->note = calloc(l.cap, sizeof(gmoe_fit_note)))) {
         free(l.notes);
         l.notes = NULL;
     }
-    size_t d = m->d, dg = m->dg; /* means and spreads: x's, then the gate covariates' */
-    double *mom = malloc(2 * (d + dg + 1) * sizeof(double));
-    int st = l.notes && mom ? tiny_masses(&l, m, data) : GMOE_ENOMEM;
+    size_t d = m->d, dg = m->dg; /* means and spreads: x's, then the gate covariates'; masses */
+    double *mom = malloc((2 * (d + dg + 1) + k) * sizeof(double)), *mass = mom + 2 * (d + dg + 1);
+    double total = gmoe_data_total_weight(data); /* rows, or the sum of the case weights */
+    int st = l.notes && mom ? expert_masses(m, data, total, mass) : GMOE_ENOMEM;
     if (st != GMOE_OK) {
         free(mom);
         gmoe_note_list_free(l.notes);
         return gmoe_error(err, GMOE_ENOMEM, "out of memory");
     }
+    tiny_masses(&l, m, mass, total);
     gmoe_column_spreads(data, data->x, d, mom, mom + d);
     gmoe_column_spreads(data, gmoe_data_gate_x(data), dg, mom + 2 * d, mom + 2 * d + dg);
     near_duplicates(&l, m, mom, mom + d);
     separable(&l, m, mom + 2 * d + dg);
-    free(mom);
     not_converged(&l, m);
     floor_spike(&l, m);
+    near_floor(&l, m, mass, total);
+    free(mom);
     gmoe_note_list_free(m->notes);
     m->notes = l.notes;
     return GMOE_OK;

@@ -337,6 +337,9 @@ typedef struct {
                              (a spike) reached loglik + floor_gain and was set
                              aside, spikes ranking after every other run; 0:
                              none higher (the fit note "floor-spike") */
+    double variance_floor; /* the variances' floor the fit used (var_floor
+                             times var(y)); 0: not known (the fit note
+                             "near-floor" needs it) */
 } gmoe_fit_info;
 
 typedef struct {
@@ -682,11 +685,14 @@ typedef enum {
     GMOE_NOTE_NOT_CONVERGED = 4,  /* the fit stopped for another reason than
                                      convergence (m->fit.stop; value: the
                                      gradient norm at the end) */
-    GMOE_NOTE_FLOOR_SPIKE = 5     /* a higher run with an expert at the
+    GMOE_NOTE_FLOOR_SPIKE = 5,    /* a higher run with an expert at the
                                      variance floor was set aside (value:
                                      m->fit.floor_gain) */
+    GMOE_NOTE_NEAR_FLOOR = 6      /* expert1's variance is within 10 times
+                                     the floor (value: sigma2 / floor): a
+                                     maximum next to a spike */
 } gmoe_note_code;
-#define GMOE_NOTE_LAST GMOE_NOTE_FLOOR_SPIKE
+#define GMOE_NOTE_LAST GMOE_NOTE_NEAR_FLOOR
 #define GMOE_NOTE_LEN 256
 
 typedef struct {

@@ -57,6 +57,7 @@ enum gmoe_r_info {
     GMOE_R_GRAD_NORM,   /* the final test (issue 11): NaN when not computed */
     GMOE_R_HESSIAN_ND,  /* 1: negative definite there, 0: not (NaN read as 0) */
     GMOE_R_FLOOR_GAIN,  /* a higher run at the variance floor set aside (NaN read as 0) */
+    GMOE_R_VARIANCE_FLOOR, /* the variances' floor the fit used (NaN read as 0: not known) */
     GMOE_R_NINFO
 };
 

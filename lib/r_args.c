@@ -297,6 +297,7 @@ void r_info_pack(const gmoe_fit_info *f, double *info)
     info[GMOE_R_GRAD_NORM] = f->grad_norm;
     info[GMOE_R_HESSIAN_ND] = f->hessian_nd ? 1.0 : 0.0;
     info[GMOE_R_FLOOR_GAIN] = f->floor_gain;
+    info[GMOE_R_VARIANCE_FLOOR] = f->variance_floor;
 }
 
 /* Counts in the information vector: whole numbers >= 0 that fit in size_t. */
@@ -337,6 +338,8 @@ int r_info_unpack(const double *info, gmoe_fit_info *f, gmoe_err *err)
     f->grad_norm = info[GMOE_R_GRAD_NORM]; /* NaN: not computed */
     double gain = info[GMOE_R_FLOOR_GAIN]; /* NA: an object made before it existed */
     f->floor_gain = isfinite(gain) && gain > 0 ? gain : 0.0;
+    double floor_var = info[GMOE_R_VARIANCE_FLOOR];
+    f->variance_floor = isfinite(floor_var) && floor_var > 0 ? floor_var : 0.0;
     return r_check_seed(info[GMOE_R_SEED], &f->seed, err);
 }
 

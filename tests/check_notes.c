@@ -96,6 +96,38 @@ START_TEST(test_gate_and_stop)
 }
 END_TEST
 
+/* An expert within 10 times the floor the fit used: "near-floor", with its
+ * ratio; not without a known floor, nor at 20 times it. */
+START_TEST(test_near_floor)
+{
+    gmoe_err err;
+    gmoe_err_clear(&err);
+    gmoe_model *sim = three_experts(0, 1), *m = three_experts(-40, 10); /* m's expert 3: no rows */
+    gmoe_data *data = check_simulate(sim, 2000, GMOE_DESIGN_UNIFORM, NULL, NULL, 5);
+    m->sigma2[2] = 1.25e-6;
+    m->has_fit = 1;
+    m->fit.stop = GMOE_STOP_TOL;
+    ck_assert_int_eq(gmoe_fit_notes(m, data, &err), GMOE_OK); /* floor not known */
+    ck_assert_uint_eq(count_code(m, GMOE_NOTE_NEAR_FLOOR), 0);
+    m->fit.variance_floor = 1e-6;
+    ck_assert_int_eq(gmoe_fit_notes(m, data, &err), GMOE_OK);
+    ck_assert_uint_eq(count_code(m, GMOE_NOTE_NEAR_FLOOR), 1);
+    ck_assert_uint_eq(count_code(m, GMOE_NOTE_TINY_MASS), 1);
+    const gmoe_fit_note *n = &m->notes->note[m->notes->n - 1];
+    ck_assert_int_eq(n->code, GMOE_NOTE_NEAR_FLOOR);
+    ck_assert_uint_eq(n->expert1, 3);
+    ck_assert_double_eq_tol(n->value, 1.25, 1e-12);
+    ck_assert_ptr_nonnull(strstr(n->message, "expert 3's variance is 1.25 times the variance floor"));
+    ck_assert_str_eq(gmoe_note_name(GMOE_NOTE_NEAR_FLOOR), "near-floor");
+    m->sigma2[2] = 2e-5;
+    ck_assert_int_eq(gmoe_fit_notes(m, data, &err), GMOE_OK);
+    ck_assert_uint_eq(count_code(m, GMOE_NOTE_NEAR_FLOOR), 0);
+    gmoe_model_free(sim);
+    gmoe_model_free(m);
+    gmoe_data_free(data);
+}
+END_TEST
+
 START_TEST(test_model_file_round_trip)
 {
     gmoe_err err;
@@ -171,6 +203,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_near_duplicates_and_tiny_mass);
     tcase_add_test(tc, test_gate_and_stop);
+    tcase_add_test(tc, test_near_floor);
     tcase_add_test(tc, test_model_file_round_trip);
     tcase_add_test(tc, test_bad_input);
     suite_add_tcase(s, tc);
