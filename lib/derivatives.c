@@ -30,6 +30,7 @@
 
 #include "chain.h"
 #include "derivatives.h"
+#include "derivs_block.h"
 #include "gating.h"
 #include "internal.h"
 #include "vector_math.h"
@@ -102,18 +103,22 @@ typedef struct {
     double *g, *r, *v, *s, *w; /* k, k, k*e, P (the row's score), P (scratch) */
     double *U;                 /* k*G: u_i = J'(e_i - g), the gate part of s_i */
     outer_batch full, gate;    /* the Hessian's rank-one terms (P and G long) */
+    double *block;             /* gmoe_derivs_block's scratch (the same memory) */
 } row_work;
 
-static size_t row_work_size(const order *o)
+static size_t row_work_size(const gmoe_model *m, const order *o)
 {
     size_t k = o->k, q = o->q, cap = BATCH_VECTORS;
-    return k * (3 + 2 * q + q * q) + 2 * k + k * o->e + 2 * o->P + k * o->G +
-           (o->P + o->G + 4) * cap;
+    size_t rows = k * (3 + 2 * q + q * q) + 2 * k + k * o->e + 2 * o->P + k * o->G +
+                  (o->P + o->G + 4) * cap;
+    size_t block = gmoe_derivs_block_scratch(m);
+    return rows > block ? rows : block;
 }
 
 static void row_work_init(row_work *w, const order *o, double *buf)
 {
     size_t cap = BATCH_VECTORS;
+    w->block = buf;
     w->full = (outer_batch){.W = buf, .c = buf + o->P * cap, .cw = buf + (o->P + 1) * cap,
                             .n = o->P, .cap = cap};
     buf += (o->P + 2) * cap;
@@ -306,6 +311,13 @@ static void row_derivs(const gmoe_model *m, const gmoe_gating *gt, const order *
         score_row[o->perm[a]] = w->s[a];
 }
 
+/* The block sums by columns (derivs_block.c) when they apply: a gate of
+ * linear logits, neither the scores nor their outer products wanted. */
+static int by_columns(const gmoe_model *m, const gmoe_derivs *want)
+{
+    return !want->opg && !want->scores && gmoe_derivs_block_applies(m);
+}
+
 /* One block's sums into a (zeroed here; stride doubles) and its rows'
  * scores. */
 static void block_derivs(const gmoe_model *m, const gmoe_gating *gt, const order *o,
@@ -315,6 +327,11 @@ static void block_derivs(const gmoe_model *m, const gmoe_gating *gt, const order
     size_t P = o->P, lo = b * GMOE_BLOCK_ROWS;
     size_t hi = lo + GMOE_BLOCK_ROWS < data->n ? lo + GMOE_BLOCK_ROWS : data->n;
     memset(a, 0, stride * sizeof(double));
+    if (by_columns(m, out)) {
+        gmoe_derivs_block_want bw = {P, out->grad != NULL, out->hess != NULL};
+        gmoe_derivs_block(m, data, lo, hi, &bw, a, w->block);
+        return;
+    }
     for (size_t t = lo; t < hi; t++) {
         double *score = out->scores ? out->scores + t * P : NULL;
         if (data->w && data->w[t] == 0.0) { /* counts for nothing */
@@ -360,7 +377,7 @@ static void fold_wave(derivs_job *j, size_t b0, size_t nw)
  * each wave folded by one thread while the others wait. */
 static void derivs_waves(derivs_job *j)
 {
-    double *buf = malloc(row_work_size(j->o) * sizeof(double));
+    double *buf = malloc(row_work_size(j->m, j->o) * sizeof(double));
     row_work w;
     if (buf)
         row_work_init(&w, j->o, buf);
