@@ -1,6 +1,8 @@
 /* fit.c -- gmoe_fit, the top of the engine: checks, random restarts,
  * the tau warm-up, short-EM screening, the best run kept, its final test
- * (gradient and Hessian, newton.c) and its information criteria. */
+ * (gradient and Hessian, newton.c) and its information criteria; the
+ * nested fits (split starts) and gmoe_fit_auto's lead-in, made only when
+ * the random starts do not settle. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +107,11 @@ static int assess_run(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws
 #define NSPLIT_POOLS 2
 #define SPLIT_NEWTON_SWITCH 1e-3
 #define SPLIT_RESCREEN 3
+/* gmoe_fit_auto: the random starts settle when the best two screened
+ * runs both ended by EM's tolerance within this many log-likelihood units
+ * per row (at least SETTLE_AGREE_MIN) of each other */
+#define SETTLE_AGREE_PER_ROW 1e-6
+#define SETTLE_AGREE_MIN 0.01
 
 /* A fit across its starts: what every start shares, and the best run. */
 typedef struct {
@@ -112,6 +119,12 @@ typedef struct {
     const gmoe_model *m;         /* the fit's shape and family options */
     const gmoe_model *init;      /* the first start, or NULL */
     const gmoe_model *smaller;   /* nested: the fit with k - 1 experts, or NULL */
+    int lead;                    /* gmoe_fit_auto: smaller is made here (the
+                                    lead-in) when the random starts do not
+                                    settle; 0 once it is made */
+    gmoe_model *lead_in;         /* the lead-in's fit, owned */
+    int assessed;                /* best_info has its final test */
+    int stopped;                 /* a run was stopped by opt->progress */
     const gmoe_em_options *opt;
     gmoe_em_options first;       /* a start's run: opt, or the screening's */
     gmoe_em_options first_split; /* the same for the splits along the gate
@@ -246,7 +259,7 @@ static int run_start(fit_state *s, size_t r, gmoe_fit_info *info, gmoe_err *err)
 static void plan_screening(fit_state *s)
 {
     const gmoe_em_options *opt = s->opt;
-    size_t iter = opt->screen_iter ? opt->screen_iter : s->smaller ? NESTED_SCREEN_ITER : 0;
+    size_t iter = opt->screen_iter ? opt->screen_iter : s->smaller || s->lead ? NESTED_SCREEN_ITER : 0;
     s->screen = s->nstarts > 1 && !s->warmup ? iter : 0;
     s->first = *opt;
     if (s->screen > 0 && s->screen < opt->max_iter) {
@@ -374,6 +387,145 @@ static void nested_guard(fit_state *s)
     }
 }
 
+static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
+                       const gmoe_model *smaller, int lead, const gmoe_em_options *opt_in, gmoe_err *err);
+
+/* gmoe_fit_auto's lead-in: the fits with 2 .. k - 1 experts on the same
+ * rows and options, each nested on the one before, into s->smaller (and
+ * the split starts into s->nstarts).  A failed fit leaves the fit with
+ * its random starts only, as a numerical failure of mixfit's lead-in
+ * did. */
+static int make_lead_in(fit_state *s)
+{
+    const gmoe_model *m = s->m;
+    gmoe_model *prev = NULL;
+    s->lead = 0;
+    for (size_t k = 2; k < m->k; k++) {
+        gmoe_model *mk = m->gate_own ? gmoe_model_alloc_gate(m->family, k, m->d, m->dg)
+                                     : gmoe_model_alloc(m->family, k, m->d);
+        if (!mk) {
+            gmoe_model_free(prev);
+            return GMOE_ENOMEM;
+        }
+        gmoe_model_copy_options(mk, m);
+        mk->top_k = mk->top_k > k ? k : mk->top_k;
+        gmoe_err e;
+        int st = fit_checked(s->data, mk, NULL, prev, 0, s->opt, &e);
+        gmoe_model_free(prev);
+        prev = mk;
+        if (st) {
+            gmoe_model_free(mk);
+            return st == GMOE_ENOMEM ? st : GMOE_OK;
+        }
+    }
+    s->lead_in = prev;
+    s->smaller = prev;
+    s->nstarts = s->opt->restarts + (prev ? prev->k * gmoe_split_kinds(m) : 0);
+    return GMOE_OK;
+}
+
+/* A fit whose experts show an over-specified k: tiny ones or
+ * near-duplicates (gmoe_fit_notes' tests); -1 when out of memory. */
+static int over_specified(gmoe_model *model, const gmoe_data *data)
+{
+    gmoe_err e;
+    int had_fit = model->has_fit, over = 0;
+    model->has_fit = 0;
+    if (gmoe_fit_notes(model, data, &e) != GMOE_OK)
+        over = -1;
+    for (size_t i = 0; over == 0 && model->notes && i < model->notes->n; i++)
+        over = model->notes->note[i].code == GMOE_NOTE_TINY_MASS ||
+               model->notes->note[i].code == GMOE_NOTE_NEAR_DUPLICATES;
+    gmoe_note_list_free(model->notes);
+    model->notes = NULL;
+    model->has_fit = had_fit;
+    return over;
+}
+
+/* gmoe_fit_auto, after the random starts' screening: when the best two
+ * screened runs both ended by EM's tolerance at the same log-likelihood,
+ * the best runs on to the end; if that is a maximum (the gradient test)
+ * without an expert at the floor, tiny experts or near-duplicates, it is
+ * the fit (*settled = 1) and no lead-in is made.  It stays a candidate
+ * otherwise. */
+static int try_settle(fit_state *s, int *settled)
+{
+    const gmoe_start_pool *p = &s->pool;
+    double agree = fmax(SETTLE_AGREE_MIN, SETTLE_AGREE_PER_ROW * (double)gmoe_rows_total(s->data));
+    *settled = 0;
+    if (p->n < 2 || p->info[0].stop != GMOE_STOP_TOL || p->info[1].stop != GMOE_STOP_TOL ||
+        p->info[0].loglik - p->info[1].loglik > agree || gmoe_model_at_floor(p->model[0], s->var_floor))
+        return GMOE_OK;
+    run_on(s, p->model[0], &p->info[0], s->opt);
+    keep_best(s, p->model[0], &p->info[0], p->info[0].best_restart);
+    int st = assess_run(s->best, s->data, s->ws, s->opt, &s->best_info);
+    if (st != GMOE_OK)
+        return st;
+    s->assessed = 1;
+    if (!s->best_info.converged || gmoe_model_at_floor(s->best, s->var_floor))
+        return GMOE_OK;
+    int over = over_specified(s->best, s->data);
+    if (over < 0)
+        return GMOE_ENOMEM;
+    *settled = !over;
+    return GMOE_OK;
+}
+
+/* Starts from..s->nstarts - 1, each run (or taken from the shared
+ * outcomes) and kept or offered to the screening's pools. */
+static int run_start_range(fit_state *s, size_t from, gmoe_err *err)
+{
+    for (size_t r = from; r < s->nstarts; r++) {
+        gmoe_fit_info info;
+        int st = run_start(s, r, &info, err);
+        if (st)
+            return st;
+        if (info.stop == GMOE_STOP_NONE) {
+            s->stopped = 1; /* by the progress callback */
+            return GMOE_OK;
+        }
+    }
+    return GMOE_OK;
+}
+
+/* The screening's pools (for nested fits and gmoe_fit_auto). */
+static int init_pools(fit_state *s, const gmoe_model *m, gmoe_err *err)
+{
+    int st = GMOE_OK;
+    for (size_t p = 0; s->screen && p <= NSPLIT_POOLS && st == GMOE_OK; p++)
+        st = gmoe_start_pool_init(p ? &s->split_pool[p - 1] : &s->pool, m,
+                                  p == 0 ? POLISH_STARTS : p == 1 ? 1 : SPLIT_RESCREEN, s->var_floor);
+    return st ? gmoe_error(err, st, "out of memory allocating the screening's models") : GMOE_OK;
+}
+
+/* Every start: the random ones, then (gmoe_fit_auto: only when they do
+ * not settle, after the lead-in) the split starts; the screening's end. */
+static int screen_starts(fit_state *s, gmoe_err *err)
+{
+    const gmoe_em_options *opt = s->opt;
+    int st;
+    if (opt->share_starts && s->nstarts > 1 &&
+        (st = gmoe_shared_starts_run(&s->shared, opt, s->nstarts, s->cur, compute_start, s, err)))
+        return st;
+    if ((st = run_start_range(s, 0, err)))
+        return st;
+    if (s->lead && !s->stopped) {
+        int settled = 0;
+        if ((st = try_settle(s, &settled)) || (!settled && (st = make_lead_in(s))))
+            return gmoe_error(err, st, "out of memory in the lead-in of k = %zu", s->m->k);
+        if (settled)
+            return GMOE_OK;
+        if ((st = run_start_range(s, opt->restarts, err)))
+            return st;
+    }
+    if (s->screen && (st = rescreen_splits(s, err)))
+        return st;
+    if (s->screen)
+        finish_screening(s);
+    nested_guard(s);
+    return GMOE_OK;
+}
+
 /* Every start, then the best run into m with its criteria. */
 static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
 {
@@ -382,28 +534,14 @@ static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
     s->floor_loglik = -INFINITY;
     s->warmup = m->tau_estimated && s->ws->gating->tau_warmup;
     s->var_floor = opt->var_floor * s->ws->var_y;
+    /* the lead-in first when the random starts cannot settle on their own
+       (no screening) or are shared out over processes at once */
+    int st;
+    if (s->lead && (opt->share_starts || s->warmup || opt->restarts < 2) && (st = make_lead_in(s)))
+        return gmoe_error(err, st, "out of memory in the lead-in of k = %zu", m->k);
     plan_screening(s);
-    int st = GMOE_OK;
-    for (size_t p = 0; s->screen && p <= NSPLIT_POOLS && st == GMOE_OK; p++)
-        st = gmoe_start_pool_init(p ? &s->split_pool[p - 1] : &s->pool, m,
-                                  p == 0 ? POLISH_STARTS : p == 1 ? 1 : SPLIT_RESCREEN, s->var_floor);
-    if (st)
-        return gmoe_error(err, st, "out of memory allocating the screening's models");
-    if (opt->share_starts && s->nstarts > 1 &&
-        (st = gmoe_shared_starts_run(&s->shared, opt, s->nstarts, s->cur, compute_start, s, err)))
+    if ((st = init_pools(s, m, err)) || (st = screen_starts(s, err)))
         return st;
-    for (size_t r = 0; r < s->nstarts; r++) {
-        gmoe_fit_info info;
-        if ((st = run_start(s, r, &info, err)))
-            return st;
-        if (info.stop == GMOE_STOP_NONE)
-            break; /* stopped by the progress callback */
-    }
-    if (s->screen && (st = rescreen_splits(s, err)))
-        return st;
-    if (s->screen)
-        finish_screening(s);
-    nested_guard(s);
     if (!s->have_best)
         return gmoe_error(err, GMOE_ENUMERIC, "every EM run ended with a non-finite log-likelihood");
     /* top-K: EM cannot move a selection boundary (topk_starts.c) */
@@ -412,7 +550,8 @@ static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
                                     &fixed);
     if (st != GMOE_OK)
         return gmoe_error(err, st, "out of memory placing the top-K boundaries");
-    st = assess_run(s->best, s->data, s->ws, opt, &s->best_info);
+    if (!s->assessed || !fixed)
+        st = assess_run(s->best, s->data, s->ws, opt, &s->best_info);
     if (st != GMOE_OK)
         return gmoe_error(err, st, "out of memory assessing the fit");
     gmoe_topk_selection_stop(s->best, fixed, &s->best_info);
@@ -430,13 +569,13 @@ static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
 }
 
 static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
-                       const gmoe_model *smaller, const gmoe_em_options *opt_in, gmoe_err *err)
+                       const gmoe_model *smaller, int lead, const gmoe_em_options *opt_in, gmoe_err *err)
 {
     gmoe_em_options opt = *opt_in;
     if (opt.min_weight < 0)
         opt.min_weight = (double)(m->d + 2);
     m->tau_estimated = gmoe_family_has_tau(m->family) && opt.tau_mode == GMOE_TAU_ESTIMATE;
-    fit_state s = {.data = data, .m = m, .init = init, .smaller = smaller, .opt = &opt};
+    fit_state s = {.data = data, .m = m, .init = init, .smaller = smaller, .lead = lead && !smaller, .opt = &opt};
     s.nstarts = opt.restarts + (smaller ? smaller->k * gmoe_split_kinds(m) : 0);
     s.ws = gmoe_em_ws_alloc(m, data, opt.nthreads);
     s.cur = gmoe_model_alloc_like(m);
@@ -454,6 +593,7 @@ static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *i
     gmoe_em_ws_free(s.ws);
     gmoe_model_free(s.cur);
     gmoe_model_free(s.best);
+    gmoe_model_free(s.lead_in);
     return st;
 }
 
@@ -483,7 +623,7 @@ static int check_smaller(const gmoe_data *data, const gmoe_model *m, const gmoe_
  * two; the model is then put back on the data's scale (fit_scale.c).
  * The smaller fit of a nested fit is scaled like the data. */
 static int fit_scaled(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
-                      const gmoe_model *smaller, const gmoe_em_options *opt, gmoe_err *err)
+                      const gmoe_model *smaller, int lead, const gmoe_em_options *opt, gmoe_err *err)
 {
     gmoe_fit_scaling s;
     int st = gmoe_fit_scaling_make(data, smaller ? smaller : init, &s, err);
@@ -493,7 +633,7 @@ static int fit_scaled(const gmoe_data *data, gmoe_model *m, const gmoe_model *in
     const gmoe_model *given = s.active ? s.init : smaller ? smaller : init;
     const gmoe_model *fit_init = smaller ? NULL : given, *fit_smaller = smaller ? given : NULL;
     if ((st = check_fit_args(fit_data, m, fit_init, opt, err)) == GMOE_OK &&
-        (st = fit_checked(fit_data, m, fit_init, fit_smaller, opt, err)) == GMOE_OK)
+        (st = fit_checked(fit_data, m, fit_init, fit_smaller, lead, opt, err)) == GMOE_OK)
         st = gmoe_fit_scaling_restore(&s, m, err);
     gmoe_fit_scaling_free(&s);
     return st;
@@ -502,7 +642,7 @@ static int fit_scaled(const gmoe_data *data, gmoe_model *m, const gmoe_model *in
 /* Rows of case weight zero are left out first (weights.c): they count for
  * nothing, and the checks and random starts then see the rows that do. */
 static int fit_weighted(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
-                        const gmoe_model *smaller, const gmoe_em_options *opt, gmoe_err *err)
+                        const gmoe_model *smaller, int lead, const gmoe_em_options *opt, gmoe_err *err)
 {
     if (!data)
         return check_fit_args(data, m, init, opt, err);
@@ -513,7 +653,7 @@ static int fit_weighted(const gmoe_data *data, gmoe_model *m, const gmoe_model *
     if (st || (st = gmoe_weighted_rows_make(data, &rows, err)))
         return st;
     if (!smaller || (st = check_smaller(&rows.data, m, smaller, err)) == GMOE_OK)
-        st = fit_scaled(&rows.data, m, init, smaller, opt, err);
+        st = fit_scaled(&rows.data, m, init, smaller, lead, opt, err);
     gmoe_weighted_rows_free(&rows);
     return st;
 }
@@ -521,7 +661,7 @@ static int fit_weighted(const gmoe_data *data, gmoe_model *m, const gmoe_model *
 int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
              const gmoe_em_options *opt, gmoe_err *err)
 {
-    return fit_weighted(data, m, init, NULL, opt, err);
+    return fit_weighted(data, m, init, NULL, 0, opt, err);
 }
 
 int gmoe_fit_nested(const gmoe_data *data, gmoe_model *m, const gmoe_model *smaller,
@@ -529,5 +669,11 @@ int gmoe_fit_nested(const gmoe_data *data, gmoe_model *m, const gmoe_model *smal
 {
     if (!data || !m)
         return gmoe_error(err, GMOE_EINVAL, "missing data, model or options");
-    return smaller ? fit_weighted(data, m, NULL, smaller, opt, err) : check_smaller(data, m, smaller, err);
+    return smaller ? fit_weighted(data, m, NULL, smaller, 0, opt, err) : check_smaller(data, m, smaller, err);
+}
+
+int gmoe_fit_auto(const gmoe_data *data, gmoe_model *m, const gmoe_em_options *opt, gmoe_err *err)
+{
+    int lead = m && m->k >= 3 && (gmoe_family_properties(m->family) & GMOE_FAMILY_SPLITS);
+    return fit_weighted(data, m, NULL, NULL, lead, opt, err);
 }

@@ -665,6 +665,21 @@ int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
 int gmoe_fit_nested(const gmoe_data *data, gmoe_model *m, const gmoe_model *smaller,
                     const gmoe_em_options *opt, gmoe_err *err);
 
+/* Fits m as mixfit -k K does for a single K: for K >= 3 and a family with
+ * splits, the opt->restarts random starts are screened as
+ * gmoe_fit_nested's; when the best two ended by EM's tolerance at the
+ * same log-likelihood (within 1e-6 per row, at least 0.01) and the best,
+ * run on, is converged without an expert at the variance floor, tiny
+ * experts or near-duplicates (an over-specified k), it is the fit.
+ * Otherwise the fits with 2 .. K - 1 experts are made, each from the one
+ * before (the lead-in: gmoe_fit, then gmoe_fit_nested), and the fit goes
+ * on as gmoe_fit_nested from the K - 1 fit (the same starts, numbered the
+ * same way; the random best's longer run stays a candidate).  The
+ * lead-in is made first when the starts cannot be screened (one restart,
+ * the tau warm-up) or are shared out (opt->share_starts).  Any other K or
+ * family: gmoe_fit without init. */
+int gmoe_fit_auto(const gmoe_data *data, gmoe_model *m, const gmoe_em_options *opt, gmoe_err *err);
+
 /* ------------------------------------------------------ notes on a fit */
 
 /* What a fitted model says about itself (issue 11 item 4): the signs of an

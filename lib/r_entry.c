@@ -166,15 +166,18 @@ static int fit_sizes(const int *lens, const int *mints, const int *n, gmoe_err *
 }
 
 /* The fit of m on data (from init, or with split starts from smaller,
- * or neither) and its outputs, for gmoe_r_fit and gmoe_r_fit_nested. */
-static int fit_and_pack(gmoe_model *m, const gmoe_model *init, const gmoe_model *smaller,
+ * or with the lead-in when needed (lead), or none of these) and its
+ * outputs, for gmoe_r_fit, gmoe_r_fit_auto and gmoe_r_fit_nested. */
+static int fit_and_pack(gmoe_model *m, const gmoe_model *init, const gmoe_model *smaller, int lead,
                         const gmoe_data *data, gmoe_em_options *opt, double *out_par,
                         int *out_tau_estimated, double *info, char **stop, gmoe_err *err)
 {
     int interrupted = 0, st;
     opt->progress = fit_progress;
     opt->progress_ctx = &interrupted;
-    st = smaller ? gmoe_fit_nested(data, m, smaller, opt, err) : gmoe_fit(data, m, init, opt, err);
+    st = smaller          ? gmoe_fit_nested(data, m, smaller, opt, err)
+         : lead && !init ? gmoe_fit_auto(data, m, opt, err)
+                         : gmoe_fit(data, m, init, opt, err);
     if (st)
         return st;
     if (interrupted)
@@ -208,8 +211,9 @@ static int unpack_smaller(char **mnames, int len_names, const r_smaller *sm, gmo
     return GMOE_OK;
 }
 
-/* gmoe_r_fit (sm NULL) and gmoe_r_fit_nested: lens as gmoe_r_fit's. */
-static void fit_entry(char **mnames, int *mints, double *mpar, int *has_init, const r_smaller *sm,
+/* gmoe_r_fit (sm NULL), gmoe_r_fit_auto (lead) and gmoe_r_fit_nested:
+ * lens as gmoe_r_fit's. */
+static void fit_entry(char **mnames, int *mints, double *mpar, int *has_init, const r_smaller *sm, int lead,
                       int *n, double *x, double *y, double *w, char **onames, int *oints,
                       double *odbl, double *out_par, int *out_tau_estimated, double *info,
                       char **stop, const int *lens, int *status, char **msg)
@@ -231,7 +235,7 @@ static void fit_entry(char **mnames, int *mints, double *mpar, int *has_init, co
         (st = r_data_weights(&data, w, lens[FIT_W], &err)) ||
         (st = fit_options(onames, oints, odbl, &opt, &err)))
         goto done;
-    st = fit_and_pack(m, init, smaller, &data, &opt, out_par, out_tau_estimated, info, stop, &err);
+    st = fit_and_pack(m, init, smaller, lead, &data, &opt, out_par, out_tau_estimated, info, stop, &err);
 done:
     free(data.x);
     free(data.gx);
@@ -247,7 +251,17 @@ void gmoe_r_fit(char **mnames, int *mints, double *mpar, int *has_init,
                 double *out_par, int *out_tau_estimated, double *info, char **stop,
                 int *lens, int *status, char **msg)
 {
-    fit_entry(mnames, mints, mpar, has_init, NULL, n, x, y, w, onames, oints, odbl, out_par,
+    fit_entry(mnames, mints, mpar, has_init, NULL, 0, n, x, y, w, onames, oints, odbl, out_par,
+              out_tau_estimated, info, stop, lens, status, msg);
+}
+
+void gmoe_r_fit_auto(char **mnames, int *mints, double *mpar, int *has_init,
+                     int *n, double *x, double *y, double *w,
+                     char **onames, int *oints, double *odbl,
+                     double *out_par, int *out_tau_estimated, double *info, char **stop,
+                     int *lens, int *status, char **msg)
+{
+    fit_entry(mnames, mints, mpar, has_init, NULL, 1, n, x, y, w, onames, oints, odbl, out_par,
               out_tau_estimated, info, stop, lens, status, msg);
 }
 
@@ -263,7 +277,7 @@ void gmoe_r_fit_nested(char **mnames, int *mints, double *mpar, int *sints, doub
     int flens[FIT_STOP + 1] = {lens[FIT_MNAMES], lens[FIT_MINTS], lens[FIT_MPAR], 1}, no_init = 0;
     memcpy(flens + FIT_N, lens + NEST_N, (FIT_STOP + 1 - FIT_N) * sizeof(int));
     r_smaller sm = {sints, spar, sinfo, lens[NEST_SINTS], lens[NEST_SPAR], lens[NEST_SINFO]};
-    fit_entry(mnames, mints, mpar, &no_init, &sm, n, x, y, w, onames, oints, odbl, out_par,
+    fit_entry(mnames, mints, mpar, &no_init, &sm, 0, n, x, y, w, onames, oints, odbl, out_par,
               out_tau_estimated, info, stop, flens, status, msg);
 }
 

@@ -311,15 +311,18 @@ static int score_init(const gmoe_data *data, gmoe_model *m, const gmoe_model *in
 }
 
 /* The fit of m: from --init, scored (--max-iter 0), nested (split starts
- * from the fit with one expert fewer, when its family can split) or with
+ * from the fit with one expert fewer, when its family can split), with
+ * the lead-in when needed (lead: a single -k K, gmoe_fit_auto) or with
  * random starts only. */
 static int fit_model(options *o, const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
-                     const gmoe_model *smaller, gmoe_err *err)
+                     const gmoe_model *smaller, int lead, gmoe_err *err)
 {
     if (o->em.em.max_iter == 0)
         return score_init(data, m, init, &o->em.em, err);
     int st = GMOE_ENOTSUP;
-    if (smaller && !init) {
+    if (lead && !init)
+        st = gmoe_fit_auto(data, m, &o->em.em, err);
+    else if (smaller && !init) {
         st = gmoe_fit_nested(data, m, smaller, &o->em.em, err);
         if (st == GMOE_ENOTSUP)
             gmoe_err_clear(err);
@@ -330,10 +333,10 @@ static int fit_model(options *o, const gmoe_data *data, gmoe_model *m, const gmo
     return st;
 }
 
-/* Fits one k (smaller: the fit with k - 1 experts, or NULL); prints the
- * error (when `report`) and returns its exit code on failure. */
+/* Fits one k (smaller: the fit with k - 1 experts, or NULL; lead: as
+ * fit_model's); prints the error and returns its exit code on failure. */
 static int fit_one(options *o, const gmoe_data *data, const gmoe_model *init, const gmoe_model *smaller,
-                   size_t k, int report, gmoe_model **out)
+                   int lead, size_t k, gmoe_model **out)
 {
     gmoe_err err;
     gmoe_err_clear(&err);
@@ -353,11 +356,9 @@ static int fit_one(options *o, const gmoe_data *data, const gmoe_model *init, co
     }
     int gs = cli_model_set_columns(m, data);
     if (gs == GMOE_OK)
-        gs = fit_model(o, data, m, init, smaller, &err);
+        gs = fit_model(o, data, m, init, smaller, lead, &err);
     if (gs != GMOE_OK) {
         gmoe_model_free(m);
-        if (!report)
-            return CLI_EXIT_ESTIMATION;
         char ctx[64];
         snprintf(ctx, sizeof ctx, "k = %zu", k);
         if (gs == GMOE_EDATA)
@@ -616,24 +617,6 @@ static int read_inputs(options *o, gmoe_model **init, gmoe_data **data)
     return CLI_EXIT_OK;
 }
 
-/* The fit with k - 1 experts whose split starts k's fit gets: in a range
- * the previous k's; for a single -k K >= 3, the fits with 2 .. K - 1
- * experts made first, each from the one before (not shown; NULL if one
- * fails).  None with --init, --no-split or a family without splits. */
-static gmoe_model *lead_in(options *o, const gmoe_data *data, size_t K)
-{
-    gmoe_model *prev = NULL;
-    for (size_t k = 2; k < K; k++) {
-        gmoe_model *m = NULL;
-        fit_progress_attach(&o->prog, &o->em.em, k, o->em.em.restarts + (prev ? prev->k : 0));
-        fit_one(o, data, NULL, prev, k, 0, &m);
-        gmoe_model_free(prev);
-        if (!(prev = m))
-            break;
-    }
-    return prev;
-}
-
 static int splits(const options *o, const gmoe_model *init)
 {
     return !init && !o->no_split && o->em.em.max_iter > 0 &&
@@ -649,18 +632,19 @@ static int fit_range(options *o, const gmoe_data *data, const gmoe_model *init, 
     size_t nk = o->khi - o->klo + 1, nfit = 0;
     *best = 0;
     int table = !o->quiet && nk > 1, split = splits(o, init);
-    gmoe_model *first_smaller = split && nk == 1 && o->klo >= 3 ? lead_in(o, data, o->klo) : NULL;
+    /* a single -k K >= 3 with split starts: the fits with 2 .. K - 1
+       experts whose splits K's fit gets are made by gmoe_fit_auto, only
+       when K's random starts do not settle */
+    int lead = split && nk == 1 && o->klo >= 3;
     if (table)
         print_table_header(o);
     for (size_t k = o->klo; k <= o->khi; k++) {
-        const gmoe_model *smaller = !split ? NULL : k > o->klo ? fits[k - 1 - o->klo] : first_smaller;
+        const gmoe_model *smaller = split && k > o->klo ? fits[k - 1 - o->klo] : NULL;
         fit_progress_attach(&o->prog, &o->em.em, k, o->em.em.restarts + (smaller ? smaller->k : 0));
-        int st = fit_one(o, data, init, smaller, k, 1, &fits[k - o->klo]);
+        int st = fit_one(o, data, init, smaller, lead, k, &fits[k - o->klo]);
         o->em.em.progress = NULL; /* the bootstrap's fits show none */
-        if (st && !(nk > 1 && st == CLI_EXIT_ESTIMATION)) {
-            gmoe_model_free(first_smaller);
+        if (st && !(nk > 1 && st == CLI_EXIT_ESTIMATION))
             return st;
-        }
         if (table)
             print_table_row(k, fits[k - o->klo]);
         if (!fits[k - o->klo])
@@ -670,7 +654,6 @@ static int fit_range(options *o, const gmoe_data *data, const gmoe_model *init, 
             criterion_value(fits[k - o->klo], o->criterion) < criterion_value(fits[*best - o->klo], o->criterion))
             *best = k;
     }
-    gmoe_model_free(first_smaller);
     return nfit == 0 ? CLI_EXIT_ESTIMATION : CLI_EXIT_OK;
 }
 

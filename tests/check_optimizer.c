@@ -199,6 +199,49 @@ START_TEST(test_nested_gate_splits)
 }
 END_TEST
 
+/* gmoe_fit_auto (a single -k K): an exact-fitted k = 3 (the truth of
+ * data/bench-k3-model.json, 5000 rows, x ~ U(0, 1)) settles on its five
+ * random starts, without the lead-in's k = 2 fit and split starts
+ * (restarts 5, not 5 + 2 x 4), converged, at least the nested fit's
+ * log-likelihood (to rounding); the over-specified k = 3 of the reference
+ * model (1e4 rows, seed 2, as test_nested_gate_splits) does not settle
+ * (near-duplicate or tiny experts, EM crawling) and gets the lead-in and
+ * the split starts: their count, and the best known -4342.8474. */
+START_TEST(test_auto_settles_or_leads_in)
+{
+    gmoe_model *truth = gmoe_model_alloc(GMOE_SOFTMAX, 3, 1);
+    static const double b0[] = {20, 10, 0}, b1[] = {-45, -15, 0}, a[] = {-10, 15, -5}, b[] = {2, -2, 4},
+                        s2[] = {0.09, 0.04, 0.16};
+    for (size_t i = 0; i < 3; i++)
+        truth->beta0[i] = b0[i], truth->beta1[i] = b1[i], truth->a[i] = a[i], truth->b[i] = b[i],
+        truth->sigma2[i] = s2[i];
+    const double lo[] = {0}, hi[] = {1};
+    gmoe_data *data = check_simulate(truth, 5000, GMOE_DESIGN_UNIFORM, lo, hi, 1);
+    gmoe_em_options opt;
+    gmoe_em_options_default(&opt);
+    opt.nthreads = 1;
+    opt.restarts = 5;
+    gmoe_model *m = gmoe_model_alloc(GMOE_SOFTMAX, 3, 1), *m2 = gmoe_model_alloc(GMOE_SOFTMAX, 2, 1),
+               *n3 = gmoe_model_alloc(GMOE_SOFTMAX, 3, 1);
+    ck_assert_int_eq(gmoe_fit_auto(data, m, &opt, NULL), GMOE_OK);
+    ck_assert_uint_eq(m->fit.restarts, 5);
+    ck_assert_msg(m->fit.converged, "stop %s", gmoe_stop_name(m->fit.stop));
+    ck_assert_int_eq(gmoe_fit(data, m2, NULL, &opt, NULL), GMOE_OK);
+    ck_assert_int_eq(gmoe_fit_nested(data, n3, m2, &opt, NULL), GMOE_OK);
+    ck_assert_msg(m->fit.loglik >= n3->fit.loglik - 1e-9 * fabs(n3->fit.loglik), "auto %.6f, nested %.6f",
+                  m->fit.loglik, n3->fit.loglik);
+    gmoe_data_free(data);
+    data = reference_data(10000, 11);
+    opt.restarts = 10;
+    opt.seed = 2;
+    ck_assert_int_eq(gmoe_fit_auto(data, m, &opt, NULL), GMOE_OK);
+    ck_assert_uint_eq(m->fit.restarts, 10 + 2 * 4);
+    ck_assert_msg(m->fit.loglik > -4342.85, "k = 3 %.6f", m->fit.loglik);
+    gmoe_model_free(m), gmoe_model_free(m2), gmoe_model_free(n3), gmoe_model_free(truth);
+    gmoe_data_free(data);
+}
+END_TEST
+
 /* A spike (issue 11): the k = 4 fit of 1e5 rows of the reference model
  * (seed 11) reached this model, expert 3 at the variance floor (1e-6
  * var(y)) on a few rows under a steep gate.  From it the Newton phase
@@ -288,6 +331,7 @@ static Suite *optimizer_suite(void)
     tcase_add_test(tc, test_activation_leaves_saddle);
     tcase_add_test(tc, test_nested_never_falls);
     tcase_add_test(tc, test_nested_gate_splits);
+    tcase_add_test(tc, test_auto_settles_or_leads_in);
     tcase_add_test(tc, test_floor_spike_stalls);
     tcase_add_test(tc, test_spike_ranks_last);
     suite_add_tcase(s, tc);

@@ -168,9 +168,11 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gate_x = NULL, gating = "s
 ## One fit with k experts.  k is checked against n before anything
 ## k-long is built (gmoe_fit(x, y, k = 1e9) once allocated 24 GB).
 ## smaller: the fit with k - 1 experts whose split starts this fit also
-## gets (gmoe_fit_nested), or NULL.  The fit's notes (gmoe_fit_notes) are
-## its $notes.
-.gmoe_fit_k <- function(x, y, w, k, init, o, xnames, yname, gx = NULL, smaller = NULL) {
+## gets (gmoe_fit_nested), or NULL; lead: without smaller, by
+## gmoe_fit_auto (the lead-in when needed).  The fit's notes
+## (gmoe_fit_notes) are its $notes.
+.gmoe_fit_k <- function(x, y, w, k, init, o, xnames, yname, gx = NULL, smaller = NULL,
+                        lead = FALSE) {
     n <- nrow(x); d <- ncol(x)
     dg <- if (is.null(gx)) d else ncol(gx)
     k <- .gmoe_int(k, "k")
@@ -202,7 +204,7 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gate_x = NULL, gating = "s
     }
     p <- .gmoe_pack_shell(shell)
     model <- list(mnames = p$mnames, mints = p$mints, mpar = p$mpar)
-    from <- if (is.null(smaller)) list(C_gmoe_r_fit, has_init = has_init)
+    from <- if (is.null(smaller)) list(if (lead) C_gmoe_r_fit_auto else C_gmoe_r_fit, has_init = has_init)
             else with(.gmoe_pack(smaller), list(C_gmoe_r_fit_nested, sints = mints, spar = mpar,
                                                 sinfo = .gmoe_info_vector(smaller)))
     rest <- list(n = n, x = cbind(x, gx), y = y, w = w,
@@ -249,20 +251,14 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gate_x = NULL, gating = "s
     .gmoe_call(C_gmoe_r_fit_splits, family = o$gating, k = .gmoe_int(k, "k"), splits = 0L)$splits == 1L
 }
 
-## One k, as mixfit -k K: for K >= 3 with split starts the fits with
-## 2 .. K - 1 experts come first, each from the one before (not kept; a
-## failure leaves K with random starts only).
+## One k, as mixfit -k K: for K >= 3 with split starts the library's
+## gmoe_fit_auto, which makes the fits with 2 .. K - 1 experts, each from
+## the one before, and K's split starts only when K's random starts do not
+## settle (not kept; a failure leaves K with random starts only).
 .gmoe_fit_single <- function(x, y, w, k, init, o, xnames, yname, gx = NULL) {
-    prev <- NULL
-    if (is.numeric(k) && length(k) == 1L && !is.na(k) && k == round(k) && k >= 3 && k <= nrow(x) &&
-        .gmoe_splits(o, init, k))
-        for (kk in seq(2L, k - 1L)) {
-            prev <- .gmoe_try_fit(x, y, w, kk, o, xnames, yname, gx, prev)
-            if (!inherits(prev, "gmoe"))
-                break
-        }
-    .gmoe_fit_k(x, y, w, k, init, o, xnames, yname, gx,
-                smaller = if (inherits(prev, "gmoe")) prev)
+    lead <- is.numeric(k) && length(k) == 1L && !is.na(k) && k == round(k) && k >= 3 &&
+        k <= nrow(x) && .gmoe_splits(o, init, k)
+    .gmoe_fit_k(x, y, w, k, init, o, xnames, yname, gx, lead = lead)
 }
 
 ## .gmoe_fit_k without init, whose numerical failure (GMOE_ESING,

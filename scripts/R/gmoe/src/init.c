@@ -63,6 +63,7 @@ static R_NativePrimitiveArgType write_t[] = {
 static const R_CMethodDef c_methods[] = {
     ENTRY(gmoe_r_model_check, model_check_t),
     ENTRY(gmoe_r_fit, fit_t),
+    ENTRY(gmoe_r_fit_auto, fit_t),
     ENTRY(gmoe_r_fit_nested, fit_nested_t),
     ENTRY(gmoe_r_notes, notes_t),
     ENTRY(gmoe_r_fit_splits, splits_t),
