@@ -112,6 +112,9 @@ static int assess_run(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws
  * per row (at least SETTLE_AGREE_MIN) of each other */
 #define SETTLE_AGREE_PER_ROW 1e-6
 #define SETTLE_AGREE_MIN 0.01
+/* ... and the best has no variance within this factor of the floor (the
+ * near-floor note's: a maximum next to a spike) */
+#define SETTLE_FLOOR_FACTOR 10.0
 
 /* A fit across its starts: what every start shares, and the best run. */
 typedef struct {
@@ -445,7 +448,7 @@ static int over_specified(gmoe_model *model, const gmoe_data *data)
 /* gmoe_fit_auto, after the random starts' screening: when the best two
  * screened runs both ended by EM's tolerance at the same log-likelihood,
  * the best runs on to the end; if that is a maximum (the gradient test)
- * without an expert at the floor, tiny experts or near-duplicates, it is
+ * without an expert at or near the floor, tiny experts or near-duplicates, it is
  * the fit (*settled = 1) and no lead-in is made.  It stays a candidate
  * otherwise. */
 static int try_settle(fit_state *s, int *settled)
@@ -462,7 +465,7 @@ static int try_settle(fit_state *s, int *settled)
     if (st != GMOE_OK)
         return st;
     s->assessed = 1;
-    if (!s->best_info.converged || gmoe_model_at_floor(s->best, s->var_floor))
+    if (!s->best_info.converged || gmoe_model_at_floor(s->best, SETTLE_FLOOR_FACTOR * s->var_floor))
         return GMOE_OK;
     int over = over_specified(s->best, s->data);
     if (over < 0)

@@ -669,8 +669,8 @@ int gmoe_fit_nested(const gmoe_data *data, gmoe_model *m, const gmoe_model *smal
  * splits, the opt->restarts random starts are screened as
  * gmoe_fit_nested's; when the best two ended by EM's tolerance at the
  * same log-likelihood (within 1e-6 per row, at least 0.01) and the best,
- * run on, is converged without an expert at the variance floor, tiny
- * experts or near-duplicates (an over-specified k), it is the fit.
+ * run on, is converged without an expert within 10 times the variance
+ * floor, tiny experts or near-duplicates (an over-specified k), it is the fit.
  * Otherwise the fits with 2 .. K - 1 experts are made, each from the one
  * before (the lead-in: gmoe_fit, then gmoe_fit_nested), and the fit goes
  * on as gmoe_fit_nested from the K - 1 fit (the same starts, numbered the

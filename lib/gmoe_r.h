@@ -165,15 +165,14 @@ void gmoe_r_bootstrap(char **mnames, int *mints, double *mpar, char **xnames, in
                       int *p, char **names, double *se, double *lower, double *upper,
                       int *lens, int *status, char **msg);
 
-/* As gmoe_r_fit (the same arguments), by gmoe_fit_auto when *has_init is
- * 0: a single k as mixfit -k K fits it (the lead-in of fits with 2 .. k -
- * 1 experts and k's split starts only when its random starts do not
- * settle).  lens: as gmoe_r_fit's. */
-void gmoe_r_fit_auto(char **mnames, int *mints, double *mpar, int *has_init,
-                     int *n, double *x, double *y, double *w,
-                     char **onames, int *oints, double *odbl,
-                     double *out_par, int *out_tau_estimated, double *info, char **stop,
-                     int *lens, int *status, char **msg);
+/* As gmoe_r_fit without has_init (no starting values), by gmoe_fit_auto:
+ * a single k as mixfit -k K fits it (the lead-in of fits with 2 .. k - 1
+ * experts and k's split starts only when its random starts do not
+ * settle).  lens: 14. */
+void gmoe_r_fit_auto(char **mnames, int *mints, double *mpar, int *n, double *x, double *y,
+                     double *w, char **onames, int *oints, double *odbl, double *out_par,
+                     int *out_tau_estimated, double *info, char **stop, int *lens, int *status,
+                     char **msg);
 
 /* Fits a model like gmoe_r_fit (the same arguments, without has_init:
  * no starting values) by gmoe_fit_nested: besides the random starts, split

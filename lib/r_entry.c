@@ -255,14 +255,16 @@ void gmoe_r_fit(char **mnames, int *mints, double *mpar, int *has_init,
               out_tau_estimated, info, stop, lens, status, msg);
 }
 
-void gmoe_r_fit_auto(char **mnames, int *mints, double *mpar, int *has_init,
-                     int *n, double *x, double *y, double *w,
-                     char **onames, int *oints, double *odbl,
-                     double *out_par, int *out_tau_estimated, double *info, char **stop,
-                     int *lens, int *status, char **msg)
+void gmoe_r_fit_auto(char **mnames, int *mints, double *mpar, int *n, double *x, double *y,
+                     double *w, char **onames, int *oints, double *odbl, double *out_par,
+                     int *out_tau_estimated, double *info, char **stop, int *lens, int *status,
+                     char **msg)
 {
-    fit_entry(mnames, mints, mpar, has_init, NULL, 1, n, x, y, w, onames, oints, odbl, out_par,
-              out_tau_estimated, info, stop, lens, status, msg);
+    /* gmoe_r_fit's lengths with has_init (0) in */
+    int flens[FIT_STOP + 1] = {lens[FIT_MNAMES], lens[FIT_MINTS], lens[FIT_MPAR], 1}, no_init = 0;
+    memcpy(flens + FIT_N, lens + FIT_N - 1, (FIT_STOP + 1 - FIT_N) * sizeof(int));
+    fit_entry(mnames, mints, mpar, &no_init, NULL, 1, n, x, y, w, onames, oints, odbl, out_par,
+              out_tau_estimated, info, stop, flens, status, msg);
 }
 
 enum { NEST_SINTS = 3, NEST_SPAR, NEST_SINFO, NEST_N };

@@ -204,7 +204,8 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gate_x = NULL, gating = "s
     }
     p <- .gmoe_pack_shell(shell)
     model <- list(mnames = p$mnames, mints = p$mints, mpar = p$mpar)
-    from <- if (is.null(smaller)) list(if (lead) C_gmoe_r_fit_auto else C_gmoe_r_fit, has_init = has_init)
+    from <- if (lead && is.null(smaller) && is.null(init)) list(C_gmoe_r_fit_auto)
+            else if (is.null(smaller)) list(C_gmoe_r_fit, has_init = has_init)
             else with(.gmoe_pack(smaller), list(C_gmoe_r_fit_nested, sints = mints, spar = mpar,
                                                 sinfo = .gmoe_info_vector(smaller)))
     rest <- list(n = n, x = cbind(x, gx), y = y, w = w,

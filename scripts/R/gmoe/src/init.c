@@ -25,6 +25,9 @@ static R_NativePrimitiveArgType model_check_t[] = {STRSXP, INTSXP, REALSXP, INTS
 static R_NativePrimitiveArgType fit_t[] = {
     STRSXP, INTSXP, REALSXP, INTSXP, INTSXP, REALSXP, REALSXP, REALSXP, STRSXP, INTSXP, REALSXP,
     REALSXP, INTSXP, REALSXP, STRSXP, INTSXP, INTSXP, STRSXP};
+static R_NativePrimitiveArgType fit_auto_t[] = {
+    STRSXP, INTSXP, REALSXP, INTSXP, REALSXP, REALSXP, REALSXP, STRSXP, INTSXP, REALSXP,
+    REALSXP, INTSXP, REALSXP, STRSXP, INTSXP, INTSXP, STRSXP};
 static R_NativePrimitiveArgType fit_nested_t[] = {
     STRSXP, INTSXP, REALSXP, INTSXP, REALSXP, REALSXP, INTSXP, REALSXP, REALSXP, REALSXP, STRSXP,
     INTSXP, REALSXP, REALSXP, INTSXP, REALSXP, STRSXP, INTSXP, INTSXP, STRSXP};
@@ -63,7 +66,7 @@ static R_NativePrimitiveArgType write_t[] = {
 static const R_CMethodDef c_methods[] = {
     ENTRY(gmoe_r_model_check, model_check_t),
     ENTRY(gmoe_r_fit, fit_t),
-    ENTRY(gmoe_r_fit_auto, fit_t),
+    ENTRY(gmoe_r_fit_auto, fit_auto_t),
     ENTRY(gmoe_r_fit_nested, fit_nested_t),
     ENTRY(gmoe_r_notes, notes_t),
     ENTRY(gmoe_r_fit_splits, splits_t),
