@@ -68,13 +68,12 @@ static void add_products(const block_cols *c, const double *w, const double *con
     size_t n = c->n;
     double *restrict wa = c->wa;
     for (size_t u = 0; u < na; u++) {
-        const double *au = a[u];
-        if (au) { /* two loops: a masked load from NULL costs a fault's assist */
+        const double *au = a[u], *src = w;
+        if (au) { /* not one loop: a masked load from NULL costs a fault's assist */
 #pragma omp simd
             for (size_t r = 0; r < n; r++)
                 wa[r] = w[r] * au[r];
-        } else {
-            memcpy(wa, w, n * sizeof(double));
+            src = wa;
         }
         for (size_t v = upper ? u : 0; v < nb; v++) {
             const double *bv = b[v];
@@ -82,11 +81,11 @@ static void add_products(const block_cols *c, const double *w, const double *con
             if (bv) {
 #pragma omp simd reduction(+ : sum)
                 for (size_t r = 0; r < n; r++)
-                    sum += wa[r] * bv[r];
+                    sum += src[r] * bv[r];
             } else {
 #pragma omp simd reduction(+ : sum)
                 for (size_t r = 0; r < n; r++)
-                    sum += wa[r];
+                    sum += src[r];
             }
             dest[u * stride + v] += sum;
         }
@@ -179,12 +178,14 @@ static void weigh(const block_cols *c, double *w)
 static const double *const ONE[1] = {NULL};
 
 /* The gradient (internal order of derivatives.c) += the block's. */
+VECTOR_CLONES
 static void add_gradient(const block_cols *c, double *grad)
 {
     size_t n = c->n;
     double *w = c->w;
     for (size_t m = 0; m + 1 < c->k; m++) {
         const double *rm = COL(c->r, m), *gm = COL(c->g, m);
+#pragma omp simd
         for (size_t r = 0; r < n; r++)
             w[r] = c->s * (rm[r] - gm[r]);
         weigh(c, w);
@@ -193,10 +194,12 @@ static void add_gradient(const block_cols *c, double *grad)
     for (size_t j = 0; j < c->k; j++) {
         const double *rj = COL(c->r, j), *ej = COL(c->ev, j), *hj = COL(c->hv, j);
         double *dest = grad + c->G + j * c->e;
+#pragma omp simd
         for (size_t r = 0; r < n; r++)
             w[r] = rj[r] * ej[r];
         weigh(c, w);
         add_products(c, w, ONE, 1, c->z, c->d + 1, dest, 0, 0);
+#pragma omp simd
         for (size_t r = 0; r < n; r++)
             w[r] = rj[r] * hj[r];
         weigh(c, w);
@@ -206,6 +209,7 @@ static void add_gradient(const block_cols *c, double *grad)
 
 /* The gate x gate and gate x expert blocks of H (upper triangle, row
  * stride P) += the block's. */
+VECTOR_CLONES
 static void add_gate_rows(const block_cols *c, double *H)
 {
     size_t n = c->n, q = c->q, P = c->P, s1 = c->d + 1;
@@ -215,6 +219,7 @@ static void add_gate_rows(const block_cols *c, double *H)
         for (size_t m2 = m; m2 + 1 < c->k; m2++) {
             const double *rm2 = COL(c->r, m2), *gm2 = COL(c->g, m2);
             double diag = m == m2;
+#pragma omp simd
             for (size_t r = 0; r < n; r++)
                 w[r] = s2 * (diag * (rm[r] - gm[r]) - rm[r] * rm2[r] + gm[r] * gm2[r]);
             weigh(c, w);
@@ -223,10 +228,12 @@ static void add_gate_rows(const block_cols *c, double *H)
         for (size_t j = 0; j < c->k; j++) {
             const double *rj = COL(c->r, j), *ej = COL(c->ev, j), *hj = COL(c->hv, j);
             double *dest = H + m * q * P + c->G + j * c->e, diag = m == j;
+#pragma omp simd
             for (size_t r = 0; r < n; r++)
                 w[r] = c->s * rm[r] * (diag - rj[r]) * ej[r];
             weigh(c, w);
             add_products(c, w, c->zg, q, c->z, s1, dest, P, 0);
+#pragma omp simd
             for (size_t r = 0; r < n; r++)
                 w[r] = c->s * rm[r] * (diag - rj[r]) * hj[r];
             weigh(c, w);
@@ -236,6 +243,7 @@ static void add_gate_rows(const block_cols *c, double *H)
 }
 
 /* The expert x expert blocks of H (upper triangle) += the block's. */
+VECTOR_CLONES
 static void add_expert_rows(const gmoe_model *m, const block_cols *c, double *H)
 {
     size_t n = c->n, P = c->P, s1 = c->d + 1;
@@ -246,20 +254,24 @@ static void add_expert_rows(const gmoe_model *m, const block_cols *c, double *H)
         for (size_t j2 = j; j2 < c->k; j2++) {
             const double *rj2 = COL(c->r, j2), *ej2 = COL(c->ev, j2), *hj2 = COL(c->hv, j2);
             double *dest = H + (c->G + j * c->e) * P + c->G + j2 * c->e, diag = j == j2;
+#pragma omp simd
             for (size_t r = 0; r < n; r++)
                 w[r] = (diag - rj2[r]) * rj[r] * ej[r] * ej2[r] - diag * rj[r] * is2;
             weigh(c, w);
             add_products(c, w, c->z, s1, c->z, s1, dest, P, j == j2);
+#pragma omp simd
             for (size_t r = 0; r < n; r++)
                 w[r] = (diag - rj2[r]) * rj[r] * ej[r] * hj2[r] - diag * rj[r] * ej[r] * is2;
             weigh(c, w);
             add_products(c, w, c->z, s1, ONE, 1, dest + s1, P, 0);
             if (j != j2) {
+#pragma omp simd
                 for (size_t r = 0; r < n; r++)
                     w[r] = -rj2[r] * rj[r] * hj[r] * ej2[r];
                 weigh(c, w);
                 add_products(c, w, ONE, 1, c->z, s1, dest + s1 * P, 0, 0);
             }
+#pragma omp simd
             for (size_t r = 0; r < n; r++)
                 w[r] = (diag - rj2[r]) * rj[r] * hj[r] * hj2[r] +
                        diag * rj[r] * (half_is4 - ej[r] * ej[r] * is2);
