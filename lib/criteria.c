@@ -56,7 +56,11 @@ static void block_entropies(const gmoe_model *m, const gmoe_data *data, double *
     double *logs = resp + CHUNK_ROWS * k, *block_ll = logs + CHUNK_ROWS * k;
     for (size_t lo = 0; lo < n; lo += CHUNK_ROWS) {
         gmoe_data chunk = *data;
-        chunk.shard = NULL; /* this process's rows alone */
+        /* this process's rows alone: with the shard the chunk's E-step
+         * would fold its log-likelihood along the shard's chain, once per
+         * chunk while the processes have different numbers of chunks; the
+         * blocks' entropies are folded once, by the caller */
+        chunk.shard = NULL;
         chunk.n = n - lo < CHUNK_ROWS ? n - lo : CHUNK_ROWS;
         chunk.x = data->x + lo * data->d;
         chunk.y = data->y + lo;
@@ -88,12 +92,12 @@ static double classification_entropy(const gmoe_model *m, const gmoe_data *data)
     return entropy;
 }
 
-int gmoe_information_criteria(const gmoe_model *m, const gmoe_data *data,
-                              gmoe_fit_info *info, gmoe_err *err)
+int gmoe_information_criteria_icl(const gmoe_model *m, const gmoe_data *data, int with_icl,
+                                  gmoe_fit_info *info, gmoe_err *err)
 {
     if (!data->y)
         return gmoe_error(err, GMOE_EINVAL, "information criteria need the response");
-    double entropy = classification_entropy(m, data);
+    double entropy = with_icl ? classification_entropy(m, data) : 0.0;
     if (isnan(entropy))
         return gmoe_error(err, GMOE_ENOMEM, "out of memory");
     double p = (double)gmoe_model_npar(m), L = info->loglik;
@@ -102,6 +106,12 @@ int gmoe_information_criteria(const gmoe_model *m, const gmoe_data *data,
     info->nobs = gmoe_data_total_weight(data);
     info->aic = -2 * L + 2 * p;
     info->bic = -2 * L + p * log(info->nobs);
-    info->icl = info->bic + 2 * entropy;
+    info->icl = with_icl ? info->bic + 2 * entropy : NAN;
     return GMOE_OK;
+}
+
+int gmoe_information_criteria(const gmoe_model *m, const gmoe_data *data,
+                              gmoe_fit_info *info, gmoe_err *err)
+{
+    return gmoe_information_criteria_icl(m, data, 1, info, err);
 }

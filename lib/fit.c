@@ -566,7 +566,7 @@ static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
     s->best_info.variance_floor = s->var_floor;
     gmoe_model_copy_params(m, s->best);
     m->fit = s->best_info;
-    st = gmoe_information_criteria(m, s->data, &m->fit, err);
+    st = gmoe_information_criteria_icl(m, s->data, !opt->skip_icl, &m->fit, err);
     m->has_fit = st == GMOE_OK;
     return st;
 }

@@ -603,6 +603,10 @@ typedef struct {
     int (*share_starts)(void *ctx, size_t nstarts, size_t width, unsigned char *out,
                         void (*run)(void *job, size_t r, unsigned char *out), void *job);
     void *share_ctx;
+    int skip_icl;            /* 1: the fit's ICL is left NAN, its entropy pass
+                                over the rows skipped (AIC and BIC are still
+                                filled), for callers that never read it
+                                (mixrate); default 0 */
 } gmoe_em_options;
 
 void gmoe_em_options_default(gmoe_em_options *opt);

@@ -119,6 +119,11 @@ int gmoe_data_match_model(const gmoe_data *data, const gmoe_model *m, gmoe_err *
 /* log N(y; mu, s2). */
 double gmoe_log_normal(double y, double mu, double s2);
 
+/* gmoe_information_criteria with ICL left NAN when with_icl is 0: then no
+ * pass over the rows (criteria.c; gmoe_em_options.skip_icl). */
+int gmoe_information_criteria_icl(const gmoe_model *m, const gmoe_data *data, int with_icl,
+                                  gmoe_fit_info *info, gmoe_err *err);
+
 /* Copies parameters, family options and fit information (not the names)
  * between models of the same k and d; never allocates. */
 void gmoe_model_copy_params(gmoe_model *dst, const gmoe_model *src);

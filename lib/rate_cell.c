@@ -87,6 +87,7 @@ static int fit_near_truth(const gmoe_model *truth, const gmoe_rate_options *opt,
     gmoe_em_options em = opt->em;
     em.restarts = 1;
     em.nthreads = 1;
+    em.skip_icl = 1; /* a cell records no criteria */
     em.seed = gmoe_seed_derive(seed, 3);
     int has_tau = gmoe_family_has_tau(truth->family);
     gmoe_model *start = gmoe_model_clone(opt->shape);
@@ -158,6 +159,7 @@ int gmoe_rate_run_cell(const gmoe_model *truth, const gmoe_rate_options *opt,
     } else {
         gmoe_em_options em = opt->em;
         em.nthreads = 1;
+        em.skip_icl = 1;
         em.seed = gmoe_seed_derive(seed, 3);
         st = gmoe_fit(&data, fit, NULL, &em, err);
     }

@@ -414,6 +414,14 @@ START_TEST(test_information_criteria)
     ck_assert_double_eq_tol(m->fit.aic, -2 * m->fit.loglik + 16, 1e-9);
     ck_assert_double_eq_tol(m->fit.bic, -2 * m->fit.loglik + 8 * log(1000.0), 1e-9);
     ck_assert_double_ge(m->fit.icl, m->fit.bic);
+    /* skip_icl: the same fit, AIC and BIC, ICL NAN */
+    gmoe_model *q = gmoe_model_alloc(GMOE_SOFTMAX, 2, 1);
+    opt.skip_icl = 1;
+    ck_assert_int_eq(gmoe_fit(data, q, NULL, &opt, NULL), GMOE_OK);
+    ck_assert(q->fit.loglik == m->fit.loglik && q->fit.aic == m->fit.aic && q->fit.bic == m->fit.bic);
+    ck_assert(q->b[0] == m->b[0] && q->sigma2[1] == m->sigma2[1]);
+    ck_assert(isnan(q->fit.icl));
+    gmoe_model_free(q);
     gmoe_model_free(m);
     gmoe_model_free(truth);
     gmoe_data_free(data);
