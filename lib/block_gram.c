@@ -7,15 +7,15 @@
  * vector registers, a tile of up to 4 x 4 entries at a time.  Every dot
  * product sums its rows in GRAM_LANES interleaved partial sums, added in
  * a fixed order at the end: the bits depend on the block's rows only, not
- * on the thread nor on the tiles' shapes (the AVX-512 copy contracts the
- * multiply-adds, the others do not: results differ in their last bits
- * between machines with and without AVX-512, as vector_math.h says). */
+ * on the thread nor on the tiles' shapes.  One kernel per instruction set,
+ * chosen at run time (block_gram_tiles.h): the AVX-512 and AVX2 ones
+ * contract the multiply-adds and agree to the last bit, the default one
+ * does not contract them. */
 #include "config.h"
 
 #include <string.h>
 
 #include "internal.h"
-#include "vector_math.h"
 
 size_t gmoe_gram_ld(size_t nrows)
 {
@@ -73,83 +73,6 @@ void gmoe_gram_column(const double *v, double c, size_t nrows, double *z)
         z[r] = 0.0;
 }
 
-/* GMOE_GRAM_LANES doubles in one vector (one zmm register, two ymm);
- * loaded from any double's address. */
-typedef double gram_lanes
-    __attribute__((vector_size(GMOE_GRAM_LANES * sizeof(double)), aligned(sizeof(double)),
-                   may_alias));
-
-/* The GRAM_LANES partial sums s added pairwise in a fixed order. */
-static inline __attribute__((always_inline)) double lane_sum(gram_lanes s)
-{
-    return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
-}
-
-/* A tile of Z'WZ is at most GRAM_TILE x GRAM_TILE entries: its 16 sums
- * of 8 lanes fill 16 of the 32 AVX-512 registers, and each step over 8
- * rows loads 8 vectors for 16 multiply-adds. */
-#define GRAM_TILE 4
-
-/* The tile's sums s_ij = sum_r (w[r] a_i[r]) b_j[r] (w[r] taken as 1 if
- * w is NULL), i < na, j < nb (j >= i only if diag: a tile on the
- * diagonal, whose a and b are the same columns), added to
- * dest[i * stride + j] and, if mirror is not NULL, to
- * mirror[j * stride + i] off the diagonal.  The weighted a_i are formed
- * as the rows go, in registers (written to a scratch column and read
- * back, they cost a quarter of the time: loads stalled behind the
- * stores).  na, nb and diag are constants in each inlined copy, so the
- * sums stay in registers. */
-static inline __attribute__((always_inline)) void
-tile(size_t na, size_t nb, int diag, const double *w, const double *const *a,
-     const double *const *b, size_t ld, double *dest, size_t stride, double *mirror)
-{
-    gram_lanes s[GRAM_TILE][GRAM_TILE];
-#pragma GCC unroll 4
-    for (size_t i = 0; i < GRAM_TILE; i++)
-#pragma GCC unroll 4
-        for (size_t j = 0; j < GRAM_TILE; j++)
-            s[i][j] = (gram_lanes){0};
-    for (size_t r = 0; r < ld; r += GMOE_GRAM_LANES) {
-        gram_lanes bv[GRAM_TILE];
-#pragma GCC unroll 4
-        for (size_t j = 0; j < nb; j++)
-            bv[j] = *(const gram_lanes *)(b[j] + r);
-#pragma GCC unroll 4
-        for (size_t i = 0; i < na; i++) {
-            gram_lanes av = *(const gram_lanes *)(a[i] + r);
-            if (w)
-                av *= *(const gram_lanes *)(w + r);
-#pragma GCC unroll 4
-            for (size_t j = diag ? i : 0; j < nb; j++)
-                s[i][j] += av * bv[j];
-        }
-    }
-#pragma GCC unroll 4
-    for (size_t i = 0; i < na; i++)
-#pragma GCC unroll 4
-        for (size_t j = diag ? i : 0; j < nb; j++) {
-            double v = lane_sum(s[i][j]);
-            dest[i * stride + j] += v;
-            if (mirror && (!diag || j > i))
-                mirror[j * stride + i] += v;
-        }
-}
-
-/* tile() with its shape as constants: a diagonal tile is n x n (n <= 4,
- * the last one smaller); one off the diagonal is 4 x nb (the last
- * column's tiles narrower). */
-static inline __attribute__((always_inline)) void
-tile_of_shape(size_t n, int diag, const double *w, const double *const *a,
-              const double *const *b, size_t ld, double *dest, size_t stride, double *mirror)
-{
-    switch (n) {
-    case 4: tile(4, 4, diag, w, a, b, ld, dest, stride, mirror); return;
-    case 3: tile(diag ? 3 : 4, 3, diag, w, a, b, ld, dest, stride, mirror); return;
-    case 2: tile(diag ? 2 : 4, 2, diag, w, a, b, ld, dest, stride, mirror); return;
-    default: tile(diag ? 1 : 4, 1, diag, w, a, b, ld, dest, stride, mirror); return;
-    }
-}
-
 /* Column u of the block: z's first nz columns, then z2's. */
 static inline const double *column(const double *z, size_t nz, const double *z2, size_t ld,
                                    size_t u)
@@ -157,53 +80,121 @@ static inline const double *column(const double *z, size_t nz, const double *z2,
     return u < nz ? z + u * ld : z2 + (u - nz) * ld;
 }
 
-/* dest[v] += sum_r a[r] z_v[r] for v < p (columns of z, z2 as in column()). */
-static inline __attribute__((always_inline)) void
-dots(const double *a, const double *z, size_t nz, const double *z2, size_t ld, size_t p,
-     double *dest)
+/* The kernels, one per instruction set (block_gram_tiles.h), their tile
+ * shapes the fastest measured on this project's AMD EPYC (each kernel
+ * alone, 512 rows, p = 22 columns, forced with gmoe_gram_use):
+ * - AVX-512: tiles of 4 x 4 sums of 8 lanes fill 16 of its 32 vector
+ *   registers, and each step over 8 rows loads 9 vectors for 16
+ *   multiply-adds: 6.6 us a block;
+ * - AVX2 with FMA: 16 registers of 4 doubles; 2 x 2 tiles of two vectors
+ *   a sum take 8 of them: 8.3 us (2 x 3 10.2, 2 x 4 8.7, 3 x 3 10.1; the
+ *   4 x 4 tiles compiled for AVX2 spill their sums: 113 us, and the 2 x 4
+ *   kernel of 0abbccd took 20);
+ * - default (SSE2, or another processor): 2 x 2 tiles, 20.5 us (1 x 3,
+ *   2 x 3 and 1 x 4 the same within noise; the 4 x 4 ones 51). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define GRAM_X86 1
+#define GRAM_NAME(x) x##_avx512
+#define GRAM_TARGET __attribute__((target("avx512f,fma")))
+#define GRAM_VW 8
+#define GRAM_TA 4
+#define GRAM_TB 4
+#include "block_gram_tiles.h"
+
+#define GRAM_NAME(x) x##_avx2
+#define GRAM_TARGET __attribute__((target("avx2,fma")))
+#define GRAM_VW 4
+#define GRAM_TA 2
+#define GRAM_TB 2
+#include "block_gram_tiles.h"
+#endif
+
+#define GRAM_NAME(x) x##_default
+#define GRAM_TARGET
+#define GRAM_VW 2
+#define GRAM_TA 2
+#define GRAM_TB 2
+#include "block_gram_tiles.h"
+
+#ifdef GRAM_X86
+static int runs_avx512(void)
 {
-    const double *b[GRAM_TILE], *a4[GRAM_TILE] = {a, a, a, a};
-    for (size_t v = 0; v < p; v += GRAM_TILE) {
-        size_t n = p - v < GRAM_TILE ? p - v : GRAM_TILE;
-        for (size_t j = 0; j < n; j++)
-            b[j] = column(z, nz, z2, ld, v + j);
-        switch (n) {
-        case 4: tile(1, 4, 0, NULL, a4, b, ld, dest + v, 0, NULL); break;
-        case 3: tile(1, 3, 0, NULL, a4, b, ld, dest + v, 0, NULL); break;
-        case 2: tile(1, 2, 0, NULL, a4, b, ld, dest + v, 0, NULL); break;
-        default: tile(1, 1, 0, NULL, a4, b, ld, dest + v, 0, NULL); break;
-        }
-    }
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
 }
 
-VECTOR_CLONES
+static int runs_avx2(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#endif
+
+static int runs_anywhere(void)
+{
+    return 1;
+}
+
+typedef struct {
+    const char *name;
+    int (*runs)(void); /* whether this processor has its instructions */
+    void (*add)(size_t p, const double *z, size_t nz, const double *z2, size_t ld,
+                const double *w, double *dest, size_t stride, int upper);
+    void (*dots)(const double *a, const double *z, size_t nz, const double *z2, size_t ld,
+                 size_t p, double *dest);
+} gram_kernel;
+
+/* The best first; the last runs anywhere. */
+static const gram_kernel gram_kernels[] = {
+#ifdef GRAM_X86
+    {"avx512", runs_avx512, add_avx512, dots_avx512},
+    {"avx2", runs_avx2, add_avx2, dots_avx2},
+#endif
+    {"default", runs_anywhere, add_default, dots_default},
+};
+enum { GRAM_NKERNELS = sizeof gram_kernels / sizeof gram_kernels[0] };
+
+/* The kernel gmoe_gram_use chose, or NULL: the best the processor runs. */
+static const gram_kernel *gram_forced;
+
+static const gram_kernel *gram_kernel_now(void)
+{
+    if (gram_forced)
+        return gram_forced;
+    size_t i = 0;
+    while (!gram_kernels[i].runs())
+        i++;
+    return &gram_kernels[i];
+}
+
+int gmoe_gram_use(const char *name)
+{
+    if (!name) {
+        gram_forced = NULL;
+        return 0;
+    }
+    for (size_t i = 0; i < GRAM_NKERNELS; i++)
+        if (strcmp(gram_kernels[i].name, name) == 0 && gram_kernels[i].runs()) {
+            gram_forced = &gram_kernels[i];
+            return 0;
+        }
+    return -1;
+}
+
+const char *gmoe_gram_kernel(void)
+{
+    return gram_kernel_now()->name;
+}
+
 void gmoe_gram_dots(size_t p, size_t nrows, const double *w, const double *z, double *dest)
 {
-    dots(w, z, p, NULL, gmoe_gram_ld(nrows), p, dest);
+    gram_kernel_now()->dots(w, z, p, NULL, gmoe_gram_ld(nrows), p, dest);
 }
 
-VECTOR_CLONES
 void gmoe_gram_add_split(size_t p, const double *z, size_t nz, const double *z2, size_t nrows,
                          const double *w, double *dest, size_t stride, int upper)
 {
-    size_t ld = gmoe_gram_ld(nrows);
-    /* Z'WZ is symmetric: the upper triangle's tiles, entry (u, v) the sum
-     * of (w z_u) z_v, mirrored for the full square */
-    for (size_t u = 0; u < p; u += GRAM_TILE) {
-        const double *a[GRAM_TILE], *b[GRAM_TILE];
-        size_t n = p - u < GRAM_TILE ? p - u : GRAM_TILE;
-        for (size_t i = 0; i < GRAM_TILE; i++)
-            a[i] = b[i] = column(z, nz, z2, ld, u + (i < n ? i : 0));
-        double *diag = dest + u * stride + u;
-        tile_of_shape(n, 1, w, a, b, ld, diag, stride, upper ? NULL : diag);
-        for (size_t v = u + GRAM_TILE; v < p; v += GRAM_TILE) {
-            size_t nv = p - v < GRAM_TILE ? p - v : GRAM_TILE;
-            for (size_t j = 0; j < nv; j++)
-                b[j] = column(z, nz, z2, ld, v + j);
-            tile_of_shape(nv, 0, w, a, b, ld, dest + u * stride + v, stride,
-                          upper ? NULL : dest + v * stride + u);
-        }
-    }
+    gram_kernel_now()->add(p, z, nz, z2, gmoe_gram_ld(nrows), w, dest, stride, upper);
 }
 
 void gmoe_gram_add(size_t p, size_t nrows, const double *w, const double *z, double *dest,

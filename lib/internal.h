@@ -196,7 +196,12 @@ void gmoe_damped_system(const double *H, size_t P, const size_t *active, size_t 
  * - gmoe_gram_dots: dest[u] += sum_r w[r] z_u[r].
  * The sums over rows go in a fixed order (same bits for any thread count
  * and vector width).  gmoe_gram_scratch(cols, extra): doubles for a
- * block's z of cols columns, two weight columns and extra columns more. */
+ * block's z of cols columns, two weight columns and extra columns more.
+ * The products run in the best kernel the processor has ("avx512",
+ * "avx2" with FMA, else "default"; gmoe_gram_kernel names it);
+ * gmoe_gram_use(name) forces one for tests and benchmarks (NULL: back to
+ * the best), -1 if unknown or not runnable here.  Not thread-safe: call
+ * it before any parallel work. */
 #define GMOE_GRAM_LANES 8
 size_t gmoe_gram_ld(size_t nrows);
 size_t gmoe_gram_scratch(size_t cols, size_t extra);
@@ -210,6 +215,8 @@ void gmoe_gram_add(size_t p, size_t nrows, const double *w, const double *z, dou
 void gmoe_gram_add_split(size_t p, const double *z, size_t nz, const double *z2, size_t nrows,
                          const double *w, double *dest, size_t stride, int upper);
 void gmoe_gram_dots(size_t p, size_t nrows, const double *w, const double *z, double *dest);
+int gmoe_gram_use(const char *name);
+const char *gmoe_gram_kernel(void);
 
 /* The gate M-step's sums over nrows <= GMOE_BLOCK_ROWS rows whose gates
  * are cached (c: the block in the gate cache's layout, k log-gate

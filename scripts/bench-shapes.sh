@@ -19,8 +19,12 @@
 # log-likelihoods of 1 and 2 threads must agree to the last bit.
 #
 # Usage: scripts/bench-shapes.sh [--quick|--threads-only] [--iters N] [--reps N] [--bindir DIR]
+#                                [--gram KERNEL]
 #   --quick         part 1 only, 3 repetitions
 #   --threads-only  part 2 only
+#   --gram KERNEL   the Z'WZ products in KERNEL (avx512, avx2 or default) instead
+#                   of the best this processor runs (lib/block_gram.c), to time
+#                   the kernel of a processor without AVX-512 on one with it
 # Run from the top of a built tree (the driver is tests/bench_shapes, the
 # tools src/mixsim and src/mixfit, or --bindir for the tools' directory).
 # The machine's load is printed before and after: CPU time is much less
@@ -38,6 +42,7 @@ while [ $# -gt 0 ]; do
         --iters) iters=$2; shift ;;
         --reps) reps=$2; shift ;;
         --bindir) bindir=$2; shift ;;
+        --gram) export GMOE_GRAM_KERNEL=$2; shift ;;
         --threads-only) threads_only=1 ;;
         -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
         *) echo "bench-shapes.sh: unknown option '$1'" >&2; exit 2 ;;
@@ -53,6 +58,7 @@ commit=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
 echo "# bench-shapes.sh, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -n), gmoe $commit"
 echo "# cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores;" \
     "vector math: $(grep -q '^#define GMOE_VECTOR_MATH 1' "$build/config.h" 2>/dev/null && echo libmvec || echo scalar)"
+echo "# Z'WZ kernel: ${GMOE_GRAM_KERNEL:-the best this processor runs}"
 echo "# load before: $(uptime | sed 's/.*load average/load average/')"
 if [ $threads_only = 0 ]; then
     echo "# part 1: one thread, N = 1e5, softmax; ms per EM iteration (cpu: user + sys, least of $reps runs of $iters)"

@@ -3,6 +3,9 @@
  * `make check`, never run by it: timings are not tests).
  *
  * usage: bench_shapes K D [N [ITERS [REPS [THREADS]]]]
+ * With GMOE_GRAM_KERNEL set in the environment (avx512, avx2, default),
+ * the Z'WZ products run in that kernel (block_gram.c gmoe_gram_use)
+ * instead of the best this processor has: exit 1 if it cannot run here.
  *
  * Softmax gate, K experts, D covariates x ~ N(0, 1), N rows drawn from a
  * fixed model.  EM starts from that model with every variance 1 and every
@@ -280,6 +283,12 @@ int main(int argc, char **argv)
     size_t n = argc > 3 ? strtoul(argv[3], NULL, 10) : 100000;
     int iters = argc > 4 ? atoi(argv[4]) : 10, reps = argc > 5 ? atoi(argv[5]) : 5;
     int threads = argc > 6 ? atoi(argv[6]) : 1;
+    const char *gram = getenv("GMOE_GRAM_KERNEL");
+    if (gram && gmoe_gram_use(gram) != 0) {
+        fprintf(stderr, "bench_shapes: GMOE_GRAM_KERNEL=%s: no such kernel on this processor\n",
+                gram);
+        return 1;
+    }
     gmoe_model *truth = k >= 2 && d >= 1 && n >= 10 ? make_model(k, d) : NULL;
     em_timing t;
     if (!truth || iters < 1 || reps < 1 || threads < 1 ||

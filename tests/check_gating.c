@@ -515,13 +515,23 @@ START_TEST(test_block_functions)
 END_TEST
 
 /* Block cross products (block_gram.c) against a plain double loop: p =
- * 1..9 columns (the 2 x 4 tiles, their remainders and a lone last row),
- * 37 rows (not a multiple of the lanes), upper triangle and full square
- * (exactly symmetric), the dots; what is outside the triangle untouched. */
+ * 1..9 columns (the tiles, their remainders and a lone last row), 37 rows
+ * (not a multiple of the lanes), upper triangle and full square (exactly
+ * symmetric), the dots; what is outside the triangle untouched.  Every
+ * kernel this processor runs (gmoe_gram_use), each p in turn; the
+ * AVX-512 and AVX2 ones to the same bits. */
+static const char *const gram_kernels[] = {"avx512", "avx2", "default"};
+enum { GRAM_KERNELS = 3, GRAM_PMAX = 9 };
+
 START_TEST(test_block_gram)
 {
-    enum { ROWS = 37, PMAX = 9, LD = 40 };
-    const size_t p = (size_t)_i + 1;
+    enum { ROWS = 37, PMAX = GRAM_PMAX, LD = 40 };
+    const size_t p = (size_t)_i % PMAX + 1;
+    const char *kernel = gram_kernels[_i / PMAX];
+    if (gmoe_gram_use(kernel) != 0) {
+        ck_assert_str_ne(kernel, "default"); /* the default kernel runs anywhere */
+        return;
+    }
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 11 + p);
     double x[ROWS * PMAX], w[LD] = {0}, z[PMAX * LD];
@@ -554,7 +564,16 @@ START_TEST(test_block_gram)
                     ck_assert(h[u * p + v] == h[v * p + u]);
             }
         }
+        if (!upper && strcmp(kernel, "avx2") == 0 && gmoe_gram_use("avx512") == 0) {
+            double h512[PMAX * PMAX];
+            for (size_t u = 0; u < p * p; u++)
+                h512[u] = 7.0;
+            gmoe_gram_add(p, ROWS, w, z, h512, p, 0);
+            ck_assert_msg(memcmp(h, h512, p * p * sizeof(double)) == 0, "p %zu avx2 != avx512", p);
+            gmoe_gram_use(kernel);
+        }
     }
+    gmoe_gram_use(NULL);
     gsl_rng_free(rng);
 }
 END_TEST
@@ -572,7 +591,7 @@ int main(void)
     tcase_add_test(tc, test_checks);
     tcase_add_test(tc, test_split_keeps_likelihood);
     tcase_add_loop_test(tc, test_block_lse, 0, 3);
-    tcase_add_loop_test(tc, test_block_gram, 0, 9);
+    tcase_add_loop_test(tc, test_block_gram, 0, GRAM_KERNELS * GRAM_PMAX);
     tcase_add_loop_test(tc, test_block_functions, 0, (int)nconfigs);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
