@@ -186,9 +186,15 @@ const char *gmoe_gram_kernel(void)
     return gram_kernel_now()->name;
 }
 
+void gmoe_gram_dots_split(size_t p, const double *z, size_t nz, const double *z2, size_t nrows,
+                          const double *w, double *dest)
+{
+    gram_kernel_now()->dots(w, z, nz, z2, gmoe_gram_ld(nrows), p, dest);
+}
+
 void gmoe_gram_dots(size_t p, size_t nrows, const double *w, const double *z, double *dest)
 {
-    gram_kernel_now()->dots(w, z, p, NULL, gmoe_gram_ld(nrows), p, dest);
+    gmoe_gram_dots_split(p, z, p, NULL, nrows, w, dest);
 }
 
 void gmoe_gram_add_split(size_t p, const double *z, size_t nz, const double *z2, size_t nrows,

@@ -193,7 +193,8 @@ void gmoe_damped_system(const double *H, size_t P, const size_t *active, size_t 
  *   u, v < p, v >= u only if upper;
  * - gmoe_gram_add_split: the same over the columns z_u = z's for u < nz,
  *   then z2's (a block's own columns beside ones kept elsewhere);
- * - gmoe_gram_dots: dest[u] += sum_r w[r] z_u[r].
+ * - gmoe_gram_dots: dest[u] += sum_r w[r] z_u[r] (gmoe_gram_dots_split:
+ *   over the columns of z, then z2, as gmoe_gram_add_split).
  * The sums over rows go in a fixed order (same bits for any thread count
  * and vector width).  gmoe_gram_scratch(cols, extra): doubles for a
  * block's z of cols columns, two weight columns and extra columns more.
@@ -215,6 +216,8 @@ void gmoe_gram_add(size_t p, size_t nrows, const double *w, const double *z, dou
 void gmoe_gram_add_split(size_t p, const double *z, size_t nz, const double *z2, size_t nrows,
                          const double *w, double *dest, size_t stride, int upper);
 void gmoe_gram_dots(size_t p, size_t nrows, const double *w, const double *z, double *dest);
+void gmoe_gram_dots_split(size_t p, const double *z, size_t nz, const double *z2, size_t nrows,
+                          const double *w, double *dest);
 int gmoe_gram_use(const char *name);
 const char *gmoe_gram_kernel(void);
 

@@ -27,17 +27,23 @@ enum gate_pass_mode { PASS_PLAIN, PASS_WRITE, PASS_READ };
  * the cache's block c (gmoe_softmax_row_given's, scale 1), block-wise: per
  * expert i the gradient sum_r (r_i - R g_i) z and per pair i <= j the
  * Hessian block sum_r R g_i (g_j - delta_ij) z z' (R = sum_i r_i, z =
- * (1, x)) as weighted cross products of the block's columns (block_gram.c);
+ * (1, x)) as weighted cross products of the block's columns (block_gram.c):
+ * the ones, then xs, the block's d covariate columns by block
+ * (gmoe_gram_blocks_std's layout; the sums are then in its coordinates),
+ * or if xs is NULL x (nrows rows of d) transposed into blk.
  * blk: gmoe_gram_scratch(d + 1, k) doubles. */
 static void cache_block_derivs(size_t k, size_t d, const double *c, const double *x,
-                               const double *resp, size_t nrows, double *gb, double *hb,
-                               double *blk)
+                               const double *xs, const double *resp, size_t nrows, double *gb,
+                               double *hb, double *blk)
 {
     size_t p = d + 1, np = (k - 1) * p, ld = gmoe_gram_ld(nrows);
     double *z = blk, *w = z + p * ld, *rs = w + ld;
     const double *g = c + k * nrows; /* the gate columns */
     gmoe_gram_column(NULL, 1.0, nrows, z);
-    gmoe_gram_transpose(x, nrows, d, z + ld);
+    if (!xs) {
+        gmoe_gram_transpose(x, nrows, d, z + ld);
+        xs = z + ld;
+    }
     for (size_t r = 0; r < ld; r++) {
         double s = 0.0;
         for (size_t i = 0; r < nrows && i < k; i++)
@@ -50,30 +56,64 @@ static void cache_block_derivs(size_t k, size_t d, const double *c, const double
         if (gb) {
             for (size_t r = 0; r < nrows; r++)
                 w[r] = resp[r * k + i] - rs[r] * gi[r];
-            gmoe_gram_dots(p, nrows, w, z, gb + i * p);
+            gmoe_gram_dots_split(p, z, 1, xs, nrows, w, gb + i * p);
         }
         if (!hb)
             continue;
         double *diag = hb + i * p * np + i * p;
         for (size_t r = 0; r < nrows; r++)
             w[r] = -(rs[r] * gi[r]) * (1.0 - gi[r]);
-        gmoe_gram_add(p, nrows, w, z, diag, np, 1);
+        gmoe_gram_add_split(p, z, 1, xs, nrows, w, diag, np, 1);
         for (size_t j = i + 1; j + 1 < k; j++) {
             const double *gj = g + j * nrows;
             for (size_t r = 0; r < nrows; r++)
                 w[r] = rs[r] * gi[r] * gj[r];
-            gmoe_gram_add(p, nrows, w, z, diag + (j - i) * p, np, 0);
+            gmoe_gram_add_split(p, z, 1, xs, nrows, w, diag + (j - i) * p, np, 0);
+        }
+    }
+}
+
+/* v (p = d + 1 entries, stride apart) from sums over z = (1, u), u the
+ * standardized covariates (x - shift) / scale, to sums over (1, x) =
+ * T (1, u): v_0 stays, v_a = shift_a v_0 + scale_a v_a. */
+static void std_to_raw(double *v, size_t stride, size_t d, const double *shift,
+                       const double *scale)
+{
+    for (size_t a = 1; a <= d; a++)
+        v[a * stride] = shift[a - 1] * v[0] + scale[a - 1] * v[a * stride];
+}
+
+/* A pass's summed gradient (T g per expert) and Hessian's upper triangle
+ * (T H T' per block, each diagonal block made whole first) from the
+ * standardized coordinates of cache_block_derivs to the gate's own. */
+static void derivs_to_raw(const gmoe_em_ws *ws, double *grad, double *hess)
+{
+    size_t d = ws->dg, p = d + 1, np = ws->np;
+    const double *shift = ws->x_shift, *scale = ws->x_scale;
+    for (size_t i = 0; i * p < np; i++) {
+        if (grad)
+            std_to_raw(grad + i * p, 1, d, shift, scale);
+        for (size_t j = i; hess && j * p < np; j++) {
+            double *h = hess + i * p * np + j * p;
+            for (size_t a = 0; j == i && a < p; a++)
+                for (size_t b = 0; b < a; b++)
+                    h[a * np + b] = h[b * np + a];
+            for (size_t b = 0; b < p; b++) /* rows: T H */
+                std_to_raw(h + b, np, d, shift, scale);
+            for (size_t a = 0; a < p; a++) /* columns: (T H) T' */
+                std_to_raw(h + a * np, 1, d, shift, scale);
         }
     }
 }
 
 /* Rows lo..hi-1 into acc (Q, then the gradient and Hessian if wanted);
- * k and d are the model's (GMOE_WITH_SHAPE).  blk: the thread's block
- * scratch. */
+ * k and d are the model's (GMOE_WITH_SHAPE).  xstd: NULL, or the gate's
+ * covariates standardized by block (ws->x_std) for cache_block_derivs.
+ * blk: the thread's block scratch. */
 static inline __attribute__((always_inline)) void
 block_pass(size_t k, size_t d, gmoe_em_ws *ws, const gmoe_model *m, const double *xdata,
-           size_t lo, size_t hi, double *acc, double *gb, double *hb, double *work,
-           double *blk, enum gate_pass_mode mode)
+           const double *xstd, size_t lo, size_t hi, double *acc, double *gb, double *hb,
+           double *work, double *blk, enum gate_pass_mode mode)
 {
     const double *resp = ws->resp;
     if (mode == PASS_PLAIN && ws->gating->block_objective) {
@@ -98,8 +138,8 @@ block_pass(size_t k, size_t d, gmoe_em_ws *ws, const gmoe_model *m, const double
     acc[0] += gmoe_gate_lanes(k, d, c + lo * 2 * k, xdata + lo * d, resp + lo * k, hi - lo,
                               blocked ? NULL : gb, blocked ? NULL : hb, blk);
     if (blocked)
-        cache_block_derivs(k, d, c + lo * 2 * k, xdata + lo * d, resp + lo * k, hi - lo, gb, hb,
-                           blk);
+        cache_block_derivs(k, d, c + lo * 2 * k, xdata + lo * d, xstd ? xstd + lo * d : NULL,
+                           resp + lo * k, hi - lo, gb, hb, blk);
 }
 
 static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *theta,
@@ -113,6 +153,13 @@ static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *the
     g->unpack(m, theta);
     if (mode == PASS_WRITE)
         gmoe_gate_cache_begin_write(ws);
+    /* The block-wise derivatives (d >= 2, from the cache) over the
+     * experts' standardized covariates when the gate reads the same ones:
+     * no transposition of x per pass, and sums in better scaled columns. */
+    const double *xstd = mode != PASS_PLAIN && (grad || hess) && d > GATE_LANES_MAX_D &&
+                                 !data->gate_own && d == ws->d
+                             ? ws->x_std
+                             : NULL;
     int nt = ws->nthreads;
     (void)nt;
 #pragma omp parallel num_threads(nt)
@@ -126,8 +173,8 @@ static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *the
             double *hb = hess ? acc + 1 + (grad ? np : 0) : NULL;
             size_t lo = b * GMOE_BLOCK_ROWS;
             size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
-            GMOE_WITH_SHAPE(block_pass, k, d, ws, m, gmoe_data_gate_x(data), lo, hi, acc, gb, hb, work, blk,
-                            mode);
+            GMOE_WITH_SHAPE(block_pass, k, d, ws, m, gmoe_data_gate_x(data), xstd, lo, hi, acc, gb,
+                            hb, work, blk, mode);
         }
     }
     /* the sum over the blocks (of every shard) after the last block */
@@ -137,6 +184,8 @@ static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *the
         memcpy(grad, sum + 1, np * sizeof(double));
     if (hess)
         memcpy(hess, sum + 1 + (grad ? np : 0), np * np * sizeof(double));
+    if (xstd)
+        derivs_to_raw(ws, grad, hess);
     return sum[0];
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
 #include "gating.h"
 #include "gmoe.h"
 #include "internal.h"
@@ -578,6 +579,53 @@ START_TEST(test_block_gram)
 }
 END_TEST
 
+/* The gate M-step's block-wise derivatives (d >= 2: cross products over
+ * the experts' standardized covariates, turned back to x's scale in
+ * mstep_gate.c) against the row-wise ones: Newton from them stops where
+ * the row-wise gradient (gmoe_gate_objective) vanishes.  The covariates
+ * are far from zero and of unequal scales, so that a wrong back-transform
+ * moves that point. */
+START_TEST(test_gate_blocked_derivatives)
+{
+    const double b0[3] = {-22, 24, 0}, b1[9] = {0.2, 1, 0, -0.2, -1, 50, 0, 0, 0};
+    const double a[9] = {1, 2, -1, 0.5, 0, 3, 0, 0, 1}, b[3] = {0, 1, -2}, s2[3] = {1, 0.5, 2};
+    const double lo[3] = {100, -5, 0}, hi[3] = {130, 5, 0.01};
+    gmoe_model *truth = check_model_with(GMOE_SOFTMAX, 3, 3, b0, b1, a, b, s2);
+    gmoe_data *data = check_simulate(truth, 3000, GMOE_DESIGN_UNIFORM, lo, hi, 5);
+    gmoe_model *m = gmoe_model_clone(truth);
+    gmoe_em_ws *ws = gmoe_em_ws_alloc(m, data, 1);
+    ck_assert_ptr_nonnull(ws);
+    gmoe_em_estep(truth, data, ws, ws->resp);
+    for (size_t i = 0; i < 3; i++) { /* Newton starts from a flat gate */
+        m->beta0[i] = 0.0;
+        for (size_t j = 0; j < 3; j++)
+            m->beta1[i * 3 + j] = 0.0;
+    }
+    size_t np = ws->np;
+    double theta[8], grad0[8], grad[8], g0 = 0.0, g1 = 0.0;
+    ck_assert_uint_eq(np, 8);
+    ws->gating->pack(m, theta);
+    gmoe_gate_objective(ws, data, theta, grad0, NULL);
+    gmoe_em_options opt;
+    gmoe_em_options_default(&opt);
+    opt.gate_max_iter = 100;
+    opt.gate_tol = 0.0;
+    opt.gate_rel_tol = 0.0;
+    ck_assert_int_eq(gmoe_mstep_gate(m, data, ws, &opt), GMOE_OK);
+    ws->gating->pack(m, theta);
+    gmoe_gate_objective(ws, data, theta, grad, NULL);
+    for (size_t u = 0; u < np; u++) {
+        g0 = fmax(g0, fabs(grad0[u]));
+        g1 = fmax(g1, fabs(grad[u]));
+    }
+    ck_assert_msg(g1 <= 1e-9 * g0, "row-wise gradient %g after Newton (%g before)", g1, g0);
+    gmoe_em_ws_free(ws);
+    gmoe_model_free(m);
+    gmoe_model_free(truth);
+    gmoe_data_free(data);
+}
+END_TEST
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -592,6 +640,7 @@ int main(void)
     tcase_add_test(tc, test_split_keeps_likelihood);
     tcase_add_loop_test(tc, test_block_lse, 0, 3);
     tcase_add_loop_test(tc, test_block_gram, 0, GRAM_KERNELS * GRAM_PMAX);
+    tcase_add_test(tc, test_gate_blocked_derivatives);
     tcase_add_loop_test(tc, test_block_functions, 0, (int)nconfigs);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
