@@ -78,12 +78,12 @@ static void add_masses(void *job, double *mass)
     const rows_job *j = job;
     const gmoe_model *m = j->m;
     const gmoe_data *data = j->data;
-    double mean, var;
     for (size_t r = 0; r < data->n; r++) {
-        gmoe_predict_gx(m, data->x + r * m->d, gmoe_data_gate_x(data) + r * gmoe_data_gate_d(data),
-                        &mean, &var, j->gate, NULL);
+        /* the gate alone (gmoe_predict_gx's, without the experts' moments) */
+        const double *gx = gmoe_data_gate_x(data) + r * gmoe_data_gate_d(data);
+        gmoe_log_gate(m, gx ? gx : data->x + r * m->d, j->gate);
         for (size_t i = 0; i < m->k; i++) /* times 1 without weights */
-            mass[i] += (data->w ? data->w[r] : 1.0) * j->gate[i] / j->total;
+            mass[i] += (data->w ? data->w[r] : 1.0) * exp(j->gate[i]) / j->total;
     }
 }
 
