@@ -47,7 +47,7 @@ typedef struct {
     /* gate M-step */
     gmoe_model *trial;     /* model holding trial gate parameters */
     double *theta, *theta_new, *grad, *hess, *step;   /* np, np, np, np*np, np */
-    double *grad_new, *hess_new;                      /* np, np*np: at the trial point */
+    double *grad_new;                                 /* np: at the trial point */
     double *theta_keep;    /* np: the M-step's result while a sparse gate's
                               pattern proposal is tried (em_step.c) */
     double *newton_mat;    /* np*np: the damped Newton system */
