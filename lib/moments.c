@@ -13,11 +13,39 @@ typedef struct {
     size_t n, d;
 } rows_job;
 
+/* s plus column x (stride d, n rows) or its squares about *centre, added
+ * row after row. */
+static double column_sum(const double *x, size_t n, size_t d, const double *centre, double s)
+{
+    if (centre) {
+        double m = *centre;
+        for (size_t r = 0; r < n; r++)
+            s += (x[r * d] - m) * (x[r * d] - m);
+    } else {
+        for (size_t r = 0; r < n; r++)
+            s += x[r * d];
+    }
+    return s;
+}
+
+/* Columns at most this many: summed one at a time (their rows share cache
+ * lines, so the passes read memory about once). */
+#define COLUMNS_ONE_AT_A_TIME 4
+
 /* buf[j] += x[r][j] (centre NULL) or (x[r][j] - centre[j])^2, row after
- * row: per column, the additions of a loop over the rows. */
+ * row: per column, the additions of a loop over the rows.  A few columns
+ * are summed one at a time in a register: adding into buf row after row
+ * stored and reloaded the sum each time, a store-forwarding delay on every
+ * addition (the fit's moments were 6% of the reference grid's CPU); the
+ * same additions in the same order. */
 static void add_columns(void *job, double *buf)
 {
     const rows_job *j = job;
+    if (j->d <= COLUMNS_ONE_AT_A_TIME) {
+        for (size_t c = 0; c < j->d; c++)
+            buf[c] = column_sum(j->x + c, j->n, j->d, j->centre ? j->centre + c : NULL, buf[c]);
+        return;
+    }
     for (size_t r = 0; r < j->n; r++)
         for (size_t c = 0; c < j->d; c++) {
             double v = j->x[r * j->d + c];
