@@ -32,16 +32,22 @@ typedef struct {
 static void column_extent(void *job, double *buf)
 {
     const column_job *c = job;
-    for (size_t r = 0; r < c->n; r++) {
-        double v = c->x[r * c->d + c->j];
-        if (buf[1] == 0.0) {
-            buf[1] = 1.0;
-            buf[2] = v;
-        }
-        buf[0] = fmax(buf[0], fabs(v));
-        if (v != buf[2])
-            buf[3] = 1.0;
+    /* in registers: through buf, each row stored and reloaded them; and
+     * a comparison, not fmax (a call into libm per row; the same largest
+     * value: a NaN is passed over by both) */
+    if (buf[1] == 0.0 && c->n > 0) {
+        buf[1] = 1.0;
+        buf[2] = c->x[c->j];
     }
+    double big = buf[0], first = buf[2], differs = buf[3];
+    for (size_t r = 0; r < c->n; r++) {
+        double v = c->x[r * c->d + c->j], a = fabs(v);
+        if (a > big)
+            big = a;
+        if (v != first)
+            differs = 1.0;
+    }
+    buf[0] = big, buf[3] = differs;
 }
 
 /* The factor for one column: 1, or 2^(e-1) with max |x| = f 2^e, f in
