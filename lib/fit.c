@@ -474,14 +474,19 @@ static int try_settle(fit_state *s, int *settled)
     return GMOE_OK;
 }
 
-/* Starts from..s->nstarts - 1, each run (or taken from the shared
- * outcomes) and kept or offered to the screening's pools. */
+/* Starts from..s->nstarts - 1, each run (or, with opt->share_starts,
+ * shared out as one batch and taken from the outcomes) and kept or
+ * offered to the screening's pools. */
 static int run_start_range(fit_state *s, size_t from, gmoe_err *err)
 {
+    const gmoe_em_options *opt = s->opt;
+    int st;
+    if (opt->share_starts && s->nstarts > 1 && from < s->nstarts &&
+        (st = gmoe_shared_starts_run(&s->shared, opt, from, s->nstarts - from, s->cur, compute_start, s, err)))
+        return st;
     for (size_t r = from; r < s->nstarts; r++) {
         gmoe_fit_info info;
-        int st = run_start(s, r, &info, err);
-        if (st)
+        if ((st = run_start(s, r, &info, err)))
             return st;
         if (info.stop == GMOE_STOP_NONE) {
             s->stopped = 1; /* by the progress callback */
@@ -507,9 +512,6 @@ static int screen_starts(fit_state *s, gmoe_err *err)
 {
     const gmoe_em_options *opt = s->opt;
     int st;
-    if (opt->share_starts && s->nstarts > 1 &&
-        (st = gmoe_shared_starts_run(&s->shared, opt, s->nstarts, s->cur, compute_start, s, err)))
-        return st;
     if ((st = run_start_range(s, 0, err)))
         return st;
     if (s->lead && !s->stopped) {
@@ -538,9 +540,9 @@ static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
     s->warmup = m->tau_estimated && s->ws->gating->tau_warmup;
     s->var_floor = opt->var_floor * s->ws->var_y;
     /* the lead-in first when the random starts cannot settle on their own
-       (no screening) or are shared out over processes at once */
+       (no screening) */
     int st;
-    if (s->lead && (opt->share_starts || s->warmup || opt->restarts < 2) && (st = make_lead_in(s)))
+    if (s->lead && (s->warmup || opt->restarts < 2) && (st = make_lead_in(s)))
         return gmoe_error(err, st, "out of memory in the lead-in of k = %zu", m->k);
     plan_screening(s);
     if ((st = init_pools(s, m, err)) || (st = screen_starts(s, err)))

@@ -16,8 +16,7 @@ typedef struct {
 
 typedef struct {
     gmoe_model *cur;
-    gmoe_start_compute compute;
-    void *job;
+    const gmoe_shared_starts *sh;
 } share_job;
 
 static size_t nparams(const gmoe_model *m)
@@ -37,15 +36,16 @@ static size_t param_arrays(gmoe_model *m, double **arr, size_t *len)
     return 6;
 }
 
-/* The hook's callback: start r run here, packed into out. */
+/* The hook's callback: start r of the batch run here, packed into out. */
 static void run_packed(void *job, size_t r, unsigned char *out)
 {
     share_job *j = job;
+    r += j->sh->first;
     outcome_head h;
     gmoe_err err;
     memset(&h, 0, sizeof h);
     gmoe_err_clear(&err);
-    h.status = j->compute(j->job, r, j->cur, &h.info, &err);
+    h.status = j->sh->compute(j->sh->job, r, j->cur, &h.info, &err);
     memcpy(h.message, err.msg, sizeof h.message);
     memcpy(out, &h, sizeof h);
     double *arr[6];
@@ -56,14 +56,18 @@ static void run_packed(void *job, size_t r, unsigned char *out)
     }
 }
 
-int gmoe_shared_starts_run(gmoe_shared_starts *sh, const gmoe_em_options *opt, size_t nstarts,
+int gmoe_shared_starts_run(gmoe_shared_starts *sh, const gmoe_em_options *opt, size_t first, size_t nstarts,
                            gmoe_model *cur, gmoe_start_compute compute, void *job, gmoe_err *err)
 {
+    gmoe_shared_starts_free(sh);
+    sh->first = first;
     sh->nstarts = nstarts;
+    sh->compute = compute;
+    sh->job = job;
     sh->width = sizeof(outcome_head) + nparams(cur) * sizeof(double);
     if (!(sh->bytes = calloc(nstarts ? nstarts : 1, sh->width)))
         return gmoe_error(err, GMOE_ENOMEM, "out of memory for the outcomes of %zu starts", nstarts);
-    share_job j = {cur, compute, job};
+    share_job j = {cur, sh};
     if (opt->share_starts(opt->share_ctx, nstarts, sh->width, sh->bytes, run_packed, &j) != 0)
         return gmoe_error(err, GMOE_EINVAL, "sharing the starts out over processes failed");
     return GMOE_OK;
@@ -72,7 +76,7 @@ int gmoe_shared_starts_run(gmoe_shared_starts *sh, const gmoe_em_options *opt, s
 int gmoe_shared_start_take(const gmoe_shared_starts *sh, size_t r, gmoe_model *cur, gmoe_fit_info *info,
                            gmoe_err *err)
 {
-    const unsigned char *in = sh->bytes + r * sh->width;
+    const unsigned char *in = sh->bytes + (r - sh->first) * sh->width;
     outcome_head h;
     memcpy(&h, in, sizeof h);
     *info = h.info;

@@ -593,7 +593,9 @@ typedef struct {
     void *progress_ctx;
     /* optional: a fit's starts shared out over processes (mixfit over MPI
        ranks; the library never talks to other processes itself).  When
-       set, gmoe_fit calls it once with its nstarts starts: it must call
+       set, gmoe_fit calls it once with its nstarts starts (gmoe_fit_auto
+       twice when it makes the lead-in: its random starts, then its split
+       starts, r counted from 0 in each call): it must call
        run(job, r, out + r * width) for each start r on exactly one of the
        processes, and leave all nstarts outcomes (width bytes each, opaque,
        from the same build) in `out` on every process; gmoe_fit then keeps
@@ -680,8 +682,7 @@ int gmoe_fit_nested(const gmoe_data *data, gmoe_model *m, const gmoe_model *smal
  * on as gmoe_fit_nested from the K - 1 fit (the same starts, numbered the
  * same way; the random best's longer run stays a candidate).  The
  * lead-in is made first when the starts cannot be screened (one restart,
- * the tau warm-up) or are shared out (opt->share_starts).  Any other K or
- * family: gmoe_fit without init. */
+ * the tau warm-up).  Any other K or family: gmoe_fit without init. */
 int gmoe_fit_auto(const gmoe_data *data, gmoe_model *m, const gmoe_em_options *opt, gmoe_err *err);
 
 /* ------------------------------------------------------ notes on a fit */
