@@ -61,6 +61,13 @@ case $starts in ''|*[!0-9]*|0) die_usage "--starts: '$starts' is not a positive 
 case $seed in ''|*[!0-9]*) die_usage "--seed: '$seed' is not a non-negative integer" ;; esac
 
 mixsim=$bindir/mixsim mixfit=$bindir/mixfit
+# In a build tree these are libtool's wrapper scripts, which would add a
+# shell's start-up to every timed run: run the programs they wrap.
+if [ -x "$bindir/.libs/mixfit" ] && [ -x "$bindir/.libs/mixsim" ] && [ -d "$bindir/../lib/.libs" ]; then
+    LD_LIBRARY_PATH=$(cd "$bindir/../lib/.libs" && pwd)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    export LD_LIBRARY_PATH
+    mixsim=$bindir/.libs/mixsim mixfit=$bindir/.libs/mixfit
+fi
 for p in "$mixsim" "$mixfit"; do
     [ -x "$p" ] || { echo "bench-flexmix.sh: $p not found (build first, or --bindir)" >&2; exit 1; }
 done

@@ -28,6 +28,22 @@ run run_ranks 2 "$MIXFIT" $gate_args -o "$WORK/gtwo.json" "$WORK/gz.csv"
 cmp -s "$WORK/gone.json" "$WORK/gtwo.json" || fail "--gate-x on 2 ranks: the model file differs from one process's"
 ok "--gate-x z,x on 2 ranks: the single-process fit"
 
+# A single -k 3 (gmoe_fit_auto): its random starts shared out first, then,
+# only when they do not settle, the lead-in's and the split starts: on an
+# exact-fitted k = 3 (4 starts, no split starts) and on the over-specified
+# k = 3 of the reference model (4 + 2 x 4 starts), 2 ranks give one
+# process's fit to the bit.
+expect_ok "$MIXSIM" --model "$EXAMPLE_DATADIR/bench-k3-model.json" -n 3000 --seed 2 -o "$WORK/k3.csv"
+for case in "k3:4" "sim:12"; do
+    name=${case%%:*} starts=${case#*:}
+    expect_ok "$MIXFIT" -k 3 --restarts 4 --seed 3 --threads 1 -o "$WORK/a1-$name.json" "$WORK/$name.csv"
+    grep -q "best of $starts starts" "$WORK/err" || fail "-k 3 on $name.csv: not $starts starts: $(grep 'best of' "$WORK/err")"
+    run run_ranks 2 "$MIXFIT" -k 3 --restarts 4 --seed 3 --threads 1 -o "$WORK/a2-$name.json" "$WORK/$name.csv"
+    [ "$rc" -eq 0 ] || fail "-k 3 on $name.csv, 2 ranks: exit $rc"
+    cmp -s "$WORK/a1-$name.json" "$WORK/a2-$name.json" || fail "-k 3 on $name.csv, 2 ranks: the model file differs from one process's"
+    ok "-k 3 ($starts starts) on 2 ranks: the single-process fit"
+done
+
 run run_ranks 2 "$MIXFIT" -k 2 --bogus "$WORK/sim.csv"
 [ "$rc" -eq 2 ] || fail "a usage error on 2 ranks: exit $rc, want 2"
 [ "$(grep -c "unknown or ambiguous option '--bogus'" "$WORK/err")" -eq 1 ] || fail "the usage error is not printed once"
