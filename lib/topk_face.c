@@ -21,6 +21,7 @@
 #include "gating.h"
 #include "internal.h"
 #include "params.h"
+#include "topk_crossing.h"
 #include "topk_face.h"
 
 #define MAX_TRIES 8
@@ -35,30 +36,31 @@ typedef struct {
     double *A, *rhs;       /* na*na damped system; na*(1 + max_q) right-hand sides */
     double *C;             /* max_q*na constraint rows */
     double *S, *step;      /* max_q*max_q; na */
-    double *s, *ds, *sel;  /* k each: scores, their rates along the step, selected */
     size_t max_q;
     gmoe_model *trial;
+    gmoe_topk_crossing *cross;
 } face_ws;
 
 static void face_free(face_ws *w)
 {
     free(w->active);
     free(w->theta);
-    free(w->s);
     gmoe_model_free(w->trial);
+    gmoe_topk_crossing_free(w->cross);
 }
 
-static int face_alloc(face_ws *w, const gmoe_model *m, size_t n)
+static int face_alloc(face_ws *w, const gmoe_model *m, const gmoe_data *data)
 {
+    size_t n = data->n;
     memset(w, 0, sizeof *w);
     gmoe_layout_init(&w->L, m);
     size_t P = w->P = w->L.P, q = w->max_q = (m->k - 1) * (m->dg + 1);
     w->active = malloc(P * sizeof(size_t));
     w->theta = malloc((6 * P + 2 * P * P + P * (1 + q) + q * P + q * q + gmoe_nblocks(n)) *
                       sizeof(double));
-    w->s = malloc(3 * m->k * sizeof(double));
     w->trial = gmoe_model_clone(m);
-    if (!w->active || !w->theta || !w->s || !w->trial) {
+    w->cross = gmoe_topk_crossing_alloc(m, data);
+    if (!w->active || !w->theta || !w->trial || !w->cross) {
         face_free(w);
         return GMOE_ENOMEM;
     }
@@ -69,8 +71,6 @@ static int face_alloc(face_ws *w, const gmoe_model *m, size_t n)
     double *next = w->theta;
     for (size_t j = 0; j < sizeof len / sizeof len[0]; j++)
         *part[j] = next += len[j];
-    w->ds = w->s + m->k;
-    w->sel = w->ds + m->k;
     return GMOE_OK;
 }
 
@@ -147,62 +147,6 @@ double gmoe_topk_smallest_share(const gmoe_model *m, const gmoe_data *data, doub
     return least;
 }
 
-/* The scores at x, their rates along dir, and which experts are
- * selected. */
-static void scores(const gmoe_model *m, face_ws *w, const double *x, const double *dir)
-{
-    int logit = m->select == GMOE_SELECT_LOGIT;
-    gmoe_topk_scores(m, x, w->s);
-    for (size_t j = 0; j < m->k; j++) {
-        double ds = 0.0;
-        for (size_t u = 0; u <= m->dg; u++) {
-            long idx = gmoe_layout_gate(&w->L, j, u);
-            if (idx >= 0)
-                ds += dir[idx] * (u == 0 ? (double)logit : x[u - 1]);
-        }
-        w->ds[j] = ds;
-    }
-    gmoe_topk_selected(m, w->s, w->sel);
-}
-
-/* The first row whose selection the step dir (full length P) changes:
- * returns the fraction of the step where it does (>= 1: none), its
- * margin's gradient into c (P). */
-static double first_crossing(const gmoe_model *m, const gmoe_data *data, face_ws *w,
-                             const double *dir, double *c)
-{
-    double alpha = INFINITY;
-    size_t row = 0, pa = 0, pb = 0;
-    const double *gx = gmoe_data_gate_x(data);
-    for (size_t r = 0; r < data->n; r++) {
-        scores(m, w, gx + r * m->dg, dir);
-        for (size_t a = 0; a < m->k; a++)
-            for (size_t b = 0; w->sel[a] && b < m->k; b++) {
-                /* a margin held by a constraint moves by rounding only */
-                double rate = w->ds[a] - w->ds[b];
-                if (w->sel[b] || !(rate < -1e-12 * (fabs(w->ds[a]) + fabs(w->ds[b]))))
-                    continue;
-                double t = (w->s[a] - w->s[b]) / -rate;
-                if (t < alpha) {
-                    alpha = t;
-                    row = r;
-                    pa = a;
-                    pb = b;
-                }
-            }
-    }
-    memset(c, 0, w->P * sizeof(double));
-    for (size_t u = 0; isfinite(alpha) && u <= m->dg; u++) {
-        double z = u == 0 ? (m->select == GMOE_SELECT_LOGIT) : gx[row * m->dg + u - 1];
-        long ia = gmoe_layout_gate(&w->L, pa, u), ib = gmoe_layout_gate(&w->L, pb, u);
-        if (ia >= 0)
-            c[ia] += z;
-        if (ib >= 0)
-            c[ib] -= z;
-    }
-    return alpha;
-}
-
 /* Factors A = -H + lambda diag(max(|H_aa|, tiny)) over the active
  * parameters; non-zero when it is not positive definite. */
 static int factor_system(face_ws *w, double lambda)
@@ -258,8 +202,7 @@ static int constrained_step(face_ws *w, double *dir)
  * singular), the step is cut to half the way to that row.  (Re-adding a
  * constraint that made the system singular looped for ever: the same
  * step meets the same row; k = 5, K = 2, 20000 rows.) */
-static void pattern_step(const gmoe_model *m, const gmoe_data *data, face_ws *w, double *dir,
-                         double *c)
+static void pattern_step(const gmoe_model *m, face_ws *w, double *dir, double *c)
 {
     w->q = 0;
     for (;;) {
@@ -271,7 +214,7 @@ static void pattern_step(const gmoe_model *m, const gmoe_data *data, face_ws *w,
             constrained_step(w, dir);
             singular = 1;
         }
-        double alpha = first_crossing(m, data, w, dir, c);
+        double alpha = gmoe_topk_first_crossing(w->cross, m, &w->L, dir, c);
         if (alpha >= 1)
             return;
         if (singular || w->q == w->max_q || w->q + 1 >= w->na) {
@@ -298,11 +241,12 @@ static double face_iteration(gmoe_model *m, const gmoe_data *data, face_ws *w, i
     if (w->na == 0)
         return 0.0;
     gmoe_layout_pack(&w->L, m, w->theta);
+    gmoe_topk_crossing_prepare(w->cross, m);
     double lambda = 0.0, *dir = w->dir, *t = w->t;
     for (int tries = 0; tries < MAX_TRIES; tries++, lambda = fmax(1e-4, 8 * lambda)) {
         if (factor_system(w, lambda))
             continue;
-        pattern_step(m, data, w, dir, w->c);
+        pattern_step(m, w, dir, w->c);
         for (size_t a = 0; a < w->P; a++)
             t[a] = w->theta[a] + dir[a];
         gmoe_model_copy_params(w->trial, m);
@@ -325,7 +269,7 @@ int gmoe_topk_face_steps(gmoe_model *m, const gmoe_data *data, int nthreads, dou
                          size_t max_steps, double *ll)
 {
     face_ws w;
-    if (face_alloc(&w, m, data->n) != GMOE_OK)
+    if (face_alloc(&w, m, data) != GMOE_OK)
         return GMOE_ENOMEM;
     for (size_t it = 0; it < max_steps; it++)
         if (!(face_iteration(m, data, &w, nthreads, var_floor, ll) > 1e-10 * (double)data->n))
