@@ -14,6 +14,7 @@
  *   init.c           random starting models
  *   fit_share.c      a fit's starts over processes (the caller's hook)
  *   topk_relocate.c  the top-K move of an expert to another region
+ *   topk_birth.c     the top-K move of an expert to a new line where the fit is worst
  *   topk_starts.c    moves that place top-K selection boundaries
  *   split.c          split starts of a nested fit (from k - 1 experts)
  *   start_pool.c     the screened starts kept for polishing
@@ -232,6 +233,21 @@ void gmoe_topk_relocator_free(gmoe_topk_relocator *r);
  * m (*ll its log-likelihood) only if it raises *ll.  GMOE_OK. */
 int gmoe_topk_relocate(gmoe_topk_relocator *r, gmoe_model *m, const gmoe_data *data,
                        gmoe_em_ws *ws, const gmoe_em_options *opt, double *ll);
+
+/* ----------------------------------------------------- topk_birth.c */
+
+/* Non-zero when the new-line proposals below apply to m's shape on data
+ * (top-K, select = logit, 2 <= K < k, one gate covariate, one expert
+ * covariate, at least 64 rows). */
+int gmoe_topk_birth_applies(const gmoe_model *m, const gmoe_data *data);
+
+/* Up to nout proposals (out: models of m's shape, best first; *found how
+ * many) that give one expert of m a new line where the fit explains the
+ * rows worst, with a gate that selects it there, each with the experts
+ * re-fitted once (see topk_birth.c); for the caller to run on and keep
+ * only if that ends higher.  GMOE_ENOMEM or GMOE_OK. */
+int gmoe_topk_birth_proposals(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                              const gmoe_em_options *opt, gmoe_model **out, size_t nout, size_t *found);
 
 /* ----------------------------------------------------- topk_refit.c */
 

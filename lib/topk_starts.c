@@ -35,6 +35,8 @@
 #define MAX_ROUNDS 12    /* rounds of moves, each followed by an EM run */
 #define FACE_STEPS 20    /* at most that many Newton steps */
 #define MIN_SHARE 0.01   /* of the rows, selecting each expert (fit_notes' tiny mass) */
+#define BIRTH_PROPOSALS 3 /* new-line proposals run on, best judged first */
+#define MAX_BIRTHS 4     /* new lines kept, one after another */
 
 /* A coordinate move's judge: the log-likelihood with every other
  * parameter held. */
@@ -137,6 +139,78 @@ static double em_run_on(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
     return gmoe_estep(m, data, NULL, ws->block_ll, ws->nthreads);
 }
 
+/* What the rounds of moves share. */
+typedef struct {
+    const gmoe_data *data;
+    gmoe_em_ws *ws;
+    const gmoe_em_options *opt;
+    size_t restart;
+    gmoe_topk_relocator *rel;
+    double *s, *bp, floor;
+} mover;
+
+/* Rounds of moves, each followed by an EM run, until a round finds
+ * nothing (*fixed_point set) or MAX_ROUNDS; *ll and info updated. */
+static int run_rounds(mover *v, gmoe_model *m, gmoe_fit_info *info, double *ll, int *fixed_point)
+{
+    const gmoe_data *data = v->data;
+    int st = GMOE_OK;
+    *fixed_point = 0;
+    for (int round = 0; round < MAX_ROUNDS && st == GMOE_OK; round++) {
+        double before = *ll;
+        st = sweep_to_fixed_point(m, data, v->ws, v->floor, v->s, v->bp, ll);
+        /* moves judged with the experts re-fitted, then relocations
+         * (costlier), only where the sweeps find nothing */
+        int more = !gmoe_topk_segments_apply(m, data);
+        if (more && st == GMOE_OK && !(*ll > before + 1e-9 * (double)data->n))
+            st = gmoe_topk_refit_moves(m, data, v->ws, v->opt, ll);
+        if (more && st == GMOE_OK && !(*ll > before + 1e-9 * (double)data->n))
+            st = gmoe_topk_relocate(v->rel, m, data, v->ws, v->opt, ll);
+        if (st != GMOE_OK)
+            break;
+        if (!(*ll > before + 1e-9 * (double)data->n)) {
+            *fixed_point = 1;
+            break;
+        }
+        *ll = em_run_on(m, data, v->ws, v->opt, v->restart, info);
+    }
+    return st;
+}
+
+/* At a fixed point of the rounds: an expert given a new line where the
+ * fit is worst (topk_birth.c), each proposal run on (EM, the rounds) and
+ * kept if it ends higher; again after one is kept (at most MAX_BIRTHS). */
+static int try_births(mover *v, gmoe_model *m, gmoe_fit_info *info, double *ll, int *fixed_point)
+{
+    gmoe_model *prop[BIRTH_PROPOSALS] = {NULL};
+    int st = GMOE_OK;
+    for (size_t c = 0; c < BIRTH_PROPOSALS && st == GMOE_OK; c++)
+        st = (prop[c] = gmoe_model_clone(m)) ? GMOE_OK : GMOE_ENOMEM;
+    for (int b = 0; b < MAX_BIRTHS && st == GMOE_OK; b++) {
+        size_t found = 0;
+        st = gmoe_topk_birth_proposals(m, v->data, v->ws, v->opt, prop, BIRTH_PROPOSALS, &found);
+        size_t c = 0;
+        for (; c < found && st == GMOE_OK; c++) {
+            gmoe_fit_info run = *info;
+            int fixed = 0;
+            double pll = em_run_on(prop[c], v->data, v->ws, v->opt, v->restart, &run);
+            st = run_rounds(v, prop[c], &run, &pll, &fixed);
+            if (st == GMOE_OK && pll > *ll + 1e-9 * (double)v->data->n) {
+                gmoe_model_copy_params(m, prop[c]);
+                *ll = pll;
+                *info = run;
+                *fixed_point = fixed;
+                break;
+            }
+        }
+        if (c >= found)
+            break;
+    }
+    for (size_t c = 0; c < BIRTH_PROPOSALS; c++)
+        gmoe_model_free(prop[c]);
+    return st;
+}
+
 int gmoe_topk_place_boundaries(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                                const gmoe_em_options *opt, size_t restart, gmoe_fit_info *info,
                                int *fixed_point)
@@ -145,36 +219,23 @@ int gmoe_topk_place_boundaries(gmoe_model *m, const gmoe_data *data, gmoe_em_ws 
     if (!moves_apply(m) || !isfinite(info->loglik) || info->stop == GMOE_STOP_NONE)
         return GMOE_OK;
     *fixed_point = 0;
-    double *s = malloc(2 * m->k * sizeof(double)), *bp = malloc(data->n * sizeof(double));
-    gmoe_topk_relocator *rel = gmoe_topk_relocator_alloc(m, data);
-    int st = s && bp && rel ? GMOE_OK : GMOE_ENOMEM;
-    double floor = opt->var_floor * ws->var_y;
+    mover v = {.data = data, .ws = ws, .opt = opt, .restart = restart, .floor = opt->var_floor * ws->var_y};
+    v.s = malloc(2 * m->k * sizeof(double));
+    v.bp = malloc(data->n * sizeof(double));
+    v.rel = gmoe_topk_relocator_alloc(m, data);
+    int st = v.s && v.bp && v.rel ? GMOE_OK : GMOE_ENOMEM;
     double ll = gmoe_estep(m, data, NULL, ws->block_ll, ws->nthreads), start_ll = ll;
     /* K = 1 with one gate covariate: the best selection on a grid */
     if (st == GMOE_OK && (st = gmoe_topk_segment_start(m, data, ws, opt, &ll)) == GMOE_OK &&
         ll > start_ll)
         ll = em_run_on(m, data, ws, opt, restart, info);
-    for (int round = 0; round < MAX_ROUNDS && st == GMOE_OK; round++) {
-        double before = ll;
-        st = sweep_to_fixed_point(m, data, ws, floor, s, bp, &ll);
-        /* moves judged with the experts re-fitted, then relocations
-         * (costlier), only where the sweeps find nothing */
-        int more = !gmoe_topk_segments_apply(m, data);
-        if (more && st == GMOE_OK && !(ll > before + 1e-9 * (double)data->n))
-            st = gmoe_topk_refit_moves(m, data, ws, opt, &ll);
-        if (more && st == GMOE_OK && !(ll > before + 1e-9 * (double)data->n))
-            st = gmoe_topk_relocate(rel, m, data, ws, opt, &ll);
-        if (st != GMOE_OK)
-            break;
-        if (!(ll > before + 1e-9 * (double)data->n)) {
-            *fixed_point = 1;
-            break;
-        }
-        ll = em_run_on(m, data, ws, opt, restart, info);
-    }
-    gmoe_topk_relocator_free(rel);
-    free(s);
-    free(bp);
+    if (st == GMOE_OK)
+        st = run_rounds(&v, m, info, &ll, fixed_point);
+    if (st == GMOE_OK && *fixed_point && gmoe_topk_birth_applies(m, data))
+        st = try_births(&v, m, info, &ll, fixed_point);
+    gmoe_topk_relocator_free(v.rel);
+    free(v.s);
+    free(v.bp);
     return st;
 }
 

@@ -1,0 +1,29 @@
+#!/bin/sh
+# top-K with select = logit, K = 2, k = 5 (issue 11): a fit can end with a
+# true expert missing altogether, its rows shared out between the two
+# experts selected there, one of them fitted to a mix of lines (a large
+# variance).  No move of the boundaries gains there, held or with the
+# experts re-fitted.  On these data (3000 rows, the bench's topk-k5 truth)
+# the default fit, seed 1, ended 59.7 below the fit started at the truth
+# (-1900.82 against -1841.17), 'stalled'.  The move of lib/topk_birth.c
+# gives an expert a new line where the fit explains the rows worst (and a
+# gate that selects it there), runs EM and the boundary moves on from it,
+# and keeps it when that ends higher: the default fit then ends at the
+# fit from the truth (0.02 above it at the time of writing).  The test asks
+# for issue 11's tolerance, 0.05 below the fit from the truth (which goes
+# through the same moves).
+. "${TEST_DATADIR:-data}/../cli_lib.sh"
+
+cat >"$WORK/k5.json" <<'JSON'
+{"family": "topk", "k": 5, "d": 1, "top_k": 2, "select": "logit", "x_names": ["x"], "y_name": "y",
+ "experts": [{"beta0": -1.5, "beta1": [-8], "a": [1], "b": 0, "sigma2": 0.1},
+             {"beta0": -0.5, "beta1": [-3], "a": [-1], "b": 1, "sigma2": 0.1},
+             {"beta0": -1, "beta1": [3], "a": [2], "b": -1, "sigma2": 0.1},
+             {"beta0": -2, "beta1": [8], "a": [-2], "b": 2, "sigma2": 0.1},
+             {"beta0": 0, "beta1": [0], "a": [0], "b": 0.5, "sigma2": 0.1}]}
+JSON
+expect_ok "$MIXSIM" -m "$WORK/k5.json" -n 3000 -s 7 --range -1:1 -o "$WORK/k5.csv"
+expect_ok "$MIXFIT" -q --threads 1 --init "$WORK/k5.json" -o "$WORK/truth.json" "$WORK/k5.csv"
+expect_ok "$MIXFIT" -q --threads 1 -k 5 --gating topk --top-k 2 --select logit --seed 1 \
+    -o "$WORK/fit.json" "$WORK/k5.csv"
+near_best "k = 5, K = 2, seed 1" "$WORK/fit.json" "$WORK/truth.json"
