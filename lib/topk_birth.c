@@ -27,7 +27,7 @@
 #include "engine.h"
 #include "gating.h"
 #include "internal.h"
-#include "topk_face.h"
+#include "topk_select.h"
 
 #define NBINS 16      /* windows are runs of bins of the sorted rows */
 #define MAX_BINS 6    /* the widest window, in bins */

@@ -19,7 +19,7 @@
 
 #include "internal.h"
 #include "topk_crossing.h"
-#include "topk_face.h"
+#include "topk_select.h"
 
 #define END_ROWS 2 /* rows tried at each end of a monotone piece */
 

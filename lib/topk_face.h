@@ -4,6 +4,7 @@
 #define GMOE_TOPK_FACE_H
 
 #include "gmoe.h"
+#include "topk_select.h"
 
 /* Up to max_steps Newton iterations on the observed log-likelihood (*ll
  * on entry, the new one on return) of the top-K model m, each step
@@ -13,24 +14,5 @@
  * GMOE_ENOMEM on allocation failure, else GMOE_OK. */
 int gmoe_topk_face_steps(gmoe_model *m, const gmoe_data *data, int nthreads, double var_floor,
                          size_t max_steps, double *ll);
-
-/* The selection scores of the k experts at x into s (gating_topk.c's
- * rule: beta1'x, plus beta0 with select = logit). */
-void gmoe_topk_scores(const gmoe_model *m, const double *x, double *s);
-
-/* Non-zero if expert j is among the top_k largest scores s (ties to the
- * lower index, as gating_topk.c). */
-int gmoe_topk_is_selected(const gmoe_model *m, const double *s, size_t j);
-
-/* Which experts the scores s select (1 or 0 into sel, k), as
- * gmoe_topk_is_selected but in one pass for K <= 2. */
-void gmoe_topk_selected(const gmoe_model *m, const double *s, double *sel);
-
-/* k up to which callers may keep sel on the stack */
-#define GMOE_TOPK_FAST 16
-
-/* The smallest share of the rows (weighted by the case weights) that
- * select any one expert; s: 2k doubles of scratch. */
-double gmoe_topk_smallest_share(const gmoe_model *m, const gmoe_data *data, double *s);
 
 #endif

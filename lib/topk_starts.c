@@ -183,6 +183,12 @@ static int run_rounds(mover *v, gmoe_model *m, gmoe_fit_info *info, double *ll, 
 static int try_births(mover *v, gmoe_model *m, gmoe_fit_info *info, double *ll, int *fixed_point)
 {
     gmoe_model *prop[BIRTH_PROPOSALS] = {NULL};
+    /* the proposals' runs are trials: the caller's progress hook sees only
+     * the fit (whose log-likelihood never falls) */
+    gmoe_em_options quiet = *v->opt;
+    quiet.progress = NULL;
+    mover trial = *v;
+    trial.opt = &quiet;
     int st = GMOE_OK;
     for (size_t c = 0; c < BIRTH_PROPOSALS && st == GMOE_OK; c++)
         st = (prop[c] = gmoe_model_clone(m)) ? GMOE_OK : GMOE_ENOMEM;
@@ -193,8 +199,8 @@ static int try_births(mover *v, gmoe_model *m, gmoe_fit_info *info, double *ll, 
         for (; c < found && st == GMOE_OK; c++) {
             gmoe_fit_info run = *info;
             int fixed = 0;
-            double pll = em_run_on(prop[c], v->data, v->ws, v->opt, v->restart, &run);
-            st = run_rounds(v, prop[c], &run, &pll, &fixed);
+            double pll = em_run_on(prop[c], v->data, v->ws, &quiet, v->restart, &run);
+            st = run_rounds(&trial, prop[c], &run, &pll, &fixed);
             if (st == GMOE_OK && pll > *ll + 1e-9 * (double)v->data->n) {
                 gmoe_model_copy_params(m, prop[c]);
                 *ll = pll;

@@ -1,0 +1,67 @@
+/* topk_select.c -- which experts a top-K gate selects at a row, and the
+ * smallest share of the rows that select any one expert (issue 11): the
+ * rule of gating_topk.c, for the boundary moves (topk_*.c). */
+#include <math.h>
+#include <string.h>
+
+#include "gating.h"
+#include "internal.h"
+#include "topk_select.h"
+
+void gmoe_topk_scores(const gmoe_model *m, const double *x, double *s)
+{
+    int logit = m->select == GMOE_SELECT_LOGIT;
+    for (size_t j = 0; j < m->k; j++) {
+        s[j] = logit ? m->beta0[j] : 0.0;
+        for (size_t u = 0; u < m->dg; u++)
+            s[j] += m->beta1[j * m->dg + u] * x[u];
+    }
+}
+
+int gmoe_topk_is_selected(const gmoe_model *m, const double *s, size_t j)
+{
+    size_t above = 0;
+    for (size_t l = 0; l < m->k; l++)
+        above += s[l] > s[j] || (s[l] == s[j] && l < j);
+    return above < m->top_k;
+}
+
+void gmoe_topk_selected(const gmoe_model *m, const double *s, double *sel)
+{
+    size_t k = m->k, K = m->top_k;
+    if (K > 2 || K >= k) {
+        for (size_t j = 0; j < k; j++)
+            sel[j] = gmoe_topk_is_selected(m, s, j);
+        return;
+    }
+    size_t a, b;
+    gmoe_topk_best_two(k, K, s, &a, &b);
+    for (size_t j = 0; j < k; j++)
+        sel[j] = j == a || (K == 2 && j == b);
+}
+
+/* The smallest share of the rows (weighted) that select any one expert (s: 2k
+ * doubles of scratch). */
+double gmoe_topk_smallest_share(const gmoe_model *m, const gmoe_data *data, double *s)
+{
+    size_t k = m->k, d = m->dg;
+    const double *gx = gmoe_data_gate_x(data);
+    double *count = s + k, least = INFINITY, total = 0.0, sel[GMOE_TOPK_FAST];
+    memset(count, 0, k * sizeof(double));
+    for (size_t r = 0; r < data->n; r++) {
+        double w = data->w ? data->w[r] : 1.0; /* case weights count rows */
+        gmoe_topk_scores(m, gx + r * d, s);
+        if (k <= GMOE_TOPK_FAST) {
+            gmoe_topk_selected(m, s, sel);
+            for (size_t j = 0; j < k; j++)
+                count[j] += sel[j] * w;
+        } else {
+            for (size_t j = 0; j < k; j++)
+                count[j] += gmoe_topk_is_selected(m, s, j) ? w : 0.0;
+        }
+        total += w;
+    }
+    for (size_t j = 0; j < k; j++)
+        least = fmin(least, count[j] / total);
+    return least;
+}

@@ -1,0 +1,27 @@
+/* topk_select.h -- which experts a top-K gate selects (private interface
+ * of topk_select.c, for the boundary moves). */
+#ifndef GMOE_TOPK_SELECT_H
+#define GMOE_TOPK_SELECT_H
+
+#include "gmoe.h"
+
+/* The selection scores of the k experts at x into s (gating_topk.c's
+ * rule: beta1'x, plus beta0 with select = logit). */
+void gmoe_topk_scores(const gmoe_model *m, const double *x, double *s);
+
+/* Non-zero if expert j is among the top_k largest scores s (ties to the
+ * lower index, as gating_topk.c). */
+int gmoe_topk_is_selected(const gmoe_model *m, const double *s, size_t j);
+
+/* Which experts the scores s select (1 or 0 into sel, k), as
+ * gmoe_topk_is_selected but in one pass for K <= 2. */
+void gmoe_topk_selected(const gmoe_model *m, const double *s, double *sel);
+
+/* k up to which callers may keep sel on the stack */
+#define GMOE_TOPK_FAST 16
+
+/* The smallest share of the rows (weighted by the case weights) that
+ * select any one expert; s: 2k doubles of scratch. */
+double gmoe_topk_smallest_share(const gmoe_model *m, const gmoe_data *data, double *s);
+
+#endif
