@@ -20,6 +20,8 @@
 #                selected on two separate intervals of x (one a sliver)
 #   topk-k5      k = 5, K = 2, beta0 = (-1.5, -0.5, -1, -2, 0), beta1 =
 #                (-8, -3, 3, 8, 0): expert 3 selected on two intervals
+#   topk-k4b     k = 4, K = 2, beta0 = (-0.7, -0.2, -1.2, 0), beta1 =
+#                (-7, -2, 5, 0): a second k = 4 truth
 #   act-tanh     activation tanh, bias outside, k = 2, tau estimated,
 #                N = 20000, x ~ U(-2, 2)
 #   act-sigmoid  the same with sigmoid, bias inside
@@ -37,7 +39,8 @@
 # running new ones); BENCH_NO_R=1 skips
 # flexmix; BENCH_SEEDS="1" runs fewer seeds; BENCH_SIZES=1e4 only the 1e4-row
 # over-specified cases; BENCH_OVER_ONLY=1 only the
-# over-specified softmax cases; BENCH_TOPK_ONLY=1 only the top-K cases).  Output: tables on stdout,
+# over-specified softmax cases; BENCH_TOPK_ONLY=1 only the top-K cases;
+# BENCH_TOPK_CASES="topk-k5 ..." only those top-K cases).  Output: tables on stdout,
 # with the machine's load average at the start and the end.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -74,6 +77,11 @@ model topk-k5 '{"family": "topk", "k": 5, "d": 1, "top_k": 2, "select": "logit",
              {"beta0": -1, "beta1": [3], "a": [2], "b": -1, "sigma2": 0.1},
              {"beta0": -2, "beta1": [8], "a": [-2], "b": 2, "sigma2": 0.1},
              {"beta0": 0, "beta1": [0], "a": [0], "b": 0.5, "sigma2": 0.1}]}'
+model topk-k4b '{"family": "topk", "k": 4, "d": 1, "top_k": 2, "select": "logit", "x_names": ["x"], "y_name": "y",
+ "experts": [{"beta0": -0.7, "beta1": [-7], "a": [2], "b": 0, "sigma2": 0.1},
+             {"beta0": -0.2, "beta1": [-2], "a": [-2], "b": 1, "sigma2": 0.1},
+             {"beta0": -1.2, "beta1": [5], "a": [1], "b": -1, "sigma2": 0.1},
+             {"beta0": 0, "beta1": [0], "a": [-1], "b": 2, "sigma2": 0.1}]}'
 model act-tanh '{"family": "activation", "k": 2, "d": 1, "tau": 0.5, "tau_estimated": true, "activation": "tanh",
  "bias": "outside", "x_names": ["x"], "y_name": "y",
  "experts": [{"beta0": 0.5, "beta1": [2], "a": [2], "b": 0, "sigma2": 0.1},
@@ -90,6 +98,7 @@ simulate topk "$work/topk-logit.json" 20000 -1:1
 simulate topk-k1 "$work/topk-k1.json" 20000 -1:1
 simulate topk-k4 "$work/topk-k4.json" 20000 -1:1
 simulate topk-k5 "$work/topk-k5.json" 20000 -1:1
+simulate topk-k4b "$work/topk-k4b.json" 20000 -1:1
 simulate act-tanh "$work/act-tanh.json" 20000 -2:2
 simulate act-sigmoid "$work/act-sigmoid.json" 20000 -2:2
 simulate ref1e4 "$top/data/reference-model.json" 10000 0:1
@@ -152,11 +161,16 @@ bench_case() {
     done
 }
 
+topk_case() { # NAME DATA TRUTH K TOPK: a top-K case, unless BENCH_TOPK_CASES leaves it out
+    case " ${BENCH_TOPK_CASES:-$1} " in *" $1 "*) ;; *) return ;; esac
+    bench_case "$1" "$2" "$3" 0 -k "$4" --gating topk --top-k "$5" --select logit
+}
 if [ "${BENCH_OVER_ONLY:-0}" != 1 ]; then
-bench_case topk-logit "$work/topk.csv" "$work/topk-logit.json" 0 -k 3 --gating topk --top-k 2 --select logit
-bench_case topk-k1 "$work/topk-k1.csv" "$work/topk-k1.json" 0 -k 3 --gating topk --top-k 1 --select logit
-bench_case topk-k4 "$work/topk-k4.csv" "$work/topk-k4.json" 0 -k 4 --gating topk --top-k 2 --select logit
-bench_case topk-k5 "$work/topk-k5.csv" "$work/topk-k5.json" 0 -k 5 --gating topk --top-k 2 --select logit
+topk_case topk-logit "$work/topk.csv" "$work/topk-logit.json" 3 2
+topk_case topk-k1 "$work/topk-k1.csv" "$work/topk-k1.json" 3 1
+topk_case topk-k4 "$work/topk-k4.csv" "$work/topk-k4.json" 4 2
+topk_case topk-k5 "$work/topk-k5.csv" "$work/topk-k5.json" 5 2
+topk_case topk-k4b "$work/topk-k4b.csv" "$work/topk-k4b.json" 4 2
 fi
 if [ "${BENCH_OVER_ONLY:-0}" != 1 ] && [ "${BENCH_TOPK_ONLY:-0}" != 1 ]; then
 bench_case act-tanh "$work/act-tanh.csv" "$work/act-tanh.json" 0 -k 2 --gating activation --tau-mode estimate
