@@ -1,6 +1,7 @@
 /* derivs_block.c -- the observed log-likelihood's gradient and Hessian
- * sums over a block of rows for a gate of linear logits (softmax, and
- * temperature with tau fixed: l_j = s (beta0_j + beta1_j'x), s = 1/tau),
+ * sums over a block of rows for a gate of linear logits (softmax, top-K
+ * given the selected experts, and temperature with tau fixed: l_j =
+ * s (beta0_j + beta1_j'x), s = 1/tau),
  * computed by columns over the rows (vector loops) instead of a row at a
  * time (derivatives.c's general path, which the scores and their outer
  * products still take; issue 11: 23.8 ms a call at 1e5 rows, k = 3,
@@ -29,6 +30,7 @@
 #include <string.h>
 
 #include "derivs_block.h"
+#include "gating.h"
 #include "internal.h"
 #include "vector_math.h"
 
@@ -50,7 +52,8 @@ typedef struct {
 
 int gmoe_derivs_block_applies(const gmoe_model *m)
 {
-    return m->family == GMOE_SOFTMAX || (m->family == GMOE_TEMPERATURE && !m->tau_estimated);
+    return m->family == GMOE_SOFTMAX || m->family == GMOE_TOPK ||
+           (m->family == GMOE_TEMPERATURE && !m->tau_estimated);
 }
 
 size_t gmoe_derivs_block_scratch(const gmoe_model *m)
@@ -108,6 +111,34 @@ static void flush_tiny(double *p, size_t k, size_t n)
     }
 }
 
+/* The logits of the block's rows into k columns t: s (beta0_j +
+ * beta1_j'x) by columns, or, for top-K, the family's row by row (-inf
+ * outside the selected set: those experts then have gate and posterior
+ * 0, and every term of theirs is 0, the derivatives conditional on the
+ * selection as derivatives.c's); row: k doubles of scratch.  Inlined in
+ * first_order's clones (vector width and fused multiply-adds theirs). */
+static inline __attribute__((always_inline)) void logit_cols(const gmoe_model *m, const double *gx, const block_cols *c, double *t,
+                       double *row)
+{
+    size_t n = c->n;
+    if (m->family == GMOE_TOPK) {
+        const gmoe_gating *gt = gmoe_gating_get(m->family);
+        for (size_t r = 0; r < n; r++) {
+            gt->softmax_logits(m, gx + r * c->dg, row);
+            for (size_t j = 0; j < c->k; j++)
+                t[j * LD + r] = row[j];
+        }
+        return;
+    }
+    for (size_t j = 0; j < c->k; j++) {
+        double *tj = t + j * LD;
+        gmoe_line_cols(m->beta0[j], m->beta1 + j * c->dg, gx, c->dg, n, tj);
+#pragma omp simd
+        for (size_t r = 0; r < n; r++)
+            tj[r] *= c->s;
+    }
+}
+
 /* The gates, the posterior, e and h of the block's rows; returns the
  * block's log-likelihood. */
 VECTOR_CLONES
@@ -117,16 +148,13 @@ static double first_order(const gmoe_model *m, const gmoe_data *data, size_t lo,
     size_t n = c->n, k = c->k, d = c->d, L = LD;
     const double *x = data->x + lo * d, *gx = gmoe_gate_row(data, lo), *y = data->y + lo;
     double *lg = c->w, *t = c->ev, *ll = c->wa, *buf = scratch;
+    logit_cols(m, gx, c, t, c->g);
     for (size_t j = 0; j < k; j++) {
-        double *tj = t + j * L, *hj = c->hv + j * L;
-        gmoe_line_cols(m->beta0[j], m->beta1 + j * c->dg, gx, c->dg, n, tj);
+        double *hj = c->hv + j * L;
         gmoe_line_cols(m->b[j], m->a + j * d, x, d, n, hj);
 #pragma omp simd
-        for (size_t r = 0; r < n; r++) {
-            double res = y[r] - hj[r];
-            tj[r] *= c->s;
-            hj[r] = res;
-        }
+        for (size_t r = 0; r < n; r++)
+            hj[r] = y[r] - hj[r];
     }
     /* the gates (t: the logits), then the log-joints into t */
     gmoe_block_lse_cols(n, k, t, L, c->r, c->g, L, 1, lg, buf);

@@ -13,7 +13,8 @@ typedef struct {
 } gmoe_derivs_block_want;
 
 /* Non-zero when m's gate has linear logits with the last expert pinned
- * and no parameter besides (softmax; temperature with tau fixed). */
+ * and no parameter besides (softmax; top-K, given the selection;
+ * temperature with tau fixed). */
 int gmoe_derivs_block_applies(const gmoe_model *m);
 
 /* Doubles of scratch gmoe_derivs_block needs for m. */
