@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "chain.h"
 #include "engine.h"
 #include "internal.h"
 
@@ -35,11 +36,55 @@ static double pattern_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
     return gmoe_em_estep(m, data, ws, ws->resp);
 }
 
+/* The E-step, with the next M-steps' block sums made in the same pass
+ * while each block is at hand (one OpenMP region and one read of the
+ * block where there were three): the experts' normal equations and, when
+ * the gates are in the gate cache, the gate M-step's first pass
+ * (engine.h: fused_sums).  When the cache does not hold m's gates the
+ * E-step fills it.  The same bits as gmoe_em_estep and the M-steps' own
+ * passes. */
+static double fused_estep(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws)
+{
+    const gmoe_gating *g = ws->gating;
+    double *consts = ws->estep_consts;
+    gmoe_estep_pass e = {m, data, ws->resp, gmoe_gate_cache_for(ws, m), NULL, consts,
+                         consts + ws->k};
+    if (!e.cache && gmoe_gate_cache_usable(ws) && gmoe_gating_get(m->family) == g) {
+        e.fill = ws->gate_cache;
+        gmoe_gate_cache_begin_write(ws);
+    }
+    int gate = (e.cache || e.fill) && ws->np > 0;
+    gmoe_estep_consts(m, consts, consts + ws->k);
+    size_t nb = ws->nblocks;
+    int nt = ws->nthreads;
+    (void)nt;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (size_t b = 0; b < nb; b++) {
+        ws->block_ll[b] = gmoe_estep_block(&e, b, gmoe_em_ws_block_scratch(ws));
+        gmoe_mstep_experts_block(data, ws, b);
+        if (gate)
+            gmoe_mstep_gate_block(data, ws, b);
+    }
+    if (e.fill) {
+        g->pack(m, ws->gate_cache_probe);
+        gmoe_gate_cache_accept(ws, ws->gate_cache_probe);
+    }
+    ws->fused_sums = GMOE_FUSED_WLS | (gate ? GMOE_FUSED_GATE : 0u);
+    double ll;
+    gmoe_fold_blocks(data, ws->block_ll, nb, 1, &ll); /* over every shard */
+    return ll;
+}
+
 double gmoe_em_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                     const gmoe_em_options *opt, int *failed)
 {
+    /* the block sums of the E-step that made ws->resp, if it was ours */
+    ws->use_fused = ws->fused_sums;
+    ws->fused_sums = 0;
     gmoe_mstep_experts(m, data, ws, opt);
-    if (gmoe_mstep_gate(m, data, ws, opt) != GMOE_OK) {
+    int st = gmoe_mstep_gate(m, data, ws, opt);
+    ws->use_fused = 0;
+    if (st != GMOE_OK) {
         *failed = 1;
         return NAN;
     }
@@ -47,5 +92,5 @@ double gmoe_em_step(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
     const gmoe_gating *pattern = g->pattern_surrogate ? g->pattern_surrogate(m) : NULL;
     if (pattern && ws->np > 0)
         return pattern_step(m, data, ws, opt, pattern);
-    return gmoe_em_estep(m, data, ws, ws->resp);
+    return fused_estep(m, data, ws);
 }

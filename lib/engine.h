@@ -36,6 +36,7 @@ typedef struct {
     const gmoe_gating *gating;
     double *resp;          /* n*k responsibilities */
     double *block_ll;      /* nblocks partial log-likelihoods */
+    double *estep_consts;  /* 2k: em_step.c's E-step's lnorm, half_prec */
     /* experts' M-step: per block and expert, the weighted cross products
      * of the columns (z, y), z = (u, 1) (GMOE_WLS_SUMS) */
     double *block_wls;     /* (nblocks + 1) * k * GMOE_WLS_SUMS(p) */
@@ -71,6 +72,13 @@ typedef struct {
                                   standardized covariates for accuracy */
     double *x_std;         /* the covariates standardized, (x - shift) / scale,
                               by block and column (gmoe_gram_blocks_std) */
+    /* Block sums of the next M-steps made by the E-step of gmoe_em_step
+     * (em_step.c) while it had each block at hand: GMOE_FUSED_WLS, the
+     * experts' normal equations in block_wls; GMOE_FUSED_GATE, the gate's
+     * Q, gradient and Hessian at the cached theta in block_gate.  Any
+     * other E-step clears it; use_fused is what gmoe_em_step lets its
+     * M-steps take (0 for every other caller of the M-steps). */
+    unsigned fused_sums, use_fused;
     /* the second-order phase's workspace (newton.h), kept between runs
      * (em.c) so that the assessment of a fit (fit.c) finds the
      * derivatives where a run ended; NULL until a run needs it */
@@ -163,6 +171,29 @@ double gmoe_estep(const gmoe_model *m, const gmoe_data *data, double *resp,
 double gmoe_em_estep(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                      double *resp);
 
+/* The E-step a block at a time, for a pass that does more with each
+ * block (em_step.c): gmoe_estep_consts fills lnorm and half_prec (k
+ * each) from m; gmoe_estep_block does block b (rows b GMOE_BLOCK_ROWS
+ * ...) of gmoe_estep's arithmetic, with resp (or NULL), the gates from
+ * cache (the gate cache when it holds m's, else NULL) or computed afresh
+ * and, when fill is not NULL (a softmax_logits family, cache NULL),
+ * written to fill, the gate cache; returns the block's log-likelihood.
+ * scratch: gmoe_estep_block_scratch(m) doubles. */
+typedef struct {
+    const gmoe_model *m;
+    const gmoe_data *data;
+    double *resp;
+    const double *cache;
+    double *fill;
+    const double *lnorm, *half_prec;
+} gmoe_estep_pass;
+void gmoe_estep_consts(const gmoe_model *m, double *lnorm, double *half_prec);
+size_t gmoe_estep_block_scratch(const gmoe_model *m);
+double gmoe_estep_block(const gmoe_estep_pass *e, size_t b, double *scratch);
+
+#define GMOE_FUSED_WLS 1u
+#define GMOE_FUSED_GATE 2u
+
 /* -------------------------------------------------- mstep_experts.c */
 
 /* Experts' M-step: weighted least squares of y on (x, 1) for each expert
@@ -172,6 +203,11 @@ double gmoe_em_estep(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
 size_t gmoe_mstep_experts(gmoe_model *m, const gmoe_data *data,
                           gmoe_em_ws *ws, const gmoe_em_options *opt);
 
+/* Block b's normal equations from ws->resp into ws->block_wls (what the
+ * M-step sums over every block; the calling thread's block scratch), for
+ * a pass that makes them with the E-step (GMOE_FUSED_WLS). */
+void gmoe_mstep_experts_block(const gmoe_data *data, gmoe_em_ws *ws, size_t b);
+
 /* ----------------------------------------------------- mstep_gate.c */
 
 /* Gate M-step: increases (never decreases) Q(theta) = sum_n sum_i
@@ -179,6 +215,12 @@ size_t gmoe_mstep_experts(gmoe_model *m, const gmoe_data *data,
  * error status if the objective could not be evaluated. */
 int gmoe_mstep_gate(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                     const gmoe_em_options *opt);
+
+/* Block b's Q, gradient and Hessian at the gates in the gate cache and
+ * ws->resp, into ws->block_gate (what the M-step's first pass sums when
+ * the cache holds its theta; the calling thread's scratch), for a pass
+ * that makes them with the E-step (GMOE_FUSED_GATE). */
+void gmoe_mstep_gate_block(const gmoe_data *data, gmoe_em_ws *ws, size_t b);
 
 /* Gate objective Q at theta (and gradient, Hessian when not NULL),
  * deterministic in the thread count.  Exposed for the tests. */

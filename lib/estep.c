@@ -89,80 +89,96 @@ static double weigh_block(const double *w, size_t nrows, size_t k, double *resp,
     return s;
 }
 
+void gmoe_estep_consts(const gmoe_model *m, double *lnorm, double *half_prec)
+{
+    for (size_t i = 0; i < m->k; i++) {
+        lnorm[i] = -0.5 * (GMOE_LOG_2PI + log(m->sigma2[i]));
+        half_prec[i] = 0.5 / m->sigma2[i];
+    }
+}
+
+/* Without the cache, a family with softmax_logits takes its gates a
+ * block at a time from the code that fills the cache
+ * (gmoe_block_gate_cols): the same bits, and vector exps; one with
+ * block_logits from gmoe_block_softmax_gates. */
+static int batch_gates(const gmoe_gating *g, const double *cache)
+{
+    return !cache && (g->softmax_logits || g->block_logits);
+}
+
+size_t gmoe_estep_block_scratch(const gmoe_model *m)
+{
+    const gmoe_gating *g = gmoe_gating_get(m->family);
+    size_t k = m->k, rows = GMOE_BLOCK_ROWS;
+    size_t family_work = batch_gates(g, NULL) && g->block_work_size ? g->block_work_size(m) : 0;
+    /* a block's log-sums, the batch's scratch, its gates, its log terms
+     * (without resp) and the family's block work */
+    return rows * (1 + (k + 2) + 2 * k + k) + family_work;
+}
+
+double gmoe_estep_block(const gmoe_estep_pass *e, size_t b, double *scratch)
+{
+    const gmoe_model *m = e->m;
+    const gmoe_data *data = e->data;
+    const gmoe_gating *g = gmoe_gating_get(m->family);
+    size_t n = data->n, d = data->d, k = m->k, rows = GMOE_BLOCK_ROWS, dg = gmoe_data_gate_d(data);
+    size_t lo = b * rows, hi = lo + rows < n ? lo + rows : n;
+    const double *gx = gmoe_data_gate_x(data);
+    double *lse = scratch, *buf = lse + rows, *gates = buf + rows * (k + 2);
+    double *terms = gates + rows * 2 * k, *work = terms + rows * k;
+    /* the cache's columns, or the family's rows */
+    const double *logg = e->cache ? e->cache + lo * 2 * k : NULL;
+    size_t lcol = hi - lo, lrow = 1;
+    if (batch_gates(g, e->cache) && g->softmax_logits) {
+        double *cols = e->fill ? e->fill + lo * 2 * k : gates;
+        gmoe_block_gate_cols(m, g, gx + lo * dg, hi - lo, cols, lse, buf);
+        logg = cols;
+    } else if (batch_gates(g, e->cache)) {
+        gmoe_block_softmax_gates(m, g, gx + lo * dg, hi - lo, gates, lse, buf, work);
+        logg = gates;
+        lcol = 1;
+        lrow = 2 * k;
+    }
+    /* the terms go straight into resp, normalized there in place */
+    double *t = e->resp ? e->resp + lo * k : terms;
+    if (logg) {
+        /* by columns in buf (k of rows), the weights from them */
+        block_log_cols(m, data->x + lo * d, data->y + lo, logg, lcol, lrow, hi - lo, e->lnorm,
+                       e->half_prec, buf, rows);
+        gmoe_block_lse_cols(hi - lo, k, buf, rows, buf, e->resp ? t : NULL, 1, k, lse,
+                            buf + rows * k);
+    } else {
+        for (size_t r = lo; r < hi; r++)
+            row_log_terms(m, g, data->x + r * d, gx + r * dg, data->y[r], t + (r - lo) * k,
+                          e->lnorm, e->half_prec);
+        gmoe_block_lse_weights(hi - lo, k, t, k, t, k, lse, buf);
+    }
+    if (data->w)
+        return weigh_block(data->w + lo, hi - lo, k, e->resp ? t : NULL, lse);
+    double s = 0.0;
+    for (size_t r = 0; r < hi - lo; r++)
+        s += lse[r];
+    return s;
+}
+
 /* cache: NULL, or the gate cache (gate_cache.c's layout). */
 static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
                     double *block_ll, int nthreads, const double *cache)
 {
-    const gmoe_gating *g = gmoe_gating_get(m->family);
-    size_t n = data->n, d = data->d, k = m->k, nb = gmoe_nblocks(n);
-    const double *gx = gmoe_data_gate_x(data);
-    size_t dg = gmoe_data_gate_d(data);
-    /* Without the cache, a family with softmax_logits takes its gates a
-     * block at a time from the code that fills the cache
-     * (gmoe_block_gate_cols): the same bits, and vector exps; one with
-     * block_logits from gmoe_block_softmax_gates. */
-    int batch_gates = !cache && (g->softmax_logits || g->block_logits);
-    size_t family_work = batch_gates && g->block_work_size ? g->block_work_size(m) : 0;
-    int nt = gmoe_threads_for_rows(nthreads, n);
+    size_t k = m->k, nb = gmoe_nblocks(data->n), per_thread = gmoe_estep_block_scratch(m);
+    int nt = gmoe_threads_for_rows(nthreads, data->n);
     (void)nt; /* unused without OpenMP */
 
 #pragma omp parallel num_threads(nt)
     {
-        /* per thread: lnorm, half_prec (k each); a block's log terms,
-         * log-sums, the batch's scratch and (batch_gates) its gates and
-         * the family's block work */
-        size_t rows = GMOE_BLOCK_ROWS;
-        double *lnorm = malloc((2 * k + rows * (k + 1) + rows * (k + 2) +
-                                (batch_gates ? rows * 2 * k : 0) + family_work) * sizeof(double));
-        double *half_prec = lnorm + k, *terms = half_prec + k;
-        double *lse = terms + rows * k, *buf = lse + rows, *gates = buf + rows * (k + 2);
-        double *work = gates + (batch_gates ? rows * 2 * k : 0);
-        for (size_t i = 0; lnorm && i < k; i++) {
-            lnorm[i] = -0.5 * (GMOE_LOG_2PI + log(m->sigma2[i]));
-            half_prec[i] = 0.5 / m->sigma2[i];
-        }
+        /* per thread: lnorm, half_prec (k each), then the block scratch */
+        double *lnorm = malloc((2 * k + per_thread) * sizeof(double));
+        gmoe_estep_pass e = {m, data, resp, cache, NULL, lnorm, lnorm + k};
+        if (lnorm)
+            gmoe_estep_consts(m, lnorm, lnorm + k);
 #pragma omp for schedule(dynamic, 1)
-        for (size_t b = 0; b < nb; b++) {
-            size_t lo = b * GMOE_BLOCK_ROWS;
-            size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
-            if (!lnorm) {
-                block_ll[b] = NAN;
-                continue;
-            }
-            /* the cache's columns, or the family's rows */
-            const double *logg = cache ? cache + lo * 2 * k : NULL;
-            size_t lcol = hi - lo, lrow = 1;
-            if (batch_gates && g->softmax_logits) {
-                gmoe_block_gate_cols(m, g, gx + lo * dg, hi - lo, gates, lse, buf);
-                logg = gates;
-            } else if (batch_gates) {
-                gmoe_block_softmax_gates(m, g, gx + lo * dg, hi - lo, gates, lse, buf, work);
-                logg = gates;
-                lcol = 1;
-                lrow = 2 * k;
-            }
-            /* the terms go straight into resp, normalized there in place */
-            double *t = resp ? resp + lo * k : terms;
-            if (logg) {
-                /* by columns in buf (k of rows), the weights from them */
-                block_log_cols(m, data->x + lo * d, data->y + lo, logg, lcol, lrow, hi - lo,
-                               lnorm, half_prec, buf, rows);
-                gmoe_block_lse_cols(hi - lo, k, buf, rows, buf, resp ? t : NULL, 1, k, lse,
-                                    buf + rows * k);
-            } else {
-                for (size_t r = lo; r < hi; r++)
-                    row_log_terms(m, g, data->x + r * d, gx + r * dg, data->y[r],
-                                  t + (r - lo) * k, lnorm, half_prec);
-                gmoe_block_lse_weights(hi - lo, k, t, k, t, k, lse, buf);
-            }
-            double s = 0.0;
-            if (data->w)
-                s = weigh_block(data->w + lo, hi - lo, k, resp ? t : NULL, lse);
-            else
-                for (size_t r = 0; r < hi - lo; r++)
-                    s += lse[r];
-            block_ll[b] = s;
-        }
+        for (size_t b = 0; b < nb; b++)
+            block_ll[b] = lnorm ? gmoe_estep_block(&e, b, lnorm + 2 * k) : NAN;
         free(lnorm);
     }
     double ll;
@@ -179,6 +195,7 @@ double gmoe_estep(const gmoe_model *m, const gmoe_data *data, double *resp,
 double gmoe_em_estep(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                      double *resp)
 {
+    ws->fused_sums = 0; /* resp no longer matches them */
     return estep(m, data, resp, ws->block_ll, ws->nthreads, gmoe_gate_cache_for(ws, m));
 }
 

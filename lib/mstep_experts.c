@@ -72,7 +72,18 @@ static void rss_block(const gmoe_model *m, const gmoe_em_ws *ws, const double *u
 
 enum block_sums { NORMAL_EQUATIONS, RESIDUALS };
 
-/* Per block and expert, in block order:
+static size_t sums_stride(const gmoe_em_ws *ws, enum block_sums what)
+{
+    return what == RESIDUALS ? ws->k : ws->k * GMOE_WLS_SUMS(ws->p);
+}
+
+static double *sums_blocks(const gmoe_em_ws *ws, enum block_sums what)
+{
+    return what == RESIDUALS ? ws->block_rss : ws->block_wls;
+}
+
+/* Block b's sums (what) into its place; the calling thread's block
+ * scratch:
  * - NORMAL_EQUATIONS into block_wls: w = sum r, S = sum r z z' and
  *   t = sum r z y with z = (u, 1), u the standardized covariates, which
  *   keep S well conditioned when covariates are large or far from zero
@@ -80,32 +91,50 @@ enum block_sums { NORMAL_EQUATIONS, RESIDUALS };
  * - RESIDUALS into block_rss: the weighted residual sums of squares at
  *   m's expert parameters (a second pass: forming them from the normal
  *   equations cancels badly when sigma2 is small against y^2). */
+static void accumulate_block(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                             enum block_sums what, size_t b)
+{
+    size_t n = ws->n, d = ws->d, k = ws->k, stride = sums_stride(ws, what);
+    double *acc = sums_blocks(ws, what) + b * stride;
+    memset(acc, 0, stride * sizeof(double));
+    size_t lo = b * GMOE_BLOCK_ROWS;
+    size_t nrows = lo + GMOE_BLOCK_ROWS < n ? GMOE_BLOCK_ROWS : n - lo;
+    size_t ld = gmoe_gram_ld(nrows);
+    /* block scratch: gmoe_gram_scratch(d + 2, k) >= (k + 3) ld */
+    double *w = gmoe_em_ws_block_scratch(ws), *tail = w + k * ld, *e = tail + 2 * ld;
+    block_weights(ws->resp + lo * k, k, nrows, w);
+    block_tail(data, lo, nrows, tail);
+    if (what == RESIDUALS)
+        rss_block(m, ws, ws->x_std + lo * d, tail, w, nrows, acc, e);
+    else
+        wls_block(k, d, ws->x_std + lo * d, tail, w, nrows, acc);
+}
+
+void gmoe_mstep_experts_block(const gmoe_data *data, gmoe_em_ws *ws, size_t b)
+{
+    accumulate_block(NULL, data, ws, NORMAL_EQUATIONS, b);
+}
+
+/* The sum over the blocks (of every shard) after the last block. */
+static void fold_sums(const gmoe_data *data, gmoe_em_ws *ws, enum block_sums what)
+{
+    size_t nb = ws->nblocks, stride = sums_stride(ws, what);
+    double *blocks = sums_blocks(ws, what);
+    gmoe_fold_blocks(data, blocks, nb, stride, blocks + nb * stride);
+}
+
+/* Per block and expert, in block order, the sums (what) and their
+ * total. */
 static void accumulate(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                        enum block_sums what)
 {
-    size_t n = ws->n, d = ws->d, k = ws->k, p = ws->p, nb = ws->nblocks;
-    size_t stride = what == RESIDUALS ? k : k * GMOE_WLS_SUMS(p);
-    double *blocks = what == RESIDUALS ? ws->block_rss : ws->block_wls;
+    size_t nb = ws->nblocks;
     int nt = ws->nthreads;
     (void)nt;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-    for (size_t b = 0; b < nb; b++) {
-        double *acc = blocks + b * stride;
-        memset(acc, 0, stride * sizeof(double));
-        size_t lo = b * GMOE_BLOCK_ROWS;
-        size_t nrows = lo + GMOE_BLOCK_ROWS < n ? GMOE_BLOCK_ROWS : n - lo;
-        size_t ld = gmoe_gram_ld(nrows);
-        /* block scratch: gmoe_gram_scratch(d + 2, k) >= (k + 3) ld */
-        double *w = gmoe_em_ws_block_scratch(ws), *tail = w + k * ld, *e = tail + 2 * ld;
-        block_weights(ws->resp + lo * k, k, nrows, w);
-        block_tail(data, lo, nrows, tail);
-        if (what == RESIDUALS)
-            rss_block(m, ws, ws->x_std + lo * d, tail, w, nrows, acc, e);
-        else
-            wls_block(k, d, ws->x_std + lo * d, tail, w, nrows, acc);
-    }
-    /* the sum over the blocks (of every shard) after the last block */
-    gmoe_fold_blocks(data, blocks, nb, stride, blocks + nb * stride);
+    for (size_t b = 0; b < nb; b++)
+        accumulate_block(m, data, ws, what, b);
+    fold_sums(data, ws, what);
 }
 
 /* Solves S c = t (S symmetric, upper triangle filled) by Cholesky; if S is
@@ -149,7 +178,10 @@ size_t gmoe_mstep_experts(gmoe_model *m, const gmoe_data *data,
     double floor = opt->var_floor * ws->var_y;
     size_t frozen = 0;
 
-    accumulate(m, data, ws, NORMAL_EQUATIONS);
+    if (ws->use_fused & GMOE_FUSED_WLS)
+        fold_sums(data, ws, NORMAL_EQUATIONS); /* the E-step made the block sums */
+    else
+        accumulate(m, data, ws, NORMAL_EQUATIONS);
     for (size_t i = 0; i < k; i++) {
         double *S = ws->wls_mat, *t = ws->wls_rhs;
         double w = sum_blocks(ws, i, S, t);

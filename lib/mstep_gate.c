@@ -142,51 +142,80 @@ block_pass(size_t k, size_t d, gmoe_em_ws *ws, const gmoe_model *m, const double
                            resp + lo * k, hi - lo, gb, hb, blk);
 }
 
-static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *theta,
-                        double *grad, double *hess, enum gate_pass_mode mode)
+/* Doubles a block keeps in ws->block_gate: Q, then the gradient and the
+ * Hessian if wanted. */
+static size_t gate_stride(const gmoe_em_ws *ws, int grad, int hess)
 {
-    const gmoe_gating *g = ws->gating;
-    gmoe_model *m = ws->trial;
-    size_t n = ws->n, k = ws->k, d = ws->dg, np = ws->np, nb = ws->nblocks;
-    size_t stride = 1 + (grad ? np : 0) + (hess ? np * np : 0);
-    double *block = ws->block_gate;
-    g->unpack(m, theta);
-    if (mode == PASS_WRITE)
-        gmoe_gate_cache_begin_write(ws);
-    /* The block-wise derivatives (d >= 2, from the cache) over the
-     * experts' standardized covariates when the gate reads the same ones:
-     * no transposition of x per pass, and sums in better scaled columns. */
-    const double *xstd = mode != PASS_PLAIN && (grad || hess) && d > GATE_LANES_MAX_D &&
-                                 !data->gate_own && d == ws->d
-                             ? ws->x_std
-                             : NULL;
-    int nt = ws->nthreads;
-    (void)nt;
-#pragma omp parallel num_threads(nt)
-    {
-        double *work = gmoe_em_ws_scratch(ws), *blk = gmoe_em_ws_block_scratch(ws);
-#pragma omp for schedule(dynamic, 1)
-        for (size_t b = 0; b < nb; b++) {
-            double *acc = block + b * stride;
-            memset(acc, 0, stride * sizeof(double));
-            double *gb = grad ? acc + 1 : NULL;
-            double *hb = hess ? acc + 1 + (grad ? np : 0) : NULL;
-            size_t lo = b * GMOE_BLOCK_ROWS;
-            size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
-            GMOE_WITH_SHAPE(block_pass, k, d, ws, m, gmoe_data_gate_x(data), xstd, lo, hi, acc, gb,
-                            hb, work, blk, mode);
-        }
-    }
-    /* the sum over the blocks (of every shard) after the last block */
-    double *sum = block + nb * stride;
-    gmoe_fold_blocks(data, block, nb, stride, sum);
+    return 1 + (grad ? ws->np : 0) + (hess ? ws->np * ws->np : 0);
+}
+
+/* The block-wise derivatives (d >= 2, from the cache) over the experts'
+ * standardized covariates when the gate reads the same ones: no
+ * transposition of x per pass, and sums in better scaled columns.
+ * NULL when a pass takes x itself. */
+static const double *derivs_xstd(const gmoe_em_ws *ws, const gmoe_data *data, int derivs,
+                                 enum gate_pass_mode mode)
+{
+    size_t d = ws->dg;
+    return mode != PASS_PLAIN && derivs && d > GATE_LANES_MAX_D && !data->gate_own && d == ws->d
+               ? ws->x_std
+               : NULL;
+}
+
+/* Block b's sums into its place in ws->block_gate, the gates as mode
+ * says (those of m for PASS_PLAIN and PASS_WRITE). */
+static void gate_block(gmoe_em_ws *ws, const gmoe_data *data, const gmoe_model *m, size_t b,
+                       int grad, int hess, enum gate_pass_mode mode)
+{
+    size_t n = ws->n, k = ws->k, d = ws->dg, np = ws->np, stride = gate_stride(ws, grad, hess);
+    const double *xstd = derivs_xstd(ws, data, grad || hess, mode);
+    double *work = gmoe_em_ws_scratch(ws), *blk = gmoe_em_ws_block_scratch(ws);
+    double *acc = ws->block_gate + b * stride;
+    memset(acc, 0, stride * sizeof(double));
+    double *gb = grad ? acc + 1 : NULL;
+    double *hb = hess ? acc + 1 + (grad ? np : 0) : NULL;
+    size_t lo = b * GMOE_BLOCK_ROWS;
+    size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
+    GMOE_WITH_SHAPE(block_pass, k, d, ws, m, gmoe_data_gate_x(data), xstd, lo, hi, acc, gb, hb,
+                    work, blk, mode);
+}
+
+void gmoe_mstep_gate_block(const gmoe_data *data, gmoe_em_ws *ws, size_t b)
+{
+    gate_block(ws, data, ws->trial, b, 1, 1, PASS_READ);
+}
+
+/* The sum over the blocks (of every shard) after the last block: Q
+ * returned, the gradient and Hessian into grad and hess if not NULL
+ * (turned to the gate's covariates if the blocks took derivs_xstd's). */
+static double gate_fold(gmoe_em_ws *ws, const gmoe_data *data, double *grad, double *hess,
+                        enum gate_pass_mode mode)
+{
+    size_t np = ws->np, nb = ws->nblocks, stride = gate_stride(ws, grad != NULL, hess != NULL);
+    double *sum = ws->block_gate + nb * stride;
+    gmoe_fold_blocks(data, ws->block_gate, nb, stride, sum);
     if (grad)
         memcpy(grad, sum + 1, np * sizeof(double));
     if (hess)
         memcpy(hess, sum + 1 + (grad ? np : 0), np * np * sizeof(double));
-    if (xstd)
+    if (derivs_xstd(ws, data, grad || hess, mode))
         derivs_to_raw(ws, grad, hess);
     return sum[0];
+}
+
+static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *theta,
+                        double *grad, double *hess, enum gate_pass_mode mode)
+{
+    size_t nb = ws->nblocks;
+    ws->gating->unpack(ws->trial, theta);
+    if (mode == PASS_WRITE)
+        gmoe_gate_cache_begin_write(ws);
+    int nt = ws->nthreads;
+    (void)nt;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (size_t b = 0; b < nb; b++)
+        gate_block(ws, data, ws->trial, b, grad != NULL, hess != NULL, mode);
+    return gate_fold(ws, data, grad, hess, mode);
 }
 
 double gmoe_gate_objective(gmoe_em_ws *ws, const gmoe_data *data,
@@ -257,7 +286,11 @@ static int gate_newton(gmoe_em_ws *ws, const gmoe_data *data, const gmoe_em_opti
     enum gate_pass_mode again = cache ? PASS_READ : PASS_PLAIN;
     double q;
     if (cache && gmoe_gate_cache_holds(ws, ws->gating, theta)) {
-        q = gate_pass(ws, data, theta, ws->grad, ws->hess, PASS_READ);
+        /* the sums of this pass made by the E-step (em_step.c), or made now */
+        if (ws->use_fused & GMOE_FUSED_GATE)
+            q = gate_fold(ws, data, ws->grad, ws->hess, PASS_READ);
+        else
+            q = gate_pass(ws, data, theta, ws->grad, ws->hess, PASS_READ);
     } else {
         q = gate_pass(ws, data, theta, ws->grad, ws->hess, eval);
         if (cache && isfinite(q))

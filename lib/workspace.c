@@ -26,6 +26,7 @@ void gmoe_em_ws_free(gmoe_em_ws *ws)
     gmoe_newton_ws_free(ws->newton);
     free(ws->resp);
     free(ws->block_ll);
+    free(ws->estep_consts);
     free(ws->block_wls);
     free(ws->block_rss);
     free(ws->wls_mat);
@@ -67,6 +68,8 @@ static size_t block_scratch_size(const gmoe_gating *g, const gmoe_model *m)
     size_t cols = m->d + 2 > m->dg + 1 ? m->d + 2 : m->dg + 1;
     if (gmoe_gram_scratch(cols, m->k) > size)
         size = gmoe_gram_scratch(cols, m->k);
+    if (gmoe_estep_block_scratch(m) > size)
+        size = gmoe_estep_block_scratch(m); /* the E-step of em_step.c's pass */
     if (g->softmax_logits && gmoe_gate_lanes_scratch(m->k, m->dg) > size)
         size = gmoe_gate_lanes_scratch(m->k, m->dg); /* the passes over the gate cache */
     for (int f = 0; f < 3; f++)
@@ -97,6 +100,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->scratch_per_thread = ws->gating->work_size(m) + k + 1 + ws->block_scratch;
     ws->resp = malloc(n * k * sizeof(double));
     ws->block_ll = malloc(nb * sizeof(double));
+    ws->estep_consts = malloc(2 * k * sizeof(double));
     /* one block more: the sum over the blocks (chain.h) */
     ws->block_wls = malloc((nb + 1) * k * GMOE_WLS_SUMS(p) * sizeof(double));
     ws->block_rss = malloc((nb + 1) * k * sizeof(double));
@@ -131,7 +135,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
         cache_ok = ws->gate_cache && ws->gate_cache_theta &&
                    ws->gate_cache_probe;
     }
-    if (!cache_ok ||!ws->resp || !ws->block_ll || !ws->block_wls || !ws->block_rss || !ws->wls_mat ||
+    if (!cache_ok ||!ws->resp || !ws->block_ll || !ws->estep_consts || !ws->block_wls || !ws->block_rss || !ws->wls_mat ||
         !ws->wls_rhs || !ws->wls_copy || !ws->expert_w || !ws->expert_updated || !ws->trial ||
         !ws->theta || !ws->theta_new || !ws->theta_keep || !ws->grad || !ws->hess || !ws->grad_new || !ws->step ||
         !ws->newton_mat || !ws->block_gate || !ws->scratch || !ws->x_shift || !ws->x_scale || !ws->x_std ||
