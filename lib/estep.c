@@ -40,11 +40,11 @@ static void row_log_terms(const gmoe_model *m, const gmoe_gating *g, const doubl
  * expert i, each loop a vector loop over the rows whatever k and d (the
  * means as gmoe_expert_mean sums them). */
 static inline __attribute__((always_inline)) void
-log_cols(const gmoe_model *m, const double *x, const double *y, const double *logg,
+log_cols(const gmoe_model *m, size_t d, const double *x, const double *y, const double *logg,
          size_t lcol, size_t lrow, size_t nrows, const double *lnorm, const double *half_prec,
          double *t, size_t ld)
 {
-    size_t k = m->k, d = m->d;
+    size_t k = m->k;
     for (size_t i = 0; i < k; i++) {
         const double *li = logg + i * lcol;
         double ln = lnorm[i], hp = half_prec[i], *ti = t + i * ld;
@@ -59,17 +59,21 @@ log_cols(const gmoe_model *m, const double *x, const double *y, const double *lo
     }
 }
 
-/* log_cols, with a copy for log-gates by columns (the gate cache's
- * layout: vector loads). */
+/* log_cols, with copies for log-gates by columns (the gate cache's
+ * layout: vector loads), the second for one covariate (x read by vector
+ * loads, not element by element at a stride the compiler does not
+ * know). */
 VECTOR_CLONES static void
 block_log_cols(const gmoe_model *m, const double *x, const double *y, const double *logg,
                size_t lcol, size_t lrow, size_t nrows, const double *lnorm,
                const double *half_prec, double *t, size_t ld)
 {
-    if (lrow == 1)
-        log_cols(m, x, y, logg, lcol, 1, nrows, lnorm, half_prec, t, ld);
+    if (lrow == 1 && m->d == 1)
+        log_cols(m, 1, x, y, logg, lcol, 1, nrows, lnorm, half_prec, t, ld);
+    else if (lrow == 1)
+        log_cols(m, m->d, x, y, logg, lcol, 1, nrows, lnorm, half_prec, t, ld);
     else
-        log_cols(m, x, y, logg, lcol, lrow, nrows, lnorm, half_prec, t, ld);
+        log_cols(m, m->d, x, y, logg, lcol, lrow, nrows, lnorm, half_prec, t, ld);
 }
 
 /* Case weights w of a block's nrows rows: its weighted log-likelihood
