@@ -43,12 +43,19 @@ static inline size_t nsums(size_t k, size_t d)
     return 1 + (k - 1) * (d + 1) + k * (k - 1) / 2 * nprod(d);
 }
 
+/* Chunks of a block, the last one partial. */
+#define MAX_CHUNKS (GMOE_BLOCK_ROWS / LANES + 1)
+
 size_t gmoe_gate_lanes_scratch(size_t k, size_t d)
 {
-    /* the lane sums, the products, the gates, a zero-padded last chunk;
-     * one more for the alignment */
-    return LANES * (nsums(k, d) + nprod(d) + k + 3 * k + d + 1);
+    /* the lane sums, the products, the gates, a zero-padded last chunk,
+     * the chunks' row sums; one more for the alignment */
+    return LANES * (nsums(k, d) + nprod(d) + k + 3 * k + d + MAX_CHUNKS + 1);
 }
+
+/* The Hessian by pairs of experts (hess_pairs) from this k on; below,
+ * chunk by chunk (chunk). */
+#define PAIRS_MIN_K 4
 
 /* p[0], p[stride], ... p[(LANES - 1) stride] */
 static inline __attribute__((always_inline)) lanes strided(const double *p, size_t stride)
@@ -85,11 +92,12 @@ resp3(const double *p, lanes *r)
 
 /* The lane sums s of one chunk of LANES rows (c: its first row in the
  * cache's columns, k log-gates then k gates, ld apart; resp: k a row; x:
- * d); derivs: also the derivatives'.  w: scratch of nprod(d) + k
- * vectors. */
+ * d); derivs: also the derivatives' (for k >= PAIRS_MIN_K the Hessian's
+ * are left to hess_pairs, the chunk's row sums of resp stored at *rs_out
+ * for it).  w: scratch of nprod(d) + k vectors. */
 static inline __attribute__((always_inline)) void
 chunk(size_t k, size_t d, const double *c, size_t ld, const double *resp, const double *x,
-      lanes *s, lanes *w, int derivs)
+      lanes *s, lanes *w, int derivs, lanes *rs_out)
 {
     size_t p = d + 1, t_n = nprod(d);
     lanes *zz = w, *g = zz + t_n, rs = {0}, q = {0}, zero = {0}, r3[3];
@@ -97,13 +105,15 @@ chunk(size_t k, size_t d, const double *c, size_t ld, const double *resp, const 
         resp3(resp, r3);
 #pragma GCC unroll 4
     for (size_t i = 0; i < k; i++) {
-        lanes ri = k == 3 ? r3[i] : strided(resp + i, k), li = contiguous(c + i * ld);
+        lanes ri = k == 3 ? r3[i] : strided(resp + i, k);
+        lanes li = contiguous(c + i * ld);
         rs += ri;
         /* a zero gate with positive responsibility gives -inf */
         q += (lanes)((lane_mask)(ri * li) & (lane_mask)(ri > zero));
         g[i] = contiguous(c + (k + i) * ld);
     }
     s[0] += q;
+    *rs_out = rs;
     if (!derivs)
         return;
     for (size_t u = 0, t = 0; u < p; u++) {
@@ -113,10 +123,11 @@ chunk(size_t k, size_t d, const double *c, size_t ld, const double *resp, const 
     }
     lanes *sg = s + 1, *sh = sg + (k - 1) * p;
     for (size_t i = 0; i + 1 < k; i++) {
-        lanes a = rs * g[i], wg = (k == 3 ? r3[i] : strided(resp + i, k)) - a;
+        lanes ri = k == 3 ? r3[i] : strided(resp + i, k);
+        lanes a = rs * g[i], wg = ri - a;
         for (size_t u = 0; u < p; u++)
             sg[i * p + u] += wg * zz[u];
-        for (size_t j = i; j + 1 < k; j++, sh += t_n) {
+        for (size_t j = i; (k < PAIRS_MIN_K || d > 1) && j + 1 < k; j++, sh += t_n) {
             lanes wt = j == i ? -a * (1.0 - g[i]) : a * g[j];
             for (size_t t = 0; t < t_n; t++)
                 sh[t] += wt * zz[t];
@@ -124,15 +135,80 @@ chunk(size_t k, size_t d, const double *c, size_t ld, const double *resp, const 
     }
 }
 
+/* JN pairs (i, j0), ..., (i, j0 + JN - 1) of hess_pairs, their sums in
+ * registers over the chunks. */
+static inline __attribute__((always_inline)) void
+pair_tile(size_t d, size_t i, size_t j0, size_t JN, const double *g, size_t ld, const double *x,
+          const lanes *rsv, size_t nch, lanes *sh)
+{
+    size_t t_n = nprod(d);
+    lanes acc[4][3];
+#pragma GCC unroll 4
+    for (size_t jj = 0; jj < JN; jj++)
+#pragma GCC unroll 3
+        for (size_t t = 0; t < t_n; t++)
+            acc[jj][t] = sh[jj * t_n + t];
+    for (size_t ch = 0; ch < nch; ch++) {
+        size_t r = ch * LANES;
+        lanes gi = contiguous(g + i * ld + r), a = rsv[ch] * gi, xv = {0}, x2 = {0};
+        if (d) {
+            xv = contiguous(x + r);
+            x2 = xv * xv;
+        }
+#pragma GCC unroll 4
+        for (size_t jj = 0; jj < JN; jj++) {
+            size_t j = j0 + jj;
+            lanes wt = j == i ? -a * (1.0 - gi) : a * contiguous(g + j * ld + r);
+            acc[jj][0] += wt; /* z_0 z_0 = 1 */
+            if (d) {
+                acc[jj][1] += wt * xv;
+                acc[jj][2] += wt * x2;
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (size_t jj = 0; jj < JN; jj++)
+#pragma GCC unroll 3
+        for (size_t t = 0; t < t_n; t++)
+            sh[jj * t_n + t] = acc[jj][t];
+}
+
+/* The Hessian's lane sums sh (pairs i <= j < k - 1 in order, nprod(d)
+ * each) over nch chunks of a block, d <= 1: the gate columns g[i * ld +
+ * r], x (contiguous), the chunks' row sums rsv.  Each sum adds the chunks
+ * in order, as chunk() does for smaller k (the same bits), but a pair's
+ * sums stay in registers over the chunks, four pairs at a time: a chunk
+ * at a time, every sum of k (k - 1) / 2 pairs is loaded and stored. */
+static inline __attribute__((always_inline)) void
+hess_pairs(size_t k, size_t d, const double *g, size_t ld, const double *x, const lanes *rsv,
+           size_t nch, lanes *sh)
+{
+    size_t t_n = nprod(d);
+    for (size_t i = 0; i + 1 < k; i++)
+        for (size_t j0 = i, jn; j0 + 1 < k; j0 += jn, sh += jn * t_n) {
+            jn = k - 1 - j0 < 4 ? k - 1 - j0 : 4;
+            switch (jn) { /* the tile's width known to the compiler */
+            case 1: pair_tile(d, i, j0, 1, g, ld, x, rsv, nch, sh); break;
+            case 2: pair_tile(d, i, j0, 2, g, ld, x, rsv, nch, sh); break;
+            case 3: pair_tile(d, i, j0, 3, g, ld, x, rsv, nch, sh); break;
+            default: pair_tile(d, i, j0, 4, g, ld, x, rsv, nch, sh); break;
+            }
+        }
+}
+
 /* The chunks of a block (k, d: GMOE_WITH_SHAPE); the last one, if short,
- * from a zero-padded copy (its empty rows add zeros). */
+ * from a zero-padded copy (its empty rows add zeros).  rsv: MAX_CHUNKS
+ * vectors. */
 static inline __attribute__((always_inline)) void
 block_chunks(size_t k, size_t d, const double *c, const double *x, const double *resp,
-             size_t nrows, lanes *s, lanes *w, int derivs)
+             size_t nrows, lanes *s, lanes *w, int derivs, lanes *rsv)
 {
-    size_t r = 0;
-    for (; r + LANES <= nrows; r += LANES)
-        chunk(k, d, c + r, nrows, resp + r * k, x + r * d, s, w, derivs);
+    size_t r = 0, nch = 0;
+    lanes *sh = s + 1 + (k - 1) * (d + 1);
+    for (; r + LANES <= nrows; r += LANES, nch++)
+        chunk(k, d, c + r, nrows, resp + r * k, x + r * d, s, w, derivs, rsv + nch);
+    if (derivs && k >= PAIRS_MIN_K && d <= 1)
+        hess_pairs(k, d, c + k * nrows, nrows, x, rsv, nch, sh);
     if (r == nrows)
         return;
     double *tc = (double *)(w + nprod(d) + k), *tr = tc + 2 * k * LANES, *tx = tr + k * LANES;
@@ -141,7 +217,9 @@ block_chunks(size_t k, size_t d, const double *c, const double *x, const double 
         memcpy(tc + col * LANES, c + col * nrows + r, (nrows - r) * sizeof(double));
     memcpy(tr, resp + r * k, (nrows - r) * k * sizeof(double));
     memcpy(tx, x + r * d, (nrows - r) * d * sizeof(double));
-    chunk(k, d, tc, LANES, tr, tx, s, w, derivs);
+    chunk(k, d, tc, LANES, tr, tx, s, w, derivs, rsv + nch);
+    if (derivs && k >= PAIRS_MIN_K && d <= 1)
+        hess_pairs(k, d, tc + k * LANES, LANES, tx, rsv + nch, 1, sh);
 }
 
 /* The LANES partial sums added pairwise in a fixed order. */
@@ -178,9 +256,9 @@ double gmoe_gate_lanes(size_t k, size_t d, const double *c, const double *x,
     size_t ns = derivs ? nsums(k, d) : 1;
     /* the workspace's scratch is 16-byte aligned: round up */
     lanes *s = (lanes *)(((uintptr_t)scratch + sizeof(lanes) - 1) & ~(uintptr_t)(sizeof(lanes) - 1));
-    lanes *w = s + nsums(k, d);
+    lanes *w = s + nsums(k, d), *rsv = w + nprod(d) + 4 * k + d;
     memset(s, 0, ns * sizeof(lanes));
-    GMOE_WITH_SHAPE(block_chunks, k, d, c, x, resp, nrows, s, w, derivs);
+    GMOE_WITH_SHAPE(block_chunks, k, d, c, x, resp, nrows, s, w, derivs, rsv);
     if (derivs)
         scatter(k, d, s, gb, hb);
     return lane_total(s[0]);
