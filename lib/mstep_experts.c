@@ -19,13 +19,31 @@ static void block_tail(const gmoe_data *data, size_t lo, size_t nrows, double *t
 }
 
 /* The block's responsibilities by expert, w[i * ld + r] (0 past nrows:
- * the padding rows weigh nothing). */
+ * the padding rows weigh nothing), one column at a time (writes 4 KB
+ * apart collide). */
+static inline __attribute__((always_inline)) void
+weights_cols(const double *resp, size_t k, size_t nrows, double *w, size_t ld)
+{
+    for (size_t i = 0; i < k; i++) {
+        double *wi = w + i * ld;
+#pragma omp simd
+        for (size_t r = 0; r < nrows; r++)
+            wi[r] = resp[r * k + i];
+        for (size_t r = nrows; r < ld; r++)
+            wi[r] = 0.0;
+    }
+}
+
+/* weights_cols, with a copy for k = 3 (a stride known to the compiler:
+ * vector loads and shuffles instead of element by element). */
+VECTOR_CLONES
 static void block_weights(const double *resp, size_t k, size_t nrows, double *w)
 {
     size_t ld = gmoe_gram_ld(nrows);
-    for (size_t i = 0; i < k; i++) /* one column at a time: writes 4 KB apart collide */
-        for (size_t r = 0; r < ld; r++)
-            w[i * ld + r] = r < nrows ? resp[r * k + i] : 0.0;
+    if (k == 3)
+        weights_cols(resp, 3, nrows, w, ld);
+    else
+        weights_cols(resp, k, nrows, w, ld);
 }
 
 /* A block's normal equations into acc: per expert i, GMOE_WLS_SUMS(p)
