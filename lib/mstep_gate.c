@@ -44,16 +44,21 @@ static void cache_block_derivs(size_t k, size_t d, const double *c, const double
         gmoe_gram_transpose(x, nrows, d, z + ld);
         xs = z + ld;
     }
-    for (size_t r = 0; r < ld; r++) {
+    /* vector loops over the rows (elementwise: the same bits as a row at
+     * a time); w's padding stays 0 */
+#pragma omp simd
+    for (size_t r = 0; r < nrows; r++) {
         double s = 0.0;
-        for (size_t i = 0; r < nrows && i < k; i++)
+        for (size_t i = 0; i < k; i++)
             s += resp[r * k + i];
-        rs[r] = s; /* and w's padding stays 0 below */
-        w[r] = 0.0;
+        rs[r] = s;
     }
+    for (size_t r = nrows; r < ld; r++)
+        w[r] = 0.0;
     for (size_t i = 0; i + 1 < k; i++) {
         const double *gi = g + i * nrows;
         if (gb) {
+#pragma omp simd
             for (size_t r = 0; r < nrows; r++)
                 w[r] = resp[r * k + i] - rs[r] * gi[r];
             gmoe_gram_dots_split(p, z, 1, xs, nrows, w, gb + i * p);
@@ -61,11 +66,13 @@ static void cache_block_derivs(size_t k, size_t d, const double *c, const double
         if (!hb)
             continue;
         double *diag = hb + i * p * np + i * p;
+#pragma omp simd
         for (size_t r = 0; r < nrows; r++)
             w[r] = -(rs[r] * gi[r]) * (1.0 - gi[r]);
         gmoe_gram_add_split(p, z, 1, xs, nrows, w, diag, np, 1);
         for (size_t j = i + 1; j + 1 < k; j++) {
             const double *gj = g + j * nrows;
+#pragma omp simd
             for (size_t r = 0; r < nrows; r++)
                 w[r] = rs[r] * gi[r] * gj[r];
             gmoe_gram_add_split(p, z, 1, xs, nrows, w, diag + (j - i) * p, np, 0);
