@@ -50,19 +50,6 @@ typedef struct {
     double s2;      /* the variance lines are scored with */
 } birth_ws;
 
-typedef struct {
-    double x;
-    size_t row;
-} keyed_row;
-
-static int cmp_rows(const void *p, const void *q)
-{
-    const keyed_row *u = p, *v = q;
-    if (u->x != v->x)
-        return (u->x > v->x) - (u->x < v->x);
-    return (u->row > v->row) - (u->row < v->row);
-}
-
 /* The rows' log-likelihoods under m into w->ell; their order by the gate
  * covariate into w->order, w->xs. */
 static int prepare(birth_ws *w)
@@ -71,13 +58,9 @@ static int prepare(birth_ws *w)
     const gmoe_data *data = w->data;
     size_t n = data->n, k = m->k, d = m->d;
     const double *gx = gmoe_data_gate_x(data);
-    keyed_row *key = malloc(n * sizeof *key);
     double *logg = malloc(2 * k * sizeof(double));
-    if (!key || !logg) {
-        free(key);
-        free(logg);
+    if (!logg)
         return GMOE_ENOMEM;
-    }
     const gmoe_gating *g = gmoe_gating_get(m->family);
     for (size_t r = 0; r < n; r++) {
         g->log_gate(m, gx + r, logg);
@@ -88,16 +71,9 @@ static int prepare(birth_ws *w)
             logg[i] += logg[i] > -INFINITY ? gmoe_log_normal(data->y[r], mu, m->sigma2[i]) : 0.0;
         }
         w->ell[r] = gmoe_logsumexp(logg, k);
-        key[r] = (keyed_row){.x = gx[r], .row = r};
     }
-    qsort(key, n, sizeof *key, cmp_rows);
-    for (size_t p = 0; p < n; p++) {
-        w->order[p] = key[p].row;
-        w->xs[p] = key[p].x;
-    }
-    free(key);
     free(logg);
-    return GMOE_OK;
+    return gmoe_topk_sort_rows(data, w->order, w->xs);
 }
 
 /* The gain of the line (a, b, s2) over the window's rows; with fit, the

@@ -43,38 +43,6 @@ static const double *gate_x(const gmoe_topk_crossing *c)
     return gmoe_data_gate_x(c->data);
 }
 
-typedef struct {
-    double x;
-    size_t row;
-} keyed_row;
-
-/* By the covariate, ties by row: the same order on every platform. */
-static int cmp_rows(const void *p, const void *q)
-{
-    const keyed_row *u = p, *v = q;
-    if (u->x != v->x)
-        return (u->x > v->x) - (u->x < v->x);
-    return (u->row > v->row) - (u->row < v->row);
-}
-
-/* The rows sorted by the one gate covariate into c->order and c->xs. */
-static int sort_rows(gmoe_topk_crossing *c)
-{
-    size_t n = c->data->n;
-    keyed_row *key = malloc(n * sizeof *key);
-    if (!key)
-        return GMOE_ENOMEM;
-    for (size_t r = 0; r < n; r++)
-        key[r] = (keyed_row){.x = gate_x(c)[r], .row = r};
-    qsort(key, n, sizeof *key, cmp_rows);
-    for (size_t p = 0; p < n; p++) {
-        c->order[p] = key[p].row;
-        c->xs[p] = key[p].x;
-    }
-    free(key);
-    return GMOE_OK;
-}
-
 void gmoe_topk_crossing_free(gmoe_topk_crossing *c)
 {
     if (!c)
@@ -99,7 +67,8 @@ gmoe_topk_crossing *gmoe_topk_crossing_alloc(const gmoe_model *m, const gmoe_dat
         c->xs = malloc(data->n * sizeof(double));
         c->run = malloc((data->n + 1) * sizeof(size_t));
     }
-    if (!c->s || (sorted && (!c->order || !c->xs || !c->run || sort_rows(c) != GMOE_OK))) {
+    int ok = c->s && (!sorted || (c->order && c->xs && c->run));
+    if (!ok || (sorted && gmoe_topk_sort_rows(data, c->order, c->xs) != GMOE_OK)) {
         gmoe_topk_crossing_free(c);
         return NULL;
     }

@@ -2,6 +2,7 @@
  * smallest share of the rows that select any one expert (issue 11): the
  * rule of gating_topk.c, for the boundary moves (topk_*.c). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gating.h"
@@ -64,4 +65,36 @@ double gmoe_topk_smallest_share(const gmoe_model *m, const gmoe_data *data, doub
     for (size_t j = 0; j < k; j++)
         least = fmin(least, count[j] / total);
     return least;
+}
+
+typedef struct {
+    double x;
+    size_t row;
+} keyed_row;
+
+/* By the covariate, ties by row: the same order on every platform. */
+static int cmp_rows(const void *p, const void *q)
+{
+    const keyed_row *u = p, *v = q;
+    if (u->x != v->x)
+        return (u->x > v->x) - (u->x < v->x);
+    return (u->row > v->row) - (u->row < v->row);
+}
+
+int gmoe_topk_sort_rows(const gmoe_data *data, size_t *order, double *xs)
+{
+    size_t n = data->n;
+    const double *gx = gmoe_data_gate_x(data);
+    keyed_row *key = malloc((n + 1) * sizeof *key);
+    if (!key)
+        return GMOE_ENOMEM;
+    for (size_t r = 0; r < n; r++)
+        key[r] = (keyed_row){.x = gx[r], .row = r};
+    qsort(key, n, sizeof *key, cmp_rows);
+    for (size_t p = 0; p < n; p++) {
+        order[p] = key[p].row;
+        xs[p] = key[p].x;
+    }
+    free(key);
+    return GMOE_OK;
 }

@@ -24,4 +24,8 @@ void gmoe_topk_selected(const gmoe_model *m, const double *s, double *sel);
  * select any one expert; s: 2k doubles of scratch. */
 double gmoe_topk_smallest_share(const gmoe_model *m, const gmoe_data *data, double *s);
 
+/* One gate covariate: the rows sorted by it (ties by row) into order (n
+ * row indices) and xs (n values).  GMOE_ENOMEM or GMOE_OK. */
+int gmoe_topk_sort_rows(const gmoe_data *data, size_t *order, double *xs);
+
 #endif
