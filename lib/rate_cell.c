@@ -120,6 +120,21 @@ done:
     return st;
 }
 
+/* The cell's fit: from near the truth, or gmoe_fit's own starts on one
+ * thread (the cells are the parallel unit), without ICL (results.csv
+ * records no criteria). */
+static int fit_cell(const gmoe_model *truth, const gmoe_rate_options *opt, const gmoe_data *data,
+                    uint64_t seed, gmoe_model *fit, gmoe_err *err)
+{
+    if (opt->init == GMOE_RATE_INIT_NEAR_TRUTH)
+        return fit_near_truth(truth, opt, data, seed, fit, err);
+    gmoe_em_options em = opt->em;
+    em.nthreads = 1;
+    em.skip_icl = 1;
+    em.seed = gmoe_seed_derive(seed, 3);
+    return gmoe_fit(data, fit, NULL, &em, err);
+}
+
 int gmoe_rate_run_cell(const gmoe_model *truth, const gmoe_rate_options *opt,
                        uint64_t master, size_t n, size_t replicate,
                        gmoe_rate_cell *cell, gmoe_err *err)
@@ -154,15 +169,7 @@ int gmoe_rate_run_cell(const gmoe_model *truth, const gmoe_rate_options *opt,
     gmoe_data data = {n, d, x, y, NULL, NULL};
 
     double t0 = now_seconds();
-    if (opt->init == GMOE_RATE_INIT_NEAR_TRUTH) {
-        st = fit_near_truth(truth, opt, &data, seed, fit, err);
-    } else {
-        gmoe_em_options em = opt->em;
-        em.nthreads = 1;
-        em.skip_icl = 1;
-        em.seed = gmoe_seed_derive(seed, 3);
-        st = gmoe_fit(&data, fit, NULL, &em, err);
-    }
+    st = fit_cell(truth, opt, &data, seed, fit, err);
     cell->seconds = now_seconds() - t0;
     if (st)
         goto done;
