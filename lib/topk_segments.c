@@ -22,6 +22,7 @@
 
 #include "engine.h"
 #include "internal.h"
+#include "topk_select.h"
 
 #define GRID 256         /* cut points on the grid, at most */
 #define MIN_SHARE 0.01   /* as topk_starts.c: every expert on that share */
@@ -29,14 +30,9 @@
 #define MAX_SUMS (1u << 23) /* prefix sums held (64 MB), at most */
 
 typedef struct {
-    double z;
-    size_t r;
-} keyed_row;
-
-typedef struct {
     size_t n, d, q;      /* rows, covariates, q = d + 2 */
     size_t *order;       /* n: rows sorted by z (ties by row) */
-    keyed_row *key;      /* n: for the sort */
+    double *zs;          /* n: z of the sorted rows */
     const double *z;     /* the gate covariate */
     size_t *pos;         /* G + 1 grid positions in the sorted rows */
     size_t G;
@@ -49,24 +45,6 @@ typedef struct {
     size_t *from;        /* (k + 1)(GRID + 1): where they came from */
     double floor, min_w; /* variance floor, an interval's least weight */
 } segments;
-
-static int cmp_rows(const void *a, const void *b)
-{
-    const keyed_row *x = a, *y = b;
-    if (x->z != y->z)
-        return (x->z > y->z) - (x->z < y->z);
-    return (x->r > y->r) - (x->r < y->r);
-}
-
-/* The rows sorted by z into sg->order. */
-static void sort_rows(segments *sg)
-{
-    for (size_t r = 0; r < sg->n; r++)
-        sg->key[r] = (keyed_row){.z = sg->z[r], .r = r};
-    qsort(sg->key, sg->n, sizeof(keyed_row), cmp_rows);
-    for (size_t r = 0; r < sg->n; r++)
-        sg->order[r] = sg->key[r].r;
-}
 
 /* The grid: 0, n and up to GRID - 1 positions between rows of different z,
  * evenly spread over those positions. */
@@ -257,7 +235,7 @@ static void centre(segments *sg, const gmoe_data *data)
 static void segments_free(segments *sg)
 {
     free(sg->order);
-    free(sg->key);
+    free(sg->zs);
     free(sg->cut);
     free(sg->f);
     free(sg->from);
@@ -273,7 +251,7 @@ static int segments_alloc(segments *sg, const gmoe_model *m, const gmoe_data *da
     sg->n = data->n, sg->d = m->d, sg->q = m->d + 2;
     size_t q = sg->q, N = GRID + 1;
     sg->order = malloc(sg->n * sizeof(size_t));
-    sg->key = malloc(sg->n * sizeof(keyed_row));
+    sg->zs = malloc(sg->n * sizeof(double));
     sg->cut = malloc((m->k + 1) * sizeof(size_t));
     sg->f = malloc((m->k + 1) * N * sizeof(double));
     sg->from = malloc((m->k + 1) * N * sizeof(size_t));
@@ -281,7 +259,7 @@ static int segments_alloc(segments *sg, const gmoe_model *m, const gmoe_data *da
     sg->P = malloc((sg->n + 1) * q * q * sizeof(double));
     sg->cost = malloc((N * N + q * q + q) * sizeof(double));
     sg->xbar = malloc((4 * q + q * q) * sizeof(double));
-    if (!sg->order || !sg->key || !sg->cut || !sg->f || !sg->from || !sg->pos || !sg->P || !sg->cost || !sg->xbar) {
+    if (!sg->order || !sg->zs || !sg->cut || !sg->f || !sg->from || !sg->pos || !sg->P || !sg->cost || !sg->xbar) {
         segments_free(sg);
         return GMOE_ENOMEM;
     }
@@ -308,7 +286,10 @@ int gmoe_topk_segment_start(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws
         return GMOE_ENOMEM;
     sg.z = gmoe_data_gate_x(data);
     sg.floor = opt->var_floor * ws->var_y;
-    sort_rows(&sg);
+    if (gmoe_topk_sort_rows(data, sg.order, sg.zs) != GMOE_OK) {
+        segments_free(&sg);
+        return GMOE_ENOMEM;
+    }
     centre(&sg, data);
     make_grid(&sg);
     prefix_sums(&sg, data);
