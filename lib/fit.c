@@ -112,9 +112,6 @@ static int assess_run(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws
  * per row (at least SETTLE_AGREE_MIN) of each other */
 #define SETTLE_AGREE_PER_ROW 1e-6
 #define SETTLE_AGREE_MIN 0.01
-/* ... and the best has no variance within this factor of the floor (the
- * near-floor note's: a maximum next to a spike) */
-#define SETTLE_FLOOR_FACTOR 10.0
 
 /* A fit across its starts: what every start shares, and the best run. */
 typedef struct {
@@ -465,7 +462,7 @@ static int try_settle(fit_state *s, int *settled)
     if (st != GMOE_OK)
         return st;
     s->assessed = 1;
-    if (!s->best_info.converged || gmoe_model_at_floor(s->best, SETTLE_FLOOR_FACTOR * s->var_floor))
+    if (!s->best_info.converged || gmoe_model_at_floor(s->best, GMOE_NEAR_FLOOR_FACTOR * s->var_floor))
         return GMOE_OK;
     int over = over_specified(s->best, s->data);
     if (over < 0)

@@ -183,7 +183,7 @@ static void near_floor(note_list *l, const gmoe_model *m, const double *mass, do
 {
     double floor = m->has_fit ? m->fit.variance_floor : 0.0;
     for (size_t i = 0; floor > 0 && i < m->k; i++)
-        if (m->sigma2[i] < 10 * floor)
+        if (m->sigma2[i] < GMOE_NEAR_FLOOR_FACTOR * floor)
             add(l, GMOE_NOTE_NEAR_FLOOR, i + 1, 0, 0, m->sigma2[i] / floor,
                 "expert %zu's variance is %.3g times the variance floor: the fit sits next to a "
                 "spike (an expert fitted almost exactly to a few rows; %.3g rows' worth of data "

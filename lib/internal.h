@@ -13,6 +13,10 @@
 #define GMOE_BLOCK_ROWS 512
 
 #define GMOE_LOG_2PI 1.8378770664093454836
+/* An expert whose variance is below this factor times the variance floor
+ * sits next to a spike: the fit note "near-floor" (fit_notes.c), and a fit
+ * that gmoe_fit_auto does not take as settled (fit.c). */
+#define GMOE_NEAR_FLOOR_FACTOR 10.0
 
 /* Sets err (if not NULL) to code and a printf-style message; returns code. */
 int gmoe_error(gmoe_err *err, int code, const char *fmt, ...)
