@@ -1,0 +1,218 @@
+#!/bin/sh
+# bench-audit.sh -- issue 11's outside check: truths the team never used
+# (not data/reference-model.json, not scripts/bench-hard.sh's), one or two
+# per hard family, small (N = 3000 to 10000) so that it runs in minutes.
+#
+# For every case: the default mixfit on seeds 1, 2, 3; a fit started at
+# the truth (--init; for an over-specified k the truth with one expert split
+# in two, its halves' intercepts moved apart by 0.05); a many-start fit
+# (--restarts BENCH_MANY, default 40, seed 99).  best_known is the best of
+# all of them (and, for an over-specified k, of the fits with fewer experts
+# on the same data, which it nests).  Each row: log-likelihood, best known,
+# gap, iterations, stop reason, CPU (user + sys, one thread), and a flag:
+#   WRONG   stop "tolerance" (converged) more than 1 below the best known
+#   LOCAL   the same for the one start from the truth (a local maximum, which
+#           one start may find: not a failure of the default fit)
+#   GAP     more than 0.05 below the best known (any other stop)
+#   BAD     no log-likelihood, or not a finite one, or mixfit failed
+#
+# Cases (truths written to the work directory):
+#   over1-k3, over1-k4  softmax k* = 2, d = 1, fitted with k = 3, 4;
+#                       N = 5000, x ~ U(-2, 2)
+#   over2-k3, over2-k4  softmax k* = 2, d = 2, fitted with k = 3, 4;
+#                       N = 5000, x ~ U(-1, 1)^2
+#   topk1               topk k = 3, K = 1, select logit, beta0 = (-1.5, -1, 0),
+#                       beta1 = (3, -3, 0), x ~ U(-1.5, 1.5), N = 6000: by
+#                       the logit expert 3 owns (-1/3, 1/2), by the slope
+#                       alone it would own nothing
+#   topk2               topk k = 4, K = 2, select logit, beta0 = (0.5, -0.5, 1, 0),
+#                       beta1 = (4, -4, -3, 0), x ~ U(-1, 1), N = 6000: the
+#                       pairs {2,3}, {1,3}, {1,4} (cuts -0.125, 1/3) where the
+#                       slopes alone give {2,3}, {1,2}, {1,4} (cuts 0, 0)
+#   act-tanh2           activation tanh, bias outside, k = 2, tau = 0.7
+#                       estimated, x ~ U(-2, 2), N = 6000
+#   act-sig2            activation sigmoid, bias inside, k = 2, tau = 0.4
+#                       estimated, x ~ U(-2, 2), N = 6000
+#   temp3               temperature k = 3, tau = 0.25 estimated, ||beta1|| = 1,
+#                       x ~ U(-1, 1), N = 6000
+#   selk                mixfit -k 1:4 (default starts) on over1's data, each
+#                       seed: per k the log-likelihood, its gap to the (k-1)
+#                       value (>= 0: nested) and to that k's best known
+#
+# Usage: scripts/bench-audit.sh [WORKDIR]   (from the build tree, or with
+# GMOE_BUILD=DIR holding src/mixfit and src/mixsim; BENCH_SEEDS="1" runs
+# fewer seeds, BENCH_MANY=N the many-start fit's restarts, BENCH_CASES="topk1
+# ..." only those cases (selk: the -k 1:4 table)).  Output: the table on
+# stdout, with the load average at the start and the end.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+src=${GMOE_BUILD:-$top}/src
+work=${1:-$(mktemp -d "${TMPDIR:-/tmp}/bench-audit.XXXXXX")}
+mkdir -p "$work" || exit 1
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE
+seeds=${BENCH_SEEDS:-1 2 3}
+many=${BENCH_MANY:-40}
+cases=${BENCH_CASES:-over1 over2 topk1 topk2 act-tanh2 act-sig2 temp3 selk}
+
+wanted() { case " $cases " in *" $1 "*) return 0 ;; esac; return 1; }
+
+truth() { # name json: the truth and the start of the fit from it
+    printf '%s\n' "$2" >"$work/$1.json"
+}
+truth over1 '{"family": "softmax", "k": 2, "d": 1, "x_names": ["x"], "y_name": "y",
+ "experts": [{"beta0": 0.5, "beta1": [-3], "a": [1.5], "b": 0, "sigma2": 0.25},
+             {"beta0": 0, "beta1": [0], "a": [-1], "b": 1, "sigma2": 0.1}]}'
+truth over1-k3 '{"family": "softmax", "k": 3, "d": 1, "x_names": ["x"], "y_name": "y",
+ "experts": [{"beta0": -0.19315, "beta1": [-3], "a": [1.5], "b": 0.05, "sigma2": 0.25},
+             {"beta0": -0.19315, "beta1": [-3], "a": [1.5], "b": -0.05, "sigma2": 0.25},
+             {"beta0": 0, "beta1": [0], "a": [-1], "b": 1, "sigma2": 0.1}]}'
+truth over1-k4 '{"family": "softmax", "k": 4, "d": 1, "x_names": ["x"], "y_name": "y",
+ "experts": [{"beta0": -0.19315, "beta1": [-3], "a": [1.5], "b": 0.05, "sigma2": 0.25},
+             {"beta0": -0.19315, "beta1": [-3], "a": [1.5], "b": -0.05, "sigma2": 0.25},
+             {"beta0": -0.69315, "beta1": [0], "a": [-1], "b": 1.05, "sigma2": 0.1},
+             {"beta0": 0, "beta1": [0], "a": [-1], "b": 0.95, "sigma2": 0.1}]}'
+truth over2 '{"family": "softmax", "k": 2, "d": 2, "x_names": ["x1", "x2"], "y_name": "y",
+ "experts": [{"beta0": 0.3, "beta1": [2, -1.5], "a": [1, 0.5], "b": 0, "sigma2": 0.2},
+             {"beta0": 0, "beta1": [0, 0], "a": [-0.5, 1], "b": 1, "sigma2": 0.1}]}'
+truth over2-k3 '{"family": "softmax", "k": 3, "d": 2, "x_names": ["x1", "x2"], "y_name": "y",
+ "experts": [{"beta0": -0.39315, "beta1": [2, -1.5], "a": [1, 0.5], "b": 0.05, "sigma2": 0.2},
+             {"beta0": -0.39315, "beta1": [2, -1.5], "a": [1, 0.5], "b": -0.05, "sigma2": 0.2},
+             {"beta0": 0, "beta1": [0, 0], "a": [-0.5, 1], "b": 1, "sigma2": 0.1}]}'
+truth over2-k4 '{"family": "softmax", "k": 4, "d": 2, "x_names": ["x1", "x2"], "y_name": "y",
+ "experts": [{"beta0": -0.39315, "beta1": [2, -1.5], "a": [1, 0.5], "b": 0.05, "sigma2": 0.2},
+             {"beta0": -0.39315, "beta1": [2, -1.5], "a": [1, 0.5], "b": -0.05, "sigma2": 0.2},
+             {"beta0": -0.69315, "beta1": [0, 0], "a": [-0.5, 1], "b": 1.05, "sigma2": 0.1},
+             {"beta0": 0, "beta1": [0, 0], "a": [-0.5, 1], "b": 0.95, "sigma2": 0.1}]}'
+truth topk1 '{"family": "topk", "k": 3, "d": 1, "top_k": 1, "select": "logit", "x_names": ["x"], "y_name": "y",
+ "experts": [{"beta0": -1.5, "beta1": [3], "a": [2], "b": -1, "sigma2": 0.1},
+             {"beta0": -1, "beta1": [-3], "a": [-1], "b": 0.5, "sigma2": 0.15},
+             {"beta0": 0, "beta1": [0], "a": [0.5], "b": 1, "sigma2": 0.05}]}'
+truth topk2 '{"family": "topk", "k": 4, "d": 1, "top_k": 2, "select": "logit", "x_names": ["x"], "y_name": "y",
+ "experts": [{"beta0": 0.5, "beta1": [4], "a": [2], "b": 0, "sigma2": 0.1},
+             {"beta0": -0.5, "beta1": [-4], "a": [-2], "b": 0.5, "sigma2": 0.1},
+             {"beta0": 1, "beta1": [-3], "a": [0], "b": -1.5, "sigma2": 0.05},
+             {"beta0": 0, "beta1": [0], "a": [1], "b": 2, "sigma2": 0.1}]}'
+truth act-tanh2 '{"family": "activation", "k": 2, "d": 1, "tau": 0.7, "tau_estimated": true, "activation": "tanh",
+ "bias": "outside", "x_names": ["x"], "y_name": "y",
+ "experts": [{"beta0": -0.5, "beta1": [3], "a": [-1], "b": 0.5, "sigma2": 0.15},
+             {"beta0": 0, "beta1": [1], "a": [1.5], "b": -0.5, "sigma2": 0.1}]}'
+truth act-sig2 '{"family": "activation", "k": 2, "d": 1, "tau": 0.4, "tau_estimated": true, "activation": "sigmoid",
+ "bias": "inside", "x_names": ["x"], "y_name": "y",
+ "experts": [{"beta0": -0.3, "beta1": [4], "a": [1], "b": -1, "sigma2": 0.1},
+             {"beta0": 0, "beta1": [-2], "a": [-1], "b": 1, "sigma2": 0.2}]}'
+truth temp3 '{"family": "temperature", "k": 3, "d": 1, "tau": 0.25, "tau_estimated": true, "x_names": ["x"], "y_name": "y",
+ "experts": [{"beta0": 0.2, "beta1": [0.70710678118654752], "a": [2], "b": 0, "sigma2": 0.1},
+             {"beta0": 0.1, "beta1": [-0.70710678118654752], "a": [-2], "b": 0.5, "sigma2": 0.1},
+             {"beta0": 0, "beta1": [0], "a": [0], "b": -1, "sigma2": 0.1}]}'
+
+simulate() { # name n range
+    [ -s "$work/$1.csv" ] || "$src/mixsim" -m "$work/$1.json" -n "$2" -s 17 --range "$3" \
+        -o "$work/$1.csv" || exit 1
+}
+simulate over1 5000 -2:2
+simulate over2 5000 -1:1
+simulate topk1 6000 -1.5:1.5
+simulate topk2 6000 -1:1
+simulate act-tanh2 6000 -2:2
+simulate act-sig2 6000 -2:2
+simulate temp3 6000 -1:1
+
+# fit RUN DATA ARGS...: mixfit into RUN.json; prints "loglik iterations stop cpu"
+fit() {
+    run=$1 data=$2
+    shift 2
+    if ! /usr/bin/time -f "%U %S" -o "$work/$run.time" "$src/mixfit" --threads 1 -q "$@" \
+        -o "$work/$run.json" "$data" 2>"$work/$run.err"; then
+        echo "NA NA failed NA"
+        return
+    fi
+    flat=$(tr -d ' \n' <"$work/$run.json")
+    for key in loglik iterations stop; do
+        v=$(printf '%s\n' "$flat" | sed -n "s/.*\"fit\":{.*\"$key\":\"\{0,1\}\([^,\"}]*\).*/\1/p")
+        printf '%s ' "${v:-NA}"
+    done
+    awk '{ printf "%.2f\n", $1 + $2 }' "$work/$run.time"
+}
+
+echo "start: $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)," \
+    "commit $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+fmt='%-12s %-6s %18s %18s %10s %6s %-15s %8s %s\n'
+printf "$fmt" case run loglik best_known gap iter stop cpu_s flag
+best_of() { awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^-?[0-9]/ && (b == "" || $i + 0 > b + 0)) b = $i }
+    END { print (b == "" ? "NA" : b) }'; }
+row() { # case run "ll it stop cpu" best
+    set -- "$1" "$2" $3 "$4"
+    awk -v c="$1" -v r="$2" -v ll="$3" -v it="$4" -v st="$5" -v cpu="$6" -v b="$7" -v fmt="$fmt" 'BEGIN {
+        ok = (ll ~ /^-?[0-9]/ && ll + 0 == ll + 0)
+        gap = (ok && b != "NA") ? sprintf("%.4f", b - ll) : "NA"
+        flag = ""
+        if (!ok) flag = "BAD"
+        else if (gap != "NA" && gap > 1 && st == "tolerance") flag = (r == "truth") ? "LOCAL" : "WRONG"
+        else if (gap != "NA" && gap > 0.05) flag = "GAP"
+        printf fmt, c, r, ll, b, gap, it, st, cpu, flag }'
+}
+
+# bench NAME DATA INIT EXTRA_BEST ARGS...: seeds, the fit from INIT, the
+# many-start fit, then a row each
+bench() {
+    name=$1 data=$2 init=$3 extra=$4
+    shift 4
+    for s in $seeds; do
+        eval "r_s$s=\$(fit \"\$name-s\$s\" \"\$data\" --seed \"\$s\" \"\$@\")"
+    done
+    r_truth=$(fit "$name-truth" "$data" --init "$init" --restarts 1 "$@")
+    r_many=$(fit "$name-many" "$data" --seed 99 --restarts "$many" "$@")
+    all="$extra"
+    for r in $(echo "$seeds" | sed 's/[0-9][0-9]*/s&/g') truth many; do
+        eval "all=\"\$all \$(echo \$r_$r | cut -d' ' -f1)\""
+    done
+    best=$(echo "$all" | best_of)
+    for r in $(echo "$seeds" | sed 's/[0-9][0-9]*/s&/g') truth many; do
+        eval "row \"\$name\" \"\$r\" \"\$r_$r\" \"\$best\""
+    done
+}
+
+best1_2=NA best1_3=NA best1_4=NA
+if wanted over1; then
+    bench over1-k2 "$work/over1.csv" "$work/over1.json" "" -k 2
+    best1_2=$best
+    bench over1-k3 "$work/over1.csv" "$work/over1-k3.json" "$best1_2" -k 3
+    best1_3=$best
+    bench over1-k4 "$work/over1.csv" "$work/over1-k4.json" "$best1_3" -k 4
+    best1_4=$best
+fi
+if wanted over2; then
+    bench over2-k2 "$work/over2.csv" "$work/over2.json" "" -k 2
+    bench over2-k3 "$work/over2.csv" "$work/over2-k3.json" "$best" -k 3
+    bench over2-k4 "$work/over2.csv" "$work/over2-k4.json" "$best" -k 4
+fi
+wanted topk1 && bench topk1 "$work/topk1.csv" "$work/topk1.json" "" -k 3 --gating topk --top-k 1 --select logit
+wanted topk2 && bench topk2 "$work/topk2.csv" "$work/topk2.json" "" -k 4 --gating topk --top-k 2 --select logit
+wanted act-tanh2 && bench act-tanh2 "$work/act-tanh2.csv" "$work/act-tanh2.json" "" -k 2 --gating activation \
+    --tau-mode estimate
+wanted act-sig2 && bench act-sig2 "$work/act-sig2.csv" "$work/act-sig2.json" "" -k 2 --gating activation \
+    --activation sigmoid --bias inside --tau-mode estimate
+wanted temp3 && bench temp3 "$work/temp3.csv" "$work/temp3.json" "" -k 3 --gating temperature --tau-mode estimate
+
+# -k 1:4 on over1's data: per k, the gap to the (k-1) value (nested: >= 0)
+# and to that k's best known from the cases above (NA when not run)
+if wanted selk; then
+    for s in $seeds; do
+        /usr/bin/time -f "%U %S" -o "$work/selk-s$s.time" "$src/mixfit" --threads 1 -q -k 1:4 --seed "$s" \
+            --table "$work/selk-s$s.csv" -o "$work/selk-s$s.json" "$work/over1.csv" 2>"$work/selk-s$s.err"
+        echo "selk: mixfit -k 1:4 --seed $s on over1 (N = 5000), exit $?," \
+            "CPU $(awk '{ printf "%.2f", $1 + $2 }' "$work/selk-s$s.time") s"
+        printf '   %3s %18s %6s %9s %12s %12s %s\n' k loglik iter converged minus_k-1 below_best flag
+        tail -n +2 "$work/selk-s$s.csv" | awk -F, -v b2="$best1_2" -v b3="$best1_3" -v b4="$best1_4" '{
+            best = ($1 == 2) ? b2 : ($1 == 3) ? b3 : ($1 == 4) ? b4 : "NA"
+            dp = (NR == 1) ? "NA" : sprintf("%.4f", $2 - prev)
+            db = (best == "NA") ? "NA" : sprintf("%.4f", best - $2)
+            flag = (dp != "NA" && dp < -1e-6) ? "NOT-NESTED" : ""
+            if (db != "NA" && db > 1 && $8 == 1) flag = flag " WRONG"
+            else if (db != "NA" && db > 0.05) flag = flag " GAP"
+            printf "   %3s %18.6f %6s %9s %12s %12s %s\n", $1, $2, $7, $8 == 1 ? "yes" : "no", dp, db, flag
+            prev = $2 }'
+    done
+fi
+echo "end: $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "work directory: $work"
