@@ -85,13 +85,19 @@ static int assess_run(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws
     size_t null_dirs = 0;
     double gn = NAN;
     gmoe_newton_assess(m, data, nw, opt->nthreads, &gn, &nd, &null_dirs);
+    /* Outside top-K a parameter without information means a gate
+     * saturated to exactly 0 or 1 on every row: the log-likelihood is flat
+     * there, a place the fit cannot leave, not a maximum. */
+    int flat = null_dirs > 0 && !(gmoe_family_properties(m->family) & GMOE_FAMILY_SELECTS);
     info->grad_norm = gn;
-    info->hessian_nd = nd;
+    info->hessian_nd = nd && !flat;
     info->null_dirs = null_dirs;
     gmoe_stop_reason s = info->stop;
     if (s == GMOE_STOP_NONE || s == GMOE_STOP_NUMERIC || s == GMOE_STOP_DEGENERATE)
         return GMOE_OK;
-    if (gn <= opt->grad_tol)
+    if (gn <= opt->grad_tol && flat)
+        info->stop = GMOE_STOP_STALLED;
+    else if (gn <= opt->grad_tol)
         info->stop = nd ? GMOE_STOP_TOL : GMOE_STOP_SADDLE;
     else if (s == GMOE_STOP_TOL)
         info->stop = opt->newton ? GMOE_STOP_STALLED : GMOE_STOP_LLCHANGE;

@@ -321,6 +321,33 @@ START_TEST(test_spike_ranks_last)
 }
 END_TEST
 
+/* A start whose gate slope is 1e6 saturates the gate to exactly 0 or 1
+ * on every row: the gate's two parameters carry no information, the
+ * gradient is exactly zero and EM cannot move them.  That is a flat place
+ * the fit cannot leave (1694 below the fit from the truth on these
+ * data), not a maximum: "stalled", not converged (it said converged, with
+ * the two parameters left out of the test as null directions). */
+START_TEST(test_saturated_gate_stalls)
+{
+    gmoe_data *data = reference_data(2000, 5);
+    gmoe_model *init = reference(), *m = gmoe_model_alloc(GMOE_SOFTMAX, 2, 1);
+    init->beta0[0] = -0.5e6, init->beta1[0] = 1e6; /* boundary x = 0.5, not the truth's 0.32 */
+    gmoe_em_options opt;
+    check_em_options(&opt, 1, 1);
+    ck_assert_int_eq(gmoe_fit(data, m, init, &opt, NULL), GMOE_OK);
+    ck_assert_uint_eq(m->fit.null_dirs, 2);
+    ck_assert_msg(m->fit.stop == GMOE_STOP_STALLED, "stop %s", gmoe_stop_name(m->fit.stop));
+    ck_assert(!m->fit.converged && !m->fit.hessian_nd);
+    double saturated = m->fit.loglik;
+    gmoe_model *truth = reference();
+    ck_assert_int_eq(gmoe_fit(data, m, truth, &opt, NULL), GMOE_OK);
+    ck_assert(m->fit.converged && m->fit.null_dirs == 0);
+    ck_assert_msg(m->fit.loglik > saturated + 1, "%.4f against %.4f", m->fit.loglik, saturated);
+    gmoe_model_free(init), gmoe_model_free(m), gmoe_model_free(truth);
+    gmoe_data_free(data);
+}
+END_TEST
+
 static Suite *optimizer_suite(void)
 {
     Suite *s = suite_create("optimizer");
@@ -334,6 +361,7 @@ static Suite *optimizer_suite(void)
     tcase_add_test(tc, test_auto_settles_or_leads_in);
     tcase_add_test(tc, test_floor_spike_stalls);
     tcase_add_test(tc, test_spike_ranks_last);
+    tcase_add_test(tc, test_saturated_gate_stalls);
     suite_add_tcase(s, tc);
     return s;
 }
