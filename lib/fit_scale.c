@@ -1,14 +1,19 @@
-/* fit_scale.c -- covariates of extreme magnitude are fitted on a copy
- * scaled by powers of two, and the slopes reported on the data's scale.
+/* fit_scale.c -- covariates and a response of extreme magnitude are
+ * fitted on a copy scaled by powers of two, and the model reported on the
+ * data's scale.
  *
  * Why: the fit's sums (the covariates' standard deviations, the gate's
  * Newton sums) square the covariates.  Beyond about 1e153 the squares
  * overflowed and the standardized covariates became 0, so EM
  * "converged" to a fit without slopes; below about 1e-165 they
- * underflowed (issue 16, fault 5).  A power of two scales exactly, so the
+ * underflowed (issue 16, fault 5).  A response far from 1 in magnitude
+ * (y times 1e-20 or 1e100) left the gradient test and the Newton phase
+ * out of scale: the maximum was found but said "stalled" or "saddle", and
+ * beyond 1e160 every run overflowed.  A power of two scales exactly, so the
  * fit on the copy is the fit on the data, and only columns far outside
  * the range where the sums are safe are touched (ordinary data keep their
  * bits). */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +26,10 @@
 /* Columns whose largest |x| is within [2^-SAFE_EXP, 2^SAFE_EXP] are left
  * alone: n * x^2 stays far from overflow and underflow for any n. */
 #define SAFE_EXP 64
+/* The response is scaled beyond [2^-Y_SAFE_EXP, 2^Y_SAFE_EXP]: its
+ * variances are its square, and the gradient test is on the scale of
+ * the lines' coefficients. */
+#define Y_SAFE_EXP 32
 
 typedef struct {
     const double *x;
@@ -51,8 +60,9 @@ static void column_extent(void *job, double *buf)
 }
 
 /* The factor for one column: 1, or 2^(e-1) with max |x| = f 2^e, f in
- * [1/2, 1), so that the scaled column's largest |x| is in [1, 2). */
-static double column_scale(const gmoe_data *data, const double *x, size_t d, size_t j)
+ * [1/2, 1), so that the scaled column's largest |x| is in [1, 2), when
+ * e - 1 is beyond +-safe. */
+static double column_scale(const gmoe_data *data, const double *x, size_t d, size_t j, int safe)
 {
     double ext[4];
     column_job c = {x, data->n, d, j};
@@ -63,7 +73,7 @@ static double column_scale(const gmoe_data *data, const double *x, size_t d, siz
         return 1.0; /* the fit's checks refuse it, naming the value as given */
     int e;
     frexp(big, &e);
-    return e - 1 > SAFE_EXP || e - 1 < -SAFE_EXP ? ldexp(1.0, e - 1) : 1.0;
+    return e - 1 > safe || e - 1 < -safe ? ldexp(1.0, e - 1) : 1.0;
 }
 
 static void scale_slopes(gmoe_model *m, const double *scale, const double *gscale, int divide)
@@ -83,7 +93,7 @@ static int column_scales(const gmoe_data *data, const double *x, size_t d, doubl
 {
     int active = 0;
     for (size_t j = 0; j < d; j++)
-        active |= (scale[j] = column_scale(data, x, d, j)) != 1.0;
+        active |= (scale[j] = column_scale(data, x, d, j, SAFE_EXP)) != 1.0;
     return active;
 }
 
@@ -94,6 +104,30 @@ static double *scaled_copy(const double *x, size_t n, size_t d, const double *sc
     for (size_t u = 0; c && u < n * d; u++)
         c[u] = x[u] / scale[u % d];
     return c;
+}
+
+/* The experts' lines and variances, and the fit's log-likelihood and
+ * floor, between the response's scales: to the copy's (divide) or back. */
+static void scale_response(gmoe_model *m, const gmoe_fit_scaling *s, int divide)
+{
+    double f = divide ? 1.0 / s->yscale : s->yscale, ylog = divide ? s->ylog : -s->ylog;
+    for (size_t i = 0; i < m->k; i++) {
+        for (size_t j = 0; j < m->d; j++)
+            m->a[i * m->d + j] *= f;
+        m->b[i] *= f;
+        m->sigma2[i] *= f * f;
+    }
+    m->fit.loglik += ylog;
+    m->fit.aic -= 2 * ylog, m->fit.bic -= 2 * ylog, m->fit.icl -= 2 * ylog;
+    m->fit.variance_floor *= f * f;
+}
+
+/* The response's factor (1: none) into s, and s->active when it is not 1. */
+static void response_scale(const gmoe_data *data, gmoe_fit_scaling *s)
+{
+    s->yscale = data->y ? column_scale(data, data->y, 1, 0, Y_SAFE_EXP) : 1.0;
+    s->ylog = s->yscale != 1.0 ? gmoe_data_total_weight(data) * log(s->yscale) : 0.0;
+    s->active |= s->yscale != 1.0;
 }
 
 static int shape_matches(const gmoe_data *data, const gmoe_model *init)
@@ -119,19 +153,26 @@ int gmoe_fit_scaling_make(const gmoe_data *data, const gmoe_model *init, gmoe_fi
     s->active = column_scales(data, data->x, d, s->scale);
     if (data->gate_own)
         s->active |= column_scales(data, data->gx, dg, s->gscale);
+    response_scale(data, s);
     if (!s->active)
         return GMOE_OK;
     s->data = *data;
     s->data.x = scaled_copy(data->x, n, d, s->scale);
     s->data.gx = data->gate_own ? scaled_copy(data->gx, n, dg, s->gscale) : NULL;
+    s->data.y = s->yscale != 1.0 ? scaled_copy(data->y, n, 1, &s->yscale) : NULL;
     if (init && (s->init = gmoe_model_alloc_like(init)))
         gmoe_model_copy_params(s->init, init);
-    if (!s->data.x || (data->gate_own && !s->data.gx) || (init && !s->init)) {
+    if (!s->data.x || (data->gate_own && !s->data.gx) || (s->yscale != 1.0 && !s->data.y) ||
+        (init && !s->init)) {
         gmoe_fit_scaling_free(s);
         return gmoe_error(err, GMOE_ENOMEM, "out of memory");
     }
+    if (!s->data.y)
+        s->data.y = data->y;
     if (s->init)
         scale_slopes(s->init, s->scale, s->gscale ? s->gscale : s->scale, 0);
+    if (s->init && s->yscale != 1.0)
+        scale_response(s->init, s, 1);
     return GMOE_OK;
 }
 
@@ -157,6 +198,8 @@ int gmoe_fit_scaling_restore(const gmoe_fit_scaling *s, gmoe_model *m, gmoe_err 
     const double *gscale = s->gscale ? s->gscale : s->scale;
     char *const *gnames = s->gscale ? s->data.gxnames : s->data.xnames;
     scale_slopes(m, s->scale, gscale, 1);
+    if (s->yscale != 1.0)
+        scale_response(m, s, 0);
     for (size_t i = 0; i < m->k; i++) {
         for (size_t j = 0; j < m->dg; j++)
             if (!isfinite(m->beta1[i * m->dg + j]))
@@ -165,6 +208,14 @@ int gmoe_fit_scaling_restore(const gmoe_fit_scaling *s, gmoe_model *m, gmoe_err 
         for (size_t j = 0; j < m->d; j++)
             if (!isfinite(m->a[i * m->d + j]))
                 return too_small(s->data.xnames, j, "covariate", s->scale[j], err);
+        if (!isfinite(m->b[i]) || !isfinite(m->sigma2[i]) || !(m->sigma2[i] >= DBL_MIN))
+            return gmoe_error(err, GMOE_ENUMERIC,
+                              "the response%s%s%s: its values are so %s (largest |y| about %.3g) "
+                              "that the fitted variances are beyond a double on its scale; %s the "
+                              "column by a power of ten",
+                              s->data.yname ? " \"" : "", s->data.yname ? s->data.yname : "",
+                              s->data.yname ? "\"" : "", s->yscale > 1 ? "large" : "small",
+                              s->yscale, s->yscale > 1 ? "divide" : "multiply");
     }
     const gmoe_gating *g = gmoe_gating_get(m->family);
     if (g && g->normalize)
@@ -177,6 +228,8 @@ void gmoe_fit_scaling_free(gmoe_fit_scaling *s)
     free(s->data.x);
     if (s->gscale)
         free(s->data.gx);
+    if (s->yscale != 1.0 && s->yscale != 0.0)
+        free(s->data.y);
     gmoe_model_free(s->init);
     free(s->scale);
     free(s->gscale);

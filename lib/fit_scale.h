@@ -1,5 +1,5 @@
-/* fit_scale.h -- covariates of extreme magnitude fitted on a copy scaled
- * by powers of two (fit_scale.c); used by gmoe_fit. */
+/* fit_scale.h -- covariates and a response of extreme magnitude fitted
+ * on a copy scaled by powers of two (fit_scale.c); used by gmoe_fit. */
 #ifndef GMOE_FIT_SCALE_H
 #define GMOE_FIT_SCALE_H
 
@@ -7,24 +7,32 @@
 
 typedef struct {
     int active;       /* 0: no column needed it, fit the data as they are */
-    gmoe_data data;   /* the copy: x scaled, y and the names shared */
+    gmoe_data data;   /* the copy: x (and y when yscale != 1) scaled, the
+                         names shared */
     gmoe_model *init; /* the starting model on the copy's scale, or NULL */
     double *scale;    /* d factors, powers of two: copy x = x / scale */
     double *gscale;   /* dg factors of the gate's own covariates (data
                          gate_own), else NULL: the gate's are scale */
+    double yscale;    /* a power of two: copy y = y / yscale (1: y as is) */
+    double ylog;      /* (sum of the weights) log(yscale): the copy's
+                         log-likelihood is the data's plus this */
 } gmoe_fit_scaling;
 
 /* Fills s (s->active = 0 when every covariate's largest magnitude is
- * within [2^-64, 2^64], or the data or init are not of a fit: the fit's
- * own checks report those).  GMOE_ENOMEM. */
+ * within [2^-64, 2^64] and the response's within [2^-32, 2^32], or the
+ * data or init are not of a fit: the fit's own checks report those).
+ * GMOE_ENOMEM. */
 int gmoe_fit_scaling_make(const gmoe_data *data, const gmoe_model *init, gmoe_fit_scaling *s,
                           gmoe_err *err);
 
 /* Puts m, fitted on s->data, on the data's scale: the slopes of covariate
  * j (gate beta1 and expert a; with gate covariates of their own, beta1
  * by gscale) divided by its factor, which leaves every
- * product beta1'x and a'x, hence the fit, unchanged.  GMOE_ENUMERIC naming
- * the covariate when a slope is beyond a double on that scale. */
+ * product beta1'x and a'x, hence the fit, unchanged; the experts' lines
+ * times yscale and variances times its square, the log-likelihood less
+ * s->ylog and the criteria (AIC, BIC, ICL) more by twice that.
+ * GMOE_ENUMERIC naming the covariate when a slope is beyond a double on
+ * that scale. */
 int gmoe_fit_scaling_restore(const gmoe_fit_scaling *s, gmoe_model *m, gmoe_err *err);
 
 void gmoe_fit_scaling_free(gmoe_fit_scaling *s);

@@ -5,6 +5,8 @@
 #  - mixfit on covariates scaled by 1e155 or 1e-170 (whose squares
 #    overflow or underflow) fits them as the unscaled data, on the data's
 #    scale (it used to "converge" with every slope 0, loglik -5433);
+#  - mixfit on a response scaled by 1e-20 or 1e100: the same maximum,
+#    converged (it said "stalled" or "saddle"); by 1e-160, exit 4 naming it;
 #  - mixpredict at x = 1e308, and for a model with a = 1e300, sigma2 =
 #    1e-300 (it wrote -nan with exit 0); at x = 1e300 the right variance;
 #  - mixsim at x = 1e308.
@@ -66,6 +68,29 @@ run "$MIXFIT" -k 2 --seed 1 -q -o tiny.json tiny.csv
 grep -q 'covariate "x".*beyond a double' "$WORK/err" || fail "x * 1e-307: message does not name the column"
 [ ! -e tiny.json ] || fail "x * 1e-307: a model was written"
 ok "mixfit: slopes beyond a double on the data's scale: exit 4 naming the column"
+
+# a response far from 1 in magnitude: the same maximum, converged, its
+# log-likelihood shifted by n log(factor) (it said "stalled" at 1e-20 and
+# "saddle" at 1e100, and exit 4 "non-finite" at 1e-160 without the cause)
+yscaled() { # factor -> y scaled by factor, x as is
+    awk -v s="$1" -F, 'NR == 1 { print; next } { printf "%s,%.17g\n", $1, $2 * s }' "$REFDATA"
+}
+nrows=$(($(wc -l <"$REFDATA") - 1))
+for s in 1e-20 1e100; do
+    yscaled "$s" >y.csv
+    expect_ok "$MIXFIT" -k 2 --seed 1 -q -o y.json y.csv
+    grep -q '"stop": "tolerance"' y.json || fail "y * $s: $(grep -o '"stop": "[a-z-]*"' y.json)"
+    same=$(awk -v a="$(json_value y.json loglik)" -v b="$ll" -v s="$s" -v n="$nrows" 'BEGIN {
+        d = a + n * log(s) - b; if (d < 0) d = -d; print (d <= 1e-9 * (b < 0 ? -b : b)) }')
+    [ "$same" = 1 ] || fail "y * $s: loglik $(json_value y.json loglik), want $ll - $nrows log($s)"
+    no_nonfinite y.json
+done
+yscaled 1e-160 >y.csv
+run "$MIXFIT" -k 2 --seed 1 -q -o tinyy.json y.csv
+[ "$rc" -eq 4 ] || fail "y * 1e-160: exit $rc, want 4"
+grep -q 'the response "y".*beyond a double' "$WORK/err" || fail "y * 1e-160: message does not name the response"
+[ ! -e tinyy.json ] || fail "y * 1e-160: a model was written"
+ok "mixfit: a response scaled by 1e-20 or 1e100 gives the unscaled maximum, converged; 1e-160 is exit 4 naming it"
 
 # mixpredict
 printf 'x\n0.5\n1e308\n' >big.csv
