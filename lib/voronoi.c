@@ -593,6 +593,19 @@ typedef struct {
     double *t1;     /* d: t1 of the breakpoint */
 } loss_values;
 
+/* The largest magnitude among m's gate and experts' parameters, to name
+ * the scale of an overflow. */
+static double largest_parameter(const gmoe_model *m)
+{
+    const double *arrays[] = {m->beta0, m->beta1, m->a, m->b, m->sigma2};
+    const size_t lengths[] = {m->k, m->k * m->dg, m->k * m->d, m->k, m->k};
+    double big = 0.0;
+    for (size_t u = 0; u < 5; u++)
+        for (size_t i = 0; i < lengths[u]; i++)
+            big = fmax(big, fabs(arrays[u][i]));
+    return big;
+}
+
 static int compute_values(vws *v, const gmoe_loss_options *opt, loss_values *lv, gmoe_err *err)
 {
     /* Untranslated loss: t0 = 0, t1 = 0, i.e. s' = exp(bmax). */
@@ -602,7 +615,9 @@ static int compute_values(vws *v, const gmoe_loss_options *opt, loss_values *lv,
     lv->untranslated = loss_at(v, lv->sp);
     if (!isfinite(lv->untranslated))
         return gmoe_error(err, GMOE_ENUMERIC,
-                          "voronoi loss: the untranslated loss overflows (largest fitted beta0 = %g)", v->bmax);
+                          "voronoi loss: the untranslated loss overflows: a fitted parameter is too "
+                          "far from the truth's for a double (largest fitted |parameter| %g)",
+                          largest_parameter(v->fit));
     lv->limit = 0.0;
     for (size_t j = 0; j < v->ks; j++)
         lv->limit += v->wstar[j];
