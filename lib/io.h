@@ -45,6 +45,11 @@ typedef enum {
 gmoe_cell_class gmoe_io_parse_cell(const char *text, size_t n, char decimal, double *v);
 gmoe_cell_class gmoe_io_parse_number(const char *text, double *v);
 
+/* s[0..n) as a plain decimal number with `decimal` as its point (io_decimal.c):
+ * 1 and *v (the double strtod gives) when it is one of the common
+ * numbers converted there exactly, 0 (v untouched) otherwise. */
+int gmoe_io_decimal(const char *s, size_t n, char decimal, double *v);
+
 /* Is the text (n bytes) a missing value: empty after trimming, NA, NaN or "."? */
 int gmoe_io_is_missing(const char *s, size_t n);
 /* Moves *s and shortens *n past the spaces and tabs at both ends. */

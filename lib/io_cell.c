@@ -54,6 +54,8 @@ gmoe_cell_class gmoe_io_parse_cell(const char *text, size_t n, char decimal, dou
      * hexadecimal; neither belongs in a data cell. */
     if (is_c_space(s[0]) || n >= NUMBER_MAX)
         return GMOE_CELL_NAN;
+    if (gmoe_io_decimal(s, n, decimal, v))
+        return GMOE_CELL_OK;
     char copy[NUMBER_MAX];
     memcpy(copy, s, n);
     copy[n] = '\0';

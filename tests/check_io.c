@@ -99,6 +99,80 @@ START_TEST(csv_numbers)
 }
 END_TEST
 
+/* The decimals gmoe_io_decimal converts are strtod's doubles, bit for bit:
+ * random ones of 1 to 19 digits at every place of the point and with
+ * exponents, halfway cases between doubles (a tie, and a digit past it
+ * either way), and it leaves to strtod what it does not convert. */
+static uint64_t lcg_next(uint64_t *state)
+{
+    *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *state >> 11;
+}
+
+static void check_decimal(const char *text)
+{
+    double fast = NAN, slow = strtod(text, NULL);
+    if (gmoe_io_decimal(text, strlen(text), '.', &fast))
+        ck_assert_msg(same_double(fast, slow), "\"%s\": %.17g, strtod %.17g", text, fast, slow);
+}
+
+START_TEST(decimal_as_strtod)
+{
+    uint64_t st = 12345;
+    char buf[64];
+    size_t taken = 0;
+    for (int c = 0; c < 400000; c++) {
+        int ndig = 1 + (int)(lcg_next(&st) % 19), point = (int)(lcg_next(&st) % (unsigned)(ndig + 1));
+        size_t len = 0;
+        if (lcg_next(&st) % 4 == 0)
+            buf[len++] = '-';
+        for (int i = 0; i < ndig; i++) {
+            if (i == point)
+                buf[len++] = '.';
+            buf[len++] = (char)('0' + lcg_next(&st) % 10);
+        }
+        if (lcg_next(&st) % 3 == 0)
+            len += (size_t)snprintf(buf + len, sizeof buf - len, "e%d", (int)(lcg_next(&st) % 41) - 20);
+        buf[len] = '\0';
+        check_decimal(buf);
+        double v;
+        taken += gmoe_io_decimal(buf, len, '.', &v);
+    }
+    ck_assert_uint_gt(taken, 300000); /* most of them taken, not left to strtod */
+    /* ties and near-ties: the midpoint of two neighbouring doubles (exact
+     * in a long double's 64-bit mantissa), rounded to 16 to 20 digits
+     * (just below or above it), and written in full when it is an integer */
+    for (int c = 0; c < 20000; c++) {
+        long double mant = (long double)((lcg_next(&st) >> 1) | (1ULL << 52)) * 2 + 1;
+        int e = (int)(lcg_next(&st) % 120) - 100;
+        long double mid = ldexpl(mant, e - 1);
+        for (int cut = 15; cut <= 19; cut++) {
+            snprintf(buf, sizeof buf, "%.*Le", cut, mid);
+            check_decimal(buf);
+        }
+        if (e >= 1 && e <= 11) {
+            snprintf(buf, sizeof buf, "%.0Lf", mid);
+            check_decimal(buf);
+        }
+    }
+    const char *fixed[] = {"9007199254740993", "9007199254740995", "18446744073709551615", "0.1",
+                           "0.30000000000000004", "4503599627370496.5", "4503599627370497.5",
+                           "1.7976931348623157e308", "2.2250738585072014e-308", "-0", "+.5", "5.",
+                           "1e19", "1e-19", "9999999999999999999e19", "1e-38", "123456789012345678e-19"};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        check_decimal(fixed[i]);
+    const char *left[] = {"1e", "1e+", ".", "-", "0x10", "inf", "1,5", "1.5.", "12345678901234567890",
+                          "1e-20", "1 ", "1e100000"};
+    for (size_t i = 0; i < sizeof left / sizeof *left; i++) {
+        double v = 7.0;
+        ck_assert_msg(!gmoe_io_decimal(left[i], strlen(left[i]), '.', &v) && v == 7.0, "\"%s\"", left[i]);
+    }
+    double v;
+    ck_assert(gmoe_io_decimal("2,5", 3, ',', &v) && v == 2.5);
+    ck_assert(!gmoe_io_decimal("2.5", 3, ',', &v));
+}
+END_TEST
+
 static const struct {
     const char *file, *where, *what;
 } csv_errors[] = {
@@ -678,6 +752,7 @@ static Suite *io_suite(void)
     tcase_add_test(tc, csv_happy_path);
     tcase_add_test(tc, csv_bom_and_no_final_newline);
     tcase_add_test(tc, csv_numbers);
+    tcase_add_test(tc, decimal_as_strtod);
     tcase_add_loop_test(tc, csv_format_errors, 0, sizeof csv_errors / sizeof *csv_errors);
     tcase_add_test(tc, csv_missing_file);
     suite_add_tcase(s, tc);
