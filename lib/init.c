@@ -71,6 +71,16 @@ static int fetch_rows(const gmoe_data *data, const size_t *rows, size_t m, int g
     return st;
 }
 
+/* Keeps i as *nearest if dist is below *best: a minimum and arithmetic,
+ * no branch (which, taken or not at random, mispredicted on about every
+ * other row of the assignments below). */
+static inline void keep_closer(double dist, size_t i, double *best, size_t *nearest)
+{
+    size_t closer = dist < *best;
+    *best = closer ? dist : *best;
+    *nearest += closer * (i - *nearest);
+}
+
 /* The partition is in the gate's covariates, the space the gate splits
  * (the experts' when the gate is constant); with neither, each row goes
  * to a random expert. */
@@ -102,17 +112,16 @@ static void assign_x_partition(const gmoe_data *data, size_t k, const gsl_rng *r
     }
     for (size_t r = 0; r < n; r++) {
         double best = INFINITY;
+        size_t nearest = 0;
         for (size_t i = 0; i < k; i++) {
             double dist = 0.0;
             for (size_t j = 0; j < d; j++) {
                 double u = (x[r * d + j] - cx[i * d + j]) / sd[j];
                 dist += u * u;
             }
-            if (dist < best) {
-                best = dist;
-                label[r] = i;
-            }
+            keep_closer(dist, i, &best, &nearest);
         }
+        label[r] = nearest;
     }
 done:
     free(mean);
@@ -169,16 +178,14 @@ static void assign_k_lines(const gmoe_data *data, size_t k, const gsl_rng *rng, 
     }
     for (size_t r = 0; r < n; r++) {
         double best = INFINITY;
+        size_t nearest = 0;
         for (size_t i = 0; i < k; i++) {
             double mu = coef[i * p + d];
             for (size_t j = 0; j < d; j++)
                 mu += coef[i * p + j] * data->x[r * d + j];
-            double e = fabs(data->y[r] - mu);
-            if (e < best) {
-                best = e;
-                label[r] = i;
-            }
+            keep_closer(fabs(data->y[r] - mu), i, &best, &nearest);
         }
+        label[r] = nearest;
     }
 done:
     free(coef);
@@ -213,9 +220,11 @@ int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
         assign_k_lines(data, k, rng, label);
     /* the hard assignment, each row with its case weight as the E-step
      * gives them (estep.c) */
-    for (size_t r = 0; r < n; r++)
+    for (size_t r = 0; r < n; r++) {
+        double w = data->w ? data->w[r] : 1.0;
         for (size_t i = 0; i < k; i++)
-            ws->resp[r * k + i] = label[r] == i ? (data->w ? data->w[r] : 1.0) : 0.0;
+            ws->resp[r * k + i] = label[r] == i ? w : 0.0;
+    }
 
     /* Experts the assignment leaves (nearly) empty keep a fallback: the
      * overall mean with a random offset and the overall variance. */
