@@ -142,6 +142,18 @@ static int invert_information(const gmoe_model *m, const gmoe_layout *L, double 
     return GMOE_OK;
 }
 
+int gmoe_covariance_of(const gmoe_model *m, double *A, const double *J, double *cov, gmoe_err *err)
+{
+    gmoe_layout L;
+    gmoe_layout_init(&L, m);
+    double *work = malloc(3 * L.P * L.P * sizeof(double));
+    if (!work)
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory (%zu parameters)", L.P);
+    int st = invert_information(m, &L, A, J, cov, work, err);
+    free(work);
+    return st;
+}
+
 int gmoe_covariance(const gmoe_model *m, const gmoe_data *data, gmoe_se_kind kind, double *cov,
                     size_t *p_out, gmoe_err *err)
 {
@@ -157,16 +169,15 @@ int gmoe_covariance(const gmoe_model *m, const gmoe_data *data, gmoe_se_kind kin
     size_t P = L.P;
     if (p_out)
         *p_out = P;
-    double *buf = malloc(5 * P * P * sizeof(double));
+    double *buf = malloc(2 * P * P * sizeof(double));
     if (!buf)
         return gmoe_error(err, GMOE_ENOMEM, "out of memory (%zu parameters)", P);
     gmoe_derivs dv = {.hess = buf, .opg = kind == GMOE_SE_SANDWICH ? buf + P * P : NULL};
     st = derivs_status(gmoe_derivs_compute(m, data, 0, &dv), &dv, err);
-    if (st == GMOE_OK) {
-        for (size_t j = 0; j < P * P; j++)
-            buf[j] = -buf[j];
-        st = invert_information(m, &L, buf, dv.opg, cov, buf + 2 * P * P, err);
-    }
+    for (size_t j = 0; st == GMOE_OK && j < P * P; j++)
+        buf[j] = -buf[j];
+    if (st == GMOE_OK)
+        st = gmoe_covariance_of(m, buf, dv.opg, cov, err);
     free(buf);
     return st;
 }

@@ -24,4 +24,10 @@ typedef struct {
 int gmoe_derivs_compute(const gmoe_model *m, const gmoe_data *data, int nthreads,
                         gmoe_derivs *out);
 
+/* gmoe_covariance's covariance from an information at hand: A (minus the
+ * Hessian; overwritten) and for the sandwich J (else NULL), so that a
+ * caller holding them makes no second pass over the rows.  GMOE_ESING
+ * (not positive definite, with gmoe_covariance's message), GMOE_ENOMEM. */
+int gmoe_covariance_of(const gmoe_model *m, double *A, const double *J, double *cov, gmoe_err *err);
+
 #endif

@@ -120,8 +120,12 @@ static int covariance_or_note(const gmoe_model *m, const gmoe_data *data, gmoe_s
         if (ratio == -INFINITY)
             st = gmoe_error(err, GMOE_ENOMEM, "out of memory (%zu parameters)", P);
         else if (ratio > GMOE_FLAT_RATIO) {
+            /* observed: A as it is, no second pass over the rows (the
+             * sandwich's pass makes A and J together, which can differ
+             * from this A in the last bits: as before) */
             gmoe_err e;
-            st = gmoe_covariance(m, data, method, cov, NULL, &e);
+            st = method == GMOE_SE_OBSERVED ? gmoe_covariance_of(m, A, NULL, cov, &e)
+                                            : gmoe_covariance(m, data, method, cov, NULL, &e);
             *identified = st == GMOE_OK;
             if (st != GMOE_ESING && st != GMOE_OK)
                 st = gmoe_error(err, st, "%s", e.msg);
