@@ -29,6 +29,19 @@ if [ -n "$(spincount "$MIXFIT")" ]; then
         [ "$(spincount "$tool" GOMP_SPINCOUNT=1234)" = 1234 ] || fail "$tool: GOMP_SPINCOUNT not left alone"
     done
     ok "mixfit, mixrate: idle OpenMP threads sleep unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set"
+    # one thread never waits: no second start-up to set the policy (libgomp
+    # shows its settings once per load)
+    loads() { # the number of times libgomp was loaded, then the arguments
+        env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT OMP_DISPLAY_ENV=true "$@" 2>&1 >/dev/null |
+            grep -c 'OPENMP DISPLAY ENVIRONMENT BEGIN'
+    }
+    [ "$(loads "$MIXFIT" --threads 1 --help)" = 1 ] || fail "mixfit --threads 1 started twice"
+    [ "$(loads "$MIXFIT" --threads=1 --help)" = 1 ] || fail "mixfit --threads=1 started twice"
+    [ "$(loads env OMP_NUM_THREADS=1 "$MIXFIT" --help)" = 1 ] || fail "mixfit, OMP_NUM_THREADS=1: started twice"
+    [ "$(loads env OMP_NUM_THREADS=1 "$MIXFIT" --threads 2 --help)" = 2 ] ||
+        fail "mixfit --threads 2 with OMP_NUM_THREADS=1: the policy not set"
+    [ "$(loads "$MIXFIT" --help)" = 2 ] || fail "mixfit: the policy not set"
+    ok "mixfit: --threads 1 or OMP_NUM_THREADS=1 start once (one thread never waits)"
 else
     ok "# SKIP libgomp shows no settings (OMP_DISPLAY_ENV): wait policy not checked"
 fi
