@@ -30,23 +30,21 @@ void cli_init(const char *name)
  * --threads 2 took up to 6 times as long as --threads 1 per EM iteration
  * (scripts/bench-shapes-results.txt).  A sleeping thread is woken at once
  * when work comes (the kernel favours a task that slept). */
-/* Does the command line's last --threads (as a whole word), or with none
- * or 0 OMP_NUM_THREADS, say one thread?  Then no thread ever waits, and
- * the re-execution below (a second start-up of the process: 3.6 of the
- * 7.6 ms a `mixfit --version` took, issue 18) would buy nothing. */
+/* Is OMP_NUM_THREADS 1 and the command line's last --threads (as a whole
+ * word) absent, 0 or 1?  Then every parallel region runs on one thread
+ * (those that take OpenMP's default too), no thread ever waits, and the
+ * re-execution below (a second start-up of the process: 3.6 of the 7.6
+ * ms a `mixfit --version` took, issue 18) would buy nothing. */
 static int one_thread(char **argv)
 {
-    const char *last = NULL;
+    const char *last = NULL, *env = getenv("OMP_NUM_THREADS");
     for (size_t i = 1; argv[i] && strcmp(argv[i], "--") != 0; i++) {
         if (strncmp(argv[i], "--threads=", 10) == 0)
             last = argv[i] + 10;
         else if (strcmp(argv[i], "--threads") == 0 && argv[i + 1])
             last = argv[++i];
     }
-    if (last && strcmp(last, "0") != 0)
-        return strcmp(last, "1") == 0;
-    const char *env = getenv("OMP_NUM_THREADS");
-    return env && strcmp(env, "1") == 0;
+    return env && strcmp(env, "1") == 0 && (!last || strcmp(last, "0") == 0 || strcmp(last, "1") == 0);
 }
 
 void cli_wait_policy(char **argv)

@@ -43,10 +43,10 @@ void cli_init(const char *progname);
  * environment sets OMP_WAIT_POLICY or GOMP_SPINCOUNT: libgomp reads them
  * when it loads, before main(), so this sets the variable and executes
  * the program again (/proc/self/exe, same arguments); if that fails, the
- * program goes on with libgomp's default.  Not when the command line
- * says --threads 1 (or has no --threads, or 0, and OMP_NUM_THREADS is 1):
- * one thread never waits.  Call first in the main() of a tool that runs
- * parallel regions (mixfit, mixrate). */
+ * program goes on with libgomp's default.  Not when OMP_NUM_THREADS is 1
+ * and the command line has no --threads, or 0 or 1: one thread never
+ * waits.  Call first in the main() of a tool that runs parallel regions
+ * (mixfit, mixrate). */
 void cli_wait_policy(char **argv);
 /* On SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGXFSZ (unless ignored or
  * already handled): remove the temporary file of any output being
