@@ -220,11 +220,9 @@ int gmoe_init_random(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
         assign_k_lines(data, k, rng, label);
     /* the hard assignment, each row with its case weight as the E-step
      * gives them (estep.c) */
-    for (size_t r = 0; r < n; r++) {
-        double w = data->w ? data->w[r] : 1.0;
-        for (size_t i = 0; i < k; i++)
-            ws->resp[r * k + i] = label[r] == i ? w : 0.0;
-    }
+    memset(ws->resp, 0, n * k * sizeof(double));
+    for (size_t r = 0; r < n; r++)
+        ws->resp[r * k + label[r]] = data->w ? data->w[r] : 1.0;
 
     /* Experts the assignment leaves (nearly) empty keep a fallback: the
      * overall mean with a random offset and the overall variance. */
