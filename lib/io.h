@@ -50,6 +50,11 @@ gmoe_cell_class gmoe_io_parse_number(const char *text, double *v);
  * numbers converted there exactly, 0 (v untouched) otherwise. */
 int gmoe_io_decimal(const char *s, size_t n, char decimal, double *v);
 
+/* 1 and *v when the n bytes s (no NUL needed), spaces and tabs around
+ * them trimmed, are such a number (gmoe_io_parse_cell's GMOE_CELL_OK and
+ * value); 0 (v untouched) when gmoe_io_parse_cell must look at them. */
+int gmoe_io_parse_plain(const char *s, size_t n, char decimal, double *v);
+
 /* Is the text (n bytes) a missing value: empty after trimming, NA, NaN or "."? */
 int gmoe_io_is_missing(const char *s, size_t n);
 /* Moves *s and shortens *n past the spaces and tabs at both ends. */

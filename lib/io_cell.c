@@ -43,8 +43,16 @@ int gmoe_io_is_missing(const char *s, size_t n)
  * holds, and a copy on the stack when the decimal mark is a comma. */
 #define NUMBER_MAX 256
 
+int gmoe_io_parse_plain(const char *s, size_t n, char decimal, double *v)
+{
+    gmoe_io_trim(&s, &n);
+    return n > 0 && n < NUMBER_MAX && gmoe_io_decimal(s, n, decimal, v);
+}
+
 gmoe_cell_class gmoe_io_parse_cell(const char *text, size_t n, char decimal, double *v)
 {
+    if (gmoe_io_parse_plain(text, n, decimal, v))
+        return GMOE_CELL_OK;
     *v = NAN;
     const char *s = text;
     gmoe_io_trim(&s, &n);
@@ -54,8 +62,6 @@ gmoe_cell_class gmoe_io_parse_cell(const char *text, size_t n, char decimal, dou
      * hexadecimal; neither belongs in a data cell. */
     if (is_c_space(s[0]) || n >= NUMBER_MAX)
         return GMOE_CELL_NAN;
-    if (gmoe_io_decimal(s, n, decimal, v))
-        return GMOE_CELL_OK;
     char copy[NUMBER_MAX];
     memcpy(copy, s, n);
     copy[n] = '\0';

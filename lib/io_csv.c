@@ -42,6 +42,11 @@ typedef struct {
     const char *line_start;       /* first byte of that line */
     char *field;                  /* text of the last field read (NUL-terminated) */
     size_t flen, fcap;
+    unsigned char ends[256];      /* the bytes that end an unquoted field or
+                                     are refused in one (ends_unquoted) */
+    const char *raw;              /* or, unquoted, its flen bytes in the file:
+                                     copied to field only when asked for
+                                     (field_text; a number is parsed there) */
     int fquoted;                  /* the field was quoted */
     csv_pos fstart;               /* where the field starts */
     csv_pos fend;                 /* where it ends (its terminator) */
@@ -155,12 +160,13 @@ static int ends_unquoted(char c, char sep)
 static int read_unquoted(csv_reader *r)
 {
     const char *q = r->p;
-    while (q < r->end && !ends_unquoted(*q, r->sep))
+    while (q < r->end && !r->ends[(unsigned char)*q]) /* one look-up a byte */
         q++;
-    int status = append(r, r->p, (size_t)(q - r->p));
+    r->raw = r->p;
+    r->flen = (size_t)(q - r->p);
     r->p = q;
-    if (status != GMOE_OK || q == r->end || *q == r->sep || at_eol(r))
-        return status;
+    if (q == r->end || *q == r->sep || at_eol(r))
+        return GMOE_OK;
     if (*q == '"')
         return error_here(r, "quote inside an unquoted field "
                              "(a quoted field must start with the quote)");
@@ -199,11 +205,24 @@ static int read_quoted(csv_reader *r)
     }
 }
 
-/* Reads one field into r->field and its terminator into *term. */
+/* The last field's text into r->field, if it is still in the file. */
+static int field_text(csv_reader *r)
+{
+    const char *raw = r->raw;
+    size_t n = r->flen;
+    if (!raw)
+        return GMOE_OK;
+    r->raw = NULL;
+    r->flen = 0;
+    return append(r, raw, n);
+}
+
+/* Reads one field (into r->field, or r->raw) and its terminator into *term. */
 static int read_field(csv_reader *r, int *term)
 {
     int status;
     r->flen = 0;
+    r->raw = NULL;
     if ((status = append(r, r->p, 0)) != GMOE_OK) /* make r->field a valid "" */
         return status;
     r->fstart = here(r);
@@ -345,6 +364,9 @@ static int check_duplicates(csv_reader *r, const gmoe_table *t, const csv_pos *w
 /* One header name (r->field) trimmed and stored as column t->ncol. */
 static int add_name(csv_reader *r, gmoe_table *t, size_t *cap, csv_pos **where)
 {
+    int status = field_text(r);
+    if (status != GMOE_OK)
+        return status;
     const char *s = r->field;
     size_t n = r->flen;
     if (!r->fquoted) /* "x, y" names y, not " y" */
@@ -434,6 +456,12 @@ static int grow_rows(csv_reader *r, gmoe_table *t, size_t *cap)
 /* Cell nf of the row being read: its number, and its text when kept. */
 static int store_cell(csv_reader *r, gmoe_table *t, size_t nf, double *cell)
 {
+    /* a plain number straight from the file (most cells), else the text */
+    if (r->raw && !t->text[nf] && gmoe_io_parse_plain(r->raw, r->flen, t->decimal, cell))
+        return GMOE_OK;
+    int status = field_text(r);
+    if (status != GMOE_OK)
+        return status;
     gmoe_cell_class c = gmoe_io_parse_cell(r->field, r->flen, t->decimal, cell);
     size_t line = r->fstart.line;
     if (c == GMOE_CELL_MISSING && t->na_line[nf] == 0)
@@ -545,6 +573,8 @@ int gmoe_table_read_csv(const char *path, const gmoe_csv_options *o, gmoe_table 
     r.line = 1;
     r.line_start = r.p;
     r.sep = o->sep ? o->sep : sniff_sep(r.p, r.end);
+    for (int c = 0; c < 256; c++)
+        r.ends[c] = (unsigned char)ends_unquoted((char)c, r.sep);
     if (!t || !(t->path = gmoe_strdup(r.name))) {
         status = gmoe_error(err, GMOE_ENOMEM, "%s: out of memory", r.name);
     } else {
