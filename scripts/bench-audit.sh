@@ -19,6 +19,7 @@
 # Cases (truths written to the work directory):
 #   over1-k3, over1-k4  softmax k* = 2, d = 1, fitted with k = 3, 4;
 #                       N = 5000, x ~ U(-2, 2)
+#   over1b-k3, -k4      the same truth, another data set (mixsim seed 21)
 #   over2-k3, over2-k4  softmax k* = 2, d = 2, fitted with k = 3, 4;
 #                       N = 5000, x ~ U(-1, 1)^2
 #   topk1               topk k = 3, K = 1, select logit, beta0 = (-1.5, -1, 0),
@@ -29,12 +30,23 @@
 #                       beta1 = (4, -4, -3, 0), x ~ U(-1, 1), N = 6000: the
 #                       pairs {2,3}, {1,3}, {1,4} (cuts -0.125, 1/3) where the
 #                       slopes alone give {2,3}, {1,2}, {1,4} (cuts 0, 0)
+#   topk-d2k1           topk k = 3, K = 1, select logit, d = 2, x ~ U(-1, 1)^2,
+#                       N = 6000 (the biases move the cells: experts 1, 2, 3
+#                       selected on 50/26/24% of the rows, 40/36/25% by the
+#                       slopes alone)
+#   topk-d2k2           topk k = 4, K = 2, select logit, d = 2, x ~ U(-1, 1)^2,
+#                       N = 6000 (pairs {1,3} and {1,4} on 21% and 8% of the
+#                       rows by the logit, 13% and 13% by the slopes alone)
 #   act-tanh2           activation tanh, bias outside, k = 2, tau = 0.7
 #                       estimated, x ~ U(-2, 2), N = 6000
 #   act-sig2            activation sigmoid, bias inside, k = 2, tau = 0.4
 #                       estimated, x ~ U(-2, 2), N = 6000
+#   act-tanh3           activation tanh, bias outside, k = 2, tau = 0.3
+#                       estimated, x ~ U(-3, 3), N = 6000
 #   temp3               temperature k = 3, tau = 0.25 estimated, ||beta1|| = 1,
 #                       x ~ U(-1, 1), N = 6000
+#   temp4               temperature k = 4, d = 2, tau = 0.1 estimated (a sharp
+#                       gate), x ~ U(-1, 1)^2, N = 8000
 #   selk                mixfit -k 1:4 (default starts) on over1's data, each
 #                       seed: per k the log-likelihood, its gap to the (k-1)
 #                       value (>= 0: nested) and to that k's best known
@@ -52,7 +64,7 @@ mkdir -p "$work" || exit 1
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE
 seeds=${BENCH_SEEDS:-1 2 3}
 many=${BENCH_MANY:-40}
-cases=${BENCH_CASES:-over1 over2 topk1 topk2 act-tanh2 act-sig2 temp3 selk}
+cases=${BENCH_CASES:-over1 over1b over2 topk1 topk2 topk-d2k1 topk-d2k2 act-tanh2 act-sig2 act-tanh3 temp3 temp4 selk}
 
 wanted() { case " $cases " in *" $1 "*) return 0 ;; esac; return 1; }
 
@@ -105,17 +117,41 @@ truth temp3 '{"family": "temperature", "k": 3, "d": 1, "tau": 0.25, "tau_estimat
              {"beta0": 0.1, "beta1": [-0.70710678118654752], "a": [-2], "b": 0.5, "sigma2": 0.1},
              {"beta0": 0, "beta1": [0], "a": [0], "b": -1, "sigma2": 0.1}]}'
 
-simulate() { # name n range
-    [ -s "$work/$1.csv" ] || "$src/mixsim" -m "$work/$1.json" -n "$2" -s 17 --range "$3" \
+truth topk-d2k1 '{"family": "topk", "k": 3, "d": 2, "top_k": 1, "select": "logit", "x_names": ["x1", "x2"], "y_name": "y",
+ "experts": [{"beta0": 0.5, "beta1": [3, 1], "a": [1, -1], "b": 0, "sigma2": 0.1},
+             {"beta0": -0.5, "beta1": [-1, 3], "a": [-1, 0.5], "b": 1, "sigma2": 0.1},
+             {"beta0": 0, "beta1": [0, 0], "a": [0.5, 1], "b": -1, "sigma2": 0.1}]}'
+truth topk-d2k2 '{"family": "topk", "k": 4, "d": 2, "top_k": 2, "select": "logit", "x_names": ["x1", "x2"], "y_name": "y",
+ "experts": [{"beta0": 0.3, "beta1": [3, 0], "a": [1, 0], "b": 0, "sigma2": 0.1},
+             {"beta0": -0.2, "beta1": [0, 3], "a": [0, -1], "b": 1, "sigma2": 0.1},
+             {"beta0": 0.5, "beta1": [-2, -2], "a": [-1, 1], "b": -1, "sigma2": 0.1},
+             {"beta0": 0, "beta1": [0, 0], "a": [1, 1], "b": 2, "sigma2": 0.1}]}'
+truth act-tanh3 '{"family": "activation", "k": 2, "d": 1, "tau": 0.3, "tau_estimated": true, "activation": "tanh",
+ "bias": "outside", "x_names": ["x"], "y_name": "y",
+ "experts": [{"beta0": -0.3, "beta1": [2], "a": [1], "b": 0, "sigma2": 0.1},
+             {"beta0": 0, "beta1": [-1.5], "a": [-1], "b": 0.5, "sigma2": 0.1}]}'
+truth temp4 '{"family": "temperature", "k": 4, "d": 2, "tau": 0.1, "tau_estimated": true, "x_names": ["x1", "x2"], "y_name": "y",
+ "experts": [{"beta0": 0.1, "beta1": [0.5, 0], "a": [1, 0], "b": 0, "sigma2": 0.1},
+             {"beta0": 0, "beta1": [0, 0.5], "a": [0, 1], "b": 0.5, "sigma2": 0.1},
+             {"beta0": 0.05, "beta1": [-0.5, -0.5], "a": [-1, 1], "b": -0.5, "sigma2": 0.1},
+             {"beta0": 0, "beta1": [0, 0], "a": [0, 0], "b": 1, "sigma2": 0.1}]}'
+
+simulate() { # out truth n range seed
+    [ -s "$work/$1.csv" ] || "$src/mixsim" -m "$work/$2.json" -n "$3" -s "$5" --range "$4" \
         -o "$work/$1.csv" || exit 1
 }
-simulate over1 5000 -2:2
-simulate over2 5000 -1:1
-simulate topk1 6000 -1.5:1.5
-simulate topk2 6000 -1:1
-simulate act-tanh2 6000 -2:2
-simulate act-sig2 6000 -2:2
-simulate temp3 6000 -1:1
+simulate over1 over1 5000 -2:2 17
+simulate over1b over1 5000 -2:2 21
+simulate over2 over2 5000 -1:1 17
+simulate topk1 topk1 6000 -1.5:1.5 17
+simulate topk2 topk2 6000 -1:1 17
+simulate topk-d2k1 topk-d2k1 6000 -1:1 17
+simulate topk-d2k2 topk-d2k2 6000 -1:1 17
+simulate act-tanh2 act-tanh2 6000 -2:2 17
+simulate act-sig2 act-sig2 6000 -2:2 17
+simulate act-tanh3 act-tanh3 6000 -3:3 17
+simulate temp3 temp3 6000 -1:1 17
+simulate temp4 temp4 8000 -1:1 17
 
 # fit RUN DATA ARGS...: mixfit into RUN.json; prints "loglik iterations stop cpu"
 fit() {
@@ -181,6 +217,11 @@ if wanted over1; then
     bench over1-k4 "$work/over1.csv" "$work/over1-k4.json" "$best1_3" -k 4
     best1_4=$best
 fi
+if wanted over1b; then
+    bench over1b-k2 "$work/over1b.csv" "$work/over1.json" "" -k 2
+    bench over1b-k3 "$work/over1b.csv" "$work/over1-k3.json" "$best" -k 3
+    bench over1b-k4 "$work/over1b.csv" "$work/over1-k4.json" "$best" -k 4
+fi
 if wanted over2; then
     bench over2-k2 "$work/over2.csv" "$work/over2.json" "" -k 2
     bench over2-k3 "$work/over2.csv" "$work/over2-k3.json" "$best" -k 3
@@ -188,11 +229,18 @@ if wanted over2; then
 fi
 wanted topk1 && bench topk1 "$work/topk1.csv" "$work/topk1.json" "" -k 3 --gating topk --top-k 1 --select logit
 wanted topk2 && bench topk2 "$work/topk2.csv" "$work/topk2.json" "" -k 4 --gating topk --top-k 2 --select logit
+wanted topk-d2k1 && bench topk-d2k1 "$work/topk-d2k1.csv" "$work/topk-d2k1.json" "" -k 3 --gating topk --top-k 1 \
+    --select logit
+wanted topk-d2k2 && bench topk-d2k2 "$work/topk-d2k2.csv" "$work/topk-d2k2.json" "" -k 4 --gating topk --top-k 2 \
+    --select logit
 wanted act-tanh2 && bench act-tanh2 "$work/act-tanh2.csv" "$work/act-tanh2.json" "" -k 2 --gating activation \
     --tau-mode estimate
 wanted act-sig2 && bench act-sig2 "$work/act-sig2.csv" "$work/act-sig2.json" "" -k 2 --gating activation \
     --activation sigmoid --bias inside --tau-mode estimate
+wanted act-tanh3 && bench act-tanh3 "$work/act-tanh3.csv" "$work/act-tanh3.json" "" -k 2 --gating activation \
+    --tau-mode estimate
 wanted temp3 && bench temp3 "$work/temp3.csv" "$work/temp3.json" "" -k 3 --gating temperature --tau-mode estimate
+wanted temp4 && bench temp4 "$work/temp4.csv" "$work/temp4.json" "" -k 4 --gating temperature --tau-mode estimate
 
 # -k 1:4 on over1's data: per k, the gap to the (k-1) value (nested: >= 0)
 # and to that k's best known from the cases above (NA when not run)
