@@ -6,10 +6,14 @@
 # For every case: the default mixfit on seeds 1, 2, 3; a fit started at
 # the truth (--init; for an over-specified k the truth with one expert split
 # in two, its halves' intercepts moved apart by 0.05); a many-start fit
-# (--restarts BENCH_MANY, default 40, seed 99).  best_known is the best of
+# (--restarts BENCH_MANY, default 40, seed 99), and for softmax and
+# temperature the same starts with --no-split (random starts only, each run
+# to the end, no screening).  best_known is the best of
 # all of them (and, for an over-specified k, of the fits with fewer experts
 # on the same data, which it nests).  Each row: log-likelihood, best known,
-# gap, iterations, stop reason, CPU (user + sys, one thread), and a flag:
+# gap, iterations, stop reason, CPU (user + sys, one thread), minvar (the
+# smallest expert variance over var(y); the variance floor is 1e-6: a small
+# value is a spike, an expert fitted to a few rows), and a flag:
 #   WRONG   stop "tolerance" (converged) more than 1 below the best known
 #   LOCAL   the same for the one start from the truth (a local maximum, which
 #           one start may find: not a failure of the default fit)
@@ -153,7 +157,9 @@ simulate act-tanh3 act-tanh3 6000 -3:3 17
 simulate temp3 temp3 6000 -1:1 17
 simulate temp4 temp4 8000 -1:1 17
 
-# fit RUN DATA ARGS...: mixfit into RUN.json; prints "loglik iterations stop cpu"
+# fit RUN DATA ARGS...: mixfit into RUN.json; prints "loglik iterations stop
+# cpu minvar", minvar the smallest expert variance over var(y) (the floor is
+# 1e-6: a small value is a spike, an expert on a few rows)
 fit() {
     run=$1 data=$2
     shift 2
@@ -167,29 +173,35 @@ fit() {
         v=$(printf '%s\n' "$flat" | sed -n "s/.*\"fit\":{.*\"$key\":\"\{0,1\}\([^,\"}]*\).*/\1/p")
         printf '%s ' "${v:-NA}"
     done
-    awk '{ printf "%.2f\n", $1 + $2 }' "$work/$run.time"
+    vy=$(awk -F, 'NR > 1 { s += $NF; ss += $NF * $NF; n++ } END { print ss / n - (s / n) ^ 2 }' "$data")
+    awk '{ printf "%.2f ", $1 + $2 }' "$work/$run.time"
+    printf '%s\n' "$flat" | sed 's/"sigma2":/\n&/g' | sed -n 's/^"sigma2":\([^,}]*\).*/\1/p' |
+        awk -v vy="$vy" '{ if (m == "" || $1 + 0 < m + 0) m = $1 } END { printf "%.2g\n", m / vy }'
 }
 
 echo "start: $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)," \
     "commit $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-fmt='%-12s %-6s %18s %18s %10s %6s %-15s %8s %s\n'
-printf "$fmt" case run loglik best_known gap iter stop cpu_s flag
+fmt='%-12s %-7s %18s %18s %10s %6s %-15s %8s %8s %s\n'
+printf "$fmt" case run loglik best_known gap iter stop cpu_s minvar flag
 best_of() { awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^-?[0-9]/ && (b == "" || $i + 0 > b + 0)) b = $i }
     END { print (b == "" ? "NA" : b) }'; }
 row() { # case run "ll it stop cpu" best
     set -- "$1" "$2" $3 "$4"
-    awk -v c="$1" -v r="$2" -v ll="$3" -v it="$4" -v st="$5" -v cpu="$6" -v b="$7" -v fmt="$fmt" 'BEGIN {
+    [ $# = 8 ] || set -- "$1" "$2" "$3" "$4" "$5" "$6" NA "$8"
+    awk -v c="$1" -v r="$2" -v ll="$3" -v it="$4" -v st="$5" -v cpu="$6" -v mv="${7:-NA}" -v b="$8" \
+        -v fmt="$fmt" 'BEGIN {
         ok = (ll ~ /^-?[0-9]/ && ll + 0 == ll + 0)
         gap = (ok && b != "NA") ? sprintf("%.4f", b - ll) : "NA"
         flag = ""
         if (!ok) flag = "BAD"
         else if (gap != "NA" && gap > 1 && st == "tolerance") flag = (r == "truth") ? "LOCAL" : "WRONG"
         else if (gap != "NA" && gap > 0.05) flag = "GAP"
-        printf fmt, c, r, ll, b, gap, it, st, cpu, flag }'
+        printf fmt, c, r, ll, b, gap, it, st, cpu, mv, flag }'
 }
 
 # bench NAME DATA INIT EXTRA_BEST ARGS...: seeds, the fit from INIT, the
-# many-start fit, then a row each
+# many-start fit (and with nosplit=1 the same starts, random only, each run
+# to the end: --no-split), then a row each
 bench() {
     name=$1 data=$2 init=$3 extra=$4
     shift 4
@@ -198,17 +210,23 @@ bench() {
     done
     r_truth=$(fit "$name-truth" "$data" --init "$init" --restarts 1 "$@")
     r_many=$(fit "$name-many" "$data" --seed 99 --restarts "$many" "$@")
+    runs="$(echo "$seeds" | sed 's/[0-9][0-9]*/s&/g') truth many"
+    if [ "$nosplit" = 1 ]; then
+        r_nosplit=$(fit "$name-nosplit" "$data" --seed 99 --restarts "$many" --no-split "$@")
+        runs="$runs nosplit"
+    fi
     all="$extra"
-    for r in $(echo "$seeds" | sed 's/[0-9][0-9]*/s&/g') truth many; do
+    for r in $runs; do
         eval "all=\"\$all \$(echo \$r_$r | cut -d' ' -f1)\""
     done
     best=$(echo "$all" | best_of)
-    for r in $(echo "$seeds" | sed 's/[0-9][0-9]*/s&/g') truth many; do
+    for r in $runs; do
         eval "row \"\$name\" \"\$r\" \"\$r_$r\" \"\$best\""
     done
 }
 
 best1_2=NA best1_3=NA best1_4=NA
+nosplit=1 # softmax and temperature: the split starts and their screening
 if wanted over1; then
     bench over1-k2 "$work/over1.csv" "$work/over1.json" "" -k 2
     best1_2=$best
@@ -227,6 +245,7 @@ if wanted over2; then
     bench over2-k3 "$work/over2.csv" "$work/over2-k3.json" "$best" -k 3
     bench over2-k4 "$work/over2.csv" "$work/over2-k4.json" "$best" -k 4
 fi
+nosplit=0 # no split starts in these families: --no-split changes nothing
 wanted topk1 && bench topk1 "$work/topk1.csv" "$work/topk1.json" "" -k 3 --gating topk --top-k 1 --select logit
 wanted topk2 && bench topk2 "$work/topk2.csv" "$work/topk2.json" "" -k 4 --gating topk --top-k 2 --select logit
 wanted topk-d2k1 && bench topk-d2k1 "$work/topk-d2k1.csv" "$work/topk-d2k1.json" "" -k 3 --gating topk --top-k 1 \
@@ -239,6 +258,7 @@ wanted act-sig2 && bench act-sig2 "$work/act-sig2.csv" "$work/act-sig2.json" "" 
     --activation sigmoid --bias inside --tau-mode estimate
 wanted act-tanh3 && bench act-tanh3 "$work/act-tanh3.csv" "$work/act-tanh3.json" "" -k 2 --gating activation \
     --tau-mode estimate
+nosplit=1
 wanted temp3 && bench temp3 "$work/temp3.csv" "$work/temp3.json" "" -k 3 --gating temperature --tau-mode estimate
 wanted temp4 && bench temp4 "$work/temp4.csv" "$work/temp4.json" "" -k 4 --gating temperature --tau-mode estimate
 
