@@ -49,6 +49,7 @@
 #                       estimated, x ~ U(-3, 3), N = 6000
 #   temp3               temperature k = 3, tau = 0.25 estimated, ||beta1|| = 1,
 #                       x ~ U(-1, 1), N = 6000
+#   temp3-k4            the same data fitted with k = 4 (over-specified)
 #   temp4               temperature k = 4, d = 2, tau = 0.1 estimated (a sharp
 #                       gate), x ~ U(-1, 1)^2, N = 8000
 #   selk                mixfit -k 1:4 (default starts) on over1's data, each
@@ -121,6 +122,11 @@ truth temp3 '{"family": "temperature", "k": 3, "d": 1, "tau": 0.25, "tau_estimat
              {"beta0": 0.1, "beta1": [-0.70710678118654752], "a": [-2], "b": 0.5, "sigma2": 0.1},
              {"beta0": 0, "beta1": [0], "a": [0], "b": -1, "sigma2": 0.1}]}'
 
+truth temp3-k4 '{"family": "temperature", "k": 4, "d": 1, "tau": 0.25, "tau_estimated": true, "x_names": ["x"], "y_name": "y",
+ "experts": [{"beta0": 0.026713, "beta1": [0.70710678118654752], "a": [2], "b": 0.05, "sigma2": 0.1},
+             {"beta0": 0.026713, "beta1": [0.70710678118654752], "a": [2], "b": -0.05, "sigma2": 0.1},
+             {"beta0": 0.1, "beta1": [-0.70710678118654752], "a": [-2], "b": 0.5, "sigma2": 0.1},
+             {"beta0": 0, "beta1": [0], "a": [0], "b": -1, "sigma2": 0.1}]}'
 truth topk-d2k1 '{"family": "topk", "k": 3, "d": 2, "top_k": 1, "select": "logit", "x_names": ["x1", "x2"], "y_name": "y",
  "experts": [{"beta0": 0.5, "beta1": [3, 1], "a": [1, -1], "b": 0, "sigma2": 0.1},
              {"beta0": -0.5, "beta1": [-1, 3], "a": [-1, 0.5], "b": 1, "sigma2": 0.1},
@@ -259,7 +265,10 @@ wanted act-sig2 && bench act-sig2 "$work/act-sig2.csv" "$work/act-sig2.json" "" 
 wanted act-tanh3 && bench act-tanh3 "$work/act-tanh3.csv" "$work/act-tanh3.json" "" -k 2 --gating activation \
     --tau-mode estimate
 nosplit=1
-wanted temp3 && bench temp3 "$work/temp3.csv" "$work/temp3.json" "" -k 3 --gating temperature --tau-mode estimate
+if wanted temp3; then
+    bench temp3 "$work/temp3.csv" "$work/temp3.json" "" -k 3 --gating temperature --tau-mode estimate
+    bench temp3-k4 "$work/temp3.csv" "$work/temp3-k4.json" "$best" -k 4 --gating temperature --tau-mode estimate
+fi
 wanted temp4 && bench temp4 "$work/temp4.csv" "$work/temp4.json" "" -k 4 --gating temperature --tau-mode estimate
 
 # -k 1:4 on over1's data: per k, the gap to the (k-1) value (nested: >= 0)
