@@ -57,6 +57,11 @@ size_t gmoe_gate_lanes_scratch(size_t k, size_t d)
  * chunk by chunk (chunk). */
 #define PAIRS_MIN_K 4
 
+/* What a pass sums besides Q: nothing, the gradient, or the gradient and
+ * the Hessian (a trial point of the Newton line search needs no Hessian:
+ * at k = 10 its pairs' sums were a quarter of that pass). */
+enum { DERIVS_NONE, DERIVS_GRAD, DERIVS_HESS };
+
 /* p[0], p[stride], ... p[(LANES - 1) stride] */
 static inline __attribute__((always_inline)) lanes strided(const double *p, size_t stride)
 {
@@ -92,14 +97,16 @@ resp3(const double *p, lanes *r)
 
 /* The lane sums s of one chunk of LANES rows (c: its first row in the
  * cache's columns, k log-gates then k gates, ld apart; resp: k a row; x:
- * d); derivs: also the derivatives' (for k >= PAIRS_MIN_K the Hessian's
- * are left to hess_pairs, the chunk's row sums of resp stored at *rs_out
- * for it).  w: scratch of nprod(d) + k vectors. */
+ * d); derivs: also the gradient's (DERIVS_GRAD) and the Hessian's
+ * (DERIVS_HESS; for k >= PAIRS_MIN_K and d <= 1 these are left to
+ * hess_pairs, the chunk's row sums of resp stored at *rs_out for it).
+ * w: scratch of nprod(d) + k vectors. */
 static inline __attribute__((always_inline)) void
 chunk(size_t k, size_t d, const double *c, size_t ld, const double *resp, const double *x,
       lanes *s, lanes *w, int derivs, lanes *rs_out)
 {
     size_t p = d + 1, t_n = nprod(d);
+    int hess = derivs == DERIVS_HESS;
     lanes *zz = w, *g = zz + t_n, rs = {0}, q = {0}, zero = {0}, r3[3];
     if (k == 3)
         resp3(resp, r3);
@@ -127,7 +134,7 @@ chunk(size_t k, size_t d, const double *c, size_t ld, const double *resp, const 
         lanes a = rs * g[i], wg = ri - a;
         for (size_t u = 0; u < p; u++)
             sg[i * p + u] += wg * zz[u];
-        for (size_t j = i; (k < PAIRS_MIN_K || d > 1) && j + 1 < k; j++, sh += t_n) {
+        for (size_t j = i; hess && (k < PAIRS_MIN_K || d > 1) && j + 1 < k; j++, sh += t_n) {
             lanes wt = j == i ? -a * (1.0 - g[i]) : a * g[j];
             for (size_t t = 0; t < t_n; t++)
                 sh[t] += wt * zz[t];
@@ -207,7 +214,7 @@ block_chunks(size_t k, size_t d, const double *c, const double *x, const double 
     lanes *sh = s + 1 + (k - 1) * (d + 1);
     for (; r + LANES <= nrows; r += LANES, nch++)
         chunk(k, d, c + r, nrows, resp + r * k, x + r * d, s, w, derivs, rsv + nch);
-    if (derivs && k >= PAIRS_MIN_K && d <= 1)
+    if (derivs == DERIVS_HESS && k >= PAIRS_MIN_K && d <= 1)
         hess_pairs(k, d, c + k * nrows, nrows, x, rsv, nch, sh);
     if (r == nrows)
         return;
@@ -218,7 +225,7 @@ block_chunks(size_t k, size_t d, const double *c, const double *x, const double 
     memcpy(tr, resp + r * k, (nrows - r) * k * sizeof(double));
     memcpy(tx, x + r * d, (nrows - r) * d * sizeof(double));
     chunk(k, d, tc, LANES, tr, tx, s, w, derivs, rsv + nch);
-    if (derivs && k >= PAIRS_MIN_K && d <= 1)
+    if (derivs == DERIVS_HESS && k >= PAIRS_MIN_K && d <= 1)
         hess_pairs(k, d, tc + k * LANES, LANES, tx, rsv + nch, 1, sh);
 }
 
@@ -252,7 +259,7 @@ double gmoe_gate_lanes(size_t k, size_t d, const double *c, const double *x,
                        const double *resp, size_t nrows, double *gb, double *hb,
                        double *scratch)
 {
-    int derivs = gb || hb;
+    int derivs = hb ? DERIVS_HESS : gb ? DERIVS_GRAD : DERIVS_NONE;
     size_t ns = derivs ? nsums(k, d) : 1;
     /* the workspace's scratch is 16-byte aligned: round up */
     lanes *s = (lanes *)(((uintptr_t)scratch + sizeof(lanes) - 1) & ~(uintptr_t)(sizeof(lanes) - 1));
