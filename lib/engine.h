@@ -50,10 +50,11 @@ typedef struct {
     gmoe_model *trial;     /* model holding trial gate parameters */
     double *theta, *theta_new, *grad, *hess, *step;   /* np, np, np, np*np, np */
     double *grad_new;                                 /* np: at the trial point */
+    double *gate_mom;      /* np: sum r_i z over the M-step's resp (mstep_gate.c) */
     double *theta_keep;    /* np: the M-step's result while a sparse gate's
                               pattern proposal is tried (em_step.c) */
     double *newton_mat;    /* np*np: the damped Newton system */
-    double *block_gate;    /* nblocks * (1 + np + np*np) */
+    double *block_gate;    /* (nblocks + 1) * (1 + 2 np + np*np) */
     double *scratch;       /* nthreads * scratch_per_thread */
     size_t scratch_per_thread;
     size_t block_scratch;  /* its last part: a block's batch (gmoe_em_ws_block_scratch) */

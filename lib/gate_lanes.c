@@ -36,11 +36,11 @@ static inline size_t nprod(size_t d)
     return (d + 1) * (d + 2) / 2;
 }
 
-/* Sums kept: Q, the gradient's (k - 1) p, and nprod(d) per pair of
- * experts i <= j < k - 1. */
+/* Sums kept: Q, the gradient's (k - 1) p, nprod(d) per pair of experts
+ * i <= j < k - 1, and the moments sum r_i z, (k - 1) p. */
 static inline size_t nsums(size_t k, size_t d)
 {
-    return 1 + (k - 1) * (d + 1) + k * (k - 1) / 2 * nprod(d);
+    return 1 + 2 * (k - 1) * (d + 1) + k * (k - 1) / 2 * nprod(d);
 }
 
 /* Chunks of a block, the last one partial. */
@@ -49,8 +49,10 @@ static inline size_t nsums(size_t k, size_t d)
 size_t gmoe_gate_lanes_scratch(size_t k, size_t d)
 {
     /* the lane sums, the products, the gates, a zero-padded last chunk,
-     * the chunks' row sums; one more for the alignment */
-    return LANES * (nsums(k, d) + nprod(d) + k + 3 * k + d + MAX_CHUNKS + 1);
+     * the chunks' row sums; one more for the alignment; before them a
+     * trial pass's (mstep_gate.c) gate columns' scratch and old column */
+    return LANES * (nsums(k, d) + nprod(d) + k + 3 * k + d + MAX_CHUNKS + 1) +
+           GMOE_GATE_TRIAL_SCRATCH;
 }
 
 /* The Hessian by pairs of experts (hess_pairs) from this k on; below,
@@ -128,12 +130,14 @@ chunk(size_t k, size_t d, const double *c, size_t ld, const double *resp, const 
         for (size_t v = u; v < p; v++, t++)
             zz[t] = v == 0 ? xu : v == u ? xu * xu : xu * strided(x + v - 1, d);
     }
-    lanes *sg = s + 1, *sh = sg + (k - 1) * p;
+    lanes *sg = s + 1, *sh = sg + (k - 1) * p, *sm = sh + k * (k - 1) / 2 * t_n;
     for (size_t i = 0; i + 1 < k; i++) {
         lanes ri = k == 3 ? r3[i] : strided(resp + i, k);
         lanes a = rs * g[i], wg = ri - a;
-        for (size_t u = 0; u < p; u++)
+        for (size_t u = 0; u < p; u++) {
             sg[i * p + u] += wg * zz[u];
+            sm[i * p + u] += ri * zz[u];
+        }
         for (size_t j = i; hess && (k < PAIRS_MIN_K || d > 1) && j + 1 < k; j++, sh += t_n) {
             lanes wt = j == i ? -a * (1.0 - g[i]) : a * g[j];
             for (size_t t = 0; t < t_n; t++)
@@ -235,13 +239,15 @@ static inline double lane_total(lanes s)
     return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
 }
 
-/* The lane sums' totals added to gb and to hb's upper triangle. */
-static void scatter(size_t k, size_t d, const lanes *s, double *gb, double *hb)
+/* The lane sums' totals added to gb, to hb's upper triangle and to mb. */
+static void scatter(size_t k, size_t d, const lanes *s, double *gb, double *hb, double *mb)
 {
     size_t p = d + 1, np = (k - 1) * p, t_n = nprod(d);
-    const lanes *sg = s + 1, *sh = sg + np;
+    const lanes *sg = s + 1, *sh = sg + np, *sm = sh + k * (k - 1) / 2 * t_n;
     for (size_t u = 0; gb && u < np; u++)
         gb[u] += lane_total(sg[u]);
+    for (size_t u = 0; mb && u < np; u++)
+        mb[u] += lane_total(sm[u]);
     for (size_t i = 0; hb && i + 1 < k; i++)
         for (size_t j = i; j + 1 < k; j++, sh += t_n) {
             double *blk = hb + i * p * np + j * p;
@@ -256,7 +262,7 @@ static void scatter(size_t k, size_t d, const lanes *s, double *gb, double *hb)
 
 VECTOR_CLONES
 double gmoe_gate_lanes(size_t k, size_t d, const double *c, const double *x,
-                       const double *resp, size_t nrows, double *gb, double *hb,
+                       const double *resp, size_t nrows, double *gb, double *hb, double *mb,
                        double *scratch)
 {
     int derivs = hb ? DERIVS_HESS : gb ? DERIVS_GRAD : DERIVS_NONE;
@@ -267,6 +273,74 @@ double gmoe_gate_lanes(size_t k, size_t d, const double *c, const double *x,
     memset(s, 0, ns * sizeof(lanes));
     GMOE_WITH_SHAPE(block_chunks, k, d, c, x, resp, nrows, s, w, derivs, rsv);
     if (derivs)
-        scatter(k, d, s, gb, hb);
+        scatter(k, d, s, gb, hb, mb);
+    return lane_total(s[0]);
+}
+
+/* One run of nch chunks of gmoe_gate_lanes_trial into its lane sums s:
+ * the last log-gate column lg against the old one olast, the gates g
+ * (ldc apart), the weights w (NULL: 1), x (d <= 1). */
+static inline __attribute__((always_inline)) void
+trial_run(size_t k, size_t d, const double *lg, const double *olast, const double *g, size_t ldc,
+          const double *w, const double *x, size_t nch, int grad, lanes *s)
+{
+    lanes one = {0}, acc = s[0];
+    one += 1.0;
+    for (size_t ch = 0; ch < nch; ch++) {
+        size_t r = ch * LANES;
+        lanes R = w ? contiguous(w + r) : one;
+        acc += R * (contiguous(lg + r) - contiguous(olast + r));
+    }
+    s[0] = acc;
+    for (size_t i = 0; grad && i + 1 < k; i++) {
+        lanes s0 = s[1 + i * (d + 1)], s1 = d ? s[2 + i * (d + 1)] : s0;
+        for (size_t ch = 0; ch < nch; ch++) {
+            size_t r = ch * LANES;
+            lanes R = w ? contiguous(w + r) : one, a = R * contiguous(g + i * ldc + r);
+            s0 += a;
+            if (d)
+                s1 += a * contiguous(x + r);
+        }
+        s[1 + i * (d + 1)] = s0;
+        if (d)
+            s[2 + i * (d + 1)] = s1;
+    }
+}
+
+/* gmoe_gate_lanes_trial for GMOE_WITH_SHAPE: the whole chunks, then the
+ * short last one from zero-padded copies (its empty rows add zeros). */
+static inline __attribute__((always_inline)) void
+trial_chunks(size_t k, size_t d, const double *c, const double *olast, const double *w,
+             const double *x, size_t nrows, int grad, lanes *s, double *pad)
+{
+    size_t nch = nrows / LANES, r = nch * LANES;
+    trial_run(k, d, c + (k - 1) * nrows, olast, c + k * nrows, nrows, w, x, nch, grad, s);
+    if (r == nrows)
+        return;
+    /* columns: the last log-gate, olast, the k - 1 gates, w, x */
+    memset(pad, 0, (k + 3) * LANES * sizeof(double));
+    size_t tail = (nrows - r) * sizeof(double);
+    memcpy(pad, c + (k - 1) * nrows + r, tail);
+    memcpy(pad + LANES, olast + r, tail);
+    for (size_t i = 0; i + 1 < k; i++)
+        memcpy(pad + (2 + i) * LANES, c + (k + i) * nrows + r, tail);
+    if (w)
+        memcpy(pad + (k + 1) * LANES, w + r, tail);
+    memcpy(pad + (k + 2) * LANES, x + r, d * tail);
+    trial_run(k, d, pad, pad + LANES, pad + 2 * LANES, LANES, w ? pad + (k + 1) * LANES : NULL,
+              pad + (k + 2) * LANES, 1, grad, s);
+}
+
+VECTOR_CLONES
+double gmoe_gate_lanes_trial(size_t k, size_t d, const double *c, const double *olast,
+                             const double *w, const double *x, size_t nrows, double *gb,
+                             double *scratch)
+{
+    size_t p = d + 1, ns = 1 + (gb ? (k - 1) * p : 0);
+    lanes *s = (lanes *)(((uintptr_t)scratch + sizeof(lanes) - 1) & ~(uintptr_t)(sizeof(lanes) - 1));
+    memset(s, 0, ns * sizeof(lanes));
+    GMOE_WITH_SHAPE(trial_chunks, k, d, c, olast, w, x, nrows, gb != NULL, s, (double *)(s + ns));
+    for (size_t u = 0; gb && u + 1 < ns; u++)
+        gb[u] += lane_total(s[1 + u]);
     return lane_total(s[0]);
 }

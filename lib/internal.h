@@ -230,11 +230,27 @@ const char *gmoe_gram_kernel(void);
  * columns then k gate columns of nrows; x: d gate covariates a row;
  * resp: k a row): returns Q = sum r_i log g_i and, if gb or hb is
  * not NULL, adds the gradient to gb and the Hessian's upper triangle to
- * hb as gmoe_softmax_row_given (scale 1) would, with the rows in vector
- * lanes (gate_lanes.c); scratch: gmoe_gate_lanes_scratch(k, d) doubles. */
+ * hb as gmoe_softmax_row_given (scale 1) would, and if mb is not NULL
+ * (with gb or hb) the moments sum r_i z, z = (1, x), i < k - 1, to mb,
+ * with the rows in vector lanes (gate_lanes.c); scratch:
+ * gmoe_gate_lanes_scratch(k, d) doubles. */
 double gmoe_gate_lanes(size_t k, size_t d, const double *c, const double *x,
-                       const double *resp, size_t nrows, double *gb, double *hb,
+                       const double *resp, size_t nrows, double *gb, double *hb, double *mb,
                        double *scratch);
+/* A trial point's sums of the plain softmax gate (d <= 1) over a block
+ * whose cache columns c were just written at the trial point: returns
+ * sum R (log g_k - olast), the change of -sum R lse from the gates whose
+ * last log-gate column was olast (R: the case weight w, or 1 if w is
+ * NULL; Q(trial) = Q(old) + (trial - old)' sum r z + that, the last
+ * expert's logit being 0), and adds the gate moments sum R g_i z (i < k -
+ * 1) to gb if not NULL; scratch: past its first GMOE_GATE_TRIAL_SCRATCH
+ * doubles, the rest of gmoe_gate_lanes_scratch(k, d). */
+double gmoe_gate_lanes_trial(size_t k, size_t d, const double *c, const double *olast,
+                             const double *w, const double *x, size_t nrows, double *gb,
+                             double *scratch);
+/* The block scratch a trial pass keeps before gmoe_gate_lanes_trial's:
+ * gmoe_block_gate_cols's lse and buf, and the old last log-gate column. */
+#define GMOE_GATE_TRIAL_SCRATCH (4 * GMOE_BLOCK_ROWS)
 size_t gmoe_gate_lanes_scratch(size_t k, size_t d);
 
 /* out[r] = c + sum_j coef[j] x[r * d + j] for the nrows rows of x, the

@@ -15,8 +15,10 @@
 /* How a pass over the data takes the gates: computed afresh (PASS_PLAIN);
  * computed a block at a time and kept in the gate cache (PASS_WRITE); or
  * read from the cache, which holds the accepted theta's (PASS_READ).  See
- * gate_cache.c. */
-enum gate_pass_mode { PASS_PLAIN, PASS_WRITE, PASS_READ };
+ * gate_cache.c.  PASS_TRIAL writes them as PASS_WRITE but sums only the
+ * change of Q from the gates the cache held, and the gate moments, not
+ * reading the responsibilities (trial_pass). */
+enum gate_pass_mode { PASS_PLAIN, PASS_WRITE, PASS_READ, PASS_TRIAL };
 
 /* Up to this many gate covariates a pass reading the gate cache takes
  * its derivatives with the rows in vector lanes (gate_lanes.c); above,
@@ -120,9 +122,18 @@ static void derivs_to_raw(const gmoe_em_ws *ws, double *grad, double *hess)
 static inline __attribute__((always_inline)) void
 block_pass(size_t k, size_t d, gmoe_em_ws *ws, const gmoe_model *m, const double *xdata,
            const double *xstd, size_t lo, size_t hi, double *acc, double *gb, double *hb,
-           double *work, double *blk, enum gate_pass_mode mode)
+           double *mb, const double *wts, double *work, double *blk, enum gate_pass_mode mode)
 {
     const double *resp = ws->resp;
+    if (mode == PASS_TRIAL) {
+        size_t nr = hi - lo;
+        double *cb = ws->gate_cache + lo * 2 * k, *olast = blk + 3 * GMOE_BLOCK_ROWS;
+        memcpy(olast, cb + (k - 1) * nr, nr * sizeof(double));
+        gmoe_block_gate_cols(m, ws->gating, xdata + lo * d, nr, cb, blk, blk + GMOE_BLOCK_ROWS);
+        acc[0] += gmoe_gate_lanes_trial(k, d, cb, olast, wts ? wts + lo : NULL, xdata + lo * d, nr,
+                                        gb, blk + GMOE_GATE_TRIAL_SCRATCH);
+        return;
+    }
     if (mode == PASS_PLAIN && ws->gating->block_objective) {
         acc[0] += ws->gating->block_objective(m, xdata + lo * d, hi - lo, resp + lo * k, gb, hb,
                                               blk);
@@ -143,17 +154,28 @@ block_pass(size_t k, size_t d, gmoe_em_ws *ws, const gmoe_model *m, const double
                              blk + GMOE_BLOCK_ROWS);
     int blocked = (gb || hb) && d > GATE_LANES_MAX_D;
     acc[0] += gmoe_gate_lanes(k, d, c + lo * 2 * k, xdata + lo * d, resp + lo * k, hi - lo,
-                              blocked ? NULL : gb, blocked ? NULL : hb, blk);
+                              blocked ? NULL : gb, blocked ? NULL : hb, mb, blk);
     if (blocked)
         cache_block_derivs(k, d, c + lo * 2 * k, xdata + lo * d, xstd ? xstd + lo * d : NULL,
                            resp + lo * k, hi - lo, gb, hb, blk);
 }
 
-/* Doubles a block keeps in ws->block_gate: Q, then the gradient and the
- * Hessian if wanted. */
-static size_t gate_stride(const gmoe_em_ws *ws, int grad, int hess)
+/* Whether a pass of the plain softmax gate over its cache (d <= 1) also
+ * sums the moments sum r_i z (ws->gate_mom) with the gradient, so that
+ * the trial points of the line search need no pass over the
+ * responsibilities (PASS_TRIAL). */
+static int takes_moments(const gmoe_em_ws *ws, int grad, enum gate_pass_mode mode)
 {
-    return 1 + (grad ? ws->np : 0) + (hess ? ws->np * ws->np : 0);
+    return grad && (mode == PASS_READ || mode == PASS_WRITE) && ws->dg <= GATE_LANES_MAX_D &&
+           gmoe_gate_cache_usable(ws) && ws->gating->softmax_logits == gmoe_softmax_logits;
+}
+
+/* Doubles a block keeps in ws->block_gate: Q, then the gradient and the
+ * Hessian if wanted, then the moments (takes_moments). */
+static size_t gate_stride(const gmoe_em_ws *ws, int grad, int hess, enum gate_pass_mode mode)
+{
+    return 1 + (grad ? ws->np : 0) + (hess ? ws->np * ws->np : 0) +
+           (takes_moments(ws, grad, mode) ? ws->np : 0);
 }
 
 /* The block-wise derivatives (d >= 2, from the cache) over the experts'
@@ -174,17 +196,19 @@ static const double *derivs_xstd(const gmoe_em_ws *ws, const gmoe_data *data, in
 static void gate_block(gmoe_em_ws *ws, const gmoe_data *data, const gmoe_model *m, size_t b,
                        int grad, int hess, enum gate_pass_mode mode)
 {
-    size_t n = ws->n, k = ws->k, d = ws->dg, np = ws->np, stride = gate_stride(ws, grad, hess);
+    size_t n = ws->n, k = ws->k, d = ws->dg, np = ws->np;
+    size_t stride = gate_stride(ws, grad, hess, mode);
     const double *xstd = derivs_xstd(ws, data, grad || hess, mode);
     double *work = gmoe_em_ws_scratch(ws), *blk = gmoe_em_ws_block_scratch(ws);
     double *acc = ws->block_gate + b * stride;
     memset(acc, 0, stride * sizeof(double));
     double *gb = grad ? acc + 1 : NULL;
     double *hb = hess ? acc + 1 + (grad ? np : 0) : NULL;
+    double *mb = takes_moments(ws, grad, mode) ? acc + 1 + np + (hess ? np * np : 0) : NULL;
     size_t lo = b * GMOE_BLOCK_ROWS;
     size_t hi = lo + GMOE_BLOCK_ROWS < n ? lo + GMOE_BLOCK_ROWS : n;
     GMOE_WITH_SHAPE(block_pass, k, d, ws, m, gmoe_data_gate_x(data), xstd, lo, hi, acc, gb, hb,
-                    work, blk, mode);
+                    mb, data->w, work, blk, mode);
 }
 
 void gmoe_mstep_gate_block(const gmoe_data *data, gmoe_em_ws *ws, size_t b)
@@ -198,13 +222,16 @@ void gmoe_mstep_gate_block(const gmoe_data *data, gmoe_em_ws *ws, size_t b)
 static double gate_fold(gmoe_em_ws *ws, const gmoe_data *data, double *grad, double *hess,
                         enum gate_pass_mode mode)
 {
-    size_t np = ws->np, nb = ws->nblocks, stride = gate_stride(ws, grad != NULL, hess != NULL);
+    size_t np = ws->np, nb = ws->nblocks;
+    size_t stride = gate_stride(ws, grad != NULL, hess != NULL, mode);
     double *sum = ws->block_gate + nb * stride;
     gmoe_fold_blocks(data, ws->block_gate, nb, stride, sum);
     if (grad)
         memcpy(grad, sum + 1, np * sizeof(double));
     if (hess)
         memcpy(hess, sum + 1 + (grad ? np : 0), np * np * sizeof(double));
+    if (takes_moments(ws, grad != NULL, mode))
+        memcpy(ws->gate_mom, sum + 1 + np + (hess ? np * np : 0), np * sizeof(double));
     if (derivs_xstd(ws, data, grad || hess, mode))
         derivs_to_raw(ws, grad, hess);
     return sum[0];
@@ -215,7 +242,7 @@ static double gate_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *the
 {
     size_t nb = ws->nblocks;
     ws->gating->unpack(ws->trial, theta);
-    if (mode == PASS_WRITE)
+    if (mode == PASS_WRITE || mode == PASS_TRIAL)
         gmoe_gate_cache_begin_write(ws);
     int nt = ws->nthreads;
     (void)nt;
@@ -274,6 +301,54 @@ static double decrement_last_factor(gmoe_em_ws *ws, const double *grad)
     return decrement;
 }
 
+/* A trial point's pass when the cache holds the gates of theta_c, whose Q
+ * is q_c, and ws->gate_mom the moments S_i = sum r_i z of this M-step:
+ * Q(trial) = q_c + (trial - theta_c)' S + sum R (lse(theta_c) -
+ * lse(trial)) and the gradient S - sum R g z (R: the case weight) need
+ * the new gates and the old last log-gate (-lse, the last expert's logit
+ * being 0), not the responsibilities, and Q's change is summed from
+ * small terms.  The cache then holds the trial's gates: theta_c and q_c
+ * become the trial's. */
+static double trial_pass(gmoe_em_ws *ws, const gmoe_data *data, const double *trial,
+                         double *grad, double *theta_c, double *q_c)
+{
+    size_t np = ws->np;
+    const double *mom = ws->gate_mom;
+    double q = gate_pass(ws, data, trial, grad, NULL, PASS_TRIAL);
+    for (size_t u = 0; u < np; u++)
+        q += (trial[u] - theta_c[u]) * mom[u];
+    for (size_t u = 0; grad && u < np; u++)
+        grad[u] = mom[u] - grad[u];
+    q += *q_c;
+    *q_c = q;
+    memcpy(theta_c, trial, np * sizeof(double));
+    return q;
+}
+
+/* Q at the trial point theta + t step (ws->theta_new) of a line search
+ * from Q = q, halving t from 1 until Q does not fall (at most 40 times);
+ * the gradient there into ws->grad_new if grad and the full step is
+ * taken; t into *t.  Trial points through trial_pass if q_c is not NULL
+ * (then q_c and theta_c follow the cache), else passes in mode eval. */
+static double line_search(gmoe_em_ws *ws, const gmoe_data *data, double q, int grad,
+                          enum gate_pass_mode eval, double *theta_c, double *q_c, double *t)
+{
+    size_t np = ws->np;
+    const double *theta = ws->theta, *step = ws->step;
+    double *trial = ws->theta_new, qt = q;
+    *t = 1.0;
+    for (int halving = 0; halving <= 40; halving++, *t *= 0.5) {
+        for (size_t u = 0; u < np; u++)
+            trial[u] = halving ? theta[u] + *t * step[u] : theta[u] + step[u];
+        double *g = grad && !halving ? ws->grad_new : NULL;
+        qt = q_c ? trial_pass(ws, data, trial, g, theta_c, q_c)
+                 : gate_pass(ws, data, trial, g, NULL, eval);
+        if (qt >= q)
+            break;
+    }
+    return qt;
+}
+
 /* Newton's method on the concave Q.  The gradient is taken at the
  * full-step trial point, so an accepted step (the usual case) costs one
  * pass over the data; step halving only evaluates Q.  The Hessian there
@@ -287,7 +362,7 @@ static double decrement_last_factor(gmoe_em_ws *ws, const double *grad)
 static int gate_newton(gmoe_em_ws *ws, const gmoe_data *data, const gmoe_em_options *opt)
 {
     size_t np = ws->np;
-    double *theta = ws->theta, *trial = ws->theta_new, *step = ws->step;
+    double *theta = ws->theta, *step = ws->step;
     int cache = gmoe_gate_cache_usable(ws);
     enum gate_pass_mode eval = cache ? PASS_WRITE : PASS_PLAIN;
     enum gate_pass_mode again = cache ? PASS_READ : PASS_PLAIN;
@@ -305,6 +380,8 @@ static int gate_newton(gmoe_em_ws *ws, const gmoe_data *data, const gmoe_em_opti
     }
     if (!isfinite(q))
         return GMOE_ENUMERIC;
+    /* the trial points from the gates in the cache (trial_pass) */
+    double q_c = q, *q_trial = takes_moments(ws, 1, PASS_READ) ? &q_c : NULL;
     double tol = opt->gate_tol * ws->total;
     for (size_t it = 0; it < opt->gate_max_iter; it++) {
         if (newton_direction(ws, ws->grad, ws->hess, step) != 0)
@@ -324,19 +401,10 @@ static int gate_newton(gmoe_em_ws *ws, const gmoe_data *data, const gmoe_em_opti
          * use it: the last allowed step, or one whose predicted gain is
          * already below the tolerance, needs Q alone. */
         int last = it + 1 >= opt->gate_max_iter || decrement <= 4 * tol;
-        double t = 1.0, qt;
-        for (size_t u = 0; u < np; u++)
-            trial[u] = theta[u] + step[u];
-        qt = gate_pass(ws, data, trial, last ? NULL : ws->grad_new, NULL, eval);
-        for (int halving = 0; !(qt >= q) && halving < 40; halving++) {
-            t *= 0.5;
-            for (size_t u = 0; u < np; u++)
-                trial[u] = theta[u] + t * step[u];
-            qt = gate_pass(ws, data, trial, NULL, NULL, eval);
-        }
+        double t, qt = line_search(ws, data, q, !last, eval, ws->gate_cache_theta, q_trial, &t);
         if (!(qt >= q))
             break; /* no ascent along the Newton direction: at the optimum */
-        memcpy(theta, trial, np * sizeof(double));
+        memcpy(theta, ws->theta_new, np * sizeof(double));
         if (cache)
             gmoe_gate_cache_accept(ws, theta); /* the last pass evaluated theta */
         if (last || qt - q <= tol)
@@ -347,7 +415,7 @@ static int gate_newton(gmoe_em_ws *ws, const gmoe_data *data, const gmoe_em_opti
                 break; /* the next step's test, with this step's Hessian */
         }
         /* another step: the derivatives at theta (the cache holds its gates) */
-        q = gate_pass(ws, data, theta, ws->grad, ws->hess, again);
+        q = q_c = gate_pass(ws, data, theta, ws->grad, ws->hess, again);
     }
     return GMOE_OK;
 }

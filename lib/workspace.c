@@ -40,6 +40,7 @@ void gmoe_em_ws_free(gmoe_em_ws *ws)
     free(ws->theta_keep);
     free(ws->grad);
     free(ws->grad_new);
+    free(ws->gate_mom);
     free(ws->hess);
     free(ws->step);
     free(ws->newton_mat);
@@ -116,9 +117,11 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->grad = malloc(np1 * sizeof(double));
     ws->hess = malloc(np1 * np1 * sizeof(double));
     ws->grad_new = malloc(np1 * sizeof(double));
+    ws->gate_mom = malloc(np1 * sizeof(double));
     ws->step = malloc(np1 * sizeof(double));
     ws->newton_mat = malloc(np1 * np1 * sizeof(double));
-    ws->block_gate = malloc((nb + 1) * (1 + np1 + np1 * np1) * sizeof(double));
+    /* Q, gradient, Hessian and the gate moments (mstep_gate.c) */
+    ws->block_gate = malloc((nb + 1) * (1 + 2 * np1 + np1 * np1) * sizeof(double));
     ws->scratch = malloc((size_t)ws->nthreads * ws->scratch_per_thread * sizeof(double));
     ws->nvec = gmoe_em_nvec(m);
     for (int i = 0; i < 4; i++)
@@ -137,7 +140,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     }
     if (!cache_ok ||!ws->resp || !ws->block_ll || !ws->estep_consts || !ws->block_wls || !ws->block_rss || !ws->wls_mat ||
         !ws->wls_rhs || !ws->wls_copy || !ws->expert_w || !ws->expert_updated || !ws->trial ||
-        !ws->theta || !ws->theta_new || !ws->theta_keep || !ws->grad || !ws->hess || !ws->grad_new || !ws->step ||
+        !ws->theta || !ws->theta_new || !ws->theta_keep || !ws->grad || !ws->hess || !ws->grad_new || !ws->gate_mom || !ws->step ||
         !ws->newton_mat || !ws->block_gate || !ws->scratch || !ws->x_shift || !ws->x_scale || !ws->x_std ||
         !ws->sq[0] || !ws->sq[1] || !ws->sq[2] || !ws->sq[3]) {
         gmoe_em_ws_free(ws);

@@ -626,6 +626,64 @@ START_TEST(test_gate_blocked_derivatives)
 }
 END_TEST
 
+/* gmoe_gate_lanes_trial, the gate line search's trial point from the gate
+ * cache (mstep_gate.c trial_pass): Q(new) = Q(old) + (theta_new -
+ * theta_old)' S + the returned change, S the moments sum r_i z that
+ * gmoe_gate_lanes returns with Q, and the gradient at the new point S -
+ * the returned sum w g_i z, against gmoe_gate_lanes at both points; case
+ * weights w (and none: 1), a short last chunk (203 rows), k = 3 and 5. */
+START_TEST(test_gate_lanes_trial)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 11);
+    const size_t n = 203, ks[2] = {3, 5};
+    for (int c = 0; c < 4; c++) {
+        size_t k = ks[c % 2], d = 1, np = (k - 1) * (d + 1);
+        int weighted = c < 2;
+        gmoe_model *m = gmoe_model_alloc(GMOE_SOFTMAX, k, d);
+        double *x = malloc((n + 1) * sizeof(double)), *w = malloc(n * sizeof(double));
+        double *resp = malloc(n * k * sizeof(double)), *lse = malloc(3 * n * sizeof(double));
+        double *c0 = malloc(2 * k * n * sizeof(double)), *c1 = malloc(2 * k * n * sizeof(double));
+        double *scratch = malloc(gmoe_gate_lanes_scratch(k, d) * sizeof(double));
+        double th0[8], th1[8], mom[8] = {0}, mom1[8] = {0}, g1[8] = {0}, gw[8] = {0};
+        for (size_t r = 0; r < n; r++) {
+            x[r] = gsl_ran_gaussian(rng, 1.0);
+            w[r] = weighted ? 0.5 + 1.5 * gsl_rng_uniform(rng) : 1.0;
+            double sum = 0.0;
+            for (size_t i = 0; i < k; i++)
+                sum += resp[r * k + i] = gsl_rng_uniform_pos(rng);
+            for (size_t i = 0; i < k; i++)
+                resp[r * k + i] *= w[r] / sum;
+        }
+        for (size_t u = 0; u < np; u++) {
+            th0[u] = gsl_ran_gaussian(rng, 1.0);
+            th1[u] = th0[u] + gsl_ran_gaussian(rng, 0.3);
+        }
+        gmoe_softmax_unpack(m, th0);
+        gmoe_block_gate_cols(m, &gmoe_gating_softmax, x, n, c0, lse, lse + n);
+        double q0 = gmoe_gate_lanes(k, d, c0, x, resp, n, g1, NULL, mom, scratch);
+        gmoe_softmax_unpack(m, th1);
+        gmoe_block_gate_cols(m, &gmoe_gating_softmax, x, n, c1, lse, lse + n);
+        memset(g1, 0, sizeof g1);
+        double q1 = gmoe_gate_lanes(k, d, c1, x, resp, n, g1, NULL, mom1, scratch);
+        double dq = gmoe_gate_lanes_trial(k, d, c1, c0 + (k - 1) * n, weighted ? w : NULL, x, n, gw,
+                                          scratch + GMOE_GATE_TRIAL_SCRATCH);
+        for (size_t u = 0; u < np; u++)
+            dq += (th1[u] - th0[u]) * mom[u];
+        ck_assert_msg(fabs(q0 + dq - q1) <= 1e-10 * fabs(q1), "k %zu: Q %.17g from the trial, %.17g",
+                      k, q0 + dq, q1);
+        for (size_t u = 0; u < np; u++) {
+            ck_assert(mom[u] == mom1[u]);
+            ck_assert_msg(fabs(mom[u] - gw[u] - g1[u]) <= 1e-10 * (double)n,
+                          "k %zu: gradient %zu %g from the trial, %g", k, u, mom[u] - gw[u], g1[u]);
+        }
+        free(x), free(w), free(resp), free(lse), free(c0), free(c1), free(scratch);
+        gmoe_model_free(m);
+    }
+    gsl_rng_free(rng);
+}
+END_TEST
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -641,6 +699,7 @@ int main(void)
     tcase_add_loop_test(tc, test_block_lse, 0, 3);
     tcase_add_loop_test(tc, test_block_gram, 0, GRAM_KERNELS * GRAM_PMAX);
     tcase_add_test(tc, test_gate_blocked_derivatives);
+    tcase_add_test(tc, test_gate_lanes_trial);
     tcase_add_loop_test(tc, test_block_functions, 0, (int)nconfigs);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
