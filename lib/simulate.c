@@ -1,5 +1,6 @@
 /* simulate.c -- designs and responses drawn from a model.  Every sampler
- * owns a GSL Mersenne twister seeded from the caller's seed and runs
+ * owns a Mersenne twister seeded from the caller's seed (mt_block.c: GSL's
+ * gsl_rng_mt19937 and its numbers, made a block at a time) and runs
  * sequentially, so the same seed gives the same numbers whatever the
  * thread count. */
 #include <gsl/gsl_randist.h>
@@ -10,6 +11,7 @@
 
 #include "gating.h"
 #include "internal.h"
+#include "mt_block.h"
 
 /* The grid design's first covariate, evenly spaced on [l, h], into
  * column 0 of x (stride d): a loop without draws, which vectorises. */
@@ -38,21 +40,23 @@ int gmoe_simulate_design(gmoe_design design, size_t n, size_t d,
         if (!isfinite(l) || !isfinite(h) || !(l < h))
             return gmoe_error(err, GMOE_EINVAL, "covariate %zu: range [%g, %g] must be finite with lo < hi", j + 1, l, h);
     }
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!rng)
+    gmoe_mt *mt = malloc(sizeof *mt);
+    if (!mt)
         return gmoe_error(err, GMOE_ENOMEM, "out of memory");
-    gsl_rng_set(rng, (unsigned long)seed);
+    gsl_rng rng;
+    gmoe_mt_as_gsl(mt, &rng);
+    gmoe_mt_seed(mt, (unsigned long)seed);
     int grid = design == GMOE_DESIGN_GRID;
     if (grid)
         grid_column(lo ? lo[0] : 0.0, hi ? hi[0] : 1.0, n, d, x);
     for (size_t r = 0; r < n && (d > 1 || !grid); r++) {
         for (size_t j = grid ? 1 : 0; j < d; j++) {
             double l = lo ? lo[j] : 0.0, h = hi ? hi[j] : 1.0;
-            x[r * d + j] = design == GMOE_DESIGN_NORMAL ? gsl_ran_gaussian(rng, 1.0)
-                                                        : l + (h - l) * gsl_rng_uniform(rng);
+            x[r * d + j] = design == GMOE_DESIGN_NORMAL ? gsl_ran_gaussian(&rng, 1.0)
+                                                        : l + (h - l) * gmoe_mt_uniform(mt);
         }
     }
-    gsl_rng_free(rng);
+    free(mt);
     return GMOE_OK;
 }
 
@@ -120,25 +124,27 @@ int gmoe_simulate_y_gx(const gmoe_model *m, const double *x, const double *gx, s
     size_t k = m->k, d = m->d, dg = m->dg;
     if (!gx)
         gx = x;
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gmoe_mt *mt = malloc(sizeof *mt);
     double *sd = malloc((k + gate_scratch(m, g)) * sizeof(double));
-    if (!rng || !sd) {
-        gsl_rng_free(rng);
+    if (!mt || !sd) {
+        free(mt);
         free(sd);
         return gmoe_error(err, GMOE_ENOMEM, "out of memory");
     }
+    gsl_rng rng; /* for GSL's ziggurat, over mt */
+    gmoe_mt_as_gsl(mt, &rng);
     double *gates = sd + k, *scratch = gates + GATE_ROWS * 2 * k;
     for (size_t i = 0; i < k; i++) /* once per expert, not per row */
         sd[i] = sqrt(m->sigma2[i]);
-    gsl_rng_set(rng, (unsigned long)seed);
+    gmoe_mt_seed(mt, (unsigned long)seed);
     for (size_t r = 0; r < n && st == GMOE_OK; r++) {
         if (r % GATE_ROWS == 0)
             block_gates(m, g, gx + r * dg, n - r < GATE_ROWS ? n - r : GATE_ROWS, gates, scratch);
         const double *xr = x + r * d;
-        size_t pick = draw_expert(gates + (r % GATE_ROWS) * 2 * k + k, k, gsl_rng_uniform(rng));
+        size_t pick = draw_expert(gates + (r % GATE_ROWS) * 2 * k + k, k, gmoe_mt_uniform(mt));
         /* no positive gate (NaN gates), or a mean beyond a double */
         if (pick == k ||
-            !isfinite(y[r] = gmoe_expert_mean(m, pick, xr) + gsl_ran_gaussian_ziggurat(rng, sd[pick]))) {
+            !isfinite(y[r] = gmoe_expert_mean(m, pick, xr) + gsl_ran_gaussian_ziggurat(&rng, sd[pick]))) {
             char first[64] = "";
             if (d)
                 snprintf(first, sizeof first, " (first covariate %.6g)", xr[0]);
@@ -149,7 +155,7 @@ int gmoe_simulate_y_gx(const gmoe_model *m, const double *x, const double *gx, s
             z[r] = pick;
         }
     }
-    gsl_rng_free(rng);
+    free(mt);
     free(sd);
     return st;
 }

@@ -4,6 +4,8 @@
  * slope with its confidence interval and the per-N summaries. */
 #include <check.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "gmoe.h"
 #include "check_util.h"
+#include "mt_block.h"
 
 #define ck_assert_close(got, want, tol)                                                    \
     ck_assert_msg(fabs((got) - (want)) <= (tol), "%s = %.17g, want %.17g (tol %g)", #got, \
@@ -428,6 +431,36 @@ START_TEST(test_cell_refusals)
 }
 END_TEST
 
+/* ------------------------------------------------------------ the simulation's generator */
+
+/* mt_block.c's numbers are gsl_rng_mt19937's for the same seed (seed 0,
+ * seeds beyond 32 bits, the cells' 64-bit seeds), as integers, uniforms
+ * and GSL's ziggurat normals drawn from its gsl_rng, in mixed order
+ * across many blocks of 624. */
+START_TEST(test_mt_block_is_gsl)
+{
+    const unsigned long seeds[] = {0, 1, 4357, 4294967296UL, 4294967301UL, 8052205503034911096UL};
+    for (size_t s = 0; s < sizeof seeds / sizeof *seeds; s++) {
+        gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+        ck_assert_ptr_nonnull(g);
+        gsl_rng_set(g, seeds[s]);
+        gmoe_mt mt;
+        gsl_rng r;
+        gmoe_mt_as_gsl(&mt, &r);
+        gmoe_mt_seed(&mt, seeds[s]);
+        for (int i = 0; i < 5000; i++) {
+            if (i % 3 == 0)
+                ck_assert_uint_eq(gmoe_mt_get(&mt), gsl_rng_get(g));
+            else if (i % 3 == 1)
+                ck_assert_double_eq(gmoe_mt_uniform(&mt), gsl_rng_uniform(g));
+            else
+                ck_assert_double_eq(gsl_ran_gaussian_ziggurat(&r, 0.3), gsl_ran_gaussian_ziggurat(g, 0.3));
+        }
+        gsl_rng_free(g);
+    }
+}
+END_TEST
+
 static Suite *rates_suite(void)
 {
     Suite *s = suite_create("rates");
@@ -447,6 +480,7 @@ static Suite *rates_suite(void)
     tcase_add_test(tc, test_seed);
     tcase_add_test(tc, test_near_truth_exact);
     tcase_add_test(tc, test_near_truth_over);
+    tcase_add_test(tc, test_mt_block_is_gsl);
     suite_add_tcase(s, tc);
     tc = tcase_create("cells");
     tcase_set_timeout(tc, 30);
