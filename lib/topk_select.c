@@ -98,3 +98,18 @@ int gmoe_topk_sort_rows(const gmoe_data *data, size_t *order, double *xs)
     free(key);
     return GMOE_OK;
 }
+
+size_t gmoe_topk_region_ends(const gmoe_model *m, const double *xs, size_t n, size_t i, double *s,
+                             double *ends, size_t max_ends)
+{
+    size_t ne = 0;
+    int prev = -1;
+    for (size_t p = 0; p < n && ne < max_ends; p++) {
+        gmoe_topk_scores(m, xs + p, s);
+        int sel = gmoe_topk_is_selected(m, s, i);
+        if (prev >= 0 && sel != prev && xs[p] > xs[p - 1])
+            ends[ne++] = 0.5 * (xs[p - 1] + xs[p]);
+        prev = sel;
+    }
+    return ne;
+}

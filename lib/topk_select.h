@@ -28,4 +28,14 @@ double gmoe_topk_smallest_share(const gmoe_model *m, const gmoe_data *data, doub
  * row indices) and xs (n values).  GMOE_ENOMEM or GMOE_OK. */
 int gmoe_topk_sort_rows(const gmoe_data *data, size_t *order, double *xs);
 
+/* One gate covariate, its values sorted in xs (n): the ends of expert
+ * i's selection runs (the middle between the last row of a run and the
+ * next row), at most max_ends, into ends; returns how many.  s: 2k
+ * doubles of scratch. */
+size_t gmoe_topk_region_ends(const gmoe_model *m, const double *xs, size_t n, size_t i, double *s,
+                             double *ends, size_t max_ends);
+
+/* the most ends the boundary moves turn an expert's slope about */
+#define GMOE_TOPK_MAX_ENDS 8
+
 #endif
