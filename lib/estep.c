@@ -45,10 +45,13 @@ log_cols(const gmoe_model *m, size_t d, const double *x, const double *y, const 
          double *t, size_t ld)
 {
     size_t k = m->k;
+    if (d >= 2) /* the means of all experts at once (internal.h) */
+        gmoe_lines_cols(k, m->b, m->a, x, d, nrows, t, ld);
     for (size_t i = 0; i < k; i++) {
         const double *li = logg + i * lcol;
         double ln = lnorm[i], hp = half_prec[i], *ti = t + i * ld;
-        gmoe_line_cols(m->b[i], m->a + i * d, x, d, nrows, ti);
+        if (d < 2)
+            gmoe_line_cols(m->b[i], m->a + i * d, x, d, nrows, ti);
 #pragma omp simd
         for (size_t r = 0; r < nrows; r++) {
             /* computed for a zero gate too, then not taken: a branch

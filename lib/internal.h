@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <string.h>
 
 #include "gmoe.h"
 
@@ -269,6 +270,75 @@ gmoe_line_cols(double c, const double *coef, const double *x, size_t d, size_t n
         for (size_t r = 0; r < nrows; r++)
             out[r] += cj * x[r * d + j];
     }
+}
+
+/* Up to GMOE_LINES_TILE lines over GMOE_LINES_ROWS rows from r0 (nl a
+ * constant in each inlined copy, so the sums stay in vector registers):
+ * each covariate's GMOE_LINES_ROWS values, a load at a stride of d, serve
+ * all nl lines. */
+#define GMOE_LINES_ROWS 8
+#define GMOE_LINES_TILE 4
+typedef double gmoe_lines_vec
+    __attribute__((vector_size(GMOE_LINES_ROWS * sizeof(double)), aligned(sizeof(double))));
+static inline __attribute__((always_inline)) void
+gmoe_lines_tile(size_t nl, const double *c, const double *coef, const double *x, size_t d,
+                size_t r0, double *out, size_t ld)
+{
+    gmoe_lines_vec s[GMOE_LINES_TILE];
+#pragma GCC unroll 4
+    for (size_t i = 0; i < nl; i++)
+        s[i] = (gmoe_lines_vec){0} + c[i];
+    const double *xr = x + r0 * d;
+    for (size_t j = 0; j < d; j++) {
+        gmoe_lines_vec v;
+#pragma GCC unroll 8
+        for (size_t l = 0; l < GMOE_LINES_ROWS; l++)
+            v[l] = xr[l * d + j];
+#pragma GCC unroll 4
+        for (size_t i = 0; i < nl; i++)
+            s[i] += coef[i * d + j] * v;
+    }
+#pragma GCC unroll 4
+    for (size_t i = 0; i < nl; i++)
+        memcpy(out + i * ld + r0, &s[i], sizeof s[i]);
+}
+
+/* gmoe_line_cols for k lines at once: out[i * ld + r] = c[i] +
+ * sum_j coef[i * d + j] x[r * d + j], each row's terms added in
+ * gmoe_line_cols's order (the same bits).  With d >= 2 a tile of rows and
+ * lines at a time (gmoe_lines_tile): where a line at a time loads each x
+ * at a stride once per line and loads and stores the sums once per
+ * covariate, here x is loaded once per GMOE_LINES_TILE lines and the sums
+ * stay in registers.  The rows past the last whole tile a row at a
+ * time. */
+static inline __attribute__((always_inline)) void
+gmoe_lines_cols(size_t k, const double *c, const double *coef, const double *x, size_t d,
+                size_t nrows, double *out, size_t ld)
+{
+    if (d < 2) {
+        for (size_t i = 0; i < k; i++)
+            gmoe_line_cols(c[i], coef + i * d, x, d, nrows, out + i * ld);
+        return;
+    }
+    size_t whole = nrows / GMOE_LINES_ROWS * GMOE_LINES_ROWS;
+    for (size_t r0 = 0; r0 < whole; r0 += GMOE_LINES_ROWS)
+        for (size_t i = 0; i < k; i += GMOE_LINES_TILE) {
+            const double *ci = c + i, *ai = coef + i * d;
+            double *oi = out + i * ld;
+            switch (k - i) {
+            case 1: gmoe_lines_tile(1, ci, ai, x, d, r0, oi, ld); break;
+            case 2: gmoe_lines_tile(2, ci, ai, x, d, r0, oi, ld); break;
+            case 3: gmoe_lines_tile(3, ci, ai, x, d, r0, oi, ld); break;
+            default: gmoe_lines_tile(4, ci, ai, x, d, r0, oi, ld); break;
+            }
+        }
+    for (size_t r = whole; r < nrows; r++)
+        for (size_t i = 0; i < k; i++) {
+            double s = c[i];
+            for (size_t j = 0; j < d; j++)
+                s += coef[i * d + j] * x[r * d + j];
+            out[i * ld + r] = s;
+        }
 }
 
 /* Number of blocks of GMOE_BLOCK_ROWS covering n rows. */
