@@ -62,9 +62,7 @@ const double *gmoe_gate_cache_for(gmoe_em_ws *ws, const gmoe_model *m)
 static inline __attribute__((always_inline)) void
 softmax_logit_cols(const gmoe_model *m, const double *x, size_t nrows, double *l)
 {
-    size_t k = m->k, d = m->dg;
-    for (size_t i = 0; i < k; i++)
-        gmoe_line_cols(m->beta0[i], m->beta1 + i * d, x, d, nrows, l + i * nrows);
+    gmoe_lines_cols(m->k, m->beta0, m->beta1, x, m->dg, nrows, l, nrows);
 }
 
 VECTOR_CLONES
