@@ -4,6 +4,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -57,6 +61,29 @@ void gmoe_em_ws_free(gmoe_em_ws *ws)
     free(ws);
 }
 
+/* malloc for the arrays of n rows that every pass of an iteration streams
+ * through (the responsibilities, the gate cache, the standardized x),
+ * aligned to 64 bytes (a vector of 8 doubles never straddles two cache
+ * lines) and, where Linux has transparent huge pages on request, on pages
+ * of 2 MB where whole ones fit inside (fewer TLB misses).  Neither changes
+ * a number or costs memory; a refused advice changes nothing. */
+static void *rows_alloc(size_t bytes)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, 64, bytes ? bytes : 1) != 0)
+        return NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    long page = sysconf(_SC_PAGESIZE);
+    if (page > 0) {
+        uintptr_t mask = (uintptr_t)page - 1;
+        uintptr_t lo = ((uintptr_t)p + mask) & ~mask, hi = ((uintptr_t)p + bytes) & ~mask;
+        if (hi > lo + ((uintptr_t)2 << 20))
+            madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    }
+#endif
+    return p;
+}
+
 /* A thread's block scratch: the block log-sum-exp's, or the largest
  * block_work_size of the family and the surrogates it may hand the
  * M-step (gating.h: init_surrogate, pattern_surrogate). */
@@ -99,7 +126,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     size_t np1 = np ? np : 1;
     ws->block_scratch = block_scratch_size(ws->gating, m);
     ws->scratch_per_thread = ws->gating->work_size(m) + k + 1 + ws->block_scratch;
-    ws->resp = malloc(n * k * sizeof(double));
+    ws->resp = rows_alloc(n * k * sizeof(double));
     ws->block_ll = malloc(nb * sizeof(double));
     ws->estep_consts = malloc(2 * k * sizeof(double));
     /* one block more: the sum over the blocks (chain.h) */
@@ -128,11 +155,11 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
         ws->sq[i] = malloc(ws->nvec * sizeof(double));
     ws->x_shift = malloc((m->d + 1) * sizeof(double)); /* d may be 0 */
     ws->x_scale = malloc((m->d + 1) * sizeof(double));
-    ws->x_std = malloc((gmoe_gram_blocks_size(n, m->d) + 1) * sizeof(double));
+    ws->x_std = rows_alloc((gmoe_gram_blocks_size(n, m->d) + 1) * sizeof(double));
     int cache_ok = 1;
     if (ws->gating->softmax_logits) {
         /* optional: without it the passes compute every gate afresh */
-        ws->gate_cache = malloc(n * 2 * k * sizeof(double));
+        ws->gate_cache = rows_alloc(n * 2 * k * sizeof(double));
         ws->gate_cache_theta = malloc(np1 * sizeof(double));
         ws->gate_cache_probe = malloc(np1 * sizeof(double));
         cache_ok = ws->gate_cache && ws->gate_cache_theta &&
