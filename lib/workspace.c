@@ -84,6 +84,12 @@ static void *rows_alloc(size_t bytes)
     return p;
 }
 
+/* n doubles rounded up to whole 64-byte lines */
+static size_t doubles_to_line(size_t n)
+{
+    return (n + 7) / 8 * 8;
+}
+
 /* A thread's block scratch: the block log-sum-exp's, or the largest
  * block_work_size of the family and the surrogates it may hand the
  * M-step (gating.h: init_surrogate, pattern_surrogate). */
@@ -124,8 +130,10 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->total = gmoe_data_total_weight(data);
     size_t n = ws->n, k = ws->k, p = ws->p, np = ws->np, nb = ws->nblocks;
     size_t np1 = np ? np : 1;
-    ws->block_scratch = block_scratch_size(ws->gating, m);
-    ws->scratch_per_thread = ws->gating->work_size(m) + k + 1 + ws->block_scratch;
+    /* whole 64-byte lines each, so that every thread's block scratch
+     * (and its columns of GMOE_BLOCK_ROWS) starts on one */
+    ws->block_scratch = doubles_to_line(block_scratch_size(ws->gating, m));
+    ws->scratch_per_thread = doubles_to_line(ws->gating->work_size(m) + k + 1) + ws->block_scratch;
     ws->resp = rows_alloc(n * k * sizeof(double));
     ws->block_ll = malloc(nb * sizeof(double));
     ws->estep_consts = malloc(2 * k * sizeof(double));
@@ -149,7 +157,7 @@ gmoe_em_ws *gmoe_em_ws_alloc(const gmoe_model *m, const gmoe_data *data, int nth
     ws->newton_mat = malloc(np1 * np1 * sizeof(double));
     /* Q, gradient, Hessian and the gate moments (mstep_gate.c) */
     ws->block_gate = malloc((nb + 1) * (1 + 2 * np1 + np1 * np1) * sizeof(double));
-    ws->scratch = malloc((size_t)ws->nthreads * ws->scratch_per_thread * sizeof(double));
+    ws->scratch = rows_alloc((size_t)ws->nthreads * ws->scratch_per_thread * sizeof(double));
     ws->nvec = gmoe_em_nvec(m);
     for (int i = 0; i < 4; i++)
         ws->sq[i] = malloc(ws->nvec * sizeof(double));
