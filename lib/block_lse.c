@@ -149,11 +149,77 @@ weights_rows(size_t nrows, size_t k, const double *e, size_t ld, double *w, cons
     }
 }
 
+/* The passes of lse_cols over g <= 4 columns from column c0 (g known to
+ * the compiler: its loop over them unrolled inside a vector loop over the
+ * rows), each row's running maximum or sum in a register across them. */
+enum { LSE_MAX, LSE_SHIFT, LSE_SUM };
+
+static inline __attribute__((always_inline)) void
+lse_group(int pass, size_t nrows, size_t g, size_t c0, const double *t, size_t ld, double *e,
+          double *lse, double *sum)
+{
+    const double *tc = t + c0 * ld;
+    double *ec = e + c0 * ld;
+    if (pass == LSE_MAX) {
+#pragma omp simd
+        for (size_t r = 0; r < nrows; r++) {
+            double mx = lse[r];
+#pragma GCC unroll 4
+            for (size_t i = 0; i < g; i++)
+                mx = tc[i * ld + r] > mx ? tc[i * ld + r] : mx;
+            lse[r] = mx;
+        }
+    } else if (pass == LSE_SHIFT) {
+#pragma omp simd
+        for (size_t r = 0; r < nrows; r++)
+#pragma GCC unroll 4
+            for (size_t i = 0; i < g; i++) {
+                double v = tc[i * ld + r] - lse[r]; /* e may alias t */
+                ec[i * ld + r] = isless(v, -700.0) ? -700.0 : v; /* see exp_nonpositive */
+            }
+    } else {
+#pragma omp simd
+        for (size_t r = 0; r < nrows; r++) {
+            double s = sum[r];
+#pragma GCC unroll 4
+            for (size_t i = 0; i < g; i++) {
+                double x = isless(ec[i * ld + r], 1e-300) ? 0.0 : ec[i * ld + r];
+                ec[i * ld + r] = x;
+                s += x;
+            }
+            sum[r] = s;
+        }
+    }
+}
+
+/* One pass of lse_cols over all k columns, four at a time. */
+static inline __attribute__((always_inline)) void
+lse_pass(int pass, size_t nrows, size_t k, const double *t, size_t ld, double *e, double *lse,
+         double *sum)
+{
+    for (size_t c = 0; c < k; c += 4) {
+        switch (k - c) {
+        case 1:
+            lse_group(pass, nrows, 1, c, t, ld, e, lse, sum);
+            break;
+        case 2:
+            lse_group(pass, nrows, 2, c, t, ld, e, lse, sum);
+            break;
+        case 3:
+            lse_group(pass, nrows, 3, c, t, ld, e, lse, sum);
+            break;
+        default:
+            lse_group(pass, nrows, 4, c, t, ld, e, lse, sum);
+        }
+    }
+}
+
 /* The arithmetic of lse_rows with the entries of a column contiguous, so
  * that every loop is a vector loop over the rows for any k, the clamps
- * inside them (the same bits as lse_rows).  A row with no finite maximum
- * gets NaN weights from the arithmetic itself (its entries minus the
- * maximum are NaN). */
+ * inside them (the same bits as lse_rows; the maxima and sums of four
+ * columns at a time in registers, in the same order).  A row with no
+ * finite maximum gets NaN weights from the arithmetic itself (its entries
+ * minus the maximum are NaN). */
 VECTOR_CLONES
 void gmoe_block_lse_cols(size_t nrows, size_t k, const double *t, size_t ld, double *e,
                          double *w, size_t wcol, size_t wrow, double *lse, double *buf)
@@ -164,28 +230,17 @@ void gmoe_block_lse_cols(size_t nrows, size_t k, const double *t, size_t ld, dou
         lse[r] = -INFINITY;
         sum[r] = 0.0;
     }
-    for (size_t i = 0; i < k; i++) {
-#pragma omp simd
-        for (size_t r = 0; r < nrows; r++)
-            lse[r] = t[i * ld + r] > lse[r] ? t[i * ld + r] : lse[r];
-    }
+    lse_pass(LSE_MAX, nrows, k, t, ld, e, lse, sum);
+    lse_pass(LSE_SHIFT, nrows, k, t, ld, e, lse, sum);
+    /* column by column even when they are contiguous: the rows of a
+     * column's vector remainder take the same exp as before */
     for (size_t i = 0; i < k; i++) {
         double *ei = e + i * ld;
 #pragma omp simd
-        for (size_t r = 0; r < nrows; r++) {
-            double v = t[i * ld + r] - lse[r];
-            ei[r] = isless(v, -700.0) ? -700.0 : v; /* see exp_nonpositive */
-        }
-#pragma omp simd
         for (size_t r = 0; r < nrows; r++)
             ei[r] = exp(ei[r]);
-#pragma omp simd
-        for (size_t r = 0; r < nrows; r++) {
-            double x = isless(ei[r], 1e-300) ? 0.0 : ei[r];
-            ei[r] = x;
-            sum[r] += x;
-        }
     }
+    lse_pass(LSE_SUM, nrows, k, t, ld, e, lse, sum);
 #pragma omp simd
     for (size_t r = 0; r < nrows; r++)
         inv[r] = 1.0 / sum[r];
