@@ -62,11 +62,16 @@ same_number "$(json_value two.json loglik)" "$(json_value two1.json loglik)" ||
     fail "x * 1e200 beside z: loglik $(json_value two.json loglik), want $(json_value two1.json loglik)"
 ok "mixfit: a covariate at 1e200 beside one at 1: the same fit as unscaled"
 
+# fails_beyond_double CSV LABEL PATTERN: mixfit exits 4, its message
+# matches PATTERN, no model written
+fails_beyond_double() {
+    run "$MIXFIT" -k 2 --seed 1 -q -o beyond.json "$1"
+    [ "$rc" -eq 4 ] || fail "$2: exit $rc, want 4"
+    grep -q "$3" "$WORK/err" || fail "$2: message does not name the column: $(cat "$WORK/err")"
+    [ ! -e beyond.json ] || fail "$2: a model was written"
+}
 scaled 1e-307 >tiny.csv
-run "$MIXFIT" -k 2 --seed 1 -q -o tiny.json tiny.csv
-[ "$rc" -eq 4 ] || fail "x * 1e-307: exit $rc, want 4"
-grep -q 'covariate "x".*beyond a double' "$WORK/err" || fail "x * 1e-307: message does not name the column"
-[ ! -e tiny.json ] || fail "x * 1e-307: a model was written"
+fails_beyond_double tiny.csv "x * 1e-307" 'covariate "x".*beyond a double'
 ok "mixfit: slopes beyond a double on the data's scale: exit 4 naming the column"
 
 # a response far from 1 in magnitude: the same maximum, converged, its
@@ -86,10 +91,7 @@ for s in 1e-20 1e100; do
     no_nonfinite y.json
 done
 yscaled 1e-160 >y.csv
-run "$MIXFIT" -k 2 --seed 1 -q -o tinyy.json y.csv
-[ "$rc" -eq 4 ] || fail "y * 1e-160: exit $rc, want 4"
-grep -q 'the response "y".*beyond a double' "$WORK/err" || fail "y * 1e-160: message does not name the response"
-[ ! -e tinyy.json ] || fail "y * 1e-160: a model was written"
+fails_beyond_double y.csv "y * 1e-160" 'the response "y".*beyond a double'
 ok "mixfit: a response scaled by 1e-20 or 1e100 gives the unscaled maximum, converged; 1e-160 is exit 4 naming it"
 
 # mixpredict
