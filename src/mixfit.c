@@ -234,6 +234,9 @@ static int check_args(int argc, char **argv, options *o)
         return cli_usage_error("-k is required (the number of experts, or a range such as -k 1:6)");
     if (o->em.em.max_iter == 0 && !o->init_path)
         return cli_usage_error("--max-iter 0 needs --init MODEL (the model to score)");
+    if (o->fam.set_top_k && o->k_set && o->klo < o->khi && o->fam.top_k > o->klo) /* before the table */
+        return cli_usage_error("--top-k: must be 1 to k = %zu, the least k of -k (got %zu)", o->klo,
+                               o->fam.top_k);
     if ((st = cli_inference_check(&o->inf)))
         return st;
     if (o->shard && (o->csv.weights || o->inf.set_replicates))

@@ -37,6 +37,7 @@ check_bad 2 "--tau applies to --gating temperature or activation only" "$MIXFIT"
 check_bad 2 "--tau: must be a finite number > 0 (got 0)" "$MIXFIT" -k 2 --gating temperature --tau 0 "$R"
 check_bad 2 "--top-k: must be 1 to k = 2 (got 3)" "$MIXFIT" -k 2 --gating topk --top-k 3 "$R"
 check_bad 2 "--top-k: must be 1 to k = 2 (got 0)" "$MIXFIT" -k 2 --gating topk --top-k 0 "$R"
+check_bad 2 "--top-k: must be 1 to k = 1, the least k of -k (got 2)" "$MIXFIT" -k 1:3 --gating topk --top-k 2 "$R"
 check_bad 2 "-x: \"x,\" has an empty item" "$MIXFIT" -k 2 -x x, "$R"
 # getopt
 check_bad 2 "unknown or ambiguous option '--frobnicate'" "$MIXFIT" -k 2 --frobnicate "$R"
