@@ -369,7 +369,8 @@ static int in_runs(gmoe_fit_info **info, size_t n, size_t r)
 /* The replicate rule: while no two runs that went to the end agree on
  * the best log-likelihood (within what settles gmoe_fit_auto's random
  * starts), or the best has near-duplicate experts (it is the smaller
- * fit in disguise), the furthest of the other runs goes to the end.  Over-
+ * fit in disguise), the highest of the other screened runs within
+ * REPLICATE_GAP of the best goes to the end.  Over-
  * specified fits have many maxima within a few units whose order after
  * the screening's iterations says little of where a run ends (issue 11:
  * a k* = 2 model's data fitted with k = 3, 5000 rows: the starts that

@@ -23,13 +23,6 @@ void cli_init(const char *name)
     cli_cleanup_on_signals();
 }
 
-/* libgomp's default waiting spins for about 300000 rounds at every
- * barrier and between parallel regions.  A spinning thread takes a core
- * from other jobs, and a thread the kernel has descheduled in favour of
- * another job holds up every barrier: with a busy loop on the other core,
- * --threads 2 took up to 6 times as long as --threads 1 per EM iteration
- * (scripts/bench-shapes-results.txt).  A sleeping thread is woken at once
- * when work comes (the kernel favours a task that slept). */
 /* Is OMP_NUM_THREADS 1 and the command line's last --threads (as a whole
  * word) absent, 0 or 1?  Then every parallel region runs on one thread
  * (those that take OpenMP's default too), no thread ever waits, and the
@@ -47,6 +40,13 @@ static int one_thread(char **argv)
     return env && strcmp(env, "1") == 0 && (!last || strcmp(last, "0") == 0 || strcmp(last, "1") == 0);
 }
 
+/* libgomp's default waiting spins for about 300000 rounds at every
+ * barrier and between parallel regions.  A spinning thread takes a core
+ * from other jobs, and a thread the kernel has descheduled in favour of
+ * another job holds up every barrier: with a busy loop on the other core,
+ * --threads 2 took up to 6 times as long as --threads 1 per EM iteration
+ * (scripts/bench-shapes-results.txt).  A sleeping thread is woken at once
+ * when work comes (the kernel favours a task that slept). */
 void cli_wait_policy(char **argv)
 {
     if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT") || one_thread(argv))
