@@ -44,9 +44,10 @@
 typedef struct {
     size_t n, k, d, dg, q, e, G, P;
     double s;                 /* the logits' scale */
-    const double **z, **zg;   /* d + 1 and q covariate columns, NULL: the constant 1 */
+    const double **z, **zg;   /* d + 1 and q covariate columns (the constant 1: ones) */
+    const double *one[1];     /* a column of ones */
     double *g, *r, *ev, *hv;  /* k columns each: gates, posterior, e_j, h_j */
-    double *w, *wa;           /* a weight column and its product with a column */
+    double *w, *wa;           /* a weight column and one of scratch */
     const double *wt;         /* case weights (NULL: all 1) */
 } block_cols;
 
@@ -62,35 +63,61 @@ size_t gmoe_derivs_block_scratch(const gmoe_model *m)
     return cols * LD + 2 * (m->d + m->dg + 2);
 }
 
+/* out[i * step] += sum_r (w[r] a[r]) b_i[r] for the g <= 4 columns b
+ * (g a constant in each inlined copy): one pass over the rows for all of
+ * them, each sum in its own register, each term rounded as a product of
+ * the weighted column and b_i (the same bits as one pass per column). */
+static inline __attribute__((always_inline)) void
+dots_group(size_t n, size_t g, const double *w, const double *a, const double *const *b,
+           double *out, size_t step)
+{
+    const double *b0 = b[0], *b1 = g > 1 ? b[1] : b0, *b2 = g > 2 ? b[2] : b0, *b3 = g > 3 ? b[3] : b0;
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+#pragma omp simd reduction(+ : s0, s1, s2, s3)
+    for (size_t r = 0; r < n; r++) {
+        double t = w[r] * a[r];
+        s0 += t * b0[r];
+        if (g > 1)
+            s1 += t * b1[r];
+        if (g > 2)
+            s2 += t * b2[r];
+        if (g > 3)
+            s3 += t * b3[r];
+    }
+    out[0] += s0;
+    if (g > 1)
+        out[step] += s1;
+    if (g > 2)
+        out[2 * step] += s2;
+    if (g > 3)
+        out[3 * step] += s3;
+}
+
 /* dest[u * stride + v] += sum_r w[r] a_u[r] b_v[r] for u < na, v < nb (v
- * >= u only if upper), a column NULL being the constant 1. */
+ * >= u only if upper): a pass over the rows per u and four v's (a
+ * column of ones, c->one, stands for the constant 1; issue 18: the
+ * weighted column was a pass of its own, and each v another). */
 VECTOR_CLONES
 static void add_products(const block_cols *c, const double *w, const double *const *a, size_t na,
                          const double *const *b, size_t nb, double *dest, size_t stride, int upper)
 {
     size_t n = c->n;
-    double *restrict wa = c->wa;
     for (size_t u = 0; u < na; u++) {
-        const double *au = a[u], *src = w;
-        if (au) { /* not one loop: a masked load from NULL costs a fault's assist */
-#pragma omp simd
-            for (size_t r = 0; r < n; r++)
-                wa[r] = w[r] * au[r];
-            src = wa;
-        }
-        for (size_t v = upper ? u : 0; v < nb; v++) {
-            const double *bv = b[v];
-            double sum = 0.0;
-            if (bv) {
-#pragma omp simd reduction(+ : sum)
-                for (size_t r = 0; r < n; r++)
-                    sum += src[r] * bv[r];
-            } else {
-#pragma omp simd reduction(+ : sum)
-                for (size_t r = 0; r < n; r++)
-                    sum += src[r];
+        for (size_t v = upper ? u : 0; v < nb; v += 4) {
+            double *out = dest + u * stride + v;
+            switch (nb - v) {
+            case 1:
+                dots_group(n, 1, w, a[u], b + v, out, 1);
+                break;
+            case 2:
+                dots_group(n, 2, w, a[u], b + v, out, 1);
+                break;
+            case 3:
+                dots_group(n, 3, w, a[u], b + v, out, 1);
+                break;
+            default:
+                dots_group(n, 4, w, a[u], b + v, out, 1);
             }
-            dest[u * stride + v] += sum;
         }
     }
 }
@@ -203,8 +230,6 @@ static void weigh(const block_cols *c, double *w)
 /* Column j of a block's k columns. */
 #define COL(p, j) ((p) + (j) * LD)
 
-static const double *const ONE[1] = {NULL};
-
 /* The gradient (internal order of derivatives.c) += the block's. */
 VECTOR_CLONES
 static void add_gradient(const block_cols *c, double *grad)
@@ -217,7 +242,7 @@ static void add_gradient(const block_cols *c, double *grad)
         for (size_t r = 0; r < n; r++)
             w[r] = c->s * (rm[r] - gm[r]);
         weigh(c, w);
-        add_products(c, w, ONE, 1, c->zg, c->q, grad + m * c->q, 0, 0);
+        add_products(c, w, c->one, 1, c->zg, c->q, grad + m * c->q, 0, 0);
     }
     for (size_t j = 0; j < c->k; j++) {
         const double *rj = COL(c->r, j), *ej = COL(c->ev, j), *hj = COL(c->hv, j);
@@ -226,12 +251,12 @@ static void add_gradient(const block_cols *c, double *grad)
         for (size_t r = 0; r < n; r++)
             w[r] = rj[r] * ej[r];
         weigh(c, w);
-        add_products(c, w, ONE, 1, c->z, c->d + 1, dest, 0, 0);
+        add_products(c, w, c->one, 1, c->z, c->d + 1, dest, 0, 0);
 #pragma omp simd
         for (size_t r = 0; r < n; r++)
             w[r] = rj[r] * hj[r];
         weigh(c, w);
-        add_products(c, w, ONE, 1, ONE, 1, dest + c->d + 1, 0, 0);
+        add_products(c, w, c->one, 1, c->one, 1, dest + c->d + 1, 0, 0);
     }
 }
 
@@ -265,7 +290,7 @@ static void add_gate_rows(const block_cols *c, double *H)
             for (size_t r = 0; r < n; r++)
                 w[r] = c->s * rm[r] * (diag - rj[r]) * hj[r];
             weigh(c, w);
-            add_products(c, w, c->zg, q, ONE, 1, dest + s1, P, 0);
+            add_products(c, w, c->zg, q, c->one, 1, dest + s1, P, 0);
         }
     }
 }
@@ -291,20 +316,20 @@ static void add_expert_rows(const gmoe_model *m, const block_cols *c, double *H)
             for (size_t r = 0; r < n; r++)
                 w[r] = (diag - rj2[r]) * rj[r] * ej[r] * hj2[r] - diag * rj[r] * ej[r] * is2;
             weigh(c, w);
-            add_products(c, w, c->z, s1, ONE, 1, dest + s1, P, 0);
+            add_products(c, w, c->z, s1, c->one, 1, dest + s1, P, 0);
             if (j != j2) {
 #pragma omp simd
                 for (size_t r = 0; r < n; r++)
                     w[r] = -rj2[r] * rj[r] * hj[r] * ej2[r];
                 weigh(c, w);
-                add_products(c, w, ONE, 1, c->z, s1, dest + s1 * P, 0, 0);
+                add_products(c, w, c->one, 1, c->z, s1, dest + s1 * P, 0, 0);
             }
 #pragma omp simd
             for (size_t r = 0; r < n; r++)
                 w[r] = (diag - rj2[r]) * rj[r] * hj[r] * hj2[r] +
                        diag * rj[r] * (half_is4 - ej[r] * ej[r] * is2);
             weigh(c, w);
-            add_products(c, w, ONE, 1, ONE, 1, dest + s1 * P + s1, 0, 0);
+            add_products(c, w, c->one, 1, c->one, 1, dest + s1 * P + s1, 0, 0);
         }
     }
 }
@@ -328,14 +353,19 @@ void gmoe_derivs_block(const gmoe_model *m, const gmoe_data *data, size_t lo, si
     c.g = scratch, c.r = c.g + k * L, c.ev = c.r + k * L, c.hv = c.ev + k * L;
     c.w = c.hv + k * L, c.wa = c.w + L;
     double *xc = c.wa + L, *gxc = xc + d * L, *cols = gxc + dg * L, *buf = cols;
-    const double **ptrs = (const double **)(void *)(buf + 2 * L);
+    double *ones = buf + 2 * L;
+    const double **ptrs = (const double **)(void *)(ones + L);
     c.z = ptrs, c.zg = ptrs + d + 1;
     acc[0] += first_order(m, data, lo, &c, buf);
     columns(data->x + lo * d, c.n, d, xc);
     for (size_t t = 0; t < d; t++)
         c.z[t] = xc + t * L;
-    c.z[d] = NULL;
-    c.zg[0] = NULL;
+#pragma omp simd
+    for (size_t r = 0; r < c.n; r++)
+        ones[r] = 1.0;
+    c.one[0] = ones;
+    c.z[d] = ones;
+    c.zg[0] = ones;
     if (data->gate_own)
         columns(gmoe_gate_row(data, lo), c.n, dg, gxc);
     for (size_t u = 0; u < dg; u++)
