@@ -214,6 +214,52 @@ lse_pass(int pass, size_t nrows, size_t k, const double *t, size_t ld, double *e
     }
 }
 
+/* gmoe_block_lse_cols at k = 2 with one exp per row (as lse_rows2):
+ * exp(min - max), the maximum's being exp(0) = 1 exactly, so the same
+ * weights and sums (the same bits) with half the exps and two passes
+ * over the rows instead of seven (issue 18: k = 2 is the reference grid's
+ * shape).  The first pass leaves each row's first entry minus the
+ * maximum (0: the first is the maximum) in e's first column and the
+ * clamped difference in its second; e's entries of a row without a
+ * finite maximum may differ from the general path's, its weights and sum
+ * do not (NaN). */
+static inline __attribute__((always_inline)) void
+lse_cols2(size_t nrows, const double *t, size_t ld, double *e, double *w, size_t wcol,
+          size_t wrow, double *lse, double *sum, double *inv)
+{
+    double *e0 = e, *e1 = e + ld;
+#pragma omp simd
+    for (size_t r = 0; r < nrows; r++) {
+        double a = t[r], b = t[ld + r], mx = -INFINITY; /* e may alias t */
+        mx = a > mx ? a : mx;
+        mx = b > mx ? b : mx;
+        lse[r] = mx;
+        double v = (a - mx) + (b - mx); /* the other term is 0; NaN as the general path */
+        e0[r] = a - mx;
+        e1[r] = isless(v, -700.0) ? -700.0 : v; /* see exp_nonpositive */
+    }
+#pragma omp simd
+    for (size_t r = 0; r < nrows; r++)
+        e1[r] = exp(e1[r]);
+#pragma omp simd
+    for (size_t r = 0; r < nrows; r++) {
+        double x = isless(e1[r], 1e-300) ? 0.0 : e1[r], one = 1.0 + 0.0 * x; /* NaN stays */
+        int first = e0[r] == 0.0;
+        double a = first ? one : x, b = first ? x : one, s = 0.0;
+        s += a;
+        s += b;
+        e0[r] = a;
+        e1[r] = b;
+        sum[r] = s;
+        inv[r] = 1.0 / s;
+    }
+    for (size_t i = 0; w && i < 2; i++) {
+#pragma omp simd
+        for (size_t r = 0; r < nrows; r++)
+            w[i * wcol + r * wrow] = e[i * ld + r] * inv[r];
+    }
+}
+
 /* The arithmetic of lse_rows with the entries of a column contiguous, so
  * that every loop is a vector loop over the rows for any k, the clamps
  * inside them (the same bits as lse_rows; the maxima and sums of four
@@ -225,6 +271,10 @@ void gmoe_block_lse_cols(size_t nrows, size_t k, const double *t, size_t ld, dou
                          double *w, size_t wcol, size_t wrow, double *lse, double *buf)
 {
     double *sum = buf, *inv = buf + nrows;
+    if (k == 2) {
+        lse_cols2(nrows, t, ld, e, w, wcol, wrow, lse, sum, inv);
+        goto logs;
+    }
 #pragma omp simd
     for (size_t r = 0; r < nrows; r++) {
         lse[r] = -INFINITY;
@@ -252,6 +302,7 @@ void gmoe_block_lse_cols(size_t nrows, size_t k, const double *t, size_t ld, dou
             for (size_t r = 0; r < nrows; r++)
                 w[i * wcol + r * wrow] = e[i * ld + r] * inv[r];
         }
+logs:
     /* two loops: with the select beside it the log is not vectorized */
 #pragma omp simd
     for (size_t r = 0; r < nrows; r++)
