@@ -22,6 +22,7 @@
 #include "gating.h"
 #include "chain.h"
 #include "internal.h"
+#include "params.h"
 
 /* Columns whose largest |x| is within [2^-SAFE_EXP, 2^SAFE_EXP] are left
  * alone: n * x^2 stays far from overflow and underflow for any n. */
@@ -160,8 +161,8 @@ int gmoe_fit_scaling_make(const gmoe_data *data, const gmoe_model *init, gmoe_fi
     s->data.x = scaled_copy(data->x, n, d, s->scale);
     s->data.gx = data->gate_own ? scaled_copy(data->gx, n, dg, s->gscale) : NULL;
     s->data.y = s->yscale != 1.0 ? scaled_copy(data->y, n, 1, &s->yscale) : NULL;
-    if (init && (s->init = gmoe_model_alloc_like(init)))
-        gmoe_model_copy_params(s->init, init);
+    if (init)
+        s->init = gmoe_model_clone(init); /* with the names: the notes of inference name them */
     if (!s->data.x || (data->gate_own && !s->data.gx) || (s->yscale != 1.0 && !s->data.y) ||
         (init && !s->init)) {
         gmoe_fit_scaling_free(s);
@@ -191,6 +192,30 @@ static int too_small(char *const *names, size_t j, const char *what, double scal
                       "a power of ten", what, name, scale);
 }
 
+/* Temperature with tau estimated: the gate and tau divided by the power of
+ * two nearest beta1's largest entry, an exact move along the likelihood's
+ * invariant scale, so that the normalization's sum of squares of beta1
+ * stays within a double (at x times 1e-200 beta1 is about 1e200 here, its
+ * square overflowed and the model was left with ||beta1||_F = 1e200). */
+static void orbit_rescale(gmoe_model *m)
+{
+    if (!(gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE) || !m->tau_estimated)
+        return;
+    double big = 0.0;
+    for (size_t u = 0; u < m->k * m->dg; u++)
+        big = fmax(big, fabs(m->beta1[u]));
+    int e;
+    if (!(big > 0) || !isfinite(big))
+        return;
+    frexp(big, &e);
+    for (size_t i = 0; i < m->k; i++) {
+        m->beta0[i] = ldexp(m->beta0[i], -e);
+        for (size_t j = 0; j < m->dg; j++)
+            m->beta1[i * m->dg + j] = ldexp(m->beta1[i * m->dg + j], -e);
+    }
+    m->tau = ldexp(m->tau, -e);
+}
+
 int gmoe_fit_scaling_restore(const gmoe_fit_scaling *s, gmoe_model *m, gmoe_err *err)
 {
     if (!s->active)
@@ -218,8 +243,108 @@ int gmoe_fit_scaling_restore(const gmoe_fit_scaling *s, gmoe_model *m, gmoe_err 
                               s->yscale, s->yscale > 1 ? "divide" : "multiply");
     }
     const gmoe_gating *g = gmoe_gating_get(m->family);
+    orbit_rescale(m);
     if (g && g->normalize)
         g->normalize(m); /* a convention on beta1's norm, as after each M-step */
+    return GMOE_OK;
+}
+
+/* The factor of each free parameter (L's order) from the copy's scale to
+ * the data's: what gmoe_fit_scaling_restore multiplies it by before the
+ * family's normalization (beta0 and tau: 1). */
+static void parameter_factors(const gmoe_fit_scaling *s, const gmoe_layout *L, double *f)
+{
+    const double *gscale = s->gscale ? s->gscale : s->scale;
+    for (size_t j = 0; j < L->P; j++)
+        f[j] = 1.0;
+    for (size_t i = 0; i < L->k; i++) {
+        for (size_t u = 1; u <= L->dg; u++) {
+            long a = gmoe_layout_gate(L, i, u);
+            if (a >= 0)
+                f[a] = 1.0 / gscale[u - 1];
+        }
+        for (size_t j = 0; j < L->d; j++)
+            f[gmoe_layout_expert(L, i, j)] = s->yscale / s->scale[j];
+        f[gmoe_layout_expert(L, i, L->d)] = s->yscale;
+        f[gmoe_layout_expert(L, i, L->d + 1)] = s->yscale * s->yscale;
+    }
+}
+
+static int scale_free_tau(const gmoe_model *m, const gmoe_layout *L)
+{
+    return (gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE) && L->has_tau;
+}
+
+void gmoe_fit_scaling_normalize_init(gmoe_fit_scaling *s)
+{
+    const gmoe_gating *g = s->init ? gmoe_gating_get(s->init->family) : NULL;
+    if (s->active)
+        orbit_rescale(s->init);
+    if (s->active && g && g->normalize)
+        g->normalize(s->init);
+}
+
+/* Temperature with tau estimated: the data's model m is t N(D theta) with
+ * theta the copy's (s->init, normalized), D the factors f, N the
+ * normalization ||beta1||_F = 1 and t = ||m's beta1||_F, so its gate
+ * block is (t / c) D theta's (c = ||D beta1||_F, the same ratio as m's tau
+ * over the copy's).  N's Jacobian, I - g b' / c^2 (g the gate entries and
+ * tau of D theta, b its beta1 entries), conjugated by diag(e), e = f t / c
+ * on the gate, is I - u w' with u the copy's gate entries and tau and
+ * w_j = f_j^2 beta1_j / sum f^2 beta1^2 (f taken relative to its largest,
+ * which cancels: no overflow).  cov = (I - u w') cov (I - u w')'.
+ * GMOE_ENOMEM. */
+static int orbit_projection(const gmoe_model *m, const gmoe_model *copy, const gmoe_layout *L,
+                            double *cov, double *e)
+{
+    size_t P = L->P;
+    double *u = calloc(3 * P + 1, sizeof(double)), ss = 0.0, big = 0.0, q = 0.0;
+    if (!u)
+        return GMOE_ENOMEM;
+    double *w = u + P, *v = w + P;
+    gmoe_layout_pack(L, copy, v);
+    u[P - 1] = v[P - 1], e[P - 1] *= m->tau / copy->tau;
+    for (size_t i = 0; i < L->k; i++)
+        for (size_t c = 0; c <= L->dg; c++) {
+            long a = gmoe_layout_gate(L, i, c);
+            if (a >= 0) {
+                u[a] = v[a], e[a] *= m->tau / copy->tau;
+                big = c > 0 ? fmax(big, fabs(e[a])) : big;
+            }
+        }
+    for (size_t i = 0; i < L->k; i++)
+        for (size_t c = 1; c <= L->dg; c++) {
+            long a = gmoe_layout_gate(L, i, c);
+            if (a >= 0)
+                ss += (w[a] = (e[a] / big) * (e[a] / big) * u[a]) * u[a];
+        }
+    for (size_t i = 0; ss > 0 && i < P; i++)
+        w[i] /= ss;
+    for (size_t i = 0; i < P; i++) {
+        v[i] = 0.0;
+        for (size_t j = 0; j < P; j++)
+            v[i] += cov[i * P + j] * w[j];
+        q += w[i] * v[i];
+    }
+    for (size_t i = 0; ss > 0 && i < P; i++)
+        for (size_t j = 0; j < P; j++)
+            cov[i * P + j] += -(u[i] * v[j] + v[i] * u[j]) + u[i] * u[j] * q;
+    free(u);
+    return GMOE_OK;
+}
+
+int gmoe_fit_scaling_map_cov(const gmoe_fit_scaling *s, const gmoe_model *m, double *cov,
+                             double *e)
+{
+    gmoe_layout L;
+    gmoe_layout_init(&L, m);
+    for (size_t j = 0; j < L.P; j++)
+        e[j] = 1.0;
+    if (!s->active)
+        return GMOE_OK;
+    parameter_factors(s, &L, e);
+    if (scale_free_tau(m, &L))
+        return orbit_projection(m, s->init, &L, cov, e);
     return GMOE_OK;
 }
 

@@ -35,6 +35,28 @@ int gmoe_fit_scaling_make(const gmoe_data *data, const gmoe_model *init, gmoe_fi
  * that scale. */
 int gmoe_fit_scaling_restore(const gmoe_fit_scaling *s, gmoe_model *m, gmoe_err *err);
 
+/* For the standard errors of a model m on the data's scale, given as
+ * init to gmoe_fit_scaling_make: s->init (m on the copy's scale) put at
+ * the family's normalization on the copy's scale (temperature with tau
+ * estimated: ||beta1||_F = 1 there, where m's own would put the copy's
+ * gate beyond a double).  Nothing when s is not active. */
+void gmoe_fit_scaling_normalize_init(gmoe_fit_scaling *s);
+
+/* The covariance cov (P x P, row-major, the free parameters in params.h's
+ * order) of s->init, normalized, put on the data's scale as diag(e) cov
+ * diag(e), m being the model there (its gmoe_fit_scaling_restore): cov
+ * stays on the copy's scale (its entries may be beyond a double on the
+ * data's: y times 1e-100, var(sigma2) about 1e-405), e[P] gets the
+ * factors, so that se_j = |e_j| sqrt(cov_jj).  The parameters are linear
+ * in the scale factors: beta1 by 1 / its covariate's factor, a by
+ * yscale / its covariate's, b by yscale, sigma2 by yscale^2, beta0 and
+ * tau by 1; temperature with tau estimated: the gate and tau also by the
+ * normalization's ratio (m's tau over the copy's), and cov projected along
+ * the invariant scale (a direction of the copy's tangent space need not
+ * be one of the data's).  e = 1 when s is not active.  GMOE_ENOMEM. */
+int gmoe_fit_scaling_map_cov(const gmoe_fit_scaling *s, const gmoe_model *m, double *cov,
+                             double *e);
+
 void gmoe_fit_scaling_free(gmoe_fit_scaling *s);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "derivatives.h"
+#include "fit_scale.h"
 #include "inference.h"
 #include "internal.h"
 
@@ -94,19 +95,42 @@ static int information(const gmoe_model *m, const gmoe_data *data, gmoe_se_kind 
     return st;
 }
 
-/* The covariance into cov when the parameters reported are identified
- * (*identified = 1); the note says what is not, or is only weakly. */
-static int covariance_or_note(const gmoe_model *m, const gmoe_data *data, gmoe_se_kind method,
-                              const gmoe_layout *L, double *cov, int *identified,
-                              gmoe_note *note, gmoe_err *err)
+/* The fit on a copy scaled by powers of two (fit_scale.c) when the data
+ * are of extreme magnitude: its information is finite and well scaled
+ * where the data's own is not (y times 1e-100: the variances' entries
+ * about 1e400). */
+typedef struct {
+    const gmoe_model *m;
+    const gmoe_data *data;
+} scaled_fit;
+
+/* The fit's own test (fit.c, on the same scaled copy) found the Hessian
+ * negative definite: a non-positive ratio here is rounding in a flat
+ * direction, not a saddle; the note must not say otherwise. */
+static const char *not_identified_note(const gmoe_model *m, int identified, double ratio)
+{
+    if (identified)
+        return "weakly identified; ";
+    if (ratio <= 0 && !(m->has_fit && m->fit.hessian_nd))
+        return "not a maximum (a saddle) or not identified; ";
+    return "not identified; ";
+}
+
+/* The covariance (on sf's scale) into cov when the parameters reported are
+ * identified (*identified = 1); the note says what is not, or is only
+ * weakly.  m and data (the data's own scale) only for the boundaries of a
+ * K = 1 gate, which are covariate values. */
+static int covariance_or_note(const gmoe_model *m, const gmoe_data *data, const scaled_fit *sf,
+                              gmoe_se_kind method, const gmoe_layout *L, double *cov,
+                              int *identified, gmoe_note *note, gmoe_err *err)
 {
     size_t P = L->P;
     double *A = malloc(2 * P * P * sizeof(double));
     if (!A)
         return gmoe_error(err, GMOE_ENOMEM, "out of memory (%zu parameters)", P);
-    int st = information(m, data, method, A, A + P * P, P, err);
+    int st = information(sf->m, sf->data, method, A, A + P * P, P, err);
     *identified = 0;
-    if (st == GMOE_OK && gmoe_model_gate_selects_one(m)) {
+    if (st == GMOE_OK && gmoe_model_gate_selects_one(sf->m)) {
         gmoe_note_add(note, "top-K with K = 1: the gate enters only through its selection "
                             "boundaries, so only the boundary is identified and the gate has no "
                             "standard errors; ");
@@ -116,7 +140,7 @@ static int covariance_or_note(const gmoe_model *m, const gmoe_data *data, gmoe_s
         if (st == GMOE_ESING)
             gmoe_note_add(note, "the experts' information is not positive definite; ");
     } else if (st == GMOE_OK) {
-        double ratio = gmoe_identify_directions(m, L, A, GMOE_WEAK_RATIO, note);
+        double ratio = gmoe_identify_directions(sf->m, L, A, GMOE_WEAK_RATIO, note);
         if (ratio == -INFINITY)
             st = gmoe_error(err, GMOE_ENOMEM, "out of memory (%zu parameters)", P);
         else if (ratio > GMOE_FLAT_RATIO) {
@@ -124,8 +148,8 @@ static int covariance_or_note(const gmoe_model *m, const gmoe_data *data, gmoe_s
              * sandwich's pass makes A and J together, which can differ
              * from this A in the last bits: as before) */
             gmoe_err e;
-            st = method == GMOE_SE_OBSERVED ? gmoe_covariance_of(m, A, NULL, cov, &e)
-                                            : gmoe_covariance(m, data, method, cov, NULL, &e);
+            st = method == GMOE_SE_OBSERVED ? gmoe_covariance_of(sf->m, A, NULL, cov, &e)
+                                            : gmoe_covariance(sf->m, sf->data, method, cov, NULL, &e);
             *identified = st == GMOE_OK;
             if (st != GMOE_ESING && st != GMOE_OK)
                 st = gmoe_error(err, st, "%s", e.msg);
@@ -134,26 +158,49 @@ static int covariance_or_note(const gmoe_model *m, const gmoe_data *data, gmoe_s
             gmoe_note_add(note, "the information has entries that are not finite (covariates "
                                 "or parameters at the edge of a double); ");
         if (st == GMOE_OK && !(ratio > GMOE_WEAK_RATIO)) {
-            gmoe_note_add(note, *identified ? "weakly identified; "
-                                : ratio <= 0 ? "not a maximum (a saddle) or not identified; "
-                                             : "not identified; ");
-            gmoe_identify_experts(m, data, note);
+            gmoe_note_add(note, "%s", not_identified_note(m, *identified, ratio));
+            gmoe_identify_experts(sf->m, sf->data, note);
         }
     }
     free(A);
     return st == GMOE_ESING ? GMOE_OK : st;
 }
 
-/* se and the Wald intervals from the diagonal of cov. */
-static void wald(gmoe_inference *inf, const double *cov)
+/* covariance_or_note on the copy gmoe_fit fits (data of extreme
+ * magnitude: fit_scale.c); cov stays on the copy's scale, e[P] gets the
+ * factors to the data's (gmoe_fit_scaling_map_cov). */
+static int scaled_covariance(const gmoe_model *m, const gmoe_data *data, gmoe_se_kind method,
+                             const gmoe_layout *L, double *cov, double *e, int *identified,
+                             gmoe_note *note, gmoe_err *err)
+{
+    gmoe_fit_scaling s;
+    int st = gmoe_fit_scaling_make(data, m, &s, err);
+    if (st)
+        return st;
+    gmoe_fit_scaling_normalize_init(&s);
+    scaled_fit sf = {s.active ? s.init : m, s.active ? &s.data : data};
+    st = covariance_or_note(m, data, &sf, method, L, cov, identified, note, err);
+    if (st == GMOE_OK && *identified && gmoe_fit_scaling_map_cov(&s, m, cov, e) != GMOE_OK)
+        st = gmoe_error(err, GMOE_ENOMEM, "out of memory (%zu parameters)", L->P);
+    gmoe_fit_scaling_free(&s);
+    return st;
+}
+
+/* se and the Wald intervals from the diagonal of diag(e) cov diag(e),
+ * then cov (when kept) on the data's scale. */
+static void wald(gmoe_inference *inf, double *cov, const double *e)
 {
     double z = GMOE_Z95;
-    for (size_t j = 0; j < inf->p; j++) {
-        double v = cov[j * inf->p + j];
-        inf->se[j] = v > 0 && isfinite(v) ? sqrt(v) : NAN;
+    size_t P = inf->p;
+    for (size_t j = 0; j < P; j++) {
+        double v = cov[j * P + j];
+        inf->se[j] = v > 0 && isfinite(v) ? fabs(e[j]) * sqrt(v) : NAN;
         inf->lower[j] = inf->estimate[j] - z * inf->se[j];
         inf->upper[j] = inf->estimate[j] + z * inf->se[j];
     }
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = 0; j < P; j++)
+            cov[i * P + j] *= e[i] * e[j];
 }
 
 int gmoe_inference_compute(gmoe_model *m, const gmoe_data *data, gmoe_se_kind method,
@@ -168,14 +215,13 @@ int gmoe_inference_compute(gmoe_model *m, const gmoe_data *data, gmoe_se_kind me
     size_t P = L.P;
     int cov_kept = with_cov && method != GMOE_SE_NONE;
     gmoe_inference *inf = gmoe_inference_alloc(P, cov_kept, 0);
-    double *cov = cov_kept || method == GMOE_SE_NONE ? NULL : malloc(P * P * sizeof(double));
-    if (!inf || (!cov_kept && method != GMOE_SE_NONE && !cov) || fill_names(m, &L, inf)) {
+    /* the covariance (on the scale of the copy fitted) and the factors to the data's */
+    double *cov = method == GMOE_SE_NONE ? NULL : malloc((P * P + P) * sizeof(double));
+    if (!inf || (method != GMOE_SE_NONE && !cov) || fill_names(m, &L, inf)) {
         gmoe_inference_free(inf);
         free(cov);
         return gmoe_error(err, GMOE_ENOMEM, "out of memory (%zu parameters)", P);
     }
-    if (cov_kept)
-        cov = inf->cov;
     inf->method = method;
     int st = GMOE_OK;
     if (method != GMOE_SE_NONE) {
@@ -185,18 +231,17 @@ int gmoe_inference_compute(gmoe_model *m, const gmoe_data *data, gmoe_se_kind me
             !gmoe_model_gate_selects_one(m))
             gmoe_note_add(&note, "top-K: standard errors are conditional on each row's selected "
                                  "set of experts; ");
-        st = covariance_or_note(m, data, method, &L, cov, &inf->identified, &note, err);
+        st = scaled_covariance(m, data, method, &L, cov, cov + P * P, &inf->identified, &note,
+                               err);
         if (st == GMOE_OK && inf->identified)
-            wald(inf, cov);
-        if (st == GMOE_OK && !inf->identified && cov_kept)
-            for (size_t j = 0; j < P * P; j++)
-                cov[j] = NAN;
+            wald(inf, cov, cov + P * P);
+        if (st == GMOE_OK && inf->identified && cov_kept)
+            memcpy(inf->cov, cov, P * P * sizeof(double)); /* else NaN */
         if (note.len >= 2)
             note.s[note.len - 2] = '\0'; /* the last "; " */
         if (st == GMOE_OK && note.len && !(inf->note = gmoe_strdup(note.s)))
             st = gmoe_error(err, GMOE_ENOMEM, "out of memory");
     }
-    if (!cov_kept)
-        free(cov);
+    free(cov);
     return gmoe_inference_attach(m, inf, st);
 }

@@ -7,6 +7,9 @@
 #    scale (it used to "converge" with every slope 0, loglik -5433);
 #  - mixfit on a response scaled by 1e-20 or 1e100: the same maximum,
 #    converged (it said "stalled" or "saddle"); by 1e-160, exit 4 naming it;
+#  - their standard errors (y * 1e-100, x * 1e-200; temperature with tau
+#    estimated): the unscaled fit's times the factor (none were given, or
+#    "a saddle" was said; temperature's beta1 was left at 1e200);
 #  - mixpredict at x = 1e308, and for a model with a = 1e300, sigma2 =
 #    1e-300 (it wrote -nan with exit 0); at x = 1e300 the right variance;
 #  - mixsim at x = 1e308.
@@ -93,6 +96,46 @@ done
 yscaled 1e-160 >y.csv
 fails_beyond_double y.csv "y * 1e-160" 'the response "y".*beyond a double'
 ok "mixfit: a response scaled by 1e-20 or 1e100 gives the unscaled maximum, converged; 1e-160 is exit 4 naming it"
+
+# standard errors of a fit on a scaled copy: computed there and put back
+# (the parameters are linear in the factors), not on the data's scale,
+# where the information's entries overflowed (y * 1e-100: no standard
+# errors; x * 1e-200: "a saddle" beside "Hessian negative definite")
+ses() { # file -> the standard errors, one a line, in the parameters' order
+    tr -d ' \n' <"$1" | grep -o '"se":[^,]*' | sed 's/"se"://'
+}
+# same_ses LABEL UNSCALED SCALED FACTORS: each standard error of SCALED is
+# UNSCALED's times its factor (to 1e-8, relative; "-": none in both)
+same_ses() {
+    ! grep -q saddle "$WORK/err" || fail "$1: $(grep saddle "$WORK/err")"
+    ses "$2" >se0.txt
+    ses "$3" | paste -d' ' se0.txt - | awk -v f="$4" 'BEGIN { n = split(f, w, " ") }
+        w[NR] == "-" { if ($1 != "null" || $2 != "null") { print NR ": " $2; bad = 1 }; next }
+        { r = $2 / ($1 * w[NR]); if (!(r > 1 - 1e-8 && r < 1 + 1e-8)) { print NR ": " $2 " want " $1 " * " w[NR]; bad = 1 } }
+        END { exit bad || NR != n }' >se.bad || fail "$1: standard errors: $(cat se.bad)"
+}
+yscaled 1e-100 >se.csv
+expect_ok "$MIXFIT" -k 2 --seed 1 -o se.json se.csv
+same_ses "y * 1e-100" plain.json se.json "1 1 1e-100 1e-100 1e-200 1e-100 1e-100 1e-200"
+scaled 1e-200 >se.csv
+expect_ok "$MIXFIT" -k 2 --seed 1 -o se.json se.csv
+same_ses "x * 1e-200" plain.json se.json "1 1e200 1e200 1 1 1e200 1 1"
+# temperature, tau estimated: ||beta1||_F = 1 on the data's scale (it was
+# left at 1e200, its square beyond a double), so beta0 and tau scale too
+cat >t.json <<'EOF'
+{"family": "temperature", "k": 2, "d": 1, "tau": 0.5, "tau_estimated": true, "x_names": ["x"],
+ "y_name": "y", "experts": [{"beta0": 0.3, "beta1": [1], "a": [1], "b": 0, "sigma2": 0.1},
+                            {"beta0": 0, "beta1": [0], "a": [-1], "b": 0.5, "sigma2": 0.2}]}
+EOF
+"$MIXSIM" --model t.json -n 600 --seed 2 --range -2:2 -o t.csv || fail "mixsim temperature"
+awk -F, 'NR == 1 { print; next } { printf "%.17g,%s\n", $1 * 1e-200, $2 }' t.csv >ts.csv
+for f in t ts; do
+    expect_ok "$MIXFIT" -k 2 --gating temperature --tau-mode estimate --seed 1 -o $f.fit.json $f.csv
+done
+[ "$(json_value ts.fit.json beta1)" = 1 ] ||
+    fail "temperature, x * 1e-200: beta1 $(json_value ts.fit.json beta1), want 1"
+same_ses "temperature, x * 1e-200" t.fit.json ts.fit.json "1e-200 - 1e200 1 1 1e200 1 1 1e-200"
+ok "mixfit: standard errors at y * 1e-100 and x * 1e-200 (softmax; temperature, tau estimated) are the unscaled fit's times the factor"
 
 # mixpredict
 printf 'x\n0.5\n1e308\n' >big.csv
