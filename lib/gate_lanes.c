@@ -46,18 +46,20 @@ static inline size_t nsums(size_t k, size_t d)
 /* Chunks of a block, the last one partial. */
 #define MAX_CHUNKS (GMOE_BLOCK_ROWS / LANES + 1)
 
-size_t gmoe_gate_lanes_scratch(size_t k, size_t d)
-{
-    /* the lane sums, the products, the gates, a zero-padded last chunk,
-     * the chunks' row sums; one more for the alignment; before them a
-     * trial pass's (mstep_gate.c) gate columns' scratch and old column */
-    return LANES * (nsums(k, d) + nprod(d) + k + 3 * k + d + MAX_CHUNKS + 1) +
-           GMOE_GATE_TRIAL_SCRATCH;
-}
-
 /* The Hessian by pairs of experts (hess_pairs) from this k on; below,
  * chunk by chunk (chunk). */
 #define PAIRS_MIN_K 4
+
+size_t gmoe_gate_lanes_scratch(size_t k, size_t d)
+{
+    /* the lane sums, the products, the gates, a zero-padded last chunk,
+     * the chunks' row sums, their responsibilities by expert (k >=
+     * PAIRS_MIN_K); one more for the alignment; before them a trial
+     * pass's (mstep_gate.c) gate columns' scratch and old column */
+    size_t by_expert = k >= PAIRS_MIN_K ? k * MAX_CHUNKS : 0;
+    return LANES * (nsums(k, d) + nprod(d) + k + 3 * k + d + MAX_CHUNKS + by_expert + 1) +
+           GMOE_GATE_TRIAL_SCRATCH;
+}
 
 /* What a pass sums besides Q: nothing, the gradient, or the gradient and
  * the Hessian (a trial point of the Newton line search needs no Hessian:
@@ -97,15 +99,23 @@ resp3(const double *p, lanes *r)
                                    3, 4, 9, 12, 15);
 }
 
+/* Whether a pass sums the Hessian, the gradient and the moments by
+ * experts over the chunks (hess_pairs) rather than chunk by chunk. */
+static inline int by_pairs(size_t k, size_t d, int derivs)
+{
+    return derivs == DERIVS_HESS && k >= PAIRS_MIN_K && d <= 1;
+}
+
 /* The lane sums s of one chunk of LANES rows (c: its first row in the
  * cache's columns, k log-gates then k gates, ld apart; resp: k a row; x:
  * d); derivs: also the gradient's (DERIVS_GRAD) and the Hessian's
- * (DERIVS_HESS; for k >= PAIRS_MIN_K and d <= 1 these are left to
- * hess_pairs, the chunk's row sums of resp stored at *rs_out for it).
- * w: scratch of nprod(d) + k vectors. */
+ * (DERIVS_HESS; if by_pairs, all the derivatives and moments are left to
+ * hess_pairs, the chunk's row sums of resp stored at *rs_out for it and
+ * its responsibilities, expert i's at rc + i ldr).  w: scratch of
+ * nprod(d) + k vectors. */
 static inline __attribute__((always_inline)) void
 chunk(size_t k, size_t d, const double *c, size_t ld, const double *resp, const double *x,
-      lanes *s, lanes *w, int derivs, lanes *rs_out)
+      lanes *s, lanes *w, int derivs, lanes *rs_out, double *rc, size_t ldr)
 {
     size_t p = d + 1, t_n = nprod(d);
     int hess = derivs == DERIVS_HESS;
@@ -119,11 +129,14 @@ chunk(size_t k, size_t d, const double *c, size_t ld, const double *resp, const 
         rs += ri;
         /* a zero gate with positive responsibility gives -inf */
         q += (lanes)((lane_mask)(ri * li) & (lane_mask)(ri > zero));
-        g[i] = contiguous(c + (k + i) * ld);
+        if (by_pairs(k, d, derivs))
+            memcpy(rc + i * ldr, &ri, sizeof ri);
+        else
+            g[i] = contiguous(c + (k + i) * ld);
     }
     s[0] += q;
     *rs_out = rs;
-    if (!derivs)
+    if (!derivs || by_pairs(k, d, derivs))
         return;
     for (size_t u = 0, t = 0; u < p; u++) {
         lanes xu = u ? strided(x + u - 1, d) : zero + 1.0;
@@ -138,7 +151,7 @@ chunk(size_t k, size_t d, const double *c, size_t ld, const double *resp, const 
             sg[i * p + u] += wg * zz[u];
             sm[i * p + u] += ri * zz[u];
         }
-        for (size_t j = i; hess && (k < PAIRS_MIN_K || d > 1) && j + 1 < k; j++, sh += t_n) {
+        for (size_t j = i; hess && j + 1 < k; j++, sh += t_n) {
             lanes wt = j == i ? -a * (1.0 - g[i]) : a * g[j];
             for (size_t t = 0; t < t_n; t++)
                 sh[t] += wt * zz[t];
@@ -147,24 +160,39 @@ chunk(size_t k, size_t d, const double *c, size_t ld, const double *resp, const 
 }
 
 /* JN pairs (i, j0), ..., (i, j0 + JN - 1) of hess_pairs, their sums in
- * registers over the chunks. */
+ * registers over the chunks; if sg is not NULL (the tile of the pair (i,
+ * i)), also expert i's gradient sums sg and moments sm, from its
+ * responsibilities rc (chunk()'s). */
 static inline __attribute__((always_inline)) void
 pair_tile(size_t d, size_t i, size_t j0, size_t JN, const double *g, size_t ld, const double *x,
-          const lanes *rsv, size_t nch, lanes *sh)
+          const lanes *rsv, size_t nch, lanes *sh, const double *rc, lanes *sg, lanes *sm)
 {
     size_t t_n = nprod(d);
-    lanes acc[4][3];
+    lanes acc[4][3], sgm[4] = {{0}};
 #pragma GCC unroll 4
     for (size_t jj = 0; jj < JN; jj++)
 #pragma GCC unroll 3
         for (size_t t = 0; t < t_n; t++)
             acc[jj][t] = sh[jj * t_n + t];
+    for (size_t u = 0; sg && u <= d; u++) {
+        sgm[u] = sg[u];
+        sgm[2 + u] = sm[u];
+    }
     for (size_t ch = 0; ch < nch; ch++) {
         size_t r = ch * LANES;
         lanes gi = contiguous(g + i * ld + r), a = rsv[ch] * gi, xv = {0}, x2 = {0};
         if (d) {
             xv = contiguous(x + r);
             x2 = xv * xv;
+        }
+        if (sg) { /* as chunk() sums them (a not fused into wg: the same bits) */
+            lanes ri = contiguous(rc + r), wg = ri - a;
+            sgm[0] += wg;
+            sgm[2] += ri;
+            if (d) {
+                sgm[1] += wg * xv;
+                sgm[3] += ri * xv;
+            }
         }
 #pragma GCC unroll 4
         for (size_t jj = 0; jj < JN; jj++) {
@@ -182,44 +210,52 @@ pair_tile(size_t d, size_t i, size_t j0, size_t JN, const double *g, size_t ld, 
 #pragma GCC unroll 3
         for (size_t t = 0; t < t_n; t++)
             sh[jj * t_n + t] = acc[jj][t];
+    for (size_t u = 0; sg && u <= d; u++) {
+        sg[u] = sgm[u];
+        sm[u] = sgm[2 + u];
+    }
 }
 
-/* The Hessian's lane sums sh (pairs i <= j < k - 1 in order, nprod(d)
- * each) over nch chunks of a block, d <= 1: the gate columns g[i * ld +
- * r], x (contiguous), the chunks' row sums rsv.  Each sum adds the chunks
- * in order, as chunk() does for smaller k (the same bits), but a pair's
- * sums stay in registers over the chunks, four pairs at a time: a chunk
- * at a time, every sum of k (k - 1) / 2 pairs is loaded and stored. */
+/* The lane sums s's derivatives and moments (the Hessian's pairs i <= j
+ * < k - 1 in order, nprod(d) each) over nch chunks of a block, d <= 1:
+ * the gate columns g[i * ld + r], x (contiguous), the chunks' row sums
+ * rsv and responsibilities rc[i * ldr + r].  Each sum adds the chunks in
+ * order, as chunk() does for smaller k (the same bits), but its sums stay
+ * in registers over the chunks, four pairs and an expert's gradient and
+ * moments at a time: a chunk at a time, each of them was loaded and
+ * stored, and each expert's responsibilities gathered twice, per chunk. */
 static inline __attribute__((always_inline)) void
 hess_pairs(size_t k, size_t d, const double *g, size_t ld, const double *x, const lanes *rsv,
-           size_t nch, lanes *sh)
+           const double *rc, size_t ldr, size_t nch, lanes *s)
 {
-    size_t t_n = nprod(d);
+    size_t p = d + 1, t_n = nprod(d);
+    lanes *sg = s + 1, *sh = sg + (k - 1) * p, *sm = sh + k * (k - 1) / 2 * t_n;
     for (size_t i = 0; i + 1 < k; i++)
         for (size_t j0 = i, jn; j0 + 1 < k; j0 += jn, sh += jn * t_n) {
             jn = k - 1 - j0 < 4 ? k - 1 - j0 : 4;
+            const double *ri = rc + i * ldr;
+            lanes *gi = j0 == i ? sg + i * p : NULL, *mi = sm + i * p;
             switch (jn) { /* the tile's width known to the compiler */
-            case 1: pair_tile(d, i, j0, 1, g, ld, x, rsv, nch, sh); break;
-            case 2: pair_tile(d, i, j0, 2, g, ld, x, rsv, nch, sh); break;
-            case 3: pair_tile(d, i, j0, 3, g, ld, x, rsv, nch, sh); break;
-            default: pair_tile(d, i, j0, 4, g, ld, x, rsv, nch, sh); break;
+            case 1: pair_tile(d, i, j0, 1, g, ld, x, rsv, nch, sh, ri, gi, mi); break;
+            case 2: pair_tile(d, i, j0, 2, g, ld, x, rsv, nch, sh, ri, gi, mi); break;
+            case 3: pair_tile(d, i, j0, 3, g, ld, x, rsv, nch, sh, ri, gi, mi); break;
+            default: pair_tile(d, i, j0, 4, g, ld, x, rsv, nch, sh, ri, gi, mi); break;
             }
         }
 }
 
 /* The chunks of a block (k, d: GMOE_WITH_SHAPE); the last one, if short,
  * from a zero-padded copy (its empty rows add zeros).  rsv: MAX_CHUNKS
- * vectors. */
+ * vectors; rc: k MAX_CHUNKS more (by_pairs). */
 static inline __attribute__((always_inline)) void
 block_chunks(size_t k, size_t d, const double *c, const double *x, const double *resp,
-             size_t nrows, lanes *s, lanes *w, int derivs, lanes *rsv)
+             size_t nrows, lanes *s, lanes *w, int derivs, lanes *rsv, double *rc)
 {
-    size_t r = 0, nch = 0;
-    lanes *sh = s + 1 + (k - 1) * (d + 1);
+    size_t r = 0, nch = 0, ldr = MAX_CHUNKS * LANES;
     for (; r + LANES <= nrows; r += LANES, nch++)
-        chunk(k, d, c + r, nrows, resp + r * k, x + r * d, s, w, derivs, rsv + nch);
-    if (derivs == DERIVS_HESS && k >= PAIRS_MIN_K && d <= 1)
-        hess_pairs(k, d, c + k * nrows, nrows, x, rsv, nch, sh);
+        chunk(k, d, c + r, nrows, resp + r * k, x + r * d, s, w, derivs, rsv + nch, rc + r, ldr);
+    if (by_pairs(k, d, derivs))
+        hess_pairs(k, d, c + k * nrows, nrows, x, rsv, rc, ldr, nch, s);
     if (r == nrows)
         return;
     double *tc = (double *)(w + nprod(d) + k), *tr = tc + 2 * k * LANES, *tx = tr + k * LANES;
@@ -228,9 +264,9 @@ block_chunks(size_t k, size_t d, const double *c, const double *x, const double 
         memcpy(tc + col * LANES, c + col * nrows + r, (nrows - r) * sizeof(double));
     memcpy(tr, resp + r * k, (nrows - r) * k * sizeof(double));
     memcpy(tx, x + r * d, (nrows - r) * d * sizeof(double));
-    chunk(k, d, tc, LANES, tr, tx, s, w, derivs, rsv + nch);
-    if (derivs == DERIVS_HESS && k >= PAIRS_MIN_K && d <= 1)
-        hess_pairs(k, d, tc + k * LANES, LANES, tx, rsv + nch, 1, sh);
+    chunk(k, d, tc, LANES, tr, tx, s, w, derivs, rsv + nch, rc + r, ldr);
+    if (by_pairs(k, d, derivs))
+        hess_pairs(k, d, tc + k * LANES, LANES, tx, rsv + nch, rc + r, ldr, 1, s);
 }
 
 /* The LANES partial sums added pairwise in a fixed order. */
@@ -271,7 +307,8 @@ double gmoe_gate_lanes(size_t k, size_t d, const double *c, const double *x,
     lanes *s = (lanes *)(((uintptr_t)scratch + sizeof(lanes) - 1) & ~(uintptr_t)(sizeof(lanes) - 1));
     lanes *w = s + nsums(k, d), *rsv = w + nprod(d) + 4 * k + d;
     memset(s, 0, ns * sizeof(lanes));
-    GMOE_WITH_SHAPE(block_chunks, k, d, c, x, resp, nrows, s, w, derivs, rsv);
+    GMOE_WITH_SHAPE(block_chunks, k, d, c, x, resp, nrows, s, w, derivs, rsv,
+                    (double *)(rsv + MAX_CHUNKS));
     if (derivs)
         scatter(k, d, s, gb, hb, mb);
     return lane_total(s[0]);
