@@ -48,7 +48,7 @@ static double fused_estep(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws)
     const gmoe_gating *g = ws->gating;
     double *consts = ws->estep_consts;
     gmoe_estep_pass e = {m, data, ws->resp, gmoe_gate_cache_for(ws, m), NULL, consts,
-                         consts + ws->k};
+                         consts + ws->k, ws};
     if (!e.cache && gmoe_gate_cache_usable(ws) && gmoe_gating_get(m->family) == g) {
         e.fill = ws->gate_cache;
         gmoe_gate_cache_begin_write(ws);

@@ -179,6 +179,9 @@ double gmoe_em_estep(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
  * cache (the gate cache when it holds m's, else NULL) or computed afresh
  * and, when fill is not NULL (a softmax_logits family, cache NULL),
  * written to fill, the gate cache; returns the block's log-likelihood.
+ * With ws not NULL (the workspace of data), the experts' means at d >= 2
+ * come from its standardized covariates (ws->x_std: contiguous loads;
+ * the last bits differ from x's).
  * scratch: gmoe_estep_block_scratch(m) doubles. */
 typedef struct {
     const gmoe_model *m;
@@ -187,6 +190,7 @@ typedef struct {
     const double *cache;
     double *fill;
     const double *lnorm, *half_prec;
+    const gmoe_em_ws *ws;
 } gmoe_estep_pass;
 void gmoe_estep_consts(const gmoe_model *m, double *lnorm, double *half_prec);
 size_t gmoe_estep_block_scratch(const gmoe_model *m);

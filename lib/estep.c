@@ -38,14 +38,18 @@ static void row_log_terms(const gmoe_model *m, const gmoe_gating *g, const doubl
 /* The same for a block of nrows rows whose log-gates are at logg (row r,
  * expert i at logg[i * lcol + r * lrow]), by columns: t[i * ld + r] for
  * expert i, each loop a vector loop over the rows whatever k and d (the
- * means as gmoe_expert_mean sums them). */
+ * means as gmoe_expert_mean sums them; with d >= 2 and z not NULL, from
+ * the block's standardized covariates by columns z, zld apart, with the
+ * lines zc in them: gmoe_lines_std's k intercepts, then slopes). */
 static inline __attribute__((always_inline)) void
-log_cols(const gmoe_model *m, size_t d, const double *x, const double *y, const double *logg,
-         size_t lcol, size_t lrow, size_t nrows, const double *lnorm, const double *half_prec,
-         double *t, size_t ld)
+log_cols(const gmoe_model *m, size_t d, const double *x, const double *z, size_t zld,
+         const double *zc, const double *y, const double *logg, size_t lcol, size_t lrow,
+         size_t nrows, const double *lnorm, const double *half_prec, double *t, size_t ld)
 {
     size_t k = m->k;
-    if (d >= 2) /* the means of all experts at once (internal.h) */
+    if (d >= 2 && z) /* contiguous loads (internal.h) */
+        gmoe_lines_zcols(k, zc, zc + k, z, zld, d, t, ld);
+    else if (d >= 2) /* the means of all experts at once (internal.h) */
         gmoe_lines_cols(k, m->b, m->a, x, d, nrows, t, ld);
     for (size_t i = 0; i < k; i++) {
         const double *li = logg + i * lcol;
@@ -67,16 +71,39 @@ log_cols(const gmoe_model *m, size_t d, const double *x, const double *y, const 
  * loads, not element by element at a stride the compiler does not
  * know). */
 VECTOR_CLONES static void
-block_log_cols(const gmoe_model *m, const double *x, const double *y, const double *logg,
-               size_t lcol, size_t lrow, size_t nrows, const double *lnorm,
-               const double *half_prec, double *t, size_t ld)
+block_log_cols(const gmoe_model *m, const double *x, const double *z, size_t zld,
+               const double *zc, const double *y, const double *logg, size_t lcol,
+               size_t lrow, size_t nrows, const double *lnorm, const double *half_prec,
+               double *t, size_t ld)
 {
     if (lrow == 1 && m->d == 1)
-        log_cols(m, 1, x, y, logg, lcol, 1, nrows, lnorm, half_prec, t, ld);
+        log_cols(m, 1, x, NULL, 0, NULL, y, logg, lcol, 1, nrows, lnorm, half_prec, t, ld);
     else if (lrow == 1)
-        log_cols(m, m->d, x, y, logg, lcol, 1, nrows, lnorm, half_prec, t, ld);
+        log_cols(m, m->d, x, z, zld, zc, y, logg, lcol, 1, nrows, lnorm, half_prec, t, ld);
     else
-        log_cols(m, m->d, x, y, logg, lcol, lrow, nrows, lnorm, half_prec, t, ld);
+        log_cols(m, m->d, x, z, zld, zc, y, logg, lcol, lrow, nrows, lnorm, half_prec, t, ld);
+}
+
+/* Doubles of a block's scratch for the experts' lines in standardized
+ * covariates (whole 64-byte lines, so that what follows stays aligned). */
+static size_t std_lines_size(const gmoe_model *m)
+{
+    return (m->k * (m->d + 1) + 7) / 8 * 8;
+}
+
+/* The block's standardized covariates by columns (ws->x_std) and, in zc,
+ * m's expert lines in them, when the E-step has them (a workspace, d >=
+ * 2); else NULL. */
+static const double *std_covariates(const gmoe_estep_pass *e, size_t lo, size_t nrows,
+                                    double *zc, size_t *zld)
+{
+    const gmoe_em_ws *ws = e->ws;
+    const gmoe_model *m = e->m;
+    if (!ws || m->d < 2)
+        return NULL;
+    gmoe_lines_std(m->k, m->d, m->b, m->a, ws->x_shift, ws->x_scale, zc, zc + m->k);
+    *zld = gmoe_gram_ld(nrows);
+    return ws->x_std + lo * m->d;
 }
 
 /* Case weights w of a block's nrows rows: its weighted log-likelihood
@@ -119,8 +146,9 @@ size_t gmoe_estep_block_scratch(const gmoe_model *m)
     size_t k = m->k, rows = GMOE_BLOCK_ROWS;
     size_t family_work = batch_gates(g, NULL) && g->block_work_size ? g->block_work_size(m) : 0;
     /* a block's log-sums, the batch's scratch, its gates, its log terms
-     * (without resp) and the family's block work */
-    return rows * (1 + (k + 2) + 2 * k + k) + family_work;
+     * (without resp), the experts' standardized lines and the family's
+     * block work */
+    return rows * (1 + (k + 2) + 2 * k + k) + std_lines_size(m) + family_work;
 }
 
 double gmoe_estep_block(const gmoe_estep_pass *e, size_t b, double *scratch)
@@ -132,7 +160,7 @@ double gmoe_estep_block(const gmoe_estep_pass *e, size_t b, double *scratch)
     size_t lo = b * rows, hi = lo + rows < n ? lo + rows : n;
     const double *gx = gmoe_data_gate_x(data);
     double *lse = scratch, *buf = lse + rows, *gates = buf + rows * (k + 2);
-    double *terms = gates + rows * 2 * k, *work = terms + rows * k;
+    double *terms = gates + rows * 2 * k, *zc = terms + rows * k, *work = zc + std_lines_size(m);
     /* the cache's columns, or the family's rows */
     const double *logg = e->cache ? e->cache + lo * 2 * k : NULL;
     size_t lcol = hi - lo, lrow = 1;
@@ -150,8 +178,10 @@ double gmoe_estep_block(const gmoe_estep_pass *e, size_t b, double *scratch)
     double *t = e->resp ? e->resp + lo * k : terms;
     if (logg) {
         /* by columns in buf (k of rows), the weights from them */
-        block_log_cols(m, data->x + lo * d, data->y + lo, logg, lcol, lrow, hi - lo, e->lnorm,
-                       e->half_prec, buf, rows);
+        size_t zld = 0;
+        const double *z = std_covariates(e, lo, hi - lo, zc, &zld);
+        block_log_cols(m, data->x + lo * d, z, zld, zc, data->y + lo, logg, lcol, lrow, hi - lo,
+                       e->lnorm, e->half_prec, buf, rows);
         gmoe_block_lse_cols(hi - lo, k, buf, rows, buf, e->resp ? t : NULL, 1, k, lse,
                             buf + rows * k);
     } else {
@@ -170,7 +200,7 @@ double gmoe_estep_block(const gmoe_estep_pass *e, size_t b, double *scratch)
 
 /* cache: NULL, or the gate cache (gate_cache.c's layout). */
 static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
-                    double *block_ll, int nthreads, const double *cache)
+                    double *block_ll, int nthreads, const double *cache, const gmoe_em_ws *ws)
 {
     size_t k = m->k, nb = gmoe_nblocks(data->n), per_thread = gmoe_estep_block_scratch(m);
     int nt = gmoe_threads_for_rows(nthreads, data->n);
@@ -180,7 +210,7 @@ static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
     {
         /* per thread: lnorm, half_prec (k each), then the block scratch */
         double *lnorm = malloc((2 * k + per_thread) * sizeof(double));
-        gmoe_estep_pass e = {m, data, resp, cache, NULL, lnorm, lnorm + k};
+        gmoe_estep_pass e = {m, data, resp, cache, NULL, lnorm, lnorm + k, ws};
         if (lnorm)
             gmoe_estep_consts(m, lnorm, lnorm + k);
 #pragma omp for schedule(dynamic, 1)
@@ -196,14 +226,14 @@ static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
 double gmoe_estep(const gmoe_model *m, const gmoe_data *data, double *resp,
                   double *block_ll, int nthreads)
 {
-    return estep(m, data, resp, block_ll, nthreads, NULL);
+    return estep(m, data, resp, block_ll, nthreads, NULL, NULL);
 }
 
 double gmoe_em_estep(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                      double *resp)
 {
     ws->fused_sums = 0; /* resp no longer matches them */
-    return estep(m, data, resp, ws->block_ll, ws->nthreads, gmoe_gate_cache_for(ws, m));
+    return estep(m, data, resp, ws->block_ll, ws->nthreads, gmoe_gate_cache_for(ws, m), ws);
 }
 
 /* The E-step without responsibilities, for a model and data checked here. */

@@ -274,26 +274,30 @@ gmoe_line_cols(double c, const double *coef, const double *x, size_t d, size_t n
 
 /* Up to GMOE_LINES_TILE lines over GMOE_LINES_ROWS rows from r0 (nl a
  * constant in each inlined copy, so the sums stay in vector registers):
- * each covariate's GMOE_LINES_ROWS values, a load at a stride of d, serve
- * all nl lines. */
+ * each covariate's GMOE_LINES_ROWS values serve all nl lines.  Row r's
+ * covariate j is x[r * d + j] (bycols 0: loads at a stride of d) or
+ * x[j * xld + r] (bycols 1: one contiguous load); bycols a constant. */
 #define GMOE_LINES_ROWS 8
 #define GMOE_LINES_TILE 4
 typedef double gmoe_lines_vec
     __attribute__((vector_size(GMOE_LINES_ROWS * sizeof(double)), aligned(sizeof(double))));
 static inline __attribute__((always_inline)) void
-gmoe_lines_tile(size_t nl, const double *c, const double *coef, const double *x, size_t d,
-                size_t r0, double *out, size_t ld)
+gmoe_lines_tile(size_t nl, int bycols, const double *c, const double *coef, const double *x,
+                size_t xld, size_t d, size_t r0, double *out, size_t ld)
 {
     gmoe_lines_vec s[GMOE_LINES_TILE];
 #pragma GCC unroll 4
     for (size_t i = 0; i < nl; i++)
         s[i] = (gmoe_lines_vec){0} + c[i];
-    const double *xr = x + r0 * d;
     for (size_t j = 0; j < d; j++) {
         gmoe_lines_vec v;
+        if (bycols) {
+            memcpy(&v, x + j * xld + r0, sizeof v);
+        } else {
 #pragma GCC unroll 8
-        for (size_t l = 0; l < GMOE_LINES_ROWS; l++)
-            v[l] = xr[l * d + j];
+            for (size_t l = 0; l < GMOE_LINES_ROWS; l++)
+                v[l] = x[(r0 + l) * d + j];
+        }
 #pragma GCC unroll 4
         for (size_t i = 0; i < nl; i++)
             s[i] += coef[i * d + j] * v;
@@ -301,6 +305,25 @@ gmoe_lines_tile(size_t nl, const double *c, const double *coef, const double *x,
 #pragma GCC unroll 4
     for (size_t i = 0; i < nl; i++)
         memcpy(out + i * ld + r0, &s[i], sizeof s[i]);
+}
+
+/* gmoe_lines_tile over the first rows rows (a multiple of
+ * GMOE_LINES_ROWS), every line. */
+static inline __attribute__((always_inline)) void
+gmoe_lines_tiles(size_t k, int bycols, const double *c, const double *coef, const double *x,
+                 size_t xld, size_t d, size_t rows, double *out, size_t ld)
+{
+    for (size_t r0 = 0; r0 < rows; r0 += GMOE_LINES_ROWS)
+        for (size_t i = 0; i < k; i += GMOE_LINES_TILE) {
+            const double *ci = c + i, *ai = coef + i * d;
+            double *oi = out + i * ld;
+            switch (k - i) {
+            case 1: gmoe_lines_tile(1, bycols, ci, ai, x, xld, d, r0, oi, ld); break;
+            case 2: gmoe_lines_tile(2, bycols, ci, ai, x, xld, d, r0, oi, ld); break;
+            case 3: gmoe_lines_tile(3, bycols, ci, ai, x, xld, d, r0, oi, ld); break;
+            default: gmoe_lines_tile(4, bycols, ci, ai, x, xld, d, r0, oi, ld); break;
+            }
+        }
 }
 
 /* gmoe_line_cols for k lines at once: out[i * ld + r] = c[i] +
@@ -321,17 +344,7 @@ gmoe_lines_cols(size_t k, const double *c, const double *coef, const double *x, 
         return;
     }
     size_t whole = nrows / GMOE_LINES_ROWS * GMOE_LINES_ROWS;
-    for (size_t r0 = 0; r0 < whole; r0 += GMOE_LINES_ROWS)
-        for (size_t i = 0; i < k; i += GMOE_LINES_TILE) {
-            const double *ci = c + i, *ai = coef + i * d;
-            double *oi = out + i * ld;
-            switch (k - i) {
-            case 1: gmoe_lines_tile(1, ci, ai, x, d, r0, oi, ld); break;
-            case 2: gmoe_lines_tile(2, ci, ai, x, d, r0, oi, ld); break;
-            case 3: gmoe_lines_tile(3, ci, ai, x, d, r0, oi, ld); break;
-            default: gmoe_lines_tile(4, ci, ai, x, d, r0, oi, ld); break;
-            }
-        }
+    gmoe_lines_tiles(k, 0, c, coef, x, 0, d, whole, out, ld);
     for (size_t r = whole; r < nrows; r++)
         for (size_t i = 0; i < k; i++) {
             double s = c[i];
@@ -339,6 +352,36 @@ gmoe_lines_cols(size_t k, const double *c, const double *coef, const double *x, 
                 s += coef[i * d + j] * x[r * d + j];
             out[i * ld + r] = s;
         }
+}
+
+/* k lines c[i] + a_i'x (a: k rows of d) in standardized covariates u =
+ * (x - shift) / scale: c0[i] + cu_i'u with cu[i * d + j] = a[i * d + j]
+ * scale[j] and c0[i] = c[i] + a_i'shift (the terms in that order). */
+static inline void gmoe_lines_std(size_t k, size_t d, const double *c, const double *a,
+                                  const double *shift, const double *scale, double *c0,
+                                  double *cu)
+{
+    for (size_t i = 0; i < k; i++) {
+        double s = c[i];
+        for (size_t j = 0; j < d; j++) {
+            s += a[i * d + j] * shift[j];
+            cu[i * d + j] = a[i * d + j] * scale[j];
+        }
+        c0[i] = s;
+    }
+}
+
+_Static_assert(GMOE_GRAM_LANES % GMOE_LINES_ROWS == 0, "x_std's blocks in whole tiles");
+/* gmoe_lines_cols over a block's covariates by columns (z[j * zld + r],
+ * gmoe_gram_blocks_std's layout: zld a multiple of GMOE_LINES_ROWS, the
+ * padding rows zero): out[i * ld + r] = c[i] + sum_j coef[i * d + j]
+ * z[j * zld + r], the terms in that order, for the zld rows (ld >= zld);
+ * contiguous loads, no gathers. */
+static inline __attribute__((always_inline)) void
+gmoe_lines_zcols(size_t k, const double *c, const double *coef, const double *z, size_t zld,
+                 size_t d, double *out, size_t ld)
+{
+    gmoe_lines_tiles(k, 1, c, coef, z, zld, d, zld, out, ld);
 }
 
 /* Number of blocks of GMOE_BLOCK_ROWS covering n rows. */

@@ -60,8 +60,7 @@ static void wls_block(size_t k, size_t d, const double *u, const double *tail, c
 
 /* A block's weighted residual sums of squares at m's expert parameters,
  * added to rss[k]: the mean b + a'x is c0 + c'u in the standardized
- * columns u, with c_j = a_j scale_j and c0 = b + a'shift.  e: ld
- * doubles. */
+ * columns u (gmoe_lines_std).  e: ld + k (d + 1) doubles. */
 VECTOR_CLONES
 static void rss_block(const gmoe_model *m, const gmoe_em_ws *ws, const double *u,
                       const double *tail, const double *w, size_t nrows, double *rss,
@@ -69,16 +68,15 @@ static void rss_block(const gmoe_model *m, const gmoe_em_ws *ws, const double *u
 {
     size_t k = ws->k, d = ws->d, ld = gmoe_gram_ld(nrows);
     const double *y = tail + ld;
+    double *c0 = e + ld, *c = c0 + k;
+    gmoe_lines_std(k, d, m->b, m->a, ws->x_shift, ws->x_scale, c0, c);
     for (size_t i = 0; i < k; i++) {
-        const double *a = m->a + i * d;
-        double c0 = m->b[i];
-        for (size_t j = 0; j < d; j++)
-            c0 += a[j] * ws->x_shift[j];
+        double ci = c0[i];
 #pragma omp simd
         for (size_t r = 0; r < ld; r++)
-            e[r] = y[r] - c0;
+            e[r] = y[r] - ci;
         for (size_t j = 0; j < d; j++) {
-            double cj = a[j] * ws->x_scale[j];
+            double cj = c[i * d + j];
             const double *uj = u + j * ld;
 #pragma omp simd
             for (size_t r = 0; r < ld; r++)
@@ -118,7 +116,7 @@ static void accumulate_block(const gmoe_model *m, const gmoe_data *data, gmoe_em
     size_t lo = b * GMOE_BLOCK_ROWS;
     size_t nrows = lo + GMOE_BLOCK_ROWS < n ? GMOE_BLOCK_ROWS : n - lo;
     size_t ld = gmoe_gram_ld(nrows);
-    /* block scratch: gmoe_gram_scratch(d + 2, k) >= (k + 3) ld */
+    /* block scratch: gmoe_gram_scratch(d + 2, k) >= (k + 3) ld + k (d + 1) */
     double *w = gmoe_em_ws_block_scratch(ws), *tail = w + k * ld, *e = tail + 2 * ld;
     block_weights(ws->resp + lo * k, k, nrows, w);
     block_tail(data, lo, nrows, tail);
