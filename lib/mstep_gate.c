@@ -32,11 +32,12 @@ enum gate_pass_mode { PASS_PLAIN, PASS_WRITE, PASS_READ, PASS_TRIAL };
  * (1, x)) as weighted cross products of the block's columns (block_gram.c):
  * the ones, then xs, the block's d covariate columns by block
  * (gmoe_gram_blocks_std's layout; the sums are then in its coordinates),
- * or if xs is NULL x (nrows rows of d) transposed into blk.
+ * or if xs is NULL x (nrows rows of d) transposed into blk.  With mb (and
+ * gb), also the moments sum_r r_i z into mb (trial_block_derivs).
  * blk: gmoe_gram_scratch(d + 1, k) doubles. */
 static void cache_block_derivs(size_t k, size_t d, const double *c, const double *x,
                                const double *xs, const double *resp, size_t nrows, double *gb,
-                               double *hb, double *blk)
+                               double *hb, double *mb, double *blk)
 {
     size_t p = d + 1, np = (k - 1) * p, ld = gmoe_gram_ld(nrows);
     double *z = blk, *w = z + p * ld, *rs = w + ld;
@@ -65,6 +66,12 @@ static void cache_block_derivs(size_t k, size_t d, const double *c, const double
                 w[r] = resp[r * k + i] - rs[r] * gi[r];
             gmoe_gram_dots_split(p, z, 1, xs, nrows, w, gb + i * p);
         }
+        if (gb && mb) {
+#pragma omp simd
+            for (size_t r = 0; r < nrows; r++)
+                w[r] = resp[r * k + i];
+            gmoe_gram_dots_split(p, z, 1, xs, nrows, w, mb + i * p);
+        }
         if (!hb)
             continue;
         double *diag = hb + i * p * np + i * p;
@@ -80,6 +87,43 @@ static void cache_block_derivs(size_t k, size_t d, const double *c, const double
             gmoe_gram_add_split(p, z, 1, xs, nrows, w, diag + (j - i) * p, np, 0);
         }
     }
+}
+
+/* A trial point's sums (d >= 2) over a block whose cache columns c were
+ * just written at the trial point, as gmoe_gate_lanes_trial makes them
+ * for d <= 1: returns sum R (log g_k - olast) (R: the case weight w, or 1
+ * if w is NULL) and, if gb is not NULL, adds the gate moments sum R g_i z
+ * (i < k - 1, z = (1, x)) as cache_block_derivs's cross products, over
+ * xs (the block's standardized columns) or x transposed.  blk: the
+ * block scratch past the trial pass's GMOE_GATE_TRIAL_SCRATCH doubles,
+ * whose first 3 GMOE_BLOCK_ROWS it may use too. */
+static double trial_block_derivs(size_t k, size_t d, const double *c, const double *olast,
+                                 const double *wts, const double *x, const double *xs,
+                                 size_t nrows, double *gb, double *blk)
+{
+    size_t p = d + 1, ld = gmoe_gram_ld(nrows);
+    const double *last = c + (k - 1) * nrows;
+    double q = 0.0;
+    for (size_t r = 0; r < nrows; r++)
+        q += (wts ? wts[r] : 1.0) * (last[r] - olast[r]);
+    if (!gb)
+        return q;
+    double *w = blk - GMOE_GATE_TRIAL_SCRATCH, *one = w + ld;
+    gmoe_gram_column(NULL, 1.0, nrows, one);
+    if (!xs) {
+        gmoe_gram_transpose(x, nrows, d, blk);
+        xs = blk;
+    }
+    for (size_t i = 0; i + 1 < k; i++) {
+        const double *gi = c + (k + i) * nrows;
+#pragma omp simd
+        for (size_t r = 0; r < nrows; r++)
+            w[r] = wts ? wts[r] * gi[r] : gi[r];
+        for (size_t r = nrows; r < ld; r++)
+            w[r] = 0.0;
+        gmoe_gram_dots_split(p, one, 1, xs, nrows, w, gb + i * p);
+    }
+    return q;
 }
 
 /* v (p = d + 1 entries, stride apart) from sums over z = (1, u), u the
@@ -130,8 +174,13 @@ block_pass(size_t k, size_t d, gmoe_em_ws *ws, const gmoe_model *m, const double
         double *cb = ws->gate_cache + lo * 2 * k, *olast = blk + 3 * GMOE_BLOCK_ROWS;
         memcpy(olast, cb + (k - 1) * nr, nr * sizeof(double));
         gmoe_block_gate_cols(m, ws->gating, xdata + lo * d, nr, cb, blk, blk + GMOE_BLOCK_ROWS);
-        acc[0] += gmoe_gate_lanes_trial(k, d, cb, olast, wts ? wts + lo : NULL, xdata + lo * d, nr,
-                                        gb, blk + GMOE_GATE_TRIAL_SCRATCH);
+        if (d > GATE_LANES_MAX_D)
+            acc[0] += trial_block_derivs(k, d, cb, olast, wts ? wts + lo : NULL, xdata + lo * d,
+                                         xstd ? xstd + lo * d : NULL, nr, gb,
+                                         blk + GMOE_GATE_TRIAL_SCRATCH);
+        else
+            acc[0] += gmoe_gate_lanes_trial(k, d, cb, olast, wts ? wts + lo : NULL,
+                                            xdata + lo * d, nr, gb, blk + GMOE_GATE_TRIAL_SCRATCH);
         return;
     }
     if (mode == PASS_PLAIN && ws->gating->block_objective) {
@@ -154,20 +203,20 @@ block_pass(size_t k, size_t d, gmoe_em_ws *ws, const gmoe_model *m, const double
                              blk + GMOE_BLOCK_ROWS);
     int blocked = (gb || hb) && d > GATE_LANES_MAX_D;
     acc[0] += gmoe_gate_lanes(k, d, c + lo * 2 * k, xdata + lo * d, resp + lo * k, hi - lo,
-                              blocked ? NULL : gb, blocked ? NULL : hb, mb, blk);
+                              blocked ? NULL : gb, blocked ? NULL : hb, blocked ? NULL : mb, blk);
     if (blocked)
         cache_block_derivs(k, d, c + lo * 2 * k, xdata + lo * d, xstd ? xstd + lo * d : NULL,
-                           resp + lo * k, hi - lo, gb, hb, blk);
+                           resp + lo * k, hi - lo, gb, hb, mb, blk);
 }
 
-/* Whether a pass of the plain softmax gate over its cache (d <= 1) also
- * sums the moments sum r_i z (ws->gate_mom) with the gradient, so that
- * the trial points of the line search need no pass over the
- * responsibilities (PASS_TRIAL). */
+/* Whether a pass of the plain softmax gate over its cache also sums the
+ * moments sum r_i z (ws->gate_mom) with the gradient, so that the trial
+ * points of the line search need no pass over the responsibilities
+ * (PASS_TRIAL; d >= 2: cache_block_derivs and trial_block_derivs). */
 static int takes_moments(const gmoe_em_ws *ws, int grad, enum gate_pass_mode mode)
 {
-    return grad && (mode == PASS_READ || mode == PASS_WRITE) && ws->dg <= GATE_LANES_MAX_D &&
-           gmoe_gate_cache_usable(ws) && ws->gating->softmax_logits == gmoe_softmax_logits;
+    return grad && (mode == PASS_READ || mode == PASS_WRITE) && gmoe_gate_cache_usable(ws) &&
+           ws->gating->softmax_logits == gmoe_softmax_logits;
 }
 
 /* Doubles a block keeps in ws->block_gate: Q, then the gradient and the
@@ -230,10 +279,14 @@ static double gate_fold(gmoe_em_ws *ws, const gmoe_data *data, double *grad, dou
         memcpy(grad, sum + 1, np * sizeof(double));
     if (hess)
         memcpy(hess, sum + 1 + (grad ? np : 0), np * np * sizeof(double));
-    if (takes_moments(ws, grad != NULL, mode))
+    int mom = takes_moments(ws, grad != NULL, mode);
+    if (mom)
         memcpy(ws->gate_mom, sum + 1 + np + (hess ? np * np : 0), np * sizeof(double));
-    if (derivs_xstd(ws, data, grad || hess, mode))
+    if (derivs_xstd(ws, data, grad || hess, mode)) {
         derivs_to_raw(ws, grad, hess);
+        if (mom)
+            derivs_to_raw(ws, ws->gate_mom, NULL);
+    }
     return sum[0];
 }
 
