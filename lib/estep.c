@@ -140,15 +140,24 @@ static int batch_gates(const gmoe_gating *g, const double *cache)
     return !cache && (g->softmax_logits || g->block_logits);
 }
 
+/* The stride of the log terms' columns in the block scratch: one 64-byte
+ * line more than a block, so that the columns (and the log-sums before
+ * them) do not sit 4096 bytes apart, where a load after a store to
+ * another column waits for it (4K aliasing) and k >= 4 columns share
+ * the level-1 cache's sets. */
+#define TERMS_LD (GMOE_BLOCK_ROWS + 8)
+
 size_t gmoe_estep_block_scratch(const gmoe_model *m)
 {
     const gmoe_gating *g = gmoe_gating_get(m->family);
     size_t k = m->k, rows = GMOE_BLOCK_ROWS;
     size_t family_work = batch_gates(g, NULL) && g->block_work_size ? g->block_work_size(m) : 0;
-    /* a block's log-sums, the batch's scratch, its gates, its log terms
-     * (without resp), the experts' standardized lines and the family's
-     * block work */
-    return rows * (1 + (k + 2) + 2 * k + k) + std_lines_size(m) + family_work;
+    /* a block's log-sums, the log terms' columns and the log-sum-exp's
+     * scratch (at least the row batch's rows (k + 2)), its gates, its
+     * log terms (without resp), the experts' standardized lines and the
+     * family's block work */
+    return TERMS_LD + (TERMS_LD * k + 2 * rows) + rows * (2 * k + k) + std_lines_size(m) +
+           family_work;
 }
 
 double gmoe_estep_block(const gmoe_estep_pass *e, size_t b, double *scratch)
@@ -159,7 +168,7 @@ double gmoe_estep_block(const gmoe_estep_pass *e, size_t b, double *scratch)
     size_t n = data->n, d = data->d, k = m->k, rows = GMOE_BLOCK_ROWS, dg = gmoe_data_gate_d(data);
     size_t lo = b * rows, hi = lo + rows < n ? lo + rows : n;
     const double *gx = gmoe_data_gate_x(data);
-    double *lse = scratch, *buf = lse + rows, *gates = buf + rows * (k + 2);
+    double *lse = scratch, *buf = lse + TERMS_LD, *gates = buf + TERMS_LD * k + 2 * rows;
     double *terms = gates + rows * 2 * k, *zc = terms + rows * k, *work = zc + std_lines_size(m);
     /* the cache's columns, or the family's rows */
     const double *logg = e->cache ? e->cache + lo * 2 * k : NULL;
@@ -181,9 +190,9 @@ double gmoe_estep_block(const gmoe_estep_pass *e, size_t b, double *scratch)
         size_t zld = 0;
         const double *z = std_covariates(e, lo, hi - lo, zc, &zld);
         block_log_cols(m, data->x + lo * d, z, zld, zc, data->y + lo, logg, lcol, lrow, hi - lo,
-                       e->lnorm, e->half_prec, buf, rows);
-        gmoe_block_lse_cols(hi - lo, k, buf, rows, buf, e->resp ? t : NULL, 1, k, lse,
-                            buf + rows * k);
+                       e->lnorm, e->half_prec, buf, TERMS_LD);
+        gmoe_block_lse_cols(hi - lo, k, buf, TERMS_LD, buf, e->resp ? t : NULL, 1, k, lse,
+                            buf + TERMS_LD * k);
     } else {
         for (size_t r = lo; r < hi; r++)
             row_log_terms(m, g, data->x + r * d, gx + r * dg, data->y[r], t + (r - lo) * k,
