@@ -151,7 +151,11 @@ weights_rows(size_t nrows, size_t k, const double *e, size_t ld, double *w, cons
 
 /* The passes of lse_cols over g <= 4 columns from column c0 (g known to
  * the compiler: its loop over them unrolled inside a vector loop over the
- * rows), each row's running maximum or sum in a register across them. */
+ * rows), each row's running maximum or sum in a register across them.
+ * The g loads of a row's vector come before its g stores: e is t or
+ * apart from it, and with columns 4096 bytes apart (the gate cache's, a
+ * block's) a load after a store to another column waits for the store
+ * (4K aliasing). */
 enum { LSE_MAX, LSE_SHIFT, LSE_SUM };
 
 static inline __attribute__((always_inline)) void
@@ -171,22 +175,27 @@ lse_group(int pass, size_t nrows, size_t g, size_t c0, const double *t, size_t l
         }
     } else if (pass == LSE_SHIFT) {
 #pragma omp simd
-        for (size_t r = 0; r < nrows; r++)
+        for (size_t r = 0; r < nrows; r++) {
+            double v[4];
 #pragma GCC unroll 4
-            for (size_t i = 0; i < g; i++) {
-                double v = tc[i * ld + r] - lse[r]; /* e may alias t */
-                ec[i * ld + r] = isless(v, -700.0) ? -700.0 : v; /* see exp_nonpositive */
-            }
+            for (size_t i = 0; i < g; i++)
+                v[i] = tc[i * ld + r] - lse[r];
+#pragma GCC unroll 4
+            for (size_t i = 0; i < g; i++)
+                ec[i * ld + r] = isless(v[i], -700.0) ? -700.0 : v[i]; /* see exp_nonpositive */
+        }
     } else {
 #pragma omp simd
         for (size_t r = 0; r < nrows; r++) {
-            double s = sum[r];
+            double s = sum[r], x[4];
 #pragma GCC unroll 4
             for (size_t i = 0; i < g; i++) {
-                double x = isless(ec[i * ld + r], 1e-300) ? 0.0 : ec[i * ld + r];
-                ec[i * ld + r] = x;
-                s += x;
+                x[i] = isless(ec[i * ld + r], 1e-300) ? 0.0 : ec[i * ld + r];
+                s += x[i];
             }
+#pragma GCC unroll 4
+            for (size_t i = 0; i < g; i++)
+                ec[i * ld + r] = x[i];
             sum[r] = s;
         }
     }
