@@ -135,9 +135,9 @@ void gmoe_block_lse_weights(size_t nrows, size_t k, const double *v, size_t vstr
         lse_rows(nrows, k, v, vstride, w, wstride, lse, buf);
 }
 
-/* w[r * k + i] = e[i * ld + r] inv[r], with k known to the compiler: the
- * stores of a row together (a vector of rows scattered element by element
- * otherwise). */
+/* w[r * k + i] = e[i * ld + r] inv[r] (e[i * ld + r] if inv is NULL),
+ * with k known to the compiler: the stores of a row together (a vector of
+ * rows scattered element by element otherwise). */
 static inline __attribute__((always_inline)) void
 weights_rows(size_t nrows, size_t k, const double *e, size_t ld, double *w, const double *inv)
 {
@@ -145,7 +145,7 @@ weights_rows(size_t nrows, size_t k, const double *e, size_t ld, double *w, cons
     for (size_t r = 0; r < nrows; r++) {
 #pragma GCC unroll 4
         for (size_t i = 0; i < k; i++)
-            w[r * k + i] = e[i * ld + r] * inv[r];
+            w[r * k + i] = inv ? e[i * ld + r] * inv[r] : e[i * ld + r];
     }
 }
 
@@ -165,7 +165,9 @@ weights_rows_quads(size_t nrows, size_t k, const double *e, size_t ld, double *w
 {
     size_t r = 0;
     for (; r + 4 <= nrows; r += 4) {
-        quad s = *(const quad *)(inv + r);
+        quad s = {1.0, 1.0, 1.0, 1.0}; /* times 1: exact */
+        if (inv)
+            s = *(const quad *)(inv + r);
         double *wr = w + r * k;
         size_t c = 0;
         for (; c + 4 <= k; c += 4) {
@@ -183,11 +185,20 @@ weights_rows_quads(size_t nrows, size_t k, const double *e, size_t ld, double *w
         }
         for (; c < k; c++)
             for (size_t j = 0; j < 4; j++)
-                wr[j * k + c] = e[c * ld + r + j] * inv[r + j];
+                wr[j * k + c] = e[c * ld + r + j] * s[j];
     }
     for (; r < nrows; r++)
         for (size_t c = 0; c < k; c++)
-            w[r * k + c] = e[c * ld + r] * inv[r];
+            w[r * k + c] = inv ? e[c * ld + r] * inv[r] : e[c * ld + r];
+}
+
+VECTOR_CLONES
+void gmoe_block_cols_to_rows(size_t nrows, size_t k, const double *cols, size_t ld, double *rows)
+{
+    if (k == 3)
+        weights_rows(nrows, 3, cols, ld, rows, NULL);
+    else
+        weights_rows_quads(nrows, k, cols, ld, rows, NULL);
 }
 
 /* The passes of lse_cols over g <= 4 columns from column c0 (g known to

@@ -48,7 +48,7 @@ static double fused_estep(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws)
     const gmoe_gating *g = ws->gating;
     double *consts = ws->estep_consts;
     gmoe_estep_pass e = {m, data, ws->resp, gmoe_gate_cache_for(ws, m), NULL, consts,
-                         consts + ws->k, ws};
+                         consts + ws->k, ws, 1};
     if (!e.cache && gmoe_gate_cache_usable(ws) && gmoe_gating_get(m->family) == g) {
         e.fill = ws->gate_cache;
         gmoe_gate_cache_begin_write(ws);
@@ -60,8 +60,17 @@ static double fused_estep(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws)
     (void)nt;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
     for (size_t b = 0; b < nb; b++) {
-        ws->block_ll[b] = gmoe_estep_block(&e, b, gmoe_em_ws_block_scratch(ws));
-        gmoe_mstep_experts_block(data, ws, b);
+        double *scratch = gmoe_em_ws_block_scratch(ws);
+        ws->block_ll[b] = gmoe_estep_block(&e, b, scratch);
+        /* the experts' sums from the E-step's columns, with their other
+         * columns past its scratch (workspace.c), else from resp */
+        size_t ld;
+        const double *w = gmoe_estep_block_weight_cols(&e, scratch, &ld);
+        if (w)
+            gmoe_mstep_experts_block_cols(data, ws, b, w, ld,
+                                          scratch + gmoe_estep_block_scratch(m));
+        else
+            gmoe_mstep_experts_block(data, ws, b);
         if (gate)
             gmoe_mstep_gate_block(data, ws, b);
     }

@@ -191,10 +191,19 @@ typedef struct {
     double *fill;
     const double *lnorm, *half_prec;
     const gmoe_em_ws *ws;
+    int weight_cols; /* keep the block's responsibilities by columns too */
 } gmoe_estep_pass;
 void gmoe_estep_consts(const gmoe_model *m, double *lnorm, double *half_prec);
 size_t gmoe_estep_block_scratch(const gmoe_model *m);
 double gmoe_estep_block(const gmoe_estep_pass *e, size_t b, double *scratch);
+
+/* After gmoe_estep_block with weight_cols set: the block's
+ * responsibilities by columns in its scratch (expert i's at i * *ld, 0
+ * past the block's rows up to gmoe_gram_ld of them), the same numbers as
+ * in resp; NULL where the block keeps them in resp only (case weights,
+ * a family without batched gates).  Valid until the scratch's next use. */
+const double *gmoe_estep_block_weight_cols(const gmoe_estep_pass *e, const double *scratch,
+                                           size_t *ld);
 
 #define GMOE_FUSED_WLS 1u
 #define GMOE_FUSED_GATE 2u
@@ -212,6 +221,13 @@ size_t gmoe_mstep_experts(gmoe_model *m, const gmoe_data *data,
  * M-step sums over every block; the calling thread's block scratch), for
  * a pass that makes them with the E-step (GMOE_FUSED_WLS). */
 void gmoe_mstep_experts_block(const gmoe_data *data, gmoe_em_ws *ws, size_t b);
+
+/* The same from the block's responsibilities by columns, w[i * wld + r]
+ * (0 past its rows up to gmoe_gram_ld of them), with the block sums'
+ * other columns in scratch (2 gmoe_gram_ld(GMOE_BLOCK_ROWS) doubles, apart
+ * from w). */
+void gmoe_mstep_experts_block_cols(const gmoe_data *data, gmoe_em_ws *ws, size_t b,
+                                   const double *w, size_t wld, double *scratch);
 
 /* ----------------------------------------------------- mstep_gate.c */
 

@@ -160,6 +160,34 @@ size_t gmoe_estep_block_scratch(const gmoe_model *m)
            family_work;
 }
 
+/* Whether gmoe_estep_block keeps the weights by columns: asked, with
+ * resp, without case weights, on the path by columns (batched gates). */
+static int keeps_cols(const gmoe_estep_pass *e)
+{
+    const gmoe_gating *g = gmoe_gating_get(e->m->family);
+    return e->weight_cols && e->resp && !e->data->w &&
+           (e->cache || g->softmax_logits || g->block_logits);
+}
+
+/* The k log-term columns in buf (TERMS_LD apart) become the weights in
+ * place, copied as rows to resp (the same numbers as the weights written
+ * to resp directly), 0 past the rows to gmoe_gram_ld(nrows). */
+static void weight_cols(size_t nrows, size_t k, double *buf, double *resp, double *lse)
+{
+    gmoe_block_lse_cols(nrows, k, buf, TERMS_LD, buf, buf, TERMS_LD, 1, lse, buf + TERMS_LD * k);
+    gmoe_block_cols_to_rows(nrows, k, buf, TERMS_LD, resp);
+    for (size_t i = 0; i < k; i++)
+        for (size_t r = nrows; r < gmoe_gram_ld(nrows); r++)
+            buf[i * TERMS_LD + r] = 0.0;
+}
+
+const double *gmoe_estep_block_weight_cols(const gmoe_estep_pass *e, const double *scratch,
+                                           size_t *ld)
+{
+    *ld = TERMS_LD;
+    return keeps_cols(e) ? scratch + TERMS_LD : NULL;
+}
+
 double gmoe_estep_block(const gmoe_estep_pass *e, size_t b, double *scratch)
 {
     const gmoe_model *m = e->m;
@@ -191,8 +219,11 @@ double gmoe_estep_block(const gmoe_estep_pass *e, size_t b, double *scratch)
         const double *z = std_covariates(e, lo, hi - lo, zc, &zld);
         block_log_cols(m, data->x + lo * d, z, zld, zc, data->y + lo, logg, lcol, lrow, hi - lo,
                        e->lnorm, e->half_prec, buf, TERMS_LD);
-        gmoe_block_lse_cols(hi - lo, k, buf, TERMS_LD, buf, e->resp ? t : NULL, 1, k, lse,
-                            buf + TERMS_LD * k);
+        if (keeps_cols(e))
+            weight_cols(hi - lo, k, buf, t, lse);
+        else
+            gmoe_block_lse_cols(hi - lo, k, buf, TERMS_LD, buf, e->resp ? t : NULL, 1, k, lse,
+                                buf + TERMS_LD * k);
     } else {
         for (size_t r = lo; r < hi; r++)
             row_log_terms(m, g, data->x + r * d, gx + r * dg, data->y[r], t + (r - lo) * k,

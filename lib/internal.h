@@ -92,6 +92,11 @@ void gmoe_block_lse_weights(size_t nrows, size_t k, const double *v, size_t vstr
 void gmoe_block_lse_cols(size_t nrows, size_t k, const double *t, size_t ld, double *e,
                          double *w, size_t wcol, size_t wrow, double *lse, double *buf);
 
+/* rows[r * k + i] = cols[i * ld + r] for r < nrows, i < k: a block's
+ * columns as rows (block_lse.c). */
+void gmoe_block_cols_to_rows(size_t nrows, size_t k, const double *cols, size_t ld,
+                             double *rows);
+
 /* v[i] -= log(sum exp(v)): logits become log-probabilities. */
 static inline void gmoe_log_normalize(double *v, size_t n)
 {

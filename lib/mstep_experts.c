@@ -51,11 +51,11 @@ static void block_weights(const double *resp, size_t k, size_t nrows, double *w)
  * (u, 1, y) weighted by its responsibilities w_i (block_gram.c): S, the
  * (u, 1) part; t, the y column; the weight sum, the (1, 1) entry. */
 static void wls_block(size_t k, size_t d, const double *u, const double *tail, const double *w,
-                      size_t nrows, double *acc)
+                      size_t wld, size_t nrows, double *acc)
 {
-    size_t c = d + 2, ld = gmoe_gram_ld(nrows);
+    size_t c = d + 2;
     for (size_t i = 0; i < k; i++)
-        gmoe_gram_add_split(c, u, d, tail, nrows, w + i * ld, acc + i * c * c, c, 1);
+        gmoe_gram_add_split(c, u, d, tail, nrows, w + i * wld, acc + i * c * c, c, 1);
 }
 
 /* A block's weighted residual sums of squares at m's expert parameters,
@@ -123,12 +123,23 @@ static void accumulate_block(const gmoe_model *m, const gmoe_data *data, gmoe_em
     if (what == RESIDUALS)
         rss_block(m, ws, ws->x_std + lo * d, tail, w, nrows, acc, e);
     else
-        wls_block(k, d, ws->x_std + lo * d, tail, w, nrows, acc);
+        wls_block(k, d, ws->x_std + lo * d, tail, w, ld, nrows, acc);
 }
 
 void gmoe_mstep_experts_block(const gmoe_data *data, gmoe_em_ws *ws, size_t b)
 {
     accumulate_block(NULL, data, ws, NORMAL_EQUATIONS, b);
+}
+
+void gmoe_mstep_experts_block_cols(const gmoe_data *data, gmoe_em_ws *ws, size_t b,
+                                   const double *w, size_t wld, double *scratch)
+{
+    size_t stride = sums_stride(ws, NORMAL_EQUATIONS), lo = b * GMOE_BLOCK_ROWS;
+    size_t nrows = lo + GMOE_BLOCK_ROWS < ws->n ? GMOE_BLOCK_ROWS : ws->n - lo;
+    double *acc = ws->block_wls + b * stride;
+    memset(acc, 0, stride * sizeof(double));
+    block_tail(data, lo, nrows, scratch);
+    wls_block(ws->k, ws->d, ws->x_std + lo * ws->d, scratch, w, wld, nrows, acc);
 }
 
 /* The sum over the blocks (of every shard) after the last block. */

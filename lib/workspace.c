@@ -102,8 +102,11 @@ static size_t block_scratch_size(const gmoe_gating *g, const gmoe_model *m)
     size_t cols = m->d + 2 > m->dg + 1 ? m->d + 2 : m->dg + 1;
     if (gmoe_gram_scratch(cols, m->k) > size)
         size = gmoe_gram_scratch(cols, m->k);
-    if (gmoe_estep_block_scratch(m) > size)
-        size = gmoe_estep_block_scratch(m); /* the E-step of em_step.c's pass */
+    /* the E-step of em_step.c's pass, then the experts' block tail
+     * (gmoe_mstep_experts_block_cols) */
+    size_t fused = gmoe_estep_block_scratch(m) + 2 * gmoe_gram_ld(GMOE_BLOCK_ROWS);
+    if (fused > size)
+        size = fused;
     if (g->softmax_logits && gmoe_gate_lanes_scratch(m->k, m->dg) > size)
         size = gmoe_gate_lanes_scratch(m->k, m->dg); /* the passes over the gate cache */
     for (int f = 0; f < 3; f++)
