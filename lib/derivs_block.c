@@ -160,6 +160,8 @@ static inline __attribute__((always_inline)) void logit_cols(const gmoe_model *m
     for (size_t j = 0; j < c->k; j++) {
         double *tj = t + j * LD;
         gmoe_line_cols(m->beta0[j], m->beta1 + j * c->dg, gx, c->dg, n, tj);
+        if (c->s == 1.0) /* softmax, top-K: x 1 is exact */
+            continue;
 #pragma omp simd
         for (size_t r = 0; r < n; r++)
             tj[r] *= c->s;

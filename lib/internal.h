@@ -266,6 +266,13 @@ size_t gmoe_gate_lanes_scratch(size_t k, size_t d);
 static inline __attribute__((always_inline)) void
 gmoe_line_cols(double c, const double *coef, const double *x, size_t d, size_t nrows, double *out)
 {
+    if (d == 1) { /* x contiguous: vector loads, not a gather at a stride of d (issue 18) */
+        double c0 = coef[0];
+#pragma omp simd
+        for (size_t r = 0; r < nrows; r++)
+            out[r] = c + c0 * x[r];
+        return;
+    }
 #pragma omp simd
     for (size_t r = 0; r < nrows; r++)
         out[r] = c;
