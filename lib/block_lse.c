@@ -275,6 +275,28 @@ lse_pass(int pass, size_t nrows, size_t k, const double *t, size_t ld, double *e
     }
 }
 
+/* lse_cols2's last pass: each row's two exps from e0 (its first entry
+ * minus the maximum) and e1 (the exp of the other's difference), their
+ * sum and its inverse, and into w0 and w1 the weights (scale 1) or the
+ * exps (scale 0); w0 and w1 are e0 and e1 or apart from them. */
+static inline __attribute__((always_inline)) void
+weights2(size_t nrows, const double *e0, const double *e1, double *w0, double *w1, int scale,
+         double *sum, double *inv)
+{
+#pragma omp simd
+    for (size_t r = 0; r < nrows; r++) {
+        double x = isless(e1[r], 1e-300) ? 0.0 : e1[r], one = 1.0 + 0.0 * x; /* NaN stays */
+        int first = e0[r] == 0.0;
+        double a = first ? one : x, b = first ? x : one, s = 0.0;
+        s += a;
+        s += b;
+        sum[r] = s;
+        inv[r] = 1.0 / s;
+        w0[r] = scale ? a * inv[r] : a;
+        w1[r] = scale ? b * inv[r] : b;
+    }
+}
+
 /* gmoe_block_lse_cols at k = 2 with one exp per row (as lse_rows2):
  * exp(min - max), the maximum's being exp(0) = 1 exactly, so the same
  * weights and sums (the same bits) with half the exps and two passes
@@ -302,22 +324,23 @@ lse_cols2(size_t nrows, const double *t, size_t ld, double *e, double *w, size_t
 #pragma omp simd
     for (size_t r = 0; r < nrows; r++)
         e1[r] = exp(e1[r]);
-#pragma omp simd
-    for (size_t r = 0; r < nrows; r++) {
-        double x = isless(e1[r], 1e-300) ? 0.0 : e1[r], one = 1.0 + 0.0 * x; /* NaN stays */
-        int first = e0[r] == 0.0;
-        double a = first ? one : x, b = first ? x : one, s = 0.0;
-        s += a;
-        s += b;
-        e0[r] = a;
-        e1[r] = b;
-        sum[r] = s;
-        inv[r] = 1.0 / s;
+    if (w && wrow == 1) { /* w's columns are e's or apart from them */
+        weights2(nrows, e0, e1, w, w + wcol, 1, sum, inv);
+        return;
     }
-    for (size_t i = 0; w && i < 2; i++) {
+    weights2(nrows, e0, e1, e0, e1, 0, sum, inv);
+    if (w && wcol == 1 && wrow == 2) { /* a row's two weights side by side */
 #pragma omp simd
-        for (size_t r = 0; r < nrows; r++)
-            w[i * wcol + r * wrow] = e[i * ld + r] * inv[r];
+        for (size_t r = 0; r < nrows; r++) {
+            w[2 * r] = e0[r] * inv[r];
+            w[2 * r + 1] = e1[r] * inv[r];
+        }
+    } else if (w) {
+        for (size_t i = 0; i < 2; i++) {
+#pragma omp simd
+            for (size_t r = 0; r < nrows; r++)
+                w[i * wcol + r * wrow] = e[i * ld + r] * inv[r];
+        }
     }
 }
 
