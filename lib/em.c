@@ -31,6 +31,8 @@ void gmoe_em_options_default(gmoe_em_options *opt)
     opt->newton = 1;
     opt->grad_tol = 1e-6;
     opt->newton_switch = 1e-5;
+    opt->spurious_rows = 100;  /* spurious.c: the rule's constants */
+    opt->spurious_ratio = 0.02;
 }
 
 /* The default tolerance of each stopping rule. */

@@ -17,6 +17,8 @@
  *   topk_birth.c     the top-K move of an expert to a new line where the fit is worst
  *   topk_starts.c    moves that place top-K selection boundaries
  *   split.c          split starts of a nested fit (from k - 1 experts)
+ *   spurious.c       the rule for spurious maxima (an expert on a few rows
+ *                    with a small variance) and a run's verdict
  *   start_pool.c     the screened starts kept for polishing
  *   fit.c            gmoe_fit, gmoe_fit_nested: restarts, split starts,
  *                    tau warm-up, screening, criteria */
@@ -380,6 +382,25 @@ int gmoe_split_start(gmoe_model *m, const gmoe_model *smaller, size_t c, const g
  * way c % gmoe_split_kinds(m). */
 size_t gmoe_split_kinds(const gmoe_model *m);
 
+/* ------------------------------------------------------- spurious.c */
+
+/* The spurious expert of model m by the rule (spurious.c's comment):
+ * rows[j] the effective rows of expert j (k entries; fewer than 1: never
+ * spurious, the expert fits no row); the 1-based expert
+ * with the smallest variance ratio among those the rule flags, its ratio
+ * (sigma2 over the pooled variance) in *ratio; 0 when none is, or when
+ * rows_factor or ratio_max is not > 0 (the rule off). */
+size_t gmoe_spurious_expert(const gmoe_model *m, const double *rows, double rows_factor,
+                            double ratio_max, double *ratio);
+
+/* Fills info's spurious_* fields for the run that ended at m (info's
+ * loglik is the run's) with the options' constants: m's effective rows
+ * from an E-step (into ws->resp), made only when an expert's variance is
+ * below opt->spurious_ratio times the largest.  Call it after every run
+ * (gmoe_em_run clears them). */
+void gmoe_spurious_judge(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                         const gmoe_em_options *opt, gmoe_fit_info *info);
+
 /* ----------------------------------------------------- start_pool.c */
 
 /* The best `cap` screened runs, best first by gmoe_run_better (a later
@@ -411,10 +432,12 @@ int gmoe_loglik_better(double ll, double best);
  * bounded only by the floor (degenerate, not a maximum). */
 int gmoe_model_at_floor(const gmoe_model *m, double var_floor);
 
-/* Non-zero when run a (model ma, log-likelihood lla) ranks before run b:
- * a run without an expert at the floor before every run with one, then
- * by gmoe_loglik_better. */
-int gmoe_run_better(const gmoe_model *ma, double lla, const gmoe_model *mb, double llb,
-                    double var_floor);
+/* Non-zero when run a (model ma, its info ia) ranks before run b: a run
+ * without a spurious expert (ia->spurious_expert, gmoe_spurious_judge)
+ * before every run with one, and a run without an expert at the floor
+ * before every run with one (the rule's extreme case, kept with the
+ * rule off), then by gmoe_loglik_better. */
+int gmoe_run_better(const gmoe_model *ma, const gmoe_fit_info *ia, const gmoe_model *mb,
+                    const gmoe_fit_info *ib, double var_floor);
 
 #endif

@@ -210,6 +210,7 @@ static int compute_start(void *job, size_t r, gmoe_model *cur_unused, gmoe_fit_i
         info->iterations += warm_iter;
     }
     set_tau_estimated(cur, s->ws, s->m->tau_estimated);
+    gmoe_spurious_judge(cur, s->data, s->ws, s->opt, info);
     return GMOE_OK;
 }
 
@@ -236,7 +237,7 @@ static void keep_best(fit_state *s, const gmoe_model *model, const gmoe_fit_info
 {
     remember_floor_run(s, model, info);
     if (isfinite(info->loglik) &&
-        (!s->have_best || gmoe_run_better(model, info->loglik, s->best, s->best_info.loglik, s->var_floor))) {
+        (!s->have_best || gmoe_run_better(model, info, s->best, &s->best_info, s->var_floor))) {
         gmoe_model_copy_params(s->best, model);
         s->best_info = *info;
         s->best_info.best_restart = r;
@@ -311,6 +312,7 @@ static void run_on(fit_state *s, gmoe_model *model, gmoe_fit_info *info, const g
     out.best_restart = info->best_restart;
     if (isfinite(out.loglik) && out.loglik >= info->loglik) /* monotone: a guard */
         *info = out;
+    gmoe_spurious_judge(model, s->data, s->ws, s->opt, info);
 }
 
 /* The best few split starts along the gate and the variance after the
@@ -327,11 +329,11 @@ static int rescreen_splits(fit_state *s, gmoe_err *err)
             return st;
         gmoe_fit_info info;
         gmoe_em_run(s->cur, s->data, s->ws, &s->first_split, r, &info);
+        gmoe_spurious_judge(s->cur, s->data, s->ws, s->opt, &info);
         info.best_restart = r;
         gmoe_model_copy_params(sp->model[i], s->cur);
         sp->info[i] = info;
-        if (i > 0 && gmoe_run_better(sp->model[i], info.loglik, sp->model[best], sp->info[best].loglik,
-                                     s->var_floor))
+        if (i > 0 && gmoe_run_better(sp->model[i], &info, sp->model[best], &sp->info[best], s->var_floor))
             best = i;
     }
     gmoe_model *model = sp->model[0];
@@ -386,7 +388,7 @@ static void replicate_best(fit_state *s, gmoe_model **model, gmoe_fit_info **inf
             if (ended[i] && fabs(info[i]->loglik - s->best_info.loglik) <= agree)
                 at_best++;
             if (!ended[i] && info[i]->loglik >= s->best_info.loglik - REPLICATE_GAP &&
-                (next == n || gmoe_loglik_better(info[i]->loglik, info[next]->loglik)))
+                (next == n || gmoe_run_better(model[i], info[i], model[next], info[next], s->var_floor)))
                 next = i;
         }
         if (next == n || (at_best >= 2 && over_specified(s->best, s->data, 0) == 0))
@@ -421,7 +423,7 @@ static void finish_screening(fit_state *s)
     for (size_t i = 0; i < n; i++) {
         run_on(s, model[i], info[i], &s->first);
         remember_floor_run(s, model[i], info[i]);
-        if (i > 0 && gmoe_run_better(model[i], info[i]->loglik, model[best], info[best]->loglik, s->var_floor))
+        if (i > 0 && gmoe_run_better(model[i], info[i], model[best], info[best], s->var_floor))
             best = i;
     }
     if (n == 0)
@@ -449,6 +451,7 @@ static void nested_guard(fit_state *s)
     s->ws->gating->split(cur, s->smaller, 0);
     gmoe_fit_info info = {.n = gmoe_rows_total(s->data), .stop = GMOE_STOP_TOL, .grad_norm = NAN};
     info.loglik = gmoe_em_estep(cur, s->data, s->ws, s->ws->resp);
+    gmoe_spurious_judge(cur, s->data, s->ws, s->opt, &info);
     if (isfinite(info.loglik) && (!s->have_best || info.loglik > s->best_info.loglik)) {
         gmoe_model_copy_params(s->best, cur);
         s->best_info = info;
@@ -524,7 +527,8 @@ static int try_settle(fit_state *s, int *settled)
     double agree = settle_agree(s);
     *settled = 0;
     if (p->n < 2 || p->info[0].stop != GMOE_STOP_TOL || p->info[1].stop != GMOE_STOP_TOL ||
-        p->info[0].loglik - p->info[1].loglik > agree || gmoe_model_at_floor(p->model[0], s->var_floor))
+        p->info[0].loglik - p->info[1].loglik > agree || gmoe_model_at_floor(p->model[0], s->var_floor) ||
+        p->info[0].spurious_expert)
         return GMOE_OK;
     run_on(s, p->model[0], &p->info[0], s->opt);
     keep_best(s, p->model[0], &p->info[0], p->info[0].best_restart);
@@ -532,7 +536,8 @@ static int try_settle(fit_state *s, int *settled)
     if (st != GMOE_OK)
         return st;
     s->assessed = 1;
-    if (!s->best_info.converged || gmoe_model_at_floor(s->best, GMOE_NEAR_FLOOR_FACTOR * s->var_floor))
+    if (!s->best_info.converged || gmoe_model_at_floor(s->best, GMOE_NEAR_FLOOR_FACTOR * s->var_floor) ||
+        s->best_info.spurious_expert)
         return GMOE_OK;
     int over = over_specified(s->best, s->data, 1);
     if (over < 0)
@@ -622,6 +627,8 @@ static int run_starts(fit_state *s, gmoe_model *m, gmoe_err *err)
                                     &fixed);
     if (st != GMOE_OK)
         return gmoe_error(err, st, "out of memory placing the top-K boundaries");
+    if (gmoe_family_properties(s->best->family) & GMOE_FAMILY_SELECTS) /* their moves' EM runs */
+        gmoe_spurious_judge(s->best, s->data, s->ws, opt, &s->best_info);
     if (!s->assessed || !fixed)
         st = assess_run(s->best, s->data, s->ws, opt, &s->best_info);
     if (st != GMOE_OK)

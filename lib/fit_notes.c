@@ -20,7 +20,9 @@
  *                     the fit used: a maximum next to a spike, its gain
  *                     likely from a few rows fitted almost exactly (a
  *                     genuine local maximum, but one k - 1 experts and the
- *                     rest of the data do not support).
+ *                     rest of the data do not support);
+ *   spurious:         the fit kept a run with a spurious expert (spurious.c:
+ *                     few rows, a small variance), every run having one.
  *
  * The messages are the sentences mixfit's summary prints after "note: ".
  * Nothing is printed here. */
@@ -191,12 +193,26 @@ static void near_floor(note_list *l, const gmoe_model *m, const double *mass, do
                 mass[i] * total);
 }
 
+/* The fit kept a run with a spurious expert (spurious.c): every run had
+ * one. */
+static void spurious(note_list *l, const gmoe_model *m)
+{
+    const gmoe_fit_info *f = &m->fit;
+    if (!m->has_fit || f->spurious_expert == 0 || f->spurious_expert > m->k)
+        return;
+    add(l, GMOE_NOTE_SPURIOUS, f->spurious_expert, 0, 0, f->spurious_ratio,
+        "expert %zu is spurious: %.3g rows' worth of data (fewer than %g per parameter) and %.3g "
+        "times the pooled variance (below %g); every run had such an expert, a spike on a few rows: "
+        "try a smaller k", f->spurious_expert, f->spurious_rows, f->spurious_rows_factor,
+        f->spurious_ratio, f->spurious_ratio_max);
+}
+
 int gmoe_fit_notes(gmoe_model *m, const gmoe_data *data, gmoe_err *err)
 {
     if (!m || !data || gmoe_rows_total(data) == 0 || m->d != data->d || m->dg != gmoe_data_gate_d(data))
         return gmoe_error(err, GMOE_EINVAL, "fit notes: the model and the data do not match");
     size_t k = m->k;
-    note_list l = {calloc(1, sizeof(gmoe_note_list)), 2 * k + k * (k - 1) / 2 + k * m->dg + 3};
+    note_list l = {calloc(1, sizeof(gmoe_note_list)), 2 * k + k * (k - 1) / 2 + k * m->dg + 4};
     if (l.notes && !(l.notes->note = calloc(l.cap, sizeof(gmoe_fit_note)))) {
         free(l.notes);
         l.notes = NULL;
@@ -218,6 +234,7 @@ int gmoe_fit_notes(gmoe_model *m, const gmoe_data *data, gmoe_err *err)
     not_converged(&l, m);
     floor_spike(&l, m);
     near_floor(&l, m, mass, total);
+    spurious(&l, m);
     free(mom);
     gmoe_note_list_free(m->notes);
     m->notes = l.notes;

@@ -340,6 +340,17 @@ typedef struct {
     double variance_floor; /* the variances' floor the fit used (var_floor
                              times var(y)); 0: not known (the fit note
                              "near-floor" needs it) */
+    size_t spurious_expert; /* the kept run's spurious expert (1-based; 0:
+                             none): fewer effective rows than
+                             spurious_rows_factor (d + 2) and a variance
+                             below spurious_ratio_max times the pooled
+                             variance (gmoe_em_options' spurious_rows and
+                             spurious_ratio; the fit note "spurious") */
+    double spurious_rows;   /* its effective rows (sum of its posteriors) */
+    double spurious_ratio;  /* its variance over the pooled variance
+                             sum_j n_j sigma2_j / n */
+    double spurious_rows_factor, spurious_ratio_max; /* the rule's constants
+                             the fit used (0: the rule off) */
 } gmoe_fit_info;
 
 typedef struct {
@@ -605,6 +616,17 @@ typedef struct {
     int (*share_starts)(void *ctx, size_t nstarts, size_t width, unsigned char *out,
                         void (*run)(void *job, size_t r, unsigned char *out), void *job);
     void *share_ctx;
+    double spurious_rows;    /* the rule for spurious maxima (McLachlan &
+                                Peel 2000, sec. 3.10): an expert with fewer
+                                effective rows than spurious_rows (d + 2)
+                                and a variance below spurious_ratio times
+                                the pooled variance is spurious, and a run
+                                with one ranks after every run without;
+                                defaults 100 and 0.02; either 0 turns the
+                                rule off (highest log-likelihood; runs with
+                                an expert at the variance floor still rank
+                                last) */
+    double spurious_ratio;
     int skip_icl;            /* 1: the fit's ICL is left NAN, its entropy pass
                                 over the rows skipped (AIC and BIC are still
                                 filled), for callers that never read it
@@ -627,7 +649,8 @@ void gmoe_em_options_default(gmoe_em_options *opt);
  *   accel_warmup and screen_iter (at most 1e8), nthreads (0 to 4096),
  *   tol (finite, >= 0; 0: the rule's default), gate_tol (finite, >= 0),
  *   gate_rel_tol and var_floor (in [0, 1)), min_weight (finite),
- *   grad_tol (finite, > 0), newton_switch (finite, >= 0), and the
+ *   grad_tol (finite, > 0), newton_switch (finite, >= 0),
+ *   spurious_rows (finite, >= 0) and spurious_ratio (in [0, 1]), and the
  *   choices tol_rule, accel and tau_mode.
  * gmoe_model_options_validate: "family", and the options the family reads
  *   (gmoe_family_options): "top_k" (1 to k), "select", "tau" (finite,
@@ -708,11 +731,16 @@ typedef enum {
     GMOE_NOTE_FLOOR_SPIKE = 5,    /* a higher run with an expert at the
                                      variance floor was set aside (value:
                                      m->fit.floor_gain) */
-    GMOE_NOTE_NEAR_FLOOR = 6      /* expert1's variance is within 10 times
+    GMOE_NOTE_NEAR_FLOOR = 6,     /* expert1's variance is within 10 times
                                      the floor (value: sigma2 / floor): a
                                      maximum next to a spike */
+    GMOE_NOTE_SPURIOUS = 7        /* expert1 is spurious by the rule of
+                                     gmoe_em_options' spurious_rows and
+                                     spurious_ratio (value: its variance over
+                                     the pooled variance): every run had
+                                     such an expert; k may be too large */
 } gmoe_note_code;
-#define GMOE_NOTE_LAST GMOE_NOTE_NEAR_FLOOR
+#define GMOE_NOTE_LAST GMOE_NOTE_SPURIOUS
 #define GMOE_NOTE_LEN 256
 
 typedef struct {

@@ -58,6 +58,9 @@ enum gmoe_r_info {
     GMOE_R_HESSIAN_ND,  /* 1: negative definite there, 0: not (NaN read as 0) */
     GMOE_R_FLOOR_GAIN,  /* a higher run at the variance floor set aside (NaN read as 0) */
     GMOE_R_VARIANCE_FLOOR, /* the variances' floor the fit used (NaN read as 0: not known) */
+    GMOE_R_SPURIOUS_EXPERT, /* the kept run's spurious expert, 1-based (NaN read as 0: none) */
+    GMOE_R_SPURIOUS_ROWS, GMOE_R_SPURIOUS_RATIO, /* its effective rows and variance ratio */
+    GMOE_R_SPURIOUS_ROWS_FACTOR, GMOE_R_SPURIOUS_RATIO_MAX, /* the rule's constants (NaN read as 0) */
     GMOE_R_NINFO
 };
 

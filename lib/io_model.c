@@ -257,6 +257,9 @@ static void put_fit(sbuf *b, const gmoe_fit_info *f)
     key(b, &first, in, "hessian_negative_definite"), put(b, "%s", f->hessian_nd ? "true" : "false");
     key(b, &first, in, "null_directions"), put(b, "%zu", f->null_dirs);
     key(b, &first, in, "newton_iterations"), put(b, "%zu", f->newton_iterations);
+    /* the rule for spurious maxima the fit ranked its runs by (0: off) */
+    key(b, &first, in, "spurious_rows"), put_stat(b, f->spurious_rows_factor);
+    key(b, &first, in, "spurious_ratio"), put_stat(b, f->spurious_ratio_max);
     put(b, "\n  }");
 }
 
@@ -687,7 +690,7 @@ static int read_names(const ctx *c, json_t *root, gmoe_model *m)
 static const char *const fit_keys[] = {"loglik", "aic", "bic", "icl", "npar", "iterations", "converged", "stop",
                                        "n", "seed", "restarts", "best_restart", "grad_norm",
                                        "hessian_negative_definite", "null_directions",
-                                       "newton_iterations", "nobs", NULL};
+                                       "newton_iterations", "nobs", "spurious_rows", "spurious_ratio", NULL};
 
 /* A fit statistic: a number, or null for a run that failed numerically. */
 static int get_stat(const ctx *c, json_t *o, const char *name, double *out)
@@ -723,6 +726,12 @@ static int read_fit_check(const ctx *c, json_t *o, gmoe_fit_info *f)
         return status;
     if ((v = json_object_get(o, "newton_iterations")) &&
         (status = get_size(c, in_fit, v, "newton_iterations", &f->newton_iterations)))
+        return status;
+    if (json_object_get(o, "spurious_rows") &&
+        (status = get_stat(c, o, "spurious_rows", &f->spurious_rows_factor)))
+        return status;
+    if (json_object_get(o, "spurious_ratio") &&
+        (status = get_stat(c, o, "spurious_ratio", &f->spurious_ratio_max)))
         return status;
     f->nobs = (double)f->n; /* no case weights, or weights summing to n */
     if (json_object_get(o, "nobs") && (status = get_stat(c, o, "nobs", &f->nobs)))

@@ -83,7 +83,7 @@ static int read_note(json_t *o, const gmoe_model *m, gmoe_fit_note *n, size_t i,
     if (c < 0)
         return fail(msg, len, i, "\"code\" must be one of \"tiny-mass\", \"near-duplicates\", "
                                  "\"selection-only\", \"separable-gate\", \"not-converged\", "
-                                 "\"floor-spike\", \"near-floor\"");
+                                 "\"floor-spike\", \"near-floor\", \"spurious\"");
     n->code = (gmoe_note_code)c;
     if (!json_is_array(ex) || json_array_size(ex) > 2 ||
         (json_array_size(ex) > 0 && !get_index(json_array_get(ex, 0), m->k, &n->expert1)) ||

@@ -9,7 +9,8 @@
 #include "internal.h"
 
 static const char *const note_names[] = {"tiny-mass", "near-duplicates", "selection-only",
-                                         "separable-gate", "not-converged", "floor-spike", "near-floor"};
+                                         "separable-gate", "not-converged", "floor-spike", "near-floor",
+                                         "spurious"};
 
 const char *gmoe_note_name(gmoe_note_code code)
 {

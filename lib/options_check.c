@@ -89,6 +89,10 @@ static int check_numbers(const gmoe_em_options *o, const char **field, gmoe_err 
          "a finite number > 0"},
         {"newton_switch", o->newton_switch, isfinite(o->newton_switch) && o->newton_switch >= 0,
          "a finite number >= 0"},
+        {"spurious_rows", o->spurious_rows, isfinite(o->spurious_rows) && o->spurious_rows >= 0,
+         "a finite number >= 0, 0 to turn the rule for spurious maxima off"},
+        {"spurious_ratio", o->spurious_ratio, o->spurious_ratio >= 0 && o->spurious_ratio <= 1,
+         "in [0, 1], 0 to turn the rule for spurious maxima off"},
     };
     for (size_t i = 0; i < sizeof numbers / sizeof *numbers; i++)
         if (!numbers[i].ok)

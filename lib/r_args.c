@@ -298,6 +298,24 @@ void r_info_pack(const gmoe_fit_info *f, double *info)
     info[GMOE_R_HESSIAN_ND] = f->hessian_nd ? 1.0 : 0.0;
     info[GMOE_R_FLOOR_GAIN] = f->floor_gain;
     info[GMOE_R_VARIANCE_FLOOR] = f->variance_floor;
+    info[GMOE_R_SPURIOUS_EXPERT] = (double)f->spurious_expert;
+    info[GMOE_R_SPURIOUS_ROWS] = f->spurious_rows;
+    info[GMOE_R_SPURIOUS_RATIO] = f->spurious_ratio;
+    info[GMOE_R_SPURIOUS_ROWS_FACTOR] = f->spurious_rows_factor;
+    info[GMOE_R_SPURIOUS_RATIO_MAX] = f->spurious_ratio_max;
+}
+
+/* The spurious rule's part of the information (NA: an object made before
+ * it existed, no spurious expert and the rule not known). */
+static void spurious_unpack(const double *info, gmoe_fit_info *f)
+{
+    double e = info[GMOE_R_SPURIOUS_EXPERT], factor = info[GMOE_R_SPURIOUS_ROWS_FACTOR];
+    double ratio_max = info[GMOE_R_SPURIOUS_RATIO_MAX];
+    f->spurious_expert = isfinite(e) && e >= 1 && e == floor(e) && e <= GMOE_K_MAX ? (size_t)e : 0;
+    f->spurious_rows = info[GMOE_R_SPURIOUS_ROWS];
+    f->spurious_ratio = info[GMOE_R_SPURIOUS_RATIO];
+    f->spurious_rows_factor = isfinite(factor) && factor > 0 ? factor : 0.0;
+    f->spurious_ratio_max = isfinite(ratio_max) && ratio_max > 0 ? ratio_max : 0.0;
 }
 
 /* Counts in the information vector: whole numbers >= 0 that fit in size_t. */
@@ -340,6 +358,7 @@ int r_info_unpack(const double *info, gmoe_fit_info *f, gmoe_err *err)
     f->floor_gain = isfinite(gain) && gain > 0 ? gain : 0.0;
     double floor_var = info[GMOE_R_VARIANCE_FLOOR];
     f->variance_floor = isfinite(floor_var) && floor_var > 0 ? floor_var : 0.0;
+    spurious_unpack(info, f);
     return r_check_seed(info[GMOE_R_SEED], &f->seed, err);
 }
 

@@ -1,8 +1,9 @@
 /* start_pool.c -- the screened starts kept for polishing (short-EM
  * screening, Biernacki, Celeux & Govaert 2003, keeping the best few
  * rather than one: over-specified fits rank their starts poorly after a
- * few iterations), and how runs are ranked: spikes (an expert at the
- * variance floor) after every other run. */
+ * few iterations), and how runs are ranked: runs with a spurious expert
+ * (spurious.c) after every other run, and spikes at the variance floor
+ * after those. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -22,13 +23,19 @@ int gmoe_model_at_floor(const gmoe_model *m, double var_floor)
     return 0;
 }
 
-int gmoe_run_better(const gmoe_model *ma, double lla, const gmoe_model *mb, double llb,
-                    double var_floor)
+/* 0: a run without a spurious expert, 1: with one, 2: at the floor. */
+static int run_class(const gmoe_model *m, const gmoe_fit_info *info, double var_floor)
 {
-    int fa = gmoe_model_at_floor(ma, var_floor), fb = gmoe_model_at_floor(mb, var_floor);
-    if (fa != fb)
-        return isfinite(lla) && fb;
-    return gmoe_loglik_better(lla, llb);
+    return gmoe_model_at_floor(m, var_floor) ? 2 : info->spurious_expert ? 1 : 0;
+}
+
+int gmoe_run_better(const gmoe_model *ma, const gmoe_fit_info *ia, const gmoe_model *mb,
+                    const gmoe_fit_info *ib, double var_floor)
+{
+    int ca = run_class(ma, ia, var_floor), cb = run_class(mb, ib, var_floor);
+    if (ca != cb)
+        return isfinite(ia->loglik) && ca < cb;
+    return gmoe_loglik_better(ia->loglik, ib->loglik);
 }
 
 int gmoe_start_pool_init(gmoe_start_pool *p, const gmoe_model *m, size_t cap, double var_floor)
@@ -63,8 +70,7 @@ void gmoe_start_pool_offer(gmoe_start_pool *p, const gmoe_model *m, const gmoe_f
     if (!isfinite(info->loglik) || p->cap == 0)
         return;
     size_t pos = p->n;
-    while (pos > 0 && gmoe_run_better(m, info->loglik, p->model[pos - 1], p->info[pos - 1].loglik,
-                                      p->var_floor))
+    while (pos > 0 && gmoe_run_better(m, info, p->model[pos - 1], &p->info[pos - 1], p->var_floor))
         pos--;
     if (pos >= p->cap)
         return;

@@ -501,6 +501,12 @@ int cli_em_option(int code, const char *arg, cli_em *o, int *status)
     case CLI_OPT_GATE_MAX_ITER:
         *status = cli_parse_size("--gate-max-iter", arg, 0, SIZE_MAX, &e->gate_max_iter);
         return 1;
+    case CLI_OPT_SPURIOUS_ROWS:
+        *status = cli_parse_double("--spurious-rows", arg, &e->spurious_rows);
+        return 1;
+    case CLI_OPT_SPURIOUS_RATIO:
+        *status = cli_parse_double("--spurious-ratio", arg, &e->spurious_ratio);
+        return 1;
     case CLI_OPT_TAU_MODE:
         *status = cli_parse_choice("--tau-mode", arg, gmoe_tau_mode_from_name, "fixed, estimate", &v);
         e->tau_mode = (gmoe_tau_mode)v;
@@ -523,7 +529,8 @@ static const struct {
     {"accel_warmup", "--accel-warmup"}, {"var_floor", "--var-floor"},
     {"min_weight", "--min-weight"}, {"gate_max_iter", "--gate-max-iter"},
     {"tau_mode", "--tau-mode"}, {"replicates", "--bootstrap"}, {"type", "--bootstrap-type"},
-    {"grad_tol", "--grad-tol"},
+    {"grad_tol", "--grad-tol"}, {"spurious_rows", "--spurious-rows"},
+    {"spurious_ratio", "--spurious-ratio"},
 };
 
 int cli_option_error(const char *field, const gmoe_err *err)
@@ -582,11 +589,18 @@ void cli_em_help(FILE *out)
             "      --min-weight W      an expert with total responsibility < W keeps its\n"
             "                          parameters for that iteration (default d + 2)\n"
             "      --gate-max-iter N   Newton iterations of the gate M-step (default %zu)\n"
+            "      --spurious-rows M   with --spurious-ratio R: an expert with fewer than\n"
+            "                          M (d + 2) rows' worth of data and a variance below R\n"
+            "                          times the pooled variance is spurious (a spike); runs\n"
+            "                          with one rank after every run without (defaults\n"
+            "                          %g and %g; 0 turns the rule off)\n"
+            "      --spurious-ratio R  (see --spurious-rows)\n"
             "      --threads N         OpenMP threads; 0 (default): all cores, at most one\n"
             "                          per 8192 rows; results do not depend on it; idle\n"
             "                          threads sleep unless OMP_WAIT_POLICY or\n"
             "                          GOMP_SPINCOUNT is set\n",
-            d.restarts, (unsigned long long)d.seed, d.max_iter, d.accel_warmup, d.var_floor, d.gate_max_iter);
+            d.restarts, (unsigned long long)d.seed, d.max_iter, d.accel_warmup, d.var_floor, d.gate_max_iter,
+            d.spurious_rows, d.spurious_ratio);
 }
 
 void cli_exit_help(FILE *out)

@@ -142,6 +142,8 @@ enum {
     CLI_OPT_MIN_WEIGHT,
     CLI_OPT_GATE_MAX_ITER,
     CLI_OPT_ACCEL_WARMUP,
+    CLI_OPT_SPURIOUS_ROWS,
+    CLI_OPT_SPURIOUS_RATIO,
     CLI_OPT_VERSION = 1199,
     CLI_OPT_PROGRAM = 1200 /* first code free for a program's own options */
 };
@@ -170,6 +172,8 @@ enum {
     {"var-floor", required_argument, NULL, CLI_OPT_VAR_FLOOR},         \
     {"min-weight", required_argument, NULL, CLI_OPT_MIN_WEIGHT},       \
     {"gate-max-iter", required_argument, NULL, CLI_OPT_GATE_MAX_ITER}, \
+    {"spurious-rows", required_argument, NULL, CLI_OPT_SPURIOUS_ROWS}, \
+    {"spurious-ratio", required_argument, NULL, CLI_OPT_SPURIOUS_RATIO}, \
     {"tau-mode", required_argument, NULL, CLI_OPT_TAU_MODE}
 
 /* The family options as given; `set_*` say which were given. */

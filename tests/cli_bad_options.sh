@@ -27,6 +27,9 @@ check_bad 2 "--threads: \"2.5\" is not a whole number" "$MIXFIT" -k 2 --threads 
 check_bad 2 "--seed: 9223372036854775808 is out of range" "$MIXFIT" -k 2 --seed 9223372036854775808 "$R"
 check_bad 2 "--var-floor: must be in [0, 1), a fraction of the variance of y (got 1)" "$MIXFIT" -k 2 --var-floor 1 "$R"
 check_bad 2 "--max-iter 0 needs --init" "$MIXFIT" -k 2 --max-iter 0 "$R"
+check_bad 2 "--spurious-rows: must be a finite number >= 0, 0 to turn the rule for spurious maxima off (got -1)" "$MIXFIT" -k 2 --spurious-rows -1 "$R"
+check_bad 2 "--spurious-ratio: must be in [0, 1], 0 to turn the rule for spurious maxima off (got 1.5)" "$MIXFIT" -k 2 --spurious-ratio 1.5 "$R"
+check_bad 2 "--spurious-ratio: \"x\" is not a number" "$MIXFIT" -k 2 --spurious-ratio x "$R"
 # names
 check_bad 2 "--criterion: \"bix\" is not one of: bic, aic, icl" "$MIXFIT" -k 1:2 --criterion bix "$R"
 check_bad 2 "--tol-rule: \"rel\" is not one of" "$MIXFIT" -k 2 --tol-rule rel "$R"

@@ -113,3 +113,16 @@ experts()
 {
     grep '"beta0"' "$1" | sed 's/[]{}"[]//g; s/beta0://; s/beta1://; s/a://; s/b://; s/sigma2://; s/,/ /g'
 }
+
+# over1_data FILE: issue 11's audit case over1 (two softmax experts, d = 1,
+# sigma2 0.25 and 0.1), 5000 rows, x ~ U(-2, 2), mixsim seed 17, into FILE
+# (the over-specified tests fit it with k = 3 and 4).
+over1_data()
+{
+    cat >"$WORK/over1-truth.json" <<'JSON'
+{"family": "softmax", "k": 2, "d": 1, "x_names": ["x"], "y_name": "y",
+ "experts": [{"beta0": 0.5, "beta1": [-3], "a": [1.5], "b": 0, "sigma2": 0.25},
+             {"beta0": 0, "beta1": [0], "a": [-1], "b": 1, "sigma2": 0.1}]}
+JSON
+    expect_ok "$MIXSIM" -m "$WORK/over1-truth.json" -n 5000 -s 17 --range -2:2 -o "$1"
+}

@@ -13,18 +13,13 @@
 # next maximum is 0.78 below).
 . "${TEST_DATADIR:-data}/../cli_lib.sh"
 
-cat >"$WORK/truth.json" <<'JSON'
-{"family": "softmax", "k": 2, "d": 1, "x_names": ["x"], "y_name": "y",
- "experts": [{"beta0": 0.5, "beta1": [-3], "a": [1.5], "b": 0, "sigma2": 0.25},
-             {"beta0": 0, "beta1": [0], "a": [-1], "b": 1, "sigma2": 0.1}]}
-JSON
 cat >"$WORK/near.json" <<'JSON'
 {"family": "softmax", "k": 3, "d": 1, "x_names": ["x"], "y_name": "y",
  "experts": [{"beta0": -3.19, "beta1": [-3.44], "a": [0.65], "b": -1.1, "sigma2": 0.076},
              {"beta0": 0.47, "beta1": [-3.02], "a": [1.54], "b": 0.04, "sigma2": 0.25},
              {"beta0": 0, "beta1": [0], "a": [-0.99], "b": 0.99, "sigma2": 0.105}]}
 JSON
-expect_ok "$MIXSIM" -m "$WORK/truth.json" -n 5000 -s 17 --range -2:2 -o "$WORK/data.csv"
+over1_data "$WORK/data.csv"
 expect_ok "$MIXFIT" -k 3 --init "$WORK/near.json" --threads 1 -q -o "$WORK/best.json" "$WORK/data.csv"
 grep -q '"stop": "tolerance"' "$WORK/best.json" || fail "the fit from near the best known did not converge"
 for s in 3 6 9; do

@@ -6,7 +6,9 @@
 .gmoe_info_names <- c("loglik", "aic", "bic", "icl", "npar", "iterations",
                       "converged", "stop_code", "n", "seed", "restarts",
                       "best_restart", "grad_norm",
-                      "hessian_nd", "floor_gain", "variance_floor")   # enum gmoe_r_info in gmoe_r.h
+                      "hessian_nd", "floor_gain", "variance_floor",
+                      "spurious_expert", "spurious_rows", "spurious_ratio",
+                      "spurious_rows_factor", "spurious_ratio_max")   # enum gmoe_r_info in gmoe_r.h
 
 ## A fit's information as the C side takes it (GMOE_R_NINFO numbers); a
 ## part the object lacks (an object made before it existed) is NA.
