@@ -3,7 +3,7 @@
 # beside its floor on this machine, and --threads 2 against 1.
 #
 # Part 1, one thread, N = 1e5 rows, softmax gate: k = 3, 5, 10 experts with
-# d = 1 covariate, and k = 3 with d = 5 and 20.  Each line is one run of
+# d = 1 covariate, and k = 3 with d = 5, 10 and 20.  Each line is one run of
 # tests/bench_shapes (its header comment says how the floor is measured:
 # the exps and logs an iteration needs through the vector library, plus
 # the bytes it must move at the measured read bandwidth, plus its flops at
@@ -66,7 +66,7 @@ if [ $threads_only = 0 ]; then
     fmt='%-3s %-3s %7s | %7s %8s | %8s %6s | %7s %7s %7s | %9s\n'
     # shellcheck disable=SC2059
     printf "$fmt" k d N cpu_ms wall_ms floor_ms ratio explog bytes flops bytes/row
-    for shape in "3 1" "5 1" "10 1" "3 5" "3 20"; do
+    for shape in "3 1" "5 1" "10 1" "3 5" "3 10" "3 20"; do
         # shellcheck disable=SC2086
         set -- $shape
         line=$(nice -n 0 "$driver" "$1" "$2" 100000 "$iters" "$reps" 1) || exit 1
