@@ -15,6 +15,7 @@
  *   fit_share.c      a fit's starts over processes (the caller's hook)
  *   topk_relocate.c  the top-K move of an expert to another region
  *   topk_birth.c     the top-K move of an expert to a new line where the fit is worst
+ *   topk_exchange.c  the top-K move that exchanges two experts selected together
  *   topk_starts.c    moves that place top-K selection boundaries
  *   split.c          split starts of a nested fit (from k - 1 experts)
  *   spurious.c       the rule for spurious maxima (an expert on a few rows
@@ -313,6 +314,30 @@ int gmoe_topk_birth_applies(const gmoe_model *m, const gmoe_data *data);
  * only if that ends higher.  GMOE_ENOMEM or GMOE_OK. */
 int gmoe_topk_birth_proposals(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                               const gmoe_em_options *opt, gmoe_model **out, size_t nout, size_t *found);
+
+/* The log-likelihood of the proposal t after one E-step and the experts'
+ * least squares (the re-fitted model left in t); -INFINITY if t leaves an
+ * expert on fewer rows than the share least (s: 2k doubles of scratch)
+ * or the E-step fails. */
+double gmoe_topk_judge_refitted(gmoe_model *t, const gmoe_data *data, gmoe_em_ws *ws,
+                                const gmoe_em_options *opt, double least, double *s);
+
+/* Keeps t among the best nout proposals judged so far (out, their values
+ * val, best first; *nfound how many, at most nout). */
+void gmoe_topk_keep_best(const gmoe_model *t, double ll, gmoe_model **out, double *val, size_t nout,
+                         size_t *nfound);
+
+/* -------------------------------------------------- topk_exchange.c */
+
+/* Up to nout proposals (out, best first; *found how many), with the shape
+ * and conditions of the new-line proposals above, that exchange the lines
+ * of two experts selected together on some rows and then turn their gates
+ * about the ends of their selection runs (see topk_exchange.c), each
+ * judged with the experts re-fitted once; for the caller to run on and
+ * keep only if that ends higher.  GMOE_ENOMEM or GMOE_OK. */
+int gmoe_topk_exchange_proposals(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                                 const gmoe_em_options *opt, gmoe_model **out, size_t nout,
+                                 size_t *found);
 
 /* ----------------------------------------------------- topk_refit.c */
 

@@ -204,11 +204,8 @@ static void propose(gmoe_model *t, const gmoe_model *m, const birth_ws *w, const
     }
 }
 
-/* The proposal's log-likelihood after one E-step and the experts' least
- * squares (the model in t); -INFINITY if it leaves an expert on fewer
- * rows than least. */
-static double judge(gmoe_model *t, const gmoe_data *data, gmoe_em_ws *ws, const gmoe_em_options *opt,
-                    double least, double *s)
+double gmoe_topk_judge_refitted(gmoe_model *t, const gmoe_data *data, gmoe_em_ws *ws,
+                                const gmoe_em_options *opt, double least, double *s)
 {
     if (gmoe_topk_smallest_share(t, data, s) < least)
         return -INFINITY;
@@ -218,6 +215,23 @@ static double judge(gmoe_model *t, const gmoe_data *data, gmoe_em_ws *ws, const 
     gmoe_mstep_experts(t, data, ws, opt);
     ll = gmoe_estep(t, data, NULL, ws->block_ll, ws->nthreads);
     return isfinite(ll) ? ll : -INFINITY;
+}
+
+void gmoe_topk_keep_best(const gmoe_model *t, double ll, gmoe_model **out, double *val, size_t nout,
+                         size_t *nfound)
+{
+    size_t at = *nfound < nout ? (*nfound)++ : nout;
+    while (at > 0 && val[at - 1] < ll) {
+        if (at < nout) {
+            gmoe_model_copy_params(out[at], out[at - 1]);
+            val[at] = val[at - 1];
+        }
+        at--;
+    }
+    if (at < nout) {
+        gmoe_model_copy_params(out[at], t);
+        val[at] = ll;
+    }
 }
 
 int gmoe_topk_birth_applies(const gmoe_model *m, const gmoe_data *data)
@@ -238,21 +252,9 @@ static size_t judge_all(birth_ws *w, gmoe_em_ws *ws, const gmoe_em_options *opt,
         for (size_t i = 0; i < m->k; i++)
             for (size_t rank = 0; rank < m->top_k; rank += m->top_k - 1) {
                 propose(t, m, w, &win[u], i, rank);
-                double ll = judge(t, w->data, ws, opt, least, w->s);
-                if (!isfinite(ll))
-                    continue;
-                size_t at = nfound < nout ? nfound++ : nout;
-                while (at > 0 && val[at - 1] < ll) {
-                    if (at < nout) {
-                        gmoe_model_copy_params(out[at], out[at - 1]);
-                        val[at] = val[at - 1];
-                    }
-                    at--;
-                }
-                if (at < nout) {
-                    gmoe_model_copy_params(out[at], t);
-                    val[at] = ll;
-                }
+                double ll = gmoe_topk_judge_refitted(t, w->data, ws, opt, least, w->s);
+                if (isfinite(ll))
+                    gmoe_topk_keep_best(t, ll, out, val, nout, &nfound);
             }
     return nfound;
 }

@@ -36,8 +36,8 @@
 #define MAX_ROUNDS 12    /* rounds of moves, each followed by an EM run */
 #define FACE_STEPS 20    /* at most that many Newton steps */
 #define MIN_SHARE 0.01   /* of the rows, selecting each expert (fit_notes' tiny mass) */
-#define BIRTH_PROPOSALS 3 /* new-line proposals run on, best judged first */
-#define MAX_BIRTHS 4     /* new lines kept, one after another */
+#define PROPOSALS 3      /* new-line or exchange proposals run on, best judged first */
+#define MAX_KEPT 4       /* such proposals kept, one after another */
 #define MAX_ENDS GMOE_TOPK_MAX_ENDS
 #define MAX_PIVOT_ROUNDS 6 /* pivot sweeps kept, each followed by the rounds */
 
@@ -197,17 +197,24 @@ static int run_rounds(mover *v, gmoe_model *m, gmoe_fit_info *info, double *ll, 
     return st;
 }
 
-/* At a fixed point of the rounds: an expert given a new line where the
- * fit is worst (topk_birth.c), each proposal run on (EM, the rounds) and
- * the one that ends highest kept if it ends higher than m; again after
- * one is kept (at most MAX_BIRTHS).  Every proposal is run, not only up
- * to the first that gains: which one gains first turns on the last bits
- * of the arithmetic (tests/topk_birth.sh's case, scalar exp and log: the
- * proposal that gained first ended 35.6 below the fit from the truth, the
- * best of the three 22.2 below). */
-static int try_births(mover *v, gmoe_model *m, gmoe_fit_info *info, double *ll, int *fixed_point)
+/* Proposals of several coordinates at once (the new lines of
+ * topk_birth.c, the exchanges of topk_exchange.c), made at a fixed point
+ * of the rounds, for the caller to run on. */
+typedef int (*proposer)(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
+                        const gmoe_em_options *opt, gmoe_model **out, size_t nout, size_t *found);
+
+/* At a fixed point of the rounds: up to PROPOSALS proposals of propose,
+ * each run on (EM, the rounds) and the one that ends highest kept if it
+ * ends higher than m; again after one is kept (at most MAX_KEPT).
+ * Every proposal is run, not only up to the first that gains: which one
+ * gains first turns on the last bits of the arithmetic (tests/
+ * topk_birth.sh's case, scalar exp and log: the new line that gained
+ * first ended 35.6 below the fit from the truth, the best of the three
+ * 22.2 below). */
+static int try_proposals(mover *v, proposer propose, gmoe_model *m, gmoe_fit_info *info, double *ll,
+                         int *fixed_point)
 {
-    gmoe_model *prop[BIRTH_PROPOSALS] = {NULL};
+    gmoe_model *prop[PROPOSALS] = {NULL};
     /* the proposals' runs are trials: the caller's progress hook sees only
      * the fit (whose log-likelihood never falls) */
     gmoe_em_options quiet = *v->opt;
@@ -215,12 +222,12 @@ static int try_births(mover *v, gmoe_model *m, gmoe_fit_info *info, double *ll, 
     mover trial = *v;
     trial.opt = &quiet;
     int st = GMOE_OK;
-    for (size_t c = 0; c < BIRTH_PROPOSALS && st == GMOE_OK; c++)
+    for (size_t c = 0; c < PROPOSALS && st == GMOE_OK; c++)
         st = (prop[c] = gmoe_model_clone(m)) ? GMOE_OK : GMOE_ENOMEM;
-    for (int b = 0; b < MAX_BIRTHS && st == GMOE_OK; b++) {
+    for (int b = 0; b < MAX_KEPT && st == GMOE_OK; b++) {
         size_t found = 0;
         int kept = 0;
-        st = gmoe_topk_birth_proposals(m, v->data, v->ws, v->opt, prop, BIRTH_PROPOSALS, &found);
+        st = propose(m, v->data, v->ws, v->opt, prop, PROPOSALS, &found);
         for (size_t c = 0; c < found && st == GMOE_OK; c++) {
             gmoe_fit_info run = *info;
             int fixed = 0;
@@ -237,7 +244,7 @@ static int try_births(mover *v, gmoe_model *m, gmoe_fit_info *info, double *ll, 
         if (!kept)
             break;
     }
-    for (size_t c = 0; c < BIRTH_PROPOSALS; c++)
+    for (size_t c = 0; c < PROPOSALS; c++)
         gmoe_model_free(prop[c]);
     return st;
 }
@@ -293,7 +300,9 @@ int gmoe_topk_place_boundaries(gmoe_model *m, const gmoe_data *data, gmoe_em_ws 
     if (st == GMOE_OK)
         st = run_rounds(&v, m, info, &ll, fixed_point);
     if (st == GMOE_OK && *fixed_point && gmoe_topk_birth_applies(m, data))
-        st = try_births(&v, m, info, &ll, fixed_point);
+        st = try_proposals(&v, gmoe_topk_birth_proposals, m, info, &ll, fixed_point);
+    if (st == GMOE_OK && *fixed_point && gmoe_topk_birth_applies(m, data))
+        st = try_proposals(&v, gmoe_topk_exchange_proposals, m, info, &ll, fixed_point);
     if (st == GMOE_OK && *fixed_point && gmoe_topk_birth_applies(m, data))
         st = try_pivots(&v, m, info, &ll, fixed_point);
     gmoe_topk_relocator_free(v.rel);
