@@ -138,21 +138,30 @@ chunk(size_t k, size_t d, const double *c, size_t ld, const double *resp, const 
     *rs_out = rs;
     if (!derivs || by_pairs(k, d, derivs))
         return;
+#pragma GCC unroll 2
     for (size_t u = 0, t = 0; u < p; u++) {
         lanes xu = u ? strided(x + u - 1, d) : zero + 1.0;
+#pragma GCC unroll 2
         for (size_t v = u; v < p; v++, t++)
             zz[t] = v == 0 ? xu : v == u ? xu * xu : xu * strided(x + v - 1, d);
     }
     lanes *sg = s + 1, *sh = sg + (k - 1) * p, *sm = sh + k * (k - 1) / 2 * t_n;
+    /* unrolled: at k <= 3 the sums are whole_chunks' local array */
+#pragma GCC unroll 2
     for (size_t i = 0; i + 1 < k; i++) {
         lanes ri = k == 3 ? r3[i] : strided(resp + i, k);
         lanes a = rs * g[i], wg = ri - a;
+#pragma GCC unroll 2
         for (size_t u = 0; u < p; u++) {
             sg[i * p + u] += wg * zz[u];
             sm[i * p + u] += ri * zz[u];
         }
-        for (size_t j = i; hess && j + 1 < k; j++, sh += t_n) {
+        if (!hess)
+            continue;
+#pragma GCC unroll 2
+        for (size_t j = i; j + 1 < k; j++, sh += t_n) {
             lanes wt = j == i ? -a * (1.0 - g[i]) : a * g[j];
+#pragma GCC unroll 3
             for (size_t t = 0; t < t_n; t++)
                 sh[t] += wt * zz[t];
         }
@@ -244,6 +253,23 @@ hess_pairs(size_t k, size_t d, const double *g, size_t ld, const double *x, cons
         }
 }
 
+/* Up to this many sums (k <= 3, d <= 1: 18), whole_chunks keeps them in
+ * a local array, which the compiler keeps in registers over the chunks;
+ * in s, each would be loaded and stored per chunk. */
+#define LOCAL_SUMS 18
+
+/* The block's whole chunks into the lane sums s (block_chunks); returns
+ * their number. */
+static inline __attribute__((always_inline)) size_t
+whole_chunks(size_t k, size_t d, const double *c, const double *x, const double *resp,
+             size_t nrows, lanes *s, lanes *w, int derivs, lanes *rsv, double *rc, size_t ldr)
+{
+    size_t nch = 0;
+    for (size_t r = 0; r + LANES <= nrows; r += LANES, nch++)
+        chunk(k, d, c + r, nrows, resp + r * k, x + r * d, s, w, derivs, rsv + nch, rc + r, ldr);
+    return nch;
+}
+
 /* The chunks of a block (k, d: GMOE_WITH_SHAPE); the last one, if short,
  * from a zero-padded copy (its empty rows add zeros).  rsv: MAX_CHUNKS
  * vectors; rc: k MAX_CHUNKS more (by_pairs). */
@@ -251,9 +277,18 @@ static inline __attribute__((always_inline)) void
 block_chunks(size_t k, size_t d, const double *c, const double *x, const double *resp,
              size_t nrows, lanes *s, lanes *w, int derivs, lanes *rsv, double *rc)
 {
-    size_t r = 0, nch = 0, ldr = MAX_CHUNKS * LANES;
-    for (; r + LANES <= nrows; r += LANES, nch++)
-        chunk(k, d, c + r, nrows, resp + r * k, x + r * d, s, w, derivs, rsv + nch, rc + r, ldr);
+    size_t ldr = MAX_CHUNKS * LANES, ns = nsums(k, d), nch;
+    if (ns <= LOCAL_SUMS) {
+        lanes local[LOCAL_SUMS];
+        for (size_t t = 0; t < ns; t++)
+            local[t] = s[t];
+        nch = whole_chunks(k, d, c, x, resp, nrows, local, w, derivs, rsv, rc, ldr);
+        for (size_t t = 0; t < ns; t++)
+            s[t] = local[t];
+    } else {
+        nch = whole_chunks(k, d, c, x, resp, nrows, s, w, derivs, rsv, rc, ldr);
+    }
+    size_t r = nch * LANES;
     if (by_pairs(k, d, derivs))
         hess_pairs(k, d, c + k * nrows, nrows, x, rsv, rc, ldr, nch, s);
     if (r == nrows)
@@ -307,8 +342,11 @@ double gmoe_gate_lanes(size_t k, size_t d, const double *c, const double *x,
     lanes *s = (lanes *)(((uintptr_t)scratch + sizeof(lanes) - 1) & ~(uintptr_t)(sizeof(lanes) - 1));
     lanes *w = s + nsums(k, d), *rsv = w + nprod(d) + 4 * k + d;
     memset(s, 0, ns * sizeof(lanes));
-    GMOE_WITH_SHAPE(block_chunks, k, d, c, x, resp, nrows, s, w, derivs, rsv,
-                    (double *)(rsv + MAX_CHUNKS));
+    double *rc = (double *)(rsv + MAX_CHUNKS);
+    if (derivs == DERIVS_HESS) /* the usual pass, its branches known to the compiler */
+        GMOE_WITH_SHAPE(block_chunks, k, d, c, x, resp, nrows, s, w, DERIVS_HESS, rsv, rc);
+    else
+        GMOE_WITH_SHAPE(block_chunks, k, d, c, x, resp, nrows, s, w, derivs, rsv, rc);
     if (derivs)
         scatter(k, d, s, gb, hb, mb);
     return lane_total(s[0]);
