@@ -19,7 +19,7 @@ void gmoe_em_options_default(gmoe_em_options *opt)
     opt->gate_max_iter = 300;
     opt->gate_tol = 1e-12;
     opt->gate_rel_tol = 0.01;
-    opt->restarts = 10;
+    opt->restarts = 0; /* automatic: gmoe_random_starts */
     opt->seed = 1;
     opt->nthreads = 0;
     opt->var_floor = 1e-6;

@@ -570,7 +570,8 @@ typedef struct {
     double gate_rel_tol;     /* inner stop after the first Newton step: predicted
                                 gain below this fraction of the first step's,
                                 default 0.01 (0: solve to gate_tol) */
-    size_t restarts;         /* random starts, default 10 (1 when init given) */
+    size_t restarts;         /* random starts; default 0: automatic
+                                (gmoe_random_starts), 1 when init given */
     size_t screen_iter;      /* with several starts, each runs this many EM
                                 iterations (without the Newton phase), then
                                 the best three run on to convergence
@@ -634,6 +635,15 @@ typedef struct {
 } gmoe_em_options;
 
 void gmoe_em_options_default(gmoe_em_options *opt);
+
+/* The random starts of a fit on n rows: opt->restarts, or when it is 0
+ * (automatic) and no start is given, GMOE_AUTO_STARTS, more on small data:
+ * enough for GMOE_AUTO_START_ROWS rows in all, at most
+ * GMOE_SMALL_DATA_STARTS (n = 300: 100 starts; n >= 3000: 10). */
+#define GMOE_AUTO_STARTS 10
+#define GMOE_AUTO_START_ROWS 30000
+#define GMOE_SMALL_DATA_STARTS 100
+size_t gmoe_random_starts(const gmoe_em_options *opt, size_t n);
 
 /* The one check of a fit's settings, made before any work (the liblinear
  * check_parameter pattern): mixfit, mixrate and the R package parse their

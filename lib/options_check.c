@@ -46,7 +46,7 @@ static int check_counts(const gmoe_em_options *o, const char **field, gmoe_err *
         const char *name;
         size_t v, lo, hi;
     } counts[] = {
-        {"restarts", o->restarts, 1, MAX_RESTARTS},
+        {"restarts", o->restarts, 0, MAX_RESTARTS},
         {"max_iter", o->max_iter, 1, MAX_ITERATIONS},
         {"gate_max_iter", o->gate_max_iter, 1, MAX_ITERATIONS},
         {"accel_warmup", o->accel_warmup, 0, MAX_ITERATIONS},

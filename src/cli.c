@@ -576,7 +576,8 @@ void cli_em_help(FILE *out)
     gmoe_em_options_default(&d);
     fprintf(out,
             "EM options:\n"
-            "      --restarts R        random starts, the best kept (default %zu; 1 with --init)\n"
+            "      --restarts R        random starts, the best kept; 0 (default): %d, more\n"
+            "                          on fewer than %d rows, up to %d; 1 with --init\n"
             "      --seed S            master seed of the restarts (default %llu)\n"
             "      --tol T             stopping tolerance (default or 0: 1e-8 per-obs, 1e-6\n"
             "                          otherwise)\n"
@@ -599,7 +600,8 @@ void cli_em_help(FILE *out)
             "                          per 8192 rows; results do not depend on it; idle\n"
             "                          threads sleep unless OMP_WAIT_POLICY or\n"
             "                          GOMP_SPINCOUNT is set\n",
-            d.restarts, (unsigned long long)d.seed, d.max_iter, d.accel_warmup, d.var_floor, d.gate_max_iter,
+            GMOE_AUTO_STARTS, GMOE_AUTO_START_ROWS / GMOE_AUTO_STARTS, GMOE_SMALL_DATA_STARTS,
+            (unsigned long long)d.seed, d.max_iter, d.accel_warmup, d.var_floor, d.gate_max_iter,
             d.spurious_rows, d.spurious_ratio);
 }
 

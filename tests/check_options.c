@@ -18,7 +18,6 @@ typedef struct {
     void (*spoil)(gmoe_em_options *o);
 } em_case;
 
-static void no_restarts(gmoe_em_options *o) { o->restarts = 0; }
 static void many_restarts(gmoe_em_options *o) { o->restarts = 1000001; }
 static void no_iterations(gmoe_em_options *o) { o->max_iter = 0; }
 static void many_iterations(gmoe_em_options *o) { o->max_iter = 100000001; }
@@ -41,8 +40,7 @@ static void bad_accel(gmoe_em_options *o) { o->accel = (gmoe_accel)-1; }
 static void bad_tau_mode(gmoe_em_options *o) { o->tau_mode = (gmoe_tau_mode)2; }
 
 static const em_case em_cases[] = {
-    {"restarts", "must be 1 to 1000000 (got 0)", no_restarts},
-    {"restarts", "must be 1 to 1000000 (got 1000001)", many_restarts},
+    {"restarts", "must be at most 1000000 (got 1000001)", many_restarts},
     {"max_iter", "must be 1 to 100000000 (got 0)", no_iterations},
     {"max_iter", "must be 1 to 100000000 (got 100000001)", many_iterations},
     {"gate_max_iter", "must be 1 to 100000000 (got 0)", no_gate_iterations},
@@ -66,6 +64,21 @@ static const em_case em_cases[] = {
     {"accel", "must be squarem or none (got -1)", bad_accel},
     {"tau_mode", "must be fixed or estimate (got 2)", bad_tau_mode},
 };
+
+/* The automatic number of random starts (restarts 0): 10, more on small
+ * data, ceil(30000 / n) up to 100; a given number is kept. */
+START_TEST(test_random_starts)
+{
+    gmoe_em_options o;
+    gmoe_em_options_default(&o);
+    ck_assert_uint_eq(o.restarts, 0);
+    static const size_t n[] = {1, 300, 301, 1000, 2999, 3000, 100000}, want[] = {100, 100, 100, 30, 11, 10, 10};
+    for (size_t i = 0; i < sizeof n / sizeof *n; i++)
+        ck_assert_uint_eq(gmoe_random_starts(&o, n[i]), want[i]);
+    o.restarts = 7;
+    ck_assert_uint_eq(gmoe_random_starts(&o, 300), 7);
+}
+END_TEST
 
 START_TEST(test_em_options)
 {
@@ -113,11 +126,11 @@ START_TEST(test_fit_refuses)
     gmoe_model *m = gmoe_model_alloc(GMOE_SOFTMAX, 1, 1);
     gmoe_em_options o;
     gmoe_em_options_default(&o);
-    o.restarts = 0;
+    o.restarts = 1000001;
     gmoe_err err;
     gmoe_err_clear(&err);
     ck_assert_int_eq(gmoe_fit(&data, m, NULL, &o, &err), GMOE_EINVAL);
-    ck_assert_ptr_nonnull(strstr(err.msg, "restarts must be 1 to 1000000 (got 0)"));
+    ck_assert_ptr_nonnull(strstr(err.msg, "restarts must be at most 1000000 (got 1000001)"));
     ck_assert_int_eq(m->has_fit, 0);
     gmoe_model_free(m);
 }
@@ -229,6 +242,7 @@ int main(void)
     Suite *s = suite_create("options");
     TCase *tc = tcase_create("checks");
     tcase_add_test(tc, test_em_options);
+    tcase_add_test(tc, test_random_starts);
     tcase_add_test(tc, test_fit_refuses);
     tcase_add_test(tc, test_model_options);
     tcase_add_test(tc, test_k_and_bootstrap);

@@ -21,5 +21,5 @@ for opt in -k -y -x -o --init --criterion --quiet --restarts --seed --tol --tol-
     --select --tau --tau-mode --activation --bias; do
     grep -q -- "$opt " "$WORK/out" || fail "mixfit --help lacks $opt"
 done
-grep -q "(default 10; 1 with --init)" "$WORK/out" || fail "mixfit --help lacks the restarts default"
+grep -q "0 (default): 10, more" "$WORK/out" || fail "mixfit --help lacks the restarts default"
 ok "mixfit --help lists every option"

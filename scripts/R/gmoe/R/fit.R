@@ -110,7 +110,7 @@ gmoe_fit.formula <- function(x, data = NULL, k, subset, weights, na.action, gate
 }
 
 gmoe_fit.default <- function(x, y, k, weights = NULL, gate_x = NULL, gating = "softmax",
-                             restarts = if (is.null(init)) 10 else 1, seed = 1, tol = NULL,
+                             restarts = if (is.null(init)) 0 else 1, seed = 1, tol = NULL,
                              tol_rule = "per-obs", max_iter = 1000, threads = 0,
                              accel = "squarem", accel_warmup = 10, top_k = k, select = "slope",
                              tau = 1, tau_mode = "fixed", activation = "tanh",

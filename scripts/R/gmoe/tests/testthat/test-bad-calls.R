@@ -69,7 +69,7 @@ test_that("bad EM options", {
     bad(gmoe_fit(x, y, k = 2, seed = -1), "seed must be a whole number")
     bad(gmoe_fit(x, y, k = 2, seed = 0.5), "seed must be a whole number")
     bad(gmoe_fit(x, y, k = 2, seed = 2^60), "seed must be a whole number")
-    bad(gmoe_fit(x, y, k = 2, restarts = 0), "restarts must be 1 to 1000000 \\(got 0\\)")
+    bad(gmoe_fit(x, y, k = 2, restarts = 1000001), "restarts must be at most 1000000 \\(got 1000001\\)")
     bad(gmoe_fit(x, y, k = 2, restarts = -1), "restarts must not be negative")
     bad(gmoe_fit(x, y, k = 2, max_iter = 0), "max_iter must be 1 to 100000000 \\(got 0\\)")
     bad(gmoe_fit(x, y, k = 2, var_floor = 1), "var_floor must be in \\[0, 1\\)")
