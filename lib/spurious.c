@@ -10,13 +10,24 @@
  * An expert j is spurious when
  *     1 <= n_j < rows_factor * (d + 2)           (few rows per parameter)
  *     sigma2_j < ratio_max * pooled variance      (sum_l n_l sigma2_l / n)
- * with n_j = sum_i tau_ij, its effective rows from the run's last E-step. */
+ *     n_j < SPURIOUS_MAX_SHARE * n, or sigma2_j below a tenth of that ratio
+ * with n_j = sum_i tau_ij, its effective rows from the run's last E-step.
+ * The last line keeps the rule off the experts of small data: on 150 rows
+ * every expert has fewer than 100 rows per parameter, and without it the
+ * rule called a true expert (variance 0.01 against 1 and 0.1; 56 rows, 0.016
+ * times the pooled variance) spurious and returned a maximum 3.2 below the
+ * fit from the truth.  The spikes measured held 0.15% (1e5 rows) to 1.4%
+ * (5000 rows) of the data; the one on those 150 rows, 8% of them at 3.6e-4
+ * times the pooled variance. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "chain.h"
 #include "engine.h"
 #include "internal.h"
+
+/* flexmix's default minprior: its EM drops a component below this share */
+#define SPURIOUS_MAX_SHARE 0.05
 
 size_t gmoe_spurious_expert(const gmoe_model *m, const double *rows, double rows_factor,
                             double ratio_max, double *ratio)
@@ -32,12 +43,13 @@ size_t gmoe_spurious_expert(const gmoe_model *m, const double *rows, double rows
         return 0;
     pooled /= total;
     size_t worst = 0;
-    double few = rows_factor * (double)(m->d + 2);
+    double few = rows_factor * (double)(m->d + 2), share = SPURIOUS_MAX_SHARE * total;
     for (size_t j = 0; j < m->k; j++) {
         double r = m->sigma2[j] / pooled;
         /* less than a row's worth: its variance changes the likelihood of
            no row (no spike; a tiny mass, fit_notes.c) */
-        if (rows[j] >= 1 && rows[j] < few && r < ratio_max && (worst == 0 || r < *ratio)) {
+        int small = rows[j] < share || r < 0.1 * ratio_max;
+        if (rows[j] >= 1 && rows[j] < few && r < ratio_max && small && (worst == 0 || r < *ratio)) {
             worst = j + 1;
             *ratio = r;
         }
