@@ -126,3 +126,19 @@ over1_data()
 JSON
     expect_ok "$MIXSIM" -m "$WORK/over1-truth.json" -n 5000 -s 17 --range -2:2 -o "$1"
 }
+
+# var100_data N SEED: issue 11's audit case var100 (k = 3 softmax experts,
+# d = 1, variances 0.01, 1 and 0.1), N rows, x ~ U(-2, 2), mixsim seed SEED,
+# into $WORK/data.csv, and its fit from the truth into $WORK/best.json.
+var100_data()
+{
+    cat >"$WORK/truth.json" <<'JSON'
+{"family": "softmax", "k": 3, "d": 1, "x_names": ["x"], "y_name": "y",
+ "experts": [{"beta0": 0, "beta1": [2], "a": [1], "b": 0, "sigma2": 0.01},
+             {"beta0": 0.5, "beta1": [-1], "a": [0.5], "b": 0.5, "sigma2": 1},
+             {"beta0": 0, "beta1": [0], "a": [-1], "b": 0, "sigma2": 0.1}]}
+JSON
+    expect_ok "$MIXSIM" -m "$WORK/truth.json" -n "$1" -s "$2" --range -2:2 -o "$WORK/data.csv"
+    expect_ok "$MIXFIT" -k 3 --init "$WORK/truth.json" --threads 1 -q -o "$WORK/best.json" "$WORK/data.csv"
+    grep -q '"stop": "tolerance"' "$WORK/best.json" || fail "the fit from the truth did not converge"
+}
