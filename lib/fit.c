@@ -654,8 +654,7 @@ static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *i
     if (opt.min_weight < 0)
         opt.min_weight = (double)(m->d + 2);
     m->tau_estimated = gmoe_family_has_tau(m->family) && opt.tau_mode == GMOE_TAU_ESTIMATE;
-    if (opt.restarts == 0)
-        opt.restarts = init ? 1 : gmoe_random_starts(&opt, gmoe_rows_total(data));
+    opt.restarts = gmoe_random_starts(&opt, gmoe_rows_total(data), init != NULL);
     fit_state s = {.data = data, .m = m, .init = init, .smaller = smaller, .lead = lead && !smaller, .opt = &opt};
     s.nstarts = opt.restarts + (smaller ? smaller->k * gmoe_split_kinds(m) : 0);
     s.ws = gmoe_em_ws_alloc(m, data, opt.nthreads);

@@ -636,14 +636,14 @@ typedef struct {
 
 void gmoe_em_options_default(gmoe_em_options *opt);
 
-/* The random starts of a fit on n rows: opt->restarts, or when it is 0
- * (automatic) and no start is given, GMOE_AUTO_STARTS, more on small data:
- * enough for GMOE_AUTO_START_ROWS rows in all, at most
+/* The starts of a fit on n rows: opt->restarts, or when it is 0
+ * (automatic) 1 with a given start (given_start), else GMOE_AUTO_STARTS,
+ * more on small data: enough for GMOE_AUTO_START_ROWS rows in all, at most
  * GMOE_SMALL_DATA_STARTS (n = 300: 100 starts; n >= 3000: 10). */
 #define GMOE_AUTO_STARTS 10
 #define GMOE_AUTO_START_ROWS 30000
 #define GMOE_SMALL_DATA_STARTS 100
-size_t gmoe_random_starts(const gmoe_em_options *opt, size_t n);
+size_t gmoe_random_starts(const gmoe_em_options *opt, size_t n, int given_start);
 
 /* The one check of a fit's settings, made before any work (the liblinear
  * check_parameter pattern): mixfit, mixrate and the R package parse their

@@ -79,7 +79,7 @@ static int check_rate_args(const gmoe_model *truth, const gmoe_rate_options *opt
     return GMOE_OK;
 }
 
-/* Fits opt->shape to data from opt->em.restarts (0: 1) near-truth starts (each
+/* Fits opt->shape to data from opt->em.restarts near-truth starts (each
  * with its own noise) and keeps the best log-likelihood in *best. */
 static int fit_near_truth(const gmoe_model *truth, const gmoe_rate_options *opt,
                           const gmoe_data *data, uint64_t seed, gmoe_model *best, gmoe_err *err)
@@ -98,7 +98,7 @@ static int fit_near_truth(const gmoe_model *truth, const gmoe_rate_options *opt,
         goto done;
     }
     start->tau_estimated = has_tau && em.tau_mode == GMOE_TAU_ESTIMATE;
-    for (size_t r = 0; r < (opt->em.restarts ? opt->em.restarts : 1); r++) {
+    for (size_t r = 0, nstarts = gmoe_random_starts(&opt->em, data->n, 1); r < nstarts; r++) {
         st = gmoe_rate_init_near_truth(truth, data->n, gmoe_seed_derive(gmoe_seed_derive(seed, 2), r),
                                        start, NULL, err);
         if (st)

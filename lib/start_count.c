@@ -9,10 +9,10 @@
  */
 #include "gmoe.h"
 
-size_t gmoe_random_starts(const gmoe_em_options *opt, size_t n)
+size_t gmoe_random_starts(const gmoe_em_options *opt, size_t n, int given_start)
 {
-    if (opt->restarts > 0)
-        return opt->restarts;
+    if (opt->restarts > 0 || given_start)
+        return opt->restarts > 0 ? opt->restarts : 1;
     size_t small = n > 0 ? (GMOE_AUTO_START_ROWS + n - 1) / n : GMOE_SMALL_DATA_STARTS;
     if (small > GMOE_SMALL_DATA_STARTS)
         small = GMOE_SMALL_DATA_STARTS;

@@ -643,7 +643,7 @@ static int fit_range(options *o, const gmoe_data *data, const gmoe_model *init, 
         print_table_header(o);
     for (size_t k = o->klo; k <= o->khi; k++) {
         const gmoe_model *smaller = split && k > o->klo ? fits[k - 1 - o->klo] : NULL;
-        size_t starts = init ? o->em.em.restarts : gmoe_random_starts(&o->em.em, data->n);
+        size_t starts = gmoe_random_starts(&o->em.em, data->n, init != NULL);
         fit_progress_attach(&o->prog, &o->em.em, k, starts + (smaller ? smaller->k : 0));
         int st = fit_one(o, data, init, smaller, lead, k, &fits[k - o->klo]);
         o->em.em.progress = NULL; /* the bootstrap's fits show none */

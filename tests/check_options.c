@@ -66,7 +66,8 @@ static const em_case em_cases[] = {
 };
 
 /* The automatic number of random starts (restarts 0): 10, more on small
- * data, ceil(30000 / n) up to 100; a given number is kept. */
+ * data, ceil(30000 / n) up to 100, 1 with a given start; a given number
+ * is kept. */
 START_TEST(test_random_starts)
 {
     gmoe_em_options o;
@@ -74,9 +75,11 @@ START_TEST(test_random_starts)
     ck_assert_uint_eq(o.restarts, 0);
     static const size_t n[] = {1, 300, 301, 1000, 2999, 3000, 100000}, want[] = {100, 100, 100, 30, 11, 10, 10};
     for (size_t i = 0; i < sizeof n / sizeof *n; i++)
-        ck_assert_uint_eq(gmoe_random_starts(&o, n[i]), want[i]);
+        ck_assert_uint_eq(gmoe_random_starts(&o, n[i], 0), want[i]);
+    ck_assert_uint_eq(gmoe_random_starts(&o, 300, 1), 1);
     o.restarts = 7;
-    ck_assert_uint_eq(gmoe_random_starts(&o, 300), 7);
+    ck_assert_uint_eq(gmoe_random_starts(&o, 300, 0), 7);
+    ck_assert_uint_eq(gmoe_random_starts(&o, 300, 1), 7);
 }
 END_TEST
 
