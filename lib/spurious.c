@@ -58,17 +58,19 @@ size_t gmoe_spurious_expert(const gmoe_model *m, const double *rows, double rows
 }
 
 typedef struct {
-    const double *resp;
+    const double *resp, *w; /* w: the case weights, or NULL */
     size_t n, k;
 } column_sums_job;
 
-/* The responsibilities' column sums over this process's rows, in row order. */
+/* The responsibilities' column sums over this process's rows, in row
+ * order, each row counted by its case weight (as identify.c's masses and
+ * the M-step count it). */
 static void add_columns(void *job, double *rows)
 {
     const column_sums_job *j = job;
     for (size_t r = 0; r < j->n; r++)
-        for (size_t i = 0; i < j->k; i++)
-            rows[i] += j->resp[r * j->k + i];
+        for (size_t i = 0; i < j->k; i++) /* times 1 without case weights */
+            rows[i] += (j->w ? j->w[r] : 1.0) * j->resp[r * j->k + i];
 }
 
 /* No expert can be spurious when none has a variance below ratio_max
@@ -96,7 +98,7 @@ void gmoe_spurious_judge(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws 
         !isfinite(info->loglik))
         return;
     double *rows = malloc(m->k * sizeof(double)), ratio = NAN;
-    column_sums_job j = {ws->resp, data->n, m->k};
+    column_sums_job j = {ws->resp, data->w, data->n, m->k};
     /* out of memory or a failed chain: no verdict (the run ranks by its
        log-likelihood, as with the rule off) */
     if (rows && isfinite(gmoe_em_estep(m, data, ws, ws->resp)) &&
