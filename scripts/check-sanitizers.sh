@@ -23,7 +23,10 @@ cd "$obj"
 "$src/configure" -q CC="$CC $san" CFLAGS="-g -O2"
 make -s -j2 >/dev/null
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-export UBSAN_OPTIONS
+# The long fit-quality tests run only their cheapest case here
+# (sanitized_build in tests/cli_lib.sh).
+GMOE_SANITIZED=1
+export UBSAN_OPTIONS GMOE_SANITIZED
 status=0
 # CC with the sanitizers: the test that builds a program against the
 # installed library (pkgconfig_link.sh) must link their runtimes first.

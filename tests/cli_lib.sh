@@ -107,6 +107,16 @@ near_best() {
     ok "$1: the default fit $nb_ll, the best known $nb_best"
 }
 
+# sanitized_build: true in scripts/check-sanitizers.sh's build, which sets
+# GMOE_SANITIZED.  The fit-quality tests whose default fits take tens of
+# seconds (about 7x that under the sanitizers) run only their cheapest
+# case there: the code paths are the same, the quality is checked by the
+# plain builds (make check, distcheck).
+sanitized_build()
+{
+    [ -n "${GMOE_SANITIZED:-}" ]
+}
+
 # experts FILE: the experts of a model file, one line each:
 # beta0 beta1[1..d] a[1..d] b sigma2 (the writer puts one expert per line).
 experts()

@@ -38,6 +38,9 @@ cat >"$WORK/k5.json" <<'JSON'
 JSON
 expect_ok "$MIXSIM" -m "$WORK/k5.json" -n 3000 -s 7 --range -1:1 -o "$WORK/k5.csv"
 expect_ok "$MIXFIT" -q --threads 1 --init "$WORK/k5.json" -o "$WORK/truth.json" "$WORK/k5.csv"
+# Under the sanitizers the fit from the truth (which runs the same moves)
+# is the whole test.
+sanitized_build && exit 0
 expect_ok "$MIXFIT" -q --threads 1 -k 5 --gating topk --top-k 2 --select logit --seed 1 \
     -o "$WORK/fit.json" "$WORK/k5.csv"
 near_best "k = 5, K = 2, seed 1" "$WORK/fit.json" "$WORK/truth.json"

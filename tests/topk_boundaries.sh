@@ -37,6 +37,8 @@ cat >"$WORK/k3d2.json" <<'JSON'
              {"beta0": 0, "beta1": [0, 0], "a": [0, 0], "b": -2, "sigma2": 0.1}]}
 JSON
 near_truth k3d2 2 1 3000 4
+# Under the sanitizers the first case is the whole test.
+sanitized_build && exit 0
 
 cat >"$WORK/k4sliver.json" <<'JSON'
 {"family": "topk", "k": 4, "d": 1, "top_k": 2, "select": "logit", "x_names": ["x"], "y_name": "y",
