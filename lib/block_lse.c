@@ -28,22 +28,27 @@ static inline __attribute__((always_inline)) void exp_nonpositive(double *buf, s
 }
 
 /* lse[r] holds row r's maximum and sum[r] its sum of exps: lse[r] +=
- * log(sum[r]) in a vector loop; a row with no finite maximum (all -inf,
- * or a +inf) keeps the maximum as its lse and gets NaN weights, as in
- * gmoe_logsumexp_weights. */
+ * log(sum[r]) in a vector loop, and the parts (maximum, log-sum) to buf
+ * (gmoe_block_lse_part; sum is buf + nrows or past buf + 2 nrows); a row
+ * with no finite maximum (all -inf, or a +inf) keeps the maximum as its
+ * lse, log-sum 0, and gets NaN weights, as in gmoe_logsumexp_weights. */
 static inline __attribute__((always_inline)) void
-add_logs(size_t nrows, size_t k, double *lse, double *sum, double *w, size_t wstride)
+add_logs(size_t nrows, size_t k, double *lse, double *sum, double *w, size_t wstride, double *buf)
 {
 #pragma omp simd
     for (size_t r = 0; r < nrows; r++)
         sum[r] = log(sum[r]);
     for (size_t r = 0; r < nrows; r++) {
-        if (isfinite(lse[r])) {
-            lse[r] += sum[r];
+        double mx = lse[r], ls = sum[r];
+        buf[r] = mx;
+        if (isfinite(mx)) {
+            lse[r] = mx + ls;
         } else {
+            ls = 0.0;
             for (size_t i = 0; i < k; i++)
                 w[r * wstride + i] = NAN;
         }
+        buf[nrows + r] = ls;
     }
 }
 
@@ -89,7 +94,7 @@ lse_rows(size_t nrows, size_t k, const double *v, size_t vstride, double *w, siz
             wr[i] = buf[r * k + i] * inv;
         sum[r] = s;
     }
-    add_logs(nrows, k, lse, sum, w, wstride);
+    add_logs(nrows, k, lse, sum, w, wstride, buf);
 }
 
 /* k = 2: the same numbers with one exp per row instead of two, exp(min -
@@ -119,7 +124,7 @@ lse_rows2(size_t nrows, const double *v, size_t vstride, double *w, size_t wstri
         w[r * wstride + 1] = (first ? e : 1.0) * inv;
         sum[r] = s;
     }
-    add_logs(nrows, 2, lse, sum, w, wstride);
+    add_logs(nrows, 2, lse, sum, w, wstride, buf);
 }
 
 /* Copies with k = 2 (one exp per row) and k = 3 (row loops unrolled). */
@@ -394,6 +399,11 @@ logs:
     for (size_t r = 0; r < nrows; r++)
         sum[r] = log(sum[r]);
 #pragma omp simd
-    for (size_t r = 0; r < nrows; r++)
-        lse[r] = isless(fabs(lse[r]), INFINITY) ? lse[r] + sum[r] : lse[r];
+    for (size_t r = 0; r < nrows; r++) {
+        double mx = lse[r];
+        int finite = isless(fabs(mx), INFINITY);
+        lse[r] = finite ? mx + sum[r] : mx;
+        inv[r] = finite ? sum[r] : 0.0; /* the parts (gmoe_block_lse_part) */
+        sum[r] = mx;
+    }
 }

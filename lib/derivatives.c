@@ -168,7 +168,7 @@ static double row_first_order(const gmoe_model *m, const order *o, const double 
     const double *l = w->ld.l;
     /* the gates and the posterior from the exponentials of their
      * log-sum-exps (k exponentials each, not 2k; exp(-inf) = 0) */
-    double lse = gmoe_logsumexp_weights(l, k, w->g);
+    gmoe_lse_parts lse = gmoe_logsumexp_weights(l, k, w->g);
     for (size_t i = 0; i < k; i++) {
         w->r[i] = -INFINITY;
         double *v = w->v + i * e;
@@ -177,13 +177,13 @@ static double row_first_order(const gmoe_model *m, const order *o, const double 
             continue;
         }
         double res = y - gmoe_expert_mean(m, i, x), s2 = m->sigma2[i];
-        w->r[i] = l[i] - lse - 0.5 * (o->lnc[i] + res * res / s2);
+        w->r[i] = gmoe_lse_sub(l[i], lse) - 0.5 * (o->lnc[i] + res * res / s2);
         for (size_t u = 0; u < d; u++)
             v[u] = res * x[u] / s2;
         v[d] = res / s2;
         v[d + 1] = 0.5 * (res * res / s2 - 1.0) / s2;
     }
-    double ll = gmoe_logsumexp_weights(w->r, k, w->r);
+    double ll = gmoe_lse_value(gmoe_logsumexp_weights(w->r, k, w->r));
     /* S's gate part J'(r - g) = sum_i r_i u_i (sum_i r_i = 1) */
     memset(w->s, 0, o->G * sizeof(double));
     for (size_t i = 0; i < k; i++) {

@@ -31,13 +31,13 @@ double gmoe_responsibilities_gx(const gmoe_model *m, const double *x, const doub
     for (size_t i = 0; i < k; i++)
         if (lj[i] > -INFINITY)
             lj[i] += gmoe_log_normal(y, gmoe_expert_mean(m, i, x), m->sigma2[i]);
-    double lse = gmoe_logsumexp(lj, k);
+    gmoe_lse_parts lse = gmoe_logsumexp_parts(lj, k);
     if (resp)
         for (size_t i = 0; i < k; i++)
-            resp[i] = lj[i] > -INFINITY ? exp(lj[i] - lse) : 0.0;
+            resp[i] = lj[i] > -INFINITY ? exp(gmoe_lse_sub(lj[i], lse)) : 0.0;
     if (lj != stack)
         free(lj);
-    return lse;
+    return gmoe_lse_value(lse);
 }
 
 double gmoe_log_density(const gmoe_model *m, const double *x, double y)

@@ -32,5 +32,5 @@ void gmoe_block_softmax_gates(const gmoe_model *m, const gmoe_gating *g, const d
     gmoe_block_lse_weights(nrows, k, c, 2 * k, c + k, 2 * k, lse, buf);
     for (size_t r = 0; r < nrows; r++)
         for (size_t i = 0; i < k; i++)
-            c[r * 2 * k + i] -= lse[r];
+            c[r * 2 * k + i] = gmoe_lse_sub(c[r * 2 * k + i], gmoe_block_lse_part(buf, nrows, r));
 }

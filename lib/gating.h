@@ -180,7 +180,7 @@ typedef struct gmoe_gating {
  * row's gradient (Hessian's upper triangle, row-major (k-1)(d+1) square)
  * with respect to theta is added to it.  g is scratch for k doubles. */
 /* gmoe_softmax_row_given (softmax_row.h) does the same from the gates g[k]
- * and log-gates l[i] - lse (lse = 0 when l holds the log-gates): no exp
+ * and log-gates gmoe_lse_sub(l[i], lse) (internal.h): no exp
  * or log. */
 double gmoe_softmax_row(size_t k, size_t d, const double *l, const double *x,
                         const double *r, double scale, double *grad,

@@ -154,10 +154,23 @@ static inline double act_argument(const gmoe_model *m, size_t i, const double *x
     return u;
 }
 
-/* Expert i's logit from its activation v = act(u_i); inv_tau = 1 / tau. */
-static inline double act_logit(const gmoe_model *m, size_t i, double v, double inv_tau)
+/* The largest of a row's k activations v (outside bias), or 0 (inside).
+ * An outside logit v/tau + beta0_i is computed as (v - vmax)/tau +
+ * beta0_i, the same gates: with tau near 1e-17 (an estimated tau ran
+ * there) v/tau + beta0_i rounds to v/tau, and the experts tied at the
+ * largest activation (saturated) lost their biases. */
+static inline double act_shift(const gmoe_model *m, const double *v)
 {
-    return m->bias == GMOE_BIAS_INSIDE ? (v + m->beta0[i]) * inv_tau : v * inv_tau + m->beta0[i];
+    return m->bias == GMOE_BIAS_INSIDE ? 0.0 : gmoe_vector_max(v, m->k);
+}
+
+/* Expert i's logit from its activation v = act(u_i) and the row's
+ * act_shift vmax; inv_tau = 1 / tau. */
+static inline double act_logit(const gmoe_model *m, size_t i, double v, double vmax,
+                               double inv_tau)
+{
+    return m->bias == GMOE_BIAS_INSIDE ? (v + m->beta0[i]) * inv_tau
+                                       : (v - vmax) * inv_tau + m->beta0[i];
 }
 
 static void activation_logits(const gmoe_model *m, const double *x, double *l,
@@ -166,13 +179,16 @@ static void activation_logits(const gmoe_model *m, const double *x, double *l,
     double inv_tau = 1.0 / m->tau;
     for (size_t i = 0; i < m->k; i++) {
         double d1, d2, v = act_eval(m->act, act_argument(m, i, x), &d1, &d2);
-        l[i] = act_logit(m, i, v, inv_tau);
+        l[i] = v; /* the logit below */
         if (a) {
             a[i] = v;
             a1[i] = d1;
             a2[i] = d2;
         }
     }
+    double vmax = act_shift(m, l);
+    for (size_t i = 0; i < m->k; i++)
+        l[i] = act_logit(m, i, l[i], vmax, inv_tau);
 }
 
 static void activation_log_gate(const gmoe_model *m, const double *x, double *logg)
@@ -197,7 +213,7 @@ static void activation_log_gate(const gmoe_model *m, const double *x, double *lo
  * From the row's logits l, gates g (log-sum-exp lse) and activations a,
  * a' and a'' (a1, a2); work: k + k(d+1) doubles. */
 static double row_given(const gmoe_model *m, const double *x, const double *r,
-                        const double *l, double lse, const double *g, const double *a,
+                        const double *l, gmoe_lse_parts lse, const double *g, const double *a,
                         const double *a1, const double *a2, double *grad, double *hess,
                         double *work)
 {
@@ -206,7 +222,7 @@ static double row_given(const gmoe_model *m, const double *x, const double *r,
     double q = 0.0, rsum = 0.0;
     for (size_t i = 0; i < k; i++) {
         if (r[i] > 0)
-            q += r[i] * (l[i] - lse);
+            q += r[i] * gmoe_lse_sub(l[i], lse);
         rsum += r[i];
     }
     if (!grad && !hess)
@@ -278,10 +294,10 @@ static void activation_logit_derivs(const gmoe_model *m, const double *x, gmoe_l
     double it = 1.0 / m->tau;
     int inside = m->bias == GMOE_BIAS_INSIDE;
     ld->curved = 1;
+    activation_logits(m, x, ld->l, NULL, NULL, NULL);
     for (size_t i = 0; i < k; i++) {
         double a1, a2, v = act_eval(m->act, act_argument(m, i, x), &a1, &a2);
-        double l = act_logit(m, i, v, it), *dl = ld->dl + i * q, *h = ld->d2l + i * q * q;
-        ld->l[i] = l;
+        double l = ld->l[i], *dl = ld->dl + i * q, *h = ld->d2l + i * q * q;
         dl[0] = inside ? it : 1.0;
         for (size_t u = 0; u < d; u++)
             dl[1 + u] = a1 * x[u] * it;
@@ -305,7 +321,7 @@ static double activation_row_objective(const gmoe_model *m, const double *x,
     size_t k = m->k;
     double *l = work, *g = l + k, *a = g + k, *a1 = a + k, *a2 = a1 + k;
     activation_logits(m, x, l, a, a1, a2);
-    double lse = gmoe_logsumexp_weights(l, k, g);
+    gmoe_lse_parts lse = gmoe_logsumexp_weights(l, k, g);
     return row_given(m, x, r, l, lse, g, a, a1, a2, grad, hess, a2 + k);
 }
 
@@ -332,9 +348,11 @@ static void block_terms(const gmoe_model *m, const double *x, size_t nrows, doub
         for (size_t i = 0; i < k; i++)
             U[r * k + i] = act_argument(m, i, x + r * d);
     act_block(m->act, nrows * k, U, A, A1, A2);
-    for (size_t r = 0; r < nrows; r++)
+    for (size_t r = 0; r < nrows; r++) {
+        double vmax = act_shift(m, A + r * k);
         for (size_t i = 0; i < k; i++)
-            l[r * lstride + i] = act_logit(m, i, A[r * k + i], inv_tau);
+            l[r * lstride + i] = act_logit(m, i, A[r * k + i], vmax, inv_tau);
+    }
 }
 
 static void activation_block_logits(const gmoe_model *m, const double *x, size_t nrows,
@@ -357,7 +375,7 @@ static double activation_block_objective(const gmoe_model *m, const double *x, s
     double q = 0.0;
     for (size_t t = 0; t < nrows; t++) {
         size_t o = t * k;
-        q += row_given(m, x + t * d, r + o, L + o, lse[t], G + o, A + o, A1 + o, A2 + o,
+        q += row_given(m, x + t * d, r + o, L + o, gmoe_block_lse_part(buf, nrows, t), G + o, A + o, A1 + o, A2 + o,
                        grad, hess, rest);
     }
     return q;

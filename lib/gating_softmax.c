@@ -77,7 +77,7 @@ double gmoe_softmax_row(size_t k, size_t d, const double *l, const double *x,
                         const double *r, double scale, double *grad,
                         double *hess, double *g)
 {
-    double lse = gmoe_logsumexp_weights(l, k, g);
+    gmoe_lse_parts lse = gmoe_logsumexp_weights(l, k, g);
     return gmoe_softmax_row_given(k, d, l, lse, g, x, r, scale, grad, hess);
 }
 

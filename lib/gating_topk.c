@@ -81,10 +81,10 @@ static void topk_logits(const gmoe_model *m, const double *x, double *l)
 static void topk_log_gate(const gmoe_model *m, const double *x, double *logg)
 {
     topk_logits(m, x, logg);
-    double lse = gmoe_logsumexp(logg, m->k);
+    gmoe_lse_parts lse = gmoe_logsumexp_parts(logg, m->k);
     for (size_t i = 0; i < m->k; i++)
         if (logg[i] > -INFINITY)
-            logg[i] -= lse;
+            logg[i] = gmoe_lse_sub(logg[i], lse);
 }
 
 /* Conditional on the selected set (MODELS.md section 4): the softmax
@@ -146,7 +146,7 @@ static double topk_pattern_block_objective(const gmoe_model *m, const double *x,
     gmoe_block_lse_weights(nrows, k, L, k, G, k, lse, buf);
     double q = 0.0;
     for (size_t t = 0; t < nrows; t++)
-        q += gmoe_softmax_row_given(k, d, L + t * k, lse[t], G + t * k, x + t * d, r + t * k, 1.0,
+        q += gmoe_softmax_row_given(k, d, L + t * k, gmoe_block_lse_part(buf, nrows, t), G + t * k, x + t * d, r + t * k, 1.0,
                                     grad, hess);
     return q;
 }

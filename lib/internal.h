@@ -37,50 +37,81 @@ int gmoe_error_named(gmoe_err *err, int st, const char *name);
  * are inline so that those loops make no call through the shared
  * library's PLT for them. */
 
-/* log(sum exp(v[i])) over n entries, stable; -INFINITY if all are. */
-static inline double gmoe_logsumexp(const double *v, size_t n)
+/* A log-sum-exp in two parts, log(sum exp(v[i])) = max + logsum: a
+ * log-normalized entry is (v[i] - max) - logsum (gmoe_lse_sub), never
+ * v[i] - (max + logsum), which rounds to v[i] - max when |max| is beyond
+ * about 2^53 logsum (two tied logits of 1e17 would both get log-gate 0).
+ * Without a finite maximum, logsum is 0 and max the maximum. */
+typedef struct {
+    double max, logsum;
+} gmoe_lse_parts;
+
+static inline double gmoe_lse_value(gmoe_lse_parts p)
+{
+    return p.max + p.logsum;
+}
+
+static inline double gmoe_lse_sub(double v, gmoe_lse_parts p)
+{
+    return (v - p.max) - p.logsum;
+}
+
+static inline double gmoe_vector_max(const double *v, size_t n)
 {
     double mx = -INFINITY;
     for (size_t i = 0; i < n; i++)
         if (v[i] > mx)
             mx = v[i];
-    if (mx == -INFINITY || !isfinite(mx))
-        return mx;
+    return mx;
+}
+
+/* The parts of log(sum exp(v[i])) over n entries, stable. */
+static inline gmoe_lse_parts gmoe_logsumexp_parts(const double *v, size_t n)
+{
+    gmoe_lse_parts p = {gmoe_vector_max(v, n), 0.0};
+    if (!isfinite(p.max))
+        return p;
     /* exp(0) = 1 for the maximum: one exp fewer per row (half of them
      * when k = 2). */
     double s = 0.0;
     for (size_t i = 0; i < n; i++)
-        s += v[i] == mx ? 1.0 : exp(v[i] - mx);
-    return mx + log(s);
+        s += v[i] == p.max ? 1.0 : exp(v[i] - p.max);
+    p.logsum = log(s);
+    return p;
 }
 
-/* Returns log(sum exp(v[i])) and sets w[i] = exp(v[i] - lse) (the
- * normalized weights) with one exp per entry; w may alias v. */
-static inline double gmoe_logsumexp_weights(const double *v, size_t n, double *w)
+/* log(sum exp(v[i])) over n entries, stable; -INFINITY if all are. */
+static inline double gmoe_logsumexp(const double *v, size_t n)
 {
-    double mx = -INFINITY;
-    for (size_t i = 0; i < n; i++)
-        if (v[i] > mx)
-            mx = v[i];
-    if (mx == -INFINITY || !isfinite(mx)) {
+    return gmoe_lse_value(gmoe_logsumexp_parts(v, n));
+}
+
+/* Returns the parts of log(sum exp(v[i])) and sets w[i] = exp(v[i] -
+ * lse) (the normalized weights) with one exp per entry; w may alias v. */
+static inline gmoe_lse_parts gmoe_logsumexp_weights(const double *v, size_t n, double *w)
+{
+    gmoe_lse_parts p = {gmoe_vector_max(v, n), 0.0};
+    if (!isfinite(p.max)) {
         for (size_t i = 0; i < n; i++)
             w[i] = NAN;
-        return mx;
+        return p;
     }
     double s = 0.0;
     for (size_t i = 0; i < n; i++) {
-        w[i] = v[i] == mx ? 1.0 : exp(v[i] - mx); /* exp(-inf) = 0 */
+        w[i] = v[i] == p.max ? 1.0 : exp(v[i] - p.max); /* exp(-inf) = 0 */
         s += w[i];
     }
     double inv = 1.0 / s;
     for (size_t i = 0; i < n; i++)
         w[i] *= inv;
-    return mx + log(s);
+    p.logsum = log(s);
+    return p;
 }
 
 /* gmoe_logsumexp_weights for nrows rows at once: row r's k values at
  * v + r * vstride, its weights to w + r * wstride (w may alias v), its
- * log-sum-exp to lse[r].  buf: scratch of nrows * (k + 1) doubles. */
+ * log-sum-exp to lse[r].  buf: scratch of nrows * (k + 1) doubles; on
+ * return it holds the parts (gmoe_block_lse_part below). */
 void gmoe_block_lse_weights(size_t nrows, size_t k, const double *v, size_t vstride,
                             double *w, size_t wstride, double *lse, double *buf);
 
@@ -88,9 +119,18 @@ void gmoe_block_lse_weights(size_t nrows, size_t k, const double *v, size_t vstr
  * expert i at w[i * wcol + r * wrow]) of the rows r < nrows of the k
  * columns t[i * ld + r], as gmoe_block_lse_weights gives them
  * (block_lse.c); e: k columns of ld for the exps (may be t, or w when
- * w's layout is e's); buf: 2 nrows doubles. */
+ * w's layout is e's); buf: 2 nrows doubles, on return the parts. */
 void gmoe_block_lse_cols(size_t nrows, size_t k, const double *t, size_t ld, double *e,
                          double *w, size_t wcol, size_t wrow, double *lse, double *buf);
+
+/* The two block functions above leave in their buf row r's parts of its
+ * log-sum-exp (gmoe_lse_parts): its maximum at buf[r] and its logsum at
+ * buf[nrows + r]; log-normalize with them, not with lse. */
+static inline gmoe_lse_parts gmoe_block_lse_part(const double *buf, size_t nrows, size_t r)
+{
+    gmoe_lse_parts p = {buf[r], buf[nrows + r]};
+    return p;
+}
 
 /* rows[r * k + i] = cols[i * ld + r] for r < nrows, i < k: a block's
  * columns as rows (block_lse.c). */
@@ -100,9 +140,9 @@ void gmoe_block_cols_to_rows(size_t nrows, size_t k, const double *cols, size_t 
 /* v[i] -= log(sum exp(v)): logits become log-probabilities. */
 static inline void gmoe_log_normalize(double *v, size_t n)
 {
-    double lse = gmoe_logsumexp(v, n);
+    gmoe_lse_parts p = gmoe_logsumexp_parts(v, n);
     for (size_t i = 0; i < n; i++)
-        v[i] -= lse;
+        v[i] = gmoe_lse_sub(v[i], p);
 }
 
 /* Expert mean a_i'x + b_i. */

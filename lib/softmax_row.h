@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "gmoe.h"
+#include "internal.h"
 
 /* Softmax logits l_i = beta0_i + beta1_i'x into l[k] (k, d: m's). */
 static inline __attribute__((always_inline)) void
@@ -45,11 +46,11 @@ gmoe_add_zz(double *blk, size_t np, size_t d, const double *x, double w, int dia
 /* Q_row = sum_i r_i log g_i with gradient c (r_i - R g_i) z and Hessian
  * -c^2 R g_i (delta_ij - g_j) z z' per block pair, z = (1, x),
  * R = sum_i r_i, c = scale, from the gates g[k] and log-gates
- * log g_i = l[i] - lse (lse = 0 when l holds the log-gates themselves).
+ * log g_i = (l[i] - lse.max) - lse.logsum (gmoe_lse_sub).
  * Only the Hessian's upper triangle is added (gating.h): the Newton
  * solve reads no more, and it is about half the work. */
 static inline __attribute__((always_inline)) double
-gmoe_softmax_row_given(size_t k, size_t d, const double *l, double lse, const double *g,
+gmoe_softmax_row_given(size_t k, size_t d, const double *l, gmoe_lse_parts lse, const double *g,
                        const double *x, const double *r, double scale, double *grad,
                        double *hess)
 {
@@ -59,7 +60,7 @@ gmoe_softmax_row_given(size_t k, size_t d, const double *l, double lse, const do
         if (r[i] > 0) {
             if (l[i] == -INFINITY)
                 return -INFINITY; /* positive responsibility, zero gate */
-            q += r[i] * (l[i] - lse);
+            q += r[i] * gmoe_lse_sub(l[i], lse);
         }
         rsum += r[i];
     }
