@@ -5,7 +5,8 @@
  * A scale-free family (GMOE_FAMILY_SCALE_FREE: temperature) with tau
  * estimated: the likelihood is invariant under
  * (beta, tau) -> c (beta, tau), so the information is singular along
- * that direction; gmoe's normalization ||beta1||_F = 1 fixes it.  The
+ * that direction; gmoe's normalization ||beta1 - mean||_F = 1 (slopes
+ * centred over the k experts, gating_temperature.c) fixes it.  The
  * information is projected onto the constraint's tangent space (an
  * orthonormal basis Z of the vectors orthogonal to its gradient):
  * cov = Z (Z'AZ)^-1 Z', A = minus the Hessian. */
@@ -61,21 +62,23 @@ int gmoe_loglik_derivatives(const gmoe_model *m, const gmoe_data *data, int nthr
 
 /* Z (P x r, row-major): the identity (r = P), or with tau estimated in a
  * scale-free family (temperature) an orthonormal basis of the complement of the gradient of
- * ||beta1||_F^2 (r = P - 1), from a Householder reflection. */
+ * the normalization's ||beta1 - mean||_F^2 (r = P - 1), from a Householder reflection. */
 static size_t tangent_basis(const gmoe_model *m, const gmoe_layout *L, double *Z)
 {
     size_t P = L->P;
     memset(Z, 0, P * P * sizeof(double));
-    double *c = calloc(P, sizeof(double));
+    double *c = calloc(P + L->k * L->dg, sizeof(double)), *centred = c ? c + P : NULL;
     size_t top = 0;
     double norm = 0.0;
-    if ((gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE) && L->has_tau && c)
+    if ((gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE) && L->has_tau && c) {
+        gmoe_temperature_centred_slopes(m, centred);
         for (size_t i = 0; i < L->k; i++)
             for (size_t u = 1; u <= L->dg; u++) {
                 long a = gmoe_layout_gate(L, i, u);
                 if (a >= 0)
-                    c[a] = m->beta1[i * L->dg + u - 1];
+                    c[a] = centred[i * L->dg + u - 1];
             }
+    }
     for (size_t j = 0; c && j < P; j++) {
         norm += c[j] * c[j];
         if (fabs(c[j]) > fabs(c[top]))

@@ -286,23 +286,28 @@ void gmoe_fit_scaling_normalize_init(gmoe_fit_scaling *s)
 
 /* Temperature with tau estimated: the data's model m is t N(D theta) with
  * theta the copy's (s->init, normalized), D the factors f, N the
- * normalization ||beta1||_F = 1 and t = ||m's beta1||_F, so its gate
- * block is (t / c) D theta's (c = ||D beta1||_F, the same ratio as m's tau
- * over the copy's).  N's Jacobian, I - g b' / c^2 (g the gate entries and
- * tau of D theta, b its beta1 entries), conjugated by diag(e), e = f t / c
- * on the gate, is I - u w' with u the copy's gate entries and tau and
- * w_j = f_j^2 beta1_j / sum f^2 beta1^2 (f taken relative to its largest,
- * which cancels: no overflow).  cov = (I - u w') cov (I - u w')'.
+ * normalization ||beta1 - mean||_F = 1 (slopes centred over the k
+ * experts) and t = m's ||beta1 - mean||_F, so its gate block is (t / c)
+ * D theta's (c = ||D beta1 - mean||_F, the same ratio as m's tau over the
+ * copy's).  N's Jacobian, I - g b' / c^2 (g the gate entries and tau of
+ * D theta, b its centred beta1 entries: f is the same for every expert,
+ * so D commutes with the centring), conjugated by diag(e), e = f t / c on
+ * the gate, is I - u w' with u the copy's gate entries and tau and
+ * w_j = f_j^2 cb_j / sum f^2 cb beta1 (cb the copy's centred slopes;
+ * sum cb beta1 over the free entries = sum cb^2 over all k; f taken
+ * relative to its largest, which cancels: no overflow).
+ * cov = (I - u w') cov (I - u w')'.
  * GMOE_ENOMEM. */
 static int orbit_projection(const gmoe_model *m, const gmoe_model *copy, const gmoe_layout *L,
                             double *cov, double *e)
 {
     size_t P = L->P;
-    double *u = calloc(3 * P + 1, sizeof(double)), ss = 0.0, big = 0.0, q = 0.0;
+    double *u = calloc(3 * P + 1 + L->k * L->dg, sizeof(double)), ss = 0.0, big = 0.0, q = 0.0;
     if (!u)
         return GMOE_ENOMEM;
-    double *w = u + P, *v = w + P;
+    double *w = u + P, *v = w + P, *centred = v + P + 1;
     gmoe_layout_pack(L, copy, v);
+    gmoe_temperature_centred_slopes(copy, centred);
     u[P - 1] = v[P - 1], e[P - 1] *= m->tau / copy->tau;
     for (size_t i = 0; i < L->k; i++)
         for (size_t c = 0; c <= L->dg; c++) {
@@ -316,7 +321,7 @@ static int orbit_projection(const gmoe_model *m, const gmoe_model *copy, const g
         for (size_t c = 1; c <= L->dg; c++) {
             long a = gmoe_layout_gate(L, i, c);
             if (a >= 0)
-                ss += (w[a] = (e[a] / big) * (e[a] / big) * u[a]) * u[a];
+                ss += (w[a] = (e[a] / big) * (e[a] / big) * centred[i * L->dg + c - 1]) * u[a];
         }
     for (size_t i = 0; ss > 0 && i < P; i++)
         w[i] /= ss;

@@ -38,7 +38,7 @@ int gmoe_fit_scaling_restore(const gmoe_fit_scaling *s, gmoe_model *m, gmoe_err 
 /* For the standard errors of a model m on the data's scale, given as
  * init to gmoe_fit_scaling_make: s->init (m on the copy's scale) put at
  * the family's normalization on the copy's scale (temperature with tau
- * estimated: ||beta1||_F = 1 there, where m's own would put the copy's
+ * estimated: ||beta1 - mean||_F = 1 there, where m's own would put the copy's
  * gate beyond a double).  Nothing when s is not active. */
 void gmoe_fit_scaling_normalize_init(gmoe_fit_scaling *s);
 

@@ -207,6 +207,15 @@ void gmoe_softmax_logits(const gmoe_model *m, const double *x, double *l);
  * (softmax, temperature): the copy of expert j becomes the last expert. */
 void gmoe_softmax_split(gmoe_model *dst, const gmoe_model *src, size_t j);
 
+/* temperature with tau estimated: the slopes centred over all k experts
+ * (the pinned one included), beta1_i - mean_j beta1_j, into c[k*dg]
+ * (c may be NULL); returns their sum of squares, whose square root is the
+ * gate's scale fixed to 1 by the normalization.  It does not depend on
+ * which expert is pinned nor on the experts' order, and it is the
+ * gradient of half that sum in the free slopes (the last expert's entries
+ * are not free). */
+double gmoe_temperature_centred_slopes(const gmoe_model *m, double *c);
+
 /* Checks that the last expert's gate is pinned to zero (softmax, topk,
  * temperature; `family`: the name for the message). */
 int gmoe_check_last_gate_pinned(const gmoe_model *m, const char *family, gmoe_err *err);

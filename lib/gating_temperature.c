@@ -9,10 +9,13 @@
  *   tau_mode fixed:    tau stays the user's; beta = tau * gamma.
  *   tau_mode estimate: tau is not identifiable on its own (the likelihood
  *     is invariant under (beta0, beta1, tau) -> c (beta0, beta1, tau)).  The
- *     fit maximizes over gamma and reports the representative whose slope
- *     matrix has unit Frobenius norm, ||beta1||_F = 1, so that
- *     tau = 1 / ||gamma1||_F measures how sharp the gate is (a flat gate,
- *     gamma1 = 0, keeps tau).  AIC/BIC count gamma only: (k-1)(d+1). */
+ *     fit maximizes over gamma and reports the representative whose slopes,
+ *     centred over all k experts, have unit Frobenius norm,
+ *     ||beta1 - mean||_F = 1, so that tau = 1 / ||gamma1 - mean||_F measures
+ *     how sharp the gate is (a flat gate, gamma1 = 0, keeps tau).  Centred,
+ *     not the plain ||beta1||_F of the pinned form: that one depends on
+ *     which expert is pinned, so relabelling the experts of one gate
+ *     changed its tau.  AIC/BIC count gamma only: (k-1)(d+1). */
 #include <math.h>
 
 #include "gating.h"
@@ -81,15 +84,30 @@ static size_t temperature_work_size(const gmoe_model *m)
     return 2 * m->k;
 }
 
-/* With tau estimated: rescale (beta, tau) so that ||beta1||_F = 1. */
+double gmoe_temperature_centred_slopes(const gmoe_model *m, double *c)
+{
+    double ss = 0.0;
+    for (size_t j = 0; j < m->dg; j++) {
+        double mean = 0.0;
+        for (size_t i = 0; i < m->k; i++)
+            mean += m->beta1[i * m->dg + j];
+        mean /= (double)m->k;
+        for (size_t i = 0; i < m->k; i++) {
+            double v = m->beta1[i * m->dg + j] - mean;
+            ss += v * v;
+            if (c)
+                c[i * m->dg + j] = v;
+        }
+    }
+    return ss;
+}
+
+/* With tau estimated: rescale (beta, tau) so that ||beta1 - mean||_F = 1. */
 static void temperature_normalize(gmoe_model *m)
 {
     if (!m->tau_estimated)
         return;
-    double ss = 0.0;
-    for (size_t u = 0; u < m->k * m->dg; u++)
-        ss += m->beta1[u] * m->beta1[u];
-    double s = sqrt(ss);
+    double s = sqrt(gmoe_temperature_centred_slopes(m, NULL));
     if (!(s > 0) || !isfinite(s))
         return;
     for (size_t i = 0; i < m->k; i++) {

@@ -490,7 +490,8 @@ size_t gmoe_family_list(unsigned options, const char *quote, const char *sep,
  * GMOE_FAMILY_SCALE_FREE: the gate depends on its parameters and tau only
  *   through beta / tau (temperature), so with tau estimated (beta, tau) is
  *   identified only up to a common scale c > 0 (the fit reports the
- *   representative with ||beta1||_F = 1), and beta1 / tau is the slope of
+ *   representative whose slopes centred over the k experts have unit
+ *   Frobenius norm, ||beta1 - mean||_F = 1), and beta1 / tau is the slope of
  *   the gate's logits;
  * GMOE_FAMILY_SELECTS: each row's gate is non-zero on a selected set of
  *   top_k experts only (topk).
@@ -828,7 +829,7 @@ typedef enum {
  * not NULL) at model m, normally a maximum-likelihood fit to data: the
  * inverse of the observed information (minus the Hessian), or the
  * sandwich.  temperature with tau estimated: the information is projected
- * onto the tangent space of gmoe's normalization ||beta1||_F = 1 (the
+ * onto the tangent space of gmoe's normalization ||beta1 - mean||_F = 1 (the
  * likelihood is invariant along (beta, tau) -> c (beta, tau)), so cov has
  * rank p - 1.  GMOE_ESING when the information is singular or not
  * positive definite (not a strict maximum, or parameters not identified:
@@ -899,7 +900,7 @@ int gmoe_inference_compute(gmoe_model *m, const gmoe_data *data, gmoe_se_kind me
  * the fit's (the permutation minimizing the distance of (a, b, sqrt
  * sigma2) scaled by the fit's spread; exhaustive for k <= 8, greedy
  * beyond), the gate re-pinned on the last expert (temperature: rescaled
- * to ||beta1||_F = 1 when tau is estimated), then boot_se and the
+ * to ||beta1 - mean||_F = 1 when tau is estimated), then boot_se and the
  * percentile interval of each free parameter fill m->inference (created
  * with method NONE if absent).  Failed replicates are left out and
  * counted.  GMOE_EINVAL, GMOE_ENOMEM, GMOE_EDATA when fewer than 2

@@ -10,6 +10,7 @@
 
 #include "inference.h"
 #include "chain.h"
+#include "gating.h"
 #include "internal.h"
 
 void gmoe_note_add(gmoe_note *n, const char *fmt, ...)
@@ -25,8 +26,8 @@ void gmoe_note_add(gmoe_note *n, const char *fmt, ...)
 }
 
 /* B = S^-1 A S^-1 with S = sqrt|diag A| (1 where zero); a scale-free
- * family (temperature) with tau estimated: plus c c', c the scaled gradient of ||beta1||_F^2 made
- * unit, so that the invariant scale direction is not a null one. */
+ * family (temperature) with tau estimated: plus c c', c the scaled gradient
+ * of the normalization's ||beta1 - mean||_F^2 made unit, so that the invariant scale direction is not a null one. */
 static void scaled_information(const gmoe_model *m, const gmoe_layout *L, const double *A,
                                double *B, double *s)
 {
@@ -38,14 +39,15 @@ static void scaled_information(const gmoe_model *m, const gmoe_layout *L, const 
             B[i * P + j] = A[i * P + j] / (s[i] * s[j]);
     if (!(gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE) || !L->has_tau)
         return;
-    double *c = calloc(P, sizeof(double)), norm = 0.0;
+    double *c = calloc(P + L->k * L->dg, sizeof(double)), norm = 0.0, *centred = c + P;
     if (!c)
         return;
+    gmoe_temperature_centred_slopes(m, centred);
     for (size_t i = 0; i < L->k; i++)
         for (size_t u = 1; u <= L->dg; u++) {
             long a = gmoe_layout_gate(L, i, u);
             if (a >= 0)
-                c[a] = m->beta1[i * L->dg + u - 1] / s[a];
+                c[a] = centred[i * L->dg + u - 1] / s[a];
         }
     for (size_t j = 0; j < P; j++)
         norm += c[j] * c[j];

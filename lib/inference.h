@@ -22,7 +22,7 @@ void gmoe_note_add(gmoe_note *n, const char *fmt, ...)
 
 /* Eigen-analysis of the information A (P x P, minus the Hessian) scaled
  * to unit diagonal; temperature with tau estimated: the scale direction
- * fixed by ||beta1||_F = 1 removed.  Returns the ratio of the smallest
+ * fixed by ||beta1 - mean||_F = 1 removed.  Returns the ratio of the smallest
  * eigenvalue to the largest (<= 0: not a maximum), or NaN when LAPACK
  * fails; writes the directions whose ratio is below `tol` to the note,
  * each by its largest entries.  GMOE_ENOMEM as -INFINITY. */

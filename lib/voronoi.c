@@ -55,6 +55,11 @@
  * The fitted model is used as given: the translated loss does not depend
  * on its normalization, and the untranslated loss (t0 = 0, t1 = 0) is the
  * published code's number for a fit pinned on its last expert.
+ * temperature with the fitted tau estimated: the gate's scale is not
+ * identified (the likelihood is invariant under (beta, tau) ->
+ * c (beta, tau)), and exp(beta0), beta1 and tau all depend on it, so both
+ * models are first rescaled to gmoe's normalization (slopes centred over
+ * the experts of unit Frobenius norm: common_scale).
  *
  * rbar.  A D2 cell of c >= 2 atoms needs rbar[c] > 0.  The untranslated
  * cells must all have a known rbar (else GMOE_ENOTSUP); translations whose
@@ -68,6 +73,7 @@
 #include <gsl/gsl_multimin.h>
 #include <gsl/gsl_vector.h>
 
+#include "gating.h"
 #include "internal.h"
 
 /* Number of best candidate translations refined by Nelder-Mead. */
@@ -705,6 +711,30 @@ static int make_result(const vws *v, const gmoe_loss_options *opt, loss_values *
  * d, k < k* with GMOE_LOSS_AUTO, out == NULL); GMOE_ENOTSUP (a D2 cell of
  * the untranslated fit needs an unknown rbar); GMOE_ENUMERIC (exp(beta0)
  * or the untranslated loss overflows); GMOE_ENOMEM. */
+/* temperature with the fitted tau estimated: *fitc and *truthc are fit and
+ * truth rescaled along the likelihood's invariance (beta, tau) -> c (beta,
+ * tau) to gmoe's normalization (centred slopes of unit norm), so that tau
+ * and beta1 are compared in one representative whatever the files hold
+ * and whatever the fitted experts' labels; otherwise the models as given.
+ * GMOE_ENOMEM. */
+static int common_scale(const gmoe_model *fit, const gmoe_model *truth, gmoe_model **fitc,
+                        gmoe_model **truthc, gmoe_err *err)
+{
+    *fitc = NULL, *truthc = NULL;
+    const gmoe_gating *g = gmoe_gating_get(fit->family);
+    if (!(gmoe_family_properties(fit->family) & GMOE_FAMILY_SCALE_FREE) || !fit->tau_estimated ||
+        !g->normalize)
+        return GMOE_OK;
+    *fitc = gmoe_model_clone(fit);
+    *truthc = gmoe_model_clone(truth);
+    if (!*fitc || !*truthc)
+        return gmoe_error(err, GMOE_ENOMEM, "voronoi loss: out of memory");
+    (*truthc)->tau_estimated = 1;
+    g->normalize(*fitc);
+    g->normalize(*truthc);
+    return GMOE_OK;
+}
+
 int gmoe_voronoi_loss(const gmoe_model *fit, const gmoe_model *truth,
                       const gmoe_loss_options *opt, gmoe_loss_result **out,
                       gmoe_err *err)
@@ -722,12 +752,17 @@ int gmoe_voronoi_loss(const gmoe_model *fit, const gmoe_model *truth,
     int status = check_arguments(fit, truth, opt, &kind, err);
     if (status != GMOE_OK)
         return status;
-    vws v;
+    vws v = {0};
     loss_values lv = {0};
-    if ((status = vws_init(&v, fit, truth, kind, opt->rbar, err)) == GMOE_OK &&
+    gmoe_model *fitc, *truthc;
+    if ((status = common_scale(fit, truth, &fitc, &truthc, err)) == GMOE_OK &&
+        (status = vws_init(&v, fitc ? fitc : fit, truthc ? truthc : truth, kind, opt->rbar,
+                           err)) == GMOE_OK &&
         (status = compute_values(&v, opt, &lv, err)) == GMOE_OK)
         status = make_result(&v, opt, &lv, out, err);
     free(lv.t1);
     vws_free(&v);
+    gmoe_model_free(fitc);
+    gmoe_model_free(truthc);
     return status;
 }

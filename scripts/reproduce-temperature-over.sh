@@ -1,8 +1,8 @@
 #!/bin/sh
 # Temperature softmax gate (ICML 2024, arXiv 2401.13875), over-fitted,
 # temperature estimated: truth data/rate-models/temperature.json (k* = 2,
-# tau = 0.125, ||beta1|| = 1: the representative mixfit reports when it
-# estimates tau, so the loss compares like with like), fitted k = 3 with
+# tau = 0.125, beta1 = (1, 0); the loss rescales it and the fit to gmoe's
+# normalization, centred slopes of unit norm, mixloss(1)), fitted k = 3 with
 # --tau-mode estimate.  x evenly spaced on [0, 1]; 12 sample sizes
 # log-spaced in [1000, 100000], 20 replicates, 3 near-truth starts; D2
 # with |dtau| in every atom.  Theory: parameter rates slower than any

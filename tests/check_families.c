@@ -220,12 +220,12 @@ START_TEST(test_reductions_to_softmax)
     gmoe_model *t2 = fit_family(data, GMOE_TEMPERATURE, 3, 2, GMOE_TAU_FIXED, 4);
     assert_same_fit(t2, sm, 2.0);
     /* tau estimated: the same maximized likelihood, reported with
-     * ||beta1||_F = 1 and beta / tau = the softmax gate */
+     * ||beta1 - mean||_F = 1 and beta / tau = the softmax gate */
     gmoe_model *te = fit_family(data, GMOE_TEMPERATURE, 3, 1, GMOE_TAU_ESTIMATE, 4);
     ck_assert(te->tau_estimated);
-    double ss = 0;
+    double ss = 0, mean = (te->beta1[0] + te->beta1[1] + te->beta1[2]) / 3;
     for (size_t u = 0; u < 3; u++)
-        ss += te->beta1[u] * te->beta1[u];
+        ss += (te->beta1[u] - mean) * (te->beta1[u] - mean);
     ck_assert_double_eq_tol(ss, 1.0, 1e-12);
     gmoe_model *scaled = gmoe_model_clone(te);
     for (size_t i = 0; i < 3; i++) {
@@ -239,6 +239,66 @@ START_TEST(test_reductions_to_softmax)
     gmoe_model_free(sm);
     gmoe_model_free(t1);
     gmoe_model_free(t2);
+    gmoe_model_free(te);
+    gmoe_model_free(truth);
+    gmoe_data_free(data);
+}
+END_TEST
+
+/* m's experts in the order perm (new expert i = old perm[i]), the gate
+ * re-pinned on the new last expert: the same model under other labels. */
+static gmoe_model *relabel(const gmoe_model *m, const size_t *perm)
+{
+    gmoe_model *r = gmoe_model_clone(m);
+    size_t k = m->k, d = m->d, last = perm[k - 1];
+    for (size_t i = 0; i < k; i++) {
+        size_t o = perm[i];
+        r->beta0[i] = m->beta0[o] - m->beta0[last];
+        for (size_t j = 0; j < d; j++) {
+            r->beta1[i * d + j] = m->beta1[o * d + j] - m->beta1[last * d + j];
+            r->a[i * d + j] = m->a[o * d + j];
+        }
+        r->b[i] = m->b[o];
+        r->sigma2[i] = m->sigma2[o];
+    }
+    return r;
+}
+
+/* Audit A8: with tau estimated the reported tau and its standard error
+ * are functions of the gate, not of the experts' labels.  The fit is
+ * relabelled (its pinned expert moved) and refitted from there, which
+ * only renormalizes: the likelihood, tau and tau's variance must agree.
+ * With the old normalization (||beta1||_F = 1 of the pinned form) the
+ * relabelled tau differed by the ratio of the two pinned norms. */
+START_TEST(test_temperature_tau_label_free)
+{
+    gmoe_model *truth = topk_truth();
+    truth->top_k = 3;
+    gmoe_data *data = simulate_truth(truth, 3000, 21);
+    gmoe_model *te = fit_family(data, GMOE_TEMPERATURE, 3, 1, GMOE_TAU_ESTIMATE, 4);
+    const size_t perms[2][3] = {{2, 0, 1}, {1, 2, 0}};
+    size_t P = gmoe_model_nfree(te);
+    double *cov = malloc(2 * P * P * sizeof(double)), *cov2 = cov + P * P;
+    ck_assert_int_eq(gmoe_covariance(te, data, GMOE_SE_OBSERVED, cov, NULL, NULL), GMOE_OK);
+    for (int p = 0; p < 2; p++) {
+        gmoe_model *start = relabel(te, perms[p]);
+        double ll;
+        gmoe_loglik(start, data, 1, &ll, NULL);
+        ck_assert_double_eq_tol(ll, te->fit.loglik, 1e-9 * fabs(ll));
+        gmoe_model *m = gmoe_model_alloc(GMOE_TEMPERATURE, 3, 1);
+        gmoe_em_options opt;
+        options(&opt, 1, 4);
+        opt.tau_mode = GMOE_TAU_ESTIMATE;
+        gmoe_err err;
+        ck_assert_msg(gmoe_fit(data, m, start, &opt, &err) == GMOE_OK, "%s", err.msg);
+        ck_assert_double_eq_tol(m->fit.loglik, te->fit.loglik, 1e-9 * fabs(ll));
+        ck_assert_double_eq_tol(m->tau, te->tau, 1e-6 * te->tau);
+        ck_assert_int_eq(gmoe_covariance(m, data, GMOE_SE_OBSERVED, cov2, NULL, NULL), GMOE_OK);
+        ck_assert_double_eq_tol(cov2[P * P - 1], cov[P * P - 1], 1e-4 * cov[P * P - 1]);
+        gmoe_model_free(start);
+        gmoe_model_free(m);
+    }
+    free(cov);
     gmoe_model_free(te);
     gmoe_model_free(truth);
     gmoe_data_free(data);
@@ -385,9 +445,10 @@ END_TEST
 /* temperature: sd at the given tau = 2 of (beta0_1, beta1_1) = (0.125,
  * 0.379), i.e. of gamma = (0.062, 0.189); experts (a, b, sigma2): 1
  * (0.0094, 0.0064, 0.0014), 2 (0.0368, 0.0105, 0.0021).  With tau
- * estimated the same fit is reported as beta1_1 = +-1 (the unit-norm
- * normalization), tau = 1 / |gamma1| (sd of 1/tau 0.189), beta0_1 =
- * gamma0 / |gamma1| (sd 0.0017). */
+ * estimated the same fit is reported with centred slopes of unit norm,
+ * (beta1_1 - beta1_2)^2 / 2 = 1, so beta1_1 = +-sqrt 2, tau = sqrt 2 /
+ * |gamma1| (sd of 1/tau 0.189 / sqrt 2), beta0_1 = sqrt 2 gamma0 /
+ * |gamma1| (sd 0.0017 sqrt 2). */
 START_TEST(test_recover_temperature)
 {
     gmoe_model *truth = temperature_truth();
@@ -402,9 +463,9 @@ START_TEST(test_recover_temperature)
             ck_assert_double_eq_tol(b0, -8, 5 * 0.125);
             ck_assert_double_eq_tol(b1, 25, 5 * 0.379);
         } else {
-            ck_assert_double_eq_tol(b1, 1.0, 1e-12);
-            ck_assert_double_eq_tol(1 / m->tau, 12.5, 5 * 0.189);
-            ck_assert_double_eq_tol(b0, -0.32, 5 * 0.0017);
+            ck_assert_double_eq_tol(b1, M_SQRT2, 1e-12);
+            ck_assert_double_eq_tol(1 / m->tau, 12.5 / M_SQRT2, 5 * 0.189 / M_SQRT2);
+            ck_assert_double_eq_tol(b0, -0.32 * M_SQRT2, 5 * 0.0017 * M_SQRT2);
         }
         assert_expert(m, e1, -20, 15, 0.09, 0.0094, 0.0064, 0.0014);
         assert_expert(m, e2, 20, -5, 0.16, 0.0368, 0.0105, 0.0021);
@@ -524,6 +585,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_em_monotone, 0, 16);
     tcase_add_test(tc, test_reductions_to_softmax);
+    tcase_add_test(tc, test_temperature_tau_label_free);
     tcase_add_test(tc, test_temperature_scale_invariance);
     tcase_add_test(tc, test_set_tau);
     tcase_add_test(tc, test_recover_topk);

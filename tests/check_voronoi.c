@@ -615,6 +615,37 @@ START_TEST(temperature_tau)
 }
 END_TEST
 
+/* temperature, tau estimated (audit A8): the gate's scale is not
+ * identified, so the loss puts both models in gmoe's normalization
+ * (centred slopes of unit norm) first.  The fit is the truth
+ * (beta1 = (2, 0), tau = 1) times 3 along the invariance, then also with
+ * its two experts swapped and re-pinned: the same conditional density,
+ * loss 0 (the translation aligns the swapped gate; a few ulps, Nelder-Mead
+ * tolerance).  Without the common scale the first read |dtau| = 2 and
+ * |dbeta1| = 4, the second differed again. */
+START_TEST(temperature_scale_and_labels)
+{
+    gmoe_model *t = truth2(GMOE_TEMPERATURE);
+    gmoe_model *f = truth2(GMOE_TEMPERATURE);
+    f->tau_estimated = 1;
+    f->tau = 3;
+    set1(f, 0, -3, 6, 1, 0, 1);
+    gmoe_model *p = gmoe_model_clone(f);
+    set1(p, 0, 3, -6, -1, 1, 0.5);
+    set1(p, 1, 0, 0, 1, 0, 1);
+    const gmoe_model *fits[2] = {f, p};
+    for (int i = 0; i < 2; i++) {
+        gmoe_loss_result *r = loss_ok(fits[i], t, GMOE_LOSS_AUTO, 1);
+        ck_assert_close(r->loss, 0.0, TOL_NM);
+        ck_assert_close(r->err_tau[0] + r->err_tau[1], 0.0, TOL_NM);
+        gmoe_loss_result_free(r);
+    }
+    gmoe_model_free(p);
+    gmoe_model_free(f);
+    gmoe_model_free(t);
+}
+END_TEST
+
 /* Activation: only t0 is an invariance.  The fitted model is the truth
  * with beta0 + 0.7 and beta1 + 0.5 in every expert.  t0 = -0.7 undoes the
  * first, the beta1 error stays: D1 = 0.5 (e^-1 + 1) = 0.6839397205857212,
@@ -807,6 +838,7 @@ static Suite *voronoi_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("families");
     tcase_add_test(tc, temperature_tau);
+    tcase_add_test(tc, temperature_scale_and_labels);
     tcase_add_test(tc, activation_t0_only);
     tcase_add_test(tc, refusals);
     suite_add_tcase(s, tc);

@@ -120,7 +120,7 @@ same_ses "y * 1e-100" plain.json se.json "1 1 1e-100 1e-100 1e-200 1e-100 1e-100
 scaled 1e-200 >se.csv
 expect_ok "$MIXFIT" -k 2 --seed 1 -o se.json se.csv
 same_ses "x * 1e-200" plain.json se.json "1 1e200 1e200 1 1 1e200 1 1"
-# temperature, tau estimated: ||beta1||_F = 1 on the data's scale (it was
+# temperature, tau estimated: ||beta1 - mean||_F = 1 on the data's scale (it was
 # left at 1e200, its square beyond a double), so beta0 and tau scale too
 cat >t.json <<'EOF'
 {"family": "temperature", "k": 2, "d": 1, "tau": 0.5, "tau_estimated": true, "x_names": ["x"],
@@ -132,8 +132,9 @@ awk -F, 'NR == 1 { print; next } { printf "%.17g,%s\n", $1 * 1e-200, $2 }' t.csv
 for f in t ts; do
     expect_ok "$MIXFIT" -k 2 --gating temperature --tau-mode estimate --seed 1 -o $f.fit.json $f.csv
 done
-[ "$(json_value ts.fit.json beta1)" = 1 ] ||
-    fail "temperature, x * 1e-200: beta1 $(json_value ts.fit.json beta1), want 1"
+# normalized: k = 2, centred slopes +-beta1_1 / 2 of unit norm, beta1_1 = sqrt 2
+[ "$(json_value ts.fit.json beta1)" = 1.4142135623730951 ] ||
+    fail "temperature, x * 1e-200: beta1 $(json_value ts.fit.json beta1), want sqrt 2"
 same_ses "temperature, x * 1e-200" t.fit.json ts.fit.json "1e-200 - 1e200 1 1 1e200 1 1 1e-200"
 ok "mixfit: standard errors at y * 1e-100 and x * 1e-200 (softmax; temperature, tau estimated) are the unscaled fit's times the factor"
 

@@ -130,8 +130,9 @@ within "temperature beta1_1 - beta1_2" "$2" 25 3.79
 ok "temperature: fit at the given tau recovers beta"
 
 # tau estimated: the same likelihood (tau is not identifiable; the fit
-# maximizes over gamma = beta / tau), reported with |beta1| = 1 and
-# tau = 1 / |gamma1| (sd of 1/tau at N = 20000: 0.189)
+# maximizes over gamma = beta / tau), reported with centred slopes of unit
+# norm (k = 2: (beta1_1 - beta1_2)^2 / 2 = 1, |beta1_1 - beta1_2| = sqrt 2)
+# and tau = sqrt 2 / |gamma1| (sd of 1/tau at N = 20000: 0.189 / sqrt 2)
 expect_ok "$MIXFIT" -k 2 --gating temperature --tau-mode estimate --restarts 3 --threads 1 -q \
     -o "$WORK/tempe_fit.json" "$WORK/temp.csv"
 grep -q '"tau_estimated": true' "$WORK/tempe_fit.json" || fail "tau_estimated true"
@@ -140,11 +141,13 @@ l2=$(json_number "$WORK/tempe_fit.json" loglik)
 within "loglik with tau estimated" "$l2" "$l1" "$(awk -v l="$l1" 'BEGIN { print 1e-9 * (l < 0 ? -l : l) }')"
 check_experts "$WORK/tempe_fit.json" "$WORK/temp.json" 0.368 0.105 0.021 2
 set -- $(sed -n 1p "$WORK/contrasts")
-within "|beta1_1 - beta1_2| with tau estimated" "$(awk -v b="$2" 'BEGIN { print b < 0 ? -b : b }')" 1 1e-12
+# (the contrasts are printed to 6 digits: 1e-5; check_families checks 1e-12)
+within "|beta1_1 - beta1_2| with tau estimated" "$(awk -v b="$2" 'BEGIN { print b < 0 ? -b : b }')" \
+    1.4142135623730951 1e-5
 tau=$(json_number "$WORK/tempe_fit.json" tau)
-within "1 / tau" "$(awk -v t="$tau" 'BEGIN { printf "%.17g", 1 / t }')" 12.5 1.89
+within "1 / tau" "$(awk -v t="$tau" 'BEGIN { printf "%.17g", 1 / t }')" 8.8388347648318 1.34
 [ "$(json_number "$WORK/tempe_fit.json" npar)" = 8 ] || fail "npar: tau is not counted"
-ok "temperature: tau estimated, unit-norm normalization"
+ok "temperature: tau estimated, centred unit-norm normalization"
 
 # --init at another fixed tau starts from the same gate (beta rescaled by
 # the ratio of the taus), so scoring it (--max-iter 0) gives the model's
