@@ -444,6 +444,55 @@ START_TEST(test_block_lse)
 }
 END_TEST
 
+/* gmoe_block_lse_cols at k = 3 (two exps a row: lse_cols3) against the
+ * row function, with the maximum in each column and tied in each pair
+ * and all three, a zero gate, an underflow, rows without a finite
+ * maximum and NaN entries: weights to 1e-15, lse to 1e-14 relative (as
+ * test_block_lse), the parts of each finite row (buf) its maximum and
+ * lse - maximum, exact zeros and NaNs where the row function has them,
+ * and in place (e = t, the E-step's call) the same bits. */
+START_TEST(test_block_lse_cols3)
+{
+    enum { K = 3, ROWS = 13, LD = 16 };
+    static const double rows[ROWS][K] = {
+        {2, -1, 0.5}, {-1, 2, 0.5}, {0.5, -1, 2},      /* the maximum in column 0, 1, 2 */
+        {2, 2, -3},   {2, -3, 2},   {-3, 2, 2},        /* ties */
+        {1, 1, 1},    {0, -INFINITY, -1}, {0, -800, 1}, /* zero gate, underflow */
+        {-INFINITY, -INFINITY, -INFINITY}, {0, INFINITY, 1}, {NAN, 1, 0}, {1e17, 1e17, 0}};
+    double t[K * LD], e[K * LD], w[K * LD], u[K * LD], lse[ROWS], lse2[ROWS];
+    double buf[2 * ROWS], buf2[2 * ROWS];
+    for (size_t r = 0; r < ROWS; r++)
+        for (size_t i = 0; i < K; i++)
+            t[i * LD + r] = rows[r][i];
+    memcpy(u, t, sizeof t);
+    gmoe_block_lse_cols(ROWS, K, t, LD, e, w, LD, 1, lse, buf);
+    gmoe_block_lse_cols(ROWS, K, u, LD, u, u, LD, 1, lse2, buf2);
+    for (size_t r = 0; r < ROWS; r++) {
+        double wr[K];
+        gmoe_lse_parts p = gmoe_logsumexp_weights(rows[r], K, wr);
+        double l = gmoe_lse_value(p);
+        ck_assert(memcmp(&lse[r], &lse2[r], sizeof(double)) == 0);
+        for (size_t i = 0; i < K; i++) {
+            ck_assert(memcmp(&w[i * LD + r], &u[i * LD + r], sizeof(double)) == 0);
+            if (isnan(wr[i]) || wr[i] == 0.0)
+                ck_assert_msg(isnan(wr[i]) ? isnan(w[i * LD + r]) : w[i * LD + r] == 0.0,
+                              "row %zu weight %zu: %g", r, i, w[i * LD + r]);
+            else
+                ck_assert_msg(fabs(w[i * LD + r] - wr[i]) <= 1e-15, "row %zu weight %zu", r, i);
+        }
+        if (!isfinite(l)) {
+            ck_assert(isnan(l) ? isnan(lse[r]) : lse[r] == l);
+            continue;
+        }
+        ck_assert_msg(fabs(lse[r] - l) <= 1e-14 * fabs(l), "row %zu: %.17g vs %.17g", r, lse[r], l);
+        gmoe_lse_parts b = gmoe_block_lse_part(buf, ROWS, r);
+        ck_assert(b.max == p.max && fabs(b.logsum - p.logsum) <= 1e-14);
+    }
+    ck_assert(w[1 * LD + 3] == w[0 * LD + 3] && w[0 * LD + 6] == w[2 * LD + 6]); /* ties */
+    ck_assert(gmoe_lse_sub(rows[12][0], gmoe_block_lse_part(buf, ROWS, 12)) < -0.69); /* log 1/2 */
+}
+END_TEST
+
 /* A family's block functions (or top-K's pattern objective's) against
  * its row functions over 300 rows (x ~ N(0, 2^2), so activations reach
  * their saturated range), where it has them: the vector tanh, atan, exp and log are within a few ulp of
@@ -697,6 +746,7 @@ int main(void)
     tcase_add_test(tc, test_checks);
     tcase_add_test(tc, test_split_keeps_likelihood);
     tcase_add_loop_test(tc, test_block_lse, 0, 3);
+    tcase_add_test(tc, test_block_lse_cols3);
     tcase_add_loop_test(tc, test_block_gram, 0, GRAM_KERNELS * GRAM_PMAX);
     tcase_add_test(tc, test_gate_blocked_derivatives);
     tcase_add_test(tc, test_gate_lanes_trial);
