@@ -9,7 +9,8 @@
  *                     and whose variances are within a factor 2: one
  *                     expert split in two;
  *   separable gate:   a gate slope that changes the logit by more than 30
- *                     over one sd of its covariate: the gate is a step, its
+ *                     over one sd of its covariate (the slope over tau for
+ *                     temperature and activation): the gate is a step, its
  *                     slope runs off to infinity and only the boundary is
  *                     identified (always so for top-K with K = 1);
  *   not converged:    the fit's stop reason, whatever it is, when it is not
@@ -144,15 +145,20 @@ static void separable(note_list *l, const gmoe_model *m, const double *gsd)
             "are not identified, only where the selection changes");
         return;
     }
-    /* a scale-free gate's logits are beta / tau (temperature) */
-    double scale = gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE ? m->tau : 1.0;
+    /* a scale-free gate's logits are beta / tau (temperature); the
+     * activation gate's are act(beta1'x) / tau (+ beta0), whose slope in x
+     * is act' beta1 / tau (act' at most 1): as tau -> 0 it is a step */
+    double scale = gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE ||
+                           m->family == GMOE_ACTIVATION
+                       ? m->tau
+                       : 1.0;
     for (size_t u = 0; u < d; u++) {
         for (size_t i = 0; i < m->k; i++)
             if (fabs(m->beta1[i * d + u]) / scale * gsd[u] > 30)
                 add(l, GMOE_NOTE_SEPARABLE_GATE, i + 1, 0, u + 1, m->beta1[i * d + u],
-                    "gate slope of expert %zu on covariate %zu is very steep (%.3g): the gate is "
-                    "(nearly) separable, the slope runs off to infinity and only the boundary is "
-                    "identified", i + 1, u + 1, m->beta1[i * d + u]);
+                    "gate slope of expert %zu on covariate %zu is very steep (%.3g in the "
+                    "logit): the gate is (nearly) separable, the slope runs off to infinity and "
+                    "only the boundary is identified", i + 1, u + 1, m->beta1[i * d + u] / scale);
     }
 }
 
