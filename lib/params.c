@@ -12,8 +12,11 @@ void gmoe_layout_init(gmoe_layout *L, const gmoe_model *m)
     L->k = m->k;
     L->d = m->d;
     L->dg = m->dg;
-    L->pins_last_slope = g ? g->pins_last_slope : 1;
-    L->has_tau = g && (g->options & GMOE_FAMILY_OPT_TAU) && m->tau_estimated;
+    /* One expert: its gate is 1 whatever beta and tau are, so none of them
+     * is a free parameter (the activation gate's slope would otherwise be
+     * one, without information: a Hessian never negative definite). */
+    L->pins_last_slope = g && m->k > 1 ? g->pins_last_slope : 1;
+    L->has_tau = g && m->k > 1 && (g->options & GMOE_FAMILY_OPT_TAU) && m->tau_estimated;
     L->P = gmoe_layout_offset(L, m->k - 1) + gmoe_layout_gate_free(L, m->k - 1) + m->d + 2 +
            (L->has_tau ? 1 : 0);
 }
