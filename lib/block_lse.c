@@ -349,55 +349,6 @@ lse_cols2(size_t nrows, const double *t, size_t ld, double *e, double *w, size_t
     }
 }
 
-/* gmoe_block_lse_cols at k = 3 with two exps per row instead of three:
- * those of the two entries other than the maximum (the first maximum in
- * column order), the maximum's being exp(0) = 1 exactly, as at k = 2
- * (issue 18: k = 3, d = 1).  The same exps, sums (in column order) and so
- * the same bits as the general path.  The first pass leaves the two
- * clamped differences in e's first two columns and, in its third, the
- * maximum's column (0, 1, 2) plus its own difference (0, or NaN for a
- * +inf maximum or a NaN row: then every weight is NaN, as in the general
- * path); the last writes the three exps to e and sums them. */
-static inline __attribute__((always_inline)) void
-lse_cols3(size_t nrows, const double *t, size_t ld, double *e, double *lse, double *sum)
-{
-    double *e0 = e, *e1 = e + ld, *e2 = e + 2 * ld;
-#pragma omp simd
-    for (size_t r = 0; r < nrows; r++) {
-        double a = t[r], b = t[ld + r], c = t[2 * ld + r], mx = -INFINITY; /* e may alias t */
-        mx = a > mx ? a : mx;
-        mx = b > mx ? b : mx;
-        mx = c > mx ? c : mx;
-        lse[r] = mx;
-        int fa = a == mx, fb = b == mx;
-        double x = (fa ? b : a) - mx, y = (fa || fb ? c : b) - mx;
-        double z = (fa ? a : fb ? b : c) - mx;
-        e0[r] = isless(x, -700.0) ? -700.0 : x; /* see exp_nonpositive */
-        e1[r] = isless(y, -700.0) ? -700.0 : y;
-        e2[r] = (fa ? 0.0 : fb ? 1.0 : 2.0) + z;
-    }
-    for (size_t i = 0; i < 2; i++) {
-        double *ei = e + i * ld;
-#pragma omp simd
-        for (size_t r = 0; r < nrows; r++)
-            ei[r] = exp(ei[r]);
-    }
-#pragma omp simd
-    for (size_t r = 0; r < nrows; r++) {
-        double x = isless(e0[r], 1e-300) ? 0.0 : e0[r], y = isless(e1[r], 1e-300) ? 0.0 : e1[r];
-        double p = e2[r], one = 1.0 + 0.0 * p; /* NaN stays */
-        int pa = p == 0.0, pb = p == 1.0;
-        double ea = pa ? one : x, eb = pa ? x : pb ? one : y, ec = pa || pb ? y : one, s = 0.0;
-        s += ea;
-        s += eb;
-        s += ec;
-        e0[r] = ea;
-        e1[r] = eb;
-        e2[r] = ec;
-        sum[r] = s;
-    }
-}
-
 /* The arithmetic of lse_rows with the entries of a column contiguous, so
  * that every loop is a vector loop over the rows for any k, the clamps
  * inside them (the same bits as lse_rows; the maxima and sums of four
@@ -413,26 +364,22 @@ void gmoe_block_lse_cols(size_t nrows, size_t k, const double *t, size_t ld, dou
         lse_cols2(nrows, t, ld, e, w, wcol, wrow, lse, sum, inv);
         goto logs;
     }
-    if (k == 3) {
-        lse_cols3(nrows, t, ld, e, lse, sum);
-    } else {
 #pragma omp simd
-        for (size_t r = 0; r < nrows; r++) {
-            lse[r] = -INFINITY;
-            sum[r] = 0.0;
-        }
-        lse_pass(LSE_MAX, nrows, k, t, ld, e, lse, sum);
-        lse_pass(LSE_SHIFT, nrows, k, t, ld, e, lse, sum);
-        /* column by column even when they are contiguous: the rows of a
-         * column's vector remainder take the same exp as before */
-        for (size_t i = 0; i < k; i++) {
-            double *ei = e + i * ld;
-#pragma omp simd
-            for (size_t r = 0; r < nrows; r++)
-                ei[r] = exp(ei[r]);
-        }
-        lse_pass(LSE_SUM, nrows, k, t, ld, e, lse, sum);
+    for (size_t r = 0; r < nrows; r++) {
+        lse[r] = -INFINITY;
+        sum[r] = 0.0;
     }
+    lse_pass(LSE_MAX, nrows, k, t, ld, e, lse, sum);
+    lse_pass(LSE_SHIFT, nrows, k, t, ld, e, lse, sum);
+    /* column by column even when they are contiguous: the rows of a
+     * column's vector remainder take the same exp as before */
+    for (size_t i = 0; i < k; i++) {
+        double *ei = e + i * ld;
+#pragma omp simd
+        for (size_t r = 0; r < nrows; r++)
+            ei[r] = exp(ei[r]);
+    }
+    lse_pass(LSE_SUM, nrows, k, t, ld, e, lse, sum);
 #pragma omp simd
     for (size_t r = 0; r < nrows; r++)
         inv[r] = 1.0 / sum[r];

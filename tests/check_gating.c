@@ -444,8 +444,8 @@ START_TEST(test_block_lse)
 }
 END_TEST
 
-/* gmoe_block_lse_cols at k = 3 (two exps a row: lse_cols3) against the
- * row function, with the maximum in each column and tied in each pair
+/* gmoe_block_lse_cols at k = 3 (its general path) against the row
+ * function, with the maximum in each column and tied in each pair
  * and all three, a zero gate, an underflow, rows without a finite
  * maximum and NaN entries: weights to 1e-15, lse to 1e-14 relative (as
  * test_block_lse), the parts of each finite row (buf) its maximum and
