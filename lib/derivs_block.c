@@ -192,7 +192,8 @@ static double first_order(const gmoe_model *m, const gmoe_data *data, size_t lo,
         double half_lnc = 0.5 * (GMOE_LOG_2PI + log(s2));
 #pragma omp simd
         for (size_t r = 0; r < n; r++)
-            tj[r] = (tj[r] - buf[r]) - buf[n + r] - half_lnc - 0.5 * hj[r] * hj[r] / s2;
+            tj[r] = gmoe_lse_sub(tj[r], gmoe_block_lse_part(buf, n, r)) - half_lnc -
+                    0.5 * hj[r] * hj[r] / s2;
     }
     gmoe_block_lse_cols(n, k, t, L, c->r, c->r, L, 1, ll, buf);
     flush_tiny(c->g, k, n);

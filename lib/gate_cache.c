@@ -84,6 +84,6 @@ void gmoe_block_gate_cols(const gmoe_model *m, const gmoe_gating *g, const doubl
     for (size_t i = 0; i < k; i++) {
 #pragma omp simd
         for (size_t r = 0; r < nrows; r++)
-            lg[i * nrows + r] = (lg[i * nrows + r] - buf[r]) - buf[nrows + r]; /* internal.h */
+            lg[i * nrows + r] = gmoe_lse_sub(lg[i * nrows + r], gmoe_block_lse_part(buf, nrows, r));
     }
 }
