@@ -294,10 +294,11 @@ static void activation_logit_derivs(const gmoe_model *m, const double *x, gmoe_l
     double it = 1.0 / m->tau;
     int inside = m->bias == GMOE_BIAS_INSIDE;
     ld->curved = 1;
-    activation_logits(m, x, ld->l, NULL, NULL, NULL);
     for (size_t i = 0; i < k; i++) {
         double a1, a2, v = act_eval(m->act, act_argument(m, i, x), &a1, &a2);
-        double l = ld->l[i], *dl = ld->dl + i * q, *h = ld->d2l + i * q * q;
+        /* inside: the logit (no shift); outside the derivatives need v only */
+        double l = act_logit(m, i, v, 0.0, it), *dl = ld->dl + i * q, *h = ld->d2l + i * q * q;
+        ld->l[i] = v; /* the logit below, once the row's act_shift is known */
         dl[0] = inside ? it : 1.0;
         for (size_t u = 0; u < d; u++)
             dl[1 + u] = a1 * x[u] * it;
@@ -312,6 +313,9 @@ static void activation_logit_derivs(const gmoe_model *m, const double *x, gmoe_l
         for (size_t u = 0; u < d; u++)
             ld->d2lt[i * q + 1 + u] = -dl[1 + u] * it;
     }
+    double vmax = act_shift(m, ld->l);
+    for (size_t i = 0; i < k; i++)
+        ld->l[i] = act_logit(m, i, ld->l[i], vmax, it);
 }
 
 static double activation_row_objective(const gmoe_model *m, const double *x,
