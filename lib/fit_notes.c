@@ -145,13 +145,10 @@ static void separable(note_list *l, const gmoe_model *m, const double *gsd)
             "are not identified, only where the selection changes");
         return;
     }
-    /* a scale-free gate's logits are beta / tau (temperature); the
-     * activation gate's are act(beta1'x) / tau (+ beta0), whose slope in x
-     * is act' beta1 / tau (act' at most 1): as tau -> 0 it is a step */
-    double scale = gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE ||
-                           m->family == GMOE_ACTIVATION
-                       ? m->tau
-                       : 1.0;
+    /* every gate with a tau divides its logits by it: temperature's are
+     * beta / tau, activation's act(beta1'x) / tau (+ beta0), whose slope in
+     * x is act' beta1 / tau (act' at most 1): as tau -> 0 it is a step */
+    double scale = gmoe_family_has_tau(m->family) ? m->tau : 1.0;
     for (size_t u = 0; u < d; u++) {
         for (size_t i = 0; i < m->k; i++)
             if (fabs(m->beta1[i * d + u]) / scale * gsd[u] > 30)
