@@ -67,18 +67,11 @@ static size_t tangent_basis(const gmoe_model *m, const gmoe_layout *L, double *Z
 {
     size_t P = L->P;
     memset(Z, 0, P * P * sizeof(double));
-    double *c = calloc(P + L->k * L->dg, sizeof(double)), *centred = c ? c + P : NULL;
+    double *c = calloc(P, sizeof(double));
     size_t top = 0;
     double norm = 0.0;
-    if ((gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE) && L->has_tau && c) {
-        gmoe_temperature_centred_slopes(m, centred);
-        for (size_t i = 0; i < L->k; i++)
-            for (size_t u = 1; u <= L->dg; u++) {
-                long a = gmoe_layout_gate(L, i, u);
-                if (a >= 0)
-                    c[a] = centred[i * L->dg + u - 1];
-            }
-    }
+    if (c)
+        gmoe_layout_scale_gradient(L, m, c); /* else (and on failure) zero: the identity */
     for (size_t j = 0; c && j < P; j++) {
         norm += c[j] * c[j];
         if (fabs(c[j]) > fabs(c[top]))

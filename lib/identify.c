@@ -10,7 +10,6 @@
 
 #include "inference.h"
 #include "chain.h"
-#include "gating.h"
 #include "internal.h"
 
 void gmoe_note_add(gmoe_note *n, const char *fmt, ...)
@@ -37,20 +36,15 @@ static void scaled_information(const gmoe_model *m, const gmoe_layout *L, const 
     for (size_t i = 0; i < P; i++)
         for (size_t j = 0; j < P; j++)
             B[i * P + j] = A[i * P + j] / (s[i] * s[j]);
-    if (!(gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE) || !L->has_tau)
+    double *c = malloc(P * sizeof(double)), norm = 0.0;
+    if (!c || gmoe_layout_scale_gradient(L, m, c) != 1) {
+        free(c);
         return;
-    double *c = calloc(P + L->k * L->dg, sizeof(double)), norm = 0.0, *centred = c + P;
-    if (!c)
-        return;
-    gmoe_temperature_centred_slopes(m, centred);
-    for (size_t i = 0; i < L->k; i++)
-        for (size_t u = 1; u <= L->dg; u++) {
-            long a = gmoe_layout_gate(L, i, u);
-            if (a >= 0)
-                c[a] = centred[i * L->dg + u - 1] / s[a];
-        }
-    for (size_t j = 0; j < P; j++)
+    }
+    for (size_t j = 0; j < P; j++) {
+        c[j] /= s[j];
         norm += c[j] * c[j];
+    }
     for (size_t i = 0; norm > 0 && i < P; i++)
         for (size_t j = 0; j < P; j++)
             B[i * P + j] += c[i] * c[j] / norm;

@@ -1,6 +1,7 @@
 /* params.c -- the free parameters of a model (MODELS.md section 4): their
  * number, order, names, and packing to and from a vector. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "gating.h"
 #include "internal.h"
@@ -116,4 +117,24 @@ int gmoe_param_name(const gmoe_model *m, size_t j, char *buf, size_t len)
         }
     }
     return n > 0 && (size_t)n < len ? GMOE_OK : GMOE_EINVAL;
+}
+
+int gmoe_layout_scale_gradient(const gmoe_layout *L, const gmoe_model *m, double *c)
+{
+    if (!(gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE) || !L->has_tau)
+        return 0;
+    double *centred = malloc(L->k * L->dg * sizeof(double));
+    if (!centred)
+        return -1;
+    gmoe_temperature_centred_slopes(m, centred);
+    for (size_t j = 0; j < L->P; j++)
+        c[j] = 0.0;
+    for (size_t i = 0; i < L->k; i++)
+        for (size_t u = 1; u <= L->dg; u++) {
+            long a = gmoe_layout_gate(L, i, u);
+            if (a >= 0)
+                c[a] = centred[i * L->dg + u - 1];
+        }
+    free(centred);
+    return 1;
 }

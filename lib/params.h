@@ -60,4 +60,11 @@ void gmoe_layout_pack(const gmoe_layout *L, const gmoe_model *m, double *theta);
 /* Back into m (the pinned entries set to zero). */
 void gmoe_layout_unpack(const gmoe_layout *L, gmoe_model *m, const double *theta);
 
+/* A scale-free family (temperature) with tau estimated: the gradient of
+ * half its normalization's ||beta1 - mean||_F^2 in the free parameters,
+ * i.e. the centred slopes at the free slopes' places, into c[P] (zero
+ * elsewhere); returns 1.  Any other model: c left alone, returns 0;
+ * -1, c left alone, when out of memory. */
+int gmoe_layout_scale_gradient(const gmoe_layout *L, const gmoe_model *m, double *c);
+
 #endif
