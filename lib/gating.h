@@ -73,11 +73,6 @@ typedef struct gmoe_gating {
     /* Number of free gate parameters in theta (the M-step's unknowns). */
     size_t (*npar)(const gmoe_model *m);
 
-    /* Free gate parameters counted by AIC/BIC (may differ from npar when
-     * theta holds a parameter that is not identifiable, e.g. the
-     * temperature's tau). */
-    size_t (*npar_ic)(const gmoe_model *m);
-
     /* theta <-> model gate parameters. */
     void (*pack)(const gmoe_model *m, double *theta);
     void (*unpack)(gmoe_model *m, const double *theta);

@@ -406,7 +406,6 @@ const gmoe_gating gmoe_gating_activation = {
     .properties = 0,
     .logit_derivs = activation_logit_derivs,
     .npar = activation_npar,
-    .npar_ic = activation_npar,     /* tau is identifiable here */
     .pack = activation_pack,
     .unpack = activation_unpack,
     .log_gate = activation_log_gate,

@@ -140,7 +140,6 @@ const gmoe_gating gmoe_gating_softmax = {
     .properties = 0,
     .logit_derivs = softmax_logit_derivs,
     .npar = gmoe_softmax_npar,
-    .npar_ic = gmoe_softmax_npar,
     .pack = gmoe_softmax_pack,
     .unpack = gmoe_softmax_unpack,
     .log_gate = softmax_log_gate,

@@ -131,7 +131,6 @@ const gmoe_gating gmoe_gating_temperature = {
     .properties = GMOE_FAMILY_SCALE_FREE,
     .logit_derivs = temperature_logit_derivs,
     .npar = gmoe_softmax_npar,
-    .npar_ic = gmoe_softmax_npar,   /* tau is given, or fixed by the normalization */
     .pack = temperature_pack,
     .unpack = temperature_unpack,
     .log_gate = temperature_log_gate,

@@ -441,8 +441,11 @@ int gmoe_model_set_factors(gmoe_model *m, const gmoe_factor *factors, size_t n);
  * gate entries zero, tau > 0, 1 <= top_k <= k, known enum values. */
 int gmoe_model_check(const gmoe_model *m, gmoe_err *err);
 
-/* Number of free parameters (for AIC/BIC): experts k*(d+2), gate as the
- * family counts it (softmax: (k-1)(dg+1), dg the gate's covariates). */
+/* Number of free parameters (for AIC/BIC): experts k*(d+2), plus the
+ * gate's free parameters (softmax: (k-1)(dg+1), dg the gate's covariates;
+ * none with k = 1) and an estimated tau but where the likelihood is
+ * invariant along it (temperature).  gmoe_model_nfree less that
+ * invariance (params.c). */
 size_t gmoe_model_npar(const gmoe_model *m);
 
 /* Family names "softmax" "topk" "temperature" "activation" and back;

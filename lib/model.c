@@ -236,10 +236,3 @@ int gmoe_model_check(const gmoe_model *m, gmoe_err *err)
         return g->check(m, err);
     return GMOE_OK;
 }
-
-size_t gmoe_model_npar(const gmoe_model *m)
-{
-    const gmoe_gating *g = gmoe_gating_get(m->family);
-    /* one expert's gate is 1: no gate parameter counts (params.c) */
-    return m->k * (m->d + 2) + (g && m->k > 1 ? g->npar_ic(m) : 0);
-}

@@ -29,6 +29,17 @@ size_t gmoe_model_nfree(const gmoe_model *m)
     return L.P;
 }
 
+/* The free parameters, but a scale-free family's estimated tau: it is
+ * one of them, yet the normalization takes one away (the likelihood is
+ * invariant along (beta, tau) -> c (beta, tau)). */
+size_t gmoe_model_npar(const gmoe_model *m)
+{
+    gmoe_layout L;
+    gmoe_layout_init(&L, m);
+    int invariant = L.has_tau && (gmoe_family_properties(m->family) & GMOE_FAMILY_SCALE_FREE);
+    return L.P - (invariant ? 1 : 0);
+}
+
 /* Visits every free parameter: f(ctx, index, &value). */
 static void layout_each(const gmoe_layout *L, gmoe_model *m,
                         void (*f)(void *ctx, size_t j, double *v), void *ctx)
