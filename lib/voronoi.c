@@ -700,17 +700,6 @@ static int make_result(const vws *v, const gmoe_loss_options *opt, loss_values *
     return GMOE_OK;
 }
 
-/* gmoe_voronoi_loss -- the Voronoi loss of `fit` against `truth`.
- *
- * Inputs: two models of the same family and d (activation: same act and
- * bias placement), finite parameters, sigma2 > 0, tau > 0 where used;
- * opt may be NULL (gmoe_loss_options_default).  The models are only read.
- * Output: on success *out is a new result the caller frees with
- * gmoe_loss_result_free(); on failure *out is NULL.
- * Returns GMOE_OK; GMOE_EINVAL (bad model or option, different family or
- * d, k < k* with GMOE_LOSS_AUTO, out == NULL); GMOE_ENOTSUP (a D2 cell of
- * the untranslated fit needs an unknown rbar); GMOE_ENUMERIC (exp(beta0)
- * or the untranslated loss overflows); GMOE_ENOMEM. */
 /* temperature with the fitted tau estimated: *fitc and *truthc are fit and
  * truth rescaled along the likelihood's invariance (beta, tau) -> c (beta,
  * tau) to gmoe's normalization (centred slopes of unit norm), so that tau
@@ -735,6 +724,17 @@ static int common_scale(const gmoe_model *fit, const gmoe_model *truth, gmoe_mod
     return GMOE_OK;
 }
 
+/* gmoe_voronoi_loss -- the Voronoi loss of `fit` against `truth`.
+ *
+ * Inputs: two models of the same family and d (activation: same act and
+ * bias placement), finite parameters, sigma2 > 0, tau > 0 where used;
+ * opt may be NULL (gmoe_loss_options_default).  The models are only read.
+ * Output: on success *out is a new result the caller frees with
+ * gmoe_loss_result_free(); on failure *out is NULL.
+ * Returns GMOE_OK; GMOE_EINVAL (bad model or option, different family or
+ * d, k < k* with GMOE_LOSS_AUTO, out == NULL); GMOE_ENOTSUP (a D2 cell of
+ * the untranslated fit needs an unknown rbar); GMOE_ENUMERIC (exp(beta0)
+ * or the untranslated loss overflows); GMOE_ENOMEM. */
 int gmoe_voronoi_loss(const gmoe_model *fit, const gmoe_model *truth,
                       const gmoe_loss_options *opt, gmoe_loss_result **out,
                       gmoe_err *err)

@@ -4,8 +4,9 @@
 # only beta0_k) and an estimated tau were counted as free parameters: a
 # direction without information, so the Hessian was never negative
 # definite and the k = 1 fit (and the k = 1 row of -k 1:K) said "stalled",
-# and AIC/BIC counted d + 1 parameters too many.  Now k = 1 has no gate
-# parameter in any family: converged, d + 2 = 3 parameters.
+# and AIC/BIC counted d (d + 1 with tau estimated) parameters too many.
+# Now k = 1 has no gate parameter in any family: converged, d + 2 = 3
+# parameters.
 . "${TEST_DATADIR:-data}/../cli_lib.sh"
 expect_ok "$MIXSIM" -m "$EXAMPLE_DATADIR/rate-models/activation.json" -n 300 -s 3 -o "$WORK/act.csv"
 for gate in "activation" "activation --tau-mode estimate" "temperature --tau-mode estimate" softmax; do
