@@ -13,7 +13,9 @@
 # which leaves libgomp's default spinning.
 # mixfit rows: the tool as a user runs it (no OpenMP variables set): a
 # k = 3 fit of a 1e5-row file (d = 1: data/bench-k3-model.json; d = 5: the
-# model below) from a given start; seconds of the whole run, least of REPS.
+# model below) from a given start; seconds of the whole run to the
+# millisecond, least of REPS runs with 1 and REPS with 2 threads, run
+# alternately (1, 2, 1, 2, ...).
 # bits: the log-likelihoods of 1 and 2 threads must agree to the last bit.
 # load: the 1-minute load average when the row started (the machine may
 # be shared: read the numbers beside it).
@@ -23,7 +25,7 @@
 # `nice -n 10` and the loop has the same priority as the benchmark).
 #
 # Usage: scripts/bench-threads.sh [--iters N] [--reps N] [--bindir DIR]
-#                                 [--only idle|busy] [--spin] [--no-mixfit]
+#                                 [--only idle|busy] [--spin] [--no-mixfit] [--no-engine]
 # Run from the top of a built tree (tests/bench_shapes, src/mixsim,
 # src/mixfit; or --bindir for the tools' directory).
 # Exit status: 0 done, 1 a program failed or bits differ, 2 bad usage.
@@ -32,7 +34,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 build=$(pwd)
-iters=20 reps=5 bindir=$build/src only='' spin=0 mixfit_rows=1
+iters=20 reps=5 bindir=$build/src only='' spin=0 mixfit_rows=1 engine_rows=1
 while [ $# -gt 0 ]; do
     case $1 in
         --iters) iters=$2; shift ;;
@@ -41,6 +43,7 @@ while [ $# -gt 0 ]; do
         --only) only=$2; shift ;;
         --spin) spin=1 ;;
         --no-mixfit) mixfit_rows=0 ;;
+        --no-engine) engine_rows=0 ;;
         -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
         *) echo "bench-threads.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
@@ -71,7 +74,7 @@ echo "# load before: $(uptime | sed 's/.*load average/load average/')"
 fmt='%-7s %-6s %-2s %-2s | %5s | %8s %8s | %8s %8s | %5s %s\n'
 # shellcheck disable=SC2059
 printf "$fmt" what core k d load cpu1 wall1 cpu2 wall2 w2/w1 bits
-echo "#   engine: ms per EM iteration (least of $reps runs of $iters); mixfit: seconds per run (least of $reps)"
+echo "#   engine: ms per EM iteration (least of $reps runs of $iters); mixfit: seconds per run (least of $reps, alternated)"
 
 # shellcheck disable=SC2317 # called through a variable (row)
 engine() { # k d threads -> "cpu wall loglik"
@@ -89,18 +92,36 @@ cat >"$work/d5-model.json" <<'EOF'
   {"beta0": 0.5, "beta1": [1, -1, 0, 2, 0.5], "a": [-2, 1, 0, 1, -1], "b": -2, "sigma2": 0.16},
   {"beta0": 0, "beta1": [0, 0, 0, 0, 0], "a": [0.5, 0.5, -1, -1, 2], "b": 0, "sigma2": 0.36}]}
 EOF
-# shellcheck disable=SC2317 # called through a variable (row)
-mixfit_run() { # d threads -> "least wall seconds" "least cpu seconds" "loglik"
-    local best_w='' best_c='' t
-    for _ in $(seq "$reps"); do
-        t=$( { env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT /usr/bin/time -f '%e %U %S' "$bindir/mixfit" -k 3 \
-            --threads "$2" --init "$work/start$1.json" -q -o "$work/fit$1-$2.json" "$work/d$1.csv"; } \
-            2>&1 >/dev/null | tail -n 1) || return 1
-        best_w=$(awk -v a="$best_w" -v b="${t%% *}" 'BEGIN { print (a == "" || b < a) ? b : a }')
-        best_c=$(awk -v a="$best_c" -v t="$t" 'BEGIN { split(t, f, " "); b = f[2] + f[3]; print (a == "" || b < a) ? b : a }')
-    done
-    echo "$best_c $best_w $(sed -n 's/^ *"loglik": *\([-+0-9.eE]*\).*/\1/p' "$work/fit$1-$2.json" | tail -n 1)"
+# One mixfit run with THREADS threads: "wall cpu" in seconds to the
+# millisecond (bash's time: /usr/bin/time's %e counts hundredths, and a
+# fit takes 0.2-0.5 s), its log-likelihood left in fitD-THREADS.json.
+# shellcheck disable=SC2317 # called by mixfit_run
+mixfit_once() { # d threads
+    local TIMEFORMAT='%3R %3U %3S' t
+    t=$( { time env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT "$bindir/mixfit" -k 3 --threads "$2" \
+        --init "$work/start$1.json" -q -o "$work/fit$1-$2.json" "$work/d$1.csv" >/dev/null 2>&1; } 2>&1) || return 1
+    awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' <<<"$t"
 }
+# shellcheck disable=SC2317 # called by mixfit_run
+least() { # "wall cpu" "wall cpu" (the first may be empty) -> the least of each
+    awk -v a="$1" -v b="$2" 'BEGIN { if (split(a, p, " ") < 2) split(b, p, " "); split(b, q, " ");
+        print (q[1] < p[1] ? q[1] : p[1]), (q[2] < p[2] ? q[2] : p[2]) }'
+}
+# shellcheck disable=SC2317 # called through a variable (row)
+mixfit_run() { # d -> "cpu1 wall1 loglik1" "cpu2 wall2 loglik2": least of REPS each,
+    local best1='' best2='' r1 r2 w c # the runs alternated, 1 then 2 threads, so
+    for _ in $(seq "$reps"); do        # that a change of load weighs on both alike
+        r1=$(mixfit_once "$1" 1) && r2=$(mixfit_once "$1" 2) || return 1
+        best1=$(least "$best1" "$r1")
+        best2=$(least "$best2" "$r2")
+    done
+    read -r w c <<<"$best1"
+    echo "$c $w $(loglik_of "$work/fit$1-1.json")"
+    read -r w c <<<"$best2"
+    echo "$c $w $(loglik_of "$work/fit$1-2.json")"
+}
+# shellcheck disable=SC2317 # called by mixfit_run
+loglik_of() { sed -n 's/^ *"loglik": *\([-+0-9.eE]*\).*/\1/p' "$1" | tail -n 1; }
 if [ $mixfit_rows = 1 ]; then
     "$bindir/mixsim" --model "$top/data/bench-k3-model.json" -n 100000 --seed 1 -o "$work/d1.csv" || exit 1
     "$bindir/mixsim" --model "$work/d5-model.json" -n 100000 --seed 1 -o "$work/d5.csv" || exit 1
@@ -112,12 +133,11 @@ if [ $mixfit_rows = 1 ]; then
 fi
 
 status=0
-row() { # what core k d runner
-    local load r1 r2 c1 w1 l1 c2 w2 l2 same
+row() { # what core k d runner (runner d: a line "cpu wall loglik" for 1 thread, one for 2)
+    local load r c1 w1 l1 c2 w2 l2 same
     load=$(load1)
-    r1=$($5 "$4" 1) && r2=$($5 "$4" 2) || exit 1
-    read -r c1 w1 l1 <<<"$r1"
-    read -r c2 w2 l2 <<<"$r2"
+    r=$($5 "$4") || exit 1
+    { read -r c1 w1 l1; read -r c2 w2 l2; } <<<"$r"
     same=same
     [ "$l1" = "$l2" ] || { same="DIFFER $l1 $l2"; status=1; }
     # shellcheck disable=SC2059
@@ -125,12 +145,12 @@ row() { # what core k d runner
         "$(awk -v a="$w1" -v b="$w2" 'BEGIN { printf "%.2f", b / a }')" "$same"
 }
 # shellcheck disable=SC2317 # called through a variable (row)
-engine_k3() { engine 3 "$1" "$2"; }
+engine_k3() { engine 3 "$1" 1 && engine 3 "$1" 2; }
 for other in idle busy; do
     [ -z "$only" ] || [ "$only" = $other ] || continue
     [ $other = idle ] || start_busy
     for d in 1 5; do
-        row engine $other 3 $d engine_k3
+        [ $engine_rows = 0 ] || row engine $other 3 $d engine_k3
     done
     if [ $mixfit_rows = 1 ]; then
         for d in 1 5; do

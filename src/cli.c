@@ -23,21 +23,41 @@ void cli_init(const char *name)
     cli_cleanup_on_signals();
 }
 
-/* Is OMP_NUM_THREADS 1 and the command line's last --threads (as a whole
- * word) absent, 0 or 1?  Then every parallel region runs on one thread
- * (those that take OpenMP's default too), no thread ever waits, and the
- * re-execution below (a second start-up of the process: 3.6 of the 7.6
- * ms a `mixfit --version` took, issue 18) would buy nothing. */
-static int one_thread(char **argv)
+/* The value of the command line's last --threads (as a whole word), or
+ * NULL. */
+static const char *threads_arg(char **argv)
 {
-    const char *last = NULL, *env = getenv("OMP_NUM_THREADS");
+    const char *last = NULL;
     for (size_t i = 1; argv[i] && strcmp(argv[i], "--") != 0; i++) {
         if (strncmp(argv[i], "--threads=", 10) == 0)
             last = argv[i] + 10;
         else if (strcmp(argv[i], "--threads") == 0 && argv[i + 1])
             last = argv[++i];
     }
+    return last;
+}
+
+/* Is OMP_NUM_THREADS 1 and --threads absent, 0 or 1?  Then every parallel
+ * region runs on one thread (those that take OpenMP's default too), no
+ * thread ever waits, and the re-execution below (a second start-up of the
+ * process: 3.6 of the 7.6 ms a `mixfit --version` took, issue 18) would
+ * buy nothing. */
+static int one_thread(char **argv)
+{
+    const char *last = threads_arg(argv), *env = getenv("OMP_NUM_THREADS");
     return env && strcmp(env, "1") == 0 && (!last || strcmp(last, "0") == 0 || strcmp(last, "1") == 0);
+}
+
+/* --threads N, N > 0, as OMP_NUM_THREADS (NULL: nothing to set).  The
+ * passes that take OpenMP's default thread count (the standard errors'
+ * derivatives: gmoe_inference_compute has no thread count) then run on N
+ * threads too: --threads 1 ran them on every core. */
+static const char *threads_to_set(char **argv)
+{
+    const char *n = threads_arg(argv), *env = getenv("OMP_NUM_THREADS");
+    if (!n || !*n || strspn(n, "0123456789") != strlen(n) || strspn(n, "0") == strlen(n))
+        return NULL; /* 0, or not a count (its parse will say so) */
+    return env && strcmp(env, n) == 0 ? NULL : n;
 }
 
 /* libgomp's default waiting spins for about 300000 rounds at every
@@ -46,12 +66,15 @@ static int one_thread(char **argv)
  * another job holds up every barrier: with a busy loop on the other core,
  * --threads 2 took up to 6 times as long as --threads 1 per EM iteration
  * (scripts/bench-shapes-results.txt).  A sleeping thread is woken at once
- * when work comes (the kernel favours a task that slept). */
+ * when work comes (the kernel favours a task that slept).  libgomp reads
+ * both variables when it loads, hence the second start-up. */
 void cli_wait_policy(char **argv)
 {
-    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT") || one_thread(argv))
-        return;
-    if (setenv("OMP_WAIT_POLICY", "PASSIVE", 1) == 0)
+    const char *n = threads_to_set(argv);
+    int again = n && setenv("OMP_NUM_THREADS", n, 1) == 0;
+    if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT") && !one_thread(argv))
+        again |= setenv("OMP_WAIT_POLICY", "PASSIVE", 1) == 0;
+    if (again)
         execv("/proc/self/exe", argv);
 }
 

@@ -45,8 +45,9 @@ void cli_init(const char *progname);
  * the program again (/proc/self/exe, same arguments); if that fails, the
  * program goes on with libgomp's default.  Not when OMP_NUM_THREADS is 1
  * and the command line has no --threads, or 0 or 1: one thread never
- * waits.  Call first in the main() of a tool that runs parallel regions
- * (mixfit, mixrate). */
+ * waits.  Likewise OMP_NUM_THREADS=N for --threads N (N > 0), so that the
+ * passes that take OpenMP's default run on N threads too.  Call first in
+ * the main() of a tool that runs parallel regions (mixfit, mixrate). */
 void cli_wait_policy(char **argv);
 /* On SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGXFSZ (unless ignored or
  * already handled): remove the temporary file of any output being

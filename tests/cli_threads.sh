@@ -12,6 +12,23 @@ done
 cmp -s "$WORK/fit1.json" "$WORK/fit2.json" || fail "--threads 1 and 2 differ"
 ok "mixfit -k 3: --threads 1 and 2 give identical files"
 
+# --threads N is every pass's thread count, also of the passes that take
+# OpenMP's default (the standard errors' derivatives), whatever
+# OMP_NUM_THREADS says: --threads 1 ran those on OMP_NUM_THREADS threads.
+# libgomp names each thread of a team as it starts (OMP_DISPLAY_AFFINITY);
+# the 20000 rows allow 2 threads by default (one per 8192 rows).
+second_thread() { # threads: how many times a thread 1 was shown
+    env OMP_NUM_THREADS=2 OMP_DISPLAY_AFFINITY=true OMP_AFFINITY_FORMAT='gmoe-thread %n' "$MIXFIT" -q \
+        --threads "$1" --init "$WORK/fit1.json" --max-iter 2 -o "$WORK/fit-aff$1.json" "$WORK/d.csv" 2>&1 |
+        grep -c '^gmoe-thread 1$'
+}
+if [ "$(second_thread 2)" -gt 0 ]; then
+    [ "$(second_thread 1)" = 0 ] || fail "mixfit --threads 1, OMP_NUM_THREADS=2: a second thread ran"
+    ok "mixfit --threads 1 with OMP_NUM_THREADS=2: every pass on one thread"
+else
+    ok "# SKIP libgomp shows no threads (OMP_DISPLAY_AFFINITY): --threads 1 not checked"
+fi
+
 # Idle threads sleep unless the environment says otherwise
 # (cli_wait_policy): libgomp shows its settings with OMP_DISPLAY_ENV, once
 # per load, so the last GOMP_SPINCOUNT shown is the one the tool ran with.
