@@ -78,6 +78,14 @@ void cli_wait_policy(char **argv)
         execv("/proc/self/exe", argv);
 }
 
+int cli_fit_threads(int nthreads)
+{
+    const char *env = getenv("OMP_NUM_THREADS");
+    char *end;
+    long n = env ? strtol(env, &end, 10) : 0;
+    return nthreads > 0 && env && *env && !*end && n == nthreads ? 0 : nthreads;
+}
+
 const char *cli_progname(void)
 {
     return progname;
@@ -619,8 +627,8 @@ void cli_em_help(FILE *out)
             "                          with one rank after every run without (defaults\n"
             "                          %g and %g; 0 turns the rule off)\n"
             "      --spurious-ratio R  (see --spurious-rows)\n"
-            "      --threads N         OpenMP threads; 0 (default): all cores, at most one\n"
-            "                          per 8192 rows; results do not depend on it; idle\n"
+            "      --threads N         OpenMP threads (0, the default: all cores), at most\n"
+            "                          one per 8192 rows; results do not depend on it; idle\n"
             "                          threads sleep unless OMP_WAIT_POLICY or\n"
             "                          GOMP_SPINCOUNT is set\n",
             GMOE_AUTO_STARTS, GMOE_AUTO_START_ROWS / GMOE_AUTO_STARTS, GMOE_SMALL_DATA_STARTS,

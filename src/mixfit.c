@@ -804,6 +804,7 @@ int main(int argc, char **argv)
     int st = start_ranks(&argc, &argv);
     if (st == 0)
         st = parse_args(argc, argv, &o);
+    o.em.em.nthreads = cli_fit_threads(o.em.em.nthreads);
     mpi_give_start(st == 0);
     if (st == 0 && mpi_size() > 1 && !o.shard) /* sharded: every rank runs every start */
         o.em.em.share_starts = mpi_share_starts;
