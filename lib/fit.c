@@ -653,8 +653,10 @@ static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *i
     gmoe_em_options opt = *opt_in;
     if (opt.min_weight < 0)
         opt.min_weight = (double)(m->d + 2);
-    m->tau_estimated = gmoe_family_has_tau(m->family) && opt.tau_mode == GMOE_TAU_ESTIMATE;
-    opt.restarts = gmoe_random_starts(&opt, gmoe_rows_total(data), init != NULL);
+    /* one expert: the gate is 1 whatever tau, so tau is not estimated, and
+       the maximum is the least-squares line, which one start reaches */
+    m->tau_estimated = gmoe_family_has_tau(m->family) && opt.tau_mode == GMOE_TAU_ESTIMATE && m->k > 1;
+    opt.restarts = gmoe_random_starts(&opt, gmoe_rows_total(data), init != NULL || m->k == 1);
     fit_state s = {.data = data, .m = m, .init = init, .smaller = smaller, .lead = lead && !smaller, .opt = &opt};
     s.nstarts = opt.restarts + (smaller ? smaller->k * gmoe_split_kinds(m) : 0);
     s.ws = gmoe_em_ws_alloc(m, data, opt.nthreads);

@@ -575,7 +575,8 @@ typedef struct {
                                 gain below this fraction of the first step's,
                                 default 0.01 (0: solve to gate_tol) */
     size_t restarts;         /* random starts; default 0: automatic
-                                (gmoe_random_starts), 1 when init given */
+                                (gmoe_random_starts), 1 when init given
+                                or k = 1 */
     size_t screen_iter;      /* with several starts, each runs this many EM
                                 iterations (without the Newton phase), then
                                 the best three run on to convergence
@@ -641,7 +642,8 @@ typedef struct {
 void gmoe_em_options_default(gmoe_em_options *opt);
 
 /* The starts of a fit on n rows: opt->restarts, or when it is 0
- * (automatic) 1 with a given start (given_start), else GMOE_AUTO_STARTS,
+ * (automatic) 1 when one start suffices (given_start: a given start, or
+ * gmoe_fit's k = 1, the least-squares line), else GMOE_AUTO_STARTS,
  * more on small data: enough for GMOE_AUTO_START_ROWS rows in all, at most
  * GMOE_SMALL_DATA_STARTS (n = 300: 100 starts; n >= 3000: 10). */
 #define GMOE_AUTO_STARTS 10

@@ -459,7 +459,7 @@ static void print_family_options(const gmoe_model *m)
         fprintf(stderr, ", top-k %zu", m->top_k);
     if (reads & GMOE_FAMILY_OPT_SELECT)
         fprintf(stderr, ", select %s", gmoe_select_name(m->select));
-    if (reads & GMOE_FAMILY_OPT_TAU)
+    if ((reads & GMOE_FAMILY_OPT_TAU) && m->k > 1) /* one expert: no gate, tau has no role */
         fprintf(stderr, ", tau %.6g (%s)", m->tau, m->tau_estimated ? "estimated" : "fixed");
     if (reads & GMOE_FAMILY_OPT_ACTIVATION)
         fprintf(stderr, ", activation %s", gmoe_activation_name(m->act));
@@ -520,15 +520,21 @@ static void print_summary(const options *o, const gmoe_model *m, const gmoe_data
         fprintf(stderr, " %13s", h);
     }
     fputc('\n', stderr);
-    param_row(width, "gate bias", NULL, m->beta0, 1, k);
-    for (size_t j = 0; j < dg; j++)
-        param_row(width, "gate slope", gnames[j], m->beta1 + j, dg, k);
+    if (k > 1) {
+        param_row(width, "gate bias", NULL, m->beta0, 1, k);
+        for (size_t j = 0; j < dg; j++)
+            param_row(width, "gate slope", gnames[j], m->beta1 + j, dg, k);
+    }
     param_row(width, "intercept", NULL, m->b, 1, k);
     for (size_t j = 0; j < d; j++)
         param_row(width, "slope", data->xnames[j], m->a + j, d, k);
     param_row(width, "sigma2", NULL, m->sigma2, 1, k);
     /* activation pins only the bias: its slopes have no translation invariance */
-    fprintf(stderr, "  (gate %sof expert %zu pinned to zero)\n", gmoe_family_pins_slopes(m->family) ? "" : "bias ", k);
+    if (k == 1)
+        fprintf(stderr, "  (one expert: the gate is 1, no gate parameter)\n");
+    else
+        fprintf(stderr, "  (gate %sof expert %zu pinned to zero)\n", gmoe_family_pins_slopes(m->family) ? "" : "bias ",
+                k);
     fprintf(stderr, "  loglik %.10g   AIC %.10g   BIC %.10g   ICL %.10g\n", f->loglik, f->aic, f->bic, f->icl);
     if (o->em.em.max_iter == 0)
         fprintf(stderr, "  scored the --init model (--max-iter 0), no EM iteration\n");
@@ -643,7 +649,7 @@ static int fit_range(options *o, const gmoe_data *data, const gmoe_model *init, 
         print_table_header(o);
     for (size_t k = o->klo; k <= o->khi; k++) {
         const gmoe_model *smaller = split && k > o->klo ? fits[k - 1 - o->klo] : NULL;
-        size_t starts = gmoe_random_starts(&o->em.em, data->n, init != NULL);
+        size_t starts = gmoe_random_starts(&o->em.em, data->n, init != NULL || k == 1);
         fit_progress_attach(&o->prog, &o->em.em, k, starts + (smaller ? smaller->k : 0));
         int st = fit_one(o, data, init, smaller, lead, k, &fits[k - o->klo]);
         o->em.em.progress = NULL; /* the bootstrap's fits show none */
