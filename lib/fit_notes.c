@@ -8,8 +8,11 @@
  *                     are within twice the larger noise sd of each other
  *                     and whose variances are within a factor 2: one
  *                     expert split in two;
+ *   sparse level:     a factor level with fewer rows than the slopes its
+ *                     indicator carries: they are fitted to those rows alone;
  *   separable gate:   a gate slope that changes the logit by more than 30
- *                     over one sd of its covariate (the slope over tau for
+ *                     over one sd of its covariate (over the level contrast,
+ *                     1, for a factor's indicator; the slope over tau for
  *                     temperature and activation): the gate is a step, its
  *                     slope runs off to infinity and only the boundary is
  *                     identified (always so for top-K with K = 1);
@@ -135,6 +138,76 @@ static void near_duplicates(note_list *l, const gmoe_model *m, const double *xm,
         }
 }
 
+/* The index of the column called name among names[0 .. d), or d. */
+static size_t column_named(char *const *names, size_t d, const char *name)
+{
+    for (size_t u = 0; names && u < d; u++)
+        if (names[u] && strcmp(names[u], name) == 0)
+            return u;
+    return d;
+}
+
+/* The gate's covariates' names: its own, or the experts'. */
+static char *const *gate_names(const gmoe_data *data)
+{
+    return data->gate_own ? data->gxnames : data->xnames;
+}
+
+/* Calls each(job, name) for every factor level's indicator column (the
+ * levels but the reference); 0, or GMOE_ENOMEM. */
+static int each_indicator(const gmoe_data *data, void (*each)(void *job, const char *name), void *job)
+{
+    for (size_t f = 0; f < data->nfactors; f++)
+        for (size_t v = 1; v < data->factors[f].nlevels; v++) {
+            char *name = gmoe_factor_indicator_name(data->factors[f].name, data->factors[f].levels[v]);
+            if (!name)
+                return GMOE_ENOMEM;
+            each(job, name);
+            free(name);
+        }
+    return GMOE_OK;
+}
+
+typedef struct {
+    note_list *l;
+    const gmoe_model *m;
+    const gmoe_data *data;
+    const double *xmean, *gmean; /* the columns' means: a level's share of the rows */
+    double *gsd;                 /* the gate covariates' spreads */
+} levels_job;
+
+/* An indicator's spread for the separable note is the contrast between
+ * its level and the reference, 1: its sd, sqrt(p (1 - p)), is about
+ * 1 / sqrt(n) for a level of one row, whose slope then never looked steep
+ * (issue 11 audit A2). */
+static void indicator_spread(void *job, const char *name)
+{
+    levels_job *j = job;
+    size_t u = column_named(gate_names(j->data), j->m->dg, name);
+    if (u < j->m->dg)
+        j->gsd[u] = 1.0;
+}
+
+/* A level with fewer rows than the slopes its indicator carries (one per
+ * expert when the experts read it, one per free gate slope when the gate
+ * does): those slopes are fitted to the level's rows alone. */
+static void sparse_level(void *job, const char *name)
+{
+    levels_job *j = job;
+    const gmoe_model *m = j->m;
+    size_t ux = column_named(j->data->xnames, m->d, name), ug = column_named(gate_names(j->data), m->dg, name);
+    size_t gate_slopes = m->k == 1 ? 0 : gmoe_family_pins_slopes(m->family) ? m->k - 1 : m->k;
+    size_t slopes = (ux < m->d ? m->k : 0) + (ug < m->dg ? gate_slopes : 0);
+    double share = ux < m->d ? j->xmean[ux] : ug < m->dg ? j->gmean[ug] : 0.0;
+    double rows = nearbyint(share * (double)gmoe_rows_total(j->data)); /* a sum of 0s and 1s */
+    if (slopes > 0 && rows < (double)slopes)
+        add(j->l, GMOE_NOTE_SPARSE_LEVEL, 0, 0, ug < m->dg ? ug + 1 : 0, rows,
+            "factor level %s has %.0f row%s for the %zu slopes of its indicator (gate and experts): "
+            "they are fitted to those rows alone and not identified (the gate's runs off as the rows "
+            "go to one expert); merge the level with another or drop its rows",
+            name, rows, rows == 1 ? "" : "s", slopes);
+}
+
 /* gsd: the spreads of the gate's covariates. */
 static void separable(note_list *l, const gmoe_model *m, const double *gsd)
 {
@@ -215,7 +288,10 @@ int gmoe_fit_notes(gmoe_model *m, const gmoe_data *data, gmoe_err *err)
     if (!m || !data || gmoe_rows_total(data) == 0 || m->d != data->d || m->dg != gmoe_data_gate_d(data))
         return gmoe_error(err, GMOE_EINVAL, "fit notes: the model and the data do not match");
     size_t k = m->k;
-    note_list l = {calloc(1, sizeof(gmoe_note_list)), 2 * k + k * (k - 1) / 2 + k * m->dg + 4};
+    size_t levels = 0;
+    for (size_t f = 0; f < data->nfactors; f++)
+        levels += data->factors[f].nlevels;
+    note_list l = {calloc(1, sizeof(gmoe_note_list)), 2 * k + k * (k - 1) / 2 + k * m->dg + levels + 4};
     if (l.notes && !(l.notes->note = calloc(l.cap, sizeof(gmoe_fit_note)))) {
         free(l.notes);
         l.notes = NULL;
@@ -233,12 +309,19 @@ int gmoe_fit_notes(gmoe_model *m, const gmoe_data *data, gmoe_err *err)
     gmoe_column_spreads(data, data->x, d, mom, mom + d);
     gmoe_column_spreads(data, gmoe_data_gate_x(data), dg, mom + 2 * d, mom + 2 * d + dg);
     near_duplicates(&l, m, mom, mom + d);
+    levels_job lj = {.l = &l, .m = m, .data = data, .xmean = mom, .gmean = mom + 2 * d, .gsd = mom + 2 * d + dg};
+    if (each_indicator(data, sparse_level, &lj) != GMOE_OK || each_indicator(data, indicator_spread, &lj) != GMOE_OK)
+        st = GMOE_ENOMEM;
     separable(&l, m, mom + 2 * d + dg);
     not_converged(&l, m);
     floor_spike(&l, m);
     near_floor(&l, m, mass, total);
     spurious(&l, m);
     free(mom);
+    if (st != GMOE_OK) {
+        gmoe_note_list_free(l.notes);
+        return gmoe_error(err, GMOE_ENOMEM, "out of memory");
+    }
     gmoe_note_list_free(m->notes);
     m->notes = l.notes;
     return GMOE_OK;

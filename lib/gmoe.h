@@ -740,7 +740,9 @@ typedef enum {
                                      boundaries are identified (value NaN) */
     GMOE_NOTE_SEPARABLE_GATE = 3, /* expert1's gate slope on covariate
                                      (value) changes the logit by more than 30
-                                     over one sd of it: runs off to infinity */
+                                     over one sd of it (over the level
+                                     contrast, 1, for a factor's indicator):
+                                     runs off to infinity */
     GMOE_NOTE_NOT_CONVERGED = 4,  /* the fit stopped for another reason than
                                      convergence (m->fit.stop; value: the
                                      gradient norm at the end) */
@@ -750,13 +752,18 @@ typedef enum {
     GMOE_NOTE_NEAR_FLOOR = 6,     /* expert1's variance is within 10 times
                                      the floor (value: sigma2 / floor): a
                                      maximum next to a spike */
-    GMOE_NOTE_SPURIOUS = 7        /* expert1 is spurious by the rule of
+    GMOE_NOTE_SPURIOUS = 7,       /* expert1 is spurious by the rule of
                                      gmoe_em_options' spurious_rows and
                                      spurious_ratio (value: its variance over
                                      the pooled variance): every run had
                                      such an expert; k may be too large */
+    GMOE_NOTE_SPARSE_LEVEL = 8    /* a factor level (named in the message;
+                                     covariate: its gate column, 0 when the
+                                     gate does not read it) has fewer rows
+                                     (value) than the slopes its indicator
+                                     carries: they are not identified */
 } gmoe_note_code;
-#define GMOE_NOTE_LAST GMOE_NOTE_SPURIOUS
+#define GMOE_NOTE_LAST GMOE_NOTE_SPARSE_LEVEL
 #define GMOE_NOTE_LEN 256
 
 typedef struct {
@@ -775,13 +782,15 @@ typedef struct gmoe_note_list {
 /* The notes of model m (normally a fit to data, m->has_fit) on data,
  * attached to m->notes (replacing any; an empty list when there is
  * nothing to say).  The order: tiny masses, near-duplicates, the gate,
- * then the fit's stop; at most k + k (k - 1) / 2 + k dg + 2 notes.
+ * the factor levels, the gate, then the fit's stop; at most 2 k + k (k - 1) / 2 + k dg
+ * + the factors' levels + 4 notes.
  * GMOE_EINVAL (sizes of m and data differ), GMOE_ENOMEM. */
 int gmoe_fit_notes(gmoe_model *m, const gmoe_data *data, gmoe_err *err);
 void gmoe_note_list_free(gmoe_note_list *notes);                 /* NULL: no-op */
 gmoe_note_list *gmoe_note_list_clone(const gmoe_note_list *notes);   /* NULL on failure */
 /* "tiny-mass", "near-duplicates", "selection-only", "separable-gate",
- * "not-converged"; NULL / -1 for an unknown code or name. */
+ * "not-converged", "floor-spike", "near-floor", "spurious", "sparse-level";
+ * NULL / -1 for an unknown code or name. */
 const char *gmoe_note_name(gmoe_note_code code);
 int gmoe_note_from_name(const char *name);
 

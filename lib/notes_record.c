@@ -10,7 +10,7 @@
 
 static const char *const note_names[] = {"tiny-mass", "near-duplicates", "selection-only",
                                          "separable-gate", "not-converged", "floor-spike", "near-floor",
-                                         "spurious"};
+                                         "spurious", "sparse-level"};
 
 const char *gmoe_note_name(gmoe_note_code code)
 {

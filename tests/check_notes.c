@@ -96,6 +96,55 @@ START_TEST(test_gate_and_stop)
 }
 END_TEST
 
+/* A factor's level (g=b, covariate 1 of the experts and the gate) on the
+ * rows r with r % every == 0. */
+static void set_level(gmoe_data *data, size_t every)
+{
+    gmoe_factor *f = data->factors = calloc(1, sizeof(gmoe_factor));
+    data->xnames = calloc(2, sizeof(char *));
+    ck_assert(f && data->xnames && (f->levels = calloc(2, sizeof(char *))));
+    f->name = strdup("g");
+    f->levels[0] = strdup("a");
+    f->levels[1] = strdup("b");
+    f->nlevels = 2;
+    data->nfactors = 1;
+    data->xnames[0] = strdup("g=b");
+    data->xnames[1] = strdup("x");
+    for (size_t r = 0; r < data->n; r++)
+        data->x[r * 2] = r % every == 0 ? 1.0 : 0.0;
+}
+
+/* Issue 11 audit A2: a factor level with fewer rows than its indicator's
+ * slopes (2 experts + 1 gate slope) is "sparse-level"; an indicator's gate
+ * slope is steep over the level contrast, 1, not over its sd (a level of
+ * 20 rows of 300: sd 0.25, so 40 was 10 in the logit, under 30). */
+START_TEST(test_factor_levels)
+{
+    gmoe_err err;
+    gmoe_err_clear(&err);
+    const double beta0[] = {0, 0}, beta1[] = {40, 1, 0, 0}, a[] = {0, 1, 0, -1}, b[] = {2, -2}, sigma2[] = {1, 1};
+    gmoe_model *m = check_model_with(GMOE_SOFTMAX, 2, 2, beta0, beta1, a, b, sigma2);
+    gmoe_data *data = check_simulate(m, 300, GMOE_DESIGN_UNIFORM, NULL, NULL, 7);
+    set_level(data, 15); /* 20 rows */
+    ck_assert_int_eq(gmoe_fit_notes(m, data, &err), GMOE_OK);
+    ck_assert_uint_eq(m->notes->n, 1);
+    ck_assert_int_eq(m->notes->note[0].code, GMOE_NOTE_SEPARABLE_GATE);
+    ck_assert_uint_eq(m->notes->note[0].covariate, 1);
+    m->beta1[0] = 20; /* 20 in the logit: not steep */
+    ck_assert_int_eq(gmoe_fit_notes(m, data, &err), GMOE_OK);
+    ck_assert_uint_eq(m->notes->n, 0);
+    gmoe_data_free(data);
+    data = check_simulate(m, 300, GMOE_DESIGN_UNIFORM, NULL, NULL, 7);
+    set_level(data, 200); /* rows 0 and 200: 2 rows for 3 slopes */
+    ck_assert_int_eq(gmoe_fit_notes(m, data, &err), GMOE_OK);
+    ck_assert_uint_eq(count_code(m, GMOE_NOTE_SPARSE_LEVEL), 1);
+    ck_assert_double_eq(m->notes->note[0].value, 2);
+    ck_assert_str_eq(gmoe_note_name(GMOE_NOTE_SPARSE_LEVEL), "sparse-level");
+    gmoe_model_free(m);
+    gmoe_data_free(data);
+}
+END_TEST
+
 /* An expert within 10 times the floor the fit used: "near-floor", with its
  * ratio; not without a known floor, nor at 20 times it. */
 START_TEST(test_near_floor)
@@ -204,6 +253,7 @@ int main(void)
     tcase_add_test(tc, test_near_duplicates_and_tiny_mass);
     tcase_add_test(tc, test_gate_and_stop);
     tcase_add_test(tc, test_near_floor);
+    tcase_add_test(tc, test_factor_levels);
     tcase_add_test(tc, test_model_file_round_trip);
     tcase_add_test(tc, test_bad_input);
     suite_add_tcase(s, tc);
