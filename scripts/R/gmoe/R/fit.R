@@ -225,7 +225,9 @@ gmoe_fit.default <- function(x, y, k, weights = NULL, gate_x = NULL, gating = "s
 ## value and message, one row per note (none: 0 rows).
 .gmoe_notes <- function(m, x, w, gx = NULL) {
     dg <- if (is.null(gx)) m$d else ncol(gx)
-    cap <- m$k + m$k * (m$k - 1L) %/% 2L + m$k * dg + 3L   # the most gmoe_fit_notes gives
+    ## the most gmoe_fit_notes gives (gmoe.h; no factor levels: R codes its
+    ## factors itself, so the library sees plain columns)
+    cap <- 2L * m$k + m$k * (m$k - 1L) %/% 2L + m$k * dg + 4L
     p <- .gmoe_pack(m)
     out <- .gmoe_call(C_gmoe_r_notes, mnames = p$mnames, mints = p$mints, mpar = p$mpar,
                       info = .gmoe_info_vector(m), n = nrow(x), x = cbind(x, gx), w = w,
