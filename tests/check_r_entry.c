@@ -261,6 +261,54 @@ static void info_of(const gmoe_fit_info *f, double *info)
     memcpy(info, v, sizeof v);
 }
 
+/* gmoe_r_notes gives gmoe_fit_notes's notes of m (k = 3, d = 2) on data
+ * (xc: its covariates by column), and refuses too little room. */
+static void notes_equal_library(gmoe_model *m, gmoe_data *data, double *xc)
+{
+    size_t d = 2;
+    int n = (int)data->n, status, mints[4] = {3, 2, 3, 0};
+    gmoe_err err;
+    msgbuf mb;
+    double want[22], info[GMOE_R_NINFO];
+    /* m with a near-duplicate of expert 1, stopped (stalled) */
+    m->a[2 * d] = m->a[0], m->a[2 * d + 1] = m->a[1], m->b[2] = m->b[0], m->sigma2[2] = m->sigma2[0];
+    m->fit.stop = GMOE_STOP_STALLED;
+    ck_assert_int_eq(gmoe_fit_notes(m, data, &err), 0);
+    ck_assert_uint_ge(m->notes->n, 2);
+    enum { CAP = 3 + 3 + 3 * 2 + 2 };
+    char cb[CAP][32], mbuf[CAP][GMOE_NOTE_LEN], *codes[CAP], *msgs[CAP];
+    int experts[2 * CAP], covs[CAP], count = -1;
+    double values[CAP];
+    for (int i = 0; i < CAP; i++) {
+        snprintf(cb[i], sizeof cb[i], "%31s", "");
+        snprintf(mbuf[i], sizeof mbuf[i], "%*s", GMOE_NOTE_LEN - 1, "");
+        codes[i] = cb[i];
+        msgs[i] = mbuf[i];
+    }
+    pack(m, want);
+    info_of(&m->fit, info);
+    int nlens[13] = {4, 4, 22, GMOE_R_NINFO, 1, (int)(data->n * d), 0, CAP, 2 * CAP, CAP, CAP, CAP, 1};
+    gmoe_r_notes(mnames, mints, want, info, &n, xc, NULL, codes, experts, covs, values, msgs, &count,
+                 nlens, &status, msg_init(&mb));
+    ck_assert_msg(status == 0, "%s", mb.text);
+    ck_assert_int_eq(count, (int)m->notes->n);
+    for (size_t i = 0; i < m->notes->n; i++) {
+        const gmoe_fit_note *nt = &m->notes->note[i];
+        ck_assert_str_eq(cb[i], gmoe_note_name(nt->code));
+        ck_assert_str_eq(mbuf[i], nt->message);
+        ck_assert(experts[2 * i] == (int)nt->expert1 && experts[2 * i + 1] == (int)nt->expert2);
+        ck_assert(covs[i] == (int)nt->covariate);
+        ck_assert(values[i] == nt->value || (isnan(values[i]) && isnan(nt->value)));
+    }
+    ck_assert_str_eq(cb[m->notes->n - 1], "not-converged");
+    /* too little room is an error, not a cut list */
+    nlens[7] = 1, nlens[8] = 2, nlens[9] = nlens[10] = nlens[11] = 1;
+    gmoe_r_notes(mnames, mints, want, info, &n, xc, NULL, codes, experts, covs, values, msgs, &count,
+                 nlens, &status, msg_init(&mb));
+    ck_assert_int_eq(status, GMOE_EINVAL);
+
+}
+
 START_TEST(nested_fit_and_notes_equal_library)
 {
     /* k = 3 from k = 2's split starts (gmoe_r_fit_nested) is gmoe_fit_nested's
@@ -307,44 +355,21 @@ START_TEST(nested_fit_and_notes_equal_library)
     ck_assert_int_eq(status, GMOE_EINVAL);
     ck_assert_ptr_nonnull(strstr(mb.text, "not fitted to these data"));
 
-    /* the notes: m with a near-duplicate of expert 1, stopped (stalled) */
-    m->a[2 * d] = m->a[0], m->a[2 * d + 1] = m->a[1], m->b[2] = m->b[0], m->sigma2[2] = m->sigma2[0];
-    m->fit.stop = GMOE_STOP_STALLED;
-    ck_assert_int_eq(gmoe_fit_notes(m, &data, &err), 0);
-    ck_assert_uint_ge(m->notes->n, 2);
-    enum { CAP = 3 + 3 + 3 * 2 + 2 };
-    char cb[CAP][32], mbuf[CAP][GMOE_NOTE_LEN], *codes[CAP], *msgs[CAP];
-    int experts[2 * CAP], covs[CAP], count = -1;
-    double values[CAP];
-    for (int i = 0; i < CAP; i++) {
-        snprintf(cb[i], sizeof cb[i], "%31s", "");
-        snprintf(mbuf[i], sizeof mbuf[i], "%*s", GMOE_NOTE_LEN - 1, "");
-        codes[i] = cb[i];
-        msgs[i] = mbuf[i];
-    }
-    pack(m, want);
-    info_of(&m->fit, info);
-    int nlens[13] = {4, 4, 22, GMOE_R_NINFO, 1, (int)(N * d), 0, CAP, 2 * CAP, CAP, CAP, CAP, 1};
-    gmoe_r_notes(mnames, mints, want, info, &n, xc, NULL, codes, experts, covs, values, msgs, &count,
-                 nlens, &status, msg_init(&mb));
-    ck_assert_msg(status == 0, "%s", mb.text);
-    ck_assert_int_eq(count, (int)m->notes->n);
-    for (size_t i = 0; i < m->notes->n; i++) {
-        const gmoe_fit_note *nt = &m->notes->note[i];
-        ck_assert_str_eq(cb[i], gmoe_note_name(nt->code));
-        ck_assert_str_eq(mbuf[i], nt->message);
-        ck_assert(experts[2 * i] == (int)nt->expert1 && experts[2 * i + 1] == (int)nt->expert2);
-        ck_assert(covs[i] == (int)nt->covariate);
-        ck_assert(values[i] == nt->value || (isnan(values[i]) && isnan(nt->value)));
-    }
-    ck_assert_str_eq(cb[m->notes->n - 1], "not-converged");
-    /* too little room is an error, not a cut list */
-    nlens[7] = 1, nlens[8] = 2, nlens[9] = nlens[10] = nlens[11] = 1;
-    gmoe_r_notes(mnames, mints, want, info, &n, xc, NULL, codes, experts, covs, values, msgs, &count,
-                 nlens, &status, msg_init(&mb));
-    ck_assert_int_eq(status, GMOE_EINVAL);
+    notes_equal_library(m, &data, xc);
+    free(x);
+    free(xc);
+    free(y);
+    gmoe_model_free(sm);
+    gmoe_model_free(m);
+    gmoe_model_free(truth);
+}
+END_TEST
 
+START_TEST(fit_splits)
+{
     /* which fits have split starts; k checked first */
+    msgbuf mb;
+    int status;
     char *topk = "topk", *softmax = "softmax", *fam[1] = {softmax};
     int k = 3, splits = -1, slens[3] = {1, 1, 1};
     gmoe_r_fit_splits(fam, &k, &splits, slens, &status, msg_init(&mb));
@@ -356,12 +381,6 @@ START_TEST(nested_fit_and_notes_equal_library)
     gmoe_r_fit_splits(fam, &k, &splits, slens, &status, msg_init(&mb));
     ck_assert_int_eq(status, GMOE_EINVAL);
     ck_assert_ptr_nonnull(strstr(mb.text, "k must be 1 to 1000 (got 1001)"));
-    free(x);
-    free(xc);
-    free(y);
-    gmoe_model_free(sm);
-    gmoe_model_free(m);
-    gmoe_model_free(truth);
 }
 END_TEST
 
@@ -555,6 +574,7 @@ int main(void)
     tcase_add_test(tc, huge_k_refused_before_allocation);
     tcase_add_test(tc, fit_interrupted);
     tcase_add_test(tc, nested_fit_and_notes_equal_library);
+    tcase_add_test(tc, fit_splits);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
 }
