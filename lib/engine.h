@@ -17,7 +17,10 @@
  *   topk_birth.c     the top-K move of an expert to a new line where the fit is worst
  *   topk_exchange.c  the top-K move that exchanges two experts selected together
  *   topk_starts.c    moves that place top-K selection boundaries
+ *   row_quantile.c   a weighted quantile of a gate covariate over all rows
  *   split.c          split starts of a nested fit (from k - 1 experts)
+ *   edge_start.c     edge starts of a nested fit: a new expert on the rows
+ *                    at an end of the design
  *   spurious.c       the rule for spurious maxima (an expert on a few rows
  *                    with a small variance) and a run's verdict
  *   start_pool.c     the screened starts kept for polishing
@@ -393,6 +396,22 @@ int gmoe_topk_place_boundaries(gmoe_model *m, const gmoe_data *data, gmoe_em_ws 
  * instead (the boundaries are only a local optimum over the moves). */
 void gmoe_topk_selection_stop(const gmoe_model *m, int fixed_point, gmoe_fit_info *info);
 
+/* --------------------------------------------------- row_quantile.c */
+
+typedef struct {
+    double cut;     /* the quantile */
+    double sd;      /* the weighted sd of the covariate over all rows */
+    double tail_sd; /* ... over the rows beyond the cut (at or below it
+                       for q < 1/2, at or above it otherwise) */
+} gmoe_quantile;
+
+/* Quantile q of gate covariate u over every row of data (every process's
+ * when sharded), row r weighted by w[r * ldw] (w NULL: the case weights).
+ * GMOE_ENUMERIC when the weights sum to zero or the covariate is
+ * constant, GMOE_ENOMEM. */
+int gmoe_gate_quantile(const gmoe_data *data, size_t u, const double *w, size_t ldw, double q,
+                       gmoe_quantile *out);
+
 /* ---------------------------------------------------------- split.c */
 
 /* Split start c: one of the starts that split an expert of `smaller`
@@ -406,6 +425,23 @@ int gmoe_split_start(gmoe_model *m, const gmoe_model *smaller, size_t c, const g
  * c of gmoe_split_start splits expert c / gmoe_split_kinds(m) in the
  * way c % gmoe_split_kinds(m). */
 size_t gmoe_split_kinds(const gmoe_model *m);
+
+/* After the family's exact split of expert j (its copy the last expert),
+ * the half j's logit steps by slope per unit of gate covariate u past
+ * cut (slope < 0: below the cut), the last half keeping expert j's
+ * logit. */
+void gmoe_split_step(gmoe_model *m, size_t j, size_t u, double cut, double slope);
+
+/* ------------------------------------------------------ edge_start.c */
+
+/* The edge starts of a nested fit of m's shape on n rows (0 when the
+ * family cannot split or the data are too few). */
+size_t gmoe_edge_starts(const gmoe_model *m, size_t n);
+
+/* Edge start c (< gmoe_edge_starts): the smaller fit with a new expert on
+ * the rows at one end of one gate covariate (edge_start.c). */
+int gmoe_edge_start(gmoe_model *m, const gmoe_model *smaller, size_t c, const gmoe_data *data,
+                    gmoe_em_ws *ws, const gmoe_em_options *opt);
 
 /* ------------------------------------------------------- spurious.c */
 

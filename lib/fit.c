@@ -118,7 +118,12 @@ static int assess_run(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws
  * model, -k 1:6, the 21 further below ended 0 to 20 units below it) */
 #define REPLICATE_GAP 5.0
 #define NESTED_SCREEN_ITER 20
-#define NSPLIT_POOLS 2
+/* the split pools: the splits along the response, the other splits, the
+ * edge starts */
+enum { SPLIT_RESPONSE, SPLIT_OTHER, SPLIT_EDGE, NSPLIT_POOLS };
+#define EDGE_RUNS 2
+/* the most runs the polish holds */
+#define MAX_RUNS (REPLICATE_STARTS + NSPLIT_POOLS + EDGE_RUNS)
 #define SPLIT_NEWTON_SWITCH 1e-3
 #define SPLIT_RESCREEN 3
 /* gmoe_fit_auto: the random starts settle when the best two screened
@@ -126,6 +131,14 @@ static int assess_run(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws
  * per row (at least SETTLE_AGREE_MIN) of each other */
 #define SETTLE_AGREE_PER_ROW 1e-6
 #define SETTLE_AGREE_MIN 0.01
+
+/* What a fit is (fit_checked's lead): a plain or nested fit, gmoe_fit_auto
+ * (which may make a lead-in), or a fit of the lead-in.  Those get no edge
+ * starts: the edge starts are for the fit asked for (issue 11, over1's data
+ * with k = 4: a k = 3 lead-in that took an edge expert's step gate passed
+ * it to every split start of k = 4, which ended 0.11 below the fit from
+ * the lead-in without edge starts, at a saddle). */
+enum { FIT_PLAIN, FIT_AUTO, FIT_LEAD_STEP };
 
 /* A fit across its starts: what every start shares, and the best run. */
 typedef struct {
@@ -159,6 +172,15 @@ typedef struct {
     gmoe_start_pool split_pool[NSPLIT_POOLS];
 } fit_state;
 
+/* The split and edge starts (with edges) of a nested fit of m on smaller
+ * (none without one). */
+static size_t nested_starts(const gmoe_model *m, const gmoe_model *smaller, const gmoe_data *data, int edges)
+{
+    if (!smaller)
+        return 0;
+    return smaller->k * gmoe_split_kinds(m) + (edges ? gmoe_edge_starts(m, gmoe_rows_total(data)) : 0);
+}
+
 /* The starting model of start r into s->cur: from init (parameters from
  * the starting model, options from the fit), random, or (r at or past
  * opt->restarts) a split of expert r - restarts of the smaller fit. */
@@ -178,18 +200,26 @@ static int start_model(fit_state *s, size_t r, gmoe_err *err)
         return GMOE_OK;
     }
     if (r >= s->opt->restarts) {
-        int st = gmoe_split_start(cur, s->smaller, r - s->opt->restarts, s->data, s->ws, s->opt);
-        return st ? gmoe_error(err, st, "split start %zu failed", r - s->opt->restarts + 1) : GMOE_OK;
+        size_t c = r - s->opt->restarts, splits = s->smaller->k * gmoe_split_kinds(m);
+        int st = c < splits ? gmoe_split_start(cur, s->smaller, c, s->data, s->ws, s->opt)
+                            : gmoe_edge_start(cur, s->smaller, c - splits, s->data, s->ws, s->opt);
+        return st ? gmoe_error(err, st, "split start %zu failed", c + 1) : GMOE_OK;
     }
     int st = gmoe_init_random(cur, s->data, s->ws, s->opt, r, gmoe_seed_derive(s->opt->seed, r));
     return st ? gmoe_error(err, st, "random initialization failed") : GMOE_OK;
 }
 
-/* Start r is a split start other than along the response (split.c). */
-static int other_split(const fit_state *s, size_t r)
+/* The screening's split pool of start r: SPLIT_RESPONSE for the random
+ * starts and the splits along the response, SPLIT_OTHER for the other
+ * splits (split.c), SPLIT_EDGE for the edge starts (edge_start.c). */
+static size_t split_pool_of(const fit_state *s, size_t r)
 {
-    size_t restarts = s->opt->restarts;
-    return s->smaller && r >= restarts && (r - restarts) % gmoe_split_kinds(s->m) != 0;
+    size_t restarts = s->opt->restarts, kinds = gmoe_split_kinds(s->m);
+    if (!s->smaller || r < restarts)
+        return SPLIT_RESPONSE;
+    if (r - restarts >= s->smaller->k * kinds)
+        return SPLIT_EDGE;
+    return (r - restarts) % kinds != 0 ? SPLIT_OTHER : SPLIT_RESPONSE;
 }
 
 /* Start r: its starting model and its run (the tau warm-up's two
@@ -260,11 +290,11 @@ static int run_start(fit_state *s, size_t r, gmoe_fit_info *info, gmoe_err *err)
         return GMOE_OK;
     }
     remember_floor_run(s, s->cur, info);
-    int other = other_split(s, r);
-    if (!other)
+    size_t pool = split_pool_of(s, r);
+    if (pool == SPLIT_RESPONSE)
         gmoe_start_pool_offer(&s->pool, s->cur, info, r);
     if (r >= s->opt->restarts)
-        gmoe_start_pool_offer(&s->split_pool[other], s->cur, info, r);
+        gmoe_start_pool_offer(&s->split_pool[pool], s->cur, info, r);
     return GMOE_OK;
 }
 
@@ -320,7 +350,7 @@ static void run_on(fit_state *s, gmoe_model *model, gmoe_fit_info *info, const g
  * Newton phase (first_split), the best of them first in their pool. */
 static int rescreen_splits(fit_state *s, gmoe_err *err)
 {
-    gmoe_start_pool *sp = &s->split_pool[1];
+    gmoe_start_pool *sp = &s->split_pool[SPLIT_OTHER];
     size_t best = 0;
     for (size_t i = 0; i < sp->n; i++) {
         size_t r = sp->info[i].best_restart;
@@ -359,15 +389,6 @@ static void run_to_end(fit_state *s, gmoe_model *model, gmoe_fit_info *info, int
     *ended = 1;
 }
 
-/* Start r is among the n runs. */
-static int in_runs(gmoe_fit_info **info, size_t n, size_t r)
-{
-    for (size_t i = 0; i < n; i++)
-        if (info[i]->best_restart == r)
-            return 1;
-    return 0;
-}
-
 /* The replicate rule: while no two runs that went to the end agree on
  * the best log-likelihood (within what settles gmoe_fit_auto's random
  * starts), or the best has near-duplicate experts (it is the smaller
@@ -397,28 +418,47 @@ static void replicate_best(fit_state *s, gmoe_model **model, gmoe_fit_info **inf
     }
 }
 
-/* The kept starts (the pool's and the best split start of each split
+/* Start r's index among the n runs, n if it is not there. */
+static size_t run_index(gmoe_fit_info **info, size_t n, size_t r)
+{
+    for (size_t i = 0; i < n; i++)
+        if (info[i]->best_restart == r)
+            return i;
+    return n;
+}
+
+/* The runs split pool p gives the polish: the best edge starts
+ * (EDGE_RUNS: the screening ranks them poorly, issue 11: over1-k3, the
+ * edge start that reaches the best known maximum second of 6 after it),
+ * the best of each other pool. */
+static size_t pool_runs(size_t p)
+{
+    return p == SPLIT_EDGE ? EDGE_RUNS : 1;
+}
+
+/* The kept starts (the pool's and the best split starts of each split
  * pool) run another screen_iter EM iterations; the best of them then runs
- * on to the end (with the Newton phase), and each pool's best split start
- * too (over-specified fits rank their starts poorly after a few
- * iterations, and the split start along the response is what makes a
- * nested fit at least its smaller fit).  Only runs that went to the end
- * are kept. */
+ * on to the end (with the Newton phase), and the best split start along
+ * the response and the best edge starts too (over-specified fits rank
+ * their starts poorly after a few iterations, and the split start along
+ * the response is what makes a nested fit at least its smaller fit).
+ * Only runs that went to the end are kept. */
 static void finish_screening(fit_state *s)
 {
-    gmoe_model *model[REPLICATE_STARTS + NSPLIT_POOLS];
-    gmoe_fit_info *info[REPLICATE_STARTS + NSPLIT_POOLS];
-    size_t n = 0, split[NSPLIT_POOLS], best = 0;
+    gmoe_model *model[MAX_RUNS];
+    gmoe_fit_info *info[MAX_RUNS];
+    int to_end[MAX_RUNS] = {0}, ended[MAX_RUNS] = {0};
+    size_t n = 0, best = 0;
     for (size_t i = 0; i < s->pool.n && i < POLISH_STARTS; i++, n++)
         model[n] = s->pool.model[i], info[n] = &s->pool.info[i];
     for (size_t p = 0; p < NSPLIT_POOLS; p++) {
         gmoe_start_pool *sp = &s->split_pool[p];
-        split[p] = n;
-        for (size_t i = 0; sp->n > 0 && i < n; i++)
-            if (info[i]->best_restart == sp->info[0].best_restart)
-                split[p] = i;
-        if (sp->n > 0 && split[p] == n)
-            model[n] = sp->model[0], info[n++] = &sp->info[0];
+        for (size_t j = 0; j < sp->n && j < pool_runs(p); j++) {
+            size_t i = run_index(info, n, sp->info[j].best_restart);
+            if (i == n)
+                model[n] = sp->model[j], info[n++] = &sp->info[j];
+            to_end[i] |= p != SPLIT_OTHER;
+        }
     }
     for (size_t i = 0; i < n; i++) {
         run_on(s, model[i], info[i], &s->first);
@@ -428,12 +468,12 @@ static void finish_screening(fit_state *s)
     }
     if (n == 0)
         return;
-    int ended[REPLICATE_STARTS + NSPLIT_POOLS] = {0};
     run_to_end(s, model[best], info[best], &ended[best]);
-    if (split[0] < n && split[0] != best)
-        run_to_end(s, model[split[0]], info[split[0]], &ended[split[0]]);
-    for (size_t i = POLISH_STARTS; i < s->pool.n && n < REPLICATE_STARTS + NSPLIT_POOLS; i++)
-        if (!in_runs(info, n, s->pool.info[i].best_restart))
+    for (size_t i = 0; i < n; i++)
+        if (to_end[i] && !ended[i])
+            run_to_end(s, model[i], info[i], &ended[i]);
+    for (size_t i = POLISH_STARTS; i < s->pool.n && n < MAX_RUNS; i++)
+        if (run_index(info, n, s->pool.info[i].best_restart) == n)
             model[n] = s->pool.model[i], info[n++] = &s->pool.info[i];
     replicate_best(s, model, info, n, ended);
 }
@@ -483,7 +523,7 @@ static int make_lead_in(fit_state *s)
         gmoe_model_copy_options(mk, m);
         mk->top_k = mk->top_k > k ? k : mk->top_k;
         gmoe_err e;
-        int st = fit_checked(s->data, mk, NULL, prev, 0, s->opt, &e);
+        int st = fit_checked(s->data, mk, NULL, prev, FIT_LEAD_STEP, s->opt, &e);
         gmoe_model_free(prev);
         prev = mk;
         if (st) {
@@ -493,7 +533,7 @@ static int make_lead_in(fit_state *s)
     }
     s->lead_in = prev;
     s->smaller = prev;
-    s->nstarts = s->opt->restarts + (prev ? prev->k * gmoe_split_kinds(m) : 0);
+    s->nstarts = s->opt->restarts + nested_starts(m, prev, s->data, 1);
     return GMOE_OK;
 }
 
@@ -568,13 +608,17 @@ static int run_start_range(fit_state *s, size_t from, gmoe_err *err)
     return GMOE_OK;
 }
 
-/* The screening's pools (for nested fits and gmoe_fit_auto). */
+/* The screening's pools (for nested fits and gmoe_fit_auto): the best
+ * starts, and each split pool's best (the other splits' best few, for
+ * their rescreening). */
 static int init_pools(fit_state *s, const gmoe_model *m, gmoe_err *err)
 {
-    int st = GMOE_OK;
-    for (size_t p = 0; s->screen && p <= NSPLIT_POOLS && st == GMOE_OK; p++)
-        st = gmoe_start_pool_init(p ? &s->split_pool[p - 1] : &s->pool, m,
-                                  p == 0 ? REPLICATE_STARTS : p == 1 ? 1 : SPLIT_RESCREEN, s->var_floor);
+    if (!s->screen)
+        return GMOE_OK;
+    int st = gmoe_start_pool_init(&s->pool, m, REPLICATE_STARTS, s->var_floor);
+    for (size_t p = 0; p < NSPLIT_POOLS && st == GMOE_OK; p++)
+        st = gmoe_start_pool_init(&s->split_pool[p], m, p == SPLIT_OTHER ? SPLIT_RESCREEN : pool_runs(p),
+                                  s->var_floor);
     return st ? gmoe_error(err, st, "out of memory allocating the screening's models") : GMOE_OK;
 }
 
@@ -657,8 +701,9 @@ static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *i
        the maximum is the least-squares line, which one start reaches */
     m->tau_estimated = gmoe_family_has_tau(m->family) && opt.tau_mode == GMOE_TAU_ESTIMATE && m->k > 1;
     opt.restarts = gmoe_random_starts(&opt, gmoe_rows_total(data), init != NULL || m->k == 1);
-    fit_state s = {.data = data, .m = m, .init = init, .smaller = smaller, .lead = lead && !smaller, .opt = &opt};
-    s.nstarts = opt.restarts + (smaller ? smaller->k * gmoe_split_kinds(m) : 0);
+    fit_state s = {.data = data, .m = m, .init = init, .smaller = smaller, .lead = lead == FIT_AUTO && !smaller,
+                   .opt = &opt};
+    s.nstarts = opt.restarts + nested_starts(m, smaller, data, lead != FIT_LEAD_STEP);
     s.ws = gmoe_em_ws_alloc(m, data, opt.nthreads);
     s.cur = gmoe_model_alloc_like(m);
     s.best = gmoe_model_alloc_like(m);
@@ -743,7 +788,7 @@ static int fit_weighted(const gmoe_data *data, gmoe_model *m, const gmoe_model *
 int gmoe_fit(const gmoe_data *data, gmoe_model *m, const gmoe_model *init,
              const gmoe_em_options *opt, gmoe_err *err)
 {
-    return fit_weighted(data, m, init, NULL, 0, opt, err);
+    return fit_weighted(data, m, init, NULL, FIT_PLAIN, opt, err);
 }
 
 int gmoe_fit_nested(const gmoe_data *data, gmoe_model *m, const gmoe_model *smaller,
@@ -751,11 +796,11 @@ int gmoe_fit_nested(const gmoe_data *data, gmoe_model *m, const gmoe_model *smal
 {
     if (!data || !m)
         return gmoe_error(err, GMOE_EINVAL, "missing data, model or options");
-    return smaller ? fit_weighted(data, m, NULL, smaller, 0, opt, err) : check_smaller(data, m, smaller, err);
+    return smaller ? fit_weighted(data, m, NULL, smaller, FIT_PLAIN, opt, err) : check_smaller(data, m, smaller, err);
 }
 
 int gmoe_fit_auto(const gmoe_data *data, gmoe_model *m, const gmoe_em_options *opt, gmoe_err *err)
 {
     int lead = m && m->k >= 3 && (gmoe_family_properties(m->family) & GMOE_FAMILY_SPLITS);
-    return fit_weighted(data, m, NULL, NULL, lead, opt, err);
+    return fit_weighted(data, m, NULL, NULL, lead ? FIT_AUTO : FIT_PLAIN, opt, err);
 }

@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chain.h"
 #include "engine.h"
 #include "internal.h"
 #include "newton.h"
@@ -74,76 +73,6 @@ static int split_response(gmoe_model *m, size_t j, const gmoe_data *data, gmoe_e
     return GMOE_OK;
 }
 
-typedef struct {
-    double u, w;
-} weighted_value;
-
-static int by_value(const void *a, const void *b)
-{
-    double x = ((const weighted_value *)a)->u, y = ((const weighted_value *)b)->u;
-    return (x > y) - (x < y);
-}
-
-/* Quantile q of gate covariate u over the rows weighted by w (n pairs,
- * sorted here), and the weighted sd into *sd.  NAN when the weights sum
- * to zero. */
-static double weighted_quantile(weighted_value *v, size_t n, double q, double *sd)
-{
-    double sw = 0.0, s1 = 0.0, s2 = 0.0;
-    for (size_t r = 0; r < n; r++) {
-        sw += v[r].w;
-        s1 += v[r].w * v[r].u;
-    }
-    if (!(sw > 0))
-        return NAN;
-    double mean = s1 / sw;
-    for (size_t r = 0; r < n; r++)
-        s2 += v[r].w * (v[r].u - mean) * (v[r].u - mean);
-    *sd = sqrt(s2 / sw);
-    qsort(v, n, sizeof *v, by_value);
-    double acc = 0.0;
-    for (size_t r = 0; r < n; r++)
-        if ((acc += v[r].w) >= q * sw)
-            return v[r].u;
-    return v[n - 1].u;
-}
-
-typedef struct {
-    const weighted_value *v;
-    size_t n, first;
-} place_job;
-
-/* This process's pairs into their rows' places in buf (2 doubles a row). */
-static void place_rows(void *job, double *buf)
-{
-    const place_job *p = job;
-    for (size_t r = 0; r < p->n; r++) {
-        buf[2 * (p->first + r)] = p->v[r].u;
-        buf[2 * (p->first + r) + 1] = p->v[r].w;
-    }
-}
-
-/* Sharded data: every process's pairs, in row order, into a new array of
- * *n pairs (the quantile needs all rows; memory in proportion to the whole
- * data, only for these split starts).  NULL when out of memory. */
-static weighted_value *gather_rows(const gmoe_data *data, const weighted_value *v, size_t *n)
-{
-    size_t total = gmoe_rows_total(data);
-    double *buf = malloc((2 * total + 1) * sizeof(double));
-    weighted_value *all = malloc((total + 1) * sizeof *all);
-    place_job p = {v, data->n, data->shard->first_row};
-    if (buf && all && gmoe_chain_run(data, buf, 2 * total, place_rows, &p) == GMOE_OK) {
-        for (size_t r = 0; r < total; r++)
-            all[r] = (weighted_value){buf[2 * r], buf[2 * r + 1]};
-        *n = total;
-    } else {
-        free(all);
-        all = NULL;
-    }
-    free(buf);
-    return all;
-}
-
 /* The cut of expert j's rows (the smaller fit's responsibilities) at
  * quantile q of gate covariate u: into *cut and the steepness *slope
  * (per unit of u).  Non-zero when it cannot be made (no rows, a constant
@@ -151,30 +80,31 @@ static weighted_value *gather_rows(const gmoe_data *data, const weighted_value *
 static int gate_cut(const gmoe_model *smaller, size_t j, const gmoe_data *data, gmoe_em_ws *ws,
                     size_t u, double q, double *cut, double *slope)
 {
-    size_t n = data->n, k = smaller->k, dg = smaller->dg;
+    size_t n = data->n, k = smaller->k;
     double *resp = malloc(n * k * sizeof(double));
-    weighted_value *v = malloc(n * sizeof *v);
-    int st = resp && v ? GMOE_OK : GMOE_ENOMEM;
+    int st = resp ? GMOE_OK : GMOE_ENOMEM;
     if (st == GMOE_OK && !isfinite(gmoe_estep(smaller, data, resp, ws->block_ll, ws->nthreads)))
         st = GMOE_ENUMERIC;
-    if (st == GMOE_OK) {
-        const double *gx = gmoe_data_gate_x(data);
-        for (size_t r = 0; r < n; r++)
-            v[r] = (weighted_value){gx[r * dg + u], resp[r * k + j]};
-        if (data->shard) { /* the quantile of every shard's rows */
-            weighted_value *all = gather_rows(data, v, &n);
-            free(v);
-            v = all;
-        }
-        double sd = 0.0;
-        *cut = v ? weighted_quantile(v, n, q, &sd) : NAN;
-        if (!isfinite(*cut) || !(sd > 0))
-            st = GMOE_ENUMERIC;
-        *slope = CUT_STEEPNESS / sd;
+    gmoe_quantile qt;
+    if (st == GMOE_OK && (st = gmoe_gate_quantile(data, u, resp + j, k, q, &qt)) == GMOE_OK) {
+        *cut = qt.cut;
+        *slope = CUT_STEEPNESS / qt.sd;
     }
     free(resp);
-    free(v);
     return st;
+}
+
+void gmoe_split_step(gmoe_model *m, size_t j, size_t u, double cut, double slope)
+{
+    /* the reference half keeps expert j's logit (the exact split halved
+     * it: the other experts' logits fall by log 2 against it), the other
+     * half adds t (u - cut) to it */
+    double t = slope * m->tau;
+    for (size_t i = 0; i + 1 < m->k; i++)
+        if (i != j)
+            m->beta0[i] -= m->tau * log(2.0);
+    m->beta1[j * m->dg + u] += t;
+    m->beta0[j] -= t * cut;
 }
 
 /* The split along gate covariate u at quantile q: the half that is not
@@ -185,18 +115,9 @@ static int split_gate(gmoe_model *m, const gmoe_model *smaller, size_t j, const 
 {
     double cut, slope;
     int st = gate_cut(smaller, j, data, ws, u, q, &cut, &slope);
-    if (st)
-        return st;
-    /* the reference half keeps expert j's logit (the exact split halved
-     * it: the other experts' logits fall by log 2 against it), the other
-     * half adds t (u - cut) to it */
-    double sign = q < 0.5 ? -1.0 : 1.0, t = sign * slope * m->tau;
-    for (size_t i = 0; i + 1 < m->k; i++)
-        if (i != j)
-            m->beta0[i] -= m->tau * log(2.0);
-    m->beta1[j * m->dg + u] += t;
-    m->beta0[j] -= t * cut;
-    return GMOE_OK;
+    if (st == GMOE_OK)
+        gmoe_split_step(m, j, u, cut, q < 0.5 ? -slope : slope);
+    return st;
 }
 
 int gmoe_split_start(gmoe_model *m, const gmoe_model *smaller, size_t c, const gmoe_data *data,
