@@ -28,6 +28,7 @@
 
 #include "engine.h"
 #include "internal.h"
+#include "topk_dense.h"
 #include "topk_face.h"
 #include "topk_lines.h"
 #include "topk_select.h"
@@ -36,6 +37,7 @@
 #define MAX_ROUNDS 12    /* rounds of moves, each followed by an EM run */
 #define FACE_STEPS 20    /* at most that many Newton steps */
 #define MIN_SHARE 0.01   /* of the rows, selecting each expert (fit_notes' tiny mass) */
+#define DENSE_PROPOSALS 2 /* of the dense runs, best first, run on */
 #define PROPOSALS 3      /* new-line or exchange proposals run on, best judged first */
 #define MAX_KEPT 4       /* such proposals kept, one after another */
 #define MAX_ENDS GMOE_TOPK_MAX_ENDS
@@ -298,6 +300,34 @@ static int try_pivots(mover *v, gmoe_model *m, gmoe_fit_info *info, double *ll, 
     return st;
 }
 
+/* K = 1, select = logit: the fit continued with the dense softmax gate
+ * (topk_dense.c), then EM, kept if it ends higher; before the rounds,
+ * which cost less from there.  *ll and info updated. */
+static int dense_start(mover *v, gmoe_model *m, gmoe_fit_info *info, double *ll)
+{
+    if (!gmoe_topk_dense_applies(m))
+        return GMOE_OK;
+    gmoe_model *prop[DENSE_PROPOSALS] = {NULL};
+    int st = GMOE_OK;
+    for (size_t c = 0; c < DENSE_PROPOSALS && st == GMOE_OK; c++)
+        st = (prop[c] = gmoe_model_clone(m)) ? GMOE_OK : GMOE_ENOMEM;
+    size_t found = 0;
+    if (st == GMOE_OK)
+        st = gmoe_topk_dense_proposals(m, v->data, v->ws, v->opt, prop, DENSE_PROPOSALS, &found);
+    for (size_t c = 0; c < found && st == GMOE_OK; c++) {
+        gmoe_fit_info run = *info;
+        double pll = em_run_on(prop[c], v->data, v->ws, v->opt, v->restart, &run);
+        if (pll > *ll + 1e-9 * (double)v->data->n) {
+            gmoe_model_copy_params(m, prop[c]);
+            *ll = pll;
+            *info = run;
+        }
+    }
+    for (size_t c = 0; c < DENSE_PROPOSALS; c++)
+        gmoe_model_free(prop[c]);
+    return st;
+}
+
 int gmoe_topk_place_boundaries(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                                const gmoe_em_options *opt, size_t restart, gmoe_fit_info *info,
                                int *fixed_point)
@@ -317,6 +347,8 @@ int gmoe_topk_place_boundaries(gmoe_model *m, const gmoe_data *data, gmoe_em_ws 
     if (st == GMOE_OK && (st = gmoe_topk_segment_start(m, data, ws, opt, &ll)) == GMOE_OK &&
         ll > start_ll)
         ll = em_run_on(m, data, ws, opt, restart, info);
+    if (st == GMOE_OK)
+        st = dense_start(&v, m, info, &ll);
     if (st == GMOE_OK)
         st = run_rounds(&v, m, info, &ll, fixed_point);
     if (st == GMOE_OK && *fixed_point && gmoe_topk_birth_applies(m, data))
