@@ -1,6 +1,7 @@
 /* topk_dense.c -- the top-K proposal that continues a fit with the dense
- * softmax gate of the same parameters (issue 11), for K = 1 and select =
- * logit.
+ * softmax gate of the same parameters (issue 11), for K = 1, select =
+ * logit and several gate covariates (with one, topk_segments.c's grid is
+ * exact).
  *
  * With K = 1 and select = logit the gate is the argmax of the logits: a
  * partition of the gate covariates into convex cells, one per expert.  The
@@ -26,9 +27,12 @@
 
 #define MIN_SHARE 0.01 /* as topk_starts.c: no expert on fewer rows */
 
-int gmoe_topk_dense_applies(const gmoe_model *m)
+int gmoe_topk_dense_applies(const gmoe_model *m, const gmoe_data *data)
 {
-    return m->family == GMOE_TOPK && m->top_k == 1 && m->k > 1 && m->select == GMOE_SELECT_LOGIT;
+    /* not where the segments' grid is exact (one gate covariate): there
+     * the runs found nothing and tripled the cost (bench-hard topk-k1) */
+    return m->family == GMOE_TOPK && m->top_k == 1 && m->k > 1 && m->select == GMOE_SELECT_LOGIT &&
+           !gmoe_topk_segments_apply(m, data);
 }
 
 /* What the dense runs share. */
@@ -61,7 +65,7 @@ int gmoe_topk_dense_proposals(const gmoe_model *m, const gmoe_data *data, gmoe_e
                               const gmoe_em_options *opt, gmoe_model **out, size_t nout, size_t *found)
 {
     *found = 0;
-    if (!gmoe_topk_dense_applies(m) || nout == 0)
+    if (!gmoe_topk_dense_applies(m, data) || nout == 0)
         return GMOE_OK;
     dense_runs r = {.data = data, .ws = ws, .quiet = *opt, .out = out, .nout = nout};
     /* trials: the caller's progress hook sees only the fit */

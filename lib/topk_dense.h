@@ -5,9 +5,10 @@
 
 #include "engine.h"
 
-/* Non-zero when the proposal below applies to m's shape (top-K, K = 1,
- * select = logit). */
-int gmoe_topk_dense_applies(const gmoe_model *m);
+/* Non-zero when the proposal below applies to m's shape on data (top-K,
+ * K = 1, select = logit, where gmoe_topk_segments_apply does not: several
+ * gate covariates). */
+int gmoe_topk_dense_applies(const gmoe_model *m, const gmoe_data *data);
 
 /* Up to one proposal (out[0]; *found 0 or 1): m run by EM to its end as a
  * softmax gate with the same parameters, read back as top-1; for the

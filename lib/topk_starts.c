@@ -300,12 +300,12 @@ static int try_pivots(mover *v, gmoe_model *m, gmoe_fit_info *info, double *ll, 
     return st;
 }
 
-/* K = 1, select = logit: the fit continued with the dense softmax gate
+/* K = 1, select = logit, several gate covariates: the fit continued with the dense softmax gate
  * (topk_dense.c), then EM, kept if it ends higher; before the rounds,
  * which cost less from there.  *ll and info updated. */
 static int dense_start(mover *v, gmoe_model *m, gmoe_fit_info *info, double *ll)
 {
-    if (!gmoe_topk_dense_applies(m))
+    if (!gmoe_topk_dense_applies(m, v->data))
         return GMOE_OK;
     gmoe_model *prop[DENSE_PROPOSALS] = {NULL};
     int st = GMOE_OK;
