@@ -1,6 +1,6 @@
-/* edge_start.c -- the edge starts of a nested fit (gmoe_fit_nested and
- * gmoe_fit_auto's lead-in): the best fit with k - 1 experts and a new
- * expert on the rows at one end of the design.
+/* edge_start.c -- the edge starts of gmoe_fit_auto's fit after its
+ * lead-in (fit.c): the best fit with k - 1 experts and a new expert on the
+ * rows at one end of the design.
  *
  * The extra expert of an over-specified fit often ends on a few rows at
  * an edge of the design (issue 11: over-specified softmax, k = 3 on

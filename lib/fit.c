@@ -132,13 +132,15 @@ enum { SPLIT_RESPONSE, SPLIT_OTHER, SPLIT_EDGE, NSPLIT_POOLS };
 #define SETTLE_AGREE_PER_ROW 1e-6
 #define SETTLE_AGREE_MIN 0.01
 
-/* What a fit is (fit_checked's lead): a plain or nested fit, gmoe_fit_auto
- * (which may make a lead-in), or a fit of the lead-in.  Those get no edge
- * starts: the edge starts are for the fit asked for (issue 11, over1's data
- * with k = 4: a k = 3 lead-in that took an edge expert's step gate passed
- * it to every split start of k = 4, which ended 0.11 below the fit from
- * the lead-in without edge starts, at a saddle). */
-enum { FIT_PLAIN, FIT_AUTO, FIT_LEAD_STEP };
+/* What a fit is (fit_checked's lead): a plain or nested fit (the lead-in's
+ * fits among them), or gmoe_fit_auto, which may make a lead-in.  Only
+ * gmoe_fit_auto's fit after its lead-in gets edge starts: a k - 1 fit
+ * that took an edge expert's step gate passes it to every split start of
+ * k (issue 11: over1's data, the lead-in's k = 3 with edge starts made
+ * k = 4 end 0.11 lower, at a saddle; -k 1:6 on 1e5 rows of the reference
+ * model with edge starts in every nested fit ended k = 4 9.80 lower and
+ * k = 4, 5, 6 not converged). */
+enum { FIT_PLAIN, FIT_AUTO };
 
 /* A fit across its starts: what every start shares, and the best run. */
 typedef struct {
@@ -523,7 +525,7 @@ static int make_lead_in(fit_state *s)
         gmoe_model_copy_options(mk, m);
         mk->top_k = mk->top_k > k ? k : mk->top_k;
         gmoe_err e;
-        int st = fit_checked(s->data, mk, NULL, prev, FIT_LEAD_STEP, s->opt, &e);
+        int st = fit_checked(s->data, mk, NULL, prev, FIT_PLAIN, s->opt, &e);
         gmoe_model_free(prev);
         prev = mk;
         if (st) {
@@ -703,7 +705,7 @@ static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *i
     opt.restarts = gmoe_random_starts(&opt, gmoe_rows_total(data), init != NULL || m->k == 1);
     fit_state s = {.data = data, .m = m, .init = init, .smaller = smaller, .lead = lead == FIT_AUTO && !smaller,
                    .opt = &opt};
-    s.nstarts = opt.restarts + nested_starts(m, smaller, data, lead != FIT_LEAD_STEP);
+    s.nstarts = opt.restarts + nested_starts(m, smaller, data, 0);
     s.ws = gmoe_em_ws_alloc(m, data, opt.nthreads);
     s.cur = gmoe_model_alloc_like(m);
     s.best = gmoe_model_alloc_like(m);
