@@ -11,7 +11,11 @@
 # and keeps it when that ends higher: the default fit then ends at the
 # fit from the truth (0.02 above it at the time of writing).  The test asks
 # for issue 11's tolerance, 0.05 below the fit from the truth (which goes
-# through the same moves).
+# through the same moves).  On a processor with AVX2 but no AVX-512 (other
+# last bits in exp and log) the seed 1 fit's rounds of boundary moves
+# crept for all 12 rounds, gaining 0.001-0.01 each, and the proposals,
+# then made only at a fixed point of the rounds, never ran: -1894.13, 53
+# below.  They now run where the rounds end.
 #
 # Second case: a fit can also end with every true line fitted but two
 # experts selected together in the wrong order: where a third expert's
