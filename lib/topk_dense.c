@@ -19,6 +19,7 @@
  * at -1443.121, 0.64 above the fit from the truth, in 0.1 s CPU. */
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "engine.h"
 #include "internal.h"
