@@ -168,61 +168,41 @@ chunk(size_t k, size_t d, const double *c, size_t ld, const double *resp, const 
     }
 }
 
-/* JN pairs (i, j0), ..., (i, j0 + JN - 1) of hess_pairs, their sums in
- * registers over the chunks; if sg is not NULL (the tile of the pair (i,
- * i)), also expert i's gradient sums sg and moments sm, from its
- * responsibilities rc (chunk()'s). */
-static inline __attribute__((always_inline)) void
-pair_tile(size_t d, size_t i, size_t j0, size_t JN, const double *g, size_t ld, const double *x,
-          const lanes *rsv, size_t nch, lanes *sh, const double *rc, lanes *sg, lanes *sm)
+/* hess_pairs' tiles: pair_tile_whole (all the lanes in one vector) and
+ * pair_tile_half (half of them). */
+#define TILE_NAME(x) x##_whole
+#define TILE_NL LANES
+#include "gate_lanes_tile.h"
+#define TILE_NAME(x) x##_half
+#define TILE_NL (LANES / 2)
+#include "gate_lanes_tile.h"
+
+/* Whether the processor has 32 vector registers of LANES doubles
+ * (AVX-512, the clone that runs there): hess_pairs' tiles of whole lanes
+ * fit them.  Elsewhere (AVX2: 16 registers of half the lanes) the tiles
+ * take half the lanes at a time, narrower ones for the pair (i, i) with
+ * its gradient and moments. */
+static inline int whole_lane_registers(void)
 {
-    size_t t_n = nprod(d);
-    lanes acc[4][3], sgm[4] = {{0}};
-#pragma GCC unroll 4
-    for (size_t jj = 0; jj < JN; jj++)
-#pragma GCC unroll 3
-        for (size_t t = 0; t < t_n; t++)
-            acc[jj][t] = sh[jj * t_n + t];
-    for (size_t u = 0; sg && u <= d; u++) {
-        sgm[u] = sg[u];
-        sgm[2 + u] = sm[u];
-    }
-    for (size_t ch = 0; ch < nch; ch++) {
-        size_t r = ch * LANES;
-        lanes gi = contiguous(g + i * ld + r), a = rsv[ch] * gi, xv = {0}, x2 = {0};
-        if (d) {
-            xv = contiguous(x + r);
-            x2 = xv * xv;
-        }
-        if (sg) { /* as chunk() sums them (a not fused into wg: the same bits) */
-            lanes ri = contiguous(rc + r), wg = ri - a;
-            sgm[0] += wg;
-            sgm[2] += ri;
-            if (d) {
-                sgm[1] += wg * xv;
-                sgm[3] += ri * xv;
-            }
-        }
-#pragma GCC unroll 4
-        for (size_t jj = 0; jj < JN; jj++) {
-            size_t j = j0 + jj;
-            lanes wt = j == i ? -a * (1.0 - gi) : a * contiguous(g + j * ld + r);
-            acc[jj][0] += wt; /* z_0 z_0 = 1 */
-            if (d) {
-                acc[jj][1] += wt * xv;
-                acc[jj][2] += wt * x2;
-            }
-        }
-    }
-#pragma GCC unroll 4
-    for (size_t jj = 0; jj < JN; jj++)
-#pragma GCC unroll 3
-        for (size_t t = 0; t < t_n; t++)
-            sh[jj * t_n + t] = acc[jj][t];
-    for (size_t u = 0; sg && u <= d; u++) {
-        sg[u] = sgm[u];
-        sm[u] = sgm[2 + u];
-    }
+#if defined(__x86_64__) && defined(__GNUC__)
+    return __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
+
+/* JN pairs from (i, j0) (pair_tile_*'s arguments): one tile of whole
+ * lanes, or two of half lanes. */
+static inline __attribute__((always_inline)) void
+pair_tile(int whole, size_t d, size_t i, size_t j0, size_t JN, const double *g, size_t ld,
+          const double *x, const lanes *rsv, size_t nch, lanes *sh, const double *rc, lanes *sg,
+          lanes *sm)
+{
+    if (whole)
+        pair_tile_whole(d, i, j0, JN, g, ld, x, rsv, nch, sh, rc, sg, sm, 0);
+    else
+        for (size_t h = 0; h < LANES; h += LANES / 2)
+            pair_tile_half(d, i, j0, JN, g, ld, x, rsv, nch, sh, rc, sg, sm, h);
 }
 
 /* The lane sums s's derivatives and moments (the Hessian's pairs i <= j
@@ -239,16 +219,18 @@ hess_pairs(size_t k, size_t d, const double *g, size_t ld, const double *x, cons
 {
     size_t p = d + 1, t_n = nprod(d);
     lanes *sg = s + 1, *sh = sg + (k - 1) * p, *sm = sh + k * (k - 1) / 2 * t_n;
+    int whole = whole_lane_registers();
     for (size_t i = 0; i + 1 < k; i++)
         for (size_t j0 = i, jn; j0 + 1 < k; j0 += jn, sh += jn * t_n) {
-            jn = k - 1 - j0 < 4 ? k - 1 - j0 : 4;
+            size_t most = whole ? 4 : j0 == i ? 1 : 3; /* the sums fit the registers */
+            jn = k - 1 - j0 < most ? k - 1 - j0 : most;
             const double *ri = rc + i * ldr;
             lanes *gi = j0 == i ? sg + i * p : NULL, *mi = sm + i * p;
             switch (jn) { /* the tile's width known to the compiler */
-            case 1: pair_tile(d, i, j0, 1, g, ld, x, rsv, nch, sh, ri, gi, mi); break;
-            case 2: pair_tile(d, i, j0, 2, g, ld, x, rsv, nch, sh, ri, gi, mi); break;
-            case 3: pair_tile(d, i, j0, 3, g, ld, x, rsv, nch, sh, ri, gi, mi); break;
-            default: pair_tile(d, i, j0, 4, g, ld, x, rsv, nch, sh, ri, gi, mi); break;
+            case 1: pair_tile(whole, d, i, j0, 1, g, ld, x, rsv, nch, sh, ri, gi, mi); break;
+            case 2: pair_tile(whole, d, i, j0, 2, g, ld, x, rsv, nch, sh, ri, gi, mi); break;
+            case 3: pair_tile(whole, d, i, j0, 3, g, ld, x, rsv, nch, sh, ri, gi, mi); break;
+            default: pair_tile(whole, d, i, j0, 4, g, ld, x, rsv, nch, sh, ri, gi, mi); break;
             }
         }
 }
