@@ -154,10 +154,6 @@ weights_rows(size_t nrows, size_t k, const double *e, size_t ld, double *w, cons
     }
 }
 
-/* Four doubles in a vector register, loaded and stored at any 8-byte
- * address. */
-typedef double quad __attribute__((vector_size(4 * sizeof(double)), aligned(sizeof(double))));
-
 /* weights_rows for any k: four rows at a time, each group of four
  * columns loaded as four vectors (a column's four rows each), turned
  * into the four rows' vectors in registers (a 4 x 4 transposition) and
@@ -170,27 +166,13 @@ weights_rows_quads(size_t nrows, size_t k, const double *e, size_t ld, double *w
 {
     size_t r = 0;
     for (; r + 4 <= nrows; r += 4) {
-        quad s = {1.0, 1.0, 1.0, 1.0}; /* times 1: exact */
-        if (inv)
-            s = *(const quad *)(inv + r);
         double *wr = w + r * k;
         size_t c = 0;
-        for (; c + 4 <= k; c += 4) {
-            const double *ec = e + c * ld + r;
-            quad a = *(const quad *)ec * s, b = *(const quad *)(ec + ld) * s;
-            quad x = *(const quad *)(ec + 2 * ld) * s, y = *(const quad *)(ec + 3 * ld) * s;
-            quad ab0 = __builtin_shufflevector(a, b, 0, 4, 2, 6); /* a0 b0 a2 b2 */
-            quad ab1 = __builtin_shufflevector(a, b, 1, 5, 3, 7); /* a1 b1 a3 b3 */
-            quad xy0 = __builtin_shufflevector(x, y, 0, 4, 2, 6);
-            quad xy1 = __builtin_shufflevector(x, y, 1, 5, 3, 7);
-            *(quad *)(wr + c) = __builtin_shufflevector(ab0, xy0, 0, 1, 4, 5);
-            *(quad *)(wr + k + c) = __builtin_shufflevector(ab1, xy1, 0, 1, 4, 5);
-            *(quad *)(wr + 2 * k + c) = __builtin_shufflevector(ab0, xy0, 2, 3, 6, 7);
-            *(quad *)(wr + 3 * k + c) = __builtin_shufflevector(ab1, xy1, 2, 3, 6, 7);
-        }
+        for (; c + 4 <= k; c += 4) /* four columns' four rows to four rows */
+            gmoe_transpose4(e + c * ld + r, ld, inv ? inv + r : NULL, wr + c, k);
         for (; c < k; c++)
             for (size_t j = 0; j < 4; j++)
-                wr[j * k + c] = e[c * ld + r + j] * s[j];
+                wr[j * k + c] = inv ? e[c * ld + r + j] * inv[r + j] : e[c * ld + r + j];
     }
     for (; r < nrows; r++)
         for (size_t c = 0; c < k; c++)

@@ -106,6 +106,22 @@ static inline int by_pairs(size_t k, size_t d, int derivs)
     return derivs == DERIVS_HESS && k >= PAIRS_MIN_K && d <= 1;
 }
 
+/* The LANES rows' responsibilities (k a row) to k columns of rc, ldr
+ * apart: four rows by four experts at a time transposed in registers
+ * (gathered a lane at a time, each expert's vector was put together on
+ * the stack, and the additions waited for it). */
+static inline __attribute__((always_inline)) void
+resp_cols(size_t k, const double *resp, double *rc, size_t ldr)
+{
+    size_t i = 0;
+    for (; i + 4 <= k; i += 4)
+        for (size_t r = 0; r < LANES; r += 4)
+            gmoe_transpose4(resp + r * k + i, k, NULL, rc + i * ldr + r, ldr);
+    for (; i < k; i++)
+        for (size_t r = 0; r < LANES; r++)
+            rc[i * ldr + r] = resp[r * k + i];
+}
+
 /* The lane sums s of one chunk of LANES rows (c: its first row in the
  * cache's columns, k log-gates then k gates, ld apart; resp: k a row; x:
  * d); derivs: also the gradient's (DERIVS_GRAD) and the Hessian's
@@ -122,16 +138,17 @@ chunk(size_t k, size_t d, const double *c, size_t ld, const double *resp, const 
     lanes *zz = w, *g = zz + t_n, rs = {0}, q = {0}, zero = {0}, r3[3];
     if (k == 3)
         resp3(resp, r3);
+    if (by_pairs(k, d, derivs))
+        resp_cols(k, resp, rc, ldr);
 #pragma GCC unroll 4
     for (size_t i = 0; i < k; i++) {
-        lanes ri = k == 3 ? r3[i] : strided(resp + i, k);
+        lanes ri = k == 3 ? r3[i] : by_pairs(k, d, derivs) ? contiguous(rc + i * ldr)
+                                                            : strided(resp + i, k);
         lanes li = contiguous(c + i * ld);
         rs += ri;
         /* a zero gate with positive responsibility gives -inf */
         q += (lanes)((lane_mask)(ri * li) & (lane_mask)(ri > zero));
-        if (by_pairs(k, d, derivs))
-            memcpy(rc + i * ldr, &ri, sizeof ri);
-        else
+        if (!by_pairs(k, d, derivs))
             g[i] = contiguous(c + (k + i) * ld);
     }
     s[0] += q;

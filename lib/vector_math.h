@@ -14,6 +14,7 @@
 #define GMOE_VECTOR_MATH_H
 
 #include <math.h>
+#include <stddef.h>
 
 #if defined(GMOE_VECTOR_MATH) && defined(_OPENMP)
 #pragma omp declare simd notinbranch
@@ -28,5 +29,31 @@ extern double atan(double);
 #else
 #define VECTOR_CLONES
 #endif
+
+/* Four doubles in a vector register, loaded and stored at any 8-byte
+ * address. */
+typedef double gmoe_quad __attribute__((vector_size(4 * sizeof(double)), aligned(sizeof(double))));
+
+/* The 4 x 4 doubles at src (four vectors of four, sld apart), each times
+ * scale[0..3] elementwise (NULL: times 1, exact), transposed in registers
+ * and stored as four vectors dld apart at dst: a row-major block to
+ * columns, or back. */
+static inline __attribute__((always_inline)) void
+gmoe_transpose4(const double *src, size_t sld, const double *scale, double *dst, size_t dld)
+{
+    gmoe_quad s = {1.0, 1.0, 1.0, 1.0};
+    if (scale)
+        s = *(const gmoe_quad *)scale;
+    gmoe_quad a = *(const gmoe_quad *)src * s, b = *(const gmoe_quad *)(src + sld) * s;
+    gmoe_quad x = *(const gmoe_quad *)(src + 2 * sld) * s, y = *(const gmoe_quad *)(src + 3 * sld) * s;
+    gmoe_quad ab0 = __builtin_shufflevector(a, b, 0, 4, 2, 6); /* a0 b0 a2 b2 */
+    gmoe_quad ab1 = __builtin_shufflevector(a, b, 1, 5, 3, 7); /* a1 b1 a3 b3 */
+    gmoe_quad xy0 = __builtin_shufflevector(x, y, 0, 4, 2, 6);
+    gmoe_quad xy1 = __builtin_shufflevector(x, y, 1, 5, 3, 7);
+    *(gmoe_quad *)dst = __builtin_shufflevector(ab0, xy0, 0, 1, 4, 5);
+    *(gmoe_quad *)(dst + dld) = __builtin_shufflevector(ab1, xy1, 0, 1, 4, 5);
+    *(gmoe_quad *)(dst + 2 * dld) = __builtin_shufflevector(ab0, xy0, 2, 3, 6, 7);
+    *(gmoe_quad *)(dst + 3 * dld) = __builtin_shufflevector(ab1, xy1, 2, 3, 6, 7);
+}
 
 #endif
