@@ -31,10 +31,10 @@ ok "--gate-x z,x on 2 ranks: the single-process fit"
 # A single -k 3 (gmoe_fit_auto): its random starts shared out first, then,
 # only when they do not settle, the lead-in's and the split starts: on an
 # exact-fitted k = 3 (4 starts, no split starts) and on the over-specified
-# k = 3 of the reference model (4 + 2 x 4 starts), 2 ranks give one
-# process's fit to the bit.
+# k = 3 of the reference model (4 random + 2 x 4 split + 6 edge starts,
+# edge_start.c), 2 ranks give one process's fit to the bit.
 expect_ok "$MIXSIM" --model "$EXAMPLE_DATADIR/bench-k3-model.json" -n 3000 --seed 2 -o "$WORK/k3.csv"
-for case in "k3:4" "sim:12"; do
+for case in "k3:4" "sim:18"; do
     name=${case%%:*} starts=${case#*:}
     expect_ok "$MIXFIT" -k 3 --restarts 4 --seed 3 --threads 1 -o "$WORK/a1-$name.json" "$WORK/$name.csv"
     grep -q "best of $starts starts" "$WORK/err" || fail "-k 3 on $name.csv: not $starts starts: $(grep 'best of' "$WORK/err")"
