@@ -153,21 +153,6 @@ static char *const *gate_names(const gmoe_data *data)
     return data->gate_own ? data->gxnames : data->xnames;
 }
 
-/* Calls each(job, name) for every factor level's indicator column (the
- * levels but the reference); 0, or GMOE_ENOMEM. */
-static int each_indicator(const gmoe_data *data, void (*each)(void *job, const char *name), void *job)
-{
-    for (size_t f = 0; f < data->nfactors; f++)
-        for (size_t v = 1; v < data->factors[f].nlevels; v++) {
-            char *name = gmoe_factor_indicator_name(data->factors[f].name, data->factors[f].levels[v]);
-            if (!name)
-                return GMOE_ENOMEM;
-            each(job, name);
-            free(name);
-        }
-    return GMOE_OK;
-}
-
 typedef struct {
     note_list *l;
     const gmoe_model *m;
@@ -176,26 +161,19 @@ typedef struct {
     double *gsd;                 /* the gate covariates' spreads */
 } levels_job;
 
-/* An indicator's spread for the separable note is the contrast between
- * its level and the reference, 1: its sd, sqrt(p (1 - p)), is about
- * 1 / sqrt(n) for a level of one row, whose slope then never looked steep
- * (issue 11 audit A2). */
-static void indicator_spread(void *job, const char *name)
+/* The level's indicator column called name: its spread for the separable
+ * note becomes the contrast between the level and the reference, 1 (its
+ * sd, sqrt(p (1 - p)), is about 1 / sqrt(n) for a level of one row, whose
+ * slope then never looked steep: issue 11 audit A2); and a level with
+ * fewer rows than the slopes its indicator carries (one per expert when
+ * the experts read it, one per free gate slope when the gate does) gets
+ * the sparse-level note: those slopes are fitted to its rows alone. */
+static void factor_level(levels_job *j, const char *name)
 {
-    levels_job *j = job;
-    size_t u = column_named(gate_names(j->data), j->m->dg, name);
-    if (u < j->m->dg)
-        j->gsd[u] = 1.0;
-}
-
-/* A level with fewer rows than the slopes its indicator carries (one per
- * expert when the experts read it, one per free gate slope when the gate
- * does): those slopes are fitted to the level's rows alone. */
-static void sparse_level(void *job, const char *name)
-{
-    levels_job *j = job;
     const gmoe_model *m = j->m;
     size_t ux = column_named(j->data->xnames, m->d, name), ug = column_named(gate_names(j->data), m->dg, name);
+    if (ug < m->dg)
+        j->gsd[ug] = 1.0;
     size_t gate_slopes = m->k == 1 ? 0 : gmoe_family_pins_slopes(m->family) ? m->k - 1 : m->k;
     size_t slopes = (ux < m->d ? m->k : 0) + (ug < m->dg ? gate_slopes : 0);
     double share = ux < m->d ? j->xmean[ux] : ug < m->dg ? j->gmean[ug] : 0.0;
@@ -206,6 +184,22 @@ static void sparse_level(void *job, const char *name)
             "they are fitted to those rows alone and not identified (the gate's runs off as the rows "
             "go to one expert); merge the level with another or drop its rows",
             name, rows, rows == 1 ? "" : "s", slopes);
+}
+
+/* factor_level for every factor level's indicator column (the levels but
+ * the reference); 0, or GMOE_ENOMEM. */
+static int factor_levels(levels_job *j)
+{
+    const gmoe_data *data = j->data;
+    for (size_t f = 0; f < data->nfactors; f++)
+        for (size_t v = 1; v < data->factors[f].nlevels; v++) {
+            char *name = gmoe_factor_indicator_name(data->factors[f].name, data->factors[f].levels[v]);
+            if (!name)
+                return GMOE_ENOMEM;
+            factor_level(j, name);
+            free(name);
+        }
+    return GMOE_OK;
 }
 
 /* gsd: the spreads of the gate's covariates. */
@@ -310,7 +304,7 @@ int gmoe_fit_notes(gmoe_model *m, const gmoe_data *data, gmoe_err *err)
     gmoe_column_spreads(data, gmoe_data_gate_x(data), dg, mom + 2 * d, mom + 2 * d + dg);
     near_duplicates(&l, m, mom, mom + d);
     levels_job lj = {.l = &l, .m = m, .data = data, .xmean = mom, .gmean = mom + 2 * d, .gsd = mom + 2 * d + dg};
-    if (each_indicator(data, sparse_level, &lj) != GMOE_OK || each_indicator(data, indicator_spread, &lj) != GMOE_OK)
+    if (factor_levels(&lj) != GMOE_OK)
         st = GMOE_ENOMEM;
     separable(&l, m, mom + 2 * d + dg);
     not_converged(&l, m);
