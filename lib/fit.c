@@ -202,7 +202,7 @@ static int start_model(fit_state *s, size_t r, gmoe_err *err)
         return GMOE_OK;
     }
     if (r >= s->opt->restarts) {
-        size_t c = r - s->opt->restarts, splits = s->smaller->k * gmoe_split_kinds(m);
+        size_t c = r - s->opt->restarts, splits = nested_starts(m, s->smaller, s->data, 0);
         int st = c < splits ? gmoe_split_start(cur, s->smaller, c, s->data, s->ws, s->opt)
                             : gmoe_edge_start(cur, s->smaller, c - splits, s->data, s->ws, s->opt);
         return st ? gmoe_error(err, st, "split start %zu failed", c + 1) : GMOE_OK;
@@ -216,12 +216,12 @@ static int start_model(fit_state *s, size_t r, gmoe_err *err)
  * splits (split.c), SPLIT_EDGE for the edge starts (edge_start.c). */
 static size_t split_pool_of(const fit_state *s, size_t r)
 {
-    size_t restarts = s->opt->restarts, kinds = gmoe_split_kinds(s->m);
+    size_t restarts = s->opt->restarts;
     if (!s->smaller || r < restarts)
         return SPLIT_RESPONSE;
-    if (r - restarts >= s->smaller->k * kinds)
+    if (r - restarts >= nested_starts(s->m, s->smaller, s->data, 0))
         return SPLIT_EDGE;
-    return (r - restarts) % kinds != 0 ? SPLIT_OTHER : SPLIT_RESPONSE;
+    return (r - restarts) % gmoe_split_kinds(s->m) != 0 ? SPLIT_OTHER : SPLIT_RESPONSE;
 }
 
 /* Start r: its starting model and its run (the tau warm-up's two
