@@ -23,6 +23,7 @@
  *                    at an end of the design
  *   spurious.c       the rule for spurious maxima (an expert on a few rows
  *                    with a small variance) and a run's verdict
+ *   supremum.c       is a converged-looking end a gate step's supremum?
  *   start_pool.c     the screened starts kept for polishing
  *   fit.c            gmoe_fit, gmoe_fit_nested: restarts, split starts,
  *                    tau warm-up, screening, criteria */
@@ -461,6 +462,17 @@ size_t gmoe_spurious_expert(const gmoe_model *m, const double *rows, double rows
  * (gmoe_em_run clears them). */
 void gmoe_spurious_judge(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
                          const gmoe_em_options *opt, gmoe_fit_info *info);
+
+/* ------------------------------------------------------- supremum.c */
+
+/* *supremum = 1 when m, whose log-likelihood on data is loglik, is on a
+ * ray of a separable gate: sharpening a steep step between two experts'
+ * logits in place (2 and 4 times) does not lower the log-likelihood
+ * beyond rounding, so it approaches a supremum, not a maximum
+ * (supremum.c's comment).  Softmax and temperature gates; 0 otherwise.
+ * GMOE_ENOMEM when out of memory. */
+int gmoe_gate_supremum(const gmoe_model *m, const gmoe_data *data, double loglik, int nthreads,
+                       int *supremum);
 
 /* ----------------------------------------------------- start_pool.c */
 

@@ -101,6 +101,12 @@ static int assess_run(const gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws
         info->stop = nd ? GMOE_STOP_TOL : GMOE_STOP_SADDLE;
     else if (s == GMOE_STOP_TOL)
         info->stop = opt->newton ? GMOE_STOP_STALLED : GMOE_STOP_LLCHANGE;
+    int sup = 0;
+    if (info->stop == GMOE_STOP_TOL &&
+        gmoe_gate_supremum(m, data, info->loglik, opt->nthreads, &sup) != GMOE_OK)
+        return GMOE_ENOMEM;
+    if (sup)
+        info->stop = GMOE_STOP_SEPARABLE;
     info->converged = info->stop == GMOE_STOP_TOL;
     return GMOE_OK;
 }
@@ -559,8 +565,8 @@ static int over_specified(gmoe_model *model, const gmoe_data *data, int tiny_too
 
 /* gmoe_fit_auto, after the random starts' screening: when the best two
  * screened runs both ended by EM's tolerance at the same log-likelihood,
- * the best runs on to the end; if that is a maximum (the gradient test)
- * without an expert at or near the floor, tiny experts or near-duplicates, it is
+ * the best runs on to the end; if that is a maximum (the gradient test),
+ * or a separable gate's supremum, without an expert at or near the floor, tiny experts or near-duplicates, it is
  * the fit (*settled = 1) and no lead-in is made.  It stays a candidate
  * otherwise. */
 static int try_settle(fit_state *s, int *settled)
@@ -578,7 +584,10 @@ static int try_settle(fit_state *s, int *settled)
     if (st != GMOE_OK)
         return st;
     s->assessed = 1;
-    if (!s->best_info.converged || gmoe_model_at_floor(s->best, GMOE_NEAR_FLOOR_FACTOR * s->var_floor) ||
+    /* a separable end has reached its end as a converged one has: whether
+     * to search on is a question of other maxima, not of this one */
+    int ended = s->best_info.converged || s->best_info.stop == GMOE_STOP_SEPARABLE;
+    if (!ended || gmoe_model_at_floor(s->best, GMOE_NEAR_FLOOR_FACTOR * s->var_floor) ||
         s->best_info.spurious_expert)
         return GMOE_OK;
     int over = over_specified(s->best, s->data, 1);

@@ -216,13 +216,20 @@ static void separable(note_list *l, const gmoe_model *m, const double *gsd)
      * beta / tau, activation's act(beta1'x) / tau (+ beta0), whose slope in
      * x is act' beta1 / tau (act' at most 1): as tau -> 0 it is a step */
     double scale = gmoe_family_has_tau(m->family) ? m->tau : 1.0;
+    /* a converged softmax or temperature fit passed supremum.c's test:
+     * sharpening its steps lowers the log-likelihood, a finite maximum */
+    int tested_max = m->has_fit && m->fit.stop == GMOE_STOP_TOL &&
+                     (gmoe_family_properties(m->family) & GMOE_FAMILY_SPLITS);
+    const char *what = tested_max ? "the gate is nearly a step, but a maximum (a sharper step lowers "
+                                    "the log-likelihood): the slope is large and poorly determined"
+                                  : "the gate is (nearly) separable, the slope runs off to infinity "
+                                    "and only the boundary is identified";
     for (size_t u = 0; u < d; u++) {
         for (size_t i = 0; i < m->k; i++)
             if (fabs(m->beta1[i * d + u]) / scale * gsd[u] > 30)
                 add(l, GMOE_NOTE_SEPARABLE_GATE, i + 1, 0, u + 1, m->beta1[i * d + u],
-                    "gate slope of expert %zu on covariate %zu is very steep (%.3g in the "
-                    "logit): the gate is (nearly) separable, the slope runs off to infinity and "
-                    "only the boundary is identified", i + 1, u + 1, m->beta1[i * d + u] / scale);
+                    "gate slope of expert %zu on covariate %zu is very steep (%.3g in the logit): %s",
+                    i + 1, u + 1, m->beta1[i * d + u] / scale, what);
     }
 }
 
@@ -232,6 +239,13 @@ static void not_converged(note_list *l, const gmoe_model *m)
     const gmoe_fit_info *f = &m->fit;
     if (!m->has_fit || f->stop == GMOE_STOP_TOL)
         return;
+    if (f->stop == GMOE_STOP_SEPARABLE) {
+        add(l, GMOE_NOTE_NOT_CONVERGED, 0, 0, 0, f->grad_norm,
+            "not converged (stop: separable): the gradient norm is %.3g, but sharpening a steep gate "
+            "step in place does not lower the log-likelihood, which approaches a supremum as a gate "
+            "slope runs off to infinity; only the boundary is identified", f->grad_norm);
+        return;
+    }
     add(l, GMOE_NOTE_NOT_CONVERGED, 0, 0, 0, f->grad_norm,
         "not converged (stop: %s): gradient norm %.3g at the end, Hessian %s", gmoe_stop_name(f->stop),
         f->grad_norm, f->hessian_nd ? "negative definite" : "not negative definite (not a maximum)");

@@ -300,7 +300,7 @@ typedef enum {
     GMOE_STOP_LLCHANGE = 7,   /* EM's change-of-log-likelihood rule met
                                  (second-order phase off), gradient not
                                  near zero */
-    GMOE_STOP_SELECTION = 8   /* top-K with K = 1: the gradient test holds
+    GMOE_STOP_SELECTION = 8,  /* top-K with K = 1: the gradient test holds
                                  where there is information, but the gate
                                  enters only through its selection
                                  boundaries, which no gradient tests; they
@@ -309,8 +309,14 @@ typedef enum {
                                  coordinate over any number of rows, no
                                  relocation of an expert raises the
                                  log-likelihood), not a certified maximum */
+    GMOE_STOP_SEPARABLE = 9   /* the gradient test holds, but sharpening a
+                                 steep gate step in place does not lower the
+                                 log-likelihood: it approaches a supremum as
+                                 a gate slope runs off to infinity, which no
+                                 finite parameter attains; only the boundary
+                                 is identified (supremum.c) */
 } gmoe_stop_reason;
-#define GMOE_STOP_LAST GMOE_STOP_SELECTION
+#define GMOE_STOP_LAST GMOE_STOP_SEPARABLE
 
 typedef struct {
     double loglik;

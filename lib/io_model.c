@@ -770,7 +770,7 @@ static int read_fit(const ctx *c, json_t *o, gmoe_fit_info *f)
     if (!(v = required(c, in_fit, o, "stop", &status)) ||
         (status = get_name(c, in_fit, v, "stop", stop_from_name,
                            "\"none\", \"tolerance\", \"max-iterations\", \"degenerate\", \"numeric\", "
-                           "\"saddle\", \"stalled\", \"loglik-change\", \"selection-local\"", &e)))
+                           "\"saddle\", \"stalled\", \"loglik-change\", \"selection-local\", \"separable\"", &e)))
         return status;
     f->stop = (gmoe_stop_reason)e;
     if ((status = read_fit_check(c, o, f)))

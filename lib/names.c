@@ -10,7 +10,7 @@ static const char *const select_names[2] = {"slope", "logit"};
 static const char *const bias_names[2] = {"outside", "inside"};
 static const char *const stop_names[GMOE_STOP_LAST + 1] = {
     "none", "tolerance", "max-iterations", "degenerate", "numeric",
-    "saddle", "stalled", "loglik-change", "selection-local"};
+    "saddle", "stalled", "loglik-change", "selection-local", "separable"};
 static const char *const tol_rule_names[3] = {"per-obs", "relative", "absolute"};
 static const char *const accel_names[2] = {"none", "squarem"};
 static const char *const tau_mode_names[2] = {"fixed", "estimate"};

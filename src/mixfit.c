@@ -553,6 +553,13 @@ static void warn_convergence(const options *o, const gmoe_model *m)
 {
     if (o->em.em.max_iter == 0 || m->fit.converged)
         return;
+    if (m->fit.stop == GMOE_STOP_SEPARABLE) {
+        cli_warn("k = %zu: the gate is separable (stop: separable): the log-likelihood approaches a "
+                 "supremum as a gate slope runs off to infinity; the model is written anyway, its steep "
+                 "slopes stand for a step at the boundary",
+                 m->k);
+        return;
+    }
     cli_warn("k = %zu: EM did not converge (stop: %s after %zu iterations); the model is written anyway",
              m->k, gmoe_stop_name(m->fit.stop), m->fit.iterations);
 }
