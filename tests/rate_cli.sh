@@ -14,7 +14,7 @@ done
 check "results.csv has a header and 9 rows" test "$(wc -l <"$tmp/a/results.csv")" -eq 10
 check "header" grep -q '^N,rep,seed,loss,at_limit,loss_breakpoint,loss_untranslated,loglik,iterations,converged,stop,seconds,err_mass_1,err_mass_2,' "$tmp/a/results.csv"
 # stop: why the kept fit stopped; converged 1 exactly when it is "tolerance".
-check "stop names" awk -F, 'NR > 1 && $11 !~ /^(tolerance|max-iterations|stalled|saddle|degenerate|numeric|loglik-change|selection-local|none)$/ { exit 1 }' "$tmp/a/results.csv"
+check "stop names" awk -F, 'NR > 1 && $11 !~ /^(tolerance|max-iterations|stalled|saddle|degenerate|numeric|loglik-change|selection-local|separable|none)$/ { exit 1 }' "$tmp/a/results.csv"
 check "converged iff stop is tolerance" awk -F, 'NR > 1 && ($10 == 1) != ($11 == "tolerance") { exit 1 }' "$tmp/a/results.csv"
 check "summary counts the stops" grep -q ',mean_seconds,stop_max_iterations,stop_stalled,stop_other,' "$tmp/a/summary.csv"
 check "slope.txt totals the stops" grep -q '^# fits: 9; at the limit W\*: [0-9]*; converged: [0-9]*; at the iteration cap: 0; stalled: [0-9]*; other stops: [0-9]*$' "$tmp/a/slope.txt"
