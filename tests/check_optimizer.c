@@ -308,7 +308,9 @@ START_TEST(test_spike_ranks_last)
     double spike = m->fit.loglik, floor_var = m->sigma2[1];
     opt.restarts = 4;
     ck_assert_int_eq(gmoe_fit(data, m, init, &opt, NULL), GMOE_OK);
-    ck_assert_msg(m->fit.best_restart > 0 && m->fit.converged, "start %zu, stop %s, loglik %.4f (spike %.4f)",
+    /* its end is a maximum or (a gate run off to a step: supremum.c) a supremum */
+    int ended = m->fit.converged || m->fit.stop == GMOE_STOP_SEPARABLE;
+    ck_assert_msg(m->fit.best_restart > 0 && ended, "start %zu, stop %s, loglik %.4f (spike %.4f)",
                   m->fit.best_restart, gmoe_stop_name(m->fit.stop), m->fit.loglik, spike);
     for (size_t i = 0; i < 3; i++)
         ck_assert_double_gt(m->sigma2[i], 1.5 * floor_var);
