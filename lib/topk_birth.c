@@ -33,7 +33,6 @@
 #define MAX_BINS 6    /* the widest window, in bins */
 #define NLINES 48     /* lines through pairs of a window's rows */
 #define NWINDOWS 3    /* the best windows, by gain, given to the experts */
-#define MIN_SHARE 0.01 /* as topk_starts.c: no expert on fewer rows */
 
 typedef struct {
     double gain, a, b, s2; /* the line y = a x + b, its variance */
@@ -246,7 +245,7 @@ static size_t judge_all(birth_ws *w, gmoe_em_ws *ws, const gmoe_em_options *opt,
                         size_t nw, gmoe_model *t, gmoe_model **out, double *val, size_t nout)
 {
     const gmoe_model *m = w->m;
-    double least = fmin(gmoe_topk_smallest_share(m, w->data, w->s), MIN_SHARE);
+    double least = fmin(gmoe_topk_smallest_share(m, w->data, w->s), GMOE_TOPK_MIN_SHARE);
     size_t nfound = 0;
     for (size_t u = 0; u < nw; u++)
         for (size_t i = 0; i < m->k; i++)

@@ -26,7 +26,6 @@
 #include "topk_dense.h"
 #include "topk_select.h"
 
-#define MIN_SHARE 0.01 /* as topk_starts.c: no expert on fewer rows */
 
 int gmoe_topk_dense_applies(const gmoe_model *m, const gmoe_data *data)
 {
@@ -81,7 +80,7 @@ int gmoe_topk_dense_proposals(const gmoe_model *m, const gmoe_data *data, gmoe_e
         st = r.dws ? GMOE_OK : GMOE_ENOMEM;
     }
     if (st == GMOE_OK) {
-        r.least = fmin(gmoe_topk_smallest_share(m, data, r.s), MIN_SHARE);
+        r.least = fmin(gmoe_topk_smallest_share(m, data, r.s), GMOE_TOPK_MIN_SHARE);
         st = run_dense(&r, t, 0);
     }
     for (size_t k = 0; k < opt->restarts && st == GMOE_OK; k++) {

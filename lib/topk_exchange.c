@@ -27,8 +27,6 @@
 #include "topk_lines.h"
 #include "topk_select.h"
 
-#define MIN_SHARE 0.01 /* as topk_starts.c: no expert on fewer rows, and
-                        * only pairs selected together on that many */
 #define MAX_ENDS GMOE_TOPK_MAX_ENDS
 
 typedef struct {
@@ -126,17 +124,17 @@ static void propose(exchange_ws *w, const gmoe_model *m, gmoe_model *t, size_t i
     }
 }
 
-/* Every pair selected together on at least MIN_SHARE of the rows
+/* Every pair selected together on at least GMOE_TOPK_MIN_SHARE of the rows
  * proposed and judged; the best nout kept in out.  Returns how many. */
 static size_t judge_pairs(exchange_ws *w, const gmoe_model *m, const gmoe_em_options *opt,
                           gmoe_model *t, gmoe_model **out, double *val, size_t nout)
 {
-    double least = fmin(gmoe_topk_smallest_share(m, w->data, w->s), MIN_SHARE);
+    double least = fmin(gmoe_topk_smallest_share(m, w->data, w->s), GMOE_TOPK_MIN_SHARE);
     size_t found = 0;
     co_selection(m, w);
     for (size_t i = 0; i < m->k; i++)
         for (size_t j = i + 1; j < m->k; j++) {
-            if (w->share[i * m->k + j] < MIN_SHARE)
+            if (w->share[i * m->k + j] < GMOE_TOPK_MIN_SHARE)
                 continue;
             propose(w, m, t, i, j);
             double ll = gmoe_topk_judge_refitted(t, w->data, w->ws, opt, least, w->s);

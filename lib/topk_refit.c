@@ -26,7 +26,6 @@
 #include "topk_lines.h"
 
 #define NPIVOTS 3          /* the quartiles of each gate covariate */
-#define MIN_SHARE 0.01     /* as topk_starts.c: no expert on fewer rows */
 
 typedef struct {
     const gmoe_model *m;
@@ -107,7 +106,7 @@ int gmoe_topk_refit_moves(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws,
     j.s = bp + data->n;
     double *q = j.s + 2 * k, best_ll = *ll + 1e-9 * (double)data->n;
     if (st == GMOE_OK) {
-        j.least = fmin(gmoe_topk_smallest_share(m, data, j.s), MIN_SHARE);
+        j.least = fmin(gmoe_topk_smallest_share(m, data, j.s), GMOE_TOPK_MIN_SHARE);
         /* a move must beat re-fitting the experts where they are */
         gmoe_topk_dir none = {.i = 0, .u = 0, .pivot = 0.0};
         j.dir = &none;

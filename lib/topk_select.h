@@ -22,6 +22,10 @@ void gmoe_topk_selected(const gmoe_model *m, const double *s, double *sel);
 
 /* The smallest share of the rows (weighted by the case weights) that
  * select any one expert; s: 2k doubles of scratch. */
+/* The share below which no top-K move leaves an expert (fit_notes' tiny
+ * mass): every move of topk_*.c keeps each expert selected on at least
+ * this share of the rows, or on no fewer than before. */
+#define GMOE_TOPK_MIN_SHARE 0.01
 double gmoe_topk_smallest_share(const gmoe_model *m, const gmoe_data *data, double *s);
 
 /* One gate covariate: the rows sorted by it (ties by row) into order (n

@@ -36,7 +36,6 @@
 #define MAX_SWEEPS 30    /* sweeps, each followed by Newton steps on the pattern */
 #define MAX_ROUNDS 12    /* rounds of moves, each followed by an EM run */
 #define FACE_STEPS 20    /* at most that many Newton steps */
-#define MIN_SHARE 0.01   /* of the rows, selecting each expert (fit_notes' tiny mass) */
 #define DENSE_PROPOSALS 2 /* of the dense runs, best first, run on */
 #define PROPOSALS 3      /* new-line or exchange proposals run on, best judged first */
 #define MAX_KEPT 4       /* such proposals kept, one after another */
@@ -84,7 +83,7 @@ static int search_direction(gmoe_model *m, const gmoe_data *data, gmoe_em_ws *ws
     double before = gmoe_topk_smallest_share(m, data, s);
     double delta = gmoe_topk_candidate(bp, nb, best);
     gmoe_topk_shift(m, &dir, delta);
-    if (gmoe_topk_smallest_share(m, data, s) < fmin(before, MIN_SHARE)) {
+    if (gmoe_topk_smallest_share(m, data, s) < fmin(before, GMOE_TOPK_MIN_SHARE)) {
         gmoe_topk_shift(m, &dir, -delta);
         return 0;
     }
@@ -114,7 +113,7 @@ static int sweep_to_fixed_point(gmoe_model *m, const gmoe_data *data, gmoe_em_ws
         sweep(m, data, ws, s, bp, ll);
         /* not with a tiny expert: Newton would fit it to its few rows
          * (the variance to its floor), which EM's min_weight prevents */
-        if (gmoe_topk_smallest_share(m, data, s) >= MIN_SHARE)
+        if (gmoe_topk_smallest_share(m, data, s) >= GMOE_TOPK_MIN_SHARE)
             st = gmoe_topk_face_steps(m, data, ws->nthreads, floor, FACE_STEPS, ll);
         if (!(*ll > before + 1e-9 * (double)data->n))
             break;
@@ -288,7 +287,7 @@ static int try_pivots(mover *v, gmoe_model *m, gmoe_fit_info *info, double *ll, 
         pivot_sweep(m, data, v->ws, xs, v->s, v->bp, ll);
         if (!(*ll > before + 1e-9 * (double)data->n))
             break;
-        if (gmoe_topk_smallest_share(m, data, v->s) >= MIN_SHARE)
+        if (gmoe_topk_smallest_share(m, data, v->s) >= GMOE_TOPK_MIN_SHARE)
             st = gmoe_topk_face_steps(m, data, v->ws->nthreads, v->floor, FACE_STEPS, ll);
         if (st == GMOE_OK) {
             *ll = em_run_on(m, data, v->ws, v->opt, v->restart, info);
