@@ -47,16 +47,20 @@ static inline size_t nsums(size_t k, size_t d)
 #define MAX_CHUNKS (GMOE_BLOCK_ROWS / LANES + 1)
 
 /* The Hessian by pairs of experts (hess_pairs) from this k on; below,
- * chunk by chunk (chunk). */
-#define PAIRS_MIN_K 4
+ * chunk by chunk (chunk).  Chunk by chunk, the k = 3, d <= 1 sums (18
+ * vectors of LANES) stay in registers only with AVX-512's 32; with AVX2's
+ * 16 they were stored and loaded every chunk, so there the pairs start at
+ * k = 3 (the same bits: both add each sum's chunks in order). */
+#define PAIRS_MIN_K_WHOLE 4
+#define PAIRS_MIN_K_HALF 3
 
 size_t gmoe_gate_lanes_scratch(size_t k, size_t d)
 {
     /* the lane sums, the products, the gates, a zero-padded last chunk,
      * the chunks' row sums, their responsibilities by expert (k >=
-     * PAIRS_MIN_K); one more for the alignment; before them a trial
+     * PAIRS_MIN_K_HALF); one more for the alignment; before them a trial
      * pass's (mstep_gate.c) gate columns' scratch and old column */
-    size_t by_expert = k >= PAIRS_MIN_K ? k * MAX_CHUNKS : 0;
+    size_t by_expert = k >= PAIRS_MIN_K_HALF ? k * MAX_CHUNKS : 0;
     return LANES * (nsums(k, d) + nprod(d) + k + 3 * k + d + MAX_CHUNKS + by_expert + 1) +
            GMOE_GATE_TRIAL_SCRATCH;
 }
@@ -64,7 +68,7 @@ size_t gmoe_gate_lanes_scratch(size_t k, size_t d)
 /* What a pass sums besides Q: nothing, the gradient, or the gradient and
  * the Hessian (a trial point of the Newton line search needs no Hessian:
  * at k = 10 its pairs' sums were a quarter of that pass). */
-enum { DERIVS_NONE, DERIVS_GRAD, DERIVS_HESS };
+enum { DERIVS_NONE, DERIVS_GRAD, DERIVS_HESS, DERIVS_HESS_PAIRS };
 
 /* p[0], p[stride], ... p[(LANES - 1) stride] */
 static inline __attribute__((always_inline)) lanes strided(const double *p, size_t stride)
@@ -99,11 +103,36 @@ resp3(const double *p, lanes *r)
                                    3, 4, 9, 12, 15);
 }
 
+/* The same into columns of rc (ldr apart), from shuffles of vectors of
+ * four (four rows' 12 doubles at a time) that AVX2 does in registers:
+ * resp3's shuffles of eight lanes are lowered to a double at a time
+ * through the stack there, and so is any build of eight lanes from two
+ * fours (hence the columns, read back whole). */
+typedef double quad __attribute__((vector_size(4 * sizeof(double))));
+static inline __attribute__((always_inline)) void
+resp3_cols(const double *p, double *rc, size_t ldr)
+{
+    for (size_t h = 0; h < LANES; h += 4) {
+        quad a, b, c, e[3];
+        memcpy(&a, p + 3 * h, sizeof a);
+        memcpy(&b, p + 3 * h + 4, sizeof b);
+        memcpy(&c, p + 3 * h + 8, sizeof c);
+        /* a = r0e0 r0e1 r0e2 r1e0, b = r1e1 r1e2 r2e0 r2e1, c = r2e2 r3e0 r3e1 r3e2 */
+        e[0] = __builtin_shufflevector(__builtin_shufflevector(a, b, 0, 3, 6, 6), c, 0, 1, 2, 5);
+        e[1] = __builtin_shufflevector(__builtin_shufflevector(a, b, 1, 4, 7, 7), c, 0, 1, 2, 6);
+        e[2] = __builtin_shufflevector(__builtin_shufflevector(a, b, 2, 5, 5, 5), c, 0, 1, 4, 7);
+        for (size_t i = 0; i < 3; i++)
+            memcpy(rc + i * ldr + h, &e[i], sizeof e[i]);
+    }
+}
+
 /* Whether a pass sums the Hessian, the gradient and the moments by
- * experts over the chunks (hess_pairs) rather than chunk by chunk. */
+ * experts over the chunks (hess_pairs) rather than chunk by chunk:
+ * DERIVS_HESS_PAIRS, which gmoe_gate_lanes chooses. */
 static inline int by_pairs(size_t k, size_t d, int derivs)
 {
-    return derivs == DERIVS_HESS && k >= PAIRS_MIN_K && d <= 1;
+    (void)k, (void)d;
+    return derivs == DERIVS_HESS_PAIRS;
 }
 
 /* The LANES rows' responsibilities (k a row) to k columns of rc, ldr
@@ -134,16 +163,18 @@ chunk(size_t k, size_t d, const double *c, size_t ld, const double *resp, const 
       lanes *s, lanes *w, int derivs, lanes *rs_out, double *rc, size_t ldr)
 {
     size_t p = d + 1, t_n = nprod(d);
-    int hess = derivs == DERIVS_HESS;
+    int hess = derivs >= DERIVS_HESS;
     lanes *zz = w, *g = zz + t_n, rs = {0}, q = {0}, zero = {0}, r3[3];
-    if (k == 3)
+    if (k == 3 && by_pairs(k, d, derivs)) /* AVX2 (gmoe_gate_lanes) */
+        resp3_cols(resp, rc, ldr);
+    else if (k == 3)
         resp3(resp, r3);
-    if (by_pairs(k, d, derivs))
+    else if (by_pairs(k, d, derivs))
         resp_cols(k, resp, rc, ldr);
 #pragma GCC unroll 4
     for (size_t i = 0; i < k; i++) {
-        lanes ri = k == 3 ? r3[i] : by_pairs(k, d, derivs) ? contiguous(rc + i * ldr)
-                                                            : strided(resp + i, k);
+        lanes ri = by_pairs(k, d, derivs) ? contiguous(rc + i * ldr) : k == 3 ? r3[i]
+                                                                          : strided(resp + i, k);
         lanes li = contiguous(c + i * ld);
         rs += ri;
         /* a zero gate with positive responsibility gives -inf */
@@ -336,13 +367,19 @@ double gmoe_gate_lanes(size_t k, size_t d, const double *c, const double *x,
                        double *scratch)
 {
     int derivs = hb ? DERIVS_HESS : gb ? DERIVS_GRAD : DERIVS_NONE;
+    size_t pairs_from = whole_lane_registers() ? PAIRS_MIN_K_WHOLE : PAIRS_MIN_K_HALF;
+    if (hb && d <= 1 && k >= pairs_from)
+        derivs = DERIVS_HESS_PAIRS;
     size_t ns = derivs ? nsums(k, d) : 1;
     /* the workspace's scratch is 16-byte aligned: round up */
     lanes *s = (lanes *)(((uintptr_t)scratch + sizeof(lanes) - 1) & ~(uintptr_t)(sizeof(lanes) - 1));
     lanes *w = s + nsums(k, d), *rsv = w + nprod(d) + 4 * k + d;
     memset(s, 0, ns * sizeof(lanes));
     double *rc = (double *)(rsv + MAX_CHUNKS);
-    if (derivs == DERIVS_HESS) /* the usual pass, its branches known to the compiler */
+    /* the usual passes, their branches known to the compiler */
+    if (derivs == DERIVS_HESS_PAIRS)
+        GMOE_WITH_SHAPE(block_chunks, k, d, c, x, resp, nrows, s, w, DERIVS_HESS_PAIRS, rsv, rc);
+    else if (derivs == DERIVS_HESS)
         GMOE_WITH_SHAPE(block_chunks, k, d, c, x, resp, nrows, s, w, DERIVS_HESS, rsv, rc);
     else
         GMOE_WITH_SHAPE(block_chunks, k, d, c, x, resp, nrows, s, w, derivs, rsv, rc);
