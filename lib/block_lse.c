@@ -369,6 +369,14 @@ void gmoe_block_lse_cols(size_t nrows, size_t k, const double *t, size_t ld, dou
         weights_rows(nrows, 3, e, ld, w, inv); /* the E-step's resp at k = 3 */
     else if (w && wcol == 1 && wrow == k)
         weights_rows_quads(nrows, k, e, ld, w, inv); /* the E-step's resp */
+    else if (w && wrow == 1) /* columns (the E-step's terms): whole vectors */
+        for (size_t i = 0; i < k; i++) {
+            double *wi = w + i * wcol;
+            const double *ei = e + i * ld;
+#pragma omp simd
+            for (size_t r = 0; r < nrows; r++)
+                wi[r] = ei[r] * inv[r];
+        }
     else
         for (size_t i = 0; w && i < k; i++) {
 #pragma omp simd
@@ -380,12 +388,14 @@ logs:
 #pragma omp simd
     for (size_t r = 0; r < nrows; r++)
         sum[r] = log(sum[r]);
+    /* one select (`<` is false for a NaN, as isless is), then mx + 0 = mx
+     * where the maximum is not finite: two selects, or isless's branches,
+     * kept AVX2 from vectorizing the loop */
 #pragma omp simd
     for (size_t r = 0; r < nrows; r++) {
-        double mx = lse[r];
-        int finite = isless(fabs(mx), INFINITY);
-        lse[r] = finite ? mx + sum[r] : mx;
-        inv[r] = finite ? sum[r] : 0.0; /* the parts (gmoe_block_lse_part) */
+        double mx = lse[r], part = fabs(mx) < INFINITY ? sum[r] : 0.0;
+        lse[r] = mx + part;
+        inv[r] = part; /* the parts (gmoe_block_lse_part) */
         sum[r] = mx;
     }
 }
