@@ -137,41 +137,38 @@ static void edge_responsibilities(const edge_job *e, size_t j, double *resp)
 
 /* Edge start c into m, given the cut's quantile (u, q, high). */
 static int make_edge(gmoe_model *m, const gmoe_model *smaller, const gmoe_data *data, gmoe_em_ws *ws,
-                     const gmoe_em_options *opt, size_t u, double q, int high)
+                     const gmoe_em_options *opt, gmoe_smaller_cache *cache, size_t u, double q, int high)
 {
     gmoe_quantile qt;
-    int st = gmoe_gate_quantile(data, u, NULL, 0, high ? 1.0 - q : q, &qt);
+    int st = gmoe_smaller_gate_quantile(cache, data, u, high ? 1.0 - q : q, &qt);
     if (st)
         return st;
     if (!(qt.tail_sd > 0))
         return GMOE_ENUMERIC;
-    double *resp = malloc((data->n * smaller->k + 1) * sizeof(double));
-    if (!resp)
-        return GMOE_ENOMEM;
+    const double *resp;
+    if ((st = gmoe_smaller_resp(cache, smaller, data, ws, &resp)))
+        return st;
     edge_job e = {data, resp, smaller->k, u, qt.cut, high};
     size_t j = 0;
-    if (!isfinite(gmoe_estep(smaller, data, resp, ws->block_ll, ws->nthreads)))
-        st = GMOE_ENUMERIC;
-    if (st == GMOE_OK && (st = edge_holder(&e, q, ws->total, &j)) == GMOE_OK) {
+    if ((st = edge_holder(&e, q, ws->total, &j)) == GMOE_OK) {
         ws->gating->split(m, smaller, j);
         edge_responsibilities(&e, j, ws->resp);
         gmoe_mstep_experts(m, data, ws, opt);
         double slope = EDGE_STEEPNESS / qt.tail_sd;
         gmoe_split_step(m, j, u, qt.cut, high ? slope : -slope);
     }
-    free(resp);
     return st;
 }
 
 int gmoe_edge_start(gmoe_model *m, const gmoe_model *smaller, size_t c, const gmoe_data *data,
-                    gmoe_em_ws *ws, const gmoe_em_options *opt)
+                    gmoe_em_ws *ws, const gmoe_em_options *opt, gmoe_smaller_cache *cache)
 {
     double share[MAX_SIZES];
     size_t ns = edge_shares(gmoe_rows_total(data), m->d, share);
     if (!ws->gating->split || smaller->k + 1 != m->k || c >= 2 * edge_covariates(m) * ns)
         return GMOE_EINVAL;
-    int st = make_edge(m, smaller, data, ws, opt, c / (2 * ns), share[c % ns], (int)(c / ns % 2));
+    int st = make_edge(m, smaller, data, ws, opt, cache, c / (2 * ns), share[c % ns], (int)(c / ns % 2));
     /* no edge there (a covariate with few values): the split of expert 1
      * with a quarter of its variance, a start of its own kind */
-    return st == GMOE_ENUMERIC ? gmoe_split_start(m, smaller, 1, data, ws, opt) : st;
+    return st == GMOE_ENUMERIC ? gmoe_split_start(m, smaller, 1, data, ws, opt, cache) : st;
 }

@@ -18,6 +18,8 @@
  *   topk_exchange.c  the top-K move that exchanges two experts selected together
  *   topk_starts.c    moves that place top-K selection boundaries
  *   row_quantile.c   a weighted quantile of a gate covariate over all rows
+ *   smaller_cache.c  a nested fit's smaller fit's responsibilities and
+ *                    sorted gate covariates, made once for its starts
  *   split.c          split starts of a nested fit (from k - 1 experts)
  *   edge_start.c     edge starts of a nested fit: a new expert on the rows
  *                    at an end of the design
@@ -413,6 +415,39 @@ typedef struct {
 int gmoe_gate_quantile(const gmoe_data *data, size_t u, const double *w, size_t ldw, double q,
                        gmoe_quantile *out);
 
+/* A gate covariate's values over every row, sorted once for several
+ * quantiles (row r weighted as by gmoe_gate_quantile); NULL when out of
+ * memory. */
+typedef struct gmoe_sorted_gate gmoe_sorted_gate;
+gmoe_sorted_gate *gmoe_sorted_gate_make(const gmoe_data *data, size_t u, const double *w, size_t ldw);
+/* gmoe_gate_quantile's quantile q of the sorted values */
+int gmoe_sorted_gate_quantile(const gmoe_sorted_gate *g, double q, gmoe_quantile *out);
+void gmoe_sorted_gate_free(gmoe_sorted_gate *g);
+
+/* --------------------------------------------------- smaller_cache.c */
+
+/* What the split and edge starts of one nested fit read from its smaller
+ * fit, made at first use and kept for the fit's other starts: the
+ * smaller fit's responsibilities and the first gate covariates sorted.
+ * Zero-initialised; freed by gmoe_smaller_cache_free. */
+#define GMOE_SORTED_GATES 4
+typedef struct {
+    const gmoe_model *smaller; /* the fit the cache holds, or NULL */
+    double *resp;              /* its responsibilities, n x (k - 1) */
+    int resp_status;           /* GMOE_ENUMERIC: a non-finite E-step */
+    gmoe_sorted_gate *gate[GMOE_SORTED_GATES]; /* case-weighted, or NULL */
+} gmoe_smaller_cache;
+
+/* smaller's responsibilities (this process's rows) into *resp; GMOE_ENUMERIC
+ * when its E-step is not finite, GMOE_ENOMEM. */
+int gmoe_smaller_resp(gmoe_smaller_cache *c, const gmoe_model *smaller, const gmoe_data *data,
+                      gmoe_em_ws *ws, const double **resp);
+/* gmoe_gate_quantile(data, u, NULL, 0, q, out) for u < GMOE_SORTED_GATES,
+ * sorting covariate u once */
+int gmoe_smaller_gate_quantile(gmoe_smaller_cache *c, const gmoe_data *data, size_t u, double q,
+                               gmoe_quantile *out);
+void gmoe_smaller_cache_free(gmoe_smaller_cache *c);
+
 /* ---------------------------------------------------------- split.c */
 
 /* Split start c: one of the starts that split an expert of `smaller`
@@ -420,7 +455,7 @@ int gmoe_gate_quantile(const gmoe_data *data, size_t u, const double *w, size_t 
  * split.c.  GMOE_EINVAL when the
  * family has no split. */
 int gmoe_split_start(gmoe_model *m, const gmoe_model *smaller, size_t c, const gmoe_data *data,
-                     gmoe_em_ws *ws, const gmoe_em_options *opt);
+                     gmoe_em_ws *ws, const gmoe_em_options *opt, gmoe_smaller_cache *cache);
 
 /* The split starts per expert of the smaller fit (for m's shape): start
  * c of gmoe_split_start splits expert c / gmoe_split_kinds(m) in the
@@ -442,7 +477,7 @@ size_t gmoe_edge_starts(const gmoe_model *m, size_t n);
 /* Edge start c (< gmoe_edge_starts): the smaller fit with a new expert on
  * the rows at one end of one gate covariate (edge_start.c). */
 int gmoe_edge_start(gmoe_model *m, const gmoe_model *smaller, size_t c, const gmoe_data *data,
-                    gmoe_em_ws *ws, const gmoe_em_options *opt);
+                    gmoe_em_ws *ws, const gmoe_em_options *opt, gmoe_smaller_cache *cache);
 
 /* ------------------------------------------------------- spurious.c */
 

@@ -178,6 +178,8 @@ typedef struct {
     /* and the best split start along the response, and the best of the
        others (split.c: along the gate, the variance) */
     gmoe_start_pool split_pool[NSPLIT_POOLS];
+    gmoe_smaller_cache smaller_cache; /* the split and edge starts' reads
+                                         of smaller */
 } fit_state;
 
 /* The split and edge starts (with edges) of a nested fit of m on smaller
@@ -209,8 +211,9 @@ static int start_model(fit_state *s, size_t r, gmoe_err *err)
     }
     if (r >= s->opt->restarts) {
         size_t c = r - s->opt->restarts, splits = nested_starts(m, s->smaller, s->data, 0);
-        int st = c < splits ? gmoe_split_start(cur, s->smaller, c, s->data, s->ws, s->opt)
-                            : gmoe_edge_start(cur, s->smaller, c - splits, s->data, s->ws, s->opt);
+        gmoe_smaller_cache *cache = &s->smaller_cache;
+        int st = c < splits ? gmoe_split_start(cur, s->smaller, c, s->data, s->ws, s->opt, cache)
+                            : gmoe_edge_start(cur, s->smaller, c - splits, s->data, s->ws, s->opt, cache);
         return st ? gmoe_error(err, st, "split start %zu failed", c + 1) : GMOE_OK;
     }
     int st = gmoe_init_random(cur, s->data, s->ws, s->opt, r, gmoe_seed_derive(s->opt->seed, r));
@@ -725,6 +728,7 @@ static int fit_checked(const gmoe_data *data, gmoe_model *m, const gmoe_model *i
     else
         st = run_starts(&s, m, err);
     gmoe_shared_starts_free(&s.shared);
+    gmoe_smaller_cache_free(&s.smaller_cache);
     gmoe_start_pool_free(&s.pool);
     for (size_t p = 0; p < NSPLIT_POOLS; p++)
         gmoe_start_pool_free(&s.split_pool[p]);

@@ -34,17 +34,25 @@ static double weighted_sd(const weighted_value *v, size_t lo, size_t hi)
     return sqrt(s2 / sw);
 }
 
-/* Quantile q of the n pairs (sorted here) into out; GMOE_ENUMERIC when
- * the weights sum to zero. */
-static int weighted_quantile(weighted_value *v, size_t n, double q, gmoe_quantile *out)
+/* A gate covariate's (value, weight) pairs over every row, sorted by
+ * value, with their weight sum and weighted sd (in row order): what any
+ * quantile of it reads. */
+struct gmoe_sorted_gate {
+    weighted_value *v;
+    size_t n;
+    double sw, sd;
+};
+
+/* Quantile q of the sorted pairs into out; GMOE_ENUMERIC when the
+ * weights sum to zero. */
+static int weighted_quantile(const gmoe_sorted_gate *g, double q, gmoe_quantile *out)
 {
-    double sw = 0.0;
-    for (size_t r = 0; r < n; r++)
-        sw += v[r].w;
+    const weighted_value *v = g->v;
+    size_t n = g->n;
+    double sw = g->sw;
     if (!(sw > 0) || n == 0)
         return GMOE_ENUMERIC;
-    out->sd = weighted_sd(v, 0, n);
-    qsort(v, n, sizeof *v, by_value);
+    out->sd = g->sd;
     double acc = 0.0;
     size_t at = n - 1;
     for (size_t r = 0; r < n; r++)
@@ -94,25 +102,59 @@ static weighted_value *gather_rows(const gmoe_data *data, const weighted_value *
     return all;
 }
 
-int gmoe_gate_quantile(const gmoe_data *data, size_t u, const double *w, size_t ldw, double q,
-                       gmoe_quantile *out)
+void gmoe_sorted_gate_free(gmoe_sorted_gate *g)
+{
+    if (g)
+        free(g->v);
+    free(g);
+}
+
+gmoe_sorted_gate *gmoe_sorted_gate_make(const gmoe_data *data, size_t u, const double *w, size_t ldw)
 {
     size_t n = data->n;
+    gmoe_sorted_gate *g = malloc(sizeof *g);
     weighted_value *v = malloc((n + 1) * sizeof *v);
-    if (!v)
-        return GMOE_ENOMEM;
+    if (!g || !v) {
+        free(v);
+        free(g);
+        return NULL;
+    }
     for (size_t r = 0; r < n; r++)
         v[r] = (weighted_value){gmoe_gate_row(data, r)[u],
                                 w ? w[r * ldw] : data->w ? data->w[r] : 1.0};
     if (data->shard) { /* the quantile of every shard's rows */
         weighted_value *all = gather_rows(data, v, &n);
         free(v);
-        if (!(v = all))
-            return GMOE_ENOMEM;
+        if (!(v = all)) {
+            free(g);
+            return NULL;
+        }
     }
-    int st = weighted_quantile(v, n, q, out);
-    free(v);
+    *g = (gmoe_sorted_gate){v, n, 0.0, 0.0};
+    for (size_t r = 0; r < n; r++)
+        g->sw += v[r].w;
+    if (g->sw > 0 && n > 0) {
+        g->sd = weighted_sd(v, 0, n);
+        qsort(v, n, sizeof *v, by_value);
+    }
+    return g;
+}
+
+int gmoe_sorted_gate_quantile(const gmoe_sorted_gate *g, double q, gmoe_quantile *out)
+{
+    int st = weighted_quantile(g, q, out);
     if (st == GMOE_OK && (!isfinite(out->cut) || !(out->sd > 0)))
         st = GMOE_ENUMERIC;
+    return st;
+}
+
+int gmoe_gate_quantile(const gmoe_data *data, size_t u, const double *w, size_t ldw, double q,
+                       gmoe_quantile *out)
+{
+    gmoe_sorted_gate *g = gmoe_sorted_gate_make(data, u, w, ldw);
+    if (!g)
+        return GMOE_ENOMEM;
+    int st = gmoe_sorted_gate_quantile(g, q, out);
+    gmoe_sorted_gate_free(g);
     return st;
 }

@@ -78,19 +78,15 @@ static int split_response(gmoe_model *m, size_t j, const gmoe_data *data, gmoe_e
  * (per unit of u).  Non-zero when it cannot be made (no rows, a constant
  * covariate among them, no memory). */
 static int gate_cut(const gmoe_model *smaller, size_t j, const gmoe_data *data, gmoe_em_ws *ws,
-                    size_t u, double q, double *cut, double *slope)
+                    gmoe_smaller_cache *cache, size_t u, double q, double *cut, double *slope)
 {
-    size_t n = data->n, k = smaller->k;
-    double *resp = malloc(n * k * sizeof(double));
-    int st = resp ? GMOE_OK : GMOE_ENOMEM;
-    if (st == GMOE_OK && !isfinite(gmoe_estep(smaller, data, resp, ws->block_ll, ws->nthreads)))
-        st = GMOE_ENUMERIC;
+    const double *resp;
+    int st = gmoe_smaller_resp(cache, smaller, data, ws, &resp);
     gmoe_quantile qt;
-    if (st == GMOE_OK && (st = gmoe_gate_quantile(data, u, resp + j, k, q, &qt)) == GMOE_OK) {
+    if (st == GMOE_OK && (st = gmoe_gate_quantile(data, u, resp + j, smaller->k, q, &qt)) == GMOE_OK) {
         *cut = qt.cut;
         *slope = CUT_STEEPNESS / qt.sd;
     }
-    free(resp);
     return st;
 }
 
@@ -111,17 +107,17 @@ void gmoe_split_step(gmoe_model *m, size_t j, size_t u, double cut, double slope
  * the reference (expert j of m; both halves' gates are the reference's
  * after the exact split) gets the minority side's rows. */
 static int split_gate(gmoe_model *m, const gmoe_model *smaller, size_t j, const gmoe_data *data,
-                      gmoe_em_ws *ws, size_t u, double q)
+                      gmoe_em_ws *ws, gmoe_smaller_cache *cache, size_t u, double q)
 {
     double cut, slope;
-    int st = gate_cut(smaller, j, data, ws, u, q, &cut, &slope);
+    int st = gate_cut(smaller, j, data, ws, cache, u, q, &cut, &slope);
     if (st == GMOE_OK)
         gmoe_split_step(m, j, u, cut, q < 0.5 ? -slope : slope);
     return st;
 }
 
 int gmoe_split_start(gmoe_model *m, const gmoe_model *smaller, size_t c, const gmoe_data *data,
-                     gmoe_em_ws *ws, const gmoe_em_options *opt)
+                     gmoe_em_ws *ws, const gmoe_em_options *opt, gmoe_smaller_cache *cache)
 {
     size_t kinds = gmoe_split_kinds(m), j = c / kinds, kind = c % kinds;
     if (!ws->gating->split || smaller->k + 1 != m->k || j >= smaller->k)
@@ -134,7 +130,7 @@ int gmoe_split_start(gmoe_model *m, const gmoe_model *smaller, size_t c, const g
         return GMOE_OK;
     }
     kind -= 2;
-    int st = split_gate(m, smaller, j, data, ws, kind / NGATE_SPLITS, gate_cut_quantile[kind % NGATE_SPLITS]);
+    int st = split_gate(m, smaller, j, data, ws, cache, kind / NGATE_SPLITS, gate_cut_quantile[kind % NGATE_SPLITS]);
     if (st == GMOE_OK)
         m->sigma2[j] *= CORE_VAR_FACTOR;
     /* no cut (expert j has no rows, or the covariate is constant there) */
