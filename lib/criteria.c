@@ -90,7 +90,7 @@ static int block_entropies(const gmoe_model *m, const gmoe_data *data, double *b
 #pragma omp parallel num_threads(nt)
     {
         double *resp = malloc(scratch * sizeof(double));
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, 1) nowait
         for (size_t c = 0; c < nchunks; c++) {
             if (resp)
                 chunk_entropies(m, data, c * CHUNK_ROWS, resp, block_en);

@@ -36,8 +36,12 @@
 #include "vector_math.h"
 
 /* Blocks of GMOE_BLOCK_ROWS rows computed at a time: partial sums per
- * block, added in block order, whatever the number of threads. */
+ * block, added in block order, whatever the number of threads.  At least
+ * WAVE_BLOCKS, more while their sums fit in WAVE_BYTES: every wave costs
+ * two barriers, each a wait for a thread the system may have descheduled
+ * (issue 18), and 1e5 rows are one wave up to d = 5 at k = 3 (softmax). */
 #define WAVE_BLOCKS 64
+#define WAVE_BYTES ((size_t)4 << 20)
 
 /* The internal order: G gate coordinates (tau last among them), then
  * expert i's parameter t at G + i (d + 2) + t.  q = dg + 1 gate entries
@@ -374,17 +378,18 @@ static void fold_wave(derivs_job *j, size_t b0, size_t nw)
 
 /* One thread's part of every wave (called inside the parallel region):
  * its row buffers allocated once, the blocks shared out dynamically,
- * each wave folded by one thread while the others wait. */
+ * each wave but the last folded by one thread while the others wait; the
+ * last is folded after the region (its end is the barrier), by the
+ * thread that called it. */
 static void derivs_waves(derivs_job *j)
 {
     double *buf = malloc(row_work_size(j->m, j->o) * sizeof(double));
     row_work w;
     if (buf)
         row_work_init(&w, j->o, buf);
-    size_t b0 = 0;
-    do { /* at least one wave: a process without rows takes part in the chain */
+    for (size_t b0 = 0;; b0 += j->wave) {
         size_t nw = j->nb - b0 < j->wave ? j->nb - b0 : j->wave;
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, 1) nowait
         for (size_t c = 0; c < nw; c++) {
             if (!buf) {
 #pragma omp atomic write
@@ -394,10 +399,12 @@ static void derivs_waves(derivs_job *j)
             block_derivs(j->m, j->gt, j->o, j->data, b0 + c, &w, j->out,
                          j->acc + c * j->stride, j->stride);
         }
+        if (b0 + nw >= j->nb)
+            break;
+#pragma omp barrier
 #pragma omp single
         fold_wave(j, b0, nw);
-        b0 += nw;
-    } while (b0 < j->nb);
+    }
     free(buf);
 }
 
@@ -425,8 +432,8 @@ static void combine(const order *o, const double *sum, gmoe_derivs *out)
 }
 
 /* Every block's sums are added to the total in block order (the fold of
- * chain.h), a wave of WAVE_BLOCKS blocks computed at a time in one
- * parallel region; sharded data compute all of this process's blocks in
+ * chain.h), a wave of blocks (WAVE_BLOCKS, WAVE_BYTES) computed at a time
+ * in one parallel region; sharded data compute all of this process's blocks in
  * one wave (memory in proportion to its rows) folded through the shard's
  * chain. */
 int gmoe_derivs_compute(const gmoe_model *m, const gmoe_data *data, int nthreads,
@@ -435,7 +442,9 @@ int gmoe_derivs_compute(const gmoe_model *m, const gmoe_data *data, int nthreads
     order o;
     int nt = gmoe_threads_for_rows(nthreads, data->n), nomem = order_init(&o, m) != GMOE_OK;
     size_t P = o.P, nb = gmoe_nblocks(data->n), stride = 1 + P + 2 * P * P;
-    size_t wave = data->shard || nb < WAVE_BLOCKS ? nb : WAVE_BLOCKS;
+    size_t wave = WAVE_BYTES / (stride * sizeof(double));
+    wave = wave < WAVE_BLOCKS ? WAVE_BLOCKS : wave;
+    wave = data->shard || nb < wave ? nb : wave;
     double *acc = nomem ? NULL : malloc((wave + 1) * stride * sizeof(double));
     if (!acc) {
         order_free(&o);
@@ -446,6 +455,8 @@ int gmoe_derivs_compute(const gmoe_model *m, const gmoe_data *data, int nthreads
     (void)nt;
 #pragma omp parallel num_threads(nt)
     derivs_waves(&j);
+    size_t last = nb ? (nb - 1) / wave * wave : 0; /* the last wave's first block */
+    fold_wave(&j, last, nb - last);
     combine(&o, j.total, out);
     free(acc);
     order_free(&o);

@@ -253,7 +253,7 @@ static double estep(const gmoe_model *m, const gmoe_data *data, double *resp,
         gmoe_estep_pass e = {m, data, resp, cache, NULL, lnorm, lnorm + k, ws};
         if (lnorm)
             gmoe_estep_consts(m, lnorm, lnorm + k);
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, 1) nowait
         for (size_t b = 0; b < nb; b++)
             block_ll[b] = lnorm ? gmoe_estep_block(&e, b, lnorm + 2 * k) : NAN;
         free(lnorm);
