@@ -179,11 +179,41 @@ weights_rows_quads(size_t nrows, size_t k, const double *e, size_t ld, double *w
             w[r * k + c] = inv ? e[c * ld + r] * inv[r] : e[c * ld + r];
 }
 
+/* weights_rows at k = 3, four rows at a time: the three columns' vectors
+ * of four rows turned into rows in registers (the shuffles of
+ * gmoe_transpose4, the third column standing in for a fourth) and stored
+ * as vectors of four 3 apart, each one's last entry overwritten by the
+ * next row's first; the rows before the last 1-4 only, so that no store
+ * passes the end of w.  The same products, so the same bits; the
+ * compiler's own loop stores its vectors of rows element by element. */
+static inline __attribute__((always_inline)) void
+weights_rows3(size_t nrows, const double *e, size_t ld, double *w, const double *inv)
+{
+    size_t r = 0;
+    for (; r + 4 < nrows; r += 4) {
+        gmoe_quad s = {1.0, 1.0, 1.0, 1.0};
+        if (inv)
+            s = *(const gmoe_quad *)(inv + r);
+        gmoe_quad a = *(const gmoe_quad *)(e + r) * s, b = *(const gmoe_quad *)(e + ld + r) * s;
+        gmoe_quad c = *(const gmoe_quad *)(e + 2 * ld + r) * s;
+        gmoe_quad ab0 = __builtin_shufflevector(a, b, 0, 4, 2, 6); /* a0 b0 a2 b2 */
+        gmoe_quad ab1 = __builtin_shufflevector(a, b, 1, 5, 3, 7); /* a1 b1 a3 b3 */
+        gmoe_quad cc0 = __builtin_shufflevector(c, c, 0, 0, 2, 2);
+        gmoe_quad cc1 = __builtin_shufflevector(c, c, 1, 1, 3, 3);
+        double *wr = w + 3 * r;
+        *(gmoe_quad *)wr = __builtin_shufflevector(ab0, cc0, 0, 1, 4, 5);
+        *(gmoe_quad *)(wr + 3) = __builtin_shufflevector(ab1, cc1, 0, 1, 4, 5);
+        *(gmoe_quad *)(wr + 6) = __builtin_shufflevector(ab0, cc0, 2, 3, 6, 7);
+        *(gmoe_quad *)(wr + 9) = __builtin_shufflevector(ab1, cc1, 2, 3, 6, 7);
+    }
+    weights_rows(nrows - r, 3, e + r, ld, w + 3 * r, inv ? inv + r : NULL);
+}
+
 VECTOR_CLONES
 void gmoe_block_cols_to_rows(size_t nrows, size_t k, const double *cols, size_t ld, double *rows)
 {
     if (k == 3)
-        weights_rows(nrows, 3, cols, ld, rows, NULL);
+        weights_rows3(nrows, cols, ld, rows, NULL);
     else
         weights_rows_quads(nrows, k, cols, ld, rows, NULL);
 }
@@ -366,7 +396,7 @@ void gmoe_block_lse_cols(size_t nrows, size_t k, const double *t, size_t ld, dou
     for (size_t r = 0; r < nrows; r++)
         inv[r] = 1.0 / sum[r];
     if (w && wcol == 1 && wrow == k && k == 3)
-        weights_rows(nrows, 3, e, ld, w, inv); /* the E-step's resp at k = 3 */
+        weights_rows3(nrows, e, ld, w, inv); /* the E-step's resp at k = 3 */
     else if (w && wcol == 1 && wrow == k)
         weights_rows_quads(nrows, k, e, ld, w, inv); /* the E-step's resp */
     else if (w && wrow == 1) /* columns (the E-step's terms): whole vectors */
