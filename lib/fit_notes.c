@@ -220,8 +220,12 @@ static void separable(note_list *l, const gmoe_model *m, const double *gsd)
      * sharpening its steps lowers the log-likelihood, a finite maximum */
     int tested_max = m->has_fit && m->fit.stop == GMOE_STOP_TOL &&
                      (gmoe_family_properties(m->family) & GMOE_FAMILY_SPLITS);
+    /* on a separable stop the not-converged note says the supremum and
+     * what is identified; this one only which slope stands for the step */
+    int supremum = m->has_fit && m->fit.stop == GMOE_STOP_SEPARABLE;
     const char *what = tested_max ? "the gate is nearly a step, but a maximum (a sharper step lowers "
                                     "the log-likelihood): the slope is large and poorly determined"
+                       : supremum ? "it stands for a step at the boundary (stop: separable)"
                                   : "the gate is (nearly) separable, the slope runs off to infinity "
                                     "and only the boundary is identified";
     for (size_t u = 0; u < d; u++) {

@@ -395,8 +395,11 @@ static void print_table_row(size_t k, const gmoe_model *m)
         return;
     }
     const gmoe_fit_info *f = &m->fit;
-    fprintf(stderr, "    %3zu %16.4f %5zu %16.4f %16.4f %16.4f %6zu  %s\n", k, f->loglik, f->npar, f->aic, f->bic,
-            f->icl, f->iterations, f->converged ? "yes" : "no");
+    /* "no" says why (a separable gate's supremum is not a failure to
+     * reach an end, a saddle is not a maximum) */
+    fprintf(stderr, "    %3zu %16.4f %5zu %16.4f %16.4f %16.4f %6zu  %s%s%s\n", k, f->loglik, f->npar, f->aic,
+            f->bic, f->icl, f->iterations, f->converged ? "yes" : "no (", f->converged ? "" : gmoe_stop_name(f->stop),
+            f->converged ? "" : ")");
     fflush(stderr);
 }
 
@@ -470,8 +473,14 @@ static void print_family_options(const gmoe_model *m)
 /* The end of the fit as the library assessed it (MODELS.md section 4). */
 static void print_fit_check(const gmoe_fit_info *f)
 {
-    fprintf(stderr, "  at the end: gradient norm %.3g (max |dL/dtheta| / n), Hessian %s",
-            f->grad_norm, f->hessian_nd ? "negative definite (a maximum)" : "NOT negative definite");
+    /* a separable end's Hessian is negative definite, yet a sharper gate
+     * step does not lower the log-likelihood: not a maximum */
+    const char *hessian = !f->hessian_nd ? "NOT negative definite"
+                          : f->stop == GMOE_STOP_SEPARABLE
+                              ? "negative definite, but a sharper gate step does not lower the log-likelihood "
+                                "(a supremum, not a maximum)"
+                              : "negative definite (a maximum)";
+    fprintf(stderr, "  at the end: gradient norm %.3g (max |dL/dtheta| / n), Hessian %s", f->grad_norm, hessian);
     if (f->null_dirs)
         fprintf(stderr, " (%zu parameters without information left out)", f->null_dirs);
     fprintf(stderr, "; %zu of the iterations Newton steps\n", f->newton_iterations);

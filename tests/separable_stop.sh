@@ -7,7 +7,10 @@
 # used to report "tolerance" (converged) with standard errors of 1e6 to
 # 1e43 on the gate.  Now supremum.c sharpens the step in place (2 and 4
 # times); when the log-likelihood does not fall, the stop is "separable",
-# not converged, the summary warns, and the file reads back.  The control:
+# not converged, the summary warns (its "at the end" line does not call it a
+# maximum, the -k LO:HI table says "no (separable)", the separable-gate
+# note names the slope and leaves the supremum to the stop's note), and
+# the file reads back.  The control:
 # a steep but smooth gate (true slope 200 on 5000 rows, about 25 rows in
 # the transition band), whose maximum is finite, stays converged.
 . "${TEST_DATADIR:-data}/../cli_lib.sh"
@@ -30,8 +33,16 @@ for seed in 1 2 3; do
     grep -q '"converged": false' "$WORK/fit.json" || fail "gap, seed $seed: reported converged"
     grep -q 'the gate is separable (stop: separable)' "$WORK/err" || fail "gap, seed $seed: no warning"
     grep -q 'NOT converged (stop: separable)' "$WORK/err" || fail "gap, seed $seed: the summary says converged"
+    grep -q 'a supremum, not a maximum' "$WORK/err" || fail "gap, seed $seed: the summary calls the end a maximum"
+    grep -q 'negative definite (a maximum)' "$WORK/err" && fail "gap, seed $seed: the summary calls the end a maximum"
+    # one thing each: the gate note names the slope, the stop's note the supremum
+    grep -q 'stands for a step at the boundary (stop: separable)' "$WORK/fit.json" ||
+        fail "gap, seed $seed: the separable-gate note repeats the stop's note"
     ok "gap, seed $seed: separable, not converged"
 done
+expect_ok "$MIXFIT" --threads 1 -k 1:2 --seed 1 -o "$WORK/fitk.json" "$WORK/gap.csv" 2>"$WORK/err"
+grep -Eq '^ +2 .* no \(separable\)$' "$WORK/err" || fail "gap, -k 1:2: the table does not say why k = 2 did not converge"
+ok "gap, -k 1:2: the table says no (separable)"
 expect_ok "$MIXPREDICT" --model "$WORK/fit.json" -o "$WORK/pred.csv" "$WORK/gap.csv"
 ok "a fit with stop separable reads back"
 
