@@ -63,3 +63,16 @@ char *gmoe_factor_indicator_name(const char *name, const char *level)
         snprintf(s, len, "%s=%s", name, level);
     return s;
 }
+
+int gmoe_factor_is_indicator(const gmoe_factor *factors, size_t n, const char *column)
+{
+    for (size_t f = 0; column && f < n; f++) {
+        size_t len = strlen(factors[f].name);
+        if (strncmp(column, factors[f].name, len) != 0 || column[len] != '=')
+            continue;
+        for (size_t v = 1; v < factors[f].nlevels; v++)
+            if (strcmp(column + len + 1, factors[f].levels[v]) == 0)
+                return 1;
+    }
+    return 0;
+}

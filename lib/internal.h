@@ -187,6 +187,9 @@ void gmoe_factors_free(gmoe_factor *f, size_t n);
 int gmoe_factor_set(gmoe_factor *f, const char *name, const char *const *levels, size_t nlevels);
 int gmoe_factors_copy(const gmoe_factor *src, size_t n, gmoe_factor **dst);
 char *gmoe_factor_indicator_name(const char *name, const char *level);
+/* 1 when column is the indicator column of one of the n factors' levels
+ * (not a reference level's: those have none); never allocates. */
+int gmoe_factor_is_indicator(const gmoe_factor *factors, size_t n, const char *column);
 
 /* strdup that returns NULL for NULL. */
 char *gmoe_strdup(const char *s);

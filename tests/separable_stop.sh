@@ -57,3 +57,29 @@ grep -q '"stop": "tolerance"' "$WORK/fit.json" ||
     fail "steep gate: stop $(sed -n 's/.*"stop": *"\([a-z-]*\)".*/\1/p' "$WORK/fit.json"), want tolerance"
 grep -q 'but a maximum' "$WORK/fit.json" || fail "steep gate: the note does not say it is a maximum"
 ok "a steep but finite gate stays converged"
+
+# A factor level in the gate whose rows all belong to one expert (61 of
+# 2000 rows, the truth's level slope -60): the level's slope runs off alone
+# while the x gate is an interior maximum, so sharpening the whole pair
+# loses; its slope is sharpened alone.  It ended "tolerance" with the slope
+# -27.8 (se 9.8e4), below the separable note's 30.  The control: the level
+# slope -2 (rows of both experts at the level) stays converged.
+awk 'BEGIN { print "x,gB,gC"; for (i = 0; i < 2000; i++)
+    printf "%.6f,%d,%d\n", -1 + 2 * ((i * 7919) % 2000) / 1999, i % 33 != 0 && i % 2 == 0, i % 33 == 0 }' >"$WORK/covn.csv"
+awk -F, 'NR > 1 { $0 = sprintf("%s,%s", $1, $3 ? "C" : $2 ? "B" : "A") } NR == 1 { $0 = "x,grp" } { print }' \
+    "$WORK/covn.csv" >"$WORK/covs.csv"
+for level in -60 -2; do
+    cat >"$WORK/level.json" <<JSON
+{"family": "softmax", "k": 2, "d": 1, "gate_d": 3, "x_names": ["x"], "gate_x_names": ["x", "gB", "gC"], "y_name": "y",
+ "experts": [{"beta0": 0, "beta1": [2, 0, $level], "a": [2], "b": 1, "sigma2": 0.09},
+             {"beta0": 0, "beta1": [0, 0, 0], "a": [-1], "b": -1, "sigma2": 0.09}]}
+JSON
+    expect_ok "$MIXSIM" -m "$WORK/level.json" --x "$WORK/covn.csv" -s 5 -o "$WORK/sim.csv"
+    awk -F, 'NR == FNR { y[FNR] = $NF; next } { print $0 "," y[FNR] }' "$WORK/sim.csv" "$WORK/covs.csv" >"$WORK/level.csv"
+    expect_ok "$MIXFIT" -q --threads 1 -k 2 --seed 1 -x x --gate-x x,grp --factor grp -o "$WORK/fit.json" "$WORK/level.csv"
+    want=tolerance
+    [ "$level" = -60 ] && want=separable
+    grep -q "\"stop\": \"$want\"" "$WORK/fit.json" ||
+        fail "level slope $level: stop $(sed -n 's/.*"stop": *"\([a-z-]*\)".*/\1/p' "$WORK/fit.json"), want $want"
+    ok "a gate factor level of slope $level: $want"
+done
