@@ -216,10 +216,11 @@ static void separable(note_list *l, const gmoe_model *m, const double *gsd)
      * beta / tau, activation's act(beta1'x) / tau (+ beta0), whose slope in
      * x is act' beta1 / tau (act' at most 1): as tau -> 0 it is a step */
     double scale = gmoe_family_has_tau(m->family) ? m->tau : 1.0;
-    /* a converged softmax or temperature fit passed supremum.c's test:
-     * sharpening its steps lowers the log-likelihood, a finite maximum */
+    /* a converged softmax, temperature or activation fit passed
+     * supremum.c's test: sharpening its steps lowers the log-likelihood, a
+     * finite maximum */
     int tested_max = m->has_fit && m->fit.stop == GMOE_STOP_TOL &&
-                     (gmoe_family_properties(m->family) & GMOE_FAMILY_SPLITS);
+                     ((gmoe_family_properties(m->family) & GMOE_FAMILY_SPLITS) || m->family == GMOE_ACTIVATION);
     /* on a separable stop the not-converged note says the supremum and
      * what is identified; this one only which slope stands for the step */
     int supremum = m->has_fit && m->fit.stop == GMOE_STOP_SEPARABLE;

@@ -27,9 +27,12 @@
  * also sharpened alone (issue 11: a 61-row level of 2000 reported
  * "converged" with the slope -27, se 8.7e4).
  *
- * Softmax and temperature gates only (GMOE_FAMILY_SPLITS: dense, logits
- * linear in the parameters, the last expert's pinned to zero); activation
- * and top-K are not tested. */
+ * Softmax and temperature gates (GMOE_FAMILY_SPLITS: dense, logits
+ * linear in the parameters, the last expert's pinned to zero) pair by
+ * pair.  The activation gate's logits are not linear in beta1, but tau
+ * divides every activation: tau running to 0 with every boundary kept
+ * (beta0 scaled with 1 / tau when it is outside the activation) is its
+ * ray.  Top-K is not tested (K = 1 has its own stop). */
 #include "config.h"
 
 #include <math.h>
@@ -70,42 +73,53 @@ static double coordinate_steepness(const gmoe_model *m, size_t i, size_t r, size
     return fabs(m->beta1[i * m->dg + u] - m->beta1[r * m->dg + u]) / scale * gsd[u];
 }
 
-/* trial = m with expert i's gate sharpened c times against r's in the
+/* A ray along which the gate's steps sharpen in place: pair (i, r) in the
  * gate coordinates first..last (0 the bias, u + 1 the slope of covariate
- * u).  When i is the pinned last expert every other expert takes the
- * opposite shift (the softmax is unchanged by a common shift of the
- * logits). */
-static void sharpen_pair(const gmoe_model *m, gmoe_model *trial, size_t i, size_t r, double c, size_t first,
-                         size_t last)
+ * u), or (whole) every logit difference at once through tau. */
+typedef struct {
+    size_t i, r, first, last;
+    int whole;
+} ray;
+
+/* trial = m sharpened c times along the ray.  A pair: expert i's gate
+ * against r's; when i is the pinned last expert every other expert takes
+ * the opposite shift (the softmax is unchanged by a common shift of the
+ * logits).  Whole (activation): tau / c scales act(.) / tau, and beta0
+ * goes c times with it when the bias is outside the activation. */
+static void sharpen(const gmoe_model *m, gmoe_model *trial, const ray *y, double c)
 {
     size_t k = m->k, dg = m->dg;
-    for (size_t u = first; u <= last; u++) {
+    if (y->whole) {
+        trial->tau = m->tau / c;
+        for (size_t l = 0; m->bias == GMOE_BIAS_OUTSIDE && l < k; l++)
+            trial->beta0[l] = c * m->beta0[l];
+        return;
+    }
+    for (size_t u = y->first; u <= y->last; u++) {
         const double *src = u ? m->beta1 + (u - 1) : m->beta0;
         double *dst = u ? trial->beta1 + (u - 1) : trial->beta0;
-        size_t step = u ? dg : 1;
-        double shift = (c - 1) * (src[i * step] - src[r * step]); /* expert i's change */
+        size_t step = u ? dg : 1, i = y->i;
+        double shift = (c - 1) * (src[i * step] - src[y->r * step]); /* expert i's change */
         for (size_t l = 0; l + 1 < k; l++)
             dst[l * step] = src[l * step] + (i + 1 == k ? -shift : l == i ? shift : 0.0);
     }
 }
 
-/* 1 when sharpening pair (i, r) in coordinates first..last SHARPEN and
- * SHARPEN^2 times loses no more than rounding; trial holds a copy of m
- * and is restored. */
-static int pair_is_ray(const gmoe_model *m, gmoe_model *trial, const gmoe_data *data, size_t i, size_t r,
-                       size_t first, size_t last, double loglik, int nthreads)
+/* 1 when sharpening along the ray SHARPEN and SHARPEN^2 times loses no
+ * more than rounding; trial holds a copy of m and is restored. */
+static int is_ray(const gmoe_model *m, gmoe_model *trial, const gmoe_data *data, const ray *y, double loglik,
+                  int nthreads)
 {
     double allow = ROUNDING_REL * (1.0 + fabs(loglik));
-    int ray = 1;
-    for (double c = SHARPEN; ray && c <= SHARPEN * SHARPEN; c *= SHARPEN) {
-        sharpen_pair(m, trial, i, r, c, first, last);
+    int up = 1;
+    for (double c = SHARPEN; up && c <= SHARPEN * SHARPEN; c *= SHARPEN) {
+        sharpen(m, trial, y, c);
         double ll = NAN;
         gmoe_err e;
-        ray = gmoe_loglik(trial, data, nthreads, &ll, &e) == GMOE_OK && isfinite(ll) &&
-              ll >= loglik - allow;
+        up = gmoe_loglik(trial, data, nthreads, &ll, &e) == GMOE_OK && isfinite(ll) && ll >= loglik - allow;
     }
-    sharpen_pair(m, trial, i, r, 1.0, first, last);
-    return ray;
+    sharpen(m, trial, y, 1.0);
+    return up;
 }
 
 /* Pair (i, r): the whole logit difference sharpened when it is steep in
@@ -118,15 +132,30 @@ static int pair_supremum(const gmoe_model *m, gmoe_model *trial, const gmoe_data
     int steep = 0;
     for (size_t u = 0; u < m->dg; u++)
         steep |= coordinate_steepness(m, i, r, u, gsd) > STEEP_LOGIT;
-    if (!steep)
-        return 0;
-    if (pair_is_ray(m, trial, data, i, r, 0, m->dg, loglik, nthreads))
-        return 1;
-    for (size_t u = 0; u < m->dg; u++)
+    ray y = {i, r, 0, m->dg, 0};
+    if (!steep || is_ray(m, trial, data, &y, loglik, nthreads))
+        return steep;
+    for (size_t u = 0; u < m->dg; u++) {
+        ray lv = {i, r, u + 1, u + 1, 0};
         if (level[u] && coordinate_steepness(m, i, r, u, gsd) > STEEP_LOGIT &&
-            pair_is_ray(m, trial, data, i, r, u + 1, u + 1, loglik, nthreads))
+            is_ray(m, trial, data, &lv, loglik, nthreads))
             return 1;
+    }
     return 0;
+}
+
+/* Activation: when some expert's act(beta1'x) / tau changes by more than
+ * STEEP_LOGIT over a spread (act' is at most 1), tau running to 0 with the
+ * boundaries kept. */
+static int activation_supremum(const gmoe_model *m, gmoe_model *trial, const gmoe_data *data, const double *gsd,
+                               double loglik, int nthreads)
+{
+    int steep = 0;
+    for (size_t i = 0; i < m->k; i++)
+        for (size_t u = 0; u < m->dg; u++)
+            steep |= fabs(m->beta1[i * m->dg + u]) / m->tau * gsd[u] > STEEP_LOGIT;
+    ray y = {0, 0, 0, 0, 1};
+    return steep && is_ray(m, trial, data, &y, loglik, nthreads);
 }
 
 int gmoe_gate_supremum(const gmoe_model *m, const gmoe_data *data, double loglik, int nthreads,
@@ -134,8 +163,8 @@ int gmoe_gate_supremum(const gmoe_model *m, const gmoe_data *data, double loglik
 {
     *supremum = 0;
     /* the families that split are the dense gates with linear logits */
-    if (!(gmoe_family_properties(m->family) & GMOE_FAMILY_SPLITS) || m->k < 2 || m->dg == 0 ||
-        !isfinite(loglik))
+    int pairs = (gmoe_family_properties(m->family) & GMOE_FAMILY_SPLITS) != 0;
+    if (!(pairs || m->family == GMOE_ACTIVATION) || m->k < 2 || m->dg == 0 || !isfinite(loglik))
         return GMOE_OK;
     double *mom = malloc(3 * m->dg * sizeof(double));
     gmoe_model *trial = mom ? gmoe_model_clone(m) : NULL;
@@ -144,7 +173,9 @@ int gmoe_gate_supremum(const gmoe_model *m, const gmoe_data *data, double loglik
         return GMOE_ENOMEM;
     }
     gate_spreads(data, m->dg, mom, mom + m->dg, mom + 2 * m->dg);
-    for (size_t i = 0; i < m->k && !*supremum; i++)
+    if (!pairs)
+        *supremum = activation_supremum(m, trial, data, mom + m->dg, loglik, nthreads);
+    for (size_t i = 0; pairs && i < m->k && !*supremum; i++)
         for (size_t r = 0; r < m->k && !*supremum; r++)
             if (r != i)
                 *supremum = pair_supremum(m, trial, data, i, r, mom + m->dg, mom + 2 * m->dg, loglik, nthreads);

@@ -4,7 +4,8 @@
  * step with rows of the wrong expert inside its transition band loses (an
  * interior maximum, however steep); a gentle gate is not tested; the
  * temperature gate, whose slope is beta1 / tau, the same as softmax; the
- * activation gate is not tested.  The model itself is left as it was. */
+ * activation gate, whose ray is tau running to 0.  The model itself is
+ * left as it was. */
 #include <check.h>
 #include <gsl/gsl_errno.h>
 #include <math.h>
@@ -111,11 +112,27 @@ START_TEST(test_temperature)
 }
 END_TEST
 
-/* Activation gates are not tested (supremum.c: only the families whose
- * logits are linear in the parameters). */
-START_TEST(test_activation_not_tested)
+/* Activation: tanh(beta1 x) / tau is a step of +-1 / tau; the ray is tau
+ * running to 0 with the boundary kept (beta0 scaled with 1 / tau when it
+ * is outside the activation): a supremum on the gap data, a maximum with
+ * the stray rows, and a gentle gate (tanh(0.5 x) over tau 1) not tested. */
+START_TEST(test_activation)
 {
-    ck_assert_int_eq(two_expert_verdict(GMOE_ACTIVATION, 50, 0.1, 0), 0);
+    for (int inside = 0; inside < 2; inside++) {
+        gmoe_data *gap = gap_data(0), *stray = gap_data(1);
+        gmoe_model *m = two_experts(GMOE_ACTIVATION, 50);
+        m->bias = inside ? GMOE_BIAS_INSIDE : GMOE_BIAS_OUTSIDE;
+        m->beta0[0] = 0.5; /* the boundary off x = 0 where the bias counts */
+        m->tau = 0.05;
+        ck_assert_int_eq(verdict(m, gap), 1);
+        ck_assert_int_eq(verdict(m, stray), 0);
+        m->tau = 1;
+        m->beta1[0] = -0.5;
+        ck_assert_int_eq(verdict(m, gap), 0);
+        gmoe_model_free(m);
+        gmoe_data_free(gap);
+        gmoe_data_free(stray);
+    }
 }
 END_TEST
 
@@ -171,7 +188,7 @@ static Suite *supremum_suite(void)
     tcase_add_test(tc, test_gap_is_supremum);
     tcase_add_test(tc, test_gentle_gate_not_tested);
     tcase_add_test(tc, test_temperature);
-    tcase_add_test(tc, test_activation_not_tested);
+    tcase_add_test(tc, test_activation);
     tcase_add_test(tc, test_three_experts);
     suite_add_tcase(s, tc);
     return s;
